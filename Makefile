@@ -1,0 +1,47 @@
+# Relais — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup test-setup lint messages compilemessages check-migrations clean
+
+$(BIN)/relais: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-extras: $(BIN)/relais
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/relais
+
+## make run: set up, migrate the SQLite database under var/, load the demo, serve.
+run: setup
+	$(BIN)/relais migrate
+	$(BIN)/relais demo
+	@echo "Relais is starting on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(BIN)/relais serve --host $(HOST) --port $(PORT)
+
+## make test: lint, migration check, the whole suite (browser journeys included).
+test: $(VENV)/.test-extras
+	$(BIN)/ruff check src tests bench
+	$(BIN)/relais manage makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-extras
+	$(BIN)/ruff check src tests bench
+
+## make messages: extract new strings into the nl and fr catalogues (needs GNU gettext).
+messages: setup
+	cd src/relais && ../../$(BIN)/relais manage makemessages -l nl -l fr --no-obsolete --no-location --no-wrap
+
+## make compilemessages: rebuild the committed .mo files after editing .po files.
+compilemessages: setup
+	cd src/relais && ../../$(BIN)/relais manage compilemessages
+
+clean:
+	rm -rf $(VENV) var/test-artifacts .pytest_cache

@@ -1,0 +1,281 @@
+"""THE access policy: one place answers "may this user do this on that?".
+
+Two shapes, used everywhere:
+
+* `object_for(user, Model, pk, action)` loads one object from user input. It raises
+  Http404 both when the object does not exist and when the user may not act on it, and
+  writes an `access.denied` audit event in both cases. Per-model wrappers
+  (`organisation_for`, `membership_for`, ...) are what views call.
+* `visible(user, queryset)` filters a list to what the user may see; models expose it as
+  `Model.objects.visible_to(user)` so lists, search, exports and APIs agree.
+
+Each model registers a `Policy`. Person data (DESIGN.md access rules 1–5) plugs in the
+same way: its policy sets `audit_reads=True` so every successful read is audited too,
+and `person_id` so events are findable per person ("who looked at my record").
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from relais.access import audit
+from relais.access.models import AuditEvent, Outcome
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+    MANAGE_MEMBERS = "manage_members"
+
+
+@dataclass(frozen=True)
+class Policy:
+    visible: Callable[[object, QuerySet], QuerySet]
+    allows: Callable[[object, Model, Action], bool]
+    audit_reads: bool = False
+    person_id: Callable[[Model], int | None] = lambda obj: None
+
+
+POLICIES: dict[type[Model], Policy] = {}
+
+
+def register(model: type[Model], policy: Policy) -> None:
+    POLICIES[model] = policy
+
+
+def policy_for(model: type[Model]) -> Policy:
+    try:
+        return POLICIES[model]
+    except KeyError:
+        raise LookupError(f"no access policy registered for {model.__name__}") from None
+
+
+# --- who the user is -------------------------------------------------------------------
+
+
+def is_signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_platform_admin(user) -> bool:
+    return is_signed_in(user) and user.is_superuser
+
+
+def member_organisation_ids(user) -> set[int]:
+    """Organisations where the user has an active membership (cached per user object)."""
+    if not is_signed_in(user):
+        return set()
+    if not hasattr(user, "_relais_member_org_ids"):
+        from relais.accounts.models import Membership
+
+        rows = Membership.objects.active().filter(user=user).values_list(
+            "organisation_id", "is_manager"
+        )
+        rows = list(rows)
+        user._relais_member_org_ids = {org for org, _ in rows}
+        user._relais_managed_org_ids = {org for org, manager in rows if manager}
+    return user._relais_member_org_ids
+
+
+def managed_organisation_ids(user) -> set[int]:
+    member_organisation_ids(user)
+    return getattr(user, "_relais_managed_org_ids", set())
+
+
+def forget_cached_memberships(user) -> None:
+    for name in ("_relais_member_org_ids", "_relais_managed_org_ids"):
+        if hasattr(user, name):
+            delattr(user, name)
+
+
+# --- organisations ---------------------------------------------------------------------
+
+
+def visible_organisations(user, queryset: QuerySet) -> QuerySet:
+    """Everyone signed in reads the organisations (it is how the two worlds meet, R21);
+    inactive ones only by platform admins and their own members."""
+    if not is_signed_in(user):
+        return queryset.none()
+    if is_platform_admin(user):
+        return queryset
+    return queryset.filter(Q(is_active=True) | Q(pk__in=member_organisation_ids(user)))
+
+
+def may_on_organisation(user, organisation, action: Action) -> bool:
+    if action == Action.VIEW:
+        return is_signed_in(user)
+    if is_platform_admin(user):
+        return True
+    return organisation.pk in managed_organisation_ids(user)
+
+
+# --- wards -----------------------------------------------------------------------------
+
+
+def visible_wards(user, queryset: QuerySet) -> QuerySet:
+    return queryset.filter(organisation__in=visible_organisations(user, _organisations()))
+
+
+def may_on_ward(user, ward, action: Action) -> bool:
+    return may_on_organisation(user, ward.organisation, action)
+
+
+# --- memberships -----------------------------------------------------------------------
+
+
+def visible_memberships(user, queryset: QuerySet) -> QuerySet:
+    """Colleagues see each other; platform admins see all; everyone sees their own."""
+    if not is_signed_in(user):
+        return queryset.none()
+    if is_platform_admin(user):
+        return queryset
+    return queryset.filter(Q(organisation_id__in=member_organisation_ids(user)) | Q(user=user))
+
+
+def may_on_membership(user, membership, action: Action) -> bool:
+    if action == Action.VIEW:
+        return True  # already limited by visible_memberships
+    return may_on_organisation(user, membership.organisation, Action.MANAGE_MEMBERS)
+
+
+# --- the audit log ---------------------------------------------------------------------
+
+
+def visible_audit_events(user, queryset: QuerySet) -> QuerySet:
+    """Admins read everything; managers their organisations' events; others their own."""
+    if not is_signed_in(user):
+        return queryset.none()
+    if is_platform_admin(user):
+        return queryset
+    return queryset.filter(
+        Q(actor=user) | Q(organisation_id__in=managed_organisation_ids(user))
+    )
+
+
+def may_browse_audit_log(user) -> bool:
+    return is_platform_admin(user) or bool(managed_organisation_ids(user))
+
+
+def may_on_audit_event(user, event, action: Action) -> bool:
+    return action == Action.VIEW
+
+
+# --- the gate --------------------------------------------------------------------------
+
+
+def visible(user, queryset: QuerySet) -> QuerySet:
+    return policy_for(queryset.model).visible(user, queryset)
+
+
+def object_for(user, model: type[Model], pk, action: Action = Action.VIEW, *, queryset=None):
+    """Load `model` #pk for `user` to do `action`, or raise Http404 (missing = forbidden)."""
+    policy = policy_for(model)
+    candidates = policy.visible(user, queryset if queryset is not None else model.objects.all())
+    obj = candidates.filter(pk=pk).first() if _is_valid_pk(model, pk) else None
+    if obj is None or not policy.allows(user, obj, action):
+        _record_denial(user, model, pk, action, obj, policy)
+        raise Http404
+    if policy.audit_reads:
+        audit.record(f"{model._meta.model_name}.read", actor=user, target=obj,
+                     person_id=policy.person_id(obj), detail={"for": str(action)})
+    return obj
+
+
+def _is_valid_pk(model: type[Model], pk) -> bool:
+    try:
+        model._meta.pk.to_python(pk)
+    except Exception:  # noqa: BLE001 - any malformed id is simply "not found"
+        return False
+    return pk is not None and str(pk) != ""
+
+
+def _record_denial(user, model, pk, action, obj, policy) -> None:
+    audit.record(
+        audit.Actions.ACCESS_DENIED,
+        actor=user,
+        target_type=model._meta.label_lower,
+        target_id=str(pk)[:64],
+        person_id=policy.person_id(obj) if obj is not None else None,
+        outcome=Outcome.DENIED,
+        detail={"action": str(action), "exists_for_user": obj is not None},
+    )
+
+
+def _organisations():
+    from relais.accounts.models import Organisation
+
+    return Organisation.objects.all()
+
+
+def organisation_for(user, pk, action: Action = Action.VIEW):
+    from relais.accounts.models import Organisation
+
+    queryset = Organisation.objects.select_related("municipality__care_zone")
+    return object_for(user, Organisation, pk, action, queryset=queryset)
+
+
+def ward_for(user, pk, action: Action = Action.VIEW):
+    from relais.accounts.models import Ward
+
+    return object_for(user, Ward, pk, action, queryset=Ward.objects.select_related("organisation"))
+
+
+def membership_for(user, pk, action: Action = Action.VIEW):
+    from relais.accounts.models import Membership
+
+    queryset = Membership.objects.select_related("organisation", "user")
+    return object_for(user, Membership, pk, action, queryset=queryset)
+
+
+def audit_event_for(user, pk):
+    return object_for(user, AuditEvent, pk, Action.VIEW,
+                      queryset=AuditEvent.objects.select_related("actor", "organisation"))
+
+
+def register_builtin_policies() -> None:
+    from relais.accounts.models import Membership, Organisation, Ward
+
+    register(Organisation, Policy(visible=visible_organisations, allows=may_on_organisation))
+    register(Ward, Policy(visible=visible_wards, allows=may_on_ward))
+    register(Membership, Policy(visible=visible_memberships, allows=may_on_membership))
+    register(AuditEvent, Policy(visible=visible_audit_events, allows=may_on_audit_event))
+
+    from relais.access import directory, persons
+
+    persons.register_policies()
+    directory.register_policies()
+
+
+def person_for(user, pk, action: Action = Action.VIEW):
+    """Load a person for `user`; the read is audited with the person's id (rule 5)."""
+    from relais.network.models import Person
+
+    queryset = Person.objects.select_related("municipality__care_zone", "care_zone_override",
+                                             "owner_organisation")
+    return object_for(user, Person, pk, action, queryset=queryset)
+
+
+def service_for(user, pk, action: Action = Action.VIEW):
+    from relais.directory.models import Service
+
+    queryset = Service.objects.select_related("organisation__municipality__care_zone",
+                                              "verified_by")
+    return object_for(user, Service, pk, action, queryset=queryset)
+
+
+def agreement_for(user, pk, action: Action = Action.VIEW):
+    from relais.directory.models import Agreement
+
+    queryset = Agreement.objects.select_related("hospital__municipality",
+                                                "partner__municipality")
+    return object_for(user, Agreement, pk, action, queryset=queryset)
+
+
+def member_for(user, pk, action: Action = Action.VIEW):
+    from relais.network.models import NetworkMember
+
+    queryset = NetworkMember.objects.select_related("person", "user", "organisation")
+    return object_for(user, NetworkMember, pk, action, queryset=queryset)

@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand
+from django.utils import translation
+
+from relais.accounts import demo
+
+
+class Command(BaseCommand):
+    help = ("Load the fictional demo care zone South-East and its persons (idempotent) and "
+            "print its logins.")
+
+    def handle(self, *args, **options):
+        created = demo.load_demo()
+        summary = ", ".join(f"{count} {name}" for name, count in created.items())
+        self.stdout.write(f"Demo care zone South-East ready (new: {summary}).")
+        from relais.network.demo import load_demo_persons  # here: avoids an import cycle
+
+        self.stdout.write(f"Demo persons: {load_demo_persons()} new.")
+        from relais.directory.demo import load_demo_directory
+
+        self.stdout.write(f"Demo directory: {load_demo_directory()} new services.")
+        self.stdout.write(f"\nDemo logins — password for all: {demo.DEMO_PASSWORD}\n")
+        with translation.override("en"):
+            for email, function, organisation in demo.logins():
+                self.stdout.write(f"  {email:<42} {function:<26} {organisation}")
+        self.stdout.write("")

@@ -1,0 +1,81 @@
+"""The `relais` command: serve | worker | demo | migrate | audit | manage <django command>.
+
+Any other word is passed to Django's manage, so `relais check --deploy` works too.
+"""
+
+import os
+import sys
+
+USAGE = """usage: relais <command> [options]
+
+  serve [--host H] [--port P]   serve the web application (gunicorn when RELAIS_ENV=production)
+  worker                        run background tasks (emails, reminders)
+  demo                          load the fictional demo care zone (idempotent)
+  migrate                       create or update the database tables
+  audit verify                  check the audit log's hash chain
+  directory export|import ...   the directory as Open Referral HSDS 3 (JSON or CSV)
+  manage <command> [...]        any Django management command
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.config.settings")
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command == "serve":
+        return serve(rest)
+    if command == "worker":
+        return manage(["db_worker", *rest])
+    if command == "demo":
+        return manage(["load_demo", *rest])
+    if command == "migrate":
+        return manage(["migrate", "--no-input", *rest])
+    if command == "manage":
+        return manage(rest)
+    return manage(argv)
+
+
+def manage(args: list[str]) -> int:
+    from django.core.management import execute_from_command_line
+
+    ensure_var_dir()
+    execute_from_command_line(["relais", *args])
+    return 0
+
+
+def ensure_var_dir() -> None:
+    from django.conf import settings
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+def serve(args: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="relais serve")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+    parser.add_argument("--workers", default=os.environ.get("WEB_CONCURRENCY", "3"))
+    options = parser.parse_args(args)
+    if os.environ.get("RELAIS_ENV") == "production":
+        return _gunicorn(options)
+    return manage(["runserver", f"{options.host}:{options.port}"])
+
+
+def _gunicorn(options) -> int:
+    manage(["collectstatic", "--no-input", "-v", "0"])
+    os.execvp(  # noqa: S606 - replaces this process with gunicorn, arguments are ours
+        sys.executable,
+        [sys.executable, "-m", "gunicorn", "relais.config.wsgi:application",
+         "--bind", f"{options.host}:{options.port}", "--workers", str(options.workers),
+         "--access-logfile", "-"],
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Shared kernel: base models and Brussels geography (DOMAIN.md §3)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from relais.core.i18n import localized
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class VersionConflict(Exception):
+    """Someone else saved this record since the form was opened (answered with HTTP 409)."""
+
+
+class Versioned(models.Model):
+    """Optimistic concurrency: a stale update is refused, never silently overwritten."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save_if_version(self, expected_version: int, update_fields: list[str]) -> None:
+        """Save `update_fields` only if the row still has `expected_version`."""
+        model = type(self)
+        values = {name: getattr(self, name) for name in update_fields}
+        if "updated_at" in {f.name for f in model._meta.fields}:
+            from django.utils import timezone
+
+            values["updated_at"] = self.updated_at = timezone.now()
+        changed = model.objects.filter(pk=self.pk, version=expected_version).update(
+            version=models.F("version") + 1, **values
+        )
+        if changed != 1:
+            raise VersionConflict
+        self.version = expected_version + 1
+
+
+class CareZone(models.Model):
+    """A Brussels care zone (bassin d'aide et de soins / zorgzone)."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=80)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("care zone")
+        verbose_name_plural = _("care zones")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class Municipality(models.Model):
+    """One of the 19 Brussels municipalities, keyed on its NIS code."""
+
+    nis_code = models.CharField(_("NIS code"), max_length=5, unique=True)
+    name_fr = models.CharField(_("name (French)"), max_length=80)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=80)
+    # Empty for a municipality split between zones (Brussels-City): see Postcode.care_zone.
+    care_zone = models.ForeignKey(
+        CareZone,
+        verbose_name=_("care zone"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="municipalities",
+    )
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def bilingual_name(self) -> str:
+        if self.name_fr == self.name_nl:
+            return self.name_fr
+        return f"{self.name_fr} / {self.name_nl}"
+
+
+class Postcode(models.Model):
+    """A postcode within a municipality; may override the zone for split municipalities."""
+
+    code = models.CharField(_("postcode"), max_length=4)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="postcodes"
+    )
+    locality = models.CharField(_("locality"), max_length=80, blank=True)
+    care_zone = models.ForeignKey(
+        CareZone, verbose_name=_("care zone"), on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "municipality"], name="unique_postcode")
+        ]
+        verbose_name = _("postcode")
+        verbose_name_plural = _("postcodes")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.locality or self.municipality.name}"
+
+
+def configured_postcode_zones() -> dict[str, str]:
+    """The RELAIS_POSTCODE_ZONES override, e.g. "1000=centre-west,1020=north"."""
+    items = settings.RELAIS_POSTCODE_ZONES.split(",")
+    pairs = (item.split("=", 1) for item in items if "=" in item)
+    return {code.strip(): zone.strip() for code, zone in pairs}
+
+
+def care_zone_for(municipality: Municipality | None, postcode: str = "") -> CareZone | None:
+    """The care zone of an address: configured override, then postcode, then municipality.
+
+    Brussels-City spans several zones, so the municipality alone is not enough; callers
+    that hold a person keep the result overridable.
+    """
+    if municipality is None:
+        return None
+    override = configured_postcode_zones().get(postcode)
+    if override:
+        return CareZone.objects.filter(code=override).first()
+    if postcode:
+        match = municipality.postcodes.filter(code=postcode, care_zone__isnull=False).first()
+        if match:
+            return match.care_zone
+    return municipality.care_zone
+
+
+def apply_changes(instance, fields: list[str], data: dict) -> tuple[list[str], dict]:
+    """Set `data` on `instance`; return the fields that changed and their stored values.
+
+    "Before" is read from the database: a bound ModelForm has already changed `instance`.
+    Every service that edits a record with an audit trail goes through this.
+    """
+    stored = instance._meta.model.objects.get(pk=instance.pk)
+    before = {name: getattr(stored, name) for name in fields}
+    for name in fields:
+        if name in data:
+            setattr(instance, name, data[name])
+    return [name for name in fields if before[name] != getattr(instance, name)], before

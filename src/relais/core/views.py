@@ -1,0 +1,38 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from relais.core.models import CareZone, Municipality
+
+
+def care_zones(request):
+    zones = CareZone.objects.prefetch_related("municipalities__postcodes")
+    split = Municipality.objects.filter(care_zone__isnull=True).prefetch_related(
+        "postcodes__care_zone"
+    )
+    return render(request, "core/care_zones.html", {"zones": zones, "split": split})
+
+
+@never_cache
+def health(request):
+    """For load balancers: the process answers and the database responds."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403.html", {"csrf": True}, status=403)

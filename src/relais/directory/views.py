@@ -1,0 +1,157 @@
+"""The directory pages. Reading is for everyone signed in (and the public when switched
+on); editing goes through relais.access.directory."""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from relais.access import directory as directory_access
+from relais.access import policy
+from relais.access.policy import Action
+from relais.core.http import safe_next
+from relais.core.models import VersionConflict
+from relais.directory import search, services
+from relais.directory.forms import AgreementForm, SearchForm, ServiceForm
+from relais.directory.models import Capacity, Service, ServiceStatus, UrgentStart
+
+PAGE_SIZE = 25
+
+
+def _may_read(request) -> bool:
+    return request.user.is_authenticated or directory_access.public_directory()
+
+
+def service_search(request):
+    if not _may_read(request):
+        return redirect_to_login(request.get_full_path())
+    form = SearchForm(request.GET or None)
+    found = _filtered(request.user, form)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = ("directory/partials/service_rows.html" if request.htmx
+                else "directory/service_search.html")
+    return render(request, template, context)
+
+
+# The result list shows none of these long texts: leave them in the database.
+LIST_DEFERRED = ["search_text", "name_search", "description_nl", "description_fr", "description_en",
+                 "how_to_refer_nl", "how_to_refer_fr", "how_to_refer_en", "eligibility", "fees",
+                 "organisation__description"]
+
+
+def _filtered(user, form):
+    services_ = Service.objects.visible_to(user).select_related("organisation").defer(
+        *LIST_DEFERRED)
+    if not form.is_bound or not form.is_valid():
+        return services_.active().order_by("category", "name_fr", "pk")
+    data = form.cleaned_data
+    if data["category"]:
+        services_ = services_.filter(category=data["category"])
+    if data["municipality"]:
+        services_ = services_.serving(data["municipality"])
+    if data["zone"]:
+        services_ = services_.serving_zone(data["zone"])
+    if data["language"]:
+        services_ = services_.filter(languages__contains=f" {data['language']} ")
+    if data["urgent"]:
+        allowed = [UrgentStart.WITHIN_24H] if data["urgent"] == UrgentStart.WITHIN_24H else [
+            UrgentStart.WITHIN_24H, UrgentStart.WITHIN_72H]
+        services_ = services_.filter(urgent_start__in=allowed)
+    if data["accepting"]:
+        services_ = services_.filter(capacity=Capacity.ACCEPTING)
+    services_ = services_.exclude(status__in=[ServiceStatus.INACTIVE, ServiceStatus.DEFUNCT])
+    if data["q"]:
+        return search.matching(services_, data["q"])
+    return services_.order_by("category", "name_fr", "pk")
+
+
+def service_detail(request, pk):
+    if not _may_read(request):
+        return redirect_to_login(request.get_full_path())
+    service = policy.service_for(request.user, pk)
+    context = {
+        "service": service,
+        "municipalities": service.municipalities.all(),
+        "care_zones": service.care_zones.all(),
+        "may_change": request.user.is_authenticated
+        and directory_access.may_on_service(request.user, service, Action.CHANGE),
+    }
+    return render(request, "directory/service_detail.html", context)
+
+
+def _edit_organisation(request, pk):
+    organisation = policy.organisation_for(request.user, pk)
+    if not directory_access.may_edit_for(request.user, organisation):
+        raise Http404
+    return organisation
+
+
+def service_create(request, pk):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    organisation = _edit_organisation(request, pk)
+    form = ServiceForm(request.POST or None, instance=Service(organisation=organisation))
+    if request.method == "POST" and form.is_valid():
+        service = services.create_service(organisation, form.cleaned_data, actor=request.user)
+        messages.success(request, _("The service was added to the directory."))
+        return redirect("directory:service_detail", pk=service.pk)
+    return render(request, "directory/service_form.html",
+                  {"form": form, "organisation": organisation})
+
+
+def service_edit(request, pk):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    service = policy.service_for(request.user, pk, Action.CHANGE)
+    form = ServiceForm(request.POST or None, instance=service)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_service(service, form.cleaned_data, actor=request.user,
+                                    expected_version=form.cleaned_data["version"] or 0)
+        except VersionConflict:
+            retry = reverse("directory:service_edit", args=[service.pk])
+            return render(request, "conflict.html", {"retry_url": retry}, status=409)
+        messages.success(request, _("Saved. The listing is marked as verified today."))
+        return redirect("directory:service_detail", pk=service.pk)
+    return render(request, "directory/service_form.html",
+                  {"form": form, "organisation": service.organisation, "service": service})
+
+
+@require_POST
+def service_confirm(request, pk):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    service = policy.service_for(request.user, pk, Action.CHANGE)
+    services.confirm_still_accurate(service, actor=request.user)
+    messages.success(request, _("Thank you: the listing is confirmed as accurate today."))
+    return redirect("directory:service_detail", pk=service.pk)
+
+
+def agreement_create(request, pk):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    organisation = _edit_organisation(request, pk)
+    form = AgreementForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        services.create_agreement(form.cleaned_data, actor=request.user)
+        messages.success(request, _("The agreement was recorded."))
+        return redirect("accounts:organisation_detail", pk=organisation.pk)
+    return render(request, "directory/agreement_form.html",
+                  {"form": form, "organisation": organisation})
+
+
+@require_POST
+def agreement_end(request, pk):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    agreement = policy.agreement_for(request.user, pk, Action.CHANGE)
+    services.end_agreement(agreement, actor=request.user)
+    messages.success(request, _("The agreement was ended. It stays in the history."))
+    return redirect(safe_next(request, "directory:service_search"))

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from relais.followup import views
+
+app_name = "followup"
+
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.mark_all_read, name="mark_all_read"),
+]

@@ -1,0 +1,92 @@
+"""Patient-rights roles (law of 22 Aug 2002, reformed 2024; DOMAIN.md §1).
+
+When nobody was designated as representative, the law gives an order; Relais computes it
+from the network instead of letting users pick (R4). The representative acts only while a
+practitioner judges the person unable to exercise their rights.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from relais.network.models import Relation, Role
+
+
+@dataclass(frozen=True)
+class Rank:
+    number: int
+    label: str
+    members: tuple  # NetworkMember instances at this rank
+
+    @property
+    def is_conflict(self) -> bool:
+        """Several people at the first rank reached: the law leaves it to a
+        multidisciplinary decision, so Relais shows it instead of choosing."""
+        return len(self.members) > 1
+
+
+LEGAL_ORDER = [
+    (1, _("Court-appointed administrator of the person"),
+     lambda m, roles: Role.ADMINISTRATOR in roles),
+    (2, _("Spouse, legal cohabitant or partner living together"),
+     lambda m, roles: m.relation == Relation.PARTNER),
+    (3, _("Adult child"), lambda m, roles: m.relation == Relation.CHILD and not m.is_minor),
+    (4, _("Parent"), lambda m, roles: m.relation == Relation.PARENT),
+    (5, _("Adult brother or sister"),
+     lambda m, roles: m.relation == Relation.SIBLING and not m.is_minor),
+]
+
+
+def designated_representatives(members, mandates=()) -> list:
+    """Members designated by a written mandate that is in force; the role alone is not
+    enough (a mandate needs a date and both signatures)."""
+    mandated = {m.representative_id for m in mandates if m.in_force}
+    return [m for m in members if m.pk in mandated and not m.never_inform
+            and Role.REPRESENTATIVE in m.role_codes()]
+
+
+def missing_mandates(members, mandates=()) -> list:
+    """Members called representative without a mandate in force: to be completed."""
+    mandated = {m.representative_id for m in mandates if m.in_force}
+    return [m for m in members if Role.REPRESENTATIVE in m.role_codes() and m.pk not in mandated]
+
+
+def current_assessment(assessments):
+    """The most recent assessment, if it has not passed its review date."""
+    latest = next(iter(assessments), None)
+    return latest if latest is not None and latest.is_current else None
+
+
+def representative_powers_apply(assessments) -> bool:
+    """Only while a practitioner currently judges the person unable to exercise their rights."""
+    from relais.network.models import CapacityFinding
+
+    current = current_assessment(assessments)
+    return current is not None and current.finding == CapacityFinding.UNABLE
+
+
+def legal_order(members) -> list[Rank]:
+    """The ranks of the legal order that someone in the network fills, first rank first.
+
+    Excluded ("never inform") members are left out: the person asked that they are told
+    nothing, and DOMAIN.md §6 leaves their legal position to Belgian legal advice.
+    """
+    candidates = [m for m in members if m.is_active and not m.never_inform]
+    ranks = []
+    for number, label, fits in LEGAL_ORDER:
+        at_rank = tuple(m for m in candidates if fits(m, m.role_codes()))
+        if at_rank:
+            ranks.append(Rank(number, str(label), at_rank))
+    return ranks
+
+
+def who_represents(members, mandates=()) -> tuple[str, list]:
+    """("designated", [...]) when a mandate names someone, else ("legal_order", first rank),
+    else ("practitioner", []): nobody available, the practitioner protects the person."""
+    designated = designated_representatives(members, mandates)
+    if designated:
+        return "designated", designated
+    ranks = legal_order(members)
+    if ranks:
+        return "legal_order", list(ranks[0].members)
+    return "practitioner", []

@@ -1,0 +1,500 @@
+"""Persons and their networks. Thin views: load through relais.access, call a service."""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from relais.access import audit, persons, policy
+from relais.access.models import AuditEvent, Consent
+from relais.access.policy import Action
+from relais.core.models import VersionConflict
+from relais.network import legal, portal, roleguide, services
+from relais.network.ecomap import MapMember, render_ecomap, text_list
+from relais.network.forms import (
+    AssessmentForm,
+    BreakGlassForm,
+    ConsentForm,
+    InviteForm,
+    MandateForm,
+    MemberForm,
+    PersonForm,
+    PortalSignupForm,
+)
+from relais.network.models import (
+    COORDINATION_ROLES,
+    HEALTH_ROLES,
+    LEGAL_ROLES,
+    SOCIAL_ROLES,
+    MemberKind,
+    MemberRole,
+    NetworkMember,
+    Person,
+    Relation,
+    Role,
+    name_key,
+)
+from relais.network.validators import compact_niss
+
+PAGE_SIZE = 25
+LEGAL_MARKS = {Role.TRUSTED_PERSON: "trusted_person", Role.REPRESENTATIVE: "representative",
+               Role.LEGAL_REPRESENTATIVE: "legal_representative",
+               Role.ADMINISTRATOR: "legal_representative"}
+
+
+# --- finding persons -------------------------------------------------------------------
+
+
+def search_filter(query: str) -> Q:
+    """A NISS, a birth date (dd/mm/yyyy or yyyy-mm-dd), or words of the name."""
+    digits = compact_niss(query)
+    if len(digits) == 11 and digits.isdigit():
+        return Q(niss=digits)
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return Q(birth_date=datetime.strptime(query, pattern).date())
+        except ValueError:
+            continue
+    return name_filter(name_key(query).split())
+
+
+def name_filter(words: list[str]) -> Q:
+    """Each word starts the first name, the surname or the last part of a compound surname
+    ("broeck" finds Van den Broeck), or the words together start the surname ("van den"),
+    possibly after or before the first name. Accents and case do not matter. Prefixes only,
+    so that the indexes answer: a substring search would read every row."""
+    if not words:
+        return Q()
+    starts = [prefix("first_name_key", w) | prefix("last_name_key", w)
+              | prefix("surname_tail_key", w) for w in words]
+    phrase = prefix("last_name_key", " ".join(words))
+    for split in range(1, len(words)):
+        head, tail = " ".join(words[:split]), " ".join(words[split:])
+        phrase |= prefix("first_name_key", head) & prefix("last_name_key", tail)
+        phrase |= prefix("last_name_key", head) & prefix("first_name_key", tail)
+    # Every match starts a key with the first word: saying so first lets the indexes
+    # narrow the rows before the rest is checked.
+    rest = Q()
+    for condition in starts[1:]:
+        rest &= condition
+    return starts[0] & (rest | phrase) if len(words) > 1 else starts[0] | phrase
+
+
+def prefix(field: str, start: str) -> Q:
+    """`field` starts with `start`, in a form the database's index can answer.
+
+    PostgreSQL uses its pattern index for LIKE 'x%'. SQLite's LIKE ignores case and so
+    cannot use an index; the keys are lowercase ASCII, so a range in byte order is the
+    same test and uses the index.
+    """
+    if connection.vendor != "sqlite":
+        return Q(**{f"{field}__startswith": start})
+    after = start[:-1] + chr(ord(start[-1]) + 1)
+    return Q(**{f"{field}__gte": start, f"{field}__lt": after})
+
+
+@login_required
+def person_list(request):
+    query = request.GET.get("q", "").strip()
+    found = Person.objects.visible_to(request.user).select_related("municipality")
+    if query:
+        found = found.filter(search_filter(query))
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.record("person.search", actor=request.user,
+                 detail={"searched": bool(query), "page": page.number})
+    context = {"page": page, "query": query, "hidden_match": _hidden_niss_match(request, query,
+                                                                                  page)}
+    template = "network/partials/person_rows.html" if request.htmx else "network/person_list.html"
+    return render(request, template, context)
+
+
+def _hidden_niss_match(request, query, page):
+    """An exact NISS that exists but is not shared: offer break-the-glass (rule 4)."""
+    digits = compact_niss(query)
+    if page.paginator.count or len(digits) != 11 or not digits.isdigit():
+        return None
+    return persons.hidden_person_with_niss(request.user, digits)
+
+
+@login_required
+def person_create(request):
+    organisation = getattr(request, "acting_organisation", None)
+    if organisation is None or not request.user.is_professional:
+        raise Http404
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.similar = list(services.similar_persons(
+            request.user, first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            birth_date=form.cleaned_data["birth_date"]))
+        if not form.needs_duplicate_confirmation():
+            person = services.create_person(_person_data(form), actor=request.user,
+                                            organisation=organisation)
+            messages.success(request, _("The record was opened. Now add the people around "
+                                        "%(name)s.") % {"name": person.first_name})
+            return redirect("network:person_detail", pk=person.pk)
+    return render(request, "network/person_form.html", {"form": form})
+
+
+def _person_data(form) -> dict:
+    return {k: v for k, v in form.cleaned_data.items() if k not in {"version", "confirm_new"}}
+
+
+# --- one person ------------------------------------------------------------------------
+
+
+@login_required
+def person_detail(request, pk):
+    person = policy.person_for(request.user, pk)
+    members = _members_for(request.user, person)
+    context = _network_context(request.user, person, members)
+    if not request.user.is_professional:
+        return render(request, "network/portal.html", _portal_context(request.user, context))
+    return render(request, "network/person_detail.html", context)
+
+
+def _portal_context(user, context) -> dict:
+    """What the person or a relative sees: whom to call for what, and their own rights."""
+    mine = next((m for m in context["members"] if m.user_id == user.pk), None)
+    my_roles = sorted(mine.role_codes()) if mine else []
+    context["my_member"] = mine
+    context["my_guide"] = [(Role(r).label, *roleguide.explain(r)) for r in my_roles]
+    return context
+
+
+def _members_for(user, person) -> list[NetworkMember]:
+    queryset = policy.visible(user, person.members.active()).select_related(
+        "user", "organisation").prefetch_related(
+        Prefetch("roles", queryset=MemberRole.objects.order_by("role")))
+    return list(queryset)
+
+
+def _network_context(user, person, members) -> dict:
+    shown = [m for m in members if not m.never_inform]
+    mandates = list(person.mandates.select_related("representative__user",
+                                                   "representative__organisation"))
+    assessments = list(person.assessments.all())
+    basis, representatives = legal.who_represents(shown, mandates)
+    return {
+        "mandates": mandates,
+        "missing_mandates": legal.missing_mandates(shown, mandates),
+        "assessment": legal.current_assessment(assessments),
+        "powers_apply": legal.representative_powers_apply(assessments),
+        "person": person,
+        "members": shown,
+        "excluded": [m for m in members if m.never_inform],
+        "conflicts": services.exclusion_conflicts(members),
+        "contact_point": next((m for m in shown if m.is_contact_point), None),
+        "map_svg": mark_safe(render_ecomap(person.full_name, _map_members(shown))),  # noqa: S308 - escaped by render_ecomap
+        "map_text": text_list(_map_members(shown)),
+        "representation": basis, "representatives": representatives,
+        "legal_order": legal.legal_order(shown),
+        "consents": Consent.objects.in_force().filter(person=person),
+        "may_change": policy.policy_for(Person).allows(user, person, Action.CHANGE),
+        "sees_safeguarding": persons.is_in_safeguarding_circle(user, person),
+        "may_see_access_log": persons.may_see_access_log(user, person),
+        "legal_roles": LEGAL_ROLES,
+    }
+
+
+def _sector(member: NetworkMember, roles: set) -> str:
+    for sector, group in (("coordination", COORDINATION_ROLES), ("health", HEALTH_ROLES),
+                          ("social", SOCIAL_ROLES)):
+        if roles & group:
+            return sector
+    return "informal" if member.kind == MemberKind.INFORMAL else "social"
+
+
+def _map_members(members) -> list[MapMember]:
+    result = []
+    for member in members:
+        if member.relation == Relation.SELF:
+            continue  # the person is the centre of the map, not one of its nodes
+        roles = member.role_codes()
+        labels = [r.get_role_display() for r in member.roles.all()]
+        if member.relation and member.kind == MemberKind.INFORMAL:
+            labels.insert(0, member.get_relation_display())
+        result.append(MapMember(
+            name=member.display_name, role_labels=tuple(labels), sector=_sector(member, roles),
+            is_contact_point=member.is_contact_point, phone=member.phone_to_call,
+            legal_marks=tuple(sorted({LEGAL_MARKS[r] for r in roles if r in LEGAL_MARKS}))))
+    return result
+
+
+@login_required
+def person_edit(request, pk):
+    person = policy.person_for(request.user, pk, Action.CHANGE)
+    safeguarding = persons.is_in_safeguarding_circle(request.user, person)
+    form = PersonForm(request.POST or None, instance=person, may_see_safeguarding=safeguarding)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_person(person, _person_data(form), actor=request.user,
+                                   expected_version=form.cleaned_data["version"] or 0)
+        except VersionConflict:
+            retry = reverse("network:person_edit", args=[person.pk])
+            return render(request, "conflict.html", {"retry_url": retry}, status=409)
+        messages.success(request, _("Saved."))
+        return redirect("network:person_detail", pk=person.pk)
+    return render(request, "network/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+def network_map(request, pk):
+    """The map alone, on its own page: for printing on A4."""
+    person = policy.person_for(request.user, pk)
+    members = [m for m in _members_for(request.user, person) if not m.never_inform]
+    context = {"person": person, "map_svg": mark_safe(  # noqa: S308 - escaped by render_ecomap
+        render_ecomap(person.full_name, _map_members(members))),
+        "map_text": text_list(_map_members(members))}
+    return render(request, "network/map.html", context)
+
+
+# --- members ---------------------------------------------------------------------------
+
+
+@login_required
+def member_add(request, pk):
+    person = policy.person_for(request.user, pk, Action.CHANGE)
+    form = MemberForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        services.add_member(person, kind=form.cleaned_data["kind"],
+                            roles=form.cleaned_data["roles"], actor=request.user,
+                            user=form.cleaned_data.get("user"),
+                            organisation=form.cleaned_data.get("organisation")
+                            if form.cleaned_data["kind"] == MemberKind.ORGANISATION else None,
+                            **form.member_data())
+        messages.success(request, _("Added to the network."))
+        return redirect("network:person_detail", pk=person.pk)
+    return render(request, "network/member_form.html",
+                  {"form": form, "person": person, "guide": _guide()})
+
+
+@login_required
+def member_edit(request, pk):
+    member = policy.member_for(request.user, pk, Action.CHANGE)
+    form = MemberForm(request.POST or None, person=member.person, editing=member,
+                      initial=MemberForm.initial_for(member))
+    if request.method == "POST" and form.is_valid():
+        services.update_member(member, roles=form.cleaned_data["roles"], actor=request.user,
+                               **form.member_data())
+        messages.success(request, _("Saved."))
+        return redirect("network:person_detail", pk=member.person_id)
+    return render(request, "network/member_form.html",
+                  {"form": form, "person": member.person, "member": member,
+                   "guide": _guide()})
+
+
+def _guide():
+    return [(Role(role).label, *roleguide.explain(role)) for role in Role.values]
+
+
+def _member_action(request, pk, service, success_message):
+    member = policy.member_for(request.user, pk, Action.CHANGE)
+    try:
+        service(member, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success_message)
+    return redirect("network:person_detail", pk=member.person_id)
+
+
+@login_required
+@require_POST
+def member_end(request, pk):
+    return _member_action(request, pk, services.end_member, _("Removed from the network. "
+                                                              "The history is kept."))
+
+
+@login_required
+@require_POST
+def member_contact_point(request, pk):
+    return _member_action(request, pk, services.set_contact_point,
+                          _("The contact point was changed."))
+
+
+@login_required
+@require_POST
+def member_exclude(request, pk):
+    return _member_action(request, pk, services.exclude_member,
+                          _("This member will be told nothing and sees nothing."))
+
+
+@login_required
+@require_POST
+def member_include(request, pk):
+    return _member_action(request, pk, services.lift_exclusion, _("The exclusion was lifted."))
+
+
+# --- consent, break the glass, who looked ----------------------------------------------
+
+
+@login_required
+def consent(request, pk):
+    person = policy.person_for(request.user, pk, Action.CHANGE)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_consent(person, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The consent was recorded."))
+            return redirect("network:person_detail", pk=person.pk)
+    consents = Consent.objects.filter(person=person).select_related("recorded_by", "revoked_by")
+    return render(request, "network/consent.html",
+                  {"form": form, "person": person, "consents": consents})
+
+
+@login_required
+@require_POST
+def consent_revoke(request, pk, consent_pk):
+    person = policy.person_for(request.user, pk, Action.CHANGE)
+    given = Consent.objects.in_force().filter(person=person, pk=consent_pk).first()
+    if given is None:
+        raise Http404
+    services.revoke_consent(given, actor=request.user)
+    messages.success(request, _("The consent was revoked. It takes effect immediately."))
+    return redirect("network:consent", pk=person.pk)
+
+
+@login_required
+def break_glass(request, pk):
+    person = persons.person_for_break_glass(request.user, pk)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.break_glass(person, reason=form.cleaned_data["reason"], actor=request.user,
+                             organisation=getattr(request, "acting_organisation", None))
+        return redirect("network:person_detail", pk=person.pk)
+    return render(request, "network/break_glass.html", {"form": form, "person_pk": pk})
+
+
+@login_required
+def access_log(request, pk):
+    """Who looked at this record (patient-rights law: the person may know)."""
+    person = policy.person_for(request.user, pk)
+    if not persons.may_see_access_log(request.user, person):
+        raise Http404
+    events = AuditEvent.objects.filter(person_id=person.pk).select_related("organisation")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "network/access_log.html", {"person": person, "page": page})
+
+
+def role_guide(request):
+    return render(request, "network/role_guide.html", {"guide": _guide()})
+
+
+# --- representation: mandates and capacity ---------------------------------------------
+
+
+@login_required
+def mandate_add(request, pk):
+    person = policy.person_for(request.user, pk, Action.CHANGE)
+    form = MandateForm(request.POST or None, request.FILES or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "document"}
+        services.record_mandate(person, document=form.cleaned_data.get("document"),
+                                actor=request.user, **data)
+        messages.success(request, _("The mandate was recorded."))
+        return redirect("network:person_detail", pk=person.pk)
+    return render(request, "network/mandate_form.html", {"form": form, "person": person})
+
+
+@login_required
+def mandate_document(request, pk, mandate_pk):
+    """The signed mandate, only through the gate: never from a public URL."""
+    person = policy.person_for(request.user, pk)
+    mandate = person.mandates.filter(pk=mandate_pk).exclude(document="").first()
+    if mandate is None or not persons.may_read_mandate(request.user, mandate):
+        raise Http404
+    audit.record("mandate.document_read", actor=request.user, target=mandate,
+                 person_id=person.pk)
+    response = FileResponse(mandate.document.open("rb"), content_type=mandate.document_type,
+                            as_attachment=True, filename=f"mandate-{mandate.pk}")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def mandate_revoke(request, pk, mandate_pk):
+    person = policy.person_for(request.user, pk, Action.CHANGE)
+    mandate = person.mandates.filter(pk=mandate_pk, revoked_on__isnull=True).first()
+    if mandate is None:
+        raise Http404
+    services.revoke_mandate(mandate, actor=request.user)
+    messages.success(request, _("The mandate was revoked."))
+    return redirect("network:person_detail", pk=person.pk)
+
+
+@login_required
+def assessment_add(request, pk):
+    person = policy.person_for(request.user, pk, Action.CHANGE)
+    form = AssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.record_assessment(person, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The assessment was recorded."))
+        return redirect("network:person_detail", pk=person.pk)
+    return render(request, "network/assessment_form.html", {"form": form, "person": person})
+
+
+# --- the portal ------------------------------------------------------------------------
+
+
+@login_required
+def member_invite(request, pk):
+    member = policy.member_for(request.user, pk, Action.CHANGE)
+    form = InviteForm(request.POST or None, initial={"email": member.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            portal.invite(member, email=form.cleaned_data["email"], actor=request.user,
+                          base_url=request.build_absolute_uri("/").rstrip("/"))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The invitation was sent. It works once, for 7 days."))
+            return redirect("network:person_detail", pk=member.person_id)
+    return render(request, "network/invite_form.html", {"form": form, "member": member})
+
+
+def portal_join(request, token):
+    """Accept an invitation: log in or create a portal account, then see the network."""
+    invitation = portal.usable_invitation(token)
+    if invitation is None:
+        return render(request, "network/portal_invalid.html", status=410)
+    if request.user.is_authenticated:
+        return _join_signed_in(request, token, invitation)
+    form = PortalSignupForm(request.POST or None, initial={"email": invitation.email})
+    if request.method == "POST" and form.is_valid():
+        user = portal.create_portal_user(
+            email=form.cleaned_data["email"], first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"], password=form.cleaned_data["password1"],
+            language=request.LANGUAGE_CODE[:2])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return _accept(request, token)
+    return render(request, "network/portal_join.html", {"form": form, "invitation": invitation})
+
+
+def _join_signed_in(request, token, invitation):
+    if request.method == "POST":
+        return _accept(request, token)
+    return render(request, "network/portal_join.html", {"invitation": invitation})
+
+
+def _accept(request, token):
+    try:
+        invitation = portal.accept(token, request.user)
+    except ValidationError:
+        return render(request, "network/portal_invalid.html", status=410)
+    return redirect("network:person_detail", pk=invitation.member.person_id)

@@ -1,0 +1,140 @@
+"""Test personas, created once per test and reused everywhere (cf. healthchecks' hc/test.py).
+
+The world they live in: a hospital with a liaison ward, a coordination centre, a GP
+practice, a home-nursing service and the care-zone team.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from relais.accounts.models import Function, OrganisationType, UserKind
+from tests.factories import (
+    HospitalFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    WardFactory,
+)
+
+
+@pytest.fixture
+def client():
+    """Anonymous visitors' pages come in English unless a test asks otherwise."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Argon2 stays the production hasher (tested in test_settings); tests use a fast one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    hospital: object
+    ward: object
+    coordination_centre: object
+    gp_practice: object
+    home_nursing: object
+    care_zone_team: object
+
+
+@pytest.fixture
+def world(db):
+    hospital = HospitalFactory(name="Hôpital Test")
+    return World(
+        hospital=hospital,
+        ward=WardFactory(organisation=hospital, name="Geriatrics", has_liaison=True),
+        coordination_centre=OrganisationFactory(
+            name="Coordination Test", type=OrganisationType.COORDINATION_CENTRE
+        ),
+        gp_practice=OrganisationFactory(name="Dr Test", type=OrganisationType.GP_PRACTICE),
+        home_nursing=OrganisationFactory(name="Home Nursing Test"),
+        care_zone_team=OrganisationFactory(
+            name="Care Zone Team Test", type=OrganisationType.CARE_ZONE_TEAM
+        ),
+    )
+
+
+def _member(organisation, function, *, manager=False, **user_fields):
+    user = UserFactory(**user_fields)
+    MembershipFactory(user=user, organisation=organisation, function=function,
+                      is_manager=manager)
+    return user
+
+
+@pytest.fixture
+def liaison_nurse(world):
+    return _member(world.hospital, Function.LIAISON_NURSE, email="liaison@test.relais.example")
+
+
+@pytest.fixture
+def hospital_manager(world):
+    return _member(world.hospital, Function.MANAGER, manager=True,
+                   email="hospital-manager@test.relais.example")
+
+
+@pytest.fixture
+def coordinator(world):
+    return _member(world.coordination_centre, Function.COORDINATOR, manager=True,
+                   email="coordinator@test.relais.example")
+
+
+@pytest.fixture
+def gp(world):
+    """A self-employed GP: the only member, and so the manager, of their practice."""
+    return _member(world.gp_practice, Function.GENERAL_PRACTITIONER, manager=True,
+                   email="gp@test.relais.example")
+
+
+@pytest.fixture
+def home_nurse(world):
+    return _member(world.home_nursing, Function.HOME_NURSE, email="nurse@test.relais.example")
+
+
+@pytest.fixture
+def analyst(world):
+    return _member(world.care_zone_team, Function.CARE_ZONE_ANALYST,
+                   email="analyst@test.relais.example")
+
+
+@pytest.fixture
+def platform_admin(db):
+    return UserFactory(email="admin@test.relais.example", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but belongs to no organisation."""
+    return UserFactory(email="outsider@test.relais.example")
+
+
+@pytest.fixture
+def caregiver(db):
+    """An informal caregiver with portal access (no organisation)."""
+    return UserFactory(email="daughter@test.relais.example", kind=UserKind.PORTAL)
+
+
+PERSONAS = ["liaison_nurse", "hospital_manager", "coordinator", "gp", "home_nurse", "analyst",
+            "platform_admin", "outsider", "anonymous"]
+
+
+@pytest.fixture
+def persona_client(request, db):
+    """`persona_client("gp")` → a Client logged in as that persona (anonymous: not)."""
+
+    def make(name: str) -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        if name != "anonymous":
+            client.force_login(request.getfixturevalue(name))
+        return client
+
+    return make
+
+
+def login_as(client, user) -> Client:
+    client.force_login(user)
+    return client
+

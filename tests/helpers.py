@@ -1,0 +1,20 @@
+"""Small helpers shared by tests."""
+
+import re
+
+from django.db import connection
+
+
+def without_tokens(response) -> str:
+    """The page minus its per-response CSRF tokens, to compare two answers."""
+    return re.sub(r'(value|content)="[A-Za-z0-9]{64}"', "", response.content.decode())
+
+
+# Every signed-in page: session, user, memberships (acting organisation), the unread
+# notification count in the header, and the sliding session's save (savepoint, update,
+# release). Page-specific queries come on top.
+SIGNED_IN_QUERIES = 7
+
+# Writing one audit event: savepoint, last link of the chain, insert, release; PostgreSQL
+# also takes the advisory lock that serialises the chain.
+AUDIT_EVENT_QUERIES = 5 if connection.vendor == "postgresql" else 4
