@@ -110,8 +110,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # JIT compilation costs more than it saves on short interactive queries.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # JIT compilation, and starting parallel workers, cost more than they save on short
+    # interactive queries (bench/directory_search.py: p95 29 → 24 ms without parallel
+    # workers). RELAIS_PG_OPTIONS replaces these, e.g. for a reporting replica.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = envstr(
+        "RELAIS_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {

@@ -124,6 +124,14 @@ def test_stale_listings_are_marked(client, home_nurse, directory):
     assert "not verified since" in page.content.decode()
 
 
+def test_service_and_organisation_pages_offer_to_print(client, home_nurse, directory):
+    client.force_login(home_nurse)
+    service = directory["help"]
+    for url in (reverse("directory:service_detail", args=[service.pk]),
+                reverse("accounts:organisation_detail", args=[service.organisation_id])):
+        assert b"data-print" in client.get(url).content
+
+
 # --- who edits -----------------------------------------------------------------------
 
 

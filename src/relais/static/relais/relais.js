@@ -10,6 +10,11 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+  // Print buttons: shown only where script runs (without it, the browser's own Print works).
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  });
   // htmx sends the CSRF token with every request it makes.
   document.body.addEventListener("htmx:configRequest", (event) => {
     const token = document.querySelector("meta[name=csrf-token]");
