@@ -4,6 +4,10 @@
    for, are an active member of the person's network, and the person's consent to share
    with the network is in force. The organisation that keeps the record sees it before
    consent is recorded (it holds the relationship that produced the record).
+   Staff of a hospital where the person has an open stay see the record while the
+   consent to share with hospitals is in force (or their hospital keeps the record), and
+   may then complete the network. An organisation that received an open referral sees
+   the record: the sender confirmed that the person agrees to that referral.
 2. Detail by role: only professionals change the network; only the safeguarding circle sees
    the safeguarding flag; portal users see neither exclusions nor safeguarding.
 3. A "never inform" member, or an organisation excluded that way, sees nothing: not even
@@ -42,16 +46,33 @@ def _links_to(user) -> Q:
 
 
 def relationship_person_ids(user) -> QuerySet:
-    """Persons whose network `user` is part of, not excluded, with sharing allowed."""
+    """Persons whose record `user` may complete: a member of their network, or staff of the
+    hospital where they stay now; not excluded, with sharing allowed."""
     members = _members().filter(_links_to(user), never_inform=False)
     consented = Consent.objects.in_force().filter(scope=ConsentScope.NETWORK)
     from relais.network.models import Person
 
-    return Person.objects.filter(
-        Q(pk__in=members.values("person_id")),
-        Q(pk__in=consented.values("person_id"))
-        | Q(owner_organisation_id__in=member_organisation_ids(user)),
-    ).values("pk")
+    organisations = member_organisation_ids(user)
+    hospital_consent = Consent.objects.in_force().filter(scope=ConsentScope.HOSPITALS)
+    by_network = Q(pk__in=members.values("person_id")) & (
+        Q(pk__in=consented.values("person_id")) | Q(owner_organisation_id__in=organisations))
+    by_stay = Q(pk__in=_open_stays().filter(hospital_id__in=organisations).values(
+        "person_id")) & (Q(pk__in=hospital_consent.values("person_id"))
+                         | Q(owner_organisation_id__in=organisations))
+    return Person.objects.filter(by_network | by_stay).exclude(
+        pk__in=excluded_person_ids(user)).values("pk")
+
+
+def _open_stays():
+    from relais.stays.models import Stay
+
+    return Stay.objects.open()
+
+
+def _open_referrals():
+    from relais.stays.models import Referral
+
+    return Referral.objects.open()
 
 
 def excluded_person_ids(user) -> QuerySet:
@@ -73,9 +94,17 @@ def visible_persons(user, queryset: QuerySet) -> QuerySet:
                                                   person=OuterRef("pk"))
     glass = BreakGlassAccess.objects.filter(user=user, expires_at__gt=timezone.now(),
                                             person=OuterRef("pk"))
-    by_relationship = Exists(links.filter(never_inform=False)) & (
-        Exists(consented) | Q(owner_organisation_id__in=member_organisation_ids(user)))
-    return queryset.filter(by_relationship | Exists(glass)).exclude(
+    organisations = member_organisation_ids(user)
+    owned = Q(owner_organisation_id__in=organisations)
+    by_relationship = Exists(links.filter(never_inform=False)) & (Exists(consented) | owned)
+    hospital_consent = Consent.objects.in_force().filter(scope=ConsentScope.HOSPITALS,
+                                                         person=OuterRef("pk"))
+    by_stay = Exists(_open_stays().filter(hospital_id__in=organisations,
+                                          person=OuterRef("pk"))) & (
+        Exists(hospital_consent) | owned)
+    by_referral = Exists(_open_referrals().filter(organisation_id__in=organisations,
+                                                  person=OuterRef("pk")))
+    return queryset.filter(by_relationship | by_stay | by_referral | Exists(glass)).exclude(
         Exists(links.filter(never_inform=True)))
 
 

@@ -243,10 +243,11 @@ def register_builtin_policies() -> None:
     register(Membership, Policy(visible=visible_memberships, allows=may_on_membership))
     register(AuditEvent, Policy(visible=visible_audit_events, allows=may_on_audit_event))
 
-    from relais.access import directory, persons
+    from relais.access import directory, persons, stays
 
     persons.register_policies()
     directory.register_policies()
+    stays.register_policies()
 
 
 def person_for(user, pk, action: Action = Action.VIEW):
@@ -279,3 +280,19 @@ def member_for(user, pk, action: Action = Action.VIEW):
 
     queryset = NetworkMember.objects.select_related("person", "user", "organisation")
     return object_for(user, NetworkMember, pk, action, queryset=queryset)
+
+
+def stay_for(user, pk, action: Action = Action.VIEW):
+    """Load a stay for `user`; the read is audited with the person's id (rule 5)."""
+    from relais.stays.models import Stay
+
+    queryset = Stay.objects.select_related("person", "hospital", "ward")
+    return object_for(user, Stay, pk, action, queryset=queryset)
+
+
+def referral_for(user, pk, action: Action = Action.VIEW):
+    from relais.stays.models import Referral
+
+    queryset = Referral.objects.select_related("person", "service", "organisation",
+                                               "sender", "sender_organisation", "stay")
+    return object_for(user, Referral, pk, action, queryset=queryset)

@@ -239,6 +239,9 @@ class Ward(TimeStamped):
     visiting_hours = models.CharField(_("visiting hours for professionals"), max_length=200,
                                       blank=True)
     notes = models.TextField(_("notes for professionals"), blank=True)
+    # How the hospital's own systems name the ward (HL7 PV1-3 point of care).
+    code = models.CharField(_("code in the hospital's systems"), max_length=40, blank=True,
+                            help_text=_("As sent in admission messages (HL7 PV1-3)."))
 
     class Meta:
         ordering = ["name"]

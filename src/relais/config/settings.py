@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "relais.access",
     "relais.network",
     "relais.directory",
+    "relais.stays",
     "relais.interop",
     "relais.followup",
 ]
@@ -247,3 +248,5 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 CSRF_FAILURE_VIEW = "relais.core.views.csrf_failure"
 RELAIS_UPLOAD_MAX_MB = envint("RELAIS_UPLOAD_MAX_MB", 5)
 RELAIS_PUBLIC_DIRECTORY = envbool("RELAIS_PUBLIC_DIRECTORY", False)
+# Links in emails sent outside a web request (the ADT feed, the worker) start with this.
+RELAIS_BASE_URL = envstr("RELAIS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("relais.access.urls")),
     path("", include("relais.network.urls")),
     path("", include("relais.directory.urls")),
+    path("", include("relais.stays.urls")),
     path("", include("relais.interop.urls")),
     path("", include("relais.followup.urls")),
     path("", include("relais.core.urls")),

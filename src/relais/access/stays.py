@@ -1,0 +1,138 @@
+"""Who sees and changes hospital stays, discharge plans, screenings and referrals.
+
+* A stay is seen by the staff of its hospital (their patient) and by whoever sees the
+  person (rule 1); a "never inform" member sees nothing. Only the hospital's staff
+  change the stay, its plan and its screenings.
+* A referral is seen by the sending and the receiving organisation, and by
+  professionals who see the person. The receiving organisation answers it (accept,
+  decline, start, complete); the sending organisation may cancel it.
+* The transfer note shows each reader the sections their role may see (rule 2): a GP
+  the medical ones, home help the practical ones.
+"""
+
+from django.db.models import Q, QuerySet
+
+from relais.access.persons import excluded_person_ids, visible_persons
+from relais.access.policy import (
+    Action,
+    Policy,
+    is_signed_in,
+    member_organisation_ids,
+    register,
+)
+
+
+def _visible_person_ids(user):
+    from relais.network.models import Person
+
+    return visible_persons(user, Person.objects.all()).values("pk")
+
+
+def visible_stays(user, queryset: QuerySet) -> QuerySet:
+    if not is_signed_in(user):
+        return queryset.none()
+    own = Q(hospital_id__in=member_organisation_ids(user)) if user.is_professional else Q(
+        pk__in=[])
+    return queryset.filter(own | Q(person_id__in=_visible_person_ids(user))).exclude(
+        person_id__in=excluded_person_ids(user))
+
+
+def works_at_hospital(user, stay) -> bool:
+    return (is_signed_in(user) and user.is_professional
+            and stay.hospital_id in member_organisation_ids(user))
+
+
+def may_on_stay(user, stay, action: Action) -> bool:
+    if action == Action.VIEW:
+        return True
+    return works_at_hospital(user, stay)
+
+
+def visible_referrals(user, queryset: QuerySet) -> QuerySet:
+    if not (is_signed_in(user) and user.is_professional):
+        return queryset.none()
+    organisations = member_organisation_ids(user)
+    return queryset.filter(
+        Q(organisation_id__in=organisations) | Q(sender_organisation_id__in=organisations)
+        | Q(person_id__in=_visible_person_ids(user))).exclude(
+        person_id__in=excluded_person_ids(user))
+
+
+def may_answer_referral(user, referral) -> bool:
+    return is_signed_in(user) and referral.organisation_id in member_organisation_ids(user)
+
+
+def may_cancel_referral(user, referral) -> bool:
+    return (is_signed_in(user)
+            and referral.sender_organisation_id in member_organisation_ids(user))
+
+
+def may_on_referral(user, referral, action: Action) -> bool:
+    if action == Action.VIEW:
+        return True
+    return may_answer_referral(user, referral) or may_cancel_referral(user, referral)
+
+
+# --- what each role reads in the transfer note (rule 2) --------------------------------
+
+ALL_SECTIONS = ("summary", "medical", "psychological", "social", "practical", "family",
+                "screening", "referrals")
+
+
+def _sections_by_role():
+    from relais.network.models import Role
+
+    health = ("summary", "medical", "psychological", "practical", "family", "referrals")
+    social = ("summary", "psychological", "social", "practical", "family", "screening",
+              "referrals")
+    return {
+        Role.GP: ALL_SECTIONS, Role.SPECIALIST: ALL_SECTIONS,
+        Role.HOME_NURSE: health, Role.PHARMACIST: ("summary", "medical"),
+        Role.PHYSIOTHERAPIST: ("summary", "medical", "practical"),
+        Role.COORDINATION_CENTRE: social, Role.CASE_MANAGER: social,
+        Role.SOCIAL_WORKER: social,
+        Role.HOME_HELP: ("summary", "practical", "family"),
+    }
+
+
+def _category_roles():
+    from relais.directory.models import Category
+    from relais.network.models import Role
+
+    return {Category.HOME_NURSING: Role.HOME_NURSE, Category.HOME_HELP: Role.HOME_HELP,
+            Category.GP: Role.GP, Category.PHARMACY: Role.PHARMACIST,
+            Category.PHYSIOTHERAPY: Role.PHYSIOTHERAPIST,
+            Category.HOME_CARE_COORDINATION: Role.COORDINATION_CENTRE,
+            Category.CASE_MANAGEMENT: Role.CASE_MANAGER,
+            Category.SOCIAL_SERVICE: Role.SOCIAL_WORKER}
+
+
+def transfer_note_sections(user, stay) -> tuple[str, ...]:
+    """The sections of `stay`'s transfer note that `user` may read, in order."""
+    if works_at_hospital(user, stay):
+        return ALL_SECTIONS
+    if not (is_signed_in(user) and user.is_professional):
+        return ()
+    from relais.network.models import MemberRole, NetworkMember
+
+    organisations = member_organisation_ids(user)
+    members = NetworkMember.objects.active().filter(
+        Q(user=user) | Q(organisation_id__in=organisations), person_id=stay.person_id,
+        never_inform=False)
+    roles = set(MemberRole.objects.filter(member__in=members).values_list("role", flat=True))
+    categories = stay.referrals.open().filter(organisation_id__in=organisations).values_list(
+        "service__category", flat=True)
+    roles |= {_category_roles().get(category) for category in categories}
+    allowed = set()
+    for role in roles:
+        allowed |= set(_sections_by_role().get(role, ()))
+    return tuple(section for section in ALL_SECTIONS if section in allowed)
+
+
+def register_policies() -> None:
+    from relais.stays.models import Referral, Stay
+
+    register(Stay, Policy(visible=visible_stays, allows=may_on_stay, audit_reads=True,
+                          person_id=lambda stay: stay.person_id))
+    register(Referral, Policy(visible=visible_referrals, allows=may_on_referral,
+                              audit_reads=True, person_id=lambda referral: referral.person_id))

@@ -1,0 +1,207 @@
+"""The stay's rules: opening (by hand or ADT), transfer, discharge, cancellation, the
+admission alert and the discharge checklist.
+
+Each function runs in one transaction, writes its audit event with the person's id and
+tells the right people. An ADT message calls the same functions as a liaison nurse's
+form (actor None: the feed), so both paths keep the same rules.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from relais.access import audit
+from relais.access.models import Consent, ConsentScope
+from relais.followup.services import notify
+from relais.network.models import NetworkMember, Role
+from relais.stays.checklist import template_rows
+from relais.stays.models import PlanItem, Stay, StaySource
+
+ALERT_ROLES = {Role.GP, Role.COORDINATION_CENTRE}
+
+
+def _record(action: str, stay, *, actor, **detail):
+    audit.record(action, actor=actor, target=stay, person_id=stay.person_id,
+                 organisation=stay.hospital, detail=detail or None)
+
+
+def stay_link(stay) -> str:
+    return reverse("stays:stay_detail", args=[stay.pk])
+
+
+def check_dates(*, admitted_at, expected_discharge_on=None, discharged_at=None) -> None:
+    errors = {}
+    if expected_discharge_on and expected_discharge_on < timezone.localdate(admitted_at):
+        errors["expected_discharge_on"] = _(
+            "The expected discharge date cannot be before the admission.")
+    if discharged_at and discharged_at < admitted_at:
+        errors["discharged_at"] = _("The discharge cannot be before the admission.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def open_stay(person, *, hospital, actor=None, ward=None, admitted_at=None,
+              expected_discharge_on=None, visit_number: str = "",
+              source: str = StaySource.MANUAL) -> Stay:
+    """A person is admitted: the stay, its checklist, and the admission alert (R5, R18)."""
+    admitted_at = admitted_at or timezone.now()
+    check_dates(admitted_at=admitted_at, expected_discharge_on=expected_discharge_on)
+    if Stay.objects.open().filter(person=person, hospital=hospital).exists():
+        raise ValidationError(_("This person already has an open stay in this hospital."),
+                              code="stay_open")
+    stay = Stay.objects.create(
+        person=person, hospital=hospital, ward=ward, admitted_at=admitted_at,
+        expected_discharge_on=expected_discharge_on, visit_number=visit_number,
+        source=source, created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    make_plan(stay)
+    _record("stay.open", stay, actor=actor, source=source)
+    admission_alert(stay)
+    return stay
+
+
+def make_plan(stay) -> None:
+    PlanItem.objects.bulk_create(PlanItem(stay=stay, position=n, **row)
+                                 for n, row in enumerate(template_rows(stay.hospital)))
+
+
+def alert_recipients(stay) -> list:
+    """Users told of an admission: the contact point, the GP and the coordination centre
+    (their accounts, or the active members of their organisation); none without the
+    person's consent to share with the network, never an excluded member."""
+    if not Consent.objects.in_force().filter(person=stay.person_id,
+                                             scope=ConsentScope.NETWORK).exists():
+        return []
+    from relais.accounts.models import User
+
+    members = NetworkMember.objects.active().filter(person=stay.person_id, never_inform=False)
+    chosen = members.filter(is_contact_point=True) | members.filter(roles__role__in=ALERT_ROLES)
+    user_ids = set(chosen.exclude(user=None).values_list("user_id", flat=True))
+    organisation_ids = set(chosen.exclude(organisation=None).values_list("organisation_id",
+                                                                         flat=True))
+    users = User.objects.filter(is_active=True).filter(
+        pk__in=user_ids) | User.objects.filter(
+        is_active=True, memberships__organisation_id__in=organisation_ids,
+        memberships__ended_on__isnull=True)
+    return list(users.distinct())
+
+
+def admission_alert(stay) -> None:
+    for user in alert_recipients(stay):
+        notify(user, kind="stay.admitted", person=stay.person, link=stay_link(stay),
+               message=_("%(name)s was admitted to %(hospital)s.")
+               % {"name": stay.person.full_name, "hospital": stay.hospital.name})
+        if user.email:
+            _email_without_detail(user)
+
+
+def _email_without_detail(user) -> None:
+    """No name, no hospital, no health detail: only that there is something to read."""
+    from django.conf import settings
+
+    subject = _("Relais: something new for you")
+    body = _("There is something new in Relais about a person you follow. Log in to read "
+             "it: %(url)s") % {"url": settings.RELAIS_BASE_URL + reverse("followup:inbox")}
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email],
+                                            fail_silently=True))
+
+
+@transaction.atomic
+def transfer(stay, *, ward, actor=None) -> None:
+    """A02: the person moved to another ward."""
+    before = stay.ward_id
+    stay.ward = ward
+    stay.save(update_fields=["ward", "updated_at"])
+    _record("stay.transfer", stay, actor=actor, ward={"before": before, "after": ward and
+                                                       ward.pk})
+
+
+@transaction.atomic
+def update_stay(stay, *, actor=None, expected_version=None, **fields) -> list[str]:
+    allowed = {"ward", "expected_discharge_on", "admitted_at"}
+    changed = [name for name, value in fields.items()
+               if name in allowed and getattr(stay, name) != value]
+    for name in changed:
+        setattr(stay, name, fields[name])
+    check_dates(admitted_at=stay.admitted_at, expected_discharge_on=stay.expected_discharge_on,
+                discharged_at=stay.discharged_at)
+    if changed:
+        if expected_version is None:
+            stay.save(update_fields=[*changed, "updated_at"])
+        else:
+            stay.save_if_version(expected_version, changed)
+        _record("stay.change", stay, actor=actor, fields=changed)
+    return changed
+
+
+def open_blocking_items(stay):
+    return stay.plan_items.filter(blocking=True).exclude(status__in=["done", "not_applicable"])
+
+
+@transaction.atomic
+def discharge(stay, *, actor=None, discharged_at=None, destination: str = "",
+              reason: str = "", followup_within_days=None, followup_needs: str = "",
+              from_feed: bool = False) -> Stay:
+    """Close the stay (A03 or by hand) and tell the network; blocking items need a reason.
+
+    The feed reports a discharge that has happened: it is recorded whatever the
+    checklist says, and the open items stay visible for the liaison nurse.
+    """
+    discharged_at = discharged_at or timezone.now()
+    check_dates(admitted_at=stay.admitted_at, discharged_at=discharged_at)
+    if not from_feed and open_blocking_items(stay).exists() and not reason.strip():
+        raise ValidationError({"reason": _(
+            "Some items that block discharge are still open: say why the person leaves "
+            "anyway.")})
+    stay.discharged_at = discharged_at
+    stay.destination = destination or stay.destination
+    stay.discharge_reason = reason.strip()
+    stay.followup_within_days = followup_within_days
+    stay.followup_needs = followup_needs
+    stay.save(update_fields=["discharged_at", "destination", "discharge_reason",
+                             "followup_within_days", "followup_needs", "updated_at"])
+    _record("stay.discharge", stay, actor=actor, destination=stay.destination,
+            open_items=open_blocking_items(stay).count())
+    for user in alert_recipients(stay):
+        notify(user, kind="stay.discharged", person=stay.person, link=stay_link(stay),
+               message=_("%(name)s left %(hospital)s.")
+               % {"name": stay.person.full_name, "hospital": stay.hospital.name})
+    return stay
+
+
+@transaction.atomic
+def cancel_admission(stay, *, actor=None) -> None:
+    """A11: the admission was entered in error."""
+    stay.cancelled_at = timezone.now()
+    stay.save(update_fields=["cancelled_at", "updated_at"])
+    _record("stay.cancel", stay, actor=actor)
+
+
+@transaction.atomic
+def cancel_discharge(stay, *, actor=None) -> None:
+    """A13: the discharge was entered in error; the stay is open again."""
+    if Stay.objects.open().filter(person=stay.person_id, hospital=stay.hospital_id).exclude(
+            pk=stay.pk).exists():
+        raise ValidationError(_("This person already has an open stay in this hospital."),
+                              code="stay_open")
+    stay.discharged_at = None
+    stay.save(update_fields=["discharged_at", "updated_at"])
+    _record("stay.cancel_discharge", stay, actor=actor)
+
+
+@transaction.atomic
+def set_item_status(item, *, status: str, actor, expected_version: int, note=None) -> None:
+    from relais.stays.models import FINISHED_ITEM_STATUSES
+
+    item.status = status
+    fields = ["status"]
+    if note is not None:
+        item.note = note
+        fields.append("note")
+    item.finished_by = actor if status in FINISHED_ITEM_STATUSES else None
+    item.finished_at = timezone.now() if status in FINISHED_ITEM_STATUSES else None
+    item.save_if_version(expected_version, [*fields, "finished_by", "finished_at"])
+    _record("plan_item.status", item.stay, actor=actor, item=item.pk, status=status)

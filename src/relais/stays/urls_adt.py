@@ -1,0 +1,3 @@
+"""Pages of the ADT feed (pending matches); owned by the ADT work."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Pages of the vulnerability screening; owned by the screening work."""
+
+urlpatterns = []
