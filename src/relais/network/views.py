@@ -154,11 +154,22 @@ def _person_data(form) -> dict:
 # --- one person ------------------------------------------------------------------------
 
 
+# Later apps add sections to the person page (the stays app: hospital stays) without this
+# app depending on them: each entry takes (user, person) and returns a dict with a
+# "template" to include, or None.
+PERSON_SECTIONS: list = []
+
+
+def _extra_sections(user, person) -> list[dict]:
+    return [section for build in PERSON_SECTIONS if (section := build(user, person))]
+
+
 @login_required
 def person_detail(request, pk):
     person = policy.person_for(request.user, pk)
     members = _members_for(request.user, person)
     context = _network_context(request.user, person, members)
+    context["extra_sections"] = _extra_sections(request.user, person)
     if not request.user.is_professional:
         return render(request, "network/portal.html", _portal_context(request.user, context))
     return render(request, "network/person_detail.html", context)

@@ -62,6 +62,10 @@ class Stay(TimeStamped, Versioned):
     followup_within_days = models.PositiveSmallIntegerField(
         _("first contact at home within (days)"), null=True, blank=True)
     followup_needs = models.TextField(_("what follow-up needs"), blank=True)
+    # The going-home sheet's own words (R1), written for the person, in plain language.
+    watch_for = models.TextField(_("what to watch for, and when to call the GP"), blank=True)
+    appointments = models.TextField(_("next appointments"), blank=True)
+    explained_by = models.CharField(_("who explains what"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
 

@@ -205,3 +205,12 @@ def set_item_status(item, *, status: str, actor, expected_version: int, note=Non
     item.finished_at = timezone.now() if status in FINISHED_ITEM_STATUSES else None
     item.save_if_version(expected_version, [*fields, "finished_by", "finished_at"])
     _record("plan_item.status", item.stay, actor=actor, item=item.pk, status=status)
+
+
+@transaction.atomic
+def write_going_home(stay, data: dict, *, actor) -> None:
+    fields = ["watch_for", "appointments", "explained_by"]
+    for name in fields:
+        setattr(stay, name, data[name])
+    stay.save_if_version(data["version"], fields)
+    _record("stay.going_home", stay, actor=actor)

@@ -9,3 +9,19 @@ urlpatterns = [
     path("", include("relais.stays.urls_adt")),
     path("", include("relais.stays.urls_screening")),
 ]
+
+urlpatterns += [
+    path("hospital/worklist/", views.worklist, name="worklist"),
+    path("persons/<int:person_pk>/stays/new/", views.stay_new, name="stay_new"),
+    path("persons/<int:person_pk>/admission-brief/", views.admission_brief,
+         name="admission_brief"),
+    path("stays/<int:pk>/expected-date/", views.expected_date, name="expected_date"),
+    path("stays/<int:pk>/discharge/", views.discharge, name="discharge"),
+    path("stays/<int:pk>/refer/", views.referral_new, name="referral_new"),
+    path("stays/<int:pk>/going-home/", views.going_home, name="going_home"),
+    path("stays/<int:pk>/transfer-note/", views.transfer_note, name="transfer_note"),
+    path("plan-items/<int:pk>/status/", views.item_status, name="item_status"),
+    path("referrals/", views.referral_inbox, name="referral_inbox"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/<str:to>/", views.referral_move, name="referral_move"),
+]

@@ -1,12 +1,410 @@
-"""The stay's pages. Permissions are asked of relais.access; views stay thin."""
+"""The stay's pages. Permissions are asked of relais.access; the rules live in services."""
 
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from relais.access import policy
+from relais.access import stays as stay_access
+from relais.access.policy import Action, member_organisation_ids
+from relais.accounts.models import Organisation, OrganisationType
+from relais.core.models import VersionConflict
+from relais.directory.matching import match_services
+from relais.directory.models import Service
+from relais.network.views import _members_for, _network_context
+from relais.stays import referrals, services, transfer
+from relais.stays.forms import (
+    AdmissionBriefForm,
+    DeclineForm,
+    DischargeForm,
+    ExpectedDateForm,
+    GoingHomeForm,
+    ItemStatusForm,
+    NeedForm,
+    ReferralForm,
+    StayForm,
+)
+from relais.stays.models import (
+    AdmissionBrief,
+    Domain,
+    ItemStatus,
+    PlanItem,
+    Referral,
+    ReferralStatus,
+    Screening,
+    Stay,
+)
+
+
+def _hospitals_of(user):
+    return Organisation.objects.filter(pk__in=member_organisation_ids(user),
+                                       type=OrganisationType.HOSPITAL)
+
+
+def _staff_stay(request, pk) -> Stay:
+    """A stay the user works on (its hospital's staff); 404 for anyone else."""
+    stay = policy.stay_for(request.user, pk)
+    if not stay_access.works_at_hospital(request.user, stay):
+        raise Http404
+    return stay
+
+
+# --- the ward's work list (issue 5 point 10) ---------------------------------------------
+
+
+@login_required
+def worklist(request):
+    hospitals = _hospitals_of(request.user)
+    if not hospitals:
+        raise Http404
+    stays = Stay.objects.open().filter(hospital__in=hospitals).select_related(
+        "person", "ward", "hospital")
+    ward = request.GET.get("ward", "")
+    if ward.isdigit():
+        stays = stays.filter(ward_id=int(ward))
+    stays = stays.annotate(
+        open_blocking=Count("plan_items", filter=Q(plan_items__blocking=True) & ~Q(
+            plan_items__status__in=["done", "not_applicable"])),
+        screened=Exists(Screening.objects.filter(stay=OuterRef("pk"))),
+        waiting=Count("referrals", filter=Q(referrals__status=ReferralStatus.SENT),
+                      distinct=True),
+    ).order_by("expected_discharge_on", "admitted_at")
+    rows = list(stays)
+    soon = timezone.localdate() + timedelta(days=3)
+    context = {
+        "rows": rows, "wards": [w for h in hospitals for w in h.wards.all()],
+        "ward": ward,
+        "leaving_soon": [s for s in rows if s.expected_discharge_on
+                         and s.expected_discharge_on <= soon],
+        "not_ready": [s for s in rows if s.open_blocking],
+        "not_screened": [s for s in rows if not s.screened],
+        "awaiting": Referral.objects.filter(stay__in=[s.pk for s in rows],
+                                            status=ReferralStatus.SENT).select_related(
+            "person", "service", "stay").order_by("respond_by"),
+        "now": timezone.now(),
+    }
+    return render(request, "stays/worklist.html", context)
+
+
+# --- opening a stay by hand ----------------------------------------------------------------
+
+
+@login_required
+def stay_new(request, person_pk):
+    person = policy.person_for(request.user, person_pk)
+    hospitals = list(_hospitals_of(request.user))
+    if not hospitals:
+        raise Http404
+    form = StayForm(request.POST or None, hospitals=Organisation.objects.filter(
+        pk__in=[h.pk for h in hospitals]), initial={"admitted_at": timezone.localtime()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            stay = services.open_stay(person, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The stay is open; the network was told."))
+            return redirect("stays:stay_detail", stay.pk)
+    return render(request, "stays/stay_form.html", {"form": form, "person": person})
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- the stay: home network, plan, screening, referrals -----------------------------------
 
 
 @login_required
 def stay_detail(request, pk):
     stay = policy.stay_for(request.user, pk)
-    return render(request, "stays/stay_detail.html", {"stay": stay})
+    staff = stay_access.works_at_hospital(request.user, stay)
+    context = {"stay": stay, "staff": staff}
+    if request.user.is_professional:
+        person = stay.person
+        members = _members_for(request.user, person)
+        context.update(_network_context(request.user, person, members))
+        context["brief"] = AdmissionBrief.objects.filter(person=person).select_related(
+            "updated_by").first()
+    context.update(_plan_context(stay))
+    context["referrals"] = list(policy.visible(request.user, stay.referrals.all())
+                                .select_related("service", "organisation"))
+    context["screenings"] = list(stay.screenings.all()[:5])
+    context["stays"] = policy.visible(request.user, stay.person.stays.exclude(pk=stay.pk))
+    context["expected_form"] = ExpectedDateForm(initial={
+        "expected_discharge_on": stay.expected_discharge_on, "version": stay.version})
+    return render(request, "stays/stay_detail.html", context)
+
+
+def _plan_context(stay) -> dict:
+    items = list(stay.plan_items.select_related("owner"))
+    by_domain = [(label, [i for i in items if i.domain == value])
+                 for value, label in Domain.choices]
+    blocking = [i for i in items if i.blocking and not i.is_finished]
+    return {"plan": [(label, rows) for label, rows in by_domain if rows],
+            "blocking": blocking, "items_done": sum(i.is_finished for i in items),
+            "items_total": len(items), "item_statuses": ItemStatus.choices}
+
+
+@login_required
+@require_POST
+def expected_date(request, pk):
+    stay = _staff_stay(request, pk)
+    form = ExpectedDateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_stay(stay, actor=request.user,
+                                 expected_version=form.cleaned_data["version"],
+                                 expected_discharge_on=form.cleaned_data[
+                                     "expected_discharge_on"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except VersionConflict:
+            return render(request, "conflict.html", {"back": reverse("stays:stay_detail",
+                                                                     args=[pk])}, status=409)
+    return redirect("stays:stay_detail", pk)
+
+
+@login_required
+@require_POST
+def item_status(request, pk):
+    item = PlanItem.objects.filter(pk=pk).select_related("stay").first()
+    if item is None:
+        raise Http404
+    stay = _staff_stay(request, item.stay_id)
+    if not stay.is_open:
+        raise Http404
+    form = ItemStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_item_status(item, status=form.cleaned_data["status"],
+                                     actor=request.user,
+                                     expected_version=form.cleaned_data["version"])
+        except VersionConflict:
+            return render(request, "conflict.html", {"back": reverse("stays:stay_detail",
+                                                                     args=[stay.pk])},
+                          status=409)
+    return redirect(reverse("stays:stay_detail", args=[stay.pk]) + "#plan")
+
+
+@login_required
+def discharge(request, pk):
+    stay = _staff_stay(request, pk)
+    if not stay.is_open:
+        raise Http404
+    form = DischargeForm(request.POST or None, initial={
+        "discharged_at": timezone.localtime(), "destination": "home"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.discharge(stay, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The stay is closed; the network was told."))
+            return redirect("stays:stay_detail", stay.pk)
+    return render(request, "stays/discharge_form.html", {
+        "form": form, "stay": stay, "blocking": list(services.open_blocking_items(stay))})
+
+
+# --- referrals (issue 5 point 6) -----------------------------------------------------------
+
+
+@login_required
+def referral_new(request, pk):
+    """Step 1: choose the kind of help → services that fit, with reasons; step 2: the needs
+    analysis for the chosen service."""
+    stay = _staff_stay(request, pk)
+    person = stay.person
+    service_pk = request.GET.get("service", "")
+    if service_pk:
+        return _referral_form(request, stay, policy.service_for(request.user, service_pk))
+    need = NeedForm(request.GET or None)
+    matches = []
+    if need.is_valid():
+        matches = match_services(
+            Service.objects.visible_to(request.user), category=need.cleaned_data["category"],
+            municipality=person.municipality, language=person.language,
+            urgency=need.cleaned_data["urgency"] if need.cleaned_data["urgency"] != "routine"
+            else "")
+    return render(request, "stays/referral_match.html",
+                  {"stay": stay, "person": person, "need": need, "matches": matches[:20]})
+
+
+def _referral_form(request, stay, service):
+    initial = {"urgency": request.GET.get("urgency", "routine"),
+               "start_on": stay.expected_discharge_on}
+    form = ReferralForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = referrals.send(
+                person=stay.person, service=service, stay=stay, actor=request.user,
+                sender_organisation=stay.hospital, urgency=data["urgency"],
+                person_agrees=data["person_agrees"],
+                needs={name: data[name] for name in referrals.NEEDS_FIELDS})
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The referral was sent to %(organisation)s.")
+                             % {"organisation": service.organisation.name})
+            return redirect("stays:referral_detail", referral.pk)
+    return render(request, "stays/referral_form.html",
+                  {"form": form, "stay": stay, "service": service})
+
+
+@login_required
+def referral_detail(request, pk):
+    referral = policy.referral_for(request.user, pk)
+    answering = stay_access.may_answer_referral(request.user, referral)
+    context = {
+        "referral": referral,
+        "events": referral.events.select_related("by"),
+        "may_answer": answering,
+        "may_cancel": stay_access.may_cancel_referral(request.user, referral),
+        "next": referrals.allowed_next(referral),
+        "decline_form": DeclineForm(initial={"version": referral.version}),
+    }
+    return render(request, "stays/referral_detail.html", context)
+
+
+@login_required
+@require_POST
+def referral_move(request, pk, to):
+    referral = policy.referral_for(request.user, pk)
+    allowed = (stay_access.may_cancel_referral(request.user, referral)
+               if to == ReferralStatus.CANCELLED
+               else stay_access.may_answer_referral(request.user, referral))
+    if not allowed or to not in ReferralStatus.values:
+        raise Http404
+    reason = note = ""
+    if to == ReferralStatus.DECLINED:
+        form = DeclineForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Say why you decline: it helps the sender find another "
+                                      "service."))
+            return redirect("stays:referral_detail", pk)
+        reason, note = form.cleaned_data["reason"], form.cleaned_data["note"]
+    try:
+        referrals.transition(referral, to, actor=request.user, reason=reason, note=note,
+                             expected_version=int(request.POST.get("version") or 0))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except VersionConflict:
+        return render(request, "conflict.html",
+                      {"back": reverse("stays:referral_detail", args=[pk])}, status=409)
+    return redirect("stays:referral_detail", pk)
+
+
+@login_required
+def referral_inbox(request):
+    """The receiving organisation's inbox: to answer (overdue first), then in progress."""
+    organisations = member_organisation_ids(request.user)
+    if not organisations or not request.user.is_professional:
+        raise Http404
+    received = Referral.objects.filter(organisation_id__in=organisations).select_related(
+        "person", "service", "sender_organisation")
+    sent = Referral.objects.filter(sender_organisation_id__in=organisations).select_related(
+        "person", "service", "organisation")
+    context = {
+        "to_answer": received.filter(status=ReferralStatus.SENT).order_by("respond_by"),
+        "in_progress": received.filter(status__in=[ReferralStatus.ACCEPTED,
+                                                   ReferralStatus.STARTED]),
+        "sent": sent.order_by("-updated_at")[:50],
+        "now": timezone.now(),
+    }
+    return render(request, "stays/referral_inbox.html", context)
+
+
+# --- what the person takes home, and what the next carers read ----------------------------
+
+
+@login_required
+def going_home(request, pk):
+    """The going-home sheet (R1): plain words, large type, in the person's language.
+    Hospital staff write its texts here; excluded members never appear on it."""
+    stay = policy.stay_for(request.user, pk)
+    staff = stay_access.works_at_hospital(request.user, stay)
+    form = GoingHomeForm(request.POST or None, instance=stay,
+                         initial={"version": stay.version}) if staff else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.write_going_home(stay, form.cleaned_data, actor=request.user)
+            except VersionConflict:
+                return render(request, "conflict.html", {"back": request.path}, status=409)
+            return redirect("stays:going_home", pk)
+    return _render_in_language(request, stay, "stays/going_home.html",
+                               {**_going_home_context(request.user, stay), "form": form})
+
+
+def _going_home_context(user, stay) -> dict:
+    person = stay.person
+    members = [m for m in _members_for(user, person) if not m.never_inform]
+    contact_point = next((m for m in members if m.is_contact_point), None)
+    coming = stay.referrals.filter(status__in=[ReferralStatus.ACCEPTED,
+                                               ReferralStatus.STARTED]).select_related(
+        "service", "organisation")
+    return {"stay": stay, "person": person, "contact_point": contact_point,
+            "members": [m for m in members if m != contact_point], "coming": coming}
+
+
+def _render_in_language(request, stay, template, context):
+    """The sheet speaks the person's language (NL, FR or EN), whatever the reader's."""
+    language = stay.person.language
+    if language not in ("nl", "fr", "en"):
+        language = translation.get_language()
+    with translation.override(language):
+        return render(request, template, {**context, "sheet_language": language})
+
+
+@login_required
+def transfer_note(request, pk):
+    stay = policy.stay_for(request.user, pk)
+    sections = stay_access.transfer_note_sections(request.user, stay)
+    if not sections:
+        raise Http404
+    if request.method == "POST":
+        if not stay_access.works_at_hospital(request.user, stay):
+            raise Http404
+        note = transfer.save_version(stay, actor=request.user)
+        messages.success(request, _("Version %(number)s of the transfer note is saved.")
+                         % {"number": note.number})
+        return redirect("stays:transfer_note", pk)
+    versions = list(stay.transfer_notes.all())
+    number = request.GET.get("version", "")
+    shown = next((v for v in versions if str(v.number) == number), None)
+    content = shown.sections if shown else transfer.build(stay)
+    return render(request, "stays/transfer_note.html", {
+        "stay": stay, "sections": [(name, content.get(name)) for name in sections],
+        "versions": versions, "shown": shown,
+        "staff": stay_access.works_at_hospital(request.user, stay)})
+
+
+@login_required
+def admission_brief(request, person_pk):
+    """"Before admission": what the home network leaves for the hospital (R5, R18)."""
+    person = policy.person_for(request.user, person_pk)
+    if not policy.policy_for(type(person)).allows(request.user, person, Action.CHANGE):
+        raise Http404
+    brief = AdmissionBrief.objects.filter(person=person).first()
+    form = AdmissionBriefForm(request.POST or None, instance=brief)
+    if request.method == "POST" and form.is_valid():
+        transfer.save_brief(person, form.cleaned_data["text"], actor=request.user)
+        messages.success(request, _("Saved: a hospital will see it at the next admission."))
+        return redirect("network:person_detail", person.pk)
+    return render(request, "stays/admission_brief.html", {"form": form, "person": person})
