@@ -1,0 +1,166 @@
+"""Closed-loop referrals: the needs analysis, the declared transitions, both inboxes."""
+
+from itertools import product
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from relais.followup.models import Notification
+from relais.network.models import Person
+from relais.stays import referrals
+from relais.stays.models import TRANSITIONS, Referral, ReferralEvent, ReferralStatus
+from tests.relais.stays.conftest import NEEDS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def referral(stay, nursing_service, liaison_nurse):
+    return referrals.send(person=stay.person, service=nursing_service, stay=stay,
+                          needs=NEEDS, urgency="24h", actor=liaison_nurse,
+                          sender_organisation=stay.hospital, person_agrees=True)
+
+
+@pytest.mark.parametrize("missing", list(referrals.NEEDS_FIELDS))
+def test_a_referral_without_a_complete_needs_analysis_is_refused(stay, nursing_service,
+                                                                 liaison_nurse, missing):
+    needs = {**NEEDS, missing: ""}
+    with pytest.raises(ValidationError) as error:
+        referrals.send(person=stay.person, service=nursing_service, stay=stay, needs=needs,
+                       urgency="routine", actor=liaison_nurse,
+                       sender_organisation=stay.hospital, person_agrees=True)
+    assert missing in error.value.message_dict
+    assert not Referral.objects.exists()
+
+
+def test_a_referral_needs_the_persons_agreement(stay, nursing_service, liaison_nurse):
+    with pytest.raises(ValidationError):
+        referrals.send(person=stay.person, service=nursing_service, stay=stay, needs=NEEDS,
+                       urgency="routine", actor=liaison_nurse,
+                       sender_organisation=stay.hospital)
+    assert not Referral.objects.exists()
+
+
+def test_sending_sets_the_deadline_and_tells_the_receiver(referral, home_nurse):
+    assert referral.status == ReferralStatus.SENT
+    hours = (referral.respond_by - referral.created_at).total_seconds() / 3600
+    assert 23.9 < hours < 24.1
+    assert Notification.objects.filter(recipient=home_nurse, kind="referral.received").exists()
+
+
+ALL = list(ReferralStatus)
+
+
+@pytest.mark.parametrize("start, to", [(a, b) for a, b in product(ALL, ALL)
+                                       if b not in TRANSITIONS[a]])
+def test_every_illegal_transition_is_refused(referral, home_nurse, start, to):
+    Referral.objects.filter(pk=referral.pk).update(status=start, decline_reason="other")
+    referral.refresh_from_db()
+    with pytest.raises(ValidationError):
+        referrals.transition(referral, to, actor=home_nurse, reason="other",
+                             expected_version=referral.version)
+    referral.refresh_from_db()
+    assert referral.status == start
+
+
+def test_the_whole_loop(referral, home_nurse, liaison_nurse, world):
+    referrals.transition(referral, "accepted", actor=home_nurse,
+                         expected_version=referral.version)
+    assert Notification.objects.filter(recipient=liaison_nurse,
+                                       kind="referral.accepted").exists()
+    member = referral.person.members.get(organisation=world.home_nursing)
+    assert member.is_active  # the accepting organisation is (still) in the network
+    referrals.transition(referral, "started", actor=home_nurse,
+                         expected_version=referral.version)
+    referrals.transition(referral, "completed", actor=home_nurse,
+                         expected_version=referral.version)
+    assert list(ReferralEvent.objects.filter(referral=referral).values_list(
+        "status", flat=True)) == ["sent", "accepted", "started", "completed"]
+
+
+def test_accepting_adds_a_new_organisation_to_the_network(stay, liaison_nurse, platform_admin):
+    from relais.accounts.models import OrganisationType
+    from relais.directory import services as directory_services
+    from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+    helpers = OrganisationFactory(name="Aide Test", type=OrganisationType.HOME_HELP)
+    worker = UserFactory(email="help@test.relais.example")
+    MembershipFactory(user=worker, organisation=helpers, function="coordinator")
+    service = directory_services.create_service(
+        helpers, {"category": "home_help", "name_fr": "Aide", "serves_all_brussels": True},
+        actor=platform_admin)
+    referral = referrals.send(person=stay.person, service=service, stay=stay, needs=NEEDS,
+                              urgency="72h", actor=liaison_nurse,
+                              sender_organisation=stay.hospital, person_agrees=True)
+    assert stay.person in Person.objects.visible_to(worker)  # to judge the referral
+    referrals.transition(referral, "accepted", actor=worker, expected_version=referral.version)
+    assert stay.person.members.active().filter(organisation=helpers,
+                                               roles__role="home_help").exists()
+
+
+def test_declining_needs_a_reason(referral, home_nurse):
+    with pytest.raises(ValidationError):
+        referrals.transition(referral, "declined", actor=home_nurse,
+                             expected_version=referral.version)
+    referrals.transition(referral, "declined", actor=home_nurse, reason="no_capacity",
+                         note="Full until January", expected_version=referral.version)
+    referral.refresh_from_db()
+    assert (referral.status, referral.decline_reason) == ("declined", "no_capacity")
+
+
+def test_overdue_referrals(referral):
+    assert not referral.is_overdue
+    Referral.objects.filter(pk=referral.pk).update(
+        respond_by=timezone.now() - timezone.timedelta(minutes=1))
+    assert Referral.objects.overdue().filter(pk=referral.pk).exists()
+
+
+# --- the pages ------------------------------------------------------------------------
+
+
+def test_the_receiver_accepts_in_one_step(persona_client, referral, home_nurse):
+    client = persona_client("home_nurse")
+    inbox = client.get(reverse("stays:referral_inbox"))
+    assert referral in inbox.context["to_answer"]
+    response = client.post(reverse("stays:referral_move", args=[referral.pk, "accepted"]),
+                           {"version": referral.version})
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "accepted"
+
+
+def test_the_sender_cannot_accept_and_strangers_see_nothing(persona_client, referral):
+    url = reverse("stays:referral_move", args=[referral.pk, "accepted"])
+    assert persona_client("liaison_nurse").post(url, {"version": 1}).status_code == 404
+    assert persona_client("outsider").get(
+        reverse("stays:referral_detail", args=[referral.pk])).status_code == 404
+    referral.refresh_from_db()
+    assert referral.status == "sent"
+
+
+def test_the_sender_may_cancel(persona_client, referral):
+    url = reverse("stays:referral_move", args=[referral.pk, "cancelled"])
+    assert persona_client("home_nurse").post(url, {"version": 1}).status_code == 404
+    assert persona_client("liaison_nurse").post(url, {"version": 1}).status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "cancelled"
+
+
+def test_refer_from_the_plan_shows_matches_then_the_needs_form(persona_client, stay,
+                                                               nursing_service):
+    client = persona_client("liaison_nurse")
+    url = reverse("stays:referral_new", args=[stay.pk])
+    matches = client.get(url, {"category": "home_nursing", "urgency": "24h"}).context["matches"]
+    assert matches[0].service == nursing_service and matches[0].suitable
+    form_url = f"{url}?service={nursing_service.pk}"
+    response = client.post(form_url, {"help_needed": "", "frequency": "daily",
+                                      "start_on": "2026-12-01", "reason": "x",
+                                      "person_wishes": "y", "urgency": "24h",
+                                      "person_agrees": "on"})
+    assert response.status_code == 200 and not Referral.objects.exists()
+    response = client.post(form_url, {**{k: str(v) for k, v in NEEDS.items()},
+                                      "urgency": "24h", "person_agrees": "on"})
+    assert response.status_code == 302
+    assert Referral.objects.get().service == nursing_service

@@ -1,0 +1,195 @@
+"""Stays: opening, the admission alert, the plan, discharge, and who sees what."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from relais.access.models import AuditEvent
+from relais.followup.models import Notification
+from relais.network.models import Person
+from relais.stays import services
+from relais.stays.checklist import DEFAULT_ITEMS
+from relais.stays.models import ItemStatus, Stay
+
+pytestmark = pytest.mark.django_db
+
+
+def test_opening_a_stay_copies_the_checklist_in_three_languages(stay):
+    items = list(stay.plan_items.all())
+    assert len(items) == len(DEFAULT_ITEMS)
+    first = items[0]
+    assert first.text_en == "Medication reconciled and explained"
+    assert first.text_nl and first.text_fr and first.text_nl != first.text_en
+    assert AuditEvent.objects.filter(action="stay.open", person_id=stay.person_id).exists()
+
+
+def test_admission_alert_reaches_gp_and_coordination_but_not_excluded(
+        stay, gp, coordinator, excluded_pro, caregiver, django_capture_on_commit_callbacks):
+    told = set(Notification.objects.filter(kind="stay.admitted").values_list("recipient__email",
+                                                                             flat=True))
+    assert gp.email in told
+    assert excluded_pro.email not in told
+
+
+def test_admission_email_has_no_name_and_no_hospital(madeleine, world, liaison_nurse, gp,
+                                                     hospital_consent,
+                                                     django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.open_stay(madeleine, hospital=world.hospital, actor=liaison_nurse)
+    to_gp = [m for m in mail.outbox if m.to == [gp.email]]
+    assert to_gp
+    text = to_gp[0].subject + to_gp[0].body
+    for secret in ("Madeleine", "Lambert", "Hôpital", "Geriatrics"):
+        assert secret not in text
+
+
+def test_no_alert_without_consent_to_share_with_the_network(madeleine, world, liaison_nurse,
+                                                            coordinator, gp):
+    for consent in madeleine.consents.all():
+        consent.revoked_at = timezone.now()
+        consent.save()
+    services.open_stay(madeleine, hospital=world.hospital, actor=liaison_nurse)
+    assert not Notification.objects.filter(kind="stay.admitted").exists()
+
+
+def test_one_open_stay_per_hospital(stay, world, liaison_nurse):
+    with pytest.raises(ValidationError):
+        services.open_stay(stay.person, hospital=world.hospital, actor=liaison_nurse)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Stay.objects.create(person=stay.person, hospital=world.hospital)
+
+
+def test_dates_are_checked(madeleine, world, liaison_nurse, stay):
+    with pytest.raises(ValidationError) as error:
+        services.discharge(stay, actor=liaison_nurse, reason="x",
+                           discharged_at=stay.admitted_at - timedelta(hours=1))
+    assert "before the admission" in str(error.value)
+    stay.refresh_from_db()
+    assert stay.discharged_at is None
+
+
+def test_discharge_with_blocking_items_needs_a_reason(stay, liaison_nurse):
+    with pytest.raises(ValidationError) as error:
+        services.discharge(stay, actor=liaison_nurse, destination="home")
+    assert "reason" in error.value.message_dict
+    services.discharge(stay, actor=liaison_nurse, destination="home",
+                       reason="The person insists on leaving today.")
+    stay.refresh_from_db()
+    assert stay.discharged_at and stay.discharge_reason.startswith("The person")
+
+
+def test_discharge_when_every_blocking_item_is_done(stay, liaison_nurse, gp):
+    for item in stay.plan_items.filter(blocking=True):
+        services.set_item_status(item, status=ItemStatus.DONE, actor=liaison_nurse,
+                                 expected_version=item.version)
+    services.discharge(stay, actor=liaison_nurse, destination="home_services",
+                       followup_within_days=2, followup_needs="Call within 48 h")
+    stay.refresh_from_db()
+    assert not stay.is_open and stay.followup_within_days == 2
+    assert Notification.objects.filter(kind="stay.discharged", recipient=gp).exists()
+
+
+# --- who sees the person through a stay ---------------------------------------------
+
+
+def test_hospital_staff_see_the_person_only_with_hospital_consent(madeleine, world,
+                                                                  liaison_nurse):
+    visible = Person.objects.visible_to(liaison_nurse)
+    assert madeleine not in visible
+    services.open_stay(madeleine, hospital=world.hospital, actor=liaison_nurse)
+    assert madeleine not in Person.objects.visible_to(liaison_nurse)  # no hospital consent
+
+
+def test_with_hospital_consent_the_liaison_sees_the_home_network(client, stay, liaison_nurse):
+    client.force_login(liaison_nurse)
+    page = client.get(reverse("stays:stay_detail", args=[stay.pk])).content.decode()
+    assert "Sophie Lambert" in page  # the daughter, trusted person
+    assert "Trusted person" in page
+    assert "excluded" not in page.lower() or "Social Test" not in page
+
+
+def test_after_discharge_the_hospital_no_longer_sees_the_record(stay, liaison_nurse):
+    services.discharge(stay, actor=liaison_nurse, reason="Leaves against advice")
+    assert stay.person not in Person.objects.visible_to(liaison_nurse)
+    # ... but still sees its own stay (its patient's file)
+    assert stay in Stay.objects.visible_to(liaison_nurse)
+
+
+@pytest.mark.parametrize("persona, status", [
+    ("liaison_nurse", 200), ("gp", 200), ("home_nurse", 200), ("coordinator", 200),
+    ("outsider", 404), ("excluded_pro", 404), ("anonymous", 302)])
+def test_stay_page_permissions(persona_client, request, stay, persona, status):
+    if persona == "excluded_pro":
+        request.getfixturevalue("excluded_pro")
+    response = persona_client(persona).get(reverse("stays:stay_detail", args=[stay.pk]))
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize("name", ["discharge", "referral_new"])
+def test_only_hospital_staff_change_the_stay(persona_client, stay, name):
+    url = reverse(f"stays:{name}", args=[stay.pk])
+    assert persona_client("liaison_nurse").get(url).status_code == 200
+    for persona in ("gp", "home_nurse", "coordinator", "outsider"):
+        assert persona_client(persona).get(url).status_code == 404
+
+
+def test_plan_item_status_by_staff_only(persona_client, stay):
+    item = stay.plan_items.first()
+    url = reverse("stays:item_status", args=[item.pk])
+    data = {"status": "done", "version": item.version}
+    assert persona_client("gp").post(url, data).status_code == 404
+    item.refresh_from_db()
+    assert item.status == ItemStatus.TODO
+    assert persona_client("liaison_nurse").post(url, data).status_code == 302
+    item.refresh_from_db()
+    assert item.status == ItemStatus.DONE
+
+
+def test_worklist_shows_what_blocks(persona_client, stay):
+    page = persona_client("liaison_nurse").get(reverse("stays:worklist"))
+    assert page.status_code == 200
+    assert stay in page.context["leaving_soon"] and stay in page.context["not_ready"]
+    assert stay in page.context["not_screened"]
+    assert persona_client("home_nurse").get(reverse("stays:worklist")).status_code == 404
+
+
+def test_worklist_query_count_does_not_grow_with_stays(persona_client, stay, world,
+                                                       liaison_nurse,
+                                                       django_assert_max_num_queries):
+    from tests.helpers import SIGNED_IN_QUERIES
+
+    client = persona_client("liaison_nurse")
+    with django_assert_max_num_queries(SIGNED_IN_QUERIES + 6):
+        client.get(reverse("stays:worklist"))
+    from relais.network.models import Person as P
+    for n in range(5):
+        person = P.objects.create(first_name=f"P{n}", last_name="Test", created_by=liaison_nurse,
+                                  owner_organisation=world.hospital)
+        services.open_stay(person, hospital=world.hospital, actor=liaison_nurse)
+    with django_assert_max_num_queries(SIGNED_IN_QUERIES + 6):
+        client.get(reverse("stays:worklist"))
+
+
+def test_manual_admission_form_refuses_expected_date_before_admission(persona_client, stay,
+                                                                      world):
+    from relais.network import services as network_services
+
+    person = network_services.create_person({"first_name": "Jan", "last_name": "Peeters"},
+                                            actor=stay.created_by, organisation=world.hospital)
+    client = persona_client("liaison_nurse")
+    response = client.post(reverse("stays:stay_new", args=[person.pk]), {
+        "hospital": world.hospital.pk, "admitted_at": "2026-11-20T10:00",
+        "expected_discharge_on": "2026-11-19"})
+    assert response.status_code == 200
+    assert "cannot be before the admission" in response.content.decode()
+    assert not Stay.objects.filter(person=person).exists()
+    response = client.post(reverse("stays:stay_new", args=[person.pk]), {
+        "hospital": world.hospital.pk, "ward": world.ward.pk,
+        "admitted_at": "2026-11-20T10:00", "expected_discharge_on": "2026-11-24"})
+    assert response.status_code == 302
+    assert Stay.objects.get(person=person).ward == world.ward
