@@ -13,12 +13,13 @@ from relais.directory import services as directory_services
 from relais.directory.models import Category
 from relais.network import services as network_services
 from relais.stays import services
-from tests.relais.network.conftest import (  # noqa: F401 - fixtures shared with network
-    excluded_pro,
-    former_member,
-    madeleine,
-    member_of,
-)
+from tests.relais.network import conftest as network_fixtures
+
+# Madeleine and her network, as the network tests know them.
+madeleine = network_fixtures.madeleine
+former_member = network_fixtures.former_member
+excluded_pro = network_fixtures.excluded_pro
+member_of = network_fixtures.member_of
 
 
 @pytest.fixture
