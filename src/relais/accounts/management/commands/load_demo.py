@@ -18,6 +18,13 @@ class Command(BaseCommand):
         from relais.directory.demo import load_demo_directory
 
         self.stdout.write(f"Demo directory: {load_demo_directory()} new services.")
+        from django.test.utils import override_settings
+
+        from relais.stays.demo import load_demo_stays
+
+        # The admission alerts' emails would go to fictional addresses: drop them.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self.stdout.write(f"Demo hospital stays: {load_demo_stays()} new.")
         self.stdout.write(f"\nDemo logins — password for all: {demo.DEMO_PASSWORD}\n")
         with translation.override("en"):
             for email, function, organisation in demo.logins():
