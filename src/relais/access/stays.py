@@ -42,6 +42,14 @@ def works_at_hospital(user, stay) -> bool:
             and stay.hospital_id in member_organisation_ids(user))
 
 
+def sees_restricted_findings(user, stay) -> bool:
+    """Restricted screening findings (a domestic-violence concern): the hospital's staff
+    and the person's safeguarding circle only (R14, DOMAIN.md §6)."""
+    from relais.access.persons import is_in_safeguarding_circle
+
+    return works_at_hospital(user, stay) or is_in_safeguarding_circle(user, stay.person)
+
+
 def may_on_stay(user, stay, action: Action) -> bool:
     if action == Action.VIEW:
         return True

@@ -46,9 +46,18 @@ def _summary(stay) -> dict:
 
 
 def _screenings(stay) -> list[dict]:
-    return [{"instrument": s.external_name or s.instrument, "version": s.version,
-             "score": s.external_score or s.score, "band": s.band, "flagged": s.flagged,
-             "done_on": s.done_on.isoformat()} for s in stay.screenings.all()]
+    """Results without restricted findings: a domestic-violence concern never travels in
+    the transfer note (R14, DOMAIN.md §6), whoever reads it."""
+    from relais.stays.screening import latest_screenings, summarise
+
+    rows = []
+    for screening in latest_screenings(stay):
+        summary = summarise(screening, show_restricted=False)
+        rows.append({"instrument": str(summary.name), "score": summary.score,
+                     "band": str(summary.band),
+                     "flagged": [str(label) for label in summary.flagged],
+                     "done_on": screening.done_on.isoformat()})
+    return rows
 
 
 def _referrals(stay) -> list[dict]:

@@ -21,7 +21,7 @@ from relais.core.models import VersionConflict
 from relais.directory.matching import match_services
 from relais.directory.models import Service
 from relais.network.views import _members_for, _network_context
-from relais.stays import referrals, services, transfer
+from relais.stays import referrals, screening, services, transfer
 from relais.stays.forms import (
     AdmissionBriefForm,
     DeclineForm,
@@ -142,7 +142,9 @@ def stay_detail(request, pk):
     context.update(_plan_context(stay))
     context["referrals"] = list(policy.visible(request.user, stay.referrals.all())
                                 .select_related("service", "organisation"))
-    context["screenings"] = list(stay.screenings.all()[:5])
+    context["screenings"] = [
+        screening.summarise(s, show_restricted=stay_access.sees_restricted_findings(
+            request.user, stay)) for s in screening.latest_screenings(stay)]
     context["stays"] = policy.visible(request.user, stay.person.stays.exclude(pk=stay.pk))
     context["expected_form"] = ExpectedDateForm(initial={
         "expected_discharge_on": stay.expected_discharge_on, "version": stay.version})

@@ -100,3 +100,16 @@ def test_the_home_network_leaves_a_summary_for_the_hospital(persona_client, stay
     page = persona_client("liaison_nurse").get(reverse("stays:stay_detail", args=[stay.pk]))
     assert "Afraid of falling at night." in page.content.decode()
     assert persona_client("outsider").get(url).status_code == 404
+
+
+def test_a_domestic_violence_concern_never_travels_in_the_transfer_note(persona_client, stay,
+                                                                        liaison_nurse):
+    from relais.stays import screening
+    from tests.relais.stays.test_screening import CALM
+
+    screening.record_screening(stay, "relais-social", {**CALM, "violence": "disclosed"},
+                               actor=liaison_nurse, organisation=stay.hospital)
+    note = transfer.save_version(stay, actor=liaison_nurse)
+    assert "violence" not in str(note.sections).lower()
+    page = persona_client("gp").get(reverse("stays:transfer_note", args=[stay.pk]))
+    assert "violence" not in page.content.decode().lower()
