@@ -10,12 +10,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from relais.core.models import TimeStamped, Versioned
 
 
 class Destination(models.TextChoices):
-    HOME = "home", _("Home")
+    HOME = "home", pgettext_lazy("discharge destination", "Home")
     HOME_WITH_SERVICES = "home_services", _("Home, with services")
     NURSING_HOME = "nursing_home", _("Nursing home")
     OTHER_HOSPITAL = "other_hospital", _("Another hospital")
