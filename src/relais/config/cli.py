@@ -14,6 +14,7 @@ USAGE = """usage: relais <command> [options]
   migrate                       create or update the database tables
   audit verify                  check the audit log's hash chain
   directory export|import ...   the directory as Open Referral HSDS 3 (JSON or CSV)
+  adt-listen [--host H] [--port P]  receive the hospital's HL7 v2 ADT feed (MLLP, port 2575)
   manage <command> [...]        any Django management command
 """
 
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         return manage(["load_demo", *rest])
     if command == "migrate":
         return manage(["migrate", "--no-input", *rest])
+    if command == "adt-listen":
+        return manage(["adt_listen", *rest])
     if command == "manage":
         return manage(rest)
     return manage(argv)

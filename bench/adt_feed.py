@@ -1,0 +1,243 @@
+"""How many HL7 ADT messages per second the listener takes, each ACK sent after its commit.
+
+    .venv/bin/python bench/adt_feed.py [--messages 10000] [--connections 4]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_bench_adt \
+        .venv/bin/python bench/adt_feed.py
+    .venv/bin/python bench/adt_feed.py --profile 300   # queries and time per event, in-process
+
+Uses a throw-away database (a temporary SQLite file, or the PostgreSQL database named in
+DATABASE_URL, created if missing; the bench hospital's stays, messages, links and persons
+are emptied first — audit events stay, they can never be deleted). Creates a hospital with
+its ADT source and one fictional person with a national number per three messages, starts
+the real `relais adt-listen` in its own process on a free loopback port, and sends each
+person's stay as A01, A08, A03 from `--connections` clients, each waiting for its ACK
+before sending the next. Prints messages/s and the ACK latency (p50, p95, max), and checks
+that every answer was AA and every stay ended discharged.
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+from throwaway import setup_database
+
+FACILITY = "BENCH-HOSPITAL"
+EVENTS = ("A01", "A08", "A03")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--profile", type=int, default=0,
+                        help="instead: handle this many messages in-process, count queries")
+    options = parser.parse_args()
+    connection = setup_database()
+    hospital, user = _hospital_and_user()
+    _empty(hospital)
+    count = options.profile or options.messages
+    people = _persons(hospital, user, -(-count // len(EVENTS)))
+    messages = _messages(people)[:count]
+    print(f"database: {connection.vendor}")
+    if options.profile:
+        return _profile(messages)
+    connection.close()
+    return _run(messages, options.connections, hospital)
+
+
+# --- the data ---------------------------------------------------------------------------
+
+
+def _hospital_and_user():
+    from relais.accounts.demo import kbo
+    from relais.accounts.models import Organisation, OrganisationType, User, Ward
+    from relais.stays.models import AdtSource
+
+    hospital, _ = Organisation.objects.get_or_create(
+        kbo_number=kbo(99000002), defaults={"name": "Bench hospital",
+                                            "type": OrganisationType.HOSPITAL})
+    Ward.objects.get_or_create(organisation=hospital, name="Geriatrics",
+                               defaults={"code": "GER", "has_liaison": True})
+    AdtSource.objects.get_or_create(sending_facility=FACILITY, defaults={"hospital": hospital})
+    user, _ = User.objects.get_or_create(email="bench-adt@bench.relais.example",
+                                         defaults={"first_name": "Bench", "last_name": "ADT"})
+    return hospital, user
+
+
+def _empty(hospital) -> None:
+    from relais.network.models import Person
+    from relais.stays.models import AdtMessage, PatientLink, Stay
+
+    Stay.objects.filter(hospital=hospital).delete()
+    AdtMessage.objects.filter(sender__endswith=f"^{FACILITY}").delete()
+    PatientLink.objects.filter(hospital=hospital).delete()
+    Person.objects.filter(owner_organisation=hospital).delete()
+
+
+def _persons(hospital, user, count: int) -> list:
+    """Persons with valid, distinct national numbers (bulk_create: no audit events)."""
+    from relais.network.demo import niss_for
+    from relais.network.models import Person
+
+    persons = []
+    for n in range(count):
+        born, sex = date(1930, 1, 1) + timedelta(days=n // 400), "FM"[n % 2]
+        person = Person(first_name="Bench", last_name=f"Patient {n}", birth_date=born, sex=sex,
+                        niss=niss_for(born, sex, (n % 400) // 2), owner_organisation=hospital,
+                        created_by=user)
+        person.fill_name_keys()
+        persons.append(person)
+    Person.objects.bulk_create(persons, batch_size=2000)
+    return persons
+
+
+def _messages(people) -> list[tuple[int, bytes]]:
+    """(person number, message) in the order each person's events must arrive."""
+    return [(n, _adt(event, n, person.niss)) for n, person in enumerate(people)
+            for event in EVENTS]
+
+
+def _adt(event: str, n: int, niss: str) -> bytes:
+    pv1 = ["PV1", "1", "I", "GER^101^1"] + [""] * 42
+    pv1[19], pv1[44] = f"V{n:07d}", "20260310083000"
+    if event == "A03":
+        pv1[36], pv1[45] = "01", "20260318140000"
+    pv2 = ["PV2"] + [""] * 8 + ["20260320" if event == "A08" else ""]
+    return "\r".join([
+        f"MSH|^~\\&|HIS|{FACILITY}|RELAIS|RELAIS|20260310083500||ADT^{event}^ADT_A01|"
+        f"B{n:07d}{event}|P|2.5",
+        f"EVN|{event}|20260310083500",
+        f"PID|1||P{n:07d}^^^BENCH^PI~{niss}^^^BE^NN||Patient^Bench||19300101|F",
+        "|".join(pv1), "|".join(pv2), ""]).encode()
+
+
+# --- over the wire ----------------------------------------------------------------------
+
+
+def _run(messages, connections: int, hospital) -> int:
+    port = _free_port()
+    listener = subprocess.Popen([sys.executable, "-m", "relais.config.cli", "adt-listen",
+                                 "--port", str(port)], env=os.environ.copy())
+    try:
+        _wait_for_port(port)
+        shares = [[m for m in messages if m[0] % connections == c] for c in range(connections)]
+        results: list[list] = [[] for _ in range(connections)]
+        clients = [threading.Thread(target=_send_all, args=(port, share, results[c]))
+                   for c, share in enumerate(shares)]
+        started = time.perf_counter()
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        listener.terminate()
+        listener.wait(30)
+    answers = [r for result in results for r in result]
+    _report(answers, elapsed, connections)
+    return _check(answers, hospital, len(messages))
+
+
+def _send_all(port: int, share, results: list) -> None:
+    from relais.interop.mllp import Deframer, frame
+
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        deframer = Deframer()
+        for _, message in share:
+            sent = time.perf_counter()
+            sock.sendall(frame(message))
+            answers = []
+            while not answers:
+                answers = deframer.feed(sock.recv(65536))
+            results.append((time.perf_counter() - sent, answers[0].data))
+
+
+def _report(answers, elapsed: float, connections: int) -> None:
+    latencies = sorted(seconds * 1000 for seconds, _ in answers)
+    p95 = latencies[int(len(latencies) * 0.95) - 1]
+    print(f"messages: {len(answers)} over {connections} connection(s) in {elapsed:.1f} s "
+          f"= {len(answers) / elapsed:,.0f} messages/s")
+    print(f"ACK latency ms: p50 {statistics.median(latencies):.1f}, p95 {p95:.1f}, "
+          f"max {latencies[-1]:.1f}")
+
+
+def _check(answers, hospital, sent: int) -> int:
+    from relais.interop.adt import ack_code
+    from relais.stays.models import AdtMessage, AdtStatus, Stay
+
+    codes = Counter(ack_code(ack.decode("ascii")) for _, ack in answers)
+    applied = AdtMessage.objects.filter(sender__endswith=f"^{FACILITY}",
+                                        status=AdtStatus.APPLIED).count()
+    stays = Stay.objects.filter(hospital=hospital)
+    print(f"answers: {dict(codes)}; stored and applied: {applied}; stays: {stays.count()}, "
+          f"open {stays.filter(discharged_at__isnull=True).count()}")
+    return 0 if codes == {"AA": sent} and applied == sent else 1
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"the listener did not start on port {port}")
+
+
+# --- where the time goes ----------------------------------------------------------------
+
+
+def _profile(messages) -> int:
+    """adt.handle in this process: queries and milliseconds per event, and the costliest
+    kinds of query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from relais.interop import adt
+
+    per_event, kinds = defaultdict(list), Counter()
+    for _, message in messages:
+        event = message.split(b"ADT^")[1][:3].decode()
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            adt.handle(message)
+            spent = time.perf_counter() - started
+        per_event[event].append((len(queries), spent * 1000))
+        kinds.update(_kind(q["sql"]) for q in queries.captured_queries)
+    print(f"{'event':<7}{'n':>5}{'queries':>9}{'ms':>8}")
+    for event, rows in per_event.items():
+        print(f"{event:<7}{len(rows):>5}{statistics.mean(q for q, _ in rows):>9.1f}"
+              f"{statistics.mean(ms for _, ms in rows):>8.2f}")
+    print("queries per message, by kind:")
+    for kind, number in kinds.most_common(20):
+        print(f"  {number / len(messages):5.2f}  {kind}")
+    return 0
+
+
+def _kind(sql: str) -> str:
+    words = sql.split()
+    if words[0] in {"SELECT", "DELETE"}:
+        table = next((w for w in words if w.startswith('"') and "_" in w), "?")
+        return f"{words[0]} {table.split('.')[0]}"
+    if words[0] in {"INSERT", "UPDATE"}:
+        return f"{words[0]} {words[2] if words[0] == 'INSERT' else words[1]}"
+    return " ".join(words[:2])[:60]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

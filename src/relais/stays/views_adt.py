@@ -1,0 +1,158 @@
+"""ADT messages waiting for a person match: a hospital's liaison staff say who the
+patient is, by linking an existing record (found by exact national number) or by opening
+one from the message. Thin views: the feed's rules are in relais.interop.adt.
+
+Who: professionals with an active membership of the message's hospital; anyone else gets
+the same 404 whether the message exists or not, and the attempt is audited.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from relais.access import audit, policy
+from relais.access.models import Outcome
+from relais.accounts.models import Organisation, OrganisationType
+from relais.interop import adt
+from relais.network.models import Person
+from relais.network.validators import compact_niss, format_niss
+from relais.stays.models import AdtMessage, AdtStatus
+
+PAGE_SIZE = 25
+EVENT_LABELS = {"A01": gettext_lazy("Admission"), "A02": gettext_lazy("Transfer"),
+                "A03": gettext_lazy("Discharge"), "A08": gettext_lazy("Update"),
+                "A11": gettext_lazy("Admission cancelled"),
+                "A13": gettext_lazy("Discharge cancelled")}
+
+
+# --- who may handle which messages (candidates for relais.access.stays) -----------------
+
+
+def liaison_hospital_ids(user) -> set[int]:
+    """The hospitals whose waiting messages `user` handles: their active memberships of
+    hospitals, professionals only."""
+    if not (policy.is_signed_in(user) and user.is_professional):
+        return set()
+    member_of = policy.member_organisation_ids(user)
+    if not member_of:
+        return set()
+    return set(Organisation.objects.filter(pk__in=member_of, type=OrganisationType.HOSPITAL)
+               .values_list("pk", flat=True))
+
+
+def pending_messages(user):
+    return AdtMessage.objects.filter(status=AdtStatus.PENDING_MATCH,
+                                     hospital_id__in=liaison_hospital_ids(user))
+
+
+def pending_message_for(user, pk, action: str = "view") -> AdtMessage:
+    """One waiting message, or Http404 (missing and forbidden alike), audited when denied."""
+    message = None
+    if str(pk).isdigit():
+        message = pending_messages(user).select_related("hospital").filter(pk=pk).first()
+    if message is None:
+        audit.record(audit.Actions.ACCESS_DENIED, actor=user, target_type="stays.adtmessage",
+                     target_id=str(pk)[:64], outcome=Outcome.DENIED, detail={"action": action})
+        raise Http404
+    return message
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+@dataclass
+class Waiting:
+    """A message with what it says about the patient, for the liaison nurse to recognise."""
+
+    message: AdtMessage
+    event: adt.AdtEvent | None
+
+    @classmethod
+    def of(cls, message: AdtMessage) -> "Waiting":
+        try:
+            return cls(message, adt.read_stored(message.raw))
+        except adt.Refused:
+            return cls(message, None)
+
+    @property
+    def event_label(self) -> str:
+        return EVENT_LABELS.get(self.message.event, self.message.event)
+
+    @property
+    def niss_display(self) -> str:
+        return format_niss(self.message.niss) if self.message.niss else ""
+
+
+@login_required
+def adt_pending(request):
+    hospitals = liaison_hospital_ids(request.user)
+    if not hospitals:
+        raise Http404
+    found = AdtMessage.objects.filter(status=AdtStatus.PENDING_MATCH, hospital_id__in=hospitals
+                                      ).select_related("hospital").order_by("received_at", "pk")
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [Waiting.of(message) for message in page]
+    return render(request, "stays/adt_pending.html", {"page": page, "rows": rows,
+                                                      "several_hospitals": len(hospitals) > 1})
+
+
+@login_required
+def adt_message(request, pk):
+    message = pending_message_for(request.user, pk)
+    niss = compact_niss(request.GET.get("niss", message.niss)).strip()
+    return render(request, "stays/adt_message.html", {
+        "waiting": Waiting.of(message), "niss": niss,
+        "candidates": _persons_with_niss(request.user, niss), "searched": bool(niss)})
+
+
+def _persons_with_niss(user, niss: str) -> list:
+    """An exact national number among the persons the user may see; audited as a search."""
+    if not niss:
+        return []
+    audit.record("person.search", actor=user, detail={"searched": True, "for": "adt_match"})
+    if not (len(niss) == 11 and niss.isdigit()):
+        return []
+    return list(Person.objects.visible_to(user).filter(niss=niss)[:5])
+
+
+@login_required
+@require_POST
+def adt_link(request, pk):
+    message = pending_message_for(request.user, pk, "resolve")
+    person = policy.person_for(request.user, request.POST.get("person"))
+    return _resolve(request, message, lambda: adt.resolve_pending(message, person,
+                                                                   request.user))
+
+
+@login_required
+@require_POST
+def adt_create_person(request, pk):
+    message = pending_message_for(request.user, pk, "resolve")
+    return _resolve(request, message, lambda: adt.create_person_from(message, request.user))
+
+
+def _resolve(request, message, resolve):
+    """Resolve, then show the stay (or say why the message still could not be applied)."""
+    try:
+        resolve()
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect("stays:adt_message", message.pk)
+    message.refresh_from_db()
+    if message.status == AdtStatus.REJECTED:
+        messages.warning(request, _("The patient is linked, but this message could not be "
+                                    "applied: %(problem)s") % {"problem": message.problem})
+        return redirect("stays:adt_pending")
+    messages.success(request, _("The patient is linked and their waiting messages applied."))
+    if message.stay_id:
+        return redirect("stays:stay_detail", message.stay_id)
+    return redirect("stays:adt_pending")
