@@ -15,6 +15,19 @@ from relais.accounts.models import (
 )
 from relais.core.models import Municipality
 
+
+def brussels_municipality(nis_code: str) -> Municipality:
+    """A municipality, reloading the geography first if a transactional test's flush
+    emptied it (it is loaded by a migration, which a flush does not replay)."""
+    if not Municipality.objects.exists():
+        import importlib
+
+        from django.apps import apps
+
+        importlib.import_module("relais.core.migrations.0002_brussels_geography").load(apps,
+                                                                                       None)
+    return Municipality.objects.get(nis_code=nis_code)
+
 TEST_PASSWORD = "correct horse battery"
 
 
@@ -43,7 +56,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Organisation {n}")
     type = OrganisationType.HOME_NURSING
     kbo_number = factory.Sequence(lambda n: kbo(19000000 + n))
-    municipality = factory.LazyFunction(lambda: Municipality.objects.get(nis_code="21018"))
+    municipality = factory.LazyFunction(lambda: brussels_municipality("21018"))
     postcode = "1200"
 
 
