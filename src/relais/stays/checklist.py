@@ -4,10 +4,13 @@ Texts are translated with gettext and copied into each item in the three languag
 a plan is made, so that a later change of the template never rewrites a running plan.
 """
 
+from django.db import transaction
+from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from relais.stays.models import Domain
+from relais.access import audit
+from relais.stays.models import ChecklistTemplate, Domain, TemplateItem
 
 # (domain, text, blocks discharge)
 DEFAULT_ITEMS = [
@@ -38,11 +41,42 @@ def in_three_languages(text) -> dict[str, str]:
     return texts
 
 
-def template_rows(hospital) -> list[dict]:
-    """The hospital's own checklist if it has one, else Relais's default."""
-    template = hospital.checklist_templates.prefetch_related("items").first()
+def template_rows(hospital, *, default: bool = False) -> list[dict]:
+    """The hospital's own checklist if it has one (unless `default`), else Relais's."""
+    template = None if default else hospital.checklist_templates.prefetch_related(
+        "items").first()
     if template is not None:
         return [{"domain": i.domain, "text_nl": i.text_nl, "text_fr": i.text_fr,
                  "text_en": i.text_en, "blocking": i.blocking} for i in template.items.all()]
     return [{"domain": domain, "blocking": blocking, **in_three_languages(text)}
             for domain, text, blocking in DEFAULT_ITEMS]
+
+
+@transaction.atomic
+def adopt_default(hospital, *, actor) -> ChecklistTemplate:
+    """The hospital's own copy of Relais's default, to adapt; running plans keep theirs."""
+    template = ChecklistTemplate.objects.create(organisation=hospital,
+                                                name=str(_("Discharge checklist")))
+    TemplateItem.objects.bulk_create(
+        TemplateItem(template=template, position=n, **row)
+        for n, row in enumerate(template_rows(hospital, default=True)))
+    audit.record("checklist.adopt", actor=actor, target=template, organisation=hospital)
+    return template
+
+
+@transaction.atomic
+def add_template_item(template, *, domain, text_nl, text_fr, text_en, blocking, actor):
+    position = (template.items.aggregate(last=Max("position"))["last"] or 0) + 1
+    item = TemplateItem.objects.create(template=template, domain=domain, text_nl=text_nl,
+                                       text_fr=text_fr, text_en=text_en, blocking=blocking,
+                                       position=position)
+    audit.record("checklist.add_item", actor=actor, target=item,
+                 organisation=template.organisation)
+    return item
+
+
+@transaction.atomic
+def remove_template_item(item, *, actor) -> None:
+    audit.record("checklist.remove_item", actor=actor, target=item,
+                 organisation=item.template.organisation, detail={"text": item.text_en})
+    item.delete()

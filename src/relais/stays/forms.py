@@ -8,6 +8,7 @@ from relais.stays.models import (
     AdmissionBrief,
     DeclineReason,
     Destination,
+    Domain,
     ItemStatus,
     Referral,
     Stay,
@@ -68,6 +69,7 @@ class ExpectedDateForm(forms.Form):
 
 class ItemStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices)
+    owner = forms.IntegerField(required=False)  # checked against the hospital's staff
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -128,3 +130,17 @@ class AdmissionBriefForm(forms.ModelForm):
         help_texts = {"text": _(
             "For the hospital at an admission: habits, what helps, who comes when, what the "
             "person fears. No need to repeat the network: the hospital sees it.")}
+
+
+class PlanItemForm(forms.Form):
+    domain = forms.ChoiceField(label=_("Domain"), choices=Domain.choices)
+    text = forms.CharField(label=_("What needs doing"), max_length=200)
+    blocking = forms.BooleanField(label=_("Blocks discharge"), required=False, initial=True)
+
+
+class TemplateItemForm(forms.Form):
+    domain = forms.ChoiceField(label=_("Domain"), choices=Domain.choices)
+    text_nl = forms.CharField(label=_("Text (Dutch)"), max_length=200)
+    text_fr = forms.CharField(label=_("Text (French)"), max_length=200)
+    text_en = forms.CharField(label=_("Text (English)"), max_length=200)
+    blocking = forms.BooleanField(label=_("Blocks discharge"), required=False, initial=True)

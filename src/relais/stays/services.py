@@ -9,6 +9,7 @@ form (actor None: the feed), so both paths keep the same rules.
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,7 +194,9 @@ def cancel_discharge(stay, *, actor=None) -> None:
 
 
 @transaction.atomic
-def set_item_status(item, *, status: str, actor, expected_version: int, note=None) -> None:
+def set_item_status(item, *, status: str, actor, expected_version: int, note=None,
+                    owner=False) -> None:
+    """Status (and optionally note and owner: one of the hospital's staff, or None)."""
     from relais.stays.models import FINISHED_ITEM_STATUSES
 
     item.status = status
@@ -201,6 +204,11 @@ def set_item_status(item, *, status: str, actor, expected_version: int, note=Non
     if note is not None:
         item.note = note
         fields.append("note")
+    if owner is not False:
+        if owner is not None and not hospital_staff(item.stay).filter(pk=owner.pk).exists():
+            raise ValidationError({"owner": _("Choose someone who works at this hospital.")})
+        item.owner = owner
+        fields.append("owner")
     item.finished_by = actor if status in FINISHED_ITEM_STATUSES else None
     item.finished_at = timezone.now() if status in FINISHED_ITEM_STATUSES else None
     item.save_if_version(expected_version, [*fields, "finished_by", "finished_at"])
@@ -214,3 +222,23 @@ def write_going_home(stay, data: dict, *, actor) -> None:
         setattr(stay, name, data[name])
     stay.save_if_version(data["version"], fields)
     _record("stay.going_home", stay, actor=actor)
+
+
+@transaction.atomic
+def add_plan_item(stay, *, domain: str, text: str, blocking: bool, actor) -> PlanItem:
+    """An item this person's plan needs beyond the checklist; typed in one language, it
+    reads the same in all three."""
+    position = (stay.plan_items.aggregate(last=Max("position"))["last"] or 0) + 1
+    item = PlanItem.objects.create(stay=stay, domain=domain, text_nl=text, text_fr=text,
+                                   text_en=text, blocking=blocking, position=position)
+    _record("plan_item.add", stay, actor=actor, item=item.pk)
+    return item
+
+
+def hospital_staff(stay):
+    """Who may own a checklist item: the hospital's active staff."""
+    from relais.accounts.models import User
+
+    return User.objects.filter(is_active=True, memberships__organisation=stay.hospital_id,
+                               memberships__ended_on__isnull=True).distinct().order_by(
+        "first_name", "last_name")

@@ -152,13 +152,17 @@ def stay_detail(request, pk):
 
 
 def _plan_context(stay) -> dict:
+    from relais.stays.forms import PlanItemForm
+
     items = list(stay.plan_items.select_related("owner"))
     by_domain = [(label, [i for i in items if i.domain == value])
                  for value, label in Domain.choices]
     blocking = [i for i in items if i.blocking and not i.is_finished]
     return {"plan": [(label, rows) for label, rows in by_domain if rows],
             "blocking": blocking, "items_done": sum(i.is_finished for i in items),
-            "items_total": len(items), "item_statuses": ItemStatus.choices}
+            "items_total": len(items), "item_statuses": ItemStatus.choices,
+            "staff_members": list(services.hospital_staff(stay)),
+            "new_item_form": PlanItemForm()}
 
 
 @login_required
@@ -191,10 +195,17 @@ def item_status(request, pk):
         raise Http404
     form = ItemStatusForm(request.POST)
     if form.is_valid():
+        owner_pk = form.cleaned_data["owner"]
+        owner = services.hospital_staff(stay).filter(pk=owner_pk).first() if owner_pk else None
+        if owner_pk and owner is None:
+            messages.error(request, _("Choose someone who works at this hospital."))
+            return redirect(reverse("stays:stay_detail", args=[stay.pk]) + "#plan")
         try:
             services.set_item_status(item, status=form.cleaned_data["status"],
-                                     actor=request.user,
+                                     actor=request.user, owner=owner,
                                      expected_version=form.cleaned_data["version"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         except VersionConflict:
             return render(request, "conflict.html", {"back": reverse("stays:stay_detail",
                                                                      args=[stay.pk])},

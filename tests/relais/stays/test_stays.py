@@ -68,7 +68,7 @@ def test_dates_are_checked(madeleine, world, liaison_nurse, stay):
     with pytest.raises(ValidationError) as error:
         services.discharge(stay, actor=liaison_nurse, reason="x",
                            discharged_at=stay.admitted_at - timedelta(hours=1))
-    assert "before the admission" in str(error.value)
+    assert "discharged_at" in error.value.message_dict
     stay.refresh_from_db()
     assert stay.discharged_at is None
 
@@ -193,3 +193,57 @@ def test_manual_admission_form_refuses_expected_date_before_admission(persona_cl
         "admitted_at": "2026-11-20T10:00", "expected_discharge_on": "2026-11-24"})
     assert response.status_code == 302
     assert Stay.objects.get(person=person).ward == world.ward
+
+
+# --- the checklist: the hospital's own, items of one plan, owners ----------------------
+
+
+def test_a_hospital_adapts_its_checklist_and_new_plans_follow(persona_client, world,
+                                                              madeleine, hospital_consent,
+                                                              liaison_nurse):
+    url = reverse("stays:checklist_template", args=[world.hospital.pk])
+    assert persona_client("liaison_nurse").get(url).status_code == 404  # not a manager
+    assert persona_client("coordinator").get(url).status_code == 404
+    manager = persona_client("hospital_manager")
+    assert manager.get(url).status_code == 200
+    manager.post(url, {"action": "adopt"})
+    template = world.hospital.checklist_templates.get()
+    assert template.items.count() == len(DEFAULT_ITEMS)
+    response = manager.post(url, {"action": "add", "domain": "practical", "text_nl": "Sleutels",
+                                  "text_fr": "Clés", "text_en": "Keys given back",
+                                  "blocking": "on"})
+    assert response.status_code == 302
+    first = template.items.order_by("position").first()
+    manager.post(reverse("stays:template_item_remove", args=[first.pk]))
+    stay = services.open_stay(madeleine, hospital=world.hospital, actor=liaison_nurse)
+    texts = list(stay.plan_items.values_list("text_en", flat=True))
+    assert "Keys given back" in texts and first.text_en not in texts
+    assert len(texts) == len(DEFAULT_ITEMS)
+
+
+def test_a_bad_template_item_is_refused(persona_client, world):
+    manager = persona_client("hospital_manager")
+    url = reverse("stays:checklist_template", args=[world.hospital.pk])
+    manager.post(url, {"action": "adopt"})
+    response = manager.post(url, {"action": "add", "domain": "nonsense", "text_nl": "x",
+                                  "text_fr": "", "text_en": "x"})
+    assert response.status_code == 200
+    assert world.hospital.checklist_templates.get().items.count() == len(DEFAULT_ITEMS)
+
+
+def test_staff_add_an_item_and_give_it_an_owner(persona_client, stay, liaison_nurse, gp):
+    client = persona_client("liaison_nurse")
+    client.post(reverse("stays:plan_item_add", args=[stay.pk]),
+                {"domain": "family", "text": "Call the son in Ghent", "blocking": "on"})
+    item = stay.plan_items.get(text_en="Call the son in Ghent")
+    assert item.text_fr == item.text_nl == "Call the son in Ghent" and item.blocking
+    url = reverse("stays:item_status", args=[item.pk])
+    client.post(url, {"status": "in_progress", "owner": liaison_nurse.pk,
+                      "version": item.version})
+    item.refresh_from_db()
+    assert (item.status, item.owner) == ("in_progress", liaison_nurse)
+    client.post(url, {"status": "done", "owner": gp.pk, "version": item.version})
+    item.refresh_from_db()
+    assert (item.status, item.owner) == ("in_progress", liaison_nurse)  # GP: not staff
+    assert persona_client("gp").post(reverse("stays:plan_item_add", args=[stay.pk]), {
+        "domain": "family", "text": "x"}).status_code == 404
