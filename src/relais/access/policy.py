@@ -243,11 +243,12 @@ def register_builtin_policies() -> None:
     register(Membership, Policy(visible=visible_memberships, allows=may_on_membership))
     register(AuditEvent, Policy(visible=visible_audit_events, allows=may_on_audit_event))
 
-    from relais.access import directory, persons, stays
+    from relais.access import booklet, directory, persons, stays
 
     persons.register_policies()
     directory.register_policies()
     stays.register_policies()
+    booklet.register_policies()
 
 
 def person_for(user, pk, action: Action = Action.VIEW):

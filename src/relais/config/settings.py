@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "relais.network",
     "relais.directory",
     "relais.stays",
+    "relais.booklet",
     "relais.interop",
     "relais.followup",
 ]

@@ -1,0 +1,87 @@
+"""Who reads and writes a person's booklet, emergency sheet and consultations.
+
+An entry is read by those who see the person (rule 1, so never an excluded member)
+*and* are in the entry's audience:
+* everyone in the network: all of them, informal caregivers with portal access too;
+* health professionals only: professionals with a health profession;
+* named members: those members (a person, or the staff of a member organisation);
+* the safeguarding circle: its members only.
+The author always reads their own entries. Professionals who see the person write any
+kind of entry; the person and informal caregivers with portal access write notes,
+questions and answers (R15).
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from relais.access.persons import visible_persons
+from relais.access.policy import Action, Policy, is_signed_in, member_organisation_ids, register
+from relais.accounts.models import RIZIV_PROFESSIONS, Profession
+
+HEALTH_PROFESSIONS = RIZIV_PROFESSIONS | {Profession.PSYCHOLOGIST,
+                                         Profession.OCCUPATIONAL_THERAPIST}
+
+
+def is_health_professional(user) -> bool:
+    return bool(is_signed_in(user) and user.is_professional
+                and user.profession in HEALTH_PROFESSIONS)
+
+
+def _my_members():
+    """Active, not excluded network members that stand for the user (any person)."""
+    from relais.network.models import NetworkMember
+
+    return NetworkMember.objects.active().filter(never_inform=False)
+
+
+def _links_to(user) -> Q:
+    return Q(user=user) | Q(organisation_id__in=member_organisation_ids(user))
+
+
+def visible_entries(user, queryset: QuerySet) -> QuerySet:
+    if not is_signed_in(user):
+        return queryset.none()
+    from relais.booklet.models import Audience, Entry
+    from relais.network.models import Person
+
+    persons = visible_persons(user, Person.objects.all()).values("pk")
+    named = Entry.named_members.through.objects.filter(
+        entry=OuterRef("pk"), networkmember__in=_my_members().filter(_links_to(user)))
+    circle = _my_members().filter(_links_to(user), in_safeguarding_circle=True,
+                                  person=OuterRef("person"))
+    audience = (Q(audience=Audience.NETWORK) | Q(author=user)
+                | (Q(audience=Audience.NAMED) & Exists(named))
+                | (Q(audience=Audience.SAFEGUARDING) & Exists(circle)))
+    if is_health_professional(user):
+        audience |= Q(audience=Audience.HEALTH)
+    return queryset.filter(audience, person__in=persons)
+
+
+def may_write_booklet(user, person) -> bool:
+    """Anyone who sees the person writes (portal users only some kinds, see services)."""
+    from relais.network.models import Person
+
+    return is_signed_in(user) and visible_persons(
+        user, Person.objects.filter(pk=person.pk)).exists()
+
+
+def may_on_entry(user, entry, action: Action) -> bool:
+    return action == Action.VIEW  # append-only: nobody changes an entry
+
+
+def may_see_consultation(user, consultation) -> bool:
+    """The asker's organisation and the invitees."""
+    if not is_signed_in(user):
+        return False
+    if consultation.asked_by_id == user.pk or (
+            consultation.organisation_id in member_organisation_ids(user)):
+        return True
+    return consultation.invitations.filter(
+        Q(user=user) | Q(member__user=user)
+        | Q(member__organisation_id__in=member_organisation_ids(user))).exists()
+
+
+def register_policies() -> None:
+    from relais.booklet.models import Entry
+
+    register(Entry, Policy(visible=visible_entries, allows=may_on_entry, audit_reads=False,
+                           person_id=lambda entry: entry.person_id))

@@ -1,0 +1,3 @@
+"""Pages of the consultations work."""
+
+urlpatterns = []
