@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from relais.accounts.models import Function, OrganisationType, UserKind
+from relais.accounts.models import Function, OrganisationType, Profession, UserKind
 from tests.factories import (
     HospitalFactory,
     MembershipFactory,
@@ -86,12 +86,13 @@ def coordinator(world):
 def gp(world):
     """A self-employed GP: the only member, and so the manager, of their practice."""
     return _member(world.gp_practice, Function.GENERAL_PRACTITIONER, manager=True,
-                   email="gp@test.relais.example")
+                   email="gp@test.relais.example", profession=Profession.GENERAL_PRACTITIONER)
 
 
 @pytest.fixture
 def home_nurse(world):
-    return _member(world.home_nursing, Function.HOME_NURSE, email="nurse@test.relais.example")
+    return _member(world.home_nursing, Function.HOME_NURSE, email="nurse@test.relais.example",
+                   profession=Profession.NURSE)
 
 
 @pytest.fixture

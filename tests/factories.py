@@ -28,6 +28,7 @@ def brussels_municipality(nis_code: str) -> Municipality:
                                                                                        None)
     return Municipality.objects.get(nis_code=nis_code)
 
+
 TEST_PASSWORD = "correct horse battery"
 
 

@@ -6,3 +6,9 @@ class BookletConfig(AppConfig):
     name = "relais.booklet"
     label = "booklet"
     verbose_name = _("Communication booklet")
+
+    def ready(self):
+        from relais.booklet.sections import person_booklet_section
+        from relais.network.views import PERSON_SECTIONS
+
+        PERSON_SECTIONS.insert(0, person_booklet_section)

@@ -1,0 +1,160 @@
+"""Writing in the booklet: append-only entries, corrections, read receipts, alerts.
+
+Nothing here updates or deletes an entry; a correction is a new entry that supersedes
+the old one. Every write is audited with the person's id; the audience is told in-app.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from relais.access import audit
+from relais.access.booklet import is_health_professional, visible_entries
+from relais.access.policy import member_organisation_ids
+from relais.accounts.models import User
+from relais.booklet.models import PORTAL_KINDS, Audience, Entry, EntryKind, ReadReceipt
+from relais.core.uploads import validate_document
+from relais.followup.services import notify
+from relais.network.models import NetworkMember
+
+
+def booklet_link(person) -> str:
+    return reverse("booklet:booklet", args=[person.pk])
+
+
+def _check(person, *, kind, audience, named_members, author) -> None:
+    if not author.is_professional and kind not in PORTAL_KINDS:
+        raise ValidationError({"kind": _("You can write a note, a question or an answer.")})
+    if audience == Audience.NAMED and not named_members:
+        raise ValidationError({"named_members": _("Choose who may read it.")})
+    if audience == Audience.SAFEGUARDING and not author.is_professional:
+        raise ValidationError({"audience": _("Only professionals write for the safeguarding "
+                                             "circle.")})
+    wrong = [m for m in named_members
+             if m.person_id != person.pk or m.never_inform or not m.is_active]
+    if wrong:
+        raise ValidationError({"named_members": _(
+            "%(names)s may not read this person's booklet.")
+            % {"names": ", ".join(m.display_name for m in wrong)}})
+
+
+def _author_label(author, organisation, person) -> str:
+    member = NetworkMember.objects.active().filter(person=person, user=author).first()
+    parts = [author.get_full_name() or author.email]
+    if member and member.role_codes():
+        parts.append(", ".join(str(r.get_role_display()) for r in member.roles.all()))
+    if organisation is not None:
+        parts.append(organisation.name)
+    return " · ".join(parts)[:300]
+
+
+@transaction.atomic
+def write(person, *, author, body: str, kind: str = EntryKind.NOTE,
+          audience: str = Audience.NETWORK, named_members=(), organisation=None,
+          reply_to=None, supersedes=None, attachment=None) -> Entry:
+    named_members = list(named_members)
+    _check(person, kind=kind, audience=audience, named_members=named_members, author=author)
+    if not body.strip():
+        raise ValidationError({"body": _("Write something.")})
+    entry = Entry(person=person, kind=kind, audience=audience, body=body.strip(),
+                  author=author, author_organisation=organisation, reply_to=reply_to,
+                  supersedes=supersedes,
+                  author_label=_author_label(author, organisation, person))
+    if attachment is not None:
+        entry.attachment_type = validate_document(attachment)
+        entry.attachment_name = attachment.name[:200]
+        entry.attachment = attachment
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:  # the one-to-one `supersedes`: corrected already
+        raise ValidationError(_("This entry was already corrected: correct the newest "
+                                "version.")) from None
+    if named_members:
+        entry.named_members.set(named_members)
+    ReadReceipt.objects.create(entry=entry, user=author)  # the author has read it
+    audit.record("booklet.write", actor=author, target=entry, person_id=person.pk,
+                 organisation=organisation, detail={"kind": kind, "audience": audience})
+    _tell_readers(entry)
+    return entry
+
+
+def correct(entry, *, author, body: str, organisation=None) -> Entry:
+    """A correction is a new entry, same kind and audience, superseding the old one."""
+    if entry.author_id != author.pk:
+        raise ValidationError(_("Only the author corrects an entry; write a new one instead."))
+    return write(entry.person, author=author, body=body, kind=entry.kind,
+                 audience=entry.audience, named_members=entry.named_members.all(),
+                 organisation=organisation, supersedes=entry, reply_to=entry.reply_to)
+
+
+def readers(entry) -> list:
+    """The users the entry reaches: people linked to the network who may read it."""
+    members = NetworkMember.objects.active().filter(person=entry.person_id, never_inform=False)
+    user_ids = set(members.exclude(user=None).values_list("user_id", flat=True))
+    organisation_ids = set(members.exclude(organisation=None).values_list("organisation_id",
+                                                                          flat=True))
+    candidates = User.objects.filter(is_active=True).filter(
+        pk__in=user_ids) | User.objects.filter(
+        is_active=True, memberships__organisation_id__in=organisation_ids,
+        memberships__ended_on__isnull=True)
+    return [user for user in candidates.distinct()
+            if user.pk != entry.author_id and _may_read(user, entry)]
+
+
+def _may_read(user, entry) -> bool:
+    return visible_entries(user, Entry.objects.filter(pk=entry.pk)).exists()
+
+
+def _tell_readers(entry) -> None:
+    kind = "booklet.alert" if entry.kind == EntryKind.ALERT else "booklet.entry"
+    message = (_("Alert in the booklet of %(name)s.") if entry.kind == EntryKind.ALERT
+               else _("New in the booklet of %(name)s.")) % {"name": entry.person.full_name}
+    for user in readers(entry):
+        notify(user, kind=kind, person=entry.person, message=message,
+               link=booklet_link(entry.person) + f"#entry-{entry.pk}")
+
+
+def mark_read(user, entries) -> None:
+    """Read receipts for what the user was shown (one query, whatever the page)."""
+    ids = [e.pk for e in entries]
+    seen = set(ReadReceipt.objects.filter(user=user, entry_id__in=ids).values_list(
+        "entry_id", flat=True))
+    ReadReceipt.objects.bulk_create(
+        [ReadReceipt(entry_id=pk, user=user) for pk in ids if pk not in seen],
+        ignore_conflicts=True)
+
+
+@transaction.atomic
+def acknowledge(entry, *, user) -> None:
+    if entry.kind != EntryKind.ALERT:
+        raise ValidationError(_("Only alerts are acknowledged."))
+    receipt, _created = ReadReceipt.objects.get_or_create(entry=entry, user=user)
+    if receipt.acknowledged_at is None:
+        receipt.acknowledged_at = timezone.now()
+        receipt.save(update_fields=["acknowledged_at"])
+        audit.record("booklet.acknowledge", actor=user, target=entry,
+                     person_id=entry.person_id)
+
+
+def unacknowledged_alerts(user, person):
+    return visible_entries(user, Entry.objects.filter(
+        person=person, kind=EntryKind.ALERT, superseded_by__isnull=True)).exclude(
+        receipts__user=user, receipts__acknowledged_at__isnull=False)
+
+
+def may_use_audience(user, audience: str) -> bool:
+    if audience == Audience.HEALTH:
+        return is_health_professional(user)
+    if audience == Audience.SAFEGUARDING:
+        return user.is_professional
+    return True
+
+
+def acting_organisation(user):
+    from relais.accounts.models import Organisation
+
+    ids = member_organisation_ids(user)
+    return Organisation.objects.filter(pk__in=ids).order_by("name").first() if ids else None

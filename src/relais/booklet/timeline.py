@@ -1,0 +1,123 @@
+"""The person's timeline (issue 6 point 6): booklet, stays, referrals, consultations in
+one order, each item read through the access rules, and an SVG strip on top."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from relais.access import policy
+from relais.access.booklet import may_see_consultation
+
+KINDS = {
+    "booklet": (gettext_lazy("Booklet"), "#2f6f8f"),
+    "stays": (gettext_lazy("Hospital stays"), "#b5452b"),
+    "referrals": (gettext_lazy("Referrals"), "#5a7d2b"),
+    "consultations": (gettext_lazy("Consultations"), "#7a4c9a"),
+}
+LIMIT = 200  # per kind: the timeline shows the recent story, the booklet has the rest
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str
+    title: str
+    link: str
+
+
+def events(user, person, kinds) -> list[Event]:
+    found = []
+    if "booklet" in kinds:
+        found += _booklet(user, person)
+    if "stays" in kinds:
+        found += _stays(user, person)
+    if "referrals" in kinds:
+        found += _referrals(user, person)
+    if "consultations" in kinds:
+        found += _consultations(user, person)
+    return sorted(found, key=lambda e: e.at, reverse=True)
+
+
+def _booklet(user, person):
+    from relais.booklet.models import Entry
+
+    link = reverse("booklet:booklet", args=[person.pk])
+    rows = policy.visible(user, Entry.objects.filter(person=person)).select_related(
+        "author")[:LIMIT]
+    return [Event(e.created_at, "booklet", f"{e.get_kind_display()}: {e.body[:80]}",
+                  f"{link}#entry-{e.pk}") for e in rows]
+
+
+def _stays(user, person):
+    from relais.stays.models import Stay
+
+    found = []
+    for stay in policy.visible(user, Stay.objects.filter(person=person)).select_related(
+            "hospital")[:LIMIT]:
+        link = reverse("stays:stay_detail", args=[stay.pk])
+        found.append(Event(stay.admitted_at, "stays",
+                           _("Admitted to %(hospital)s") % {"hospital": stay.hospital.name},
+                           link))
+        if stay.discharged_at:
+            found.append(Event(stay.discharged_at, "stays",
+                               _("Left %(hospital)s") % {"hospital": stay.hospital.name}, link))
+    return found
+
+
+def _referrals(user, person):
+    from relais.stays.models import ReferralEvent
+
+    referrals = policy.visible(user, person.referrals.all()).values("pk")
+    rows = ReferralEvent.objects.filter(referral__in=referrals).select_related(
+        "referral__service").order_by("-at")[:LIMIT]
+    return [Event(r.at, "referrals", f"{r.referral.service.name}: {r.get_status_display()}",
+                  reverse("stays:referral_detail", args=[r.referral_id])) for r in rows]
+
+
+def _consultations(user, person):
+    found = []
+    for consultation in person.consultations.all()[:LIMIT]:
+        if not may_see_consultation(user, consultation):
+            continue
+        link = reverse("booklet:consultation_detail", args=[consultation.pk])
+        found.append(Event(consultation.created_at, "consultations",
+                           _("Question: %(text)s") % {"text": consultation.question[:80]}, link))
+        if consultation.decided_at:
+            found.append(Event(consultation.decided_at, "consultations",
+                               _("Decision: %(text)s") % {"text": consultation.decision[:80]},
+                               link))
+    return found
+
+
+def strip_svg(found: list[Event], width: int = 800, height: int = 56) -> str:
+    """A horizontal strip: one mark per event, placed by time, coloured by kind."""
+    if not found:
+        return ""
+    start, end = min(e.at for e in found), max(e.at for e in found)
+    span = max((end - start).total_seconds(), 1)
+    margin = 10
+    marks = []
+    for event in found:
+        x = margin + (width - 2 * margin) * (event.at - start).total_seconds() / span
+        row = list(KINDS).index(event.kind)
+        y = 10 + row * 10
+        label = escape(f"{date_format(timezone.localtime(event.at), 'SHORT_DATETIME_FORMAT')} "
+                       f"· {event.title}")
+        marks.append(f'<circle cx="{x:.1f}" cy="{y}" r="4" fill="{KINDS[event.kind][1]}">'
+                     f"<title>{label}</title></circle>")
+    axis = (f'<line x1="{margin}" y1="{height - 6}" x2="{width - margin}" y2="{height - 6}" '
+            'stroke="#888" stroke-width="1"/>')
+    ends = (f'<text x="{margin}" y="{height}" font-size="9" fill="#555">'
+            f"{escape(date_format(timezone.localtime(start), 'SHORT_DATE_FORMAT'))}</text>"
+            f'<text x="{width - margin}" y="{height}" font-size="9" fill="#555" '
+            f'text-anchor="end">'
+            f"{escape(date_format(timezone.localtime(end), 'SHORT_DATE_FORMAT'))}</text>")
+    title = escape(_("Timeline"))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 4}" '
+            f'role="img" aria-label="{title}">{axis}{"".join(marks)}{ends}</svg>')

@@ -1,0 +1,157 @@
+"""The booklet's pages: read (filtered, searched, paginated), write, correct, acknowledge.
+
+Every read goes through relais.access: the person through person_for (audited), the
+entries through their audience rules (access/booklet.py).
+"""
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from relais.access import audit, policy
+from relais.access.booklet import may_write_booklet
+from relais.booklet import services
+from relais.booklet.forms import BookletFilterForm, CorrectionForm, EntryForm
+from relais.booklet.models import Entry, ReadReceipt
+from relais.core.pagination import CountingPaginator
+from relais.core.text import fold
+
+PAGE_SIZE = 25
+
+
+def _entries(user, person):
+    receipts = ReadReceipt.objects.select_related("user").order_by("read_at")
+    return policy.visible(user, Entry.objects.filter(person=person)).select_related(
+        "author", "supersedes", "superseded_by", "reply_to").prefetch_related(
+        Prefetch("receipts", queryset=receipts))
+
+
+def filtered(entries, form: BookletFilterForm):
+    if not form.is_valid():
+        return entries
+    data = form.cleaned_data
+    for word in fold(data["q"] or "").split():
+        entries = entries.filter(search_text__contains=word)
+    if data["kind"]:
+        entries = entries.filter(kind=data["kind"])
+    if data["author"]:
+        entries = entries.filter(author_id=data["author"])
+    if data["since"]:
+        entries = entries.filter(created_at__gte=_start_of(data["since"]))
+    if data["until"]:
+        entries = entries.filter(created_at__lt=_start_of(data["until"]) + timezone.timedelta(
+            days=1))
+    return entries
+
+
+def _start_of(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@login_required
+def booklet(request, pk):
+    person = policy.person_for(request.user, pk)
+    form = BookletFilterForm(request.GET or None)
+    page = CountingPaginator(filtered(_entries(request.user, person), form), PAGE_SIZE
+                             ).get_page(request.GET.get("page"))
+    services.mark_read(request.user, page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "person": person, "page": page, "filters": form, "query": query.urlencode(),
+        "write_form": EntryForm(user=request.user, person=person),
+        "may_write": may_write_booklet(request.user, person),
+        "alerts": list(services.unacknowledged_alerts(request.user, person)[:10]),
+        "authors": _authors(request.user, person),
+    }
+    return render(request, "booklet/booklet.html", context)
+
+
+def _authors(user, person):
+    from relais.accounts.models import User
+
+    ids = policy.visible(user, Entry.objects.filter(person=person)).values("author_id")
+    return User.objects.filter(pk__in=ids).order_by("first_name", "last_name")
+
+
+@login_required
+@require_POST
+def entry_new(request, pk):
+    person = policy.person_for(request.user, pk)
+    if not may_write_booklet(request.user, person):
+        raise Http404
+    form = EntryForm(request.POST, request.FILES, user=request.user, person=person)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.write(person, author=request.user, body=data["body"], kind=data["kind"],
+                           audience=data["audience"], named_members=data["named_members"],
+                           organisation=services.acting_organisation(request.user),
+                           attachment=data["attachment"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Written in the booklet."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values()
+                                         for e in errors))
+    return redirect("booklet:booklet", person.pk)
+
+
+def _entry(request, pk) -> Entry:
+    entry = policy.visible(request.user, Entry.objects.filter(pk=pk)).select_related(
+        "person").first() if str(pk).isdigit() else None
+    if entry is None:
+        audit.record(audit.Actions.ACCESS_DENIED, actor=request.user, target_type="booklet.entry",
+                     target_id=str(pk)[:64], outcome="denied")
+        raise Http404
+    return entry
+
+
+@login_required
+def entry_correct(request, pk):
+    entry = _entry(request, pk)
+    if entry.author_id != request.user.pk:
+        raise Http404
+    form = CorrectionForm(request.POST or None, initial={"body": entry.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct(entry, author=request.user, body=form.cleaned_data["body"],
+                             organisation=services.acting_organisation(request.user))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The correction is written; the old text stays in "
+                                        "the history."))
+            return redirect("booklet:booklet", entry.person_id)
+    return render(request, "booklet/entry_correct.html", {"entry": entry, "form": form})
+
+
+@login_required
+@require_POST
+def entry_acknowledge(request, pk):
+    entry = _entry(request, pk)
+    try:
+        services.acknowledge(entry, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("booklet:booklet", entry.person_id)
+
+
+@login_required
+def entry_attachment(request, pk):
+    entry = _entry(request, pk)
+    if not entry.attachment:
+        raise Http404
+    audit.record("booklet.attachment_read", actor=request.user, target=entry,
+                 person_id=entry.person_id)
+    return FileResponse(entry.attachment.open("rb"), content_type=entry.attachment_type,
+                        as_attachment=True, filename=entry.attachment_name or "attachment")

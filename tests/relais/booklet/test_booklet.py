@@ -1,0 +1,196 @@
+"""The booklet: audiences for every persona, append-only, corrections, receipts, alerts."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from relais.booklet import services
+from relais.booklet.models import AppendOnlyEntry, Audience, Entry, ReadReceipt
+from relais.followup.models import Notification
+from tests.relais.network import conftest as network_fixtures
+
+pytestmark = pytest.mark.django_db
+
+madeleine = network_fixtures.madeleine
+former_member = network_fixtures.former_member
+excluded_pro = network_fixtures.excluded_pro
+
+PERSONAS = ["coordinator", "gp", "home_nurse", "caregiver", "liaison_nurse", "analyst",
+            "platform_admin", "outsider", "former_member", "excluded_pro"]
+
+
+@pytest.fixture
+def entries(madeleine, coordinator, member_of):
+    """One entry for each audience, by the coordinator; the named one for the GP."""
+    gp_member = madeleine.members.get(roles__role="gp")
+    return {
+        Audience.NETWORK: services.write(madeleine, author=coordinator, body="Network news"),
+        Audience.HEALTH: services.write(madeleine, author=coordinator, body="Wound worse",
+                                        audience=Audience.HEALTH),
+        Audience.NAMED: services.write(madeleine, author=coordinator, body="For the GP",
+                                       audience=Audience.NAMED, named_members=[gp_member]),
+        Audience.SAFEGUARDING: services.write(madeleine, author=coordinator,
+                                              body="Circle only",
+                                              audience=Audience.SAFEGUARDING),
+    }
+
+
+@pytest.fixture
+def member_of(madeleine):
+    return lambda **lookup: madeleine.members.get(**lookup)
+
+
+# What each persona reads: the coordinator wrote everything (the author reads their own).
+READS = {
+    "coordinator": {"network", "health", "named", "safeguarding"},
+    "gp": {"network", "health", "named"},
+    "home_nurse": {"network", "health"},
+    "caregiver": {"network"},
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_reads_only_its_audiences(request, client, entries, persona):
+    user = request.getfixturevalue(persona)
+    visible = Entry.objects.visible_to(user)
+    expected = READS.get(persona, set())
+    assert {e.audience for e in visible} == expected, persona
+    client.force_login(user)
+    response = client.get(reverse("booklet:booklet", args=[entries["network"].person_id]))
+    if expected:
+        shown = {e.audience for e in response.context["page"]}
+        assert shown == expected
+        search = client.get(reverse("booklet:booklet", args=[entries["network"].person_id]),
+                            {"q": "circle"})
+        assert bool(list(search.context["page"])) == ("safeguarding" in expected)
+    else:
+        assert response.status_code == 404
+
+
+def test_the_safeguarding_circle_reads_its_entries(entries, caregiver, madeleine):
+    madeleine.members.filter(user=caregiver).update(in_safeguarding_circle=True)
+    assert Entry.objects.visible_to(caregiver).filter(audience="safeguarding").exists()
+
+
+def test_entries_cannot_be_changed_or_deleted(entries):
+    entry = entries["network"]
+    entry.body = "rewritten"
+    with pytest.raises(AppendOnlyEntry):
+        entry.save()
+    with pytest.raises(AppendOnlyEntry):
+        entry.delete()
+    with pytest.raises(AppendOnlyEntry):
+        Entry.objects.filter(pk=entry.pk).update(body="x")
+    with pytest.raises(AppendOnlyEntry):
+        Entry.objects.filter(pk=entry.pk).delete()
+    entry.refresh_from_db()
+    assert entry.body == "Network news"
+
+
+def test_a_correction_supersedes_and_both_stay(entries, coordinator, gp, client):
+    old = entries["network"]
+    new = services.correct(old, author=coordinator, body="Network news, corrected")
+    assert new.supersedes == old and Entry.objects.filter(pk=old.pk).exists()
+    with pytest.raises(ValidationError):
+        services.correct(old, author=coordinator, body="again")
+    with pytest.raises(ValidationError):
+        services.correct(new, author=gp, body="not mine")
+    client.force_login(gp)
+    page = client.get(reverse("booklet:booklet", args=[old.person_id])).content.decode()
+    assert "Corrected by a newer entry" in page and "Network news, corrected" in page
+
+
+def test_an_audience_naming_an_excluded_member_is_refused(madeleine, coordinator):
+    excluded = madeleine.members.get(never_inform=True)
+    with pytest.raises(ValidationError):
+        services.write(madeleine, author=coordinator, body="x", audience=Audience.NAMED,
+                       named_members=[excluded])
+    assert not Entry.objects.exists()
+
+
+def test_caregivers_write_notes_and_questions_not_alerts(madeleine, caregiver, client):
+    with pytest.raises(ValidationError):
+        services.write(madeleine, author=caregiver, body="x", kind="alert")
+    client.force_login(caregiver)
+    client.post(reverse("booklet:entry_new", args=[madeleine.pk]),
+                {"kind": "question", "audience": "network", "body": "When does the nurse come?"})
+    entry = Entry.objects.get()
+    assert entry.author == caregiver and "Informal caregiver" in entry.author_label
+
+
+def test_an_attachment_of_the_wrong_type_is_refused(client, madeleine, coordinator):
+    client.force_login(coordinator)
+    bad = SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    client.post(reverse("booklet:entry_new", args=[madeleine.pk]),
+                {"kind": "note", "audience": "network", "body": "See file", "attachment": bad})
+    assert not Entry.objects.exists()
+    good = SimpleUploadedFile("x.pdf", b"%PDF-1.4 tiny", content_type="application/pdf")
+    client.post(reverse("booklet:entry_new", args=[madeleine.pk]),
+                {"kind": "note", "audience": "network", "body": "See file", "attachment": good})
+    entry = Entry.objects.get()
+    response = client.get(reverse("booklet:entry_attachment", args=[entry.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(
+        b"%PDF")
+
+
+def test_alerts_reach_readers_and_are_acknowledged(madeleine, home_nurse, gp, caregiver,
+                                                   excluded_pro, client):
+    alert = services.write(madeleine, author=home_nurse, body="Fell this morning", kind="alert",
+                           audience=Audience.HEALTH)
+    told = set(Notification.objects.filter(kind="booklet.alert").values_list(
+        "recipient__email", flat=True))
+    assert gp.email in told
+    assert caregiver.email not in told and excluded_pro.email not in told  # audience, exclusion
+    assert list(services.unacknowledged_alerts(gp, madeleine)) == [alert]
+    client.force_login(gp)
+    client.post(reverse("booklet:entry_acknowledge", args=[alert.pk]))
+    assert not services.unacknowledged_alerts(gp, madeleine).exists()
+    assert ReadReceipt.objects.get(entry=alert, user=gp).acknowledged_at is not None
+
+
+def test_reading_leaves_a_receipt(entries, gp, client):
+    client.force_login(gp)
+    client.get(reverse("booklet:booklet", args=[entries["network"].person_id]))
+    assert ReadReceipt.objects.filter(user=gp, entry=entries["network"]).exists()
+    page = client.get(reverse("booklet:booklet", args=[entries["network"].person_id]))
+    assert gp.get_full_name() in page.content.decode()
+
+
+def test_search_and_filters(entries, coordinator, client):
+    client.force_login(coordinator)
+    url = reverse("booklet:booklet", args=[entries["network"].person_id])
+    assert [e.body for e in client.get(url, {"q": "WOUND"}).context["page"]] == ["Wound worse"]
+    assert client.get(url, {"kind": "alert"}).context["page"].paginator.count == 0
+    assert client.get(url, {"author": coordinator.pk}).context["page"].paginator.count == 4
+    assert client.get(url, {"since": "2999-01-01"}).context["page"].paginator.count == 0
+
+
+def test_a_long_booklet_opens_in_as_many_queries_as_a_short_one(madeleine, coordinator, client,
+                                                                django_assert_num_queries):
+    from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
+
+    # person, its audited read, the page (entries + count), receipts, write check, the
+    # write form's members, the unacknowledged alerts, the authors, receipts to add (2)
+    expected = SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 11
+    for n in range(3):
+        services.write(madeleine, author=coordinator, body=f"Entry {n}")
+    client.force_login(coordinator)
+    url = reverse("booklet:booklet", args=[madeleine.pk])
+    with django_assert_num_queries(expected):
+        client.get(url)
+    for n in range(60):
+        services.write(madeleine, author=coordinator, body=f"More {n}")
+    with django_assert_num_queries(expected):
+        assert len(client.get(url).context["page"]) == 25
+
+
+def test_timeline_shows_the_story_and_hides_it_from_strangers(entries, client, coordinator,
+                                                              outsider):
+    client.force_login(coordinator)
+    response = client.get(reverse("booklet:timeline", args=[entries["network"].person_id]))
+    assert response.status_code == 200
+    assert "<svg" in response.content.decode() and "Network news" in response.content.decode()
+    client.force_login(outsider)
+    assert client.get(reverse("booklet:timeline", args=[entries["network"].person_id])
+                      ).status_code == 404
