@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relais.access import audit
-from relais.access.booklet import is_health_professional, visible_entries
+from relais.access.booklet import entries_of, is_health_professional, visible_entries
 from relais.access.policy import member_organisation_ids
 from relais.accounts.models import User
 from relais.booklet.models import PORTAL_KINDS, Audience, Entry, EntryKind, ReadReceipt
@@ -140,8 +140,8 @@ def acknowledge(entry, *, user) -> None:
 
 
 def unacknowledged_alerts(user, person):
-    return visible_entries(user, Entry.objects.filter(
-        person=person, kind=EntryKind.ALERT, superseded_by__isnull=True)).exclude(
+    return entries_of(user, person, Entry.objects.filter(
+        kind=EntryKind.ALERT, superseded_by__isnull=True)).exclude(
         receipts__user=user, receipts__acknowledged_at__isnull=False)
 
 

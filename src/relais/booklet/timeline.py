@@ -45,11 +45,10 @@ def events(user, person, kinds) -> list[Event]:
 
 
 def _booklet(user, person):
-    from relais.booklet.models import Entry
+    from relais.access.booklet import entries_of
 
     link = reverse("booklet:booklet", args=[person.pk])
-    rows = policy.visible(user, Entry.objects.filter(person=person)).select_related(
-        "author")[:LIMIT]
+    rows = entries_of(user, person).select_related("author")[:LIMIT]
     return [Event(e.created_at, "booklet", f"{e.get_kind_display()}: {e.body[:80]}",
                   f"{link}#entry-{e.pk}") for e in rows]
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relais.access import audit, policy
+from relais.access import booklet as booklet_access
 from relais.access.booklet import may_write_booklet
 from relais.booklet import services
 from relais.booklet.forms import BookletFilterForm, CorrectionForm, EntryForm
@@ -28,8 +29,13 @@ PAGE_SIZE = 25
 
 
 def _entries(user, person):
+    return booklet_access.entries_of(user, person).order_by("-created_at", "-pk")
+
+
+def _page_rows(pks):
+    """The page's 25 entries in full; ranking and counting ran on narrow rows."""
     receipts = ReadReceipt.objects.select_related("user").order_by("read_at")
-    return policy.visible(user, Entry.objects.filter(person=person)).select_related(
+    return Entry.objects.filter(pk__in=pks).select_related(
         "author", "supersedes", "superseded_by", "reply_to").prefetch_related(
         Prefetch("receipts", queryset=receipts))
 
@@ -60,8 +66,8 @@ def _start_of(day):
 def booklet(request, pk):
     person = policy.person_for(request.user, pk)
     form = BookletFilterForm(request.GET or None)
-    page = CountingPaginator(filtered(_entries(request.user, person), form), PAGE_SIZE
-                             ).get_page(request.GET.get("page"))
+    page = CountingPaginator(filtered(_entries(request.user, person), form), PAGE_SIZE,
+                             fetch=_page_rows).get_page(request.GET.get("page"))
     services.mark_read(request.user, page)
     query = request.GET.copy()
     query.pop("page", None)
@@ -78,7 +84,7 @@ def booklet(request, pk):
 def _authors(user, person):
     from relais.accounts.models import User
 
-    ids = policy.visible(user, Entry.objects.filter(person=person)).values("author_id")
+    ids = booklet_access.entries_of(user, person).values("author_id")
     return User.objects.filter(pk__in=ids).order_by("first_name", "last_name")
 
 

@@ -1,0 +1,202 @@
+"""Does a person's booklet with 10,000 entries open as fast as one with 10 (issue 6)?
+
+    .venv/bin/python bench/booklet.py [--entries 200000] [--opens 40]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_bench_booklet \\
+        .venv/bin/python bench/booklet.py --entries 20000000
+
+Fills a throw-away database with N booklet entries spread over many persons (SQL bulk
+insert: generate_series on PostgreSQL, executemany on SQLite; no services, so no audit
+or notifications), one person holding 10,000 entries and one holding 10, both in the
+bench user's network. Then opens the booklet page as that user through Django's test
+client (middleware, access rules, the audited person read, receipts, rendering) and prints
+p50/p95/max in ms: page 1, a deep page (page 200), a search and a filter by kind.
+Re-running with the same --entries reuses the data.
+"""
+
+import argparse
+import sys
+import time
+
+from throwaway import setup_database
+
+BIG, SMALL = 10_000, 10
+PERSONS = 20_000
+KINDS = ["note", "observation", "handover", "question", "answer", "alert"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--opens", type=int, default=40)
+    options = parser.parse_args()
+    connection = setup_database()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["*"]
+    user, big, small = _people()
+    started = time.perf_counter()
+    built = _fill(connection, options.entries, big, small, user)
+    elapsed = time.perf_counter() - started
+    from relais.booklet.models import Entry
+
+    total = Entry.objects.count()
+    print(f"database: {connection.vendor}")
+    how = f"built in {elapsed:.0f} s" if built else "reused"
+    print(f"entries: {total:,} ({how})")
+    print(f"{'page':<28}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    client = _client(user)
+    for label, person, params in [
+        (f"{SMALL} entries, page 1", small, {}),
+        (f"{BIG:,} entries, page 1", big, {}),
+        (f"{BIG:,} entries, page 200", big, {"page": 200}),
+        (f"{BIG:,} entries, search", big, {"q": "wound"}),
+        (f"{BIG:,} entries, alerts only", big, {"kind": "alert"}),
+    ]:
+        print(_line(label, _time(client, person, params, options.opens)))
+    return 0
+
+
+def _people():
+    from datetime import date
+
+    from relais.access.models import Consent
+    from relais.accounts.models import Membership, Organisation, OrganisationType, User
+    from relais.network.models import MemberKind, NetworkMember, Person
+
+    organisation, _ = Organisation.objects.get_or_create(
+        kbo_number="0403170701", defaults={"name": "Bench booklet",
+                                           "type": OrganisationType.HOME_NURSING})
+    user, created = User.objects.get_or_create(email="bench-booklet@bench.relais.example",
+                                               defaults={"first_name": "Bench"})
+    if created:
+        Membership.objects.create(user=user, organisation=organisation, function="home_nurse")
+    persons = []
+    for first in ("Big", "Small"):
+        person, created = Person.objects.get_or_create(
+            first_name=first, last_name="Booklet", defaults={"created_by": user,
+                                                             "owner_organisation": organisation})
+        if created:
+            NetworkMember.objects.create(person=person, kind=MemberKind.ORGANISATION,
+                                         organisation=organisation)
+            Consent.objects.create(person=person, scope="network", given_by="bench",
+                                   given_on=date(2026, 1, 1), recorded_by=user)
+        persons.append(person)
+    return user, *persons
+
+
+def _fill(connection, count, big, small, user) -> bool:
+    from relais.booklet.models import Entry
+
+    if Entry.objects.count() >= count:
+        return False
+    others = _filler_persons(user, big.owner_organisation_id)
+    if connection.vendor == "postgresql":
+        _fill_postgres(connection, count, big, small, user, others)
+    else:
+        _fill_sqlite(connection, count, big, small, user, others)
+    return True
+
+
+def _filler_persons(user, organisation_id) -> list[int]:
+    from relais.network.models import Person
+
+    have = list(Person.objects.filter(last_name="Filler").values_list("pk", flat=True))
+    missing = PERSONS - len(have)
+    if missing > 0:
+        Person.objects.bulk_create(
+            [Person(first_name=f"F{n}", last_name="Filler", created_by=user,
+                    owner_organisation_id=organisation_id)
+             for n in range(missing)], batch_size=5_000)
+        have = list(Person.objects.filter(last_name="Filler").values_list("pk", flat=True))
+    return have
+
+
+BODY = ("'Visit ' || g || ': ' || (ARRAY['wound cleaned, dressing changed', "
+        "'ate well, walked to the kitchen', 'confused in the evening', "
+        "'daughter came by, shopping done', 'blood pressure 14/8'])[1 + g %% 5]")
+
+
+def _fill_postgres(connection, count, big, small, user, others) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE booklet_entry SET (autovacuum_enabled = false)")
+        for person, n in ((big, BIG), (small, SMALL)):
+            _insert(cursor, "%s", [person.pk], n, user)
+        rest = count - BIG - SMALL
+        first, last = min(others), max(others)
+        chunk = 2_000_000
+        for start in range(0, rest, chunk):
+            size = min(chunk, rest - start)
+            _insert(cursor, f"{first} + (g %% {last - first + 1})", [], size, user, offset=start)
+        cursor.execute("ALTER TABLE booklet_entry SET (autovacuum_enabled = true)")
+        cursor.execute("VACUUM ANALYZE booklet_entry")
+
+
+def _insert(cursor, person_sql, params, n, user, offset=0) -> None:
+    kinds = "(ARRAY['" + "','".join(KINDS) + "'])[1 + g %% 6]"
+    cursor.execute(
+        "INSERT INTO booklet_entry (person_id, kind, audience, body, author_id, author_label,"
+        " search_text, created_at, attachment, attachment_type, attachment_name)"
+        f" SELECT {person_sql}, {kinds}, 'network', {BODY}, %s, 'Bench', lower({BODY}),"
+        " now() - (g || ' minutes')::interval, '', '', ''"
+        " FROM generate_series(%s, %s) AS g",
+        [*params, user.pk, offset + 1, offset + n])
+
+
+def _fill_sqlite(connection, count, big, small, user, others) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    texts = ["wound cleaned, dressing changed", "ate well, walked to the kitchen",
+             "confused in the evening", "daughter came by, shopping done", "blood pressure 14/8"]
+    now = timezone.now()
+
+    def rows(person_of, n):
+        for g in range(1, n + 1):
+            body = f"Visit {g}: {texts[g % 5]}"
+            yield (person_of(g), KINDS[g % 6], "network", body, user.pk, "Bench", body.lower(),
+                   (now - timedelta(minutes=g)).isoformat(), "", "", "")
+
+    sql = ("INSERT INTO booklet_entry (person_id, kind, audience, body, author_id, author_label,"
+           " search_text, created_at, attachment, attachment_type, attachment_name)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    raw = connection.connection
+    raw.executemany(sql, rows(lambda g: big.pk, BIG))
+    raw.executemany(sql, rows(lambda g: small.pk, SMALL))
+    raw.executemany(sql, rows(lambda g: others[g % len(others)], count - BIG - SMALL))
+    raw.commit()
+
+
+def _client(user):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def _time(client, person, params, opens) -> list[float]:
+    from django.urls import reverse
+
+    url = reverse("booklet:booklet", args=[person.pk])
+    client.get(url, params)  # warm
+    timings = []
+    for _ in range(opens):
+        started = time.perf_counter()
+        response = client.get(url, params)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    return timings
+
+
+def _line(label: str, values: list[float]) -> str:
+    ordered = sorted(values)
+
+    def at(share):
+        return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+    return f"{label:<28}{len(values):>5}{at(0.5):>9.1f}{at(0.95):>9.1f}{max(values):>9.1f}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
