@@ -12,3 +12,7 @@ class BookletConfig(AppConfig):
         from relais.network.views import PERSON_SECTIONS
 
         PERSON_SECTIONS.insert(0, person_booklet_section)
+        from relais.booklet.emergency import network_changed
+        from relais.network.services import NETWORK_CHANGED
+
+        NETWORK_CHANGED.append(network_changed)

@@ -6,3 +6,8 @@ class FollowupConfig(AppConfig):
     name = "relais.followup"
     label = "followup"
     verbose_name = _("Follow-up and notifications")
+
+    def ready(self):
+        from relais.followup import access
+
+        access.register_policies()

@@ -1,8 +1,19 @@
-"""In-app notifications. No health detail is ever put in an email (R6, issue 6)."""
+"""In-app notifications, email preferences and the emails themselves.
+
+No health detail is ever put in an email (R6, issue 6): an email says only that there is
+something new, with a link to the inbox. Each email to send is a row (`EmailDelivery`),
+so a failed send is retried and visible, never silently dropped.
+"""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from relais.followup.kinds import GROUP_CHOICES, EmailMode
+
+DIGEST_KIND = "digest"
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -20,6 +31,8 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Waiting for the recipient's next daily digest (their choice for this kind).
+    in_digest = models.BooleanField(_("in the next digest"), default=False)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -27,7 +40,88 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox"),
+            models.Index(fields=["recipient"], condition=Q(in_digest=True),
+                         name="notification_digest_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient}"
+
+
+class NotificationPreference(models.Model):
+    """How a user wants to be emailed about one group of kinds; no row means immediately."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences")
+    group = models.CharField(_("notifications about"), max_length=20, choices=GROUP_CHOICES)
+    mode = models.CharField(_("email"), max_length=10, choices=EmailMode,
+                            default=EmailMode.IMMEDIATE)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "group"],
+                                               name="one_preference_per_group")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.group} → {self.mode}"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Still to be sent: queued, or failed with attempts left.
+PENDING_STATUSES = (DeliveryStatus.QUEUED, DeliveryStatus.FAILED)
+
+
+class EmailDeliveryQuerySet(models.QuerySet):
+    def needing_attention(self, *, stalled_after):
+        """Failed sends, and queued ones still not sent `stalled_after` (a timedelta) after
+        they were due: the worker is down, or stopped in the middle of a send."""
+        since = timezone.now() - stalled_after
+        return self.filter(Q(status=DeliveryStatus.FAILED)
+                           | Q(status=DeliveryStatus.QUEUED, next_attempt_at__lt=since))
+
+
+class EmailDelivery(models.Model):
+    """One email to send: what the worker tried, when, and what went wrong."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="email_deliveries")
+    kind = models.CharField(_("about"), max_length=40,
+                            help_text=_("The notification's kind, or “digest”."))
+    items = models.PositiveIntegerField(_("new items"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus,
+                              default=DeliveryStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    # When the next attempt is due; empty once sent, cancelled, or given up.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = EmailDeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("email delivery")
+        verbose_name_plural = _("email deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="email_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient} ({self.status})"
+
+    @property
+    def is_digest(self) -> bool:
+        return self.kind == DIGEST_KIND
+
+    @property
+    def gave_up(self) -> bool:
+        return self.status == DeliveryStatus.FAILED and self.next_attempt_at is None

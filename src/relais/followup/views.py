@@ -1,17 +1,32 @@
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from relais.access import audit, policy
+from relais.access.models import Outcome
+from relais.access.policy import Action
 from relais.followup import services
-from relais.followup.models import Notification
+from relais.followup.forms import EmailModesForm
+from relais.followup.kinds import KIND_GROUPS
+from relais.followup.models import DeliveryStatus, EmailDelivery, Notification
+
+# A queued email the worker has not picked up after this long means the worker is down.
+STALLED_AFTER = timedelta(minutes=15)
 
 
 @login_required
 def inbox(request):
     notifications = Notification.objects.filter(recipient=request.user)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
-    return render(request, "followup/inbox.html", {"page": page})
+    return render(request, "followup/inbox.html", {
+        "page": page, "is_admin": policy.is_platform_admin(request.user)})
 
 
 @login_required
@@ -20,3 +35,42 @@ def mark_all_read(request):
     unread = Notification.objects.unread().filter(recipient=request.user)
     services.mark_read(request.user, unread.values_list("pk", flat=True))
     return redirect("followup:inbox")
+
+
+@login_required
+def preferences(request):
+    form = EmailModesForm(request.POST or None, chosen=services.chosen_modes(request.user))
+    if request.method == "POST" and form.is_valid():
+        services.set_email_modes(request.user, form.cleaned_data, actor=request.user)
+        messages.success(request, _("Your email choices were saved."))
+        return redirect("followup:preferences")
+    always = [group for group in KIND_GROUPS if group.always_immediate]
+    return render(request, "followup/preferences.html", {"form": form, "always": always})
+
+
+@login_required
+def deliveries(request):
+    """Platform administrators see every email that failed or waits too long."""
+    if not policy.is_platform_admin(request.user):
+        audit.record(audit.Actions.ACCESS_DENIED, actor=request.user, outcome=Outcome.DENIED,
+                     target_type="followup.emaildelivery", detail={"action": "list"})
+        raise Http404
+    visible = policy.visible(request.user, EmailDelivery.objects.all())
+    attention = visible.needing_attention(stalled_after=STALLED_AFTER).select_related(
+        "recipient")
+    page = Paginator(attention, 50).get_page(request.GET.get("page"))
+    counts = dict(visible.values_list("status").annotate(n=Count("pk")).order_by())
+    return render(request, "followup/deliveries.html", {
+        "page": page, "counts": [(label, counts.get(value, 0))
+                                 for value, label in DeliveryStatus.choices]})
+
+
+@login_required
+@require_POST
+def send_again(request, pk):
+    delivery = policy.object_for(request.user, EmailDelivery, pk, Action.CHANGE)
+    if services.send_again(delivery, actor=request.user):
+        messages.success(request, _("The email was queued again."))
+    else:
+        messages.info(request, _("This email was already sent."))
+    return redirect("followup:deliveries")

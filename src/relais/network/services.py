@@ -51,6 +51,16 @@ ROLE_FOR_ORGANISATION = {
     OrganisationType.HOSPITAL: Role.SOCIAL_WORKER,
 }
 
+# Apps that keep copies of the network (the emergency sheet's contacts) are told of every
+# change, inside the change's transaction, without this app depending on them.
+NETWORK_CHANGED: list = []
+
+
+def network_changed(person) -> None:
+    for listener in NETWORK_CHANGED:
+        listener(person)
+
+
 CONTACT_POINT_REQUIRED = gettext_lazy(
     "Choose another contact point first: a person always has exactly one.")
 
@@ -124,6 +134,7 @@ def add_member(person, *, kind, roles, actor, user=None, organisation=None, **fi
     notify(user, kind="network.added", person=person, link=person_link(person),
            message=_("You were added to the care network of %(name)s.")
            % {"name": person.full_name})
+    network_changed(person)
     return member
 
 
@@ -140,6 +151,7 @@ def update_member(member, *, roles, actor, **fields) -> None:
         [MemberRole(member=member, role=r) for r in sorted(set(roles) - set(before))])
     _record("network_member.change", member.person, actor=actor, target=member,
             detail={"roles": {"before": before, "after": sorted(set(roles))}})
+    network_changed(member.person)
 
 
 @transaction.atomic
@@ -150,6 +162,7 @@ def end_member(member, *, actor) -> None:
     member.ended_on = timezone.localdate()
     member.save(update_fields=["ended_on", "updated_at"])
     _record("network_member.end", member.person, actor=actor, target=member)
+    network_changed(member.person)
 
 
 @transaction.atomic
@@ -172,6 +185,7 @@ def set_contact_point(member, *, actor) -> NetworkMember | None:
                link=person_link(member.person),
                message=_("%(name)s is now the contact point for %(person)s.")
                % {"name": member.display_name, "person": member.person.full_name})
+    network_changed(member.person)
     return previous
 
 
@@ -185,6 +199,7 @@ def exclude_member(member, *, actor) -> None:
     member.save(update_fields=["never_inform", "in_safeguarding_circle", "updated_at"])
     _record("network_member.exclude", member.person, actor=actor, target=member,
             detail={"legal_roles": sorted(member.role_codes() & LEGAL_ROLES)})
+    network_changed(member.person)
 
 
 @transaction.atomic
@@ -192,6 +207,7 @@ def lift_exclusion(member, *, actor) -> None:
     member.never_inform = False
     member.save(update_fields=["never_inform", "updated_at"])
     _record("network_member.include", member.person, actor=actor, target=member)
+    network_changed(member.person)
 
 
 def exclusion_conflicts(members) -> list[NetworkMember]:
@@ -261,6 +277,7 @@ def record_mandate(person, *, representative, document=None, actor, **fields) ->
     MemberRole.objects.get_or_create(member=representative, role=Role.REPRESENTATIVE)
     _record("mandate.create", person, actor=actor, target=mandate,
             detail={"representative": representative.pk, "document": bool(document)})
+    network_changed(person)
     return mandate
 
 
@@ -269,6 +286,7 @@ def revoke_mandate(mandate, *, actor) -> None:
     mandate.revoked_on = timezone.localdate()
     mandate.save(update_fields=["revoked_on", "updated_at"])
     _record("mandate.revoke", mandate.person, actor=actor, target=mandate)
+    network_changed(mandate.person)
 
 
 @transaction.atomic

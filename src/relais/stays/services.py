@@ -7,7 +7,6 @@ form (actor None: the feed), so both paths keep the same rules.
 """
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -95,19 +94,8 @@ def admission_alert(stay) -> None:
         notify(user, kind="stay.admitted", person=stay.person, link=stay_link(stay),
                message=_("%(name)s was admitted to %(hospital)s.")
                % {"name": stay.person.full_name, "hospital": stay.hospital.name})
-        if user.email:
-            _email_without_detail(user)
-
-
-def _email_without_detail(user) -> None:
-    """No name, no hospital, no health detail: only that there is something to read."""
-    from django.conf import settings
-
-    subject = _("Relais: something new for you")
-    body = _("There is something new in Relais about a person you follow. Log in to read "
-             "it: %(url)s") % {"url": settings.RELAIS_BASE_URL + reverse("followup:inbox")}
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email],
-                                            fail_silently=True))
+        # notify() also queues the email (no name, no hospital: only that there is
+        # something new), as the recipient chose; the worker sends it.
 
 
 @transaction.atomic

@@ -1,0 +1,106 @@
+"""What an email says: only that there is something new, and a link. Never a name, a
+place or a diagnosis, in any template, in any language."""
+
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.test.signals import template_rendered
+
+from relais.followup import emails, services
+from relais.followup.kinds import EmailMode
+from relais.followup.models import DIGEST_KIND, DeliveryStatus, EmailDelivery
+from tests.relais.followup.conftest import SECRET_MESSAGE, SECRETS
+
+EMAIL_TEMPLATE_DIR = (Path(services.__file__).parent / "templates" / "followup" / "email")
+
+
+@pytest.fixture
+def rendered_templates():
+    names = []
+
+    def remember(sender, template, context, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(remember)
+    yield names
+    template_rendered.disconnect(remember)
+
+
+def every_email_about_zebulon(follower, zebulon):
+    """An immediate email and a digest, both about notifications naming Zébulon."""
+    services.notify(follower, kind="stay.admitted", person=zebulon, message=SECRET_MESSAGE,
+                    link="/stays/1/")
+    services.set_email_modes(follower, {"booklet": EmailMode.DIGEST}, actor=follower)
+    services.notify(follower, kind="booklet.entry", person=zebulon, message=SECRET_MESSAGE)
+    services.notify(follower, kind="booklet.entry", person=zebulon, message=SECRET_MESSAGE)
+    services.queue_digests()
+    return list(EmailDelivery.objects.order_by("pk"))
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_no_email_template_carries_a_name_or_health_data(follower, zebulon, language,
+                                                          rendered_templates):
+    follower.language = language
+    follower.save()
+    deliveries = every_email_about_zebulon(follower, zebulon)
+    assert [d.kind for d in deliveries] == ["stay.admitted", DIGEST_KIND]
+    for delivery in deliveries:
+        message = emails.compose(delivery)
+        for secret in SECRETS:
+            assert secret not in message.subject
+            assert secret not in message.body
+        assert "/inbox/" in message.body
+        assert message.to == [follower.email]
+    # Every email template was rendered (a new one must be added to this test's path).
+    templates = {f"followup/email/{path.name}" for path in EMAIL_TEMPLATE_DIR.iterdir()}
+    assert set(rendered_templates) == templates == set(emails.TEMPLATES)
+
+
+def test_the_email_is_in_the_recipient_language(follower):
+    follower.language = "fr"
+    follower.save()
+    services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+    message = emails.compose(EmailDelivery.objects.get())
+    assert message.subject == "Relais : du nouveau pour vous"
+    assert message.body.startswith("Il y a du nouveau dans Relais")
+    assert "http://127.0.0.1:8000/inbox/" in message.body
+
+
+def test_the_digest_counts_the_new_items(follower):
+    services.set_email_modes(follower, {"stays": EmailMode.DIGEST}, actor=follower)
+    for _ in range(3):
+        services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+    services.queue_digests()
+    message = emails.compose(EmailDelivery.objects.get())
+    assert message.subject == "Relais: 3 new items for you"
+    assert message.body.startswith("There are 3 new items in Relais about the persons you "
+                                   "follow. Log in to read them: http://127.0.0.1:8000/inbox/")
+
+
+def test_subject_is_one_line(follower):
+    services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+    assert "\n" not in emails.compose(EmailDelivery.objects.get()).subject
+
+
+def test_delivering_twice_sends_once(follower):
+    services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+    delivery = EmailDelivery.objects.get()
+    assert emails.deliver(delivery.pk).status == DeliveryStatus.SENT
+    assert emails.deliver(delivery.pk).status == "nothing to do"
+    assert len(mail.outbox) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (
+        DeliveryStatus.SENT, 1, None)
+
+
+def test_a_user_deactivated_before_the_send_gets_nothing(follower):
+    services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+    follower.is_active = False
+    follower.save()
+    delivery = EmailDelivery.objects.get()
+    assert emails.deliver(delivery.pk).status == DeliveryStatus.CANCELLED
+    assert mail.outbox == []
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.CANCELLED
+    assert delivery.last_error == "The recipient is inactive or has no email address."
