@@ -38,7 +38,8 @@ def medication_names(medication: str) -> str:
 def _language(person) -> str:
     label = person.other_language if (person.language == PersonLanguage.OTHER
                                       and person.other_language) else person.get_language_display()
-    return f"{label} ({_('interpreter needed')})" if person.needs_interpreter else label
+    needed = _("interpreter needed")  # outside the f-string: makemessages reads it there
+    return f"{label} ({needed})" if person.needs_interpreter else label
 
 
 def _contact_line(label: str, rows: list[dict]) -> str | None:
@@ -54,17 +55,21 @@ def summary_text(person, sheet, contacts: dict) -> str:
     identity = person.full_name
     if person.birth_date:
         identity += f" °{person.birth_date:%d/%m/%Y}"
-    lines = [identity, f"{_('Language')}: {_language(person)}",
-             f"{_('ALLERGIES')}: {clip(sheet.allergies, BUDGET['allergies']) or _('none known')}"]
+    # Labels outside the f-strings: makemessages does not look inside them.
+    language, allergies, none_known = _("Language"), _("ALLERGIES"), _("none known")
+    conditions, medication, planning = _("Conditions"), _("Medication"), _(
+        "Advance care planning")
+    lines = [identity, f"{language}: {_language(person)}",
+             f"{allergies}: {clip(sheet.allergies, BUDGET['allergies']) or none_known}"]
     if sheet.conditions:
-        lines.append(f"{_('Conditions')}: {clip(sheet.conditions, BUDGET['conditions'])}")
+        lines.append(f"{conditions}: {clip(sheet.conditions, BUDGET['conditions'])}")
     if sheet.medication:
-        lines.append(f"{_('Medication')}: {medication_names(sheet.medication)}")
+        lines.append(f"{medication}: {medication_names(sheet.medication)}")
     lines.append(_contact_line(_("GP"), contacts_with(contacts, Role.GP)))
     lines.append(_contact_line(_("Contact"), contacts_with(contacts, CONTACT_POINT)))
     if sheet.care_planning:
         where = f" - {sheet.care_planning_location}" if sheet.care_planning_location else ""
-        lines.append(f"{_('Advance care planning')}: "
+        lines.append(f"{planning}: "
                      f"{clip(sheet.care_planning + where, BUDGET['care_planning'])}")
     lines.append(f"v{sheet.number} {timezone.localtime(sheet.created_at):%d/%m/%Y}")
     return clip_total("\n".join(line for line in lines if line))

@@ -73,7 +73,7 @@ def booklet(request, pk):
     query.pop("page", None)
     context = {
         "person": person, "page": page, "filters": form, "query": query.urlencode(),
-        "write_form": EntryForm(user=request.user, person=person),
+        "write_form": EntryForm(user=request.user, person=person, prefix="entry"),
         "may_write": may_write_booklet(request.user, person),
         "alerts": list(services.unacknowledged_alerts(request.user, person)[:10]),
         "authors": _authors(request.user, person),
@@ -94,7 +94,8 @@ def entry_new(request, pk):
     person = policy.person_for(request.user, pk)
     if not may_write_booklet(request.user, person):
         raise Http404
-    form = EntryForm(request.POST, request.FILES, user=request.user, person=person)
+    form = EntryForm(request.POST, request.FILES, user=request.user, person=person,
+                     prefix="entry")
     if form.is_valid():
         data = form.cleaned_data
         try:

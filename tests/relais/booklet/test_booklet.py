@@ -114,7 +114,8 @@ def test_caregivers_write_notes_and_questions_not_alerts(madeleine, caregiver, c
         services.write(madeleine, author=caregiver, body="x", kind="alert")
     client.force_login(caregiver)
     client.post(reverse("booklet:entry_new", args=[madeleine.pk]),
-                {"kind": "question", "audience": "network", "body": "When does the nurse come?"})
+                {"entry-kind": "question", "entry-audience": "network",
+                 "entry-body": "When does the nurse come?"})
     entry = Entry.objects.get()
     assert entry.author == caregiver and "Informal caregiver" in entry.author_label
 
@@ -123,11 +124,13 @@ def test_an_attachment_of_the_wrong_type_is_refused(client, madeleine, coordinat
     client.force_login(coordinator)
     bad = SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
     client.post(reverse("booklet:entry_new", args=[madeleine.pk]),
-                {"kind": "note", "audience": "network", "body": "See file", "attachment": bad})
+                {"entry-kind": "note", "entry-audience": "network", "entry-body": "See file",
+                 "entry-attachment": bad})
     assert not Entry.objects.exists()
     good = SimpleUploadedFile("x.pdf", b"%PDF-1.4 tiny", content_type="application/pdf")
     client.post(reverse("booklet:entry_new", args=[madeleine.pk]),
-                {"kind": "note", "audience": "network", "body": "See file", "attachment": good})
+                {"entry-kind": "note", "entry-audience": "network", "entry-body": "See file",
+                 "entry-attachment": good})
     entry = Entry.objects.get()
     response = client.get(reverse("booklet:entry_attachment", args=[entry.pk]))
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(
