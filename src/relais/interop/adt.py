@@ -4,7 +4,8 @@ stays in Relais (R1, R5, R18).
 `handle(raw)` is the whole contract: bytes of one message in, bytes of its acknowledgement
 out. In between, in ONE transaction, the message is stored (`AdtMessage`, raw text and
 the ACK sent) together with what it changed; the ACK leaves only after that commit, so
-an AA means "safely kept". Nothing is lost:
+an AA means "safely kept". A refused message's changes are all rolled back, and the
+message is then stored with its reason in a transaction of its own. Nothing is lost:
 
 * AA: applied, kept waiting for a person match, or kept but not used (an event or an
   out-patient visit Relais does not follow; MSA-3 says which).
@@ -36,6 +37,7 @@ stops that visit from being opened later. An A13 before its A03 is kept and not 
 import logging
 import re
 import threading
+import time
 import unicodedata
 import uuid
 from contextlib import contextmanager, nullcontext
@@ -95,7 +97,8 @@ class Err:
     UNSUPPORTED_TYPE = ("200", "Unsupported message type")
     UNSUPPORTED_VERSION = ("203", "Unsupported version id")
     UNKNOWN_KEY = ("204", "Unknown key identifier")
-    RECORD_LOCKED = ("206", "Application record locked")
+    # HL7 has no code of its own for "a rule refused it": the application error, with
+    # the rule in ERR-8 and MSA-3.
     INTERNAL = ("207", "Application internal error")
 
 
@@ -452,38 +455,74 @@ def hospital_for(header: Header):
     return source.hospital
 
 
-def match_person(hospital, event: AdtEvent, actor=None):
-    """The linked person, else the person with this national number (and the patient id
-    gets linked to them); None when nobody matches yet."""
+class Lookups:
+    """Sending facilities and ward codes: configuration that rarely changes, read again
+    after `ttl` seconds. A listener's connection keeps one (`ttl` 60: an edit in the
+    admin counts within a minute); `handle()` alone reads every time (`ttl` 0)."""
+
+    def __init__(self, ttl: float = 0.0):
+        self.ttl = ttl
+        self.known: dict[tuple, tuple[float, object]] = {}
+
+    def _cached(self, key: tuple, load):
+        now = time.monotonic()
+        hit = self.known.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        found = load()  # an unknown facility raises: never remembered
+        if self.ttl:
+            self.known[key] = (now, found)
+        return found
+
+    def hospital(self, header: Header):
+        return self._cached(("hospital", header.field(4)), lambda: hospital_for(header))
+
+    def ward(self, hospital, code: str):
+        return self._cached(("ward", hospital.pk, code.lower()),
+                            lambda: ward_for(hospital, code))
+
+
+def match_person(hospital, event: AdtEvent) -> int | None:
+    """The id of the linked person, else of the person with this national number (and the
+    patient id gets linked to them, and their kept messages applied); None when nobody
+    matches yet. Ids, not rows: most events only need the id (measured: loading the
+    person's wide row cost more than the rest of the match)."""
     link = None
     if event.patient_id:
-        link = PatientLink.objects.select_related("person").filter(
-            hospital=hospital, patient_id=event.patient_id).first()
-    by_niss = Person.objects.filter(niss=event.niss).first() if event.niss else None
-    if link and by_niss and link.person_id != by_niss.pk:
-        raise Refused(f"Patient id {event.patient_id} is linked to another person than "
-                      "national number in PID-3: check the patient's identity.",
-                      error=Err.UNKNOWN_KEY)
-    if link:
-        return link.person
-    if by_niss and event.patient_id:
-        link_patient(hospital, event.patient_id, by_niss, actor=actor, how="niss")
-        apply_waiting(hospital, event.patient_id, by_niss, actor=actor)
-    return by_niss
+        link = PatientLink.objects.filter(hospital=hospital, patient_id=event.patient_id
+                                          ).values_list("person_id", "person__niss").first()
+    if link is not None:
+        if event.niss and link[1] not in {"", event.niss}:
+            raise Refused(f"Patient id {event.patient_id} is linked to a person with another "
+                          "national number than PID-3: check the patient's identity.",
+                          error=Err.UNKNOWN_KEY)
+        return link[0]
+    if not event.niss:
+        return None
+    person_id = Person.objects.filter(niss=event.niss).values_list("pk", flat=True).first()
+    if person_id is not None and event.patient_id:
+        link = PatientLink.objects.create(hospital=hospital, patient_id=event.patient_id,
+                                          person_id=person_id)
+        record_link(link, actor=None, how="niss")
+        apply_waiting(hospital, event.patient_id, person_id, actor=None)
+    return person_id
 
 
-def link_patient(hospital, patient_id: str, person, *, actor, how: str) -> PatientLink:
-    """Remember that this hospital's patient id is this person (audited: it joins a
-    hospital record to a Relais record)."""
+def link_patient(hospital, patient_id: str, person_id: int, *, actor, how: str) -> None:
+    """Remember that this hospital's patient id is this person."""
     link, created = PatientLink.objects.get_or_create(
-        hospital=hospital, patient_id=patient_id, defaults={"person": person})
-    if link.person_id != person.pk:
+        hospital=hospital, patient_id=patient_id, defaults={"person_id": person_id})
+    if link.person_id != person_id:
         raise ValidationError(_("This hospital patient id is already linked to another "
                                 "person."), code="linked")
     if created:
-        audit.record("patient_link.create", actor=actor, target=link, person_id=person.pk,
-                     organisation=hospital, detail={"how": how})
-    return link
+        record_link(link, actor=actor, how=how)
+
+
+def record_link(link: PatientLink, *, actor, how: str) -> None:
+    """Audited: it joins a hospital's record to a Relais record."""
+    audit.record("patient_link.create", actor=actor, target=link, person_id=link.person_id,
+                 organisation=link.hospital, detail={"how": how})
 
 
 def ward_for(hospital, code: str):
@@ -492,20 +531,23 @@ def ward_for(hospital, code: str):
     return Ward.objects.filter(organisation=hospital, code__iexact=code).first()
 
 
-def stay_for(hospital, person, event: AdtEvent):
+def stay_for(hospital, person_id: int, event: AdtEvent):
     """The visit's stay; without a visit number, the person's open (or, for A13, last
     discharged) stay in this hospital."""
     if event.visit_number:
         stay = Stay.objects.filter(hospital=hospital, visit_number=event.visit_number).first()
-        if stay is not None and stay.person_id != person.pk:
+        if stay is not None and stay.person_id != person_id:
             raise Refused(f"Visit {event.visit_number} belongs to another patient.",
                           error=Err.UNKNOWN_KEY)
-        return stay
-    candidates = Stay.objects.filter(hospital=hospital, person=person,
-                                     cancelled_at__isnull=True)
-    if event.trigger == "A13":
-        return candidates.filter(discharged_at__isnull=False).order_by("-discharged_at").first()
-    return candidates.filter(discharged_at__isnull=True).first()
+    else:
+        candidates = Stay.objects.filter(hospital=hospital, person_id=person_id,
+                                         cancelled_at__isnull=True)
+        stay = (candidates.filter(discharged_at__isnull=False).order_by("-discharged_at")
+                if event.trigger == "A13" else candidates.filter(discharged_at__isnull=True)
+                ).first()
+    if stay is not None:
+        stay.hospital = hospital  # known already: the services' audit event reads it
+    return stay
 
 
 def cancelled_earlier(hospital, event: AdtEvent) -> bool:
@@ -539,19 +581,21 @@ def ignored(note: str, stay=None) -> Outcome:
     return Outcome(AdtStatus.IGNORED, note, stay)
 
 
-def open_from_feed(event: AdtEvent, person, hospital, actor, ward_notes: list[str]):
+def open_from_feed(event: AdtEvent, person_id: int, hospital, actor, ward_notes: list[str],
+                   lookups: "Lookups"):
     """A stay for a visit not seen before (also for events that came before their A01)."""
     if cancelled_earlier(hospital, event):
         return None
-    return stays.open_stay(person, hospital=hospital, actor=actor,
-                     ward=_ward(hospital, event, ward_notes),
-                     admitted_at=event.admitted_at or event.discharged_at or event.event_at,
-                     expected_discharge_on=event.expected_discharge_on,
-                     visit_number=event.visit_number, source=StaySource.HL7)
+    return stays.open_stay(
+        Person.objects.get(pk=person_id), hospital=hospital, actor=actor,
+        ward=_ward(hospital, event, ward_notes, lookups),
+        admitted_at=event.admitted_at or event.discharged_at or event.event_at,
+        expected_discharge_on=event.expected_discharge_on, visit_number=event.visit_number,
+        source=StaySource.HL7)
 
 
-def _ward(hospital, event: AdtEvent, notes: list[str]):
-    ward = ward_for(hospital, event.ward_code)
+def _ward(hospital, event: AdtEvent, notes: list[str], lookups: "Lookups"):
+    ward = lookups.ward(hospital, event.ward_code)
     if event.ward_code and ward is None:
         notes.append(f"Ward '{event.ward_code[:40]}' (PV1-3) is not a ward of this hospital "
                      "in Relais.")
@@ -561,11 +605,11 @@ def _ward(hospital, event: AdtEvent, notes: list[str]):
 CANCELLED_VISIT = "This visit's admission was cancelled (A11): not used."
 
 
-def admit(event, person, hospital, actor) -> Outcome:
+def admit(event, person_id, hospital, actor, lookups) -> Outcome:
     notes: list[str] = []
-    stay = stay_for(hospital, person, event)
+    stay = stay_for(hospital, person_id, event)
     if stay is None:
-        stay = open_from_feed(event, person, hospital, actor, notes)
+        stay = open_from_feed(event, person_id, hospital, actor, notes, lookups)
         return Outcome(AdtStatus.APPLIED, " ".join(notes), stay) if stay else ignored(
             CANCELLED_VISIT)
     if stay.cancelled_at:
@@ -576,31 +620,31 @@ def admit(event, person, hospital, actor) -> Outcome:
     admitted_at = event.admitted_at or min(event.event_at, stay.admitted_at)
     changes = {"admitted_at": admitted_at}
     if stay.ward_id is None and event.ward_code:
-        changes["ward"] = _ward(hospital, event, notes)
+        changes["ward"] = _ward(hospital, event, notes, lookups)
     stays.update_stay(stay, actor=actor, **changes)
     return Outcome(AdtStatus.APPLIED, " ".join(["Admission data completed.", *notes]), stay)
 
 
-def transfer(event, person, hospital, actor) -> Outcome:
+def transfer(event, person_id, hospital, actor, lookups) -> Outcome:
     notes: list[str] = []
-    stay = stay_for(hospital, person, event)
+    stay = stay_for(hospital, person_id, event)
     if stay is None:
-        stay = open_from_feed(event, person, hospital, actor, notes)
+        stay = open_from_feed(event, person_id, hospital, actor, notes, lookups)
         return Outcome(AdtStatus.APPLIED, " ".join(notes), stay) if stay else ignored(
             CANCELLED_VISIT)
     if not stay.is_open:
         return ignored("The stay is already closed: the transfer changes nothing.", stay)
-    ward = _ward(hospital, event, notes)
+    ward = _ward(hospital, event, notes, lookups)
     if (ward.pk if ward else None) != stay.ward_id:
         stays.transfer(stay, ward=ward, actor=actor)
     return Outcome(AdtStatus.APPLIED, " ".join(notes), stay)
 
 
-def discharge(event, person, hospital, actor) -> Outcome:
+def discharge(event, person_id, hospital, actor, lookups) -> Outcome:
     notes: list[str] = []
-    stay = stay_for(hospital, person, event)
+    stay = stay_for(hospital, person_id, event)
     if stay is None:
-        stay = open_from_feed(event, person, hospital, actor, notes)
+        stay = open_from_feed(event, person_id, hospital, actor, notes, lookups)
         if stay is None:
             return ignored(CANCELLED_VISIT)
     elif stay.cancelled_at:
@@ -608,17 +652,17 @@ def discharge(event, person, hospital, actor) -> Outcome:
     elif stay.discharged_at:
         return ignored("The stay is already discharged.", stay)
     stays.discharge(stay, actor=actor, discharged_at=event.discharged_at or event.event_at,
-                   destination=event.destination, from_feed=True)
+                    destination=event.destination, from_feed=True)
     return Outcome(AdtStatus.APPLIED, " ".join(notes), stay)
 
 
-def update(event, person, hospital, actor) -> Outcome:
+def update(event, person_id, hospital, actor, lookups) -> Outcome:
     notes: list[str] = []
-    stay = stay_for(hospital, person, event)
+    stay = stay_for(hospital, person_id, event)
     if stay is None:
         if event.discharged_at:
-            return discharge(event, person, hospital, actor)
-        stay = open_from_feed(event, person, hospital, actor, notes)
+            return discharge(event, person_id, hospital, actor, lookups)
+        stay = open_from_feed(event, person_id, hospital, actor, notes, lookups)
         return Outcome(AdtStatus.APPLIED, " ".join(notes), stay) if stay else ignored(
             CANCELLED_VISIT)
     if stay.cancelled_at:
@@ -626,13 +670,15 @@ def update(event, person, hospital, actor) -> Outcome:
     changes = {name: getattr(event, name) for name in ("admitted_at", "expected_discharge_on")
                if getattr(event, name)}
     if event.ward_code and stay.is_open:
-        changes["ward"] = _ward(hospital, event, notes)
+        ward = _ward(hospital, event, notes, lookups)
+        if (ward.pk if ward else None) != stay.ward_id:
+            changes["ward"] = ward
     stays.update_stay(stay, actor=actor, **changes)
     return Outcome(AdtStatus.APPLIED, " ".join(notes), stay)
 
 
-def cancel_admit(event, person, hospital, actor) -> Outcome:
-    stay = stay_for(hospital, person, event)
+def cancel_admit(event, person_id, hospital, actor, lookups) -> Outcome:
+    stay = stay_for(hospital, person_id, event)
     if stay is None:
         return ignored("No stay for this visit yet: kept, the visit will not be opened.")
     if stay.cancelled_at:
@@ -641,8 +687,8 @@ def cancel_admit(event, person, hospital, actor) -> Outcome:
     return Outcome(AdtStatus.APPLIED, "", stay)
 
 
-def cancel_discharge(event, person, hospital, actor) -> Outcome:
-    stay = stay_for(hospital, person, event)
+def cancel_discharge(event, person_id, hospital, actor, lookups) -> Outcome:
+    stay = stay_for(hospital, person_id, event)
     if stay is None or stay.cancelled_at or not stay.discharged_at:
         return ignored("No discharged stay for this visit: nothing to cancel.", stay)
     stays.cancel_discharge(stay, actor=actor)
@@ -653,18 +699,26 @@ APPLY = {"A01": admit, "A02": transfer, "A03": discharge, "A08": update, "A11": 
          "A13": cancel_discharge}
 
 
-def apply_event(event: AdtEvent, person, hospital, actor=None) -> Outcome:
-    """The stay services' rules decide; a refused change leaves nothing (a savepoint)."""
+def run_event(event: AdtEvent, person_id: int, hospital, actor=None, lookups=None) -> Outcome:
+    """The stay services' rules decide; what they refuse becomes a Refused. The caller
+    undoes a refused event's changes (the feed its whole transaction, `apply_event` a
+    savepoint)."""
     if event.trigger not in APPLY:
         return ignored(f"Event '{event.trigger}' is not used by Relais.")
     try:
-        with transaction.atomic():
-            return APPLY[event.trigger](event, person, hospital, actor)
+        return APPLY[event.trigger](event, person_id, hospital, actor, lookups or Lookups())
     except ValidationError as error:
-        raise Refused(" ".join(error.messages), error=Err.RECORD_LOCKED) from error
+        raise Refused(" ".join(error.messages), error=Err.INTERNAL) from error
     except IntegrityError as error:
         raise Refused("The change conflicts with what Relais already holds for this stay.",
-                      error=Err.RECORD_LOCKED) from error
+                      error=Err.INTERNAL) from error
+
+
+def apply_event(event: AdtEvent, person_id: int, hospital, actor=None) -> Outcome:
+    """`run_event` in a savepoint: several kept messages are applied in one transaction,
+    and one refused must not undo the others."""
+    with transaction.atomic():
+        return run_event(event, person_id, hospital, actor)
 
 
 # --- the message's fate ----------------------------------------------------------------
@@ -692,10 +746,11 @@ def check_header(received: Received) -> Header:
     return header
 
 
-def decide(received: Received, message: AdtMessage) -> Outcome:
-    """What the message does; fills in the row's hospital and patient as they are read."""
+def decide(received: Received, message: AdtMessage, lookups: Lookups) -> Outcome:
+    """What the message does; fills in the row's hospital and patient as they are read.
+    Raises Refused (and then every change made here is rolled back)."""
     header = check_header(received)
-    message.hospital = hospital_for(header)
+    message.hospital = lookups.hospital(header)
     if received.trigger not in SUPPORTED_EVENTS:
         return ignored(f"Event '{received.trigger}' is not used by Relais.")
     event = read_event(parse(received.text), header)
@@ -703,62 +758,72 @@ def decide(received: Received, message: AdtMessage) -> Outcome:
     message.patient_id, message.niss = event.patient_id, event.niss
     if event.patient_class in NOT_FOLLOWED_CLASSES:
         return ignored(f"Patient class {event.patient_class}: Relais follows in-patient stays.")
-    person = match_person(message.hospital, event)
-    if person is None:
+    person_id = match_person(message.hospital, event)
+    if person_id is None:
         return Outcome(AdtStatus.PENDING_MATCH,
                        "Kept: no person matches yet; a liaison nurse will link it.")
-    return apply_event(event, person, message.hospital)
+    return run_event(event, person_id, message.hospital, lookups=lookups)
 
 
-def record_for(received: Received, earlier: AdtMessage | None) -> AdtMessage:
-    message = earlier or AdtMessage()
-    message.received_at = timezone.now()
-    message.sender = received.sender
-    message.control_id = received.control_id if received.whole else ""
-    message.event = received.trigger
-    message.raw = received.text
-    message.hospital, message.patient_id, message.niss, message.stay = None, "", "", None
-    if not received.whole and received.control_id:
-        received.notes.append(f"Control id seen: {received.control_id[:60]}.")
-    return message
+@dataclass(frozen=True)
+class Earlier:
+    """The stored copy of a message with the same sender and control id."""
+
+    pk: int
+    status: str
+    ack: str
+
+    @property
+    def may_retry(self) -> bool:
+        """HL7's AR invites a resend; anything else was answered for good."""
+        return self.status == AdtStatus.REJECTED and ack_code(self.ack) == "AR"
 
 
-def settle(received: Received, message: AdtMessage) -> None:
-    try:
-        outcome = decide(received, message)
-        code, text = "AA", outcome.note
-        message.status, message.stay = outcome.status, outcome.stay
-        error = None
-    except Refused as refusal:
-        code, text, error = refusal.code, refusal.reason, refusal.error
-        message.status = AdtStatus.REJECTED
-        if received.peer:
-            received.notes.append(f"From {received.peer}.")
-    message.problem = " ".join(filter(None, [text, *received.notes]))
-    message.ack = build_ack(received.header, code, text, error)
-
-
-def earlier_copy(received: Received) -> AdtMessage | None:
+def earlier_copy(received: Received) -> Earlier | None:
     if not (received.whole and received.control_id):
         return None
-    return AdtMessage.objects.filter(sender=received.sender,
-                                     control_id=received.control_id).first()
+    found = AdtMessage.objects.filter(sender=received.sender, control_id=received.control_id
+                                      ).values_list("pk", "status", "ack").first()
+    return Earlier(*found) if found else None
 
 
-def may_retry(message: AdtMessage) -> bool:
-    """HL7's AR invites a resend; anything else was answered for good."""
-    return message.status == AdtStatus.REJECTED and ack_code(message.ack) == "AR"
+def record_for(received: Received, earlier: Earlier | None) -> AdtMessage:
+    """The row to store: new, or the rejected copy a resend replaces (same pk)."""
+    if not received.whole and received.control_id:
+        received.notes.append(f"Control id seen: {received.control_id[:60]}.")
+    return AdtMessage(pk=earlier.pk if earlier else None, received_at=timezone.now(),
+                      sender=received.sender, event=received.trigger, raw=received.text,
+                      control_id=received.control_id if received.whole else "")
 
 
-def process(received: Received) -> str:
+def accept(received: Received, message: AdtMessage, outcome: Outcome) -> None:
+    message.status, message.stay = outcome.status, outcome.stay
+    message.problem = " ".join(filter(None, [outcome.note, *received.notes]))
+    message.ack = build_ack(received.header, "AA", outcome.note)
+
+
+def refuse(received: Received, message: AdtMessage, refusal: Refused) -> None:
+    notes = [*received.notes, f"From {received.peer}." if received.peer else ""]
+    message.status, message.stay = AdtStatus.REJECTED, None
+    message.problem = " ".join(filter(None, [refusal.reason, *notes]))
+    message.ack = build_ack(received.header, refusal.code, refusal.reason, refusal.error)
+
+
+def process(received: Received, lookups: Lookups) -> str:
     earlier = earlier_copy(received)
-    if earlier is not None and not may_retry(earlier):
+    if earlier is not None and not earlier.may_retry:
         return earlier.ack
+    message = record_for(received, earlier)
     try:
-        with transaction.atomic():
-            message = record_for(received, earlier)
-            settle(received, message)
-            message.save()
+        try:
+            with transaction.atomic():
+                accept(received, message, decide(received, message, lookups))
+                message.save()
+        except Refused as refusal:
+            # Everything the message changed is undone; the message and the reason stay.
+            with transaction.atomic():
+                refuse(received, message, refusal)
+                message.save()
     except IntegrityError:
         # Another connection stored the same control id meanwhile: answer as it did.
         earlier = earlier_copy(received)
@@ -779,13 +844,14 @@ def one_writer_on_sqlite():
         yield
 
 
-def handle(raw: bytes, *, size: int | None = None, framed: bool = True, peer: str = "") -> bytes:
+def handle(raw: bytes, *, size: int | None = None, framed: bool = True, peer: str = "",
+           lookups: Lookups | None = None) -> bytes:
     """One message in, its ACK out, sent only once the message and its effects are
     committed. Never raises: every failure is answered."""
     received = Received.from_wire(raw, size=size, framed=framed, peer=peer)
     with translation.override("en"), one_writer_on_sqlite():
         try:
-            return process(received).encode("ascii")
+            return process(received, lookups or Lookups()).encode("ascii")
         except DatabaseError:
             logger.exception("ADT: could not store a message from %s", peer or "a caller")
             return build_ack(received.header, "AR", "The message could not be stored now; "
@@ -798,23 +864,29 @@ def handle(raw: bytes, *, size: int | None = None, framed: bool = True, peer: st
 def keep_after_internal_error(received: Received) -> str:
     """Kept as rejected with AR, in a transaction of its own: a resend after the fix is
     processed again."""
-    text = "Internal error in Relais; the message is kept. Send it again later."
-    ack = build_ack(received.header, "AR", text, Err.INTERNAL)
+    refusal = Refused("Internal error in Relais; the message is kept. Send it again later.",
+                      code="AR", error=Err.INTERNAL)
     try:
+        message = record_for(received, earlier_copy(received))
+        refuse(received, message, refusal)
         with transaction.atomic():
-            earlier = earlier_copy(received)
-            message = record_for(received, earlier)
-            message.status, message.ack = AdtStatus.REJECTED, ack
-            message.problem = " ".join([text, *received.notes])
             message.save()
+        return message.ack
     except Exception:
         logger.exception("ADT: could not keep the message after an internal error")
-    return ack
+        return build_ack(received.header, "AR", refusal.reason, Err.INTERNAL)
+
+
+_connection_state = threading.local()
 
 
 def handle_frame(received: Frame, peer: str) -> bytes:
-    """The MLLP listener's handler."""
-    return handle(received.data, size=received.size, framed=received.framed, peer=peer)
+    """The MLLP listener's handler. Each connection has its own thread, and so its own
+    lookups, kept for the connection's life."""
+    if not hasattr(_connection_state, "lookups"):
+        _connection_state.lookups = Lookups(ttl=60.0)
+    return handle(received.data, size=received.size, framed=received.framed, peer=peer,
+                  lookups=_connection_state.lookups)
 
 
 # --- pending messages: a liaison nurse says who the patient is -------------------------
@@ -827,20 +899,20 @@ def waiting_messages(hospital, *, patient_id: str, niss: str = ""):
     return waiting.order_by("received_at", "pk")
 
 
-def apply_waiting(hospital, patient_id: str, person, *, actor, niss: str = "") -> int:
+def apply_waiting(hospital, patient_id: str, person_id: int, *, actor, niss: str = "") -> int:
     """Apply the person's kept messages in the order they arrived; each gets its own fate
     (a refused one does not stop the others). Their ACKs were sent long ago and stay."""
     applied = 0
     for message in waiting_messages(hospital, patient_id=patient_id, niss=niss):
-        apply_stored(message, person, actor=actor)
+        apply_stored(message, person_id, actor=actor)
         applied += 1
     return applied
 
 
-def apply_stored(message: AdtMessage, person, *, actor) -> None:
+def apply_stored(message: AdtMessage, person_id: int, *, actor) -> None:
     with translation.override("en"):
         try:
-            outcome = apply_event(read_stored(message.raw), person, message.hospital, actor)
+            outcome = apply_event(read_stored(message.raw), person_id, message.hospital, actor)
             message.status, message.stay, note = outcome.status, outcome.stay, outcome.note
         except Refused as refusal:
             message.status, note = AdtStatus.REJECTED, refusal.reason
@@ -859,8 +931,9 @@ def resolve_pending(message: AdtMessage, person, actor) -> int:
     if message.status != AdtStatus.PENDING_MATCH:
         raise ValidationError(_("This message was already dealt with."), code="resolved")
     if message.patient_id:
-        link_patient(message.hospital, message.patient_id, person, actor=actor, how="by hand")
-    return apply_waiting(message.hospital, message.patient_id, person, actor=actor,
+        link_patient(message.hospital, message.patient_id, person.pk, actor=actor,
+                     how="by hand")
+    return apply_waiting(message.hospital, message.patient_id, person.pk, actor=actor,
                          niss=message.niss)
 
 

@@ -19,6 +19,7 @@ import logging
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -162,12 +163,12 @@ class MllpServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
     def __init__(self, address, handler: Handler, *, max_frame: int = MAX_FRAME_BYTES,
-                 poll_seconds: float = 1.0, idle_seconds: float = 600.0,
+                 poll_seconds: float = 1.0, stall_seconds: float = 60.0,
                  max_connections: int = 64):
         self.handler = handler
         self.max_frame = max_frame
         self.poll_seconds = poll_seconds
-        self.idle_seconds = idle_seconds
+        self.stall_seconds = stall_seconds
         self.connection_slots = threading.BoundedSemaphore(max_connections)
         self.connections: set[_Connection] = set()
         self.connections_lock = threading.Lock()
@@ -245,26 +246,36 @@ class _Connection(socketserver.BaseRequestHandler):
             self.server.connections.add(self)
 
     def handle(self):
+        """Interface engines keep a connection open for days, silent between messages:
+        that is fine. A frame that takes longer than `stall_seconds` to arrive is not
+        (a stalled or trickling sender); the connection is then closed and the partial
+        frame kept, so such senders cannot hold every connection slot. Keepalive probes
+        find peers that vanished."""
+        self.request.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         self.request.settimeout(self.server.poll_seconds)
         deframer = Deframer(self.server.max_frame)
-        idle = 0.0
+        frame_began = None
         while not self.server.stopping.is_set():
             try:
                 chunk = self.request.recv(65536)
             except TimeoutError:
-                idle += self.server.poll_seconds
                 # Unframed bytes followed by silence: a sender waiting for an answer.
                 self._answer_all(deframer.flush_junk())
-                if idle >= self.server.idle_seconds:
-                    logger.info("MLLP: closing %s after %.0f s of silence", self.peer, idle)
-                    break
-                continue
+                chunk = None
             except OSError:
                 break
-            if not chunk:
+            if chunk == b"":
                 break
-            idle = 0.0
-            if not self._answer_all(deframer.feed(chunk)):
+            completed = deframer.feed(chunk) if chunk else []
+            if not self._answer_all(completed):
+                break
+            if not deframer.has_partial_frame():
+                frame_began = None
+            elif completed or frame_began is None:
+                frame_began = time.monotonic()  # a new frame is coming in
+            if frame_began and time.monotonic() - frame_began >= self.server.stall_seconds:
+                logger.info("MLLP: closing %s, a frame stalled for %.0f s", self.peer,
+                            self.server.stall_seconds)
                 break
         # Kept even though nobody is left to answer: a cut-off frame is evidence too.
         for leftover in deframer.close():

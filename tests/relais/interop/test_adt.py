@@ -389,7 +389,7 @@ def test_a_rule_of_the_stay_refuses_with_ae_and_keeps_the_message(feed, person):
     assert code == "AE"
     assert "already has an open stay" in text
     err = ack_of(answer).segment("ERR")
-    assert str(err(3)).startswith("206^")
+    assert str(err(3)).startswith("207^")
     assert AdtMessage.objects.get(control_id="MSG0002").status == AdtStatus.REJECTED
     assert Stay.objects.count() == 1
 
@@ -519,7 +519,7 @@ def _fail_once(monkeypatch, target, name):
     return calls
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_commit_gets_no_aa_stores_nothing_and_the_resend_works(feed, person,
                                                                         monkeypatch):
     _fail_once(monkeypatch, connection, "commit")
@@ -535,7 +535,7 @@ def test_a_failed_commit_gets_no_aa_stores_nothing_and_the_resend_works(feed, pe
     assert AdtMessage.objects.get().status == AdtStatus.APPLIED
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_failure_while_storing_the_message_undoes_the_stay(feed, person, monkeypatch):
     _fail_once(monkeypatch, AdtMessage, "save")
 

@@ -140,13 +140,13 @@ def person(feed, liaison_nurse):
 @pytest.fixture
 def listener(feed):
     server = MllpServer(("127.0.0.1", 0), adt.handle_frame, poll_seconds=0.05,
-                        idle_seconds=30)
+                        stall_seconds=30)
     server.start_in_thread()
     yield server
     server.stop()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_good_sender_is_answered_while_a_bad_and_a_slow_one_misbehave(listener, person):
     slow = connect(listener)
     slow.sendall(VT + adt_message(control_id="SLOW1")[:40])  # half a frame, then silence
@@ -176,7 +176,7 @@ def _more(sock: socket.socket) -> bytes:
         return b""
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_frame_cut_off_by_a_disconnect_is_kept(listener, person):
     sock = connect(listener)
     sock.sendall(VT + adt_message(control_id="CUT1")[:60])
@@ -189,7 +189,47 @@ def test_a_frame_cut_off_by_a_disconnect_is_kept(listener, person):
     assert kept.raw == adt_message(control_id="CUT1")[:60].decode()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_stalled_in_a_frame_is_disconnected_and_its_partial_frame_kept(feed):
+    server = MllpServer(("127.0.0.1", 0), adt.handle_frame, poll_seconds=0.05,
+                        stall_seconds=0.3)
+    server.start_in_thread()
+    try:
+        quiet, stalled = connect(server), connect(server)
+        stalled.sendall(VT + b"MSH|^~\\&|HIS|")
+        stalled.settimeout(5)
+        assert stalled.recv(10) == b""  # closed by the listener
+        kept = _wait_for(lambda: AdtMessage.objects.filter(raw="MSH|^~\\&|HIS|").first())
+        assert kept.status == AdtStatus.REJECTED
+        # Silence between frames is normal: the quiet connection still works.
+        assert status_code(exchange(quiet, b"not hl7")) == "AE"
+    finally:
+        server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_trickling_a_frame_byte_by_byte_is_disconnected_too(feed):
+    server = MllpServer(("127.0.0.1", 0), adt.handle_frame, poll_seconds=0.05,
+                        stall_seconds=0.5)
+    server.start_in_thread()
+    try:
+        trickling = connect(server)
+        trickling.sendall(VT)
+        closed_after = None
+        started = time.monotonic()
+        for byte in b"MSH|^~\\&|" * 10:
+            try:
+                trickling.sendall(bytes([byte]))
+            except OSError:
+                closed_after = time.monotonic() - started
+                break
+            time.sleep(0.05)
+        assert closed_after is not None and closed_after < 3
+    finally:
+        server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_message_whose_sender_leaves_before_the_ack_is_stored_and_a_resend_is_a_duplicate(
         listener, person):
     sock = connect(listener)
@@ -204,7 +244,7 @@ def test_a_message_whose_sender_leaves_before_the_ack_is_stored_and_a_resend_is_
     assert Stay.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_connections_beyond_the_limit_are_closed_at_once(feed):
     server = MllpServer(("127.0.0.1", 0), adt.handle_frame, poll_seconds=0.05,
                         max_connections=1)

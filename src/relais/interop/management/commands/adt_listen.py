@@ -22,6 +22,7 @@ class Command(BaseCommand):
         server = MllpServer((host, port), adt.handle_frame)
         signal.signal(signal.SIGTERM, _interrupt)
         self.stdout.write(f"Listening for HL7 ADT (MLLP) on {host}:{server.port}")
+        self.stdout.flush()
         thread = server.start_in_thread()
         try:
             while thread.is_alive():
