@@ -35,6 +35,8 @@ from relais.stays.forms import (
 )
 from relais.stays.models import (
     AdmissionBrief,
+    AdtMessage,
+    AdtStatus,
     Domain,
     ItemStatus,
     PlanItem,
@@ -91,6 +93,8 @@ def worklist(request):
                                             status=ReferralStatus.SENT).select_related(
             "person", "service", "stay").order_by("respond_by"),
         "now": timezone.now(),
+        "pending_messages": AdtMessage.objects.filter(hospital__in=hospitals,
+                                                      status=AdtStatus.PENDING_MATCH).count(),
     }
     return render(request, "stays/worklist.html", context)
 
