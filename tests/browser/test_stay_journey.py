@@ -1,4 +1,4 @@
-"""The journey Relais exists for (issue 5): an ADT A01 arrives → the liaison nurse, in
+"""The journey Relais exists for (issue 5): an ADT A01 arrives over MLLP → the liaison nurse, in
 Dutch, sees the home network, screens and refers to home nursing → the home-nursing
 nurse, in French, accepts → the going-home sheet prints to PDF in French → A03 closes
 the stay."""
@@ -56,6 +56,31 @@ def adt(event: str, niss: str, control: str) -> bytes:
     return "\r".join(segments).encode() + b"\r"
 
 
+@pytest.fixture
+def mllp(yvonne):
+    """The real listener on a loopback port; `send(bytes)` frames, sends, waits for the ACK."""
+    import socket
+
+    from relais.interop import adt
+    from relais.interop.mllp import Deframer, MllpServer, frame
+
+    server = MllpServer(("127.0.0.1", 0), adt.handle_frame, poll_seconds=0.05)
+    server.start_in_thread()
+
+    def send(message: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(frame(message))
+            deframer = Deframer()
+            while True:
+                chunk = sock.recv(4096)
+                assert chunk, "the listener closed the connection without answering"
+                if answers := deframer.feed(chunk):
+                    return answers[0].data
+
+    yield send
+    server.stop()
+
+
 def log_in(page, url, email):
     page.goto(f"{url}/accounts/login/")
     page.fill("input[name=username]", email)
@@ -64,10 +89,9 @@ def log_in(page, url, email):
     page.wait_for_load_state()
 
 
-def test_admission_to_going_home(live_server, yvonne, page_factory, screenshot, tmp_path):
-    from relais.interop.adt import handle
-
-    assert b"MSA|AA" in handle(adt("A01", yvonne.niss, "MSG-1"))
+def test_admission_to_going_home(live_server, yvonne, mllp, page_factory, screenshot,
+                                 tmp_path):
+    assert b"MSA|AA" in mllp(adt("A01", yvonne.niss, "MSG-1"))
     stay = Stay.objects.get(person=yvonne)
 
     # The liaison nurse, in Dutch, sees the home network from the work list.
@@ -133,7 +157,7 @@ def test_admission_to_going_home(live_server, yvonne, page_factory, screenshot, 
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000
 
     # The discharge arrives from the feed and closes the stay.
-    assert b"MSA|AA" in handle(adt("A03", yvonne.niss, "MSG-2"))
+    assert b"MSA|AA" in mllp(adt("A03", yvonne.niss, "MSG-2"))
     stay.refresh_from_db()
     assert stay.discharged_at is not None
     assert nurse.console_errors == [] and home.console_errors == []
