@@ -198,3 +198,17 @@ def test_timeline_shows_the_story_and_hides_it_from_strangers(entries, client, c
     client.force_login(outsider)
     assert client.get(reverse("booklet:timeline", args=[entries["network"].person_id])
                       ).status_code == 404
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_timeline_shows_each_persona_only_its_audiences(request, client, entries, persona):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse("booklet:timeline", args=[entries["network"].person_id]))
+    expected = READS.get(persona, set())
+    if not expected:
+        assert response.status_code == 404
+        return
+    shown = {e.title.split(": ", 1)[1] for e in response.context["events"]
+             if e.kind == "booklet"}
+    bodies = {audience: entry.body for audience, entry in entries.items()}
+    assert shown == {bodies[a] for a in expected}
