@@ -137,9 +137,37 @@ def transfer_note_sections(user, stay) -> tuple[str, ...]:
     return tuple(section for section in ALL_SECTIONS if section in allowed)
 
 
-def register_policies() -> None:
-    from relais.stays.models import Referral, Stay
+# --- the ADT feed's messages waiting for a person match ---------------------------------
 
+
+def hospital_ids(user) -> set[int]:
+    """The hospitals `user` works for (active memberships), professionals only."""
+    if not (is_signed_in(user) and user.is_professional):
+        return set()
+    member_of = member_organisation_ids(user)
+    if not member_of:
+        return set()
+    from relais.accounts.models import Organisation, OrganisationType
+
+    return set(Organisation.objects.filter(pk__in=member_of, type=OrganisationType.HOSPITAL)
+               .values_list("pk", flat=True))
+
+
+def visible_adt_messages(user, queryset: QuerySet) -> QuerySet:
+    """Messages waiting for a match, to the staff of their hospital; they resolve them."""
+    from relais.stays.models import AdtStatus
+
+    return queryset.filter(status=AdtStatus.PENDING_MATCH, hospital_id__in=hospital_ids(user))
+
+
+def may_on_adt_message(user, message, action: Action) -> bool:
+    return True  # whoever sees a waiting message (its hospital's staff) may resolve it
+
+
+def register_policies() -> None:
+    from relais.stays.models import AdtMessage, Referral, Stay
+
+    register(AdtMessage, Policy(visible=visible_adt_messages, allows=may_on_adt_message))
     register(Stay, Policy(visible=visible_stays, allows=may_on_stay, audit_reads=True,
                           person_id=lambda stay: stay.person_id))
     register(Referral, Policy(visible=visible_referrals, allows=may_on_referral,

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from relais.access import audit, policy
-from relais.access.models import Outcome
-from relais.accounts.models import Organisation, OrganisationType
+from relais.access import stays as stay_access
+from relais.access.policy import Action
 from relais.interop import adt
 from relais.network.models import Person
 from relais.network.validators import compact_niss, format_niss
@@ -33,36 +33,22 @@ EVENT_LABELS = {"A01": gettext_lazy("Admission"), "A02": gettext_lazy("Transfer"
                 "A13": gettext_lazy("Discharge cancelled")}
 
 
-# --- who may handle which messages (candidates for relais.access.stays) -----------------
+# --- who may handle which messages: relais.access.stays --------------------------------
 
 
 def liaison_hospital_ids(user) -> set[int]:
-    """The hospitals whose waiting messages `user` handles: their active memberships of
-    hospitals, professionals only."""
-    if not (policy.is_signed_in(user) and user.is_professional):
-        return set()
-    member_of = policy.member_organisation_ids(user)
-    if not member_of:
-        return set()
-    return set(Organisation.objects.filter(pk__in=member_of, type=OrganisationType.HOSPITAL)
-               .values_list("pk", flat=True))
+    return stay_access.hospital_ids(user)
 
 
 def pending_messages(user):
-    return AdtMessage.objects.filter(status=AdtStatus.PENDING_MATCH,
-                                     hospital_id__in=liaison_hospital_ids(user))
+    return policy.visible(user, AdtMessage.objects.all())
 
 
 def pending_message_for(user, pk, action: str = "view") -> AdtMessage:
     """One waiting message, or Http404 (missing and forbidden alike), audited when denied."""
-    message = None
-    if str(pk).isdigit():
-        message = pending_messages(user).select_related("hospital").filter(pk=pk).first()
-    if message is None:
-        audit.record(audit.Actions.ACCESS_DENIED, actor=user, target_type="stays.adtmessage",
-                     target_id=str(pk)[:64], outcome=Outcome.DENIED, detail={"action": action})
-        raise Http404
-    return message
+    return policy.object_for(user, AdtMessage, pk, Action.CHANGE if action == "resolve"
+                             else Action.VIEW,
+                             queryset=AdtMessage.objects.select_related("hospital"))
 
 
 # --- pages -----------------------------------------------------------------------------
