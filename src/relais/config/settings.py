@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "relais.core.context_processors.relais",
             ],
+            "builtins": ["relais.core.templatetags.relais_text"],
         },
     },
 ]

@@ -65,3 +65,14 @@ def test_pages_are_served_without_any_external_asset(client):
     body = client.get("/accounts/login/").content.decode()
     assert 'src="/static/relais/htmx.min.js"' in body
     assert "http://" not in body.replace('http://www.w3.org', '') and "https://" not in body
+
+
+@pytest.mark.parametrize(("language", "expected"), [("fr", "Lu par\u00a0: "),
+                                                     ("nl", "Gezien door: ")])
+def test_labels_take_the_colon_of_their_language(language, expected):
+    from django.template import engines
+    from django.utils import translation
+
+    template = engines["django"].from_string('{% load i18n %}{% translate "Seen by" %}{% colon %}')
+    with translation.override(language):
+        assert template.render({}) == expected
