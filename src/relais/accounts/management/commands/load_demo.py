@@ -25,6 +25,9 @@ class Command(BaseCommand):
         # The admission alerts' emails would go to fictional addresses: drop them.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             self.stdout.write(f"Demo hospital stays: {load_demo_stays()} new.")
+            from relais.booklet.demo import load_demo_booklet
+
+            self.stdout.write(f"Demo booklet entries: {load_demo_booklet()} new.")
         self.stdout.write(f"\nDemo logins — password for all: {demo.DEMO_PASSWORD}\n")
         with translation.override("en"):
             for email, function, organisation in demo.logins():
