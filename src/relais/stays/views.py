@@ -141,6 +141,10 @@ def stay_detail(request, pk):
         person = stay.person
         members = _members_for(request.user, person)
         context.update(_network_context(request.user, person, members))
+        context["legal_members"] = [
+            (member, [r.get_role_display() for r in member.roles.all()
+                      if r.role in context["legal_roles"]]) for member in context["members"]]
+        context["legal_members"] = [(m, roles) for m, roles in context["legal_members"] if roles]
         context["brief"] = AdmissionBrief.objects.filter(person=person).select_related(
             "updated_by").first()
     context.update(_plan_context(stay))
