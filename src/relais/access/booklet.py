@@ -110,3 +110,40 @@ def register_policies() -> None:
 
     register(Entry, Policy(visible=visible_entries, allows=may_on_entry, audit_reads=False,
                            person_id=lambda entry: entry.person_id))
+
+
+def visible_consultations(user, queryset: QuerySet) -> QuerySet:
+    """The list form of `may_see_consultation`: the asker's organisation and the invitees."""
+    if not is_signed_in(user):
+        return queryset.none()
+    from relais.booklet.models import Invitation
+
+    organisations = member_organisation_ids(user)
+    invited = Invitation.objects.filter(consultation=OuterRef("pk")).filter(
+        Q(user=user) | Q(member__user=user) | Q(member__organisation_id__in=organisations))
+    return queryset.filter(Q(asked_by=user) | Q(organisation_id__in=organisations)
+                           | Exists(invited))
+
+
+def consultation_for(user, pk):
+    """Load a consultation for `user`, or Http404 (audited) when it is missing or hidden:
+    they must be the asker's organisation or an invitee, and still see the person (so a
+    revoked consent or a later exclusion closes it too). Its read is audited (rule 5)."""
+    from django.http import Http404
+
+    from relais.access import audit
+    from relais.access.models import Outcome
+    from relais.booklet.models import Consultation
+    from relais.network.models import Person
+
+    consultation = Consultation.objects.select_related(
+        "person", "asked_by", "organisation", "decision_entry").filter(pk=pk).first()
+    if consultation is None or not may_see_consultation(user, consultation) or not (
+            visible_persons(user, Person.objects.filter(pk=consultation.person_id)).exists()):
+        audit.record(audit.Actions.ACCESS_DENIED, actor=user,
+                     target_type="booklet.consultation", target_id=str(pk)[:64],
+                     outcome=Outcome.DENIED, detail={"action": "view"})
+        raise Http404
+    audit.record("consultation.read", actor=user, target=consultation,
+                 person_id=consultation.person_id)
+    return consultation

@@ -17,15 +17,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from relais.access import audit
-from relais.access.booklet import may_see_consultation
-from relais.access.models import Outcome
-from relais.access.persons import visible_persons
+from relais.access import booklet as booklet_access
 from relais.access.policy import Action, is_signed_in, member_organisation_ids, policy_for
 from relais.accounts.models import Membership, User
 from relais.booklet.models import Audience, Consultation, Entry, EntryKind, Invitation
@@ -100,32 +97,9 @@ def may_decide(user, consultation) -> bool:
         and consultation.organisation_id in member_organisation_ids(user))
 
 
-def visible_consultations(user, queryset: QuerySet) -> QuerySet:
-    """The list form of `may_see_consultation`: the asker's organisation and the invitees."""
-    if not is_signed_in(user):
-        return queryset.none()
-    organisations = member_organisation_ids(user)
-    invited = Invitation.objects.filter(consultation=OuterRef("pk")).filter(
-        Q(user=user) | Q(member__user=user) | Q(member__organisation_id__in=organisations))
-    return queryset.filter(Q(asked_by=user) | Q(organisation_id__in=organisations)
-                           | Exists(invited))
-
-
-def consultation_for(user, pk) -> Consultation:
-    """Load a consultation for `user`, or Http404 (audited) when it is missing or hidden:
-    they must be the asker's organisation or an invitee, and still see the person (so a
-    revoked consent or a later exclusion closes it too). Its read is audited (rule 5)."""
-    consultation = Consultation.objects.select_related(
-        "person", "asked_by", "organisation", "decision_entry").filter(pk=pk).first()
-    if consultation is None or not may_see_consultation(user, consultation) or not (
-            visible_persons(user, Person.objects.filter(pk=consultation.person_id)).exists()):
-        audit.record(audit.Actions.ACCESS_DENIED, actor=user,
-                     target_type="booklet.consultation", target_id=str(pk)[:64],
-                     outcome=Outcome.DENIED, detail={"action": "view"})
-        raise Http404
-    audit.record("consultation.read", actor=user, target=consultation,
-                 person_id=consultation.person_id)
-    return consultation
+# Who sees a consultation is decided in relais.access.booklet; re-exported for the views.
+visible_consultations = booklet_access.visible_consultations
+consultation_for = booklet_access.consultation_for
 
 
 # --- asking ------------------------------------------------------------------------------
