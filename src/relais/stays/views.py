@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from relais.access import policy
 from relais.access import stays as stay_access
 from relais.access.policy import Action, member_organisation_ids
-from relais.accounts.models import Organisation, OrganisationType
+from relais.accounts.models import Organisation
 from relais.core.models import VersionConflict
 from relais.directory.matching import match_services
 from relais.directory.models import Service
@@ -48,8 +48,8 @@ from relais.stays.models import (
 
 
 def _hospitals_of(user):
-    return Organisation.objects.filter(pk__in=member_organisation_ids(user),
-                                       type=OrganisationType.HOSPITAL)
+    """The hospitals whose work list and admissions the user handles (access rule)."""
+    return Organisation.objects.filter(pk__in=stay_access.hospital_ids(user))
 
 
 def _staff_stay(request, pk) -> Stay:
