@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from relais.access import audit
 from relais.access.booklet import entries_of, is_health_professional, visible_entries
 from relais.access.policy import member_organisation_ids
-from relais.accounts.models import User
 from relais.booklet.models import PORTAL_KINDS, Audience, Entry, EntryKind, ReadReceipt
 from relais.core.uploads import validate_document
 from relais.followup.services import notify
 from relais.network.models import NetworkMember
+from relais.network.services import users_behind
 
 
 def booklet_link(person) -> str:
@@ -93,14 +93,7 @@ def correct(entry, *, author, body: str, organisation=None) -> Entry:
 def readers(entry) -> list:
     """The users the entry reaches: people linked to the network who may read it."""
     members = NetworkMember.objects.active().filter(person=entry.person_id, never_inform=False)
-    user_ids = set(members.exclude(user=None).values_list("user_id", flat=True))
-    organisation_ids = set(members.exclude(organisation=None).values_list("organisation_id",
-                                                                          flat=True))
-    candidates = User.objects.filter(is_active=True).filter(
-        pk__in=user_ids) | User.objects.filter(
-        is_active=True, memberships__organisation_id__in=organisation_ids,
-        memberships__ended_on__isnull=True)
-    return [user for user in candidates.distinct()
+    return [user for user in users_behind(members)
             if user.pk != entry.author_id and _may_read(user, entry)]
 
 

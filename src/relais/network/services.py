@@ -69,6 +69,19 @@ def _record(action: str, person, *, actor, target=None, **extra):
     audit.record(action, actor=actor, target=target or person, person_id=person.pk, **extra)
 
 
+def users_behind(members):
+    """The active users a set of network members stands for: members with an account,
+    and the staff (active memberships) of member organisations. One query."""
+    from relais.accounts.models import User
+
+    user_ids = members.exclude(user=None).values("user_id")
+    organisation_ids = members.exclude(organisation=None).values("organisation_id")
+    return User.objects.filter(is_active=True).filter(
+        Q(pk__in=user_ids) | Q(pk__in=User.objects.filter(
+            memberships__organisation_id__in=organisation_ids,
+            memberships__ended_on__isnull=True).values("pk")))
+
+
 def person_link(person) -> str:
     return reverse("network:person_detail", args=[person.pk])
 

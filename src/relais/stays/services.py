@@ -8,7 +8,7 @@ form (actor None: the feed), so both paths keep the same rules.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from relais.access import audit
 from relais.access.models import Consent, ConsentScope
 from relais.followup.services import notify
 from relais.network.models import NetworkMember, Role
+from relais.network.services import users_behind
 from relais.stays.checklist import template_rows
 from relais.stays.models import PlanItem, Stay, StaySource
 
@@ -75,18 +76,9 @@ def alert_recipients(stay) -> list:
     if not Consent.objects.in_force().filter(person=stay.person_id,
                                              scope=ConsentScope.NETWORK).exists():
         return []
-    from relais.accounts.models import User
-
     members = NetworkMember.objects.active().filter(person=stay.person_id, never_inform=False)
-    chosen = members.filter(is_contact_point=True) | members.filter(roles__role__in=ALERT_ROLES)
-    user_ids = set(chosen.exclude(user=None).values_list("user_id", flat=True))
-    organisation_ids = set(chosen.exclude(organisation=None).values_list("organisation_id",
-                                                                         flat=True))
-    users = User.objects.filter(is_active=True).filter(
-        pk__in=user_ids) | User.objects.filter(
-        is_active=True, memberships__organisation_id__in=organisation_ids,
-        memberships__ended_on__isnull=True)
-    return list(users.distinct())
+    chosen = members.filter(Q(is_contact_point=True) | Q(roles__role__in=ALERT_ROLES))
+    return list(users_behind(chosen))
 
 
 def admission_alert(stay) -> None:
