@@ -36,6 +36,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--processes", type=int, default=1, help="listener processes")
     parser.add_argument("--profile", type=int, default=0,
                         help="instead: handle this many messages in-process, count queries")
     options = parser.parse_args()
@@ -49,7 +50,7 @@ def main() -> int:
     if options.profile:
         return _profile(messages)
     connection.close()
-    return _run(messages, options.connections, hospital)
+    return _run(messages, options.connections, hospital, options.processes)
 
 
 # --- the data ---------------------------------------------------------------------------
@@ -121,13 +122,15 @@ def _adt(event: str, n: int, niss: str) -> bytes:
 # --- over the wire ----------------------------------------------------------------------
 
 
-def _run(messages, connections: int, hospital) -> int:
+def _run(messages, connections: int, hospital, processes: int) -> int:
     port = _free_port()
     # As in production: DEBUG off (DEBUG keeps a log of every query).
     listener = subprocess.Popen([sys.executable, "-m", "relais.config.cli", "adt-listen",
-                                 "--port", str(port)], env={**os.environ, "DEBUG": "false"})
+                                 "--port", str(port), "--processes", str(processes)],
+                                env={**os.environ, "DEBUG": "false"}, stdout=subprocess.PIPE,
+                                text=True)
     try:
-        _wait_for_port(port)
+        listener.stdout.readline()  # "Listening…": every process is ready
         shares = [[m for m in messages if m[0] % connections == c] for c in range(connections)]
         results: list[list] = [[] for _ in range(connections)]
         clients = [threading.Thread(target=_send_all, args=(port, share, results[c]))
@@ -142,7 +145,7 @@ def _run(messages, connections: int, hospital) -> int:
         listener.terminate()
         listener.wait(30)
     answers = [r for result in results for r in result]
-    _report(answers, elapsed, connections)
+    _report(answers, elapsed, connections, processes)
     return _check(answers, hospital, len(messages))
 
 
@@ -161,10 +164,11 @@ def _send_all(port: int, share, results: list) -> None:
             results.append((time.perf_counter() - sent, answers[0].data))
 
 
-def _report(answers, elapsed: float, connections: int) -> None:
+def _report(answers, elapsed: float, connections: int, processes: int) -> None:
     latencies = sorted(seconds * 1000 for seconds, _ in answers)
     p95 = latencies[int(len(latencies) * 0.95) - 1]
-    print(f"messages: {len(answers)} over {connections} connection(s) in {elapsed:.1f} s "
+    print(f"messages: {len(answers)} over {connections} connection(s) to {processes} "
+          f"listener process(es) in {elapsed:.1f} s "
           f"= {len(answers) / elapsed:,.0f} messages/s")
     print(f"ACK latency ms: p50 {statistics.median(latencies):.1f}, p95 {p95:.1f}, "
           f"max {latencies[-1]:.1f}")
@@ -187,17 +191,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _wait_for_port(port: int, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"the listener did not start on port {port}")
 
 
 # --- where the time goes ----------------------------------------------------------------

@@ -64,7 +64,7 @@ def mllp(yvonne):
     from relais.interop import adt
     from relais.interop.mllp import Deframer, MllpServer, frame
 
-    server = MllpServer(("127.0.0.1", 0), adt.handle_frame, poll_seconds=0.05)
+    server = MllpServer(("127.0.0.1", 0), adt.Feed(), poll_seconds=0.05)
     server.start_in_thread()
 
     def send(message: bytes) -> bytes:

@@ -5,7 +5,9 @@ exactly when the change does. Denied attempts are recorded outside any transacti
 they survive the error response.
 """
 
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -73,31 +75,82 @@ def record(
         target_type, target_id = target_of(target)
     context = requestcontext.current()
     actor = actor if getattr(actor, "is_authenticated", False) else None
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor=actor,
+        actor_label=str(actor.email) if actor else "",
+        organisation=organisation or context.organisation,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id)[:64],
+        person_id=person_id,
+        purpose=purpose,
+        break_glass=break_glass,
+        request_id=context.request_id,
+        ip_address=context.ip_address,
+        outcome=outcome,
+        detail=detail or {},
+    )
+    gathering = getattr(_gathered, "events", None)
+    if gathering is not None:
+        gathering.append(event)  # chained and written when the gathering block ends
+        return event
     with transaction.atomic():
-        _lock_chain()
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        event = AuditEvent(
-            seq=seq,
-            occurred_at=timezone.now(),
-            actor=actor,
-            actor_label=str(actor.email) if actor else "",
-            organisation=organisation or context.organisation,
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id)[:64],
-            person_id=person_id,
-            purpose=purpose,
-            break_glass=break_glass,
-            request_id=context.request_id,
-            ip_address=context.ip_address,
-            outcome=outcome,
-            detail=detail or {},
-            prev_hash=prev_hash,
-        )
-        event.hash = event.compute_hash()
-        event.save()
+        _append([event])
     return event
+
+
+_gathered = threading.local()
+
+
+@contextmanager
+def gathered():
+    """Events recorded inside are appended to the chain together when the block ends:
+    one lock, one read of the chain's head and one insert, instead of those per event.
+    Use it inside the transaction that makes the changes, as its last step (the chain's
+    lock is then held only until the commit). If the block fails, its events are dropped
+    with the changes they describe. Nested blocks write with the outermost."""
+    if getattr(_gathered, "events", None) is not None:
+        yield
+        return
+    _gathered.events = []
+    try:
+        yield
+        events, _gathered.events = _gathered.events, None
+        if events:
+            _append(events)
+    finally:
+        _gathered.events = None
+
+
+@contextmanager
+def savepoint():
+    """`transaction.atomic()` for a part that may fail while the rest carries on: when it
+    is rolled back, the events it gathered go with it."""
+    events = getattr(_gathered, "events", None)
+    mark = len(events) if events is not None else 0
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        if events is not None:
+            del events[mark:]
+        raise
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Chain the events after the current head, in order, and insert them."""
+    _lock_chain()
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+    for event in events:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev_hash
+        event.hash = prev_hash = event.compute_hash()
+    if len(events) == 1:
+        events[0].save()
+    else:
+        AuditEvent.objects.bulk_create(events)
 
 
 def changes(instance, fields: list[str], before: dict) -> dict:

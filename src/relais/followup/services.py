@@ -61,7 +61,6 @@ def queue_email(recipient, *, kind: str, items: int = 1) -> EmailDelivery:
     # robust: a queue that cannot be reached must not turn a committed change into an
     # error page; the delivery stays queued and shows on the deliveries page.
     transaction.on_commit(lambda: enqueue_email(delivery.pk), robust=True)
-    return True
     return delivery
 
 

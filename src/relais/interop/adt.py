@@ -35,6 +35,7 @@ stops that visit from being opened later. An A13 before its A03 is kept and not 
 """
 
 import logging
+import queue
 import re
 import threading
 import time
@@ -54,7 +55,9 @@ from stdnum.be import bis, nn
 
 from relais.access import audit
 from relais.accounts.models import Ward
-from relais.interop.mllp import MAX_FRAME_BYTES, Frame
+from relais.core import sql
+from relais.core.transactions import all_or_nothing
+from relais.interop.mllp import MAX_FRAME_BYTES, Frame, drop_broken_connections
 from relais.network.models import Person
 from relais.network.services import create_person
 from relais.stays import services as stays
@@ -486,11 +489,15 @@ def match_person(hospital, event: AdtEvent) -> int | None:
     """The id of the linked person, else of the person with this national number (and the
     patient id gets linked to them, and their kept messages applied); None when nobody
     matches yet. Ids, not rows: most events only need the id (measured: loading the
-    person's wide row cost more than the rest of the match)."""
+    person's wide row cost more than the rest of the match). The lookups of this module
+    run on every message, hence plain SQL (relais.core.sql)."""
     link = None
     if event.patient_id:
-        link = PatientLink.objects.filter(hospital=hospital, patient_id=event.patient_id
-                                          ).values_list("person_id", "person__niss").first()
+        link = sql.fetch_one(
+            "SELECT link.person_id, person.niss FROM {link} link "
+            "JOIN {person} person ON person.id = link.person_id "
+            "WHERE link.hospital_id = %s AND link.patient_id = %s",
+            [hospital.pk, event.patient_id], link=PatientLink, person=Person)
     if link is not None:
         if event.niss and link[1] not in {"", event.niss}:
             raise Refused(f"Patient id {event.patient_id} is linked to a person with another "
@@ -499,7 +506,9 @@ def match_person(hospital, event: AdtEvent) -> int | None:
         return link[0]
     if not event.niss:
         return None
-    person_id = Person.objects.filter(niss=event.niss).values_list("pk", flat=True).first()
+    found = sql.fetch_one("SELECT id FROM {person} WHERE niss = %s", [event.niss],
+                          person=Person)
+    person_id = found[0] if found else None
     if person_id is not None and event.patient_id:
         link = PatientLink.objects.create(hospital=hospital, patient_id=event.patient_id,
                                           person_id=person_id)
@@ -535,7 +544,9 @@ def stay_for(hospital, person_id: int, event: AdtEvent):
     """The visit's stay; without a visit number, the person's open (or, for A13, last
     discharged) stay in this hospital."""
     if event.visit_number:
-        stay = Stay.objects.filter(hospital=hospital, visit_number=event.visit_number).first()
+        stay = sql.instance(Stay, sql.fetch_one(
+            "SELECT {stay_columns} FROM {stay} WHERE hospital_id = %s AND visit_number = %s",
+            [hospital.pk, event.visit_number], stay=Stay))
         if stay is not None and stay.person_id != person_id:
             raise Refused(f"Visit {event.visit_number} belongs to another patient.",
                           error=Err.UNKNOWN_KEY)
@@ -717,7 +728,7 @@ def run_event(event: AdtEvent, person_id: int, hospital, actor=None, lookups=Non
 def apply_event(event: AdtEvent, person_id: int, hospital, actor=None) -> Outcome:
     """`run_event` in a savepoint: several kept messages are applied in one transaction,
     and one refused must not undo the others."""
-    with transaction.atomic():
+    with audit.savepoint():
         return run_event(event, person_id, hospital, actor)
 
 
@@ -782,8 +793,9 @@ class Earlier:
 def earlier_copy(received: Received) -> Earlier | None:
     if not (received.whole and received.control_id):
         return None
-    found = AdtMessage.objects.filter(sender=received.sender, control_id=received.control_id
-                                      ).values_list("pk", "status", "ack").first()
+    found = sql.fetch_one("SELECT id, status, ack FROM {message} "
+                          "WHERE sender = %s AND control_id = %s",
+                          [received.sender, received.control_id], message=AdtMessage)
     return Earlier(*found) if found else None
 
 
@@ -816,7 +828,7 @@ def process(received: Received, lookups: Lookups) -> str:
     message = record_for(received, earlier)
     try:
         try:
-            with transaction.atomic():
+            with unit_of_work():
                 accept(received, message, decide(received, message, lookups))
                 message.save()
         except Refused as refusal:
@@ -830,6 +842,42 @@ def process(received: Received, lookups: Lookups) -> str:
         if earlier is None:
             raise
         return earlier.ack
+    return message.ack
+
+
+@contextmanager
+def unit_of_work():
+    """The transaction a message (or a group of them) is written in: kept or undone whole,
+    so the services inside take no savepoints, and the audit events are chained once, at
+    its end, holding the chain's lock only until the commit."""
+    with all_or_nothing(), audit.gathered():
+        yield
+
+
+class NotTogether(Exception):
+    """One message of a group did not go through: the group is undone and each message is
+    handled on its own."""
+
+
+def process_together(group: list[Received], lookups: Lookups) -> list[str]:
+    """Several messages in one transaction, answered after its one commit (group commit).
+    They are applied in arrival order, exactly as one by one; only the commit is shared."""
+    try:
+        with unit_of_work():
+            return [_process_in_group(received, lookups) for received in group]
+    except Refused as refusal:
+        raise NotTogether from refusal
+    except IntegrityError as error:
+        raise NotTogether from error
+
+
+def _process_in_group(received: Received, lookups: Lookups) -> str:
+    earlier = earlier_copy(received)  # also sees an earlier message of this same group
+    if earlier is not None and not earlier.may_retry:
+        return earlier.ack
+    message = record_for(received, earlier)
+    accept(received, message, decide(received, message, lookups))
+    message.save()
     return message.ack
 
 
@@ -848,17 +896,53 @@ def handle(raw: bytes, *, size: int | None = None, framed: bool = True, peer: st
            lookups: Lookups | None = None) -> bytes:
     """One message in, its ACK out, sent only once the message and its effects are
     committed. Never raises: every failure is answered."""
-    received = Received.from_wire(raw, size=size, framed=framed, peer=peer)
+    return handle_frames([(Frame(raw, len(raw) if size is None else size, framed), peer)],
+                         lookups or Lookups())[0]
+
+
+def handle_frames(arrivals: list[tuple[Frame, str]], lookups: Lookups) -> list[bytes]:
+    """Messages in (frame and peer), their ACKs out in the same order, sent only once the
+    messages and their effects are committed. Never raises: every failure is answered.
+
+    Several messages are first written together in one transaction. If one of them is
+    refused or hits a bug, that transaction is undone and each is handled alone, so the
+    others lose nothing but time. If the database fails, all are answered AR."""
     with translation.override("en"), one_writer_on_sqlite():
-        try:
-            return process(received, lookups or Lookups()).encode("ascii")
-        except DatabaseError:
-            logger.exception("ADT: could not store a message from %s", peer or "a caller")
-            return build_ack(received.header, "AR", "The message could not be stored now; "
-                             "send it again.", Err.INTERNAL).encode("ascii")
-        except Exception:
-            logger.exception("ADT: internal error on a message from %s", peer or "a caller")
-            return keep_after_internal_error(received).encode("ascii")
+        if len(arrivals) > 1:
+            group = [_received(arrival) for arrival in arrivals]
+            try:
+                return [ack.encode("ascii") for ack in process_together(group, lookups)]
+            except NotTogether:
+                pass
+            except DatabaseError:
+                logger.exception("ADT: could not store %d messages", len(group))
+                return [_not_stored(received) for received in group]
+            except Exception:
+                logger.exception("ADT: internal error in a group of %d messages; handling "
+                                 "them one by one", len(group))
+        return [_handle_one(_received(arrival), lookups) for arrival in arrivals]
+
+
+def _received(arrival: tuple[Frame, str]) -> Received:
+    frame, peer = arrival
+    return Received.from_wire(frame.data, size=frame.size, framed=frame.framed, peer=peer)
+
+
+def _handle_one(received: Received, lookups: Lookups) -> bytes:
+    try:
+        return process(received, lookups).encode("ascii")
+    except DatabaseError:
+        logger.exception("ADT: could not store a message from %s", received.peer or "a caller")
+        return _not_stored(received)
+    except Exception:
+        logger.exception("ADT: internal error on a message from %s",
+                         received.peer or "a caller")
+        return keep_after_internal_error(received).encode("ascii")
+
+
+def _not_stored(received: Received) -> bytes:
+    return build_ack(received.header, "AR", "The message could not be stored now; send it "
+                     "again.", Err.INTERNAL).encode("ascii")
 
 
 def keep_after_internal_error(received: Received) -> str:
@@ -877,16 +961,77 @@ def keep_after_internal_error(received: Received) -> str:
         return build_ack(received.header, "AR", refusal.reason, Err.INTERNAL)
 
 
-_connection_state = threading.local()
+class Feed:
+    """The MLLP listener's handler: group commit across connections.
+
+    Each connection's thread hands its message over and waits; one writer thread takes
+    every message waiting at that moment (at most `most`) and writes them with
+    `handle_frames`, in one transaction when they all go through, then wakes each
+    connection with its ACK. An idle feed adds no delay (a lone message is written at
+    once); a busy one shares one commit, one audit-chain lock and one round of
+    transaction control among many messages. One writer also means one database
+    connection per listener, however many senders."""
+
+    def __init__(self, *, most: int = 32, ttl: float = 60.0):
+        self.most = most
+        self.lookups = Lookups(ttl=ttl)  # used only by the writer thread
+        self.waiting: queue.SimpleQueue = queue.SimpleQueue()
+        self.writer = threading.Thread(target=self._write, name="adt-writer", daemon=True)
+        self.writer.start()
+
+    def __call__(self, received: Frame, peer: str) -> bytes | None:
+        slot = _Slot(received, peer)
+        self.waiting.put(slot)
+        slot.done.wait()
+        return slot.ack
+
+    def close(self) -> None:
+        """Write what is waiting, then stop the writer."""
+        self.waiting.put(None)
+        self.writer.join()
+
+    def _write(self) -> None:
+        from django.db import connections
+
+        try:
+            while (group := self._take()) is not None:
+                try:
+                    acks = handle_frames([(slot.frame, slot.peer) for slot in group],
+                                         self.lookups)
+                except Exception:  # noqa: BLE001 - never leave a connection waiting
+                    logger.exception("ADT: the writer failed; %d messages unanswered",
+                                     len(group))
+                    acks = [None] * len(group)
+                for slot, ack in zip(group, acks, strict=True):
+                    slot.ack = ack
+                    slot.done.set()
+                drop_broken_connections()
+        finally:
+            connections.close_all()
+
+    def _take(self) -> list["_Slot"] | None:
+        first = self.waiting.get()
+        if first is None:
+            return None
+        group = [first]
+        while len(group) < self.most:
+            try:
+                slot = self.waiting.get_nowait()
+            except queue.Empty:
+                break
+            if slot is None:
+                self.waiting.put(None)  # stop after this group
+                break
+            group.append(slot)
+        return group
 
 
-def handle_frame(received: Frame, peer: str) -> bytes:
-    """The MLLP listener's handler. Each connection has its own thread, and so its own
-    lookups, kept for the connection's life."""
-    if not hasattr(_connection_state, "lookups"):
-        _connection_state.lookups = Lookups(ttl=60.0)
-    return handle(received.data, size=received.size, framed=received.framed, peer=peer,
-                  lookups=_connection_state.lookups)
+@dataclass
+class _Slot:
+    frame: Frame
+    peer: str
+    ack: bytes | None = None
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 # --- pending messages: a liaison nurse says who the patient is -------------------------

@@ -164,7 +164,11 @@ class MllpServer(socketserver.ThreadingTCPServer):
 
     def __init__(self, address, handler: Handler, *, max_frame: int = MAX_FRAME_BYTES,
                  poll_seconds: float = 1.0, stall_seconds: float = 60.0,
-                 max_connections: int = 64):
+                 max_connections: int = 64, reuse_port: bool = False):
+        # Several listener processes may share one port (SO_REUSEPORT): the kernel spreads
+        # the connections among them, and a connection stays with its process, so each
+        # sender's messages are still handled in order.
+        self.allow_reuse_port = reuse_port
         self.handler = handler
         self.max_frame = max_frame
         self.poll_seconds = poll_seconds
@@ -219,6 +223,8 @@ class MllpServer(socketserver.ThreadingTCPServer):
         for connection in open_connections:
             connection.finished.wait(timeout)
         self.server_close()
+        if hasattr(self.handler, "close"):
+            self.handler.close()  # e.g. a writer thread shared by the connections
 
 
 def drop_broken_connections() -> None:

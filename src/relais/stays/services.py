@@ -7,7 +7,6 @@ form (actor None: the feed), so both paths keep the same rules.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from relais.access import audit
 from relais.access.models import Consent, ConsentScope
+from relais.core.sql import insert_rows
+from relais.core.transactions import service_transaction
 from relais.followup.services import notify
 from relais.network.models import NetworkMember, Role
 from relais.network.services import users_behind
@@ -44,7 +45,7 @@ def check_dates(*, admitted_at, expected_discharge_on=None, discharged_at=None) 
         raise ValidationError(errors)
 
 
-@transaction.atomic
+@service_transaction
 def open_stay(person, *, hospital, actor=None, ward=None, admitted_at=None,
               expected_discharge_on=None, visit_number: str = "",
               source: str = StaySource.MANUAL) -> Stay:
@@ -65,8 +66,10 @@ def open_stay(person, *, hospital, actor=None, ward=None, admitted_at=None,
 
 
 def make_plan(stay) -> None:
-    PlanItem.objects.bulk_create(PlanItem(stay=stay, position=n, **row)
-                                 for n, row in enumerate(template_rows(stay.hospital)))
+    # insert_rows: a plan is 16 rows or so, made at every admission; building them as
+    # model instances cost more than the admission's other work (bench/adt_feed.py).
+    insert_rows(PlanItem, [{"stay_id": stay.pk, "position": n, **row}
+                           for n, row in enumerate(template_rows(stay.hospital))])
 
 
 def alert_recipients(stay) -> list:
@@ -90,7 +93,7 @@ def admission_alert(stay) -> None:
         # something new), as the recipient chose; the worker sends it.
 
 
-@transaction.atomic
+@service_transaction
 def transfer(stay, *, ward, actor=None) -> None:
     """A02: the person moved to another ward."""
     before = stay.ward_id
@@ -100,7 +103,7 @@ def transfer(stay, *, ward, actor=None) -> None:
                                                        ward.pk})
 
 
-@transaction.atomic
+@service_transaction
 def update_stay(stay, *, actor=None, expected_version=None, **fields) -> list[str]:
     allowed = {"ward", "expected_discharge_on", "admitted_at"}
     changed = [name for name, value in fields.items()
@@ -122,7 +125,7 @@ def open_blocking_items(stay):
     return stay.plan_items.filter(blocking=True).exclude(status__in=["done", "not_applicable"])
 
 
-@transaction.atomic
+@service_transaction
 def discharge(stay, *, actor=None, discharged_at=None, destination: str = "",
               reason: str = "", followup_within_days=None, followup_needs: str = "",
               from_feed: bool = False) -> Stay:
@@ -153,7 +156,7 @@ def discharge(stay, *, actor=None, discharged_at=None, destination: str = "",
     return stay
 
 
-@transaction.atomic
+@service_transaction
 def cancel_admission(stay, *, actor=None) -> None:
     """A11: the admission was entered in error."""
     stay.cancelled_at = timezone.now()
@@ -161,7 +164,7 @@ def cancel_admission(stay, *, actor=None) -> None:
     _record("stay.cancel", stay, actor=actor)
 
 
-@transaction.atomic
+@service_transaction
 def cancel_discharge(stay, *, actor=None) -> None:
     """A13: the discharge was entered in error; the stay is open again."""
     if Stay.objects.open().filter(person=stay.person_id, hospital=stay.hospital_id).exclude(
@@ -173,7 +176,7 @@ def cancel_discharge(stay, *, actor=None) -> None:
     _record("stay.cancel_discharge", stay, actor=actor)
 
 
-@transaction.atomic
+@service_transaction
 def set_item_status(item, *, status: str, actor, expected_version: int, note=None,
                     owner=False) -> None:
     """Status (and optionally note and owner: one of the hospital's staff, or None)."""
@@ -195,7 +198,7 @@ def set_item_status(item, *, status: str, actor, expected_version: int, note=Non
     _record("plan_item.status", item.stay, actor=actor, item=item.pk, status=status)
 
 
-@transaction.atomic
+@service_transaction
 def write_going_home(stay, data: dict, *, actor) -> None:
     fields = ["watch_for", "appointments", "explained_by"]
     for name in fields:
@@ -204,7 +207,7 @@ def write_going_home(stay, data: dict, *, actor) -> None:
     _record("stay.going_home", stay, actor=actor)
 
 
-@transaction.atomic
+@service_transaction
 def add_plan_item(stay, *, domain: str, text: str, blocking: bool, actor) -> PlanItem:
     """An item this person's plan needs beyond the checklist; typed in one language, it
     reads the same in all three."""

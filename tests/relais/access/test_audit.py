@@ -134,3 +134,38 @@ def test_the_admin_filters_the_audit_log(client, platform_admin):
     assert [e.action for e in changes] == ["organisation.change"]
     mine = client.get("/audit/", {"actor": "admin@"}).context["page"].object_list
     assert {e.actor_label for e in mine} == {"admin@test.relais.example"}
+
+
+# --- events gathered in one unit of work -----------------------------------------------
+
+
+def test_gathered_events_are_chained_together_at_the_end_of_the_block():
+    before = write_events(1)[0]
+    with transaction.atomic(), audit.gathered():
+        first = audit.record("test.gathered", detail={"n": 1})
+        second = audit.record("test.gathered", detail={"n": 2})
+        assert not AuditEvent.objects.filter(action="test.gathered").exists()
+    assert (first.seq, second.seq) == (before.seq + 1, before.seq + 2)
+    assert first.prev_hash == before.hash and second.prev_hash == first.hash
+    assert list(audit.verify_chain()) == []
+
+
+def test_a_gathering_block_that_fails_writes_none_of_its_events():
+    with pytest.raises(RuntimeError), transaction.atomic(), audit.gathered():
+        audit.record("test.lost")
+        raise RuntimeError("the change failed")
+    assert not AuditEvent.objects.filter(action="test.lost").exists()
+    audit.record("test.after")
+    assert list(audit.verify_chain()) == []
+
+
+def test_a_rolled_back_savepoint_drops_the_events_it_gathered():
+    with transaction.atomic(), audit.gathered():
+        audit.record("test.kept", detail={"n": 1})
+        with pytest.raises(ValueError), audit.savepoint():
+            audit.record("test.undone")
+            raise ValueError("this part is refused")
+        audit.record("test.kept", detail={"n": 2})
+    assert list(AuditEvent.objects.order_by("seq").values_list("action", flat=True)) == [
+        "test.kept", "test.kept"]
+    assert list(audit.verify_chain()) == []

@@ -10,7 +10,10 @@ from django.db import OperationalError, connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from relais.access import audit
+from relais.access.models import AuditEvent
 from relais.interop import adt
+from relais.interop.mllp import Frame
 from relais.network.demo import niss_for
 from relais.network.services import create_person
 from relais.stays.models import AdtMessage, AdtSource, AdtStatus, PatientLink, Stay, StaySource
@@ -563,3 +566,96 @@ def test_an_internal_error_is_kept_with_ar_and_the_resend_is_processed(feed, per
     assert msa(adt.handle(adt_message("A01")))[0] == "AA"
     assert AdtMessage.objects.get().status == AdtStatus.APPLIED
     assert Stay.objects.count() == 1
+
+
+# --- group commit: messages from several senders share one transaction -----------------
+
+
+def arrivals(*messages: bytes) -> list:
+    return [(Frame(message, len(message)), f"10.0.0.{n}:2575")
+            for n, message in enumerate(messages, start=1)]
+
+
+def count_commits(monkeypatch) -> list:
+    commits = []
+    original = connection.commit
+
+    def counting():
+        commits.append(1)
+        return original()
+
+    monkeypatch.setattr(connection, "commit", counting)
+    return commits
+
+
+@pytest.fixture
+def second_person(feed, liaison_nurse):
+    return create_person({"first_name": "Jozef", "last_name": "Claes",
+                          "birth_date": date(1938, 6, 9), "sex": "M", "niss": OTHER_NISS},
+                         actor=liaison_nurse, organisation=feed.hospital)
+
+
+OTHER_NISS = niss_for(date(1938, 6, 9), "M", 23)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_group_of_messages_is_written_in_one_transaction(feed, person, second_person,
+                                                           monkeypatch):
+    commits = count_commits(monkeypatch)
+
+    answers = adt.handle_frames(arrivals(
+        adt_message("A01", control_id="G1"),
+        adt_message("A01", control_id="G2", niss=OTHER_NISS, patient_id="P0002",
+                    visit="V0002"),
+        adt_message("A08", control_id="G3", expected="20260320")), adt.Lookups())
+
+    assert [msa(answer)[:2] for answer in answers] == [("AA", "G1"), ("AA", "G2"),
+                                                        ("AA", "G3")]
+    assert len(commits) == 1
+    assert only_stay(person).expected_discharge_on == date(2026, 3, 20)  # in order
+    assert only_stay(second_person).visit_number == "V0002"
+    assert AdtMessage.objects.filter(status=AdtStatus.APPLIED).count() == 3
+    assert list(audit.verify_chain()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_message_in_a_group_costs_the_others_nothing(feed, person, second_person):
+    answers = adt.handle_frames(arrivals(
+        adt_message("A01", control_id="G1"),
+        adt_message("A01", control_id="G2", admitted="2026-03-10"),  # not a date
+        adt_message("A01", control_id="G3", niss=OTHER_NISS, patient_id="P0002",
+                    visit="V0002")), adt.Lookups())
+
+    assert [msa(answer)[0] for answer in answers] == ["AA", "AE", "AA"]
+    assert "PV1-44" in msa(answers[1])[2]
+    assert Stay.objects.count() == 2
+    statuses = dict(AdtMessage.objects.values_list("control_id", "status"))
+    assert statuses == {"G1": AdtStatus.APPLIED, "G2": AdtStatus.REJECTED,
+                        "G3": AdtStatus.APPLIED}
+    assert list(audit.verify_chain()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_control_id_repeated_within_a_group_gets_the_first_ack(feed, person):
+    first, repeated = adt.handle_frames(arrivals(adt_message("A01", control_id="SAME"),
+                                                 adt_message("A01", control_id="SAME")),
+                                        adt.Lookups())
+
+    assert repeated == first and msa(first)[0] == "AA"
+    assert AdtMessage.objects.count() == 1 and Stay.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_group_whose_commit_fails_is_answered_ar_and_nothing_is_kept(feed, person,
+                                                                       second_person,
+                                                                       monkeypatch):
+    _fail_once(monkeypatch, connection, "commit")
+
+    answers = adt.handle_frames(arrivals(
+        adt_message("A01", control_id="G1"),
+        adt_message("A01", control_id="G2", niss=OTHER_NISS, patient_id="P0002",
+                    visit="V0002")), adt.Lookups())
+
+    assert [msa(answer)[0] for answer in answers] == ["AR", "AR"]
+    assert not AdtMessage.objects.exists() and not Stay.objects.exists()
+    assert not AuditEvent.objects.filter(action="stay.open").exists()

@@ -1,9 +1,11 @@
 """MLLP framing (unit and property tests) and the listener on a real loopback socket."""
 
 import socket
+import threading
 import time
 
 import pytest
+from django.db import OperationalError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -139,7 +141,7 @@ def person(feed, liaison_nurse):
 
 @pytest.fixture
 def listener(feed):
-    server = MllpServer(("127.0.0.1", 0), adt.handle_frame, poll_seconds=0.05,
+    server = MllpServer(("127.0.0.1", 0), adt.Feed(), poll_seconds=0.05,
                         stall_seconds=30)
     server.start_in_thread()
     yield server
@@ -191,7 +193,7 @@ def test_a_frame_cut_off_by_a_disconnect_is_kept(listener, person):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_sender_stalled_in_a_frame_is_disconnected_and_its_partial_frame_kept(feed):
-    server = MllpServer(("127.0.0.1", 0), adt.handle_frame, poll_seconds=0.05,
+    server = MllpServer(("127.0.0.1", 0), adt.Feed(), poll_seconds=0.05,
                         stall_seconds=0.3)
     server.start_in_thread()
     try:
@@ -209,7 +211,7 @@ def test_a_sender_stalled_in_a_frame_is_disconnected_and_its_partial_frame_kept(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_sender_trickling_a_frame_byte_by_byte_is_disconnected_too(feed):
-    server = MllpServer(("127.0.0.1", 0), adt.handle_frame, poll_seconds=0.05,
+    server = MllpServer(("127.0.0.1", 0), adt.Feed(), poll_seconds=0.05,
                         stall_seconds=0.5)
     server.start_in_thread()
     try:
@@ -246,7 +248,7 @@ def test_a_message_whose_sender_leaves_before_the_ack_is_stored_and_a_resend_is_
 
 @pytest.mark.django_db(transaction=True)
 def test_connections_beyond_the_limit_are_closed_at_once(feed):
-    server = MllpServer(("127.0.0.1", 0), adt.handle_frame, poll_seconds=0.05,
+    server = MllpServer(("127.0.0.1", 0), adt.Feed(), poll_seconds=0.05,
                         max_connections=1)
     server.start_in_thread()
     try:
@@ -263,7 +265,64 @@ def test_connections_beyond_the_limit_are_closed_at_once(feed):
 def _wait_for(find, seconds: float = 10.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if found := find():
-            return found
+        try:
+            if found := find():
+                return found
+        except OperationalError:
+            pass  # the test's in-memory SQLite: "table is locked" while the writer writes
         time.sleep(0.05)
     raise AssertionError("not stored in time")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_waiting_from_several_senders_are_written_as_one_group(feed, monkeypatch):
+    groups, first_group_may_go = [], threading.Event()
+    original = adt.handle_frames
+
+    def watched(arrivals, lookups):
+        groups.append(len(arrivals))
+        if len(groups) == 1:
+            first_group_may_go.wait(10)  # meanwhile the other senders' messages queue up
+        return original(arrivals, lookups)
+
+    monkeypatch.setattr(adt, "handle_frames", watched)
+    writer = adt.Feed()
+    server = MllpServer(("127.0.0.1", 0), writer, poll_seconds=0.05)
+    server.start_in_thread()
+    try:
+        senders = [connect(server) for _ in range(4)]
+        answers = [None] * 4
+
+        def send(n):
+            answers[n] = exchange(senders[n], b"not hl7 " + bytes([65 + n]))
+
+        threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+        threads[0].start()
+        _wait_for(lambda: groups)
+        for thread in threads[1:]:
+            thread.start()
+        _wait_for(lambda: writer.waiting.qsize() == 3)
+        first_group_may_go.set()
+        for thread in threads:
+            thread.join(10)
+    finally:
+        server.stop()
+
+    assert groups == [1, 3]
+    assert [status_code(answer) for answer in answers] == ["AE"] * 4
+    assert AdtMessage.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_listeners_share_one_port(feed):
+    first = MllpServer(("127.0.0.1", 0), adt.Feed(), poll_seconds=0.05, reuse_port=True)
+    first.start_in_thread()
+    second = MllpServer(("127.0.0.1", first.port), adt.Feed(), poll_seconds=0.05,
+                        reuse_port=True)
+    second.start_in_thread()
+    try:
+        first.stop()  # the port stays open: the second listener answers on it
+        with connect(second) as sock:
+            assert status_code(exchange(sock, b"not hl7")) == "AE"
+    finally:
+        second.stop()

@@ -1,8 +1,10 @@
 """`relais adt-listen`: receive a hospital's HL7 v2 ADT feed over MLLP."""
 
 import signal
+import subprocess
+import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from relais.interop import adt
 from relais.interop.mllp import MllpServer
@@ -17,20 +19,49 @@ class Command(BaseCommand):
                             help="address to listen on (default 127.0.0.1)")
         parser.add_argument("--port", type=int, default=2575,
                             help="TCP port (default 2575, the usual MLLP port)")
+        parser.add_argument("--processes", type=int, default=1,
+                            help="listener processes sharing the port (default 1); each "
+                                 "sender's connection stays with one of them")
+        parser.add_argument("--share-port", action="store_true", help="(used by --processes)")
 
-    def handle(self, *args, host, port, **options):
-        server = MllpServer((host, port), adt.handle_frame)
+    def handle(self, *args, host, port, processes, share_port, **options):
+        if processes < 1:
+            raise CommandError("--processes must be at least 1.")
+        if processes > 1 and port == 0:
+            raise CommandError("--processes needs a fixed --port.")
+        sharing = share_port or processes > 1
+        server = MllpServer((host, port), adt.Feed(), reuse_port=sharing)
+        others = [_start_another(host, port) for _ in range(processes - 1)]
+        for other in others:
+            other.stdout.readline()  # it listens too: now "Listening" is true of all
         signal.signal(signal.SIGTERM, _interrupt)
-        self.stdout.write(f"Listening for HL7 ADT (MLLP) on {host}:{server.port}")
-        self.stdout.flush()
+        if share_port:
+            self.stdout.write("ready")
+            self.stdout.flush()
+        else:
+            self.stdout.write(f"Listening for HL7 ADT (MLLP) on {host}:{server.port}"
+                              + (f" with {processes} processes" if processes > 1 else ""))
+            self.stdout.flush()
         thread = server.start_in_thread()
         try:
             while thread.is_alive():
                 thread.join(1)
         except KeyboardInterrupt:
-            self.stdout.write("Stopping…")
+            if not share_port:
+                self.stdout.write("Stopping…")
         finally:
+            for other in others:
+                other.terminate()
             server.stop()
+            for other in others:
+                other.wait(30)
+
+
+def _start_another(host: str, port: int) -> subprocess.Popen:
+    # Our own interpreter and command, with the operator's own host and port.
+    return subprocess.Popen([sys.executable, "-m", "relais.config.cli", "adt-listen",  # noqa: S603
+                             "--host", host, "--port", str(port), "--share-port"],
+                            stdout=subprocess.PIPE, text=True)
 
 
 def _interrupt(signum, frame):

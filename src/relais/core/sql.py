@@ -1,0 +1,91 @@
+"""Plain SQL for the few hot paths where building a query costs more than running it.
+
+Measured on the ADT feed (py-spy, bench/adt_feed.py): Django's query compiler and model
+machinery took 62 % of the listener's CPU, the database round trips far less. These
+helpers keep what the ORM guarantees that matters here (each value prepared by its own
+field, defaults and auto timestamps as the model declares them, table and column names
+from the model) and skip the rest. Use them only where a benchmark shows the need.
+"""
+
+import functools
+
+from django.db import connection
+from django.utils import timezone
+
+
+def fetch_one(template: str, params, **tables) -> tuple | None:
+    """The first row of `template`, where {name} stands for the table of the model given
+    as name=Model, and {name_columns} for all its columns; values go in `params` only."""
+    with connection.cursor() as cursor:
+        cursor.execute(_with_tables(template, tables), params)
+        return cursor.fetchone()
+
+
+def _with_tables(template: str, tables: dict) -> str:
+    return _statement(template, tuple(sorted(tables.items(), key=lambda item: item[0])),
+                      connection.vendor)
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(template: str, tables: tuple, vendor: str) -> str:
+    names = {}
+    for name, model in tables:
+        names[name] = connection.ops.quote_name(model._meta.db_table)
+        names[f"{name}_columns"] = columns(model)
+    # Only quoted identifiers from the models are put into the text; never a value.
+    return template.format(**names)
+
+
+def columns(model) -> str:
+    """The model's concrete columns, quoted, in field order (as `from_db` expects them)."""
+    quote = connection.ops.quote_name
+    return ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+
+
+def instance(model, row: tuple | None):
+    """A model instance from a row of `columns(model)`, as the ORM would build it (with
+    the database's converters: SQLite returns naive times, for one)."""
+    if row is None:
+        return None
+    values = list(row)
+    for position, column, converters in _converters(model, connection.vendor):
+        for convert in converters:
+            values[position] = convert(values[position], column, connection)
+    names = [f.attname for f in model._meta.concrete_fields]
+    return model.from_db(connection.alias, names, values)
+
+
+@functools.cache
+def _converters(model, vendor: str) -> list[tuple]:
+    found = []
+    for position, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(
+            connection)
+        if converters:
+            found.append((position, column, converters))
+    return found
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """One INSERT of many rows, without model instances. Each row gives attnames
+    (`stay_id`, not `stay`); a field left out takes its default, and auto_now(_add)
+    fields the current time. No signals are sent and no ids are returned."""
+    if not rows:
+        return
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: now if (getattr(f, "auto_now", False) or
+                                   getattr(f, "auto_now_add", False)) else f.get_default()
+                for f in fields}
+    values = []
+    for row in rows:
+        values.extend(f.get_db_prep_save(row.get(f.attname, defaults[f.attname]), connection)
+                      for f in fields)
+    quote = connection.ops.quote_name
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    statement = " ".join(["INSERT INTO", quote(model._meta.db_table),
+                          "(" + ", ".join(quote(f.column) for f in fields) + ")",
+                          "VALUES", ", ".join([one] * len(rows))])
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)

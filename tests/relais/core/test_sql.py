@@ -1,0 +1,65 @@
+"""relais.core.sql: plain SQL for hot paths must give what the ORM gives."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from relais.core import sql
+from relais.network.services import create_person
+from relais.stays.models import PlanItem, Stay
+from relais.stays.services import open_stay
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stay(world, liaison_nurse):
+    person = create_person({"first_name": "Jeanne", "last_name": "Peeters",
+                            "birth_date": date(1938, 5, 1), "sex": "F"},
+                           actor=liaison_nurse, organisation=world.hospital)
+    return open_stay(person, hospital=world.hospital, actor=liaison_nurse,
+                     ward=world.ward, visit_number="V42",
+                     expected_discharge_on=timezone.localdate() + timedelta(days=3))
+
+
+def test_an_instance_read_by_sql_equals_the_orms(stay):
+    row = sql.fetch_one("SELECT {stay_columns} FROM {stay} WHERE visit_number = %s", ["V42"],
+                        stay=Stay)
+    read = sql.instance(Stay, row)
+    orm = Stay.objects.get(pk=stay.pk)
+    for field in Stay._meta.concrete_fields:
+        assert getattr(read, field.attname) == getattr(orm, field.attname), field.name
+    assert read.admitted_at.tzinfo is not None  # SQLite's naive text, converted
+    assert not read._state.adding  # saving it updates the row
+
+
+def test_no_row_gives_none():
+    assert sql.instance(Stay, sql.fetch_one("SELECT {stay_columns} FROM {stay} WHERE id = %s",
+                                            [-1], stay=Stay)) is None
+
+
+def test_a_value_is_a_parameter_never_text(stay):
+    hostile = "V42' OR '1'='1"
+    assert sql.fetch_one("SELECT id FROM {stay} WHERE visit_number = %s", [hostile],
+                         stay=Stay) is None
+
+
+def test_inserted_rows_take_the_models_defaults_and_timestamps(stay):
+    PlanItem.objects.filter(stay=stay).delete()
+    started = timezone.now()
+    sql.insert_rows(PlanItem, [
+        {"stay_id": stay.pk, "domain": "medical", "text_nl": "Één", "text_fr": "Un",
+         "text_en": "One", "blocking": True, "position": 0},
+        {"stay_id": stay.pk, "domain": "family", "text_nl": "Twee", "text_fr": "Deux",
+         "text_en": "Two", "blocking": False, "position": 1}])
+    first, second = PlanItem.objects.filter(stay=stay).order_by("position")
+    assert (first.text_nl, first.status, first.version, first.note) == ("Één", "todo", 1, "")
+    assert first.owner_id is None and first.finished_at is None
+    assert first.created_at >= started and first.updated_at == first.created_at
+    assert (second.domain, second.blocking) == ("family", False)
+
+
+def test_inserting_no_rows_runs_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        sql.insert_rows(PlanItem, [])
