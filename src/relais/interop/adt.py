@@ -17,6 +17,10 @@ message is then stored with its reason in a transaction of its own. Nothing is l
   says of AR, the sender may resend: a resend is processed again (in place of the
   rejected copy), so fixing the configuration and resending works.
 
+Group commit: the listener's `Feed` writes the messages waiting from all connections in
+one transaction and ACKs each after that commit; a refusal in the group sends every
+message back through the one-by-one path, so the answers are the same either way.
+
 A repeated MSH-10 from the same sender (sender = first components of MSH-3 "^" MSH-4)
 returns the original ACK byte for byte and changes nothing. ACKs are plain ASCII and are
 written in English: they are read by interface engineers, not by patients.
@@ -865,9 +869,7 @@ def process_together(group: list[Received], lookups: Lookups) -> list[str]:
     try:
         with unit_of_work():
             return [_process_in_group(received, lookups) for received in group]
-    except Refused as refusal:
-        raise NotTogether from refusal
-    except IntegrityError as error:
+    except (Refused, IntegrityError) as error:
         raise NotTogether from error
 
 
