@@ -170,6 +170,26 @@ def visible(user, queryset: QuerySet) -> QuerySet:
     return policy_for(queryset.model).visible(user, queryset)
 
 
+def registered_model(label: str) -> type[Model] | None:
+    """The guarded model whose `_meta.label_lower` is `label` ("stays.stay"), or None."""
+    return next((model for model in POLICIES if model._meta.label_lower == label), None)
+
+
+def visible_pks(user, label: str) -> QuerySet:
+    """Primary keys of the `label` objects the user may see, as a subquery (for filters
+    over rows that point at guarded objects by type and id, such as notifications)."""
+    model = registered_model(label)
+    if model is None:
+        raise LookupError(f"no access policy registered for {label}")
+    return visible(user, model.objects.all()).values("pk")
+
+
+def sees(user, obj) -> bool:
+    """Whether the gate shows `obj` to `user` now (one query; not audited: no data read)."""
+    model = type(obj)
+    return visible(user, model.objects.filter(pk=obj.pk)).exists()
+
+
 def object_for(user, model: type[Model], pk, action: Action = Action.VIEW, *, queryset=None):
     """Load `model` #pk for `user` to do `action`, or raise Http404 (missing = forbidden)."""
     policy = policy_for(model)
