@@ -22,7 +22,7 @@ def main() -> int:
     options = parser.parse_args()
     connection = setup_database()
     _empty_audit_log(connection)
-    from relais.access import audit
+    from relais.audit import log as audit
 
     started = time.perf_counter()
     for n in range(options.events):

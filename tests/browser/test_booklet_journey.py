@@ -9,12 +9,12 @@ import pytest
 from django.apps import apps as django_apps
 from django.utils import timezone
 from playwright.sync_api import expect
+from relais.notifications.models import Notification
 
 from relais.accounts import demo
 from relais.accounts.models import User
 from relais.booklet import consultations
 from relais.booklet.models import Entry, ReadReceipt
-from relais.followup.models import Notification
 from relais.network.demo import load_demo_persons
 from relais.network.models import Person
 

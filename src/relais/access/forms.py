@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from relais.access.models import Outcome
+from relais.audit.models import Outcome
 from relais.core.forms import DatePicker
 
 

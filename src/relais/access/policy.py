@@ -21,8 +21,8 @@ from enum import StrEnum
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from relais.access import audit
-from relais.access.models import AuditEvent, Outcome
+from relais.audit import log as audit
+from relais.audit.models import AuditEvent, Outcome
 
 
 class Action(StrEnum):
@@ -65,18 +65,14 @@ def is_platform_admin(user) -> bool:
 
 
 def member_organisation_ids(user) -> set[int]:
-    """Organisations where the user has an active membership (cached per user object)."""
+    """Organisations where the user has an active membership (cached per user object).
+
+    The user model answers (`User.active_organisation_roles`): the gate knows no
+    feature's models, accounts included."""
     if not is_signed_in(user):
         return set()
     if not hasattr(user, "_relais_member_org_ids"):
-        from relais.accounts.models import Membership
-
-        rows = Membership.objects.active().filter(user=user).values_list(
-            "organisation_id", "is_manager"
-        )
-        rows = list(rows)
-        user._relais_member_org_ids = {org for org, _ in rows}
-        user._relais_managed_org_ids = {org for org, manager in rows if manager}
+        remember_memberships(user, user.active_organisation_roles())
     return user._relais_member_org_ids
 
 
@@ -85,60 +81,17 @@ def managed_organisation_ids(user) -> set[int]:
     return getattr(user, "_relais_managed_org_ids", set())
 
 
+def remember_memberships(user, roles) -> None:
+    """Cache (organisation id, is manager) pairs on the user object for this request."""
+    roles = list(roles)
+    user._relais_member_org_ids = {organisation for organisation, _ in roles}
+    user._relais_managed_org_ids = {organisation for organisation, manager in roles if manager}
+
+
 def forget_cached_memberships(user) -> None:
     for name in ("_relais_member_org_ids", "_relais_managed_org_ids"):
         if hasattr(user, name):
             delattr(user, name)
-
-
-# --- organisations ---------------------------------------------------------------------
-
-
-def visible_organisations(user, queryset: QuerySet) -> QuerySet:
-    """Everyone signed in reads the organisations (it is how the two worlds meet, R21);
-    inactive ones only by platform admins and their own members."""
-    if not is_signed_in(user):
-        return queryset.none()
-    if is_platform_admin(user):
-        return queryset
-    return queryset.filter(Q(is_active=True) | Q(pk__in=member_organisation_ids(user)))
-
-
-def may_on_organisation(user, organisation, action: Action) -> bool:
-    if action == Action.VIEW:
-        return is_signed_in(user)
-    if is_platform_admin(user):
-        return True
-    return organisation.pk in managed_organisation_ids(user)
-
-
-# --- wards -----------------------------------------------------------------------------
-
-
-def visible_wards(user, queryset: QuerySet) -> QuerySet:
-    return queryset.filter(organisation__in=visible_organisations(user, _organisations()))
-
-
-def may_on_ward(user, ward, action: Action) -> bool:
-    return may_on_organisation(user, ward.organisation, action)
-
-
-# --- memberships -----------------------------------------------------------------------
-
-
-def visible_memberships(user, queryset: QuerySet) -> QuerySet:
-    """Colleagues see each other; platform admins see all; everyone sees their own."""
-    if not is_signed_in(user):
-        return queryset.none()
-    if is_platform_admin(user):
-        return queryset
-    return queryset.filter(Q(organisation_id__in=member_organisation_ids(user)) | Q(user=user))
-
-
-def may_on_membership(user, membership, action: Action) -> bool:
-    if action == Action.VIEW:
-        return True  # already limited by visible_memberships
-    return may_on_organisation(user, membership.organisation, Action.MANAGE_MEMBERS)
 
 
 # --- the audit log ---------------------------------------------------------------------
@@ -168,6 +121,14 @@ def may_on_audit_event(user, event, action: Action) -> bool:
 
 def visible(user, queryset: QuerySet) -> QuerySet:
     return policy_for(queryset.model).visible(user, queryset)
+
+
+class GuardedQuerySet(QuerySet):
+    """The queryset of a guarded model: `Model.objects.visible_to(user)` asks the gate,
+    which asks the rules the model's feature registered. A model never names a rule."""
+
+    def visible_to(self, user):
+        return visible(user, self)
 
 
 def registered_model(label: str) -> type[Model] | None:
@@ -224,96 +185,10 @@ def _record_denial(user, model, pk, action, obj, policy) -> None:
     )
 
 
-def _organisations():
-    from relais.accounts.models import Organisation
-
-    return Organisation.objects.all()
-
-
-def organisation_for(user, pk, action: Action = Action.VIEW):
-    from relais.accounts.models import Organisation
-
-    queryset = Organisation.objects.select_related("municipality__care_zone")
-    return object_for(user, Organisation, pk, action, queryset=queryset)
-
-
-def ward_for(user, pk, action: Action = Action.VIEW):
-    from relais.accounts.models import Ward
-
-    return object_for(user, Ward, pk, action, queryset=Ward.objects.select_related("organisation"))
-
-
-def membership_for(user, pk, action: Action = Action.VIEW):
-    from relais.accounts.models import Membership
-
-    queryset = Membership.objects.select_related("organisation", "user")
-    return object_for(user, Membership, pk, action, queryset=queryset)
-
-
 def audit_event_for(user, pk):
     return object_for(user, AuditEvent, pk, Action.VIEW,
                       queryset=AuditEvent.objects.select_related("actor", "organisation"))
 
 
-def register_builtin_policies() -> None:
-    from relais.accounts.models import Membership, Organisation, Ward
-
-    register(Organisation, Policy(visible=visible_organisations, allows=may_on_organisation))
-    register(Ward, Policy(visible=visible_wards, allows=may_on_ward))
-    register(Membership, Policy(visible=visible_memberships, allows=may_on_membership))
+def register_audit_log_policy() -> None:
     register(AuditEvent, Policy(visible=visible_audit_events, allows=may_on_audit_event))
-
-    from relais.access import booklet, directory, persons, stays
-
-    persons.register_policies()
-    directory.register_policies()
-    stays.register_policies()
-    booklet.register_policies()
-
-
-def person_for(user, pk, action: Action = Action.VIEW):
-    """Load a person for `user`; the read is audited with the person's id (rule 5)."""
-    from relais.network.models import Person
-
-    queryset = Person.objects.select_related("municipality__care_zone", "care_zone_override",
-                                             "owner_organisation")
-    return object_for(user, Person, pk, action, queryset=queryset)
-
-
-def service_for(user, pk, action: Action = Action.VIEW):
-    from relais.directory.models import Service
-
-    queryset = Service.objects.select_related("organisation__municipality__care_zone",
-                                              "verified_by")
-    return object_for(user, Service, pk, action, queryset=queryset)
-
-
-def agreement_for(user, pk, action: Action = Action.VIEW):
-    from relais.directory.models import Agreement
-
-    queryset = Agreement.objects.select_related("hospital__municipality",
-                                                "partner__municipality")
-    return object_for(user, Agreement, pk, action, queryset=queryset)
-
-
-def member_for(user, pk, action: Action = Action.VIEW):
-    from relais.network.models import NetworkMember
-
-    queryset = NetworkMember.objects.select_related("person", "user", "organisation")
-    return object_for(user, NetworkMember, pk, action, queryset=queryset)
-
-
-def stay_for(user, pk, action: Action = Action.VIEW):
-    """Load a stay for `user`; the read is audited with the person's id (rule 5)."""
-    from relais.stays.models import Stay
-
-    queryset = Stay.objects.select_related("person", "hospital", "ward")
-    return object_for(user, Stay, pk, action, queryset=queryset)
-
-
-def referral_for(user, pk, action: Action = Action.VIEW):
-    from relais.stays.models import Referral
-
-    queryset = Referral.objects.select_related("person", "service", "organisation",
-                                               "sender", "sender_organisation", "stay")
-    return object_for(user, Referral, pk, action, queryset=queryset)

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from relais.access import policy
 from relais.access.forms import AuditFilterForm
-from relais.access.models import AuditEvent
+from relais.audit.models import AuditEvent
 
 PAGE_SIZE = 50
 

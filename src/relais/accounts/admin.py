@@ -3,7 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Membership, Organisation, User, Ward
-from relais.core.admin_audit import AuditedAdminMixin
+from relais.audit.admin import AuditedAdminMixin
+from relais.core.models import CareZone, Municipality, Postcode
 
 
 class MembershipInline(admin.TabularInline):
@@ -48,3 +49,23 @@ class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["function", "is_manager"]
     search_fields = ["user__email", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
+
+
+# --- the geography (core's models; their changes are audited like any other) ----------
+
+
+class PostcodeInline(admin.TabularInline):
+    model = Postcode
+    extra = 0
+
+
+@admin.register(CareZone)
+class CareZoneAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name_fr", "name_nl", "name_en"]
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["nis_code", "name_fr", "name_nl", "care_zone"]
+    list_filter = ["care_zone"]
+    inlines = [PostcodeInline]

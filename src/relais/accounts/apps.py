@@ -8,4 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Organisations and accounts")
 
     def ready(self):
-        from relais.accounts import signals  # noqa: F401 - connects the audit hooks
+        # why inside: these modules use models, which exist only once apps are ready.
+        from relais.accounts import rules, signals  # noqa: F401 - signals connects audit hooks
+
+        rules.register_policies()

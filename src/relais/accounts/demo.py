@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from relais.access import audit
 from relais.accounts.models import (
     Function,
     Membership,
@@ -19,6 +18,7 @@ from relais.accounts.models import (
     Ward,
 )
 from relais.accounts.models import OrganisationType as T
+from relais.audit import log as audit
 from relais.core.models import Municipality
 
 DEMO_PASSWORD = "relais-demo-2026"

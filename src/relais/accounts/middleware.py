@@ -2,7 +2,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
+from relais.access import policy
 from relais.accounts import twofactor
+from relais.accounts.models import Membership
 from relais.core import requestcontext
 
 # Paths a half-logged-in user may still reach: the 2FA pages, logout, language, assets.
@@ -50,8 +52,6 @@ class SignedInContextMiddleware:
 
 def active_memberships(user) -> list:
     """The user's current memberships, loaded once per request for every view to reuse."""
-    from relais.accounts.models import Membership
-
     return list(Membership.objects.active().filter(user=user).select_related(
         "organisation__municipality__care_zone"))
 
@@ -60,8 +60,8 @@ def acting_organisation(request):
     """The organisation chosen in this session, else the user's first active one."""
     memberships = request.memberships
     # Prime the access policy's cache so it does not ask the database again.
-    request.user._relais_member_org_ids = {m.organisation_id for m in memberships}
-    request.user._relais_managed_org_ids = {m.organisation_id for m in memberships if m.is_manager}
+    policy.remember_memberships(request.user,
+                                [(m.organisation_id, m.is_manager) for m in memberships])
     chosen = request.session.get("acting_organisation_id")
     by_org = {m.organisation_id: m.organisation for m in memberships}
     if chosen in by_org:

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.access.policy import GuardedQuerySet
 from relais.accounts.validators import (
     compact_kbo,
     compact_riziv,
@@ -122,6 +123,12 @@ class User(AbstractUser):
     def is_professional(self) -> bool:
         return self.kind == UserKind.PROFESSIONAL
 
+    def active_organisation_roles(self) -> list[tuple[int, bool]]:
+        """(organisation id, is manager) per active membership: what the gate asks to know
+        whom the user acts for (it caches the answer for the request)."""
+        return list(Membership.objects.active().filter(user=self).values_list(
+            "organisation_id", "is_manager"))
+
     @property
     def riziv_display(self) -> str:
         return format_riziv(self.riziv_number) if self.riziv_number else ""
@@ -145,15 +152,10 @@ class OrganisationType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class OrganisationQuerySet(models.QuerySet):
+class OrganisationQuerySet(GuardedQuerySet):
     def active(self):
         return self.filter(is_active=True)
 
-    def visible_to(self, user):
-        """Organisations `user` may see; the rule lives in relais.access.policy."""
-        from relais.access import policy
-
-        return policy.visible_organisations(user, self)
 
 
 class Organisation(TimeStamped, Versioned):
@@ -274,16 +276,12 @@ class Function(models.TextChoices):
     ADMINISTRATIVE = "administrative", _("Administrative staff")
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(GuardedQuerySet):
     def active(self, on=None):
         day = on or timezone.localdate()
         # ended_on is the first day without the membership: ending today removes rights now.
         return self.filter(Q(started_on__lte=day), Q(ended_on__isnull=True) | Q(ended_on__gt=day))
 
-    def visible_to(self, user):
-        from relais.access import policy
-
-        return policy.visible_memberships(user, self)
 
 
 class Membership(TimeStamped):

@@ -11,10 +11,10 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.utils import timezone
 
-from relais.access import audit
-from relais.access.audit import Actions
 from relais.access.policy import forget_cached_memberships
 from relais.accounts.models import Membership, Organisation, User, UserKind, Ward
+from relais.audit import log as audit
+from relais.audit.log import Actions
 from relais.core.models import apply_changes
 
 ORGANISATION_FIELDS = [

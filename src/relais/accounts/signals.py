@@ -6,9 +6,9 @@ These only record what happened; they decide nothing.
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from relais.access import audit
-from relais.access.audit import Actions
-from relais.access.models import Outcome
+from relais.audit import log as audit
+from relais.audit.log import Actions
+from relais.audit.models import Outcome
 
 
 @receiver(user_logged_in)

@@ -15,11 +15,10 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
-from relais.access import audit, policy
-from relais.access.audit import Actions
-from relais.access.models import Outcome
+from relais.access import policy
 from relais.access.policy import Action
-from relais.accounts import services, twofactor
+from relais.accounts import rules as account_rules
+from relais.accounts import sections, services, twofactor
 from relais.accounts.forms import (
     AddMemberForm,
     LoginForm,
@@ -30,6 +29,9 @@ from relais.accounts.forms import (
 )
 from relais.accounts.models import Function, Organisation, OrganisationType, Ward
 from relais.accounts.nextsteps import next_steps_for
+from relais.audit import log as audit
+from relais.audit.log import Actions
+from relais.audit.models import Outcome
 from relais.core.http import safe_next
 from relais.core.models import CareZone, VersionConflict
 
@@ -60,10 +62,8 @@ def home(request):
 
 def _portal_home(request):
     """The person or a relative: the people whose network they belong to."""
-    from relais.network.models import Person
-
-    followed = Person.objects.visible_to(request.user).select_related("municipality")[:50]
-    return render(request, "accounts/portal_home.html", {"persons": followed})
+    return render(request, "accounts/portal_home.html",
+                  sections.context_for("portal_home", request.user))
 
 
 # --- signing in ------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def profile(request):
 @login_required
 @require_POST
 def switch_organisation(request):
-    organisation = policy.organisation_for(request.user, request.POST.get("organisation"))
+    organisation = account_rules.organisation_for(request.user, request.POST.get("organisation"))
     if organisation.pk in policy.member_organisation_ids(request.user):
         request.session["acting_organisation_id"] = organisation.pk
     return redirect(safe_next(request))
@@ -252,7 +252,7 @@ def organisation_list(request):
 
 @login_required
 def organisation_detail(request, pk):
-    organisation = policy.organisation_for(request.user, pk)
+    organisation = account_rules.organisation_for(request.user, pk)
     memberships = policy.visible(
         request.user, organisation.memberships.active().select_related("user")
     )
@@ -260,30 +260,15 @@ def organisation_detail(request, pk):
         "organisation": organisation,
         "wards": organisation.wards.all(),
         "memberships": memberships,
-        "may_change": policy.may_on_organisation(request.user, organisation, Action.CHANGE),
-        **_directory_context(request.user, organisation),
+        "may_change": account_rules.may_on_organisation(request.user, organisation, Action.CHANGE),
+        **sections.context_for("organisation", request.user, organisation),
     }
     return render(request, "accounts/organisation_detail.html", context)
 
 
-def _directory_context(user, organisation) -> dict:
-    """Its services and its agreements with the other side (R8, R21)."""
-    from relais.access import directory as directory_access
-    from relais.directory.models import Agreement
-
-    agreements = Agreement.objects.filter(
-        Q(hospital=organisation) | Q(partner=organisation)).select_related(
-        "hospital", "partner", "ward")
-    return {
-        "services": organisation.services.visible_to(user).order_by("category", "name_fr"),
-        "agreements": [a for a in agreements if a.in_force],
-        "may_add_service": directory_access.may_edit_for(user, organisation),
-    }
-
-
 @login_required
 def organisation_edit(request, pk):
-    organisation = policy.organisation_for(request.user, pk, Action.CHANGE)
+    organisation = account_rules.organisation_for(request.user, pk, Action.CHANGE)
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         try:
@@ -324,7 +309,7 @@ def organisation_create(request):
 
 @login_required
 def ward_add(request, pk):
-    organisation = policy.organisation_for(request.user, pk, Action.CHANGE)
+    organisation = account_rules.organisation_for(request.user, pk, Action.CHANGE)
     if not organisation.is_hospital:
         raise Http404
     form = WardForm(request.POST or None, instance=Ward(organisation=organisation))
@@ -338,7 +323,7 @@ def ward_add(request, pk):
 
 @login_required
 def ward_edit(request, pk):
-    ward = policy.ward_for(request.user, pk, Action.CHANGE)
+    ward = account_rules.ward_for(request.user, pk, Action.CHANGE)
     form = WardForm(request.POST or None, instance=ward)
     if request.method == "POST" and form.is_valid():
         services.update_ward(ward, _ward_data(form), actor=request.user)
@@ -357,7 +342,7 @@ def _ward_data(form) -> dict:
 
 @login_required
 def member_add(request, pk):
-    organisation = policy.organisation_for(request.user, pk, Action.MANAGE_MEMBERS)
+    organisation = account_rules.organisation_for(request.user, pk, Action.MANAGE_MEMBERS)
     form = AddMemberForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         services.add_member(organisation, actor=request.user, request=request,
@@ -373,7 +358,7 @@ def member_add(request, pk):
 def member_end(request, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    membership = policy.membership_for(request.user, pk, Action.CHANGE)
+    membership = account_rules.membership_for(request.user, pk, Action.CHANGE)
     services.end_membership(membership, actor=request.user)
     messages.success(request, _("%(name)s no longer works here. Their history is kept.")
                      % {"name": membership.user})

@@ -8,11 +8,9 @@ class BookletConfig(AppConfig):
     verbose_name = _("Communication booklet")
 
     def ready(self):
-        from relais.booklet.sections import person_booklet_section
-        from relais.network.views import PERSON_SECTIONS
+        # why inside: these modules use models, which exist only once apps are ready.
+        from relais.booklet import emergency, rules, sections
 
-        PERSON_SECTIONS.insert(0, person_booklet_section)
-        from relais.booklet.emergency import network_changed
-        from relais.network.services import NETWORK_CHANGED
-
-        NETWORK_CHANGED.append(network_changed)
+        rules.register_policies()
+        sections.register()
+        emergency.register()

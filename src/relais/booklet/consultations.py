@@ -21,12 +21,12 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from relais.access import audit
-from relais.access import booklet as booklet_access
 from relais.access.policy import Action, is_signed_in, member_organisation_ids, policy_for
 from relais.accounts.models import Membership, User
+from relais.audit import log as audit
+from relais.booklet import rules as booklet_rules
 from relais.booklet.models import Audience, Consultation, Entry, EntryKind, Invitation
-from relais.followup.services import notify
+from relais.notifications.services import notify
 from relais.network.models import NetworkMember, Person
 
 # Remind once, when at most this much time is left (and half the time has passed, so that
@@ -98,8 +98,8 @@ def may_decide(user, consultation) -> bool:
 
 
 # Who sees a consultation is decided in relais.access.booklet; re-exported for the views.
-visible_consultations = booklet_access.visible_consultations
-consultation_for = booklet_access.consultation_for
+visible_consultations = booklet_rules.visible_consultations
+consultation_for = booklet_rules.consultation_for
 
 
 # --- asking ------------------------------------------------------------------------------

@@ -16,13 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.access import audit
+from relais.audit import log as audit
 from relais.booklet.models import EmergencySheet, SheetPrint
 from relais.core.models import VersionConflict
 from relais.core.uploads import validate_document
-from relais.followup.services import notify
+from relais.notifications.services import notify
 from relais.network.legal import designated_representatives
 from relais.network.models import NetworkMember, Person, Relation, Role
+from relais.network.services import NETWORK_CHANGED
 
 SHEET_FIELDS = ["conditions", "allergies", "medication", "medication_updated_on",
                 "medication_author", "care_planning", "care_planning_location"]
@@ -235,3 +236,9 @@ def network_changed(person) -> list[SheetPrint]:
     """For the network services: call after a member is added, changed, ended, excluded or
     made contact point, so a printed sheet with old contacts is flagged."""
     return check_outdated(person)
+
+
+def register() -> None:
+    """The network tells the sheet of every change (the network does not know the sheet)."""
+    if network_changed not in NETWORK_CHANGED:
+        NETWORK_CHANGED.append(network_changed)

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.access.policy import GuardedQuerySet
 from relais.core.text import fold
 
 
@@ -39,11 +40,7 @@ class Audience(models.TextChoices):
     SAFEGUARDING = "safeguarding", _("The safeguarding circle only")
 
 
-class EntryQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from relais.access import policy
-
-        return policy.visible(user, self)
+class EntryQuerySet(GuardedQuerySet):
 
     def update(self, **kwargs):
         raise AppendOnlyEntry

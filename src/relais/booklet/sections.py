@@ -1,6 +1,7 @@
-"""The booklet section of the person page (registered in apps.py)."""
+"""The booklet section of the person page (registered when the app is ready)."""
 
-from relais.access.booklet import entries_of
+from relais.booklet.rules import entries_of
+from relais.network.sections import register_person_section
 
 
 def person_booklet_section(user, person) -> dict:
@@ -8,3 +9,7 @@ def person_booklet_section(user, person) -> dict:
         receipts__user=user).count()
     return {"template": "booklet/partials/person_booklet.html", "person": person,
             "unread": unread}
+
+
+def register() -> None:
+    register_person_section(person_booklet_section, first=True)

@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.access import audit
-from relais.access.booklet import entries_of, is_health_professional, visible_entries
 from relais.access.policy import member_organisation_ids
+from relais.audit import log as audit
 from relais.booklet.models import PORTAL_KINDS, Audience, Entry, EntryKind, ReadReceipt
+from relais.booklet.rules import entries_of, is_health_professional, visible_entries
 from relais.core.uploads import validate_document
-from relais.followup.services import notify
+from relais.notifications.services import notify
 from relais.network.models import NetworkMember
 from relais.network.services import users_behind
 

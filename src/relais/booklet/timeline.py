@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from relais.access import policy
-from relais.access.booklet import may_see_consultation
+from relais.booklet.rules import may_see_consultation
 
 KINDS = {
     "booklet": (gettext_lazy("Booklet"), "#2f6f8f"),
@@ -45,7 +45,7 @@ def events(user, person, kinds) -> list[Event]:
 
 
 def _booklet(user, person):
-    from relais.access.booklet import entries_of
+    from relais.booklet.rules import entries_of
 
     link = reverse("booklet:booklet", args=[person.pk])
     rows = entries_of(user, person).select_related("author")[:LIMIT]

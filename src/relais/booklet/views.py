@@ -16,20 +16,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relais.access import audit, policy
-from relais.access import booklet as booklet_access
-from relais.access.booklet import may_write_booklet
+from relais.access import policy
+from relais.audit import log as audit
+from relais.booklet import rules as booklet_rules
 from relais.booklet import services
 from relais.booklet.forms import BookletFilterForm, CorrectionForm, EntryForm
 from relais.booklet.models import Entry, ReadReceipt
+from relais.booklet.rules import may_write_booklet
 from relais.core.pagination import CountingPaginator
 from relais.core.text import fold
+from relais.network import rules as network_rules
 
 PAGE_SIZE = 25
 
 
 def _entries(user, person):
-    return booklet_access.entries_of(user, person).order_by("-created_at", "-pk")
+    return booklet_rules.entries_of(user, person).order_by("-created_at", "-pk")
 
 
 def _page_rows(pks):
@@ -64,7 +66,7 @@ def _start_of(day):
 
 @login_required
 def booklet(request, pk):
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     form = BookletFilterForm(request.GET or None)
     page = CountingPaginator(filtered(_entries(request.user, person), form), PAGE_SIZE,
                              fetch=_page_rows).get_page(request.GET.get("page"))
@@ -84,14 +86,14 @@ def booklet(request, pk):
 def _authors(user, person):
     from relais.accounts.models import User
 
-    ids = booklet_access.entries_of(user, person).values("author_id")
+    ids = booklet_rules.entries_of(user, person).values("author_id")
     return User.objects.filter(pk__in=ids).order_by("first_name", "last_name")
 
 
 @login_required
 @require_POST
 def entry_new(request, pk):
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     if not may_write_booklet(request.user, person):
         raise Http404
     form = EntryForm(request.POST, request.FILES, user=request.user, person=person,

@@ -11,10 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relais.access import audit, policy
+from relais.access import policy
 from relais.access.policy import Action
+from relais.audit import log as audit
 from relais.booklet import consultations
 from relais.booklet.forms_consultations import AnswerForm, ConsultationForm, DecisionForm
+from relais.network import rules as network_rules
 from relais.network.models import Person
 
 
@@ -28,7 +30,7 @@ def _add_errors(form, error: ValidationError) -> None:
 
 @login_required
 def consultation_list(request, pk):
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     rows = consultations.visible_consultations(request.user, person.consultations.all())
     rows = rows.select_related("asked_by", "organisation").annotate(
         invited=Count("invitations"),
@@ -41,7 +43,7 @@ def consultation_list(request, pk):
 
 @login_required
 def consultation_new(request, pk):
-    person = policy.person_for(request.user, pk, Action.CHANGE)
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
     form = ConsultationForm(request.POST or None,
                             members=consultations.invitable_members(person))
     if request.method == "POST" and form.is_valid():

@@ -10,19 +10,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relais.access import audit, policy
+from relais.access import policy
 from relais.access.policy import Action
+from relais.audit import log as audit
 from relais.booklet import emergency
 from relais.booklet.forms_emergency import EmergencySheetForm
 from relais.booklet.qr import qr_svg, summary_text
 from relais.core.models import VersionConflict
+from relais.network import rules as network_rules
 from relais.network.models import Person, Role
 
 
 @login_required
 def emergency_sheet(request, pk):
     """The current sheet, with the contacts as they are now in the network."""
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     sheet = emergency.current_sheet(person)
     context = _sheet_context(request.user, person, sheet, emergency.contacts_snapshot(person))
     last_print = emergency.SheetPrint.objects.filter(person=person).order_by(
@@ -35,7 +37,7 @@ def emergency_sheet(request, pk):
 @login_required
 def emergency_version(request, pk, number):
     """An earlier version, with the contacts it was saved with."""
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     sheet = person.emergency_sheets.select_related("created_by").filter(number=number).first()
     if sheet is None:
         raise Http404
@@ -66,7 +68,7 @@ def _labelled(contacts: dict) -> list[dict]:
 @require_POST
 def emergency_print(request, pk):
     """Record that the current sheet goes into the box, then show the print button."""
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     try:
         emergency.record_print(person, actor=request.user)
     except emergency.NothingToPrint:
@@ -76,7 +78,7 @@ def emergency_print(request, pk):
 
 @login_required
 def emergency_edit(request, pk):
-    person = policy.person_for(request.user, pk, Action.CHANGE)
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
     previous = emergency.current_sheet(person)
     form = EmergencySheetForm(request.POST or None, request.FILES or None, previous=previous,
                               user=request.user)
@@ -97,7 +99,7 @@ def emergency_edit(request, pk):
 
 @login_required
 def emergency_history(request, pk):
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     sheets = person.emergency_sheets.select_related("created_by").order_by("-number")
     prints = emergency.SheetPrint.objects.filter(person=person).select_related(
         "sheet", "printed_by").order_by("-printed_at", "-pk")
@@ -108,7 +110,7 @@ def emergency_history(request, pk):
 @login_required
 def emergency_photo(request, pk, number):
     """The photo, only through the gate: never from a public URL."""
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     sheet = person.emergency_sheets.filter(number=number).exclude(photo="").first()
     if sheet is None:
         raise Http404

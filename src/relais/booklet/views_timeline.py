@@ -2,13 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
-from relais.access import policy
 from relais.booklet import timeline
+from relais.network import rules as network_rules
 
 
 @login_required
 def timeline_view(request, pk):
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     chosen = [k for k in request.GET.getlist("show") if k in timeline.KINDS] or list(
         timeline.KINDS)
     found = timeline.events(request.user, person, set(chosen))

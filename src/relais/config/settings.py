@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "relais.core",
+    "relais.audit",
     "relais.accounts",
     "relais.access",
     "relais.network",
@@ -62,7 +63,8 @@ INSTALLED_APPS = [
     "relais.stays",
     "relais.booklet",
     "relais.interop",
-    "relais.followup",
+    "relais.demo",
+    "relais.notifications",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "relais.core.context_processors.relais",
+                "relais.notifications.context_processors.unread",
             ],
             "builtins": ["relais.core.templatetags.relais_text"],
         },

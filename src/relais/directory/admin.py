@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from relais.core.admin_audit import AuditedAdminMixin
+from relais.audit.admin import AuditedAdminMixin
 from relais.directory.models import Agreement, Service
 
 

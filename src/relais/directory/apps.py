@@ -6,3 +6,10 @@ class DirectoryConfig(AppConfig):
     name = "relais.directory"
     label = "directory"
     verbose_name = _("Directory (social map)")
+
+    def ready(self):
+        # why inside: these modules use models, which exist only once apps are ready.
+        from relais.directory import rules, sections
+
+        rules.register_policies()
+        sections.register()

@@ -17,10 +17,10 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from relais.access import audit
 from relais.accounts import demo as zone
 from relais.accounts.models import Organisation, User, Ward
 from relais.accounts.models import OrganisationType as T
+from relais.audit import log as audit
 from relais.core.models import CareZone, Municipality
 from relais.directory.models import Agreement, AgreementKind, Service, ServiceStatus
 from relais.directory.models import Capacity as K

@@ -59,9 +59,9 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.dateparse import parse_date, parse_datetime
 
-from relais.access import audit
 from relais.accounts.models import Organisation, OrganisationType
 from relais.accounts.validators import compact_kbo, validate_kbo
+from relais.audit import log as audit
 from relais.core.models import CareZone, Municipality, Postcode
 from relais.core.text import fold
 from relais.directory.models import (

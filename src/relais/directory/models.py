@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.access.policy import GuardedQuerySet
 from relais.core.i18n import localized
 from relais.core.models import CareZone, Municipality, TimeStamped, Versioned
 
@@ -92,7 +93,7 @@ class ServiceStatus(models.TextChoices):
     DEFUNCT = "defunct", _("Closed for good")
 
 
-class ServiceQuerySet(models.QuerySet):
+class ServiceQuerySet(GuardedQuerySet):
     def active(self):
         return self.filter(status=ServiceStatus.ACTIVE)
 
@@ -117,10 +118,6 @@ class ServiceQuerySet(models.QuerySet):
             service=OuterRef("pk"), municipality__care_zone=zone)
         return self.filter(Q(serves_all_brussels=True) | Exists(zones) | Exists(places))
 
-    def visible_to(self, user):
-        from relais.access import policy
-
-        return policy.visible(user, self)
 
 
 class Service(TimeStamped, Versioned):

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from relais.access import audit
+from relais.audit import log as audit
 from relais.core.models import apply_changes
 from relais.directory.models import Agreement, OpeningHours, Service
 from relais.directory.search import refresh_search_text

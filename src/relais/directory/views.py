@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relais.access import directory as directory_access
-from relais.access import policy
 from relais.access.policy import Action
+from relais.accounts import rules as account_rules
 from relais.core.http import safe_next
 from relais.core.models import VersionConflict
 from relais.core.pagination import CountingPaginator
+from relais.directory import rules as directory_rules
 from relais.directory import search, services
 from relais.directory.forms import AgreementForm, SearchForm, ServiceForm
 from relais.directory.models import Capacity, Service, ServiceStatus, UrgentStart
@@ -23,7 +23,7 @@ PAGE_SIZE = 25
 
 
 def _may_read(request) -> bool:
-    return request.user.is_authenticated or directory_access.public_directory()
+    return request.user.is_authenticated or directory_rules.public_directory()
 
 
 def service_search(request):
@@ -80,20 +80,20 @@ def _filtered(user, form):
 def service_detail(request, pk):
     if not _may_read(request):
         return redirect_to_login(request.get_full_path())
-    service = policy.service_for(request.user, pk)
+    service = directory_rules.service_for(request.user, pk)
     context = {
         "service": service,
         "municipalities": service.municipalities.all(),
         "care_zones": service.care_zones.all(),
         "may_change": request.user.is_authenticated
-        and directory_access.may_on_service(request.user, service, Action.CHANGE),
+        and directory_rules.may_on_service(request.user, service, Action.CHANGE),
     }
     return render(request, "directory/service_detail.html", context)
 
 
 def _edit_organisation(request, pk):
-    organisation = policy.organisation_for(request.user, pk)
-    if not directory_access.may_edit_for(request.user, organisation):
+    organisation = account_rules.organisation_for(request.user, pk)
+    if not directory_rules.may_edit_for(request.user, organisation):
         raise Http404
     return organisation
 
@@ -114,7 +114,7 @@ def service_create(request, pk):
 def service_edit(request, pk):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    service = policy.service_for(request.user, pk, Action.CHANGE)
+    service = directory_rules.service_for(request.user, pk, Action.CHANGE)
     form = ServiceForm(request.POST or None, instance=service)
     if request.method == "POST" and form.is_valid():
         try:
@@ -133,7 +133,7 @@ def service_edit(request, pk):
 def service_confirm(request, pk):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    service = policy.service_for(request.user, pk, Action.CHANGE)
+    service = directory_rules.service_for(request.user, pk, Action.CHANGE)
     services.confirm_still_accurate(service, actor=request.user)
     messages.success(request, _("Thank you: the listing is confirmed as accurate today."))
     return redirect("directory:service_detail", pk=service.pk)
@@ -156,7 +156,7 @@ def agreement_create(request, pk):
 def agreement_end(request, pk):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    agreement = policy.agreement_for(request.user, pk, Action.CHANGE)
+    agreement = directory_rules.agreement_for(request.user, pk, Action.CHANGE)
     services.end_agreement(agreement, actor=request.user)
     messages.success(request, _("The agreement was ended. It stays in the history."))
     return redirect(safe_next(request, "directory:service_search"))

@@ -57,8 +57,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from stdnum.be import bis, nn
 
-from relais.access import audit
 from relais.accounts.models import Ward
+from relais.audit import log as audit
 from relais.core import sql
 from relais.core.transactions import all_or_nothing
 from relais.interop.mllp import MAX_FRAME_BYTES, Frame, drop_broken_connections

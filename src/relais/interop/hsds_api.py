@@ -14,9 +14,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET
 
-from relais.access import directory as directory_access
 from relais.accounts.models import Organisation
 from relais.directory import hsds, search
+from relais.directory import rules as directory_rules
 from relais.directory.models import Service
 
 MAX_PER_PAGE = 100
@@ -24,7 +24,7 @@ DEFAULT_PER_PAGE = 25
 
 
 def _readable(request) -> bool:
-    return request.user.is_authenticated or directory_access.public_directory()
+    return request.user.is_authenticated or directory_rules.public_directory()
 
 
 def _denied():

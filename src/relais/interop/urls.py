@@ -1,6 +1,6 @@
 from django.urls import path
 
-from relais.interop import hsds_api
+from relais.interop import hsds_api, views_adt
 
 app_name = "interop"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("hsds/services/<str:id>", hsds_api.service, name="hsds_service"),
     path("hsds/organizations", hsds_api.organizations, name="hsds_organizations"),
     path("hsds/organizations/<str:id>", hsds_api.organization, name="hsds_organization"),
+    # The ADT feed's admissions waiting for a person match (the hospital's staff).
+    path("adt/pending/", views_adt.adt_pending, name="adt_pending"),
+    path("adt/pending/<int:pk>/", views_adt.adt_message, name="adt_message"),
+    path("adt/pending/<int:pk>/link/", views_adt.adt_link, name="adt_link"),
+    path("adt/pending/<int:pk>/create-person/", views_adt.adt_create_person,
+         name="adt_create_person"),
 ]

@@ -6,3 +6,10 @@ class NetworkConfig(AppConfig):
     name = "relais.network"
     label = "network"
     verbose_name = _("Persons and their care network")
+
+    def ready(self):
+        # why inside: these modules use models, which exist only once apps are ready.
+        from relais.network import rules, sections
+
+        rules.register_policies()
+        sections.register()

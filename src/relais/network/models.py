@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.access.policy import GuardedQuerySet
 from relais.core.models import CareZone, Municipality, TimeStamped, Versioned, care_zone_for
 from relais.core.text import fold
 from relais.network.validators import compact_niss, format_niss, validate_niss
@@ -47,11 +48,8 @@ class PriorityGroup(models.TextChoices):
 name_key = fold
 
 
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from relais.access import policy
-
-        return policy.visible(user, self)
+class PersonQuerySet(GuardedQuerySet):
+    """Persons; `visible_to(user)` applies the person rule (rules 1–3)."""
 
 
 class Person(TimeStamped, Versioned):

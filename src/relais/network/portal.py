@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.access import audit
 from relais.accounts.models import User, UserKind
+from relais.audit import log as audit
 from relais.network.models import MemberKind, PortalInvitation
 
 INVITATION_DAYS = 7

@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from relais.access import audit
 from relais.access.models import BreakGlassAccess, Consent
 from relais.access.persons import break_glass_expiry
 from relais.accounts.models import OrganisationType
+from relais.audit import log as audit
 from relais.core.models import apply_changes
 from relais.core.uploads import validate_document
-from relais.followup.services import notify
+from relais.notifications.services import notify
 from relais.network.models import (
     LEGAL_ROLES,
     CapacityAssessment,

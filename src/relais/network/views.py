@@ -16,11 +16,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relais.access import audit, persons, policy
-from relais.access.models import AuditEvent, Consent
+from relais.access import policy
+from relais.access.models import Consent
 from relais.access.policy import Action
+from relais.audit import log as audit
+from relais.audit.models import AuditEvent
 from relais.core.models import VersionConflict
 from relais.network import legal, portal, roleguide, services
+from relais.network import rules as network_rules
 from relais.network.ecomap import MapMember, render_ecomap, text_list
 from relais.network.forms import (
     AssessmentForm,
@@ -45,6 +48,7 @@ from relais.network.models import (
     Role,
     name_key,
 )
+from relais.network.sections import PERSON_SECTIONS
 from relais.network.validators import compact_niss
 
 PAGE_SIZE = 25
@@ -124,7 +128,7 @@ def _hidden_niss_match(request, query, page):
     digits = compact_niss(query)
     if page.paginator.count or len(digits) != 11 or not digits.isdigit():
         return None
-    return persons.hidden_person_with_niss(request.user, digits)
+    return network_rules.hidden_person_with_niss(request.user, digits)
 
 
 @login_required
@@ -154,19 +158,13 @@ def _person_data(form) -> dict:
 # --- one person ------------------------------------------------------------------------
 
 
-# Later apps add sections to the person page (the stays app: hospital stays) without this
-# app depending on them: each entry takes (user, person) and returns a dict with a
-# "template" to include, or None.
-PERSON_SECTIONS: list = []
-
-
 def _extra_sections(user, person) -> list[dict]:
     return [section for build in PERSON_SECTIONS if (section := build(user, person))]
 
 
 @login_required
 def person_detail(request, pk):
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     members = _members_for(request.user, person)
     context = _network_context(request.user, person, members)
     context["extra_sections"] = _extra_sections(request.user, person)
@@ -213,8 +211,8 @@ def _network_context(user, person, members) -> dict:
         "legal_order": legal.legal_order(shown),
         "consents": Consent.objects.in_force().filter(person=person),
         "may_change": policy.policy_for(Person).allows(user, person, Action.CHANGE),
-        "sees_safeguarding": persons.is_in_safeguarding_circle(user, person),
-        "may_see_access_log": persons.may_see_access_log(user, person),
+        "sees_safeguarding": network_rules.is_in_safeguarding_circle(user, person),
+        "may_see_access_log": network_rules.may_see_access_log(user, person),
         "legal_roles": LEGAL_ROLES,
     }
 
@@ -245,8 +243,8 @@ def _map_members(members) -> list[MapMember]:
 
 @login_required
 def person_edit(request, pk):
-    person = policy.person_for(request.user, pk, Action.CHANGE)
-    safeguarding = persons.is_in_safeguarding_circle(request.user, person)
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
+    safeguarding = network_rules.is_in_safeguarding_circle(request.user, person)
     form = PersonForm(request.POST or None, instance=person, may_see_safeguarding=safeguarding)
     if request.method == "POST" and form.is_valid():
         try:
@@ -263,7 +261,7 @@ def person_edit(request, pk):
 @login_required
 def network_map(request, pk):
     """The map alone, on its own page: for printing on A4."""
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     members = [m for m in _members_for(request.user, person) if not m.never_inform]
     context = {"person": person, "map_svg": mark_safe(  # noqa: S308 - escaped by render_ecomap
         render_ecomap(person.full_name, _map_members(members))),
@@ -276,7 +274,7 @@ def network_map(request, pk):
 
 @login_required
 def member_add(request, pk):
-    person = policy.person_for(request.user, pk, Action.CHANGE)
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
     form = MemberForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
         services.add_member(person, kind=form.cleaned_data["kind"],
@@ -293,7 +291,7 @@ def member_add(request, pk):
 
 @login_required
 def member_edit(request, pk):
-    member = policy.member_for(request.user, pk, Action.CHANGE)
+    member = network_rules.member_for(request.user, pk, Action.CHANGE)
     form = MemberForm(request.POST or None, person=member.person, editing=member,
                       initial=MemberForm.initial_for(member))
     if request.method == "POST" and form.is_valid():
@@ -311,7 +309,7 @@ def _guide():
 
 
 def _member_action(request, pk, service, success_message):
-    member = policy.member_for(request.user, pk, Action.CHANGE)
+    member = network_rules.member_for(request.user, pk, Action.CHANGE)
     try:
         service(member, actor=request.user)
     except ValidationError as error:
@@ -353,7 +351,7 @@ def member_include(request, pk):
 
 @login_required
 def consent(request, pk):
-    person = policy.person_for(request.user, pk, Action.CHANGE)
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -371,7 +369,7 @@ def consent(request, pk):
 @login_required
 @require_POST
 def consent_revoke(request, pk, consent_pk):
-    person = policy.person_for(request.user, pk, Action.CHANGE)
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
     given = Consent.objects.in_force().filter(person=person, pk=consent_pk).first()
     if given is None:
         raise Http404
@@ -382,7 +380,7 @@ def consent_revoke(request, pk, consent_pk):
 
 @login_required
 def break_glass(request, pk):
-    person = persons.person_for_break_glass(request.user, pk)
+    person = network_rules.person_for_break_glass(request.user, pk)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.break_glass(person, reason=form.cleaned_data["reason"], actor=request.user,
@@ -394,8 +392,8 @@ def break_glass(request, pk):
 @login_required
 def access_log(request, pk):
     """Who looked at this record (patient-rights law: the person may know)."""
-    person = policy.person_for(request.user, pk)
-    if not persons.may_see_access_log(request.user, person):
+    person = network_rules.person_for(request.user, pk)
+    if not network_rules.may_see_access_log(request.user, person):
         raise Http404
     events = AuditEvent.objects.filter(person_id=person.pk).select_related("organisation")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -411,7 +409,7 @@ def role_guide(request):
 
 @login_required
 def mandate_add(request, pk):
-    person = policy.person_for(request.user, pk, Action.CHANGE)
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
     form = MandateForm(request.POST or None, request.FILES or None, person=person)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "document"}
@@ -425,9 +423,9 @@ def mandate_add(request, pk):
 @login_required
 def mandate_document(request, pk, mandate_pk):
     """The signed mandate, only through the gate: never from a public URL."""
-    person = policy.person_for(request.user, pk)
+    person = network_rules.person_for(request.user, pk)
     mandate = person.mandates.filter(pk=mandate_pk).exclude(document="").first()
-    if mandate is None or not persons.may_read_mandate(request.user, mandate):
+    if mandate is None or not network_rules.may_read_mandate(request.user, mandate):
         raise Http404
     audit.record("mandate.document_read", actor=request.user, target=mandate,
                  person_id=person.pk)
@@ -440,7 +438,7 @@ def mandate_document(request, pk, mandate_pk):
 @login_required
 @require_POST
 def mandate_revoke(request, pk, mandate_pk):
-    person = policy.person_for(request.user, pk, Action.CHANGE)
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
     mandate = person.mandates.filter(pk=mandate_pk, revoked_on__isnull=True).first()
     if mandate is None:
         raise Http404
@@ -451,7 +449,7 @@ def mandate_revoke(request, pk, mandate_pk):
 
 @login_required
 def assessment_add(request, pk):
-    person = policy.person_for(request.user, pk, Action.CHANGE)
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
     form = AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.record_assessment(person, actor=request.user, **form.cleaned_data)
@@ -465,7 +463,7 @@ def assessment_add(request, pk):
 
 @login_required
 def member_invite(request, pk):
-    member = policy.member_for(request.user, pk, Action.CHANGE)
+    member = network_rules.member_for(request.user, pk, Action.CHANGE)
     form = InviteForm(request.POST or None, initial={"email": member.email})
     if request.method == "POST" and form.is_valid():
         try:

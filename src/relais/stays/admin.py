@@ -3,7 +3,7 @@ and only read."""
 
 from django.contrib import admin
 
-from relais.core.admin_audit import AuditedAdminMixin
+from relais.audit.admin import AuditedAdminMixin
 from relais.stays.models import AdtMessage, AdtSource
 
 

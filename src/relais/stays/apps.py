@@ -8,7 +8,8 @@ class StaysConfig(AppConfig):
     verbose_name = _("Hospital stays")
 
     def ready(self):
-        from relais.network.views import PERSON_SECTIONS
-        from relais.stays.sections import person_stays_section
+        # why inside: these modules use models, which exist only once apps are ready.
+        from relais.stays import rules, sections
 
-        PERSON_SECTIONS.append(person_stays_section)
+        rules.register_policies()
+        sections.register()

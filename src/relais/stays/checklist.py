@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from relais.access import audit
+from relais.audit import log as audit
 from relais.stays.models import ChecklistTemplate, Domain, TemplateItem
 
 # (domain, text, blocks discharge)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from relais.access.policy import GuardedQuerySet
 from relais.core.models import TimeStamped, Versioned
 
 
@@ -30,14 +31,10 @@ class StaySource(models.TextChoices):
     FHIR = "fhir", _("FHIR")
 
 
-class StayQuerySet(models.QuerySet):
+class StayQuerySet(GuardedQuerySet):
     def open(self):
         return self.filter(discharged_at__isnull=True, cancelled_at__isnull=True)
 
-    def visible_to(self, user):
-        from relais.access import policy
-
-        return policy.visible(user, self)
 
 
 class Stay(TimeStamped, Versioned):
@@ -264,17 +261,13 @@ class DeclineReason(models.TextChoices):
     OTHER = "other", _("Other reason")
 
 
-class ReferralQuerySet(models.QuerySet):
+class ReferralQuerySet(GuardedQuerySet):
     def open(self):
         return self.filter(status__in=OPEN_REFERRAL_STATUSES)
 
     def overdue(self, now=None):
         return self.filter(status=ReferralStatus.SENT, respond_by__lt=now or timezone.now())
 
-    def visible_to(self, user):
-        from relais.access import policy
-
-        return policy.visible(user, self)
 
 
 class Referral(TimeStamped, Versioned):

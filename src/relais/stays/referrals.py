@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.access import audit
 from relais.accounts.models import User
-from relais.followup.services import notify
+from relais.audit import log as audit
+from relais.notifications.services import notify
 from relais.network import services as network_services
 from relais.network.models import MemberKind, NetworkMember
 from relais.stays.models import (

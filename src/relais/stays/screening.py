@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from relais.access import audit
-from relais.access import stays as stay_access
+from relais.audit import log as audit
 from relais.directory.models import Category
+from relais.stays import rules as stay_rules
 from relais.stays.instruments import Instrument, instrument
 from relais.stays.models import Screening
 
@@ -107,7 +107,7 @@ def latest_screenings(stay) -> list[Screening]:
 # --- reading a screening back ------------------------------------------------------------
 
 
-sees_restricted_findings = stay_access.sees_restricted_findings
+sees_restricted_findings = stay_rules.sees_restricted_findings
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.access import audit
 from relais.access.models import Consent, ConsentScope
+from relais.audit import log as audit
 from relais.core.sql import insert_rows
 from relais.core.transactions import service_transaction
-from relais.followup.services import notify
+from relais.notifications.services import notify
 from relais.network.models import NetworkMember, Role
 from relais.network.services import users_behind
 from relais.stays.checklist import template_rows

@@ -8,7 +8,7 @@ A saved version is a snapshot: what was handed over stays readable as it was.
 from django.db import transaction
 from django.db.models import Max
 
-from relais.access import audit
+from relais.audit import log as audit
 from relais.stays.models import AdmissionBrief, Domain, TransferNote
 
 PLAN_SECTIONS = {Domain.MEDICAL: "medical", Domain.PSYCHOLOGICAL: "psychological",

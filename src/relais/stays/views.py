@@ -14,14 +14,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relais.access import policy
-from relais.access import stays as stay_access
 from relais.access.policy import Action, member_organisation_ids
 from relais.accounts.models import Organisation
 from relais.core.models import VersionConflict
+from relais.directory import rules as directory_rules
 from relais.directory.matching import match_services
 from relais.directory.models import Service
+from relais.network import rules as network_rules
 from relais.network.views import _members_for, _network_context
 from relais.stays import referrals, screening, services, transfer
+from relais.stays import rules as stay_rules
 from relais.stays.forms import (
     AdmissionBriefForm,
     DeclineForm,
@@ -49,13 +51,13 @@ from relais.stays.models import (
 
 def _hospitals_of(user):
     """The hospitals whose work list and admissions the user handles (access rule)."""
-    return Organisation.objects.filter(pk__in=stay_access.hospital_ids(user))
+    return Organisation.objects.filter(pk__in=stay_rules.hospital_ids(user))
 
 
 def _staff_stay(request, pk) -> Stay:
     """A stay the user works on (its hospital's staff); 404 for anyone else."""
-    stay = policy.stay_for(request.user, pk)
-    if not stay_access.works_at_hospital(request.user, stay):
+    stay = stay_rules.stay_for(request.user, pk)
+    if not stay_rules.works_at_hospital(request.user, stay):
         raise Http404
     return stay
 
@@ -104,7 +106,7 @@ def worklist(request):
 
 @login_required
 def stay_new(request, person_pk):
-    person = policy.person_for(request.user, person_pk)
+    person = network_rules.person_for(request.user, person_pk)
     hospitals = list(_hospitals_of(request.user))
     if not hospitals:
         raise Http404
@@ -134,8 +136,8 @@ def _add_errors(form, error: ValidationError) -> None:
 
 @login_required
 def stay_detail(request, pk):
-    stay = policy.stay_for(request.user, pk)
-    staff = stay_access.works_at_hospital(request.user, stay)
+    stay = stay_rules.stay_for(request.user, pk)
+    staff = stay_rules.works_at_hospital(request.user, stay)
     context = {"stay": stay, "staff": staff}
     if request.user.is_professional:
         person = stay.person
@@ -151,7 +153,7 @@ def stay_detail(request, pk):
     context["referrals"] = list(policy.visible(request.user, stay.referrals.all())
                                 .select_related("service", "organisation"))
     context["screenings"] = [
-        screening.summarise(s, show_restricted=stay_access.sees_restricted_findings(
+        screening.summarise(s, show_restricted=stay_rules.sees_restricted_findings(
             request.user, stay)) for s in screening.latest_screenings(stay)]
     context["stays"] = policy.visible(request.user, stay.person.stays.exclude(pk=stay.pk))
     context["expected_form"] = ExpectedDateForm(initial={
@@ -251,7 +253,7 @@ def referral_new(request, pk):
     person = stay.person
     service_pk = request.GET.get("service", "")
     if service_pk:
-        return _referral_form(request, stay, policy.service_for(request.user, service_pk))
+        return _referral_form(request, stay, directory_rules.service_for(request.user, service_pk))
     need = NeedForm(request.GET or None)
     matches = []
     if need.is_valid():
@@ -288,13 +290,13 @@ def _referral_form(request, stay, service):
 
 @login_required
 def referral_detail(request, pk):
-    referral = policy.referral_for(request.user, pk)
-    answering = stay_access.may_answer_referral(request.user, referral)
+    referral = stay_rules.referral_for(request.user, pk)
+    answering = stay_rules.may_answer_referral(request.user, referral)
     context = {
         "referral": referral,
         "events": referral.events.select_related("by"),
         "may_answer": answering,
-        "may_cancel": stay_access.may_cancel_referral(request.user, referral),
+        "may_cancel": stay_rules.may_cancel_referral(request.user, referral),
         "next": referrals.allowed_next(referral),
         "decline_form": DeclineForm(initial={"version": referral.version}),
     }
@@ -304,10 +306,10 @@ def referral_detail(request, pk):
 @login_required
 @require_POST
 def referral_move(request, pk, to):
-    referral = policy.referral_for(request.user, pk)
-    allowed = (stay_access.may_cancel_referral(request.user, referral)
+    referral = stay_rules.referral_for(request.user, pk)
+    allowed = (stay_rules.may_cancel_referral(request.user, referral)
                if to == ReferralStatus.CANCELLED
-               else stay_access.may_answer_referral(request.user, referral))
+               else stay_rules.may_answer_referral(request.user, referral))
     if not allowed or to not in ReferralStatus.values:
         raise Http404
     reason = note = ""
@@ -356,8 +358,8 @@ def referral_inbox(request):
 def going_home(request, pk):
     """The going-home sheet (R1): plain words, large type, in the person's language.
     Hospital staff write its texts here; excluded members never appear on it."""
-    stay = policy.stay_for(request.user, pk)
-    staff = stay_access.works_at_hospital(request.user, stay)
+    stay = stay_rules.stay_for(request.user, pk)
+    staff = stay_rules.works_at_hospital(request.user, stay)
     form = GoingHomeForm(request.POST or None, instance=stay,
                          initial={"version": stay.version}) if staff else None
     if request.method == "POST":
@@ -395,12 +397,12 @@ def _render_in_language(request, stay, template, context):
 
 @login_required
 def transfer_note(request, pk):
-    stay = policy.stay_for(request.user, pk)
-    sections = stay_access.transfer_note_sections(request.user, stay)
+    stay = stay_rules.stay_for(request.user, pk)
+    sections = stay_rules.transfer_note_sections(request.user, stay)
     if not sections:
         raise Http404
     if request.method == "POST":
-        if not stay_access.works_at_hospital(request.user, stay):
+        if not stay_rules.works_at_hospital(request.user, stay):
             raise Http404
         note = transfer.save_version(stay, actor=request.user)
         messages.success(request, _("Version %(number)s of the transfer note is saved.")
@@ -413,13 +415,13 @@ def transfer_note(request, pk):
     return render(request, "stays/transfer_note.html", {
         "stay": stay, "sections": [(name, content.get(name)) for name in sections],
         "versions": versions, "shown": shown,
-        "staff": stay_access.works_at_hospital(request.user, stay)})
+        "staff": stay_rules.works_at_hospital(request.user, stay)})
 
 
 @login_required
 def admission_brief(request, person_pk):
     """"Before admission": what the home network leaves for the hospital (R5, R18)."""
-    person = policy.person_for(request.user, person_pk)
+    person = network_rules.person_for(request.user, person_pk)
     if not policy.policy_for(type(person)).allows(request.user, person, Action.CHANGE):
         raise Http404
     brief = AdmissionBrief.objects.filter(person=person).first()

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relais.access import policy
 from relais.access.policy import Action
+from relais.accounts import rules as account_rules
 from relais.accounts.models import OrganisationType
 from relais.stays import checklist, services
 from relais.stays.forms import PlanItemForm, TemplateItemForm
@@ -18,8 +18,8 @@ from relais.stays.views import _staff_stay
 
 
 def _managed_hospital(request, pk):
-    hospital = policy.organisation_for(request.user, pk)
-    if hospital.type != OrganisationType.HOSPITAL or not policy.may_on_organisation(
+    hospital = account_rules.organisation_for(request.user, pk)
+    if hospital.type != OrganisationType.HOSPITAL or not account_rules.may_on_organisation(
             request.user, hospital, Action.CHANGE):
         raise Http404
     return hospital

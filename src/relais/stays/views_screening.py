@@ -11,17 +11,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from relais.access import policy
 from relais.access.policy import Action
-from relais.access.stays import works_at_hospital
+from relais.stays import rules as stay_rules
 from relais.stays import screening
 from relais.stays.forms_screening import ExternalScoreForm, ScreeningForm
 from relais.stays.instruments import INSTRUMENTS
+from relais.stays.rules import works_at_hospital
 
 
 @login_required
 def screening_list(request, pk):
-    stay = policy.stay_for(request.user, pk)
+    stay = stay_rules.stay_for(request.user, pk)
     show_restricted = screening.sees_restricted_findings(request.user, stay)
     summaries = [screening.summarise(item, show_restricted=show_restricted)
                  for item in stay.screenings.select_related("author")]
@@ -32,7 +32,7 @@ def screening_list(request, pk):
 
 @login_required
 def screening_new(request, pk, instrument):
-    stay = policy.stay_for(request.user, pk, Action.CHANGE)
+    stay = stay_rules.stay_for(request.user, pk, Action.CHANGE)
     definition = INSTRUMENTS.get(instrument)
     if definition is None:
         raise Http404
@@ -54,7 +54,7 @@ def screening_new(request, pk, instrument):
 
 @login_required
 def external_new(request, pk):
-    stay = policy.stay_for(request.user, pk, Action.CHANGE)
+    stay = stay_rules.stay_for(request.user, pk, Action.CHANGE)
     form = ExternalScoreForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
-from relais.access import audit
-from relais.access.models import AppendOnlyError, AuditEvent
+from relais.audit import log as audit
+from relais.audit.models import AppendOnlyError, AuditEvent
 
 pytestmark = pytest.mark.django_db
 

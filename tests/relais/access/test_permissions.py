@@ -7,8 +7,8 @@ to the login page; 404 is the same answer for "missing" and "not yours".
 import pytest
 from django.urls import reverse
 
-from relais.access import audit
-from relais.access.models import AuditEvent
+from relais.audit import log as audit
+from relais.audit.models import AuditEvent
 from tests.conftest import PERSONAS
 from tests.helpers import without_tokens
 

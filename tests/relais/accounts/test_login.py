@@ -9,7 +9,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from relais.access.models import AuditEvent
+from relais.audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.helpers import without_tokens
 

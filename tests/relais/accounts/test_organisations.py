@@ -5,8 +5,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
-from relais.access.models import AuditEvent
 from relais.accounts.models import Function, Membership, Organisation, User, Ward
+from relais.audit.models import AuditEvent
 from tests.factories import HospitalFactory, MembershipFactory, OrganisationFactory, kbo
 from tests.helpers import SIGNED_IN_QUERIES
 
@@ -231,7 +231,7 @@ def test_organisation_page_query_count_does_not_grow_with_members(client, home_n
 
 def test_audit_log_query_count_does_not_grow_with_events(client, platform_admin, world,
                                                          django_assert_num_queries):
-    from relais.access import audit
+    from relais.audit import log as audit
 
     for _ in range(60):
         audit.record("test.event", actor=platform_admin, organisation=world.hospital)

@@ -13,11 +13,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from relais.notifications.models import Notification
 
-from relais.access.models import AuditEvent
+from relais.audit.models import AuditEvent
 from relais.booklet import consultations
 from relais.booklet.models import Audience, Consultation, Entry, EntryKind, Invitation
-from relais.followup.models import Notification
 from relais.network import services as network_services
 from relais.network.models import MemberKind, Role
 from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES

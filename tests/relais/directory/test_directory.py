@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from relais.access.models import AuditEvent
 from relais.accounts.models import Function, OrganisationType
+from relais.audit.models import AuditEvent
 from relais.core.models import CareZone, Municipality
 from relais.directory import services
 from relais.directory.matching import match_services

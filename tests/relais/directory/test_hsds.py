@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from jsonschema import Draft202012Validator
 
-from relais.access.models import AuditEvent
 from relais.accounts.models import Organisation, OrganisationType
+from relais.audit.models import AuditEvent
 from relais.core.models import CareZone, Municipality
 from relais.directory import hsds
 from relais.directory.hsds import HsdsImportError, export_hsds, import_hsds, load_hsds_file

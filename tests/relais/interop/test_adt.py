@@ -10,8 +10,8 @@ from django.db import OperationalError, connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relais.access import audit
-from relais.access.models import AuditEvent
+from relais.audit import log as audit
+from relais.audit.models import AuditEvent
 from relais.interop import adt
 from relais.interop.mllp import Frame
 from relais.network.demo import niss_for

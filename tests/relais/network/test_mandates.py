@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from relais.access.models import AuditEvent
+from relais.audit.models import AuditEvent
 from relais.network import legal, services
 from relais.network.models import CapacityAssessment, Mandate, Role
 

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from relais.notifications.models import Notification
 
-from relais.access.models import AuditEvent
-from relais.followup.models import Notification
+from relais.audit.models import AuditEvent
 from relais.network import legal, services
 from relais.network.models import MemberKind, NetworkMember, Person, Relation, Role
 from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES

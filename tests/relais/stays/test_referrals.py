@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from relais.notifications.models import Notification
 
-from relais.followup.models import Notification
 from relais.network.models import Person
 from relais.stays import referrals
 from relais.stays.models import TRANSITIONS, Referral, ReferralEvent, ReferralStatus

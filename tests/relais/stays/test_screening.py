@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from relais.access.models import AuditEvent
+from relais.audit.models import AuditEvent
 from relais.directory.models import Category
 from relais.network.models import Person
 from relais.stays import instruments, screening

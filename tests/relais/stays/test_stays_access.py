@@ -42,7 +42,7 @@ PAGES = {
     "before-admission summary": (lambda s, r: reverse("stays:admission_brief",
                                                       args=[s.person_id]),
                                  STAFF | NETWORK_PROS),
-    "ADT messages waiting": (lambda s, r: reverse("stays:adt_pending"), STAFF),
+    "ADT messages waiting": (lambda s, r: reverse("interop:adt_pending"), STAFF),
 }
 CASES = [(page, persona) for page in PAGES for persona in PERSONAS]
 

@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from relais.access import audit, policy
-from relais.access import stays as stay_access
+from relais.access import policy
 from relais.access.policy import Action
+from relais.audit import log as audit
 from relais.interop import adt
+from relais.network import rules as network_rules
 from relais.network.models import Person
 from relais.network.validators import compact_niss, format_niss
+from relais.stays import rules as stay_rules
 from relais.stays.models import AdtMessage, AdtStatus
 
 PAGE_SIZE = 25
@@ -37,7 +39,7 @@ EVENT_LABELS = {"A01": gettext_lazy("Admission"), "A02": gettext_lazy("Transfer"
 
 
 def liaison_hospital_ids(user) -> set[int]:
-    return stay_access.hospital_ids(user)
+    return stay_rules.hospital_ids(user)
 
 
 def pending_messages(user):
@@ -86,7 +88,7 @@ def adt_pending(request):
                                       ).select_related("hospital").order_by("received_at", "pk")
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [Waiting.of(message) for message in page]
-    return render(request, "stays/adt_pending.html", {"page": page, "rows": rows,
+    return render(request, "interop/adt_pending.html", {"page": page, "rows": rows,
                                                       "several_hospitals": len(hospitals) > 1})
 
 
@@ -94,7 +96,7 @@ def adt_pending(request):
 def adt_message(request, pk):
     message = pending_message_for(request.user, pk)
     niss = compact_niss(request.GET.get("niss", message.niss)).strip()
-    return render(request, "stays/adt_message.html", {
+    return render(request, "interop/adt_message.html", {
         "waiting": Waiting.of(message), "niss": niss,
         "candidates": _persons_with_niss(request.user, niss), "searched": bool(niss)})
 
@@ -113,7 +115,7 @@ def _persons_with_niss(user, niss: str) -> list:
 @require_POST
 def adt_link(request, pk):
     message = pending_message_for(request.user, pk, "resolve")
-    person = policy.person_for(request.user, request.POST.get("person"))
+    person = network_rules.person_for(request.user, request.POST.get("person"))
     return _resolve(request, message, lambda: adt.resolve_pending(message, person,
                                                                    request.user))
 
@@ -132,13 +134,13 @@ def _resolve(request, message, resolve):
     except ValidationError as error:
         for text in error.messages:
             messages.error(request, text)
-        return redirect("stays:adt_message", message.pk)
+        return redirect("interop:adt_message", message.pk)
     message.refresh_from_db()
     if message.status == AdtStatus.REJECTED:
         messages.warning(request, _("The patient is linked, but this message could not be "
                                     "applied: %(problem)s") % {"problem": message.problem})
-        return redirect("stays:adt_pending")
+        return redirect("interop:adt_pending")
     messages.success(request, _("The patient is linked and their waiting messages applied."))
     if message.stay_id:
         return redirect("stays:stay_detail", message.stay_id)
-    return redirect("stays:adt_pending")
+    return redirect("interop:adt_pending")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from relais.access.models import GENESIS_HASH, AuditEvent, Outcome
+from relais.audit.models import GENESIS_HASH, AuditEvent, Outcome
 from relais.core import requestcontext
 
 # An arbitrary constant naming the PostgreSQL advisory lock that serialises the chain.

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from relais.access.audit import chain_head, verify_chain
+from relais.audit.log import chain_head, verify_chain
 
 
 class Command(BaseCommand):

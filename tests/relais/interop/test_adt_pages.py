@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from relais.access.models import AuditEvent
+from relais.audit.models import AuditEvent
 from relais.interop import adt
 from relais.network.demo import niss_for
 from relais.network.models import Person
@@ -50,7 +50,7 @@ def nothing_changed(message):
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, pending):
-    for url in [reverse("stays:adt_pending"), *urls(pending).values()]:
+    for url in [reverse("interop:adt_pending"), *urls(pending).values()]:
         response = client.post(url) if url.endswith(("link/", "person/")) else client.get(url)
         assert response.status_code == 302
         assert response.url.startswith(reverse("accounts:login"))
@@ -63,7 +63,7 @@ def test_users_outside_the_hospital_get_404_and_change_nothing(persona_client, p
     client = persona_client(persona)
     person_count = Person.objects.count()
 
-    assert client.get(reverse("stays:adt_pending")).status_code == 404
+    assert client.get(reverse("interop:adt_pending")).status_code == 404
     assert client.get(urls(pending)["adt_message"]).status_code == 404
     assert client.post(urls(pending)["adt_create_person"]).status_code == 404
     assert client.post(urls(pending)["adt_link"], {"person": 1}).status_code == 404
@@ -101,10 +101,10 @@ def test_a_message_already_applied_is_not_offered_again(persona_client, pending,
 def test_the_list_shows_the_waiting_messages_of_the_nurses_hospital(persona_client, pending,
                                                                     django_assert_num_queries):
     client = persona_client("liaison_nurse")
-    client.get(reverse("stays:adt_pending"))  # the session is warm
+    client.get(reverse("interop:adt_pending"))  # the session is warm
 
     with django_assert_num_queries(SIGNED_IN_QUERIES + 3):
-        response = client.get(reverse("stays:adt_pending"))
+        response = client.get(reverse("interop:adt_pending"))
 
     page = response.content.decode()
     assert response.status_code == 200

@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 from django.utils import translation
 
 from relais.accounts import demo
+from relais.booklet.demo import load_demo_booklet
+from relais.directory.demo import load_demo_directory
+from relais.network.demo import load_demo_persons
+from relais.stays.demo import load_demo_stays
 
 
 class Command(BaseCommand):
@@ -12,21 +17,11 @@ class Command(BaseCommand):
         created = demo.load_demo()
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(f"Demo care zone South-East ready (new: {summary}).")
-        from relais.network.demo import load_demo_persons  # here: avoids an import cycle
-
         self.stdout.write(f"Demo persons: {load_demo_persons()} new.")
-        from relais.directory.demo import load_demo_directory
-
         self.stdout.write(f"Demo directory: {load_demo_directory()} new services.")
-        from django.test.utils import override_settings
-
-        from relais.stays.demo import load_demo_stays
-
         # The admission alerts' emails would go to fictional addresses: drop them.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             self.stdout.write(f"Demo hospital stays: {load_demo_stays()} new.")
-            from relais.booklet.demo import load_demo_booklet
-
             self.stdout.write(f"Demo booklet entries: {load_demo_booklet()} new.")
         self.stdout.write(f"\nDemo logins — password for all: {demo.DEMO_PASSWORD}\n")
         with translation.override("en"):

@@ -1,0 +1,181 @@
+"""Who sees and changes a person's record and network (DESIGN.md rules 1–3), registered
+with the gate when the app is ready.
+
+1. A professional (or portal user) sees a person while they, or an organisation they work
+   for, are an active member of the person's network, and the person's consent to share
+   with the network is in force. The organisation that keeps the record sees it before
+   consent is recorded (it holds the relationship that produced the record).
+2. Detail by role: only professionals with a relationship change the network; only the
+   safeguarding circle sees the safeguarding flag; portal users see neither exclusions
+   nor safeguarding.
+3. A "never inform" member sees nothing and is told nothing: a "never inform" on a
+   professional (or a relative's portal account) excludes that account in every
+   organisation it works for; on an organisation, every account acting for it.
+
+The stay's grants (hospital staff, receiving organisations) are registered by `stays`;
+break-the-glass by the gate itself (`relais.access.persons`).
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from relais.access.models import Consent, ConsentScope
+from relais.access.persons import (
+    completable_persons,
+    excluded_persons,
+    register_exclusion,
+    register_grant,
+    visible_persons,
+)
+from relais.access.policy import (
+    Action,
+    Policy,
+    is_signed_in,
+    member_organisation_ids,
+    object_for,
+    register,
+)
+from relais.audit import log as audit
+from relais.audit.models import Outcome
+from relais.network.models import NetworkMember, Person, Relation
+
+
+def _members():
+    return NetworkMember.objects.active()
+
+
+def links_to(user) -> Q:
+    """Member rows that stand for `user`: themselves, or an organisation they work for."""
+    return Q(user=user) | Q(organisation_id__in=member_organisation_ids(user))
+
+
+def excludes(user) -> Q:
+    """"Never inform" rows that exclude `user`: on the user themselves (in every
+    organisation), or on an organisation they act for (every account of it)."""
+    on_organisation = Q(user__isnull=True, organisation_id__in=member_organisation_ids(user))
+    return Q(never_inform=True) & (Q(user=user) | on_organisation)
+
+
+def _by_network(user):
+    linked = _members().filter(links_to(user), never_inform=False, person=OuterRef("pk"))
+    consented = Consent.objects.in_force().filter(scope=ConsentScope.NETWORK,
+                                                  person=OuterRef("pk"))
+    owned = Q(owner_organisation_id__in=member_organisation_ids(user))
+    return Exists(linked) & (Exists(consented) | owned)
+
+
+def _by_exclusion(user):
+    return Exists(_members().filter(excludes(user), person=OuterRef("pk")))
+
+
+def register_person_rules() -> None:
+    register_grant("network", _by_network, completes=True)
+    register_exclusion("never_inform", _by_exclusion)
+
+
+# --- questions about one person ---------------------------------------------------------
+
+
+def sees_person(user, person) -> bool:
+    """Whether `user` may read `person`'s record now (one query, not audited)."""
+    return visible_persons(user, Person.objects.filter(pk=person.pk)).exists()
+
+
+def is_excluded(user, person) -> bool:
+    return excluded_persons(user, Person.objects.filter(pk=person.pk)).exists()
+
+
+def has_relationship(user, person) -> bool:
+    return completable_persons(user, Person.objects.filter(pk=person.pk)).exists()
+
+
+def may_on_person(user, person, action: Action) -> bool:
+    """Reading follows visibility; changing needs a professional with a real relationship."""
+    if action == Action.VIEW:
+        return True
+    return user.is_professional and has_relationship(user, person)
+
+
+def is_in_safeguarding_circle(user, person) -> bool:
+    circle = _members().filter(person=person, in_safeguarding_circle=True, never_inform=False)
+    return circle.filter(links_to(user)).exists() and not is_excluded(user, person)
+
+
+def may_see_access_log(user, person) -> bool:
+    """"Who looked at my record": the contact point, and professionals who change it."""
+    own = _members().filter(person=person, user=user, never_inform=False).filter(
+        Q(is_contact_point=True) | Q(relation=Relation.SELF))
+    return (own.exists() and sees_person(user, person)) or may_on_person(
+        user, person, Action.CHANGE)
+
+
+def may_break_glass(user, person) -> bool:
+    """A professional acting for an organisation, not excluded, who cannot see it yet."""
+    if not (is_signed_in(user) and user.is_professional and member_organisation_ids(user)):
+        return False
+    return not is_excluded(user, person) and not sees_person(user, person)
+
+
+def may_read_mandate(user, mandate) -> bool:
+    """The signed mandate: professionals who manage the network, and the representative."""
+    if mandate.representative.user_id == user.pk and sees_person(user, mandate.person):
+        return True
+    return may_on_person(user, mandate.person, Action.CHANGE)
+
+
+# --- network members --------------------------------------------------------------------
+
+
+def visible_members(user, queryset: QuerySet) -> QuerySet:
+    """Members of persons the user sees; exclusions only to those who manage the network."""
+    queryset = queryset.filter(person__in=visible_persons(user, Person.objects.all()))
+    if not getattr(user, "is_professional", False):
+        queryset = queryset.filter(never_inform=False)
+    return queryset
+
+
+def may_on_member(user, member, action: Action) -> bool:
+    if action == Action.VIEW:
+        return True
+    return may_on_person(user, member.person, Action.CHANGE)
+
+
+def register_policies() -> None:
+    register_person_rules()
+    register(Person, Policy(visible=visible_persons, allows=may_on_person, audit_reads=True,
+                            person_id=lambda person: person.pk))
+    register(NetworkMember, Policy(visible=visible_members, allows=may_on_member,
+                                   person_id=lambda member: member.person_id))
+
+
+# --- loading from user input ------------------------------------------------------------
+
+
+def person_for(user, pk, action: Action = Action.VIEW):
+    """Load a person for `user`; the read is audited with the person's id (rule 5)."""
+    queryset = Person.objects.select_related("municipality__care_zone", "care_zone_override",
+                                             "owner_organisation")
+    return object_for(user, Person, pk, action, queryset=queryset)
+
+
+def member_for(user, pk, action: Action = Action.VIEW):
+    queryset = NetworkMember.objects.select_related("person", "user", "organisation")
+    return object_for(user, NetworkMember, pk, action, queryset=queryset)
+
+
+def person_for_break_glass(user, pk):
+    """The record a professional may open in an emergency, else Http404 (audited)."""
+    person = Person.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    if person is None or not may_break_glass(user, person):
+        audit.record(audit.Actions.ACCESS_DENIED, actor=user, target_type="network.person",
+                     target_id=str(pk)[:64], outcome=Outcome.DENIED,
+                     detail={"action": "break_glass"})
+        raise Http404
+    return person
+
+
+def hidden_person_with_niss(user, niss: str):
+    """An exact national number that exists but is not shared with `user`: the one case
+    where Relais says a record exists, so that break-the-glass is possible (rule 4)."""
+    person = Person.objects.filter(niss=niss).first()
+    return person if person is not None and may_break_glass(user, person) else None

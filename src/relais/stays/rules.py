@@ -1,0 +1,218 @@
+"""Who sees and changes hospital stays, discharge plans, screenings and referrals, and
+the two ways a stay opens a person's record (registered with the gate when the app is
+ready).
+
+* The staff of a hospital where the person stays now see the record while the consent to
+  share with hospitals is in force (or their hospital keeps the record, e.g. opened by
+  the feed), and may complete the network. An organisation that received an open
+  referral reads the record: the sender confirmed the person agrees to that referral.
+* A stay is seen by the staff of its hospital (their patient) and by whoever sees the
+  person (rule 1); a "never inform" exclusion hides it from everyone it names. Only the
+  hospital's staff change the stay, its plan and its screenings.
+* A referral is seen by the sending and the receiving organisation, and by
+  professionals who see the person. The receiving organisation answers it (accept,
+  decline, start, complete); the sending organisation may cancel it.
+* The transfer note shows each reader the sections their role may see (rule 2): a GP
+  the medical ones, home help the practical ones.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from relais.access.models import Consent, ConsentScope
+from relais.access.persons import excluded_persons, register_grant, visible_persons
+from relais.access.policy import (
+    Action,
+    Policy,
+    is_signed_in,
+    member_organisation_ids,
+    object_for,
+    register,
+)
+from relais.accounts.models import Organisation, OrganisationType
+from relais.directory.models import Category
+from relais.network import rules as network_rules
+from relais.network.models import MemberRole, NetworkMember, Person, Role
+from relais.stays.models import AdtMessage, AdtStatus, Referral, Stay
+
+# --- the person's record, opened by a stay or a referral --------------------------------
+
+
+def _by_stay(user):
+    organisations = member_organisation_ids(user)
+    if not organisations:
+        return None
+    at_hospital = Stay.objects.open().filter(hospital_id__in=organisations,
+                                             person=OuterRef("pk"))
+    consented = Consent.objects.in_force().filter(scope=ConsentScope.HOSPITALS,
+                                                  person=OuterRef("pk"))
+    owned = Q(owner_organisation_id__in=organisations)
+    return Exists(at_hospital) & (Exists(consented) | owned)
+
+
+def _by_referral(user):
+    organisations = member_organisation_ids(user)
+    if not organisations:
+        return None
+    return Exists(Referral.objects.open().filter(organisation_id__in=organisations,
+                                                 person=OuterRef("pk")))
+
+
+# --- stays and referrals ----------------------------------------------------------------
+
+
+def _visible_person_ids(user):
+    return visible_persons(user, Person.objects.all()).values("pk")
+
+
+def _excluded_person_ids(user):
+    return excluded_persons(user, Person.objects.all()).values("pk")
+
+
+def visible_stays(user, queryset: QuerySet) -> QuerySet:
+    if not is_signed_in(user):
+        return queryset.none()
+    own = Q(hospital_id__in=member_organisation_ids(user)) if user.is_professional else Q(
+        pk__in=[])
+    return queryset.filter(own | Q(person_id__in=_visible_person_ids(user))).exclude(
+        person_id__in=_excluded_person_ids(user))
+
+
+def works_at_hospital(user, stay) -> bool:
+    return (is_signed_in(user) and user.is_professional
+            and stay.hospital_id in member_organisation_ids(user))
+
+
+def sees_restricted_findings(user, stay) -> bool:
+    """Restricted screening findings (a domestic-violence concern): the hospital's staff
+    and the person's safeguarding circle only (R14, DOMAIN.md §6)."""
+    return (works_at_hospital(user, stay)
+            or network_rules.is_in_safeguarding_circle(user, stay.person))
+
+
+def may_on_stay(user, stay, action: Action) -> bool:
+    if action == Action.VIEW:
+        return True
+    return works_at_hospital(user, stay)
+
+
+def visible_referrals(user, queryset: QuerySet) -> QuerySet:
+    if not (is_signed_in(user) and user.is_professional):
+        return queryset.none()
+    organisations = member_organisation_ids(user)
+    return queryset.filter(
+        Q(organisation_id__in=organisations) | Q(sender_organisation_id__in=organisations)
+        | Q(person_id__in=_visible_person_ids(user))).exclude(
+        person_id__in=_excluded_person_ids(user))
+
+
+def may_answer_referral(user, referral) -> bool:
+    return is_signed_in(user) and referral.organisation_id in member_organisation_ids(user)
+
+
+def may_cancel_referral(user, referral) -> bool:
+    return (is_signed_in(user)
+            and referral.sender_organisation_id in member_organisation_ids(user))
+
+
+def may_on_referral(user, referral, action: Action) -> bool:
+    if action == Action.VIEW:
+        return True
+    return may_answer_referral(user, referral) or may_cancel_referral(user, referral)
+
+
+# --- what each role reads in the transfer note (rule 2) --------------------------------
+
+ALL_SECTIONS = ("summary", "medical", "psychological", "social", "practical", "family",
+                "screening", "referrals")
+
+
+def _sections_by_role():
+    health = ("summary", "medical", "psychological", "practical", "family", "referrals")
+    social = ("summary", "psychological", "social", "practical", "family", "screening",
+              "referrals")
+    return {
+        Role.GP: ALL_SECTIONS, Role.SPECIALIST: ALL_SECTIONS,
+        Role.HOME_NURSE: health, Role.PHARMACIST: ("summary", "medical"),
+        Role.PHYSIOTHERAPIST: ("summary", "medical", "practical"),
+        Role.COORDINATION_CENTRE: social, Role.CASE_MANAGER: social,
+        Role.SOCIAL_WORKER: social,
+        Role.HOME_HELP: ("summary", "practical", "family"),
+    }
+
+
+def _category_roles():
+    return {Category.HOME_NURSING: Role.HOME_NURSE, Category.HOME_HELP: Role.HOME_HELP,
+            Category.GP: Role.GP, Category.PHARMACY: Role.PHARMACIST,
+            Category.PHYSIOTHERAPY: Role.PHYSIOTHERAPIST,
+            Category.HOME_CARE_COORDINATION: Role.COORDINATION_CENTRE,
+            Category.CASE_MANAGEMENT: Role.CASE_MANAGER,
+            Category.SOCIAL_SERVICE: Role.SOCIAL_WORKER}
+
+
+def transfer_note_sections(user, stay) -> tuple[str, ...]:
+    """The sections of `stay`'s transfer note that `user` may read, in order."""
+    if works_at_hospital(user, stay):
+        return ALL_SECTIONS
+    if not (is_signed_in(user) and user.is_professional):
+        return ()
+    organisations = member_organisation_ids(user)
+    if network_rules.is_excluded(user, stay.person):
+        return ()
+    members = NetworkMember.objects.active().filter(
+        network_rules.links_to(user), person_id=stay.person_id, never_inform=False)
+    roles = set(MemberRole.objects.filter(member__in=members).values_list("role", flat=True))
+    categories = stay.referrals.open().filter(organisation_id__in=organisations).values_list(
+        "service__category", flat=True)
+    roles |= {_category_roles().get(category) for category in categories}
+    allowed = set()
+    for role in roles:
+        allowed |= set(_sections_by_role().get(role, ()))
+    return tuple(section for section in ALL_SECTIONS if section in allowed)
+
+
+# --- the ADT feed's messages waiting for a person match ---------------------------------
+
+
+def hospital_ids(user) -> set[int]:
+    """The hospitals `user` works for (active memberships), professionals only."""
+    if not (is_signed_in(user) and user.is_professional):
+        return set()
+    member_of = member_organisation_ids(user)
+    if not member_of:
+        return set()
+    return set(Organisation.objects.filter(pk__in=member_of, type=OrganisationType.HOSPITAL)
+               .values_list("pk", flat=True))
+
+
+def visible_adt_messages(user, queryset: QuerySet) -> QuerySet:
+    """Messages waiting for a match, to the staff of their hospital; they resolve them."""
+    return queryset.filter(status=AdtStatus.PENDING_MATCH, hospital_id__in=hospital_ids(user))
+
+
+def may_on_adt_message(user, message, action: Action) -> bool:
+    return True  # whoever sees a waiting message (its hospital's staff) may resolve it
+
+
+def register_policies() -> None:
+    register_grant("hospital_stay", _by_stay, completes=True)
+    register_grant("open_referral", _by_referral, completes=False)
+    register(AdtMessage, Policy(visible=visible_adt_messages, allows=may_on_adt_message))
+    register(Stay, Policy(visible=visible_stays, allows=may_on_stay, audit_reads=True,
+                          person_id=lambda stay: stay.person_id))
+    register(Referral, Policy(visible=visible_referrals, allows=may_on_referral,
+                              audit_reads=True, person_id=lambda referral: referral.person_id))
+
+
+# --- loading from user input ------------------------------------------------------------
+
+
+def stay_for(user, pk, action: Action = Action.VIEW):
+    """Load a stay for `user`; the read is audited with the person's id (rule 5)."""
+    queryset = Stay.objects.select_related("person", "hospital", "ward")
+    return object_for(user, Stay, pk, action, queryset=queryset)
+
+
+def referral_for(user, pk, action: Action = Action.VIEW):
+    queryset = Referral.objects.select_related("person", "service", "organisation",
+                                               "sender", "sender_organisation", "stay")
+    return object_for(user, Referral, pk, action, queryset=queryset)
