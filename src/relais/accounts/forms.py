@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from relais.accounts import lockout
 from relais.accounts.models import Function, Membership, Organisation, User, Ward
 from relais.accounts.validators import compact_kbo, compact_riziv
 from relais.core.models import Municipality
@@ -30,6 +31,10 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+    def clean(self):
+        lockout.slow_down(self.cleaned_data.get("username", ""))
+        return super().clean()
 
 
 class TokenForm(forms.Form):
