@@ -18,6 +18,6 @@ def may_on_delivery(user, delivery, action: Action) -> bool:
 
 
 def register_policies() -> None:
-    from relais.followup.models import EmailDelivery
+    from relais.notifications.models import EmailDelivery
 
     register(EmailDelivery, Policy(visible=visible_deliveries, allows=may_on_delivery))

@@ -7,12 +7,12 @@ import pytest
 from django.core import mail
 from django.test.signals import template_rendered
 
-from relais.followup import emails, services
-from relais.followup.kinds import EmailMode
-from relais.followup.models import DIGEST_KIND, DeliveryStatus, EmailDelivery
-from tests.relais.followup.conftest import SECRET_MESSAGE, SECRETS
+from relais.notifications import emails, services
+from relais.notifications.kinds import EmailMode
+from relais.notifications.models import DIGEST_KIND, DeliveryStatus, EmailDelivery
+from tests.relais.notifications.conftest import SECRET_MESSAGE, SECRETS
 
-EMAIL_TEMPLATE_DIR = (Path(services.__file__).parent / "templates" / "followup" / "email")
+EMAIL_TEMPLATE_DIR = (Path(services.__file__).parent / "templates" / "notifications" / "email")
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_no_email_template_carries_a_name_or_health_data(follower, zebulon, lang
         assert "/inbox/" in message.body
         assert message.to == [follower.email]
     # Every email template was rendered (a new one must be added to this test's path).
-    templates = {f"followup/email/{path.name}" for path in EMAIL_TEMPLATE_DIR.iterdir()}
+    templates = {f"notifications/email/{path.name}" for path in EMAIL_TEMPLATE_DIR.iterdir()}
     assert set(rendered_templates) == templates == set(emails.TEMPLATES)
 
 

@@ -3,8 +3,8 @@ their messages name persons, and the admin is not the access gate."""
 
 from django.contrib import admin
 
-from relais.core.admin_audit import AuditedAdminMixin
-from relais.followup.models import EmailDelivery, NotificationPreference
+from relais.audit.admin import AuditedAdminMixin
+from relais.notifications.models import EmailDelivery, NotificationPreference
 
 
 @admin.register(EmailDelivery)

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from relais.followup import views
+from relais.notifications import views
 
-app_name = "followup"
+app_name = "notifications"
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),

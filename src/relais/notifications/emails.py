@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from relais.followup.models import PENDING_STATUSES, DeliveryStatus, EmailDelivery
+from relais.notifications.models import PENDING_STATUSES, DeliveryStatus, EmailDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +27,8 @@ MAX_ATTEMPTS = 5
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
                 timedelta(hours=2))
 SMTP_TIMEOUT_SECONDS = 30
-TEMPLATES = ("followup/email/notification_subject.txt", "followup/email/notification_body.txt",
-             "followup/email/digest_subject.txt", "followup/email/digest_body.txt")
+TEMPLATES = ("notifications/email/notification_subject.txt", "notifications/email/notification_body.txt",
+             "notifications/email/digest_subject.txt", "notifications/email/digest_body.txt")
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,11 @@ def compose(delivery: EmailDelivery) -> EmailMessage:
     recipient = delivery.recipient
     name = "digest" if delivery.is_digest else "notification"
     context = {"count": delivery.items,
-               "inbox_url": settings.RELAIS_BASE_URL + reverse("followup:inbox"),
-               "preferences_url": settings.RELAIS_BASE_URL + reverse("followup:preferences")}
+               "inbox_url": settings.RELAIS_BASE_URL + reverse("notifications:inbox"),
+               "preferences_url": settings.RELAIS_BASE_URL + reverse("notifications:preferences")}
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"followup/email/{name}_subject.txt", context)
-        body = render_to_string(f"followup/email/{name}_body.txt", context)
+        subject = render_to_string(f"notifications/email/{name}_subject.txt", context)
+        body = render_to_string(f"notifications/email/{name}_body.txt", context)
     return EmailMessage(" ".join(subject.split()), body.strip() + "\n", to=[recipient.email])
 
 

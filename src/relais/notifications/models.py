@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from relais.followup.kinds import GROUP_CHOICES, EmailMode
+from relais.notifications.kinds import GROUP_CHOICES, EmailMode
 
 DIGEST_KIND = "digest"
 

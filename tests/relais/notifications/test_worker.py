@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from relais.followup import emails, services
-from relais.followup.models import DeliveryStatus, EmailDelivery
-from tests.relais.followup.conftest import (
+from relais.notifications import emails, services
+from relais.notifications.models import DeliveryStatus, EmailDelivery
+from tests.relais.notifications.conftest import (
     SECRET_MESSAGE,
     SECRETS,
     as_if_time_passed,
@@ -103,15 +103,15 @@ def test_after_five_failures_it_stays_visible_until_sent_again(smtp, follower, p
     assert not waiting_tasks().exists()
     # A platform administrator sees it and sends it again once the server is back.
     client.force_login(platform_admin)
-    page = client.get(reverse("followup:deliveries"))
+    page = client.get(reverse("notifications:deliveries"))
     assert list(page.context["page"].object_list) == [delivery]
     assert "451" in page.content.decode()
-    client.post(reverse("followup:send_again", args=[delivery.pk]))
+    client.post(reverse("notifications:send_again", args=[delivery.pk]))
     run_worker()
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, emails.MAX_ATTEMPTS + 1)
     assert len(smtp.mailbox.messages) == 1
-    assert list(client.get(reverse("followup:deliveries")).context["page"].object_list) == []
+    assert list(client.get(reverse("notifications:deliveries")).context["page"].object_list) == []
 
 
 def test_the_digest_is_sent_by_the_worker_too(smtp, follower):

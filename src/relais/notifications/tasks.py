@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django_tasks import default_task_backend, task
 
-from relais.followup import emails
+from relais.notifications import emails
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from relais.followup.kinds import SWITCHABLE_GROUPS, EmailMode
+from relais.notifications.kinds import SWITCHABLE_GROUPS, EmailMode
 
 
 class EmailModesForm(forms.Form):

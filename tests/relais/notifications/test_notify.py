@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from relais.followup import services
-from relais.followup.kinds import EmailMode, group_for
-from relais.followup.models import (
+from relais.notifications import services
+from relais.notifications.kinds import EmailMode, group_for
+from relais.notifications.models import (
     DIGEST_KIND,
     DeliveryStatus,
     EmailDelivery,
@@ -15,7 +15,7 @@ from relais.followup.models import (
     NotificationPreference,
 )
 from tests.factories import UserFactory
-from tests.relais.followup.conftest import SECRET_MESSAGE
+from tests.relais.notifications.conftest import SECRET_MESSAGE
 from tests.relais.network import conftest as network_fixtures
 
 madeleine = network_fixtures.madeleine
@@ -62,7 +62,7 @@ def test_by_default_an_email_is_queued_and_handed_to_the_worker_on_commit(
         follower, "stay.admitted", DeliveryStatus.QUEUED, 0)
     assert len(callbacks) == 1
     task = DBTaskResult.objects.get()
-    assert (task.task_path, task.task_result.args) == ("relais.followup.tasks.send_email",
+    assert (task.task_path, task.task_result.args) == ("relais.notifications.tasks.send_email",
                                                        [delivery.pk])
 
 
@@ -130,7 +130,7 @@ def test_inactive_users_and_users_without_email_get_no_email(db):
 
 
 def test_choices_are_saved_and_audited(follower):
-    from relais.access.models import AuditEvent
+    from relais.audit.models import AuditEvent
 
     assert services.set_email_modes(follower, {"stays": EmailMode.DIGEST,
                                                 "network": EmailMode.IMMEDIATE},

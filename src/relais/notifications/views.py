@@ -9,13 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relais.access import audit, policy
-from relais.access.models import Outcome
+from relais.access import policy
 from relais.access.policy import Action
-from relais.followup import services
-from relais.followup.forms import EmailModesForm
-from relais.followup.kinds import KIND_GROUPS
-from relais.followup.models import DeliveryStatus, EmailDelivery, Notification
+from relais.audit import log as audit
+from relais.audit.models import Outcome
+from relais.notifications import services
+from relais.notifications.forms import EmailModesForm
+from relais.notifications.kinds import KIND_GROUPS
+from relais.notifications.models import DeliveryStatus, EmailDelivery, Notification
 
 # A queued email the worker has not picked up after this long means the worker is down.
 STALLED_AFTER = timedelta(minutes=15)
@@ -25,7 +26,7 @@ STALLED_AFTER = timedelta(minutes=15)
 def inbox(request):
     notifications = Notification.objects.filter(recipient=request.user)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
-    return render(request, "followup/inbox.html", {
+    return render(request, "notifications/inbox.html", {
         "page": page, "is_admin": policy.is_platform_admin(request.user)})
 
 
@@ -34,7 +35,7 @@ def inbox(request):
 def mark_all_read(request):
     unread = Notification.objects.unread().filter(recipient=request.user)
     services.mark_read(request.user, unread.values_list("pk", flat=True))
-    return redirect("followup:inbox")
+    return redirect("notifications:inbox")
 
 
 @login_required
@@ -43,9 +44,9 @@ def preferences(request):
     if request.method == "POST" and form.is_valid():
         services.set_email_modes(request.user, form.cleaned_data, actor=request.user)
         messages.success(request, _("Your email choices were saved."))
-        return redirect("followup:preferences")
+        return redirect("notifications:preferences")
     always = [group for group in KIND_GROUPS if group.always_immediate]
-    return render(request, "followup/preferences.html", {"form": form, "always": always})
+    return render(request, "notifications/preferences.html", {"form": form, "always": always})
 
 
 @login_required
@@ -53,14 +54,14 @@ def deliveries(request):
     """Platform administrators see every email that failed or waits too long."""
     if not policy.is_platform_admin(request.user):
         audit.record(audit.Actions.ACCESS_DENIED, actor=request.user, outcome=Outcome.DENIED,
-                     target_type="followup.emaildelivery", detail={"action": "list"})
+                     target_type="notifications.emaildelivery", detail={"action": "list"})
         raise Http404
     visible = policy.visible(request.user, EmailDelivery.objects.all())
     attention = visible.needing_attention(stalled_after=STALLED_AFTER).select_related(
         "recipient")
     page = Paginator(attention, 50).get_page(request.GET.get("page"))
     counts = dict(visible.values_list("status").annotate(n=Count("pk")).order_by())
-    return render(request, "followup/deliveries.html", {
+    return render(request, "notifications/deliveries.html", {
         "page": page, "counts": [(label, counts.get(value, 0))
                                  for value, label in DeliveryStatus.choices]})
 
@@ -73,4 +74,4 @@ def send_again(request, pk):
         messages.success(request, _("The email was queued again."))
     else:
         messages.info(request, _("This email was already sent."))
-    return redirect("followup:deliveries")
+    return redirect("notifications:deliveries")

@@ -11,16 +11,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from relais.access import audit
-from relais.followup.kinds import SWITCHABLE_GROUPS, EmailMode, mode_for
-from relais.followup.models import (
+from relais.audit import log as audit
+from relais.notifications.kinds import SWITCHABLE_GROUPS, EmailMode, mode_for
+from relais.notifications.models import (
     DIGEST_KIND,
     DeliveryStatus,
     EmailDelivery,
     Notification,
     NotificationPreference,
 )
-from relais.followup.tasks import enqueue_email
+from relais.notifications.tasks import enqueue_email
 
 
 def notify(recipient, *, kind: str, message: str, link: str = "", person=None) -> None:

@@ -6,7 +6,7 @@ with the same retries as every other email.
 
 from django.core.management.base import BaseCommand
 
-from relais.followup.services import queue_digests
+from relais.notifications.services import queue_digests
 
 
 class Command(BaseCommand):
