@@ -15,8 +15,11 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET
 
 from relais.accounts.models import Organisation
-from relais.directory import hsds, search
 from relais.directory import rules as directory_rules
+from relais.directory import search
+from relais.directory.hsds.export import export_organisation, export_service
+from relais.directory.hsds.ids import organisation_hsds_id
+from relais.directory.hsds.schema import HSDS_VERSION
 from relais.directory.models import Service
 
 MAX_PER_PAGE = 100
@@ -60,7 +63,7 @@ def _int(value, default: int, low: int, high: int) -> int:
 
 @require_GET
 def about(request):
-    return JsonResponse({"version": hsds.HSDS_VERSION,
+    return JsonResponse({"version": HSDS_VERSION,
                          "openapi_url": "https://openreferral.org/hsds/openapi.json"})
 
 
@@ -75,8 +78,8 @@ def services(request):
         found = found.order_by("pk")
     organisation = request.GET.get("organization_id")
     if organisation:
-        found = [s for s in found if hsds.organisation_hsds_id(s.organisation) == organisation]
-    return _page(request, found, hsds.export_service)
+        found = [s for s in found if organisation_hsds_id(s.organisation) == organisation]
+    return _page(request, found, export_service)
 
 
 @require_GET
@@ -86,8 +89,8 @@ def service(request, id):
     match = _services(request).filter(hsds_id=_uuid(id)).first()
     if match is None:
         raise Http404
-    document = hsds.export_service(match)
-    document["organization"] = hsds.export_organisation(match.organisation)
+    document = export_service(match)
+    document["organization"] = export_organisation(match.organisation)
     return JsonResponse(document)
 
 
@@ -103,7 +106,7 @@ def organizations(request):
     found = _organisations(request).order_by("name", "pk")
     if request.GET.get("search"):
         found = found.filter(name__icontains=request.GET["search"])
-    return _page(request, found, hsds.export_organisation)
+    return _page(request, found, export_organisation)
 
 
 @require_GET
@@ -111,11 +114,11 @@ def organization(request, id):
     if not _readable(request):
         return _denied()
     match = next((o for o in _organisations(request)
-                  if hsds.organisation_hsds_id(o) == str(_uuid(id))), None)
+                  if organisation_hsds_id(o) == str(_uuid(id))), None)
     if match is None:
         raise Http404
-    document = hsds.export_organisation(match)
-    document["services"] = [hsds.export_service(s) for s in _services(request).filter(
+    document = export_organisation(match)
+    document["services"] = [export_service(s) for s in _services(request).filter(
         organisation=match)]
     return JsonResponse(document)
 

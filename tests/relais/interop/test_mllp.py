@@ -285,7 +285,8 @@ def test_messages_waiting_from_several_senders_are_written_as_one_group(feed, mo
             first_group_may_go.wait(10)  # meanwhile the other senders' messages queue up
         return original(arrivals, lookups)
 
-    monkeypatch.setattr(adt, "handle_frames", watched)
+    # Feed looks handle_frames up in its own module.
+    monkeypatch.setattr("relais.interop.adt.feed.handle_frames", watched)
     writer = adt.Feed()
     server = MllpServer(("127.0.0.1", 0), writer, poll_seconds=0.05)
     server.start_in_thread()

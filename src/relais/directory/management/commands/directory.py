@@ -15,13 +15,11 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from relais.directory.hsds import (
-    HsdsImportError,
-    export_csv,
-    export_hsds,
-    import_hsds,
-    load_hsds_file,
-)
+from relais.directory.hsds.document import load_hsds_file
+from relais.directory.hsds.errors import HsdsImportError
+from relais.directory.hsds.export import export_hsds
+from relais.directory.hsds.importer import import_hsds
+from relais.directory.hsds.tables import export_csv
 
 BAR_WIDTH = 30
 

@@ -6,7 +6,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from relais.interop import adt
+from relais.interop.adt.feed import Feed
 from relais.interop.mllp import MllpServer
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if processes > 1 and port == 0:
             raise CommandError("--processes needs a fixed --port.")
         sharing = share_port or processes > 1
-        server = MllpServer((host, port), adt.Feed(), reuse_port=sharing)
+        server = MllpServer((host, port), Feed(), reuse_port=sharing)
         others = [_start_another(host, port) for _ in range(processes - 1)]
         for other in others:
             other.stdout.readline()  # it listens too: now "Listening" is true of all

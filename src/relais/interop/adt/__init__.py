@@ -1,0 +1,82 @@
+"""The HL7 v2 ADT admission feed: a hospital's admissions, transfers and discharges become
+stays in Relais (R1, R5, R18).
+
+`handle(raw)` is the whole contract: bytes of one message in, bytes of its acknowledgement
+out. In between, in ONE transaction, the message is stored (`AdtMessage`, raw text and
+the ACK sent) together with what it changed; the ACK leaves only after that commit, so
+an AA means "safely kept". A refused message's changes are all rolled back, and the
+message is then stored with its reason in a transaction of its own. Nothing is lost:
+
+* AA: applied, kept waiting for a person match, or kept but not used (an event or an
+  out-patient visit Relais does not follow; MSA-3 says which).
+* AE: the content is wrong (no MSH-10, no PID, a date that is not a date, a change the
+  stay's rules refuse…). Kept, with the reason in MSA-3 and ERR. Resending it unchanged
+  returns the same AE.
+* AR: not for us now (unknown sending facility, not ADT, not v2, too large, not framed,
+  an internal error, or the database failed). Kept when the database allows it. As HL7
+  says of AR, the sender may resend: a resend is processed again (in place of the
+  rejected copy), so fixing the configuration and resending works.
+
+Group commit: the listener's `Feed` writes the messages waiting from all connections in
+one transaction and ACKs each after that commit; a refusal in the group sends every
+message back through the one-by-one path, so the answers are the same either way.
+
+A repeated MSH-10 from the same sender (sender = first components of MSH-3 "^" MSH-4)
+returns the original ACK byte for byte and changes nothing. ACKs are plain ASCII and are
+written in English: they are read by interface engineers, not by patients.
+
+Who: the person is found by the hospital's patient id (PID-3, type PI/MR) once linked
+(`PatientLink`), else by national number (PID-3 typed NN/SS or assigned by NISS/INSZ/RRN,
+else PID-19), which then links the patient id. Unknown: the message is kept `pending`
+until a liaison nurse links it (`resolve_pending`) or creates the person
+(`create_person_from`); then the person's waiting messages are applied in arrival order.
+
+Order: events are matched to a stay by visit number (PV1-19). An event for a visit with
+no stay yet creates it: an A03 first makes a stay already discharged, and the later A01
+only fills in the admission data. An A08 first also creates the stay (an A08 carries the
+whole visit, and waiting would hide a patient who is in a bed). An A11 first is kept and
+stops that visit from being opened later. An A13 before its A03 is kept and not used.
+
+The package, one file per step:
+
+- received.py: bytes to text and the MSH header; errors.py: Refused and the HL7 error
+  codes; ack.py: the acknowledgement.
+- event.py: the message read into an AdtEvent; lookups.py: sending facilities and wards.
+- matching.py: who the patient is (automatically, or by a liaison nurse); pending.py:
+  kept messages applied once their person is known; apply.py: an event applied to the
+  visit's stay.
+- processing.py: one message's fate in one transaction; feed.py: handle, handle_frames
+  and the listener's Feed (group commit).
+"""
+
+from relais.interop.adt.ack import ack_code, build_ack
+from relais.interop.adt.apply import APPLY, Outcome, apply_event, run_event
+from relais.interop.adt.errors import Err, Refused
+from relais.interop.adt.event import AdtEvent, parse, read_event, read_stored
+from relais.interop.adt.feed import Feed, handle, handle_frames
+from relais.interop.adt.lookups import Lookups
+from relais.interop.adt.matching import (
+    create_person_from,
+    link_patient,
+    match_person,
+    person_data,
+    resolve_pending,
+)
+from relais.interop.adt.pending import apply_waiting, waiting_messages
+from relais.interop.adt.processing import process
+from relais.interop.adt.received import (
+    KEPT_OF_TOO_LARGE,
+    MAX_MESSAGE_BYTES,
+    STANDARD_HEADER,
+    Header,
+    Received,
+    read_header,
+)
+
+__all__ = [
+    "APPLY", "KEPT_OF_TOO_LARGE", "MAX_MESSAGE_BYTES", "STANDARD_HEADER", "AdtEvent", "Err",
+    "Feed", "Header", "Lookups", "Outcome", "Received", "Refused", "ack_code", "apply_event",
+    "apply_waiting", "build_ack", "create_person_from", "handle", "handle_frames",
+    "link_patient", "match_person", "parse", "person_data", "process", "read_event",
+    "read_header", "read_stored", "resolve_pending", "run_event", "waiting_messages",
+]

@@ -1,0 +1,208 @@
+"""Applying an event to the visit's stay (A01 admit, A02 transfer, A03 discharge, A08
+update, A11 cancel admission, A13 cancel discharge) through the stay services, so the
+rules are those of a stay opened by hand; events that come before their A01 open the
+stay. What the services refuse becomes a `Refused`.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from relais.audit import log as audit
+from relais.core import sql
+from relais.interop.adt.errors import Err, Refused
+from relais.interop.adt.event import AdtEvent, read_stored
+from relais.interop.adt.lookups import Lookups
+from relais.network.models import Person
+from relais.stays import services as stays
+from relais.stays.models import AdtMessage, AdtStatus, Stay, StaySource
+
+
+@dataclass
+class Outcome:
+    status: str
+    note: str = ""
+    stay: Stay | None = None
+
+
+def ignored(note: str, stay=None) -> Outcome:
+    return Outcome(AdtStatus.IGNORED, note, stay)
+
+
+def stay_for(hospital, person_id: int, event: AdtEvent):
+    """The visit's stay; without a visit number, the person's open (or, for A13, last
+    discharged) stay in this hospital."""
+    if event.visit_number:
+        stay = sql.instance(Stay, sql.fetch_one(
+            "SELECT {stay_columns} FROM {stay} WHERE hospital_id = %s AND visit_number = %s",
+            [hospital.pk, event.visit_number], stay=Stay))
+        if stay is not None and stay.person_id != person_id:
+            raise Refused(f"Visit {event.visit_number} belongs to another patient.",
+                          error=Err.UNKNOWN_KEY)
+    else:
+        candidates = Stay.objects.filter(hospital=hospital, person_id=person_id,
+                                         cancelled_at__isnull=True)
+        stay = (candidates.filter(discharged_at__isnull=False).order_by("-discharged_at")
+                if event.trigger == "A13" else candidates.filter(discharged_at__isnull=True)
+                ).first()
+    if stay is not None:
+        stay.hospital = hospital  # known already: the services' audit event reads it
+    return stay
+
+
+def cancelled_earlier(hospital, event: AdtEvent) -> bool:
+    """An A11 for this visit came before any stay existed (kept, not used then)."""
+    if not event.visit_number:
+        return False
+    earlier = AdtMessage.objects.filter(hospital=hospital, event="A11",
+                                        status=AdtStatus.IGNORED)
+    earlier = earlier.filter(patient_id=event.patient_id) if event.patient_id else earlier.filter(
+        niss=event.niss)
+    for message in earlier.only("raw"):
+        try:
+            if read_stored(message.raw).visit_number == event.visit_number:
+                return True
+        except Refused:
+            continue
+    return False
+
+
+def open_from_feed(event: AdtEvent, person_id: int, hospital, actor, ward_notes: list[str],
+                   lookups: "Lookups"):
+    """A stay for a visit not seen before (also for events that came before their A01)."""
+    if cancelled_earlier(hospital, event):
+        return None
+    return stays.open_stay(
+        Person.objects.get(pk=person_id), hospital=hospital, actor=actor,
+        ward=_ward(hospital, event, ward_notes, lookups),
+        admitted_at=event.admitted_at or event.discharged_at or event.event_at,
+        expected_discharge_on=event.expected_discharge_on, visit_number=event.visit_number,
+        source=StaySource.HL7)
+
+
+def _ward(hospital, event: AdtEvent, notes: list[str], lookups: "Lookups"):
+    ward = lookups.ward(hospital, event.ward_code)
+    if event.ward_code and ward is None:
+        notes.append(f"Ward '{event.ward_code[:40]}' (PV1-3) is not a ward of this hospital "
+                     "in Relais.")
+    return ward
+
+
+CANCELLED_VISIT = "This visit's admission was cancelled (A11): not used."
+
+
+def admit(event, person_id, hospital, actor, lookups) -> Outcome:
+    notes: list[str] = []
+    stay = stay_for(hospital, person_id, event)
+    if stay is None:
+        stay = open_from_feed(event, person_id, hospital, actor, notes, lookups)
+        return Outcome(AdtStatus.APPLIED, " ".join(notes), stay) if stay else ignored(
+            CANCELLED_VISIT)
+    if stay.cancelled_at:
+        raise Refused(f"Visit {event.visit_number} was cancelled (A11) in Relais; a new "
+                      "admission needs a new visit number.", error=Err.UNKNOWN_KEY)
+    # The stay came first (A02/A03/A08 before A01): fill in the admission, never reopen.
+    # Without PV1-44 the A01's own time counts only if earlier (a resend is not).
+    admitted_at = event.admitted_at or min(event.event_at, stay.admitted_at)
+    changes = {"admitted_at": admitted_at}
+    if stay.ward_id is None and event.ward_code:
+        changes["ward"] = _ward(hospital, event, notes, lookups)
+    stays.update_stay(stay, actor=actor, **changes)
+    return Outcome(AdtStatus.APPLIED, " ".join(["Admission data completed.", *notes]), stay)
+
+
+def transfer(event, person_id, hospital, actor, lookups) -> Outcome:
+    notes: list[str] = []
+    stay = stay_for(hospital, person_id, event)
+    if stay is None:
+        stay = open_from_feed(event, person_id, hospital, actor, notes, lookups)
+        return Outcome(AdtStatus.APPLIED, " ".join(notes), stay) if stay else ignored(
+            CANCELLED_VISIT)
+    if not stay.is_open:
+        return ignored("The stay is already closed: the transfer changes nothing.", stay)
+    ward = _ward(hospital, event, notes, lookups)
+    if (ward.pk if ward else None) != stay.ward_id:
+        stays.transfer(stay, ward=ward, actor=actor)
+    return Outcome(AdtStatus.APPLIED, " ".join(notes), stay)
+
+
+def discharge(event, person_id, hospital, actor, lookups) -> Outcome:
+    notes: list[str] = []
+    stay = stay_for(hospital, person_id, event)
+    if stay is None:
+        stay = open_from_feed(event, person_id, hospital, actor, notes, lookups)
+        if stay is None:
+            return ignored(CANCELLED_VISIT)
+    elif stay.cancelled_at:
+        return ignored(CANCELLED_VISIT, stay)
+    elif stay.discharged_at:
+        return ignored("The stay is already discharged.", stay)
+    stays.discharge(stay, actor=actor, discharged_at=event.discharged_at or event.event_at,
+                    destination=event.destination, from_feed=True)
+    return Outcome(AdtStatus.APPLIED, " ".join(notes), stay)
+
+
+def update(event, person_id, hospital, actor, lookups) -> Outcome:
+    notes: list[str] = []
+    stay = stay_for(hospital, person_id, event)
+    if stay is None:
+        if event.discharged_at:
+            return discharge(event, person_id, hospital, actor, lookups)
+        stay = open_from_feed(event, person_id, hospital, actor, notes, lookups)
+        return Outcome(AdtStatus.APPLIED, " ".join(notes), stay) if stay else ignored(
+            CANCELLED_VISIT)
+    if stay.cancelled_at:
+        return ignored(CANCELLED_VISIT, stay)
+    changes = {name: getattr(event, name) for name in ("admitted_at", "expected_discharge_on")
+               if getattr(event, name)}
+    if event.ward_code and stay.is_open:
+        ward = _ward(hospital, event, notes, lookups)
+        if (ward.pk if ward else None) != stay.ward_id:
+            changes["ward"] = ward
+    stays.update_stay(stay, actor=actor, **changes)
+    return Outcome(AdtStatus.APPLIED, " ".join(notes), stay)
+
+
+def cancel_admit(event, person_id, hospital, actor, lookups) -> Outcome:
+    stay = stay_for(hospital, person_id, event)
+    if stay is None:
+        return ignored("No stay for this visit yet: kept, the visit will not be opened.")
+    if stay.cancelled_at:
+        return ignored("The admission was already cancelled.", stay)
+    stays.cancel_admission(stay, actor=actor)
+    return Outcome(AdtStatus.APPLIED, "", stay)
+
+
+def cancel_discharge(event, person_id, hospital, actor, lookups) -> Outcome:
+    stay = stay_for(hospital, person_id, event)
+    if stay is None or stay.cancelled_at or not stay.discharged_at:
+        return ignored("No discharged stay for this visit: nothing to cancel.", stay)
+    stays.cancel_discharge(stay, actor=actor)
+    return Outcome(AdtStatus.APPLIED, "", stay)
+
+
+APPLY = {"A01": admit, "A02": transfer, "A03": discharge, "A08": update, "A11": cancel_admit,
+         "A13": cancel_discharge}
+
+
+def run_event(event: AdtEvent, person_id: int, hospital, actor=None, lookups=None) -> Outcome:
+    """The stay services' rules decide; what they refuse becomes a Refused. The caller
+    undoes a refused event's changes (the feed its whole transaction, `apply_event` a
+    savepoint)."""
+    if event.trigger not in APPLY:
+        return ignored(f"Event '{event.trigger}' is not used by Relais.")
+    try:
+        return APPLY[event.trigger](event, person_id, hospital, actor, lookups or Lookups())
+    except ValidationError as error:
+        raise Refused(" ".join(error.messages), error=Err.INTERNAL) from error
+    except IntegrityError as error:
+        raise Refused("The change conflicts with what Relais already holds for this stay.",
+                      error=Err.INTERNAL) from error
+
+
+def apply_event(event: AdtEvent, person_id: int, hospital, actor=None) -> Outcome:
+    """`run_event` in a savepoint: several kept messages are applied in one transaction,
+    and one refused must not undo the others."""
+    with audit.savepoint():
+        return run_event(event, person_id, hospital, actor)

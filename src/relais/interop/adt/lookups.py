@@ -1,0 +1,54 @@
+"""Configuration the feed reads for every message: the hospital behind a sending facility
+(MSH-4) and a hospital's ward by code (PV1-3), cached for a while by a listener.
+"""
+
+import time
+
+from relais.accounts.models import Ward
+from relais.interop.adt.errors import Err, Refused
+from relais.interop.adt.received import Header
+from relais.stays.models import AdtSource
+
+
+def hospital_for(header: Header):
+    """The hospital whose systems send as MSH-4 (whole field or first component)."""
+    names = {header.field(4).strip(), header.first(4)} - {""}
+    source = AdtSource.objects.select_related("hospital").filter(
+        sending_facility__in=names).first()
+    if source is None:
+        raise Refused(f"Unknown sending facility '{header.field(4)[:60]}' (MSH-4).", code="AR",
+                      error=Err.UNKNOWN_KEY)
+    return source.hospital
+
+
+class Lookups:
+    """Sending facilities and ward codes: configuration that rarely changes, read again
+    after `ttl` seconds. A listener's connection keeps one (`ttl` 60: an edit in the
+    admin counts within a minute); `handle()` alone reads every time (`ttl` 0)."""
+
+    def __init__(self, ttl: float = 0.0):
+        self.ttl = ttl
+        self.known: dict[tuple, tuple[float, object]] = {}
+
+    def _cached(self, key: tuple, load):
+        now = time.monotonic()
+        hit = self.known.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        found = load()  # an unknown facility raises: never remembered
+        if self.ttl:
+            self.known[key] = (now, found)
+        return found
+
+    def hospital(self, header: Header):
+        return self._cached(("hospital", header.field(4)), lambda: hospital_for(header))
+
+    def ward(self, hospital, code: str):
+        return self._cached(("ward", hospital.pk, code.lower()),
+                            lambda: ward_for(hospital, code))
+
+
+def ward_for(hospital, code: str):
+    if not code:
+        return None
+    return Ward.objects.filter(organisation=hospital, code__iexact=code).first()
