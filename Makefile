@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs on both cores (pytest-xdist); `make test PYTEST_ARGS=` runs it in one.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test setup test-setup lint messages compilemessages check-migrations clean
 
@@ -26,9 +28,11 @@ run: setup
 	@echo "Relais is starting on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	$(BIN)/relais serve --host $(HOST) --port $(PORT)
 
-## make test: lint, migration check, the whole suite (browser journeys included).
+## make test: lint, the layers' import contract, migration check, the whole suite
+## (browser journeys included).
 test: $(VENV)/.test-extras
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/relais manage makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 

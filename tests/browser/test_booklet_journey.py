@@ -9,7 +9,6 @@ import pytest
 from django.apps import apps as django_apps
 from django.utils import timezone
 from playwright.sync_api import expect
-from relais.notifications.models import Notification
 
 from relais.accounts import demo
 from relais.accounts.models import User
@@ -17,6 +16,7 @@ from relais.booklet import consultations
 from relais.booklet.models import Entry, ReadReceipt
 from relais.network.demo import load_demo_persons
 from relais.network.models import Person
+from relais.notifications.models import Notification
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -165,6 +165,14 @@ def object_for(user, model: type[Model], pk, action: Action = Action.VIEW, *, qu
     return obj
 
 
+def record_list_read(user, action: str, person_ids) -> None:
+    """One audit event for a list a user read (a work list, an inbox), naming the persons
+    it showed: lists are reads of person data too (DESIGN.md rule 5)."""
+    shown = sorted({pk for pk in person_ids if pk is not None})
+    if shown:
+        audit.record(action, actor=user, detail={"persons": shown[:500], "count": len(shown)})
+
+
 def _is_valid_pk(model: type[Model], pk) -> bool:
     try:
         model._meta.pk.to_python(pk)

@@ -2,7 +2,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from relais.accounts import lockout
 from relais.accounts.models import Function, Membership, Organisation, User, Ward
+from relais.accounts.validators import compact_kbo, compact_riziv
 from relais.core.models import Municipality
 
 
@@ -29,6 +31,10 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+    def clean(self):
+        lockout.slow_down(self.cleaned_data.get("username", ""))
+        return super().clean()
 
 
 class TokenForm(forms.Form):
@@ -72,8 +78,6 @@ class OrganisationForm(forms.ModelForm):
             self.fields["type"].disabled = True  # a hospital stays a hospital
 
     def clean_kbo_number(self):
-        from relais.accounts.validators import compact_kbo
-
         value = self.cleaned_data["kbo_number"]
         return compact_kbo(value) if value else ""
 
@@ -118,8 +122,6 @@ class ProfileForm(forms.ModelForm):
         fields = ["first_name", "last_name", "phone", "language", "profession", "riziv_number"]
 
     def clean(self):
-        from relais.accounts.validators import compact_riziv
-
         cleaned = super().clean()
         if cleaned.get("riziv_number"):
             cleaned["riziv_number"] = compact_riziv(cleaned["riziv_number"])

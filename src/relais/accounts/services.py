@@ -6,7 +6,9 @@ through relais.access.policy.
 """
 
 import secrets
+from urllib.parse import urlparse
 
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.utils import timezone
@@ -137,8 +139,5 @@ def send_password_invitation(user, request=None) -> None:
 
 
 def _site_domain() -> str:
-    from urllib.parse import urlparse
-
-    from django.conf import settings
 
     return urlparse(settings.SITE_URL).netloc

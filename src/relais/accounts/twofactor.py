@@ -1,5 +1,7 @@
 """TOTP two-factor with backup codes, on django-otp."""
 
+from base64 import b32encode
+
 import segno
 from django.conf import settings
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -27,8 +29,6 @@ def qr_code_data_uri(device: TOTPDevice) -> str:
 
 
 def readable_secret(device: TOTPDevice) -> str:
-    from base64 import b32encode
-
     secret = b32encode(device.bin_key).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from relais.booklet import notices
+
 
 class BookletConfig(AppConfig):
     name = "relais.booklet"
@@ -8,6 +10,7 @@ class BookletConfig(AppConfig):
     verbose_name = _("Communication booklet")
 
     def ready(self):
+        notices.register_kinds()
         # why inside: these modules use models, which exist only once apps are ready.
         from relais.booklet import emergency, rules, sections
 

@@ -26,8 +26,8 @@ from relais.accounts.models import Membership, User
 from relais.audit import log as audit
 from relais.booklet import rules as booklet_rules
 from relais.booklet.models import Audience, Consultation, Entry, EntryKind, Invitation
-from relais.notifications.services import notify
 from relais.network.models import NetworkMember, Person
+from relais.notifications.services import notify
 
 # Remind once, when at most this much time is left (and half the time has passed, so that
 # a question asked for tomorrow morning is not followed by a reminder minutes later).
@@ -43,10 +43,6 @@ def _hash(token: str) -> str:
 
 def reply_path(token: str) -> str:
     return reverse("booklet:consultation_reply", args=[token])
-
-
-def detail_path(consultation) -> str:
-    return reverse("booklet:consultation_detail", args=[consultation.pk])
 
 
 # --- who may be asked, who is told -------------------------------------------------------
@@ -171,12 +167,13 @@ def _invite(consultation, member) -> Invitation:
         consultation=consultation, member=member, user=member.user if member.user_id else None,
         token_hash=_hash(token), expires_at=consultation.deadline)
     link = reply_path(token)
-    message = _("%(asker)s asks a question about %(name)s: please answer by %(deadline)s.") % {
-        "asker": consultation.asked_by.get_full_name() or consultation.asked_by.email,
-        "name": consultation.person.full_name, "deadline": _when(consultation.deadline)}
+    # Members with an account answer on the consultation's page, after login: the
+    # single-use link (its token) is never stored, not even in their notification.
+    params = {"asker": consultation.asked_by.get_full_name() or consultation.asked_by.email,
+              "deadline": consultation.deadline}
     for user in users_for(member):
-        notify(user, kind="consultation.invited", message=message, link=link,
-               person=consultation.person)
+        notify(user, kind="consultation.invited", person=consultation.person,
+               target=consultation, params=params)
     if not needs_login(invitation) and member.email:
         with translation.override(_language(member)):
             body = _("You are asked a question in Relais. Open this link to read it and "
@@ -279,9 +276,7 @@ def answer(invitation, *, choice: str = "", text: str = "", answered_as: str,
                  person_id=consultation.person_id,
                  detail={"invitation": invitation.pk, "by_link": actor is None})
     notify(consultation.asked_by, kind="consultation.answered", person=consultation.person,
-           link=detail_path(consultation),
-           message=_("%(who)s answered your question about %(name)s.")
-           % {"who": answered_as, "name": consultation.person.full_name})
+           target=consultation, params={"who": answered_as})
     return invitation
 
 
@@ -308,9 +303,7 @@ def decide(consultation, *, decision: str, actor) -> Entry:
     audit.record("consultation.decide", actor=actor, target=consultation,
                  person_id=consultation.person_id, organisation=consultation.organisation,
                  detail={"entry": entry.pk})
-    _tell_invitees(consultation, kind="consultation.decided",
-                   message=_("A decision was recorded on the question about %(name)s.")
-                   % {"name": consultation.person.full_name})
+    _tell_invitees(consultation, kind="consultation.decided")
     return entry
 
 
@@ -327,15 +320,14 @@ def _decision_entry(consultation, decision: str, actor) -> Entry:
     return entry
 
 
-def _tell_invitees(consultation, *, kind: str, message: str) -> None:
+def _tell_invitees(consultation, *, kind: str) -> None:
     invitations = consultation.invitations.select_related("member__user")
     told = set()
     for invitation in invitations:
         for user in users_for(invitation.member):
             if user.pk not in told:
                 told.add(user.pk)
-                notify(user, kind=kind, message=message, link=detail_path(consultation),
-                       person=consultation.person)
+                notify(user, kind=kind, person=consultation.person, target=consultation)
 
 
 # --- reminders ---------------------------------------------------------------------------
@@ -367,11 +359,9 @@ def _remind(invitation, now) -> bool:
             reminded_at=now):
         return False
     consultation, member = invitation.consultation, invitation.member
-    message = _("Reminder: your answer about %(name)s is expected by %(deadline)s.") % {
-        "name": consultation.person.full_name, "deadline": _when(consultation.deadline)}
     for user in users_for(member):
-        notify(user, kind="consultation.reminder", message=message,
-               link=detail_path(consultation), person=consultation.person)
+        notify(user, kind="consultation.reminder", person=consultation.person,
+               target=consultation, params={"deadline": consultation.deadline})
     if not needs_login(invitation) and member.email:
         with translation.override(_language(member)):
             email_without_detail(member.email, _("A question for you in Relais"), _(

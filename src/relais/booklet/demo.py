@@ -7,7 +7,7 @@ loader is separate (relais demo calls it) so tests choose whether they want it.
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from relais.accounts import demo as zone
@@ -62,8 +62,6 @@ def load_demo_booklet() -> int:
 def _backdate(entry, days_ago: int) -> None:
     """Spread the demo over the week. The model refuses updates (append-only); the demo
     loader alone writes the date through SQL, before anyone has read the entry."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("UPDATE booklet_entry SET created_at = %s WHERE id = %s",
                        [timezone.now() - timedelta(days=days_ago, hours=2), entry.pk])

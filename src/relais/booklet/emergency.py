@@ -12,18 +12,18 @@ point is told, once per print.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relais.accounts.models import Membership
 from relais.audit import log as audit
 from relais.booklet.models import EmergencySheet, SheetPrint
 from relais.core.models import VersionConflict
 from relais.core.uploads import validate_document
-from relais.notifications.services import notify
 from relais.network.legal import designated_representatives
 from relais.network.models import NetworkMember, Person, Relation, Role
 from relais.network.services import NETWORK_CHANGED
+from relais.notifications.services import notify
 
 SHEET_FIELDS = ["conditions", "allergies", "medication", "medication_updated_on",
                 "medication_author", "care_planning", "care_planning_location"]
@@ -38,10 +38,6 @@ ORDER = [CONTACT_POINT, *SHEET_ROLES]
 
 def current_sheet(person) -> EmergencySheet | None:
     return person.emergency_sheets.select_related("created_by").order_by("-number").first()
-
-
-def sheet_link(person) -> str:
-    return reverse("booklet:emergency_sheet", args=[person.pk])
 
 
 # --- contacts ----------------------------------------------------------------------------
@@ -211,15 +207,11 @@ def check_outdated(person) -> list[SheetPrint]:
 
 def _tell_contact_point(person) -> None:
     for user in contact_point_users(person):
-        notify(user, kind="emergency.outdated", person=person, link=sheet_link(person),
-               message=_("The printed emergency sheet of %(name)s is outdated: print the "
-                         "new one for the yellow box.") % {"name": person.full_name})
+        notify(user, kind="emergency.outdated", person=person)
 
 
 def contact_point_users(person) -> list:
     """The contact point's account; for an organisation, its active staff."""
-    from relais.accounts.models import Membership
-
     member = NetworkMember.objects.active().filter(
         person=person, is_contact_point=True, never_inform=False).select_related("user").first()
     if member is None:

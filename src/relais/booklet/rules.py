@@ -99,6 +99,8 @@ def may_see_consultation(user, consultation) -> bool:
 def register_policies() -> None:
     register(Entry, Policy(visible=visible_entries, allows=may_on_entry, audit_reads=False,
                            person_id=lambda entry: entry.person_id))
+    register(Consultation, Policy(visible=visible_consultations, allows=may_on_consultation,
+                                  person_id=lambda consultation: consultation.person_id))
 
 
 def visible_consultations(user, queryset: QuerySet) -> QuerySet:
@@ -109,7 +111,12 @@ def visible_consultations(user, queryset: QuerySet) -> QuerySet:
     invited = Invitation.objects.filter(consultation=OuterRef("pk")).filter(
         Q(user=user) | Q(member__user=user) | Q(member__organisation_id__in=organisations))
     return queryset.filter(Q(asked_by=user) | Q(organisation_id__in=organisations)
-                           | Exists(invited))
+                           | Exists(invited)).filter(
+        person__in=visible_persons(user, Person.objects.all()))
+
+
+def may_on_consultation(user, consultation, action: Action) -> bool:
+    return action == Action.VIEW  # answering goes through the invitation's own checks
 
 
 def consultation_for(user, pk):

@@ -6,22 +6,18 @@ the old one. Every write is audited with the person's id; the audience is told i
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relais.access.policy import member_organisation_ids
+from relais.accounts.models import Organisation
 from relais.audit import log as audit
 from relais.booklet.models import PORTAL_KINDS, Audience, Entry, EntryKind, ReadReceipt
 from relais.booklet.rules import entries_of, is_health_professional, visible_entries
 from relais.core.uploads import validate_document
-from relais.notifications.services import notify
 from relais.network.models import NetworkMember
 from relais.network.services import users_behind
-
-
-def booklet_link(person) -> str:
-    return reverse("booklet:booklet", args=[person.pk])
+from relais.notifications.services import notify
 
 
 def _check(person, *, kind, audience, named_members, author) -> None:
@@ -103,11 +99,8 @@ def _may_read(user, entry) -> bool:
 
 def _tell_readers(entry) -> None:
     kind = "booklet.alert" if entry.kind == EntryKind.ALERT else "booklet.entry"
-    message = (_("Alert in the booklet of %(name)s.") if entry.kind == EntryKind.ALERT
-               else _("New in the booklet of %(name)s.")) % {"name": entry.person.full_name}
     for user in readers(entry):
-        notify(user, kind=kind, person=entry.person, message=message,
-               link=booklet_link(entry.person) + f"#entry-{entry.pk}")
+        notify(user, kind=kind, person=entry.person, target=entry)
 
 
 def mark_read(user, entries) -> None:
@@ -147,7 +140,5 @@ def may_use_audience(user, audience: str) -> bool:
 
 
 def acting_organisation(user):
-    from relais.accounts.models import Organisation
-
     ids = member_organisation_ids(user)
     return Organisation.objects.filter(pk__in=ids).order_by("name").first() if ids else None

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from relais.access import policy
-from relais.booklet.rules import may_see_consultation
+from relais.booklet.rules import entries_of, may_see_consultation
+from relais.stays.models import ReferralEvent, Stay
 
 KINDS = {
     "booklet": (gettext_lazy("Booklet"), "#2f6f8f"),
@@ -45,8 +46,6 @@ def events(user, person, kinds) -> list[Event]:
 
 
 def _booklet(user, person):
-    from relais.booklet.rules import entries_of
-
     link = reverse("booklet:booklet", args=[person.pk])
     rows = entries_of(user, person).select_related("author")[:LIMIT]
     return [Event(e.created_at, "booklet", f"{e.get_kind_display()}: {e.body[:80]}",
@@ -54,8 +53,6 @@ def _booklet(user, person):
 
 
 def _stays(user, person):
-    from relais.stays.models import Stay
-
     found = []
     for stay in policy.visible(user, Stay.objects.filter(person=person)).select_related(
             "hospital")[:LIMIT]:
@@ -70,8 +67,6 @@ def _stays(user, person):
 
 
 def _referrals(user, person):
-    from relais.stays.models import ReferralEvent
-
     referrals = policy.visible(user, person.referrals.all()).values("pk")
     rows = ReferralEvent.objects.filter(referral__in=referrals).select_related(
         "referral__service").order_by("-at")[:LIMIT]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relais.access import policy
+from relais.accounts.models import User
 from relais.audit import log as audit
 from relais.booklet import rules as booklet_rules
 from relais.booklet import services
@@ -84,8 +85,6 @@ def booklet(request, pk):
 
 
 def _authors(user, person):
-    from relais.accounts.models import User
-
     ids = booklet_rules.entries_of(user, person).values("author_id")
     return User.objects.filter(pk__in=ids).order_by("first_name", "last_name")
 

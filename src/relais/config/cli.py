@@ -3,8 +3,12 @@
 Any other word is passed to Django's manage, so `relais check --deploy` works too.
 """
 
+import argparse
 import os
 import sys
+
+from django.conf import settings
+from django.core.management import execute_from_command_line
 
 USAGE = """usage: relais <command> [options]
 
@@ -42,23 +46,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def manage(args: list[str]) -> int:
-    from django.core.management import execute_from_command_line
-
     ensure_var_dir()
     execute_from_command_line(["relais", *args])
     return 0
 
 
 def ensure_var_dir() -> None:
-    from django.conf import settings
-
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 
 def serve(args: list[str]) -> int:
-    import argparse
-
     parser = argparse.ArgumentParser(prog="relais serve")
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", default=os.environ.get("PORT", "8000"))

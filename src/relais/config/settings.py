@@ -157,11 +157,16 @@ PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a key to health da
 RELAIS_REQUIRE_2FA = envbool("RELAIS_REQUIRE_2FA", PRODUCTION)
 OTP_TOTP_ISSUER = "Relais"
 
-# Lock-out after repeated failures, per username and per address.
+# Lock-out after repeated failures, per pair (account, client address): a stranger who
+# types someone's address wrongly locks out only themselves. An account failing from many
+# addresses is answered more slowly instead (relais.accounts.lockout). The client address
+# comes from relais.core.requestcontext (the trusted proxy's X-Forwarded-For, if any).
 AXES_FAILURE_LIMIT = envint("RELAIS_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("RELAIS_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "relais.core.requestcontext.client_ip"
+AXES_USERNAME_CALLABLE = "relais.accounts.lockout.username"
+AXES_LOCKOUT_CALLABLE = "relais.accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
@@ -188,7 +193,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if envbool("RELAIS_BEHIND_PROXY", False):
+# Behind one reverse proxy (or RELAIS_PROXY_COUNT in a row), each appending the address
+# it saw to X-Forwarded-For and saying in X-Forwarded-Proto whether the client used HTTPS.
+RELAIS_BEHIND_PROXY = envbool("RELAIS_BEHIND_PROXY", False)
+RELAIS_PROXY_COUNT = envint("RELAIS_PROXY_COUNT", 1)
+if RELAIS_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Every asset is served by Relais itself: nothing from a CDN, no inline script.

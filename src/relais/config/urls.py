@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -13,8 +14,6 @@ admin.site.login = lambda request, extra_context=None: _admin_login(request)
 
 
 def _admin_login(request):
-    from django.contrib.auth.views import redirect_to_login
-
     if request.user.is_authenticated:  # signed in but not a platform administrator
         return error_403(request)
     return redirect_to_login(request.get_full_path())

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core.i18n import localized
@@ -32,8 +33,6 @@ class Versioned(models.Model):
         model = type(self)
         values = {name: getattr(self, name) for name in update_fields}
         if "updated_at" in {f.name for f in model._meta.fields}:
-            from django.utils import timezone
-
             values["updated_at"] = self.updated_at = timezone.now()
         changed = model.objects.filter(pk=self.pk, version=expected_version).update(
             version=models.F("version") + 1, **values

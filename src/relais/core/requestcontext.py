@@ -4,6 +4,7 @@ Services write audit events without being handed the request; the middleware put
 request id and client address in a context variable for the duration of the request.
 """
 
+import ipaddress
 import re
 import uuid
 from contextvars import ContextVar
@@ -51,9 +52,24 @@ def context_for(request) -> RequestContext:
 
 
 def client_ip(request) -> str | None:
-    # X-Forwarded-For is trusted only behind a proxy we were told about; else it is forgeable.
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address. Behind the reverse proxy we were told about
+    (RELAIS_BEHIND_PROXY), it is the address that proxy appended to X-Forwarded-For: with
+    RELAIS_PROXY_COUNT proxies in a row, the one that many places from the right. Whatever
+    stands further left was sent by the client and is never trusted. Without a proxy the
+    header is ignored: anyone can send it. Also read by django-axes (the lock-out)."""
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
+    if not settings.RELAIS_BEHIND_PROXY:
+        return remote
+    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    count = max(settings.RELAIS_PROXY_COUNT, 1)
+    if len(hops) < count:  # the request did not come through every proxy
+        return remote
+    return _address(hops[-count]) or remote
+
+
+def _address(text: str) -> str | None:
+    """A valid IPv4 or IPv6 address in its normal form, else None."""
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.forms import MunicipalityChoiceField
 from relais.accounts.models import Organisation, OrganisationType, Ward
+from relais.accounts.validators import compact_riziv, validate_riziv
 from relais.core.forms import DatePicker
 from relais.core.models import CareZone, Municipality
 from relais.directory.hours import format_hours, parse_hours
@@ -59,8 +60,6 @@ class ServiceForm(forms.ModelForm):
         return parse_hours(self.cleaned_data["hours"])
 
     def clean_riziv_number(self):
-        from relais.accounts.validators import compact_riziv, validate_riziv
-
         value = self.cleaned_data["riziv_number"]
         if value:
             validate_riziv(value)

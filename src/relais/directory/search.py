@@ -10,6 +10,7 @@ each word); SQLite, which has no such index, checks each word as a substring. Bo
 the same way: a word found in the service's name counts most, then its category words.
 """
 
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import translation
@@ -86,8 +87,6 @@ def matching(queryset, query: str):
 
 
 def _full_text(queryset, words):
-    from django.contrib.postgres.search import SearchQuery, SearchVector
-
     # The same expression as the GIN index (directory migration 0002), so the index answers.
     vector = SearchVector("search_text", config="simple")
     query = SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw",

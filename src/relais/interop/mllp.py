@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import connections
+
 START_BLOCK = b"\x0b"
 END_BLOCK = b"\x1c"
 CARRIAGE_RETURN = b"\x0d"
@@ -232,8 +234,6 @@ def drop_broken_connections() -> None:
     (Django's close_old_connections would close it after each one, as after a web request,
     and reconnecting cost more than the message); only one broken by an error is dropped,
     so the next message reconnects."""
-    from django.db import connections
-
     for database in connections.all(initialized_only=True):
         if database.connection is not None and database.errors_occurred:
             if not database.is_usable():
@@ -303,8 +303,6 @@ class _Connection(socketserver.BaseRequestHandler):
             self.request.shutdown(socket.SHUT_RDWR)
 
     def finish(self):
-        from django.db import connections
-
         connections.close_all()
         with self.server.connections_lock:
             self.server.connections.discard(self)

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from relais.network import notices
+
 
 class NetworkConfig(AppConfig):
     name = "relais.network"
@@ -8,6 +10,7 @@ class NetworkConfig(AppConfig):
     verbose_name = _("Persons and their care network")
 
     def ready(self):
+        notices.register_kinds()
         # why inside: these modules use models, which exist only once apps are ready.
         from relais.network import rules, sections
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -252,8 +253,6 @@ class PortalSignupForm(forms.Form):
         return email
 
     def clean(self):
-        from django.contrib.auth import password_validation
-
         cleaned = super().clean()
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from relais.network.models import Relation, Role
+from relais.network.models import CapacityFinding, Relation, Role
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,6 @@ def current_assessment(assessments):
 
 def representative_powers_apply(assessments) -> bool:
     """Only while a practitioner currently judges the person unable to exercise their rights."""
-    from relais.network.models import CapacityFinding
-
     current = current_assessment(assessments)
     return current is not None and current.finding == CapacityFinding.UNABLE
 

@@ -1,5 +1,7 @@
 """The person (beneficiary) and their care network (R4, R5, R7, R14, R15, R17)."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -342,7 +344,6 @@ class CapacityAssessment(TimeStamped):
 
 def mandate_upload_path(instance, filename: str) -> str:
     # The stored name never reuses what the user typed: no path tricks, no leaks.
-    import uuid
 
     return f"mandates/{instance.person_id}/{uuid.uuid4().hex}"
 

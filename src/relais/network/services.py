@@ -8,18 +8,16 @@ relais.access.policy before calling these.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from relais.access.models import BreakGlassAccess, Consent
 from relais.access.persons import break_glass_expiry
-from relais.accounts.models import OrganisationType
+from relais.accounts.models import OrganisationType, User
 from relais.audit import log as audit
 from relais.core.models import apply_changes
 from relais.core.uploads import validate_document
-from relais.notifications.services import notify
 from relais.network.models import (
     LEGAL_ROLES,
     CapacityAssessment,
@@ -31,6 +29,7 @@ from relais.network.models import (
     Relation,
     Role,
 )
+from relais.notifications.services import notify
 
 PERSON_FIELDS = [
     "first_name", "last_name", "birth_date", "sex", "niss", "language", "other_language",
@@ -72,18 +71,12 @@ def _record(action: str, person, *, actor, target=None, **extra):
 def users_behind(members):
     """The active users a set of network members stands for: members with an account,
     and the staff (active memberships) of member organisations. One query."""
-    from relais.accounts.models import User
-
     user_ids = members.exclude(user=None).values("user_id")
     organisation_ids = members.exclude(organisation=None).values("organisation_id")
     return User.objects.filter(is_active=True).filter(
         Q(pk__in=user_ids) | Q(pk__in=User.objects.filter(
             memberships__organisation_id__in=organisation_ids,
             memberships__ended_on__isnull=True).values("pk")))
-
-
-def person_link(person) -> str:
-    return reverse("network:person_detail", args=[person.pk])
 
 
 # --- the person ------------------------------------------------------------------------
@@ -144,9 +137,7 @@ def add_member(person, *, kind, roles, actor, user=None, organisation=None, **fi
     MemberRole.objects.bulk_create(MemberRole(member=member, role=r) for r in sorted(set(roles)))
     _record("network_member.create", person, actor=actor, target=member,
             detail={"kind": kind, "roles": sorted(set(roles))})
-    notify(user, kind="network.added", person=person, link=person_link(person),
-           message=_("You were added to the care network of %(name)s.")
-           % {"name": person.full_name})
+    notify(user, kind="network.added", person=person)
     network_changed(person)
     return member
 
@@ -195,9 +186,7 @@ def set_contact_point(member, *, actor) -> NetworkMember | None:
             detail={"previous": previous.pk if previous else None})
     if previous:
         notify(previous.user, kind="network.contact_point", person=member.person,
-               link=person_link(member.person),
-               message=_("%(name)s is now the contact point for %(person)s.")
-               % {"name": member.display_name, "person": member.person.full_name})
+               params={"name": member.display_name})
     network_changed(member.person)
     return previous
 
@@ -268,9 +257,7 @@ def break_glass(person, *, reason: str, actor, organisation=None) -> BreakGlassA
     contact = person.members.active().filter(is_contact_point=True).select_related("user").first()
     if contact and contact.user:
         notify(contact.user, kind="network.break_glass", person=person,
-               link=reverse("network:access_log", args=[person.pk]),
-               message=_("%(who)s opened the record of %(person)s in an emergency.")
-               % {"who": actor, "person": person.full_name})
+               params={"who": str(actor)})
     return access
 
 

@@ -1,5 +1,5 @@
 """Email deliveries and preferences in the Django admin. Notifications are not listed:
-their messages name persons, and the admin is not the access gate."""
+they name persons, and the admin is not the access gate."""
 
 from django.contrib import admin
 

@@ -1,4 +1,4 @@
-"""The unread count in every page's header."""
+"""The unread count in every page's header: only what the gate still shows the user."""
 
 from django.utils.functional import SimpleLazyObject
 
@@ -11,4 +11,4 @@ def unread(request):
         return {"unread_notifications": 0}
     # Lazy: only pages that show the header ask the database.
     return {"unread_notifications": SimpleLazyObject(
-        lambda: Notification.objects.unread().filter(recipient=user).count())}
+        lambda: Notification.objects.visible_to(user).unread().count())}

@@ -4,6 +4,10 @@ An email never carries the notification's message, the person or any health deta
 its subject and body are fixed texts and a link to the inbox, in the recipient's
 language. A failed send is recorded on the row and tried again later, up to
 `MAX_ATTEMPTS` times; after that it stays visible as failed until someone sends it again.
+
+Before sending an immediate email the worker checks, through the gate, that its
+recipient may still see the notification: an exclusion or a withdrawn consent between
+the news and the send cancels the email (the reason is kept on the row).
 """
 
 import logging
@@ -17,7 +21,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from relais.notifications.models import PENDING_STATUSES, DeliveryStatus, EmailDelivery
+from relais.notifications.models import (
+    PENDING_STATUSES,
+    DeliveryStatus,
+    EmailDelivery,
+    Notification,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +36,8 @@ MAX_ATTEMPTS = 5
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
                 timedelta(hours=2))
 SMTP_TIMEOUT_SECONDS = 30
-TEMPLATES = ("notifications/email/notification_subject.txt", "notifications/email/notification_body.txt",
-             "notifications/email/digest_subject.txt", "notifications/email/digest_body.txt")
+TEMPLATES = tuple(f"notifications/email/{name}.txt" for name in (
+    "notification_subject", "notification_body", "digest_subject", "digest_body"))
 
 
 @dataclass(frozen=True)
@@ -57,9 +66,9 @@ def deliver(delivery_id: int) -> Outcome:
         return Outcome("nothing to do")
     if not _claim(delivery):
         return Outcome("taken by another worker")
-    if not _may_receive(delivery.recipient):
-        _finish(delivery, DeliveryStatus.CANCELLED, next_attempt_at=None,
-                last_error="The recipient is inactive or has no email address.")
+    reason = _why_not(delivery)
+    if reason:
+        _finish(delivery, DeliveryStatus.CANCELLED, next_attempt_at=None, last_error=reason)
         return Outcome(DeliveryStatus.CANCELLED)
     try:
         _send(compose(delivery))
@@ -81,8 +90,20 @@ def _claim(delivery: EmailDelivery) -> bool:
     return claimed == 1
 
 
-def _may_receive(user) -> bool:
-    return user.is_active and bool(user.email)
+def _why_not(delivery: EmailDelivery) -> str:
+    """Why this email must not be sent (for the row, in English like the SMTP errors),
+    or "" when it may."""
+    recipient = delivery.recipient
+    if not (recipient.is_active and recipient.email):
+        return "The recipient is inactive or has no email address."
+    if delivery.is_digest:
+        return ""
+    if delivery.notification_id is None:
+        return "Its notification no longer exists."
+    shown = Notification.objects.visible_to(recipient).filter(pk=delivery.notification_id)
+    if not shown.exists():
+        return "Its notification is no longer shown to the recipient (exclusion or consent)."
+    return ""
 
 
 def _send(message: EmailMessage) -> None:

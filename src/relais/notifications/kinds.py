@@ -1,9 +1,13 @@
-"""Which notifications a user may mute or gather in a digest: kinds grouped by prefix.
+"""The kinds of notifications: what each one says, where it leads, how it is emailed.
 
-A notification's kind is dotted (`stay.admitted`, `referral.accepted`); the group is the
-one with the longest matching prefix, so `booklet.alert` is an alert while
-`booklet.entry` belongs to the booklet. A kind that matches no group is emailed
-immediately: nothing is muted by accident.
+A notification stores the event (its kind, person, target and a few parameters), never
+the sentence: the sentence is written when the notification is read, in the reader's
+language. Each feature registers the kinds it sends, from its own `notices.py` (called by
+its `AppConfig.ready`); this module knows no feature.
+
+Users choose per group of kinds how they are emailed (immediately, in a daily digest, or
+not at all); alerts are always emailed immediately. A kind nobody registered is emailed
+immediately too: nothing is muted by accident.
 """
 
 from dataclasses import dataclass
@@ -23,29 +27,68 @@ class EmailMode(models.TextChoices):
 class KindGroup:
     key: str
     label: Promise
-    prefixes: tuple[str, ...]
     always_immediate: bool = False
 
 
 KIND_GROUPS = (
-    KindGroup("alerts", _("Alerts in the booklet"), ("booklet.alert",), always_immediate=True),
-    KindGroup("booklet", _("New in the booklet and the emergency sheet"),
-              ("booklet.", "emergency.")),
-    KindGroup("referrals", _("Referrals"), ("referral.",)),
-    KindGroup("stays", _("Hospital stays"), ("stay.",)),
-    KindGroup("consultations", _("Consultations"), ("consultation.",)),
-    KindGroup("network", _("Changes in a network"), ("network.",)),
+    KindGroup("alerts", _("Alerts in the booklet"), always_immediate=True),
+    KindGroup("booklet", _("New in the booklet and the emergency sheet")),
+    KindGroup("referrals", _("Referrals")),
+    KindGroup("stays", _("Hospital stays")),
+    KindGroup("consultations", _("Consultations")),
+    KindGroup("network", _("Changes in a network")),
 )
 GROUPS_BY_KEY = {group.key: group for group in KIND_GROUPS}
 SWITCHABLE_GROUPS = tuple(group for group in KIND_GROUPS if not group.always_immediate)
 GROUP_CHOICES = [(group.key, group.label) for group in KIND_GROUPS]
 
+PERSON = "person"
+TARGET = "target"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of news. `sentence` is lazy, with `%(person)s` (the person's name) and
+    the names of the parameters the sender stores; `url_name` takes the id named by
+    `url_id` (the person's or the target's); `target` is the label of the object the
+    news is about ("stays.stay"), checked with the gate when the notification is read."""
+
+    key: str
+    group: str
+    sentence: Promise
+    url_name: str = ""
+    url_id: str = PERSON
+    target: str = ""
+    fragment: str = ""  # appended to the link as "#…", with {target_id}
+    dates: tuple[str, ...] = ()  # parameters holding an ISO date-time
+
+    def __post_init__(self):
+        if self.group not in GROUPS_BY_KEY:
+            raise ValueError(f"{self.key}: unknown group {self.group!r}")
+        if self.url_id == TARGET and not self.target:
+            raise ValueError(f"{self.key}: a link by target needs a target")
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(*kinds: Kind) -> None:
+    for kind in kinds:
+        KINDS[kind.key] = kind
+
+
+def get(key: str) -> Kind | None:
+    return KINDS.get(key)
+
+
+def target_labels() -> list[str]:
+    """The labels of every object a registered kind points at ("stays.stay", ...)."""
+    return sorted({kind.target for kind in KINDS.values() if kind.target})
+
 
 def group_for(kind: str) -> KindGroup | None:
-    """The group whose prefix matches the kind best (longest), or None."""
-    matches = [(len(prefix), group) for group in KIND_GROUPS for prefix in group.prefixes
-               if kind.startswith(prefix)]
-    return max(matches, key=lambda match: match[0])[1] if matches else None
+    registered = KINDS.get(kind)
+    return GROUPS_BY_KEY[registered.group] if registered else None
 
 
 def mode_for(kind: str, chosen: dict[str, str]) -> str:

@@ -1,10 +1,15 @@
-"""Telling people things. Excluded ("never inform") members are never told anything.
+"""Telling people things, only what they may see.
 
-A notification lives in the recipient's inbox. Whether it is also emailed follows the
-recipient's choice for its group of kinds (`kinds.py`): immediately (one email, queued
-when the transaction commits and sent by the worker), in the daily digest, or not at all.
-Alerts are always emailed immediately. The email itself says only that there is
-something new (`emails.py`).
+A notification stores the event (kind, person, target, parameters); its sentence is
+written when it is read (`kinds.py`). It is created only if the recipient may see its
+person and its target now (`rules.may_be_told`), and shown only while they still may
+(`rules.visible_notifications`): excluded members, and the staff of an excluded
+organisation, are never told, and a later exclusion hides what they were told before.
+
+Whether it is also emailed follows the recipient's choice for its group of kinds:
+immediately (one email, queued when the transaction commits and sent by the worker), in
+the daily digest, or not at all. Alerts are always emailed immediately. The email itself
+says only that there is something new (`emails.py`).
 """
 
 from django.contrib.auth import get_user_model
@@ -12,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relais.audit import log as audit
+from relais.notifications import kinds, rules
 from relais.notifications.kinds import SWITCHABLE_GROUPS, EmailMode, mode_for
 from relais.notifications.models import (
     DIGEST_KIND,
@@ -23,23 +29,40 @@ from relais.notifications.models import (
 from relais.notifications.tasks import enqueue_email
 
 
-def notify(recipient, *, kind: str, message: str, link: str = "", person=None) -> None:
+def notify(recipient, *, kind: str, person=None, target=None,
+           params: dict | None = None) -> Notification | None:
     """An in-app notification, written in the caller's transaction (kept or lost with it),
-    and its email as the recipient chose, handed to the worker on commit."""
+    and its email as the recipient chose, handed to the worker on commit.
+
+    `params` hold only what the kind's sentence needs beyond the person and the target
+    (a hospital's name, who answered); nothing is written if the recipient may not see
+    the person or the target now."""
+    _check(kinds.get(kind), kind, target)
     if recipient is None or not recipient.is_active:
-        return
-    if person is not None and _is_excluded(recipient, person):
-        return
+        return None
+    if not rules.may_be_told(recipient, person=person, target=target):
+        return None
     mode = email_mode(recipient, kind)
-    Notification.objects.create(recipient=recipient, person=person, kind=kind,
-                                message=message, link=link,
-                                in_digest=mode == EmailMode.DIGEST)
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, person=person,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=target.pk if target is not None else None, params=params or {},
+        in_digest=mode == EmailMode.DIGEST)
     if mode == EmailMode.IMMEDIATE:
-        queue_email(recipient, kind=kind)
+        queue_email(recipient, kind=kind, notification=notification)
+    return notification
 
 
-def _is_excluded(user, person) -> bool:
-    return person.members.filter(user=user, never_inform=True).exists()
+def _check(registered, kind: str, target) -> None:
+    """A kind nobody registered could not be rendered, and a target of another type than
+    the kind declares would never be checked: both are programming errors."""
+    if registered is None:
+        raise LookupError(f"unknown notification kind {kind!r}: register it in the "
+                          "feature's notices.py")
+    label = target._meta.label_lower if target is not None else ""
+    if label != registered.target:
+        raise ValueError(f"{kind}: target {label or 'none'!r}, expected "
+                         f"{registered.target or 'none'!r}")
 
 
 def email_mode(user, kind: str) -> str:
@@ -53,10 +76,12 @@ def chosen_modes(user) -> dict[str, str]:
     return dict(NotificationPreference.objects.filter(user=user).values_list("group", "mode"))
 
 
-def queue_email(recipient, *, kind: str, items: int = 1) -> EmailDelivery:
+def queue_email(recipient, *, kind: str, items: int = 1,
+                notification: Notification | None = None) -> EmailDelivery:
     """The delivery row is written with the caller's transaction, so the email exists
     exactly when the news does; the worker gets it once that transaction commits."""
     delivery = EmailDelivery.objects.create(recipient=recipient, kind=kind, items=items,
+                                            notification=notification,
                                             next_attempt_at=timezone.now())
     # robust: a queue that cannot be reached must not turn a committed change into an
     # error page; the delivery stays queued and shows on the deliveries page.
@@ -65,6 +90,7 @@ def queue_email(recipient, *, kind: str, items: int = 1) -> EmailDelivery:
 
 
 def mark_read(user, notification_ids) -> int:
+    """Mark the user's unread notifications among `notification_ids` as read."""
     return Notification.objects.filter(recipient=user, pk__in=notification_ids,
                                        read_at__isnull=True).update(read_at=timezone.now())
 
@@ -87,8 +113,9 @@ def set_email_modes(user, modes: dict[str, str], *, actor) -> list[str]:
 def queue_digests() -> int:
     """One email per user with notifications waiting for the digest; returns how many.
 
-    Only what is still unread, and still wanted by email, is counted; a user who read
-    everything in the app gets no email. Run daily (`relais manage send_digests`).
+    Only what is still unread, still shown to them and still wanted by email is counted;
+    a user who read everything in the app gets no email. Run daily
+    (`relais manage send_digests`).
     """
     waiting = Notification.objects.filter(in_digest=True).values("recipient").distinct()
     users = get_user_model().objects.filter(pk__in=waiting).order_by("pk")
@@ -97,12 +124,12 @@ def queue_digests() -> int:
 
 @transaction.atomic
 def _queue_digest(user) -> int:
-    rows = list(Notification.objects.filter(recipient=user, in_digest=True)
-                .values_list("pk", "kind", "read_at"))
-    Notification.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(in_digest=False)
+    due = Notification.objects.filter(recipient=user, in_digest=True)
+    kinds_shown = list(Notification.objects.visible_to(user).unread().filter(in_digest=True)
+                       .values_list("kind", flat=True))
+    due.update(in_digest=False)
     chosen = chosen_modes(user)
-    items = sum(1 for _, kind, read_at in rows
-                if read_at is None and mode_for(kind, chosen) != EmailMode.OFF)
+    items = sum(1 for kind in kinds_shown if mode_for(kind, chosen) != EmailMode.OFF)
     if not items or not user.is_active or not user.email:
         return 0
     queue_email(user, kind=DIGEST_KIND, items=items)

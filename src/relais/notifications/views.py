@@ -24,7 +24,9 @@ STALLED_AFTER = timedelta(minutes=15)
 
 @login_required
 def inbox(request):
-    notifications = Notification.objects.filter(recipient=request.user)
+    """The user's notifications that the gate still shows them, newest first; each
+    sentence is written now, in the request's language, from the row's kind and params."""
+    notifications = Notification.objects.visible_to(request.user).select_related("person")
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {
         "page": page, "is_admin": policy.is_platform_admin(request.user)})
@@ -33,7 +35,7 @@ def inbox(request):
 @login_required
 @require_POST
 def mark_all_read(request):
-    unread = Notification.objects.unread().filter(recipient=request.user)
+    unread = Notification.objects.visible_to(request.user).unread()
     services.mark_read(request.user, unread.values_list("pk", flat=True))
     return redirect("notifications:inbox")
 

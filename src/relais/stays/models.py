@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from relais.access.policy import GuardedQuerySet
+from relais.core.i18n import localized
 from relais.core.models import TimeStamped, Versioned
 
 
@@ -175,8 +176,6 @@ class PlanItem(TimeStamped, Versioned):
 
     @property
     def text(self) -> str:
-        from relais.core.i18n import localized
-
         return localized(self, "text")
 
     @property

@@ -9,15 +9,16 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relais.access.policy import member_organisation_ids
 from relais.accounts.models import User
 from relais.audit import log as audit
-from relais.notifications.services import notify
 from relais.network import services as network_services
-from relais.network.models import MemberKind, NetworkMember
+from relais.network.models import MemberKind, NetworkMember, Role
+from relais.network.services import ROLE_FOR_ORGANISATION
+from relais.notifications.services import notify
 from relais.stays.models import (
     TRANSITIONS,
     Referral,
@@ -29,10 +30,6 @@ from relais.stays.models import (
 NEEDS_FIELDS = ("help_needed", "frequency", "start_on", "reason", "person_wishes")
 ANSWER_WITHIN = {Urgency.WITHIN_24H: timedelta(hours=24), Urgency.WITHIN_72H: timedelta(hours=72),
                  Urgency.ROUTINE: timedelta(days=5)}
-
-
-def referral_link(referral) -> str:
-    return reverse("stays:referral_detail", args=[referral.pk])
 
 
 def _record(action, referral, *, actor, **detail):
@@ -62,8 +59,8 @@ def send(*, person, service, needs: dict, urgency: str, actor, sender_organisati
     ReferralEvent.objects.create(referral=referral, status=ReferralStatus.SENT, by=actor)
     _record("referral.send", referral, actor=actor, service=service.pk, urgency=urgency)
     for user in _organisation_users(referral.organisation_id):
-        notify(user, kind="referral.received", person=person, link=referral_link(referral),
-               message=_("New referral for %(service)s.") % {"service": service.name})
+        notify(user, kind="referral.received", person=person, target=referral,
+               params={"service": service.name})
     return referral
 
 
@@ -107,13 +104,10 @@ def transition(referral, to: str, *, actor, expected_version: int, reason: str =
 
 def _join_network(referral, actor) -> None:
     """The accepting organisation joins the person's network (if it is not there yet)."""
-    from relais.network.services import ROLE_FOR_ORGANISATION
-
     organisation = referral.organisation
     if NetworkMember.objects.active().filter(person=referral.person_id,
                                              organisation=organisation).exists():
         return
-    from relais.network.models import Role
 
     role = ROLE_FOR_ORGANISATION.get(organisation.type, Role.OTHER)
     network_services.add_member(referral.person, kind=MemberKind.ORGANISATION, roles=[role],
@@ -128,13 +122,8 @@ def _tell_other_side(referral, actor) -> None:
     for user in recipients:
         if user.pk != actor.pk:
             notify(user, kind=f"referral.{referral.status}", person=referral.person,
-                   link=referral_link(referral),
-                   message=_("Referral to %(service)s: %(status)s.")
-                   % {"service": referral.service.name,
-                      "status": referral.get_status_display()})
+                   target=referral, params={"service": referral.service.name})
 
 
 def _member_org_ids(user) -> set[int]:
-    from relais.access.policy import member_organisation_ids
-
     return member_organisation_ids(user)

@@ -8,19 +8,19 @@ form (actor None: the feed), so both paths keep the same rules.
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relais.access.models import Consent, ConsentScope
+from relais.accounts.models import User
 from relais.audit import log as audit
 from relais.core.sql import insert_rows
 from relais.core.transactions import service_transaction
-from relais.notifications.services import notify
 from relais.network.models import NetworkMember, Role
 from relais.network.services import users_behind
+from relais.notifications.services import notify
 from relais.stays.checklist import template_rows
-from relais.stays.models import PlanItem, Stay, StaySource
+from relais.stays.models import FINISHED_ITEM_STATUSES, PlanItem, Stay, StaySource
 
 ALERT_ROLES = {Role.GP, Role.COORDINATION_CENTRE}
 
@@ -28,10 +28,6 @@ ALERT_ROLES = {Role.GP, Role.COORDINATION_CENTRE}
 def _record(action: str, stay, *, actor, **detail):
     audit.record(action, actor=actor, target=stay, person_id=stay.person_id,
                  organisation=stay.hospital, detail=detail or None)
-
-
-def stay_link(stay) -> str:
-    return reverse("stays:stay_detail", args=[stay.pk])
 
 
 def check_dates(*, admitted_at, expected_discharge_on=None, discharged_at=None) -> None:
@@ -86,9 +82,8 @@ def alert_recipients(stay) -> list:
 
 def admission_alert(stay) -> None:
     for user in alert_recipients(stay):
-        notify(user, kind="stay.admitted", person=stay.person, link=stay_link(stay),
-               message=_("%(name)s was admitted to %(hospital)s.")
-               % {"name": stay.person.full_name, "hospital": stay.hospital.name})
+        notify(user, kind="stay.admitted", person=stay.person, target=stay,
+               params={"hospital": stay.hospital.name})
         # notify() also queues the email (no name, no hospital: only that there is
         # something new), as the recipient chose; the worker sends it.
 
@@ -150,9 +145,8 @@ def discharge(stay, *, actor=None, discharged_at=None, destination: str = "",
     _record("stay.discharge", stay, actor=actor, destination=stay.destination,
             open_items=open_blocking_items(stay).count())
     for user in alert_recipients(stay):
-        notify(user, kind="stay.discharged", person=stay.person, link=stay_link(stay),
-               message=_("%(name)s left %(hospital)s.")
-               % {"name": stay.person.full_name, "hospital": stay.hospital.name})
+        notify(user, kind="stay.discharged", person=stay.person, target=stay,
+               params={"hospital": stay.hospital.name})
     return stay
 
 
@@ -180,8 +174,6 @@ def cancel_discharge(stay, *, actor=None) -> None:
 def set_item_status(item, *, status: str, actor, expected_version: int, note=None,
                     owner=False) -> None:
     """Status (and optionally note and owner: one of the hospital's staff, or None)."""
-    from relais.stays.models import FINISHED_ITEM_STATUSES
-
     item.status = status
     fields = ["status"]
     if note is not None:
@@ -220,8 +212,6 @@ def add_plan_item(stay, *, domain: str, text: str, blocking: bool, actor) -> Pla
 
 def hospital_staff(stay):
     """Who may own a checklist item: the hospital's active staff."""
-    from relais.accounts.models import User
-
     return User.objects.filter(is_active=True, memberships__organisation=stay.hospital_id,
                                memberships__ended_on__isnull=True).distinct().order_by(
         "first_name", "last_name")

@@ -10,6 +10,7 @@ from django.db.models import Max
 
 from relais.audit import log as audit
 from relais.stays.models import AdmissionBrief, Domain, TransferNote
+from relais.stays.screening import latest_screenings, summarise
 
 PLAN_SECTIONS = {Domain.MEDICAL: "medical", Domain.PSYCHOLOGICAL: "psychological",
                  Domain.SOCIAL: "social", Domain.PRACTICAL: "practical",
@@ -48,8 +49,6 @@ def _summary(stay) -> dict:
 def _screenings(stay) -> list[dict]:
     """Results without restricted findings: a domestic-violence concern never travels in
     the transfer note (R14, DOMAIN.md §6), whoever reads it."""
-    from relais.stays.screening import latest_screenings, summarise
-
     rows = []
     for screening in latest_screenings(stay):
         summary = summarise(screening, show_restricted=False)

@@ -32,13 +32,13 @@ from relais.stays.forms import (
     GoingHomeForm,
     ItemStatusForm,
     NeedForm,
+    PlanItemForm,
     ReferralForm,
     StayForm,
 )
 from relais.stays.models import (
     AdmissionBrief,
     AdtMessage,
-    AdtStatus,
     Domain,
     ItemStatus,
     PlanItem,
@@ -70,8 +70,8 @@ def worklist(request):
     hospitals = _hospitals_of(request.user)
     if not hospitals:
         raise Http404
-    stays = Stay.objects.open().filter(hospital__in=hospitals).select_related(
-        "person", "ward", "hospital")
+    stays = Stay.objects.visible_to(request.user).open().filter(
+        hospital__in=hospitals).select_related("person", "ward", "hospital")
     ward = request.GET.get("ward", "")
     if ward.isdigit():
         stays = stays.filter(ward_id=int(ward))
@@ -83,6 +83,10 @@ def worklist(request):
                       distinct=True),
     ).order_by("expected_discharge_on", "admitted_at")
     rows = list(stays)
+    awaiting = list(Referral.objects.visible_to(request.user).filter(
+        stay__in=[s.pk for s in rows], status=ReferralStatus.SENT).select_related(
+        "person", "service", "stay").order_by("respond_by"))
+    policy.record_list_read(request.user, "stay.list", [s.person_id for s in rows])
     soon = timezone.localdate() + timedelta(days=3)
     context = {
         "rows": rows, "wards": [w for h in hospitals for w in h.wards.all()],
@@ -91,12 +95,10 @@ def worklist(request):
                          and s.expected_discharge_on <= soon],
         "not_ready": [s for s in rows if s.open_blocking],
         "not_screened": [s for s in rows if not s.screened],
-        "awaiting": Referral.objects.filter(stay__in=[s.pk for s in rows],
-                                            status=ReferralStatus.SENT).select_related(
-            "person", "service", "stay").order_by("respond_by"),
+        "awaiting": awaiting,
         "now": timezone.now(),
-        "pending_messages": AdtMessage.objects.filter(hospital__in=hospitals,
-                                                      status=AdtStatus.PENDING_MATCH).count(),
+        "pending_messages": policy.visible(request.user, AdtMessage.objects.filter(
+            hospital__in=hospitals)).count(),
     }
     return render(request, "stays/worklist.html", context)
 
@@ -162,8 +164,6 @@ def stay_detail(request, pk):
 
 
 def _plan_context(stay) -> dict:
-    from relais.stays.forms import PlanItemForm
-
     items = list(stay.plan_items.select_related("owner"))
     by_domain = [(label, [i for i in items if i.domain == value])
                  for value, label in Domain.choices]
@@ -337,17 +337,21 @@ def referral_inbox(request):
     organisations = member_organisation_ids(request.user)
     if not organisations or not request.user.is_professional:
         raise Http404
-    received = Referral.objects.filter(organisation_id__in=organisations).select_related(
+    referrals = Referral.objects.visible_to(request.user)
+    received = referrals.filter(organisation_id__in=organisations).select_related(
         "person", "service", "sender_organisation")
-    sent = Referral.objects.filter(sender_organisation_id__in=organisations).select_related(
+    sent = referrals.filter(sender_organisation_id__in=organisations).select_related(
         "person", "service", "organisation")
     context = {
-        "to_answer": received.filter(status=ReferralStatus.SENT).order_by("respond_by"),
-        "in_progress": received.filter(status__in=[ReferralStatus.ACCEPTED,
-                                                   ReferralStatus.STARTED]),
-        "sent": sent.order_by("-updated_at")[:50],
+        "to_answer": list(received.filter(status=ReferralStatus.SENT).order_by("respond_by")),
+        "in_progress": list(received.filter(status__in=[ReferralStatus.ACCEPTED,
+                                                        ReferralStatus.STARTED])),
+        "sent": list(sent.order_by("-updated_at")[:50]),
         "now": timezone.now(),
     }
+    policy.record_list_read(request.user, "referral.list", [
+        referral.person_id for rows in ("to_answer", "in_progress", "sent")
+        for referral in context[rows]])
     return render(request, "stays/referral_inbox.html", context)
 
 

@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from relais.notifications.models import Notification
 
 from relais.booklet import services
 from relais.booklet.models import AppendOnlyEntry, Audience, Entry, ReadReceipt
+from relais.notifications.models import Notification
 from tests.relais.network import conftest as network_fixtures
 
 pytestmark = pytest.mark.django_db

@@ -13,13 +13,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from relais.notifications.models import Notification
 
 from relais.audit.models import AuditEvent
 from relais.booklet import consultations
 from relais.booklet.models import Audience, Consultation, Entry, EntryKind, Invitation
 from relais.network import services as network_services
 from relais.network.models import MemberKind, Role
+from relais.notifications.models import Notification
 from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
 from tests.relais.network import conftest as network_fixtures
 

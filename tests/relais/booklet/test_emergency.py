@@ -10,7 +10,6 @@ import segno
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from relais.notifications.models import Notification
 
 from relais.audit.models import AuditEvent
 from relais.booklet import emergency
@@ -18,6 +17,7 @@ from relais.booklet.models import EmergencySheet, SheetPrint
 from relais.booklet.qr import MAX_CHARS, qr_svg, summary_text
 from relais.network import services as network_services
 from relais.network.models import MemberKind, MemberRole, Relation, Role
+from relais.notifications.models import Notification
 from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
 from tests.relais.network import conftest as network_fixtures
 

@@ -6,11 +6,11 @@ revoked consent and break-the-glass each have their own column or test.
 
 import pytest
 from django.urls import reverse
-from relais.notifications.models import Notification
 
 from relais.access.models import Consent
 from relais.audit.models import AuditEvent
 from relais.network.models import NetworkMember
+from relais.notifications.models import Notification
 from tests.relais.network.conftest import NETWORK_PERSONAS
 
 pytestmark = pytest.mark.django_db

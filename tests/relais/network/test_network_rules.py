@@ -5,11 +5,11 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from relais.notifications.models import Notification
 
 from relais.audit.models import AuditEvent
 from relais.network import legal, services
 from relais.network.models import MemberKind, NetworkMember, Person, Relation, Role
+from relais.notifications.models import Notification
 from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
 
 pytestmark = pytest.mark.django_db

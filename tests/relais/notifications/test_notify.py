@@ -15,8 +15,8 @@ from relais.notifications.models import (
     NotificationPreference,
 )
 from tests.factories import UserFactory
-from tests.relais.notifications.conftest import SECRET_MESSAGE
 from tests.relais.network import conftest as network_fixtures
+from tests.relais.notifications.conftest import SECRET_MESSAGE
 
 madeleine = network_fixtures.madeleine
 former_member = network_fixtures.former_member

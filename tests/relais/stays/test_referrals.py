@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from relais.notifications.models import Notification
 
 from relais.network.models import Person
+from relais.notifications.models import Notification
 from relais.stays import referrals
 from relais.stays.models import TRANSITIONS, Referral, ReferralEvent, ReferralStatus
 from tests.relais.stays.conftest import NEEDS

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from relais.notifications.models import Notification
 
 from relais.audit.models import AuditEvent
 from relais.network.models import Person
+from relais.notifications.models import Notification
 from relais.stays import services
 from relais.stays.checklist import DEFAULT_ITEMS
 from relais.stays.models import ItemStatus, Stay

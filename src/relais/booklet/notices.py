@@ -1,0 +1,32 @@
+"""The notifications about the booklet, the emergency sheet and consultations;
+registered when the app is ready."""
+
+from django.utils.translation import gettext_lazy as _
+
+from relais.notifications.kinds import TARGET, Kind, register
+
+ENTRY = {"url_name": "booklet:booklet", "target": "booklet.entry",
+         "fragment": "entry-{target_id}"}
+CONSULTATION = {"url_name": "booklet:consultation_detail", "url_id": TARGET,
+                "target": "booklet.consultation"}
+
+
+def register_kinds() -> None:
+    register(
+        Kind("booklet.alert", "alerts", _("Alert in the booklet of %(person)s."), **ENTRY),
+        Kind("booklet.entry", "booklet", _("New in the booklet of %(person)s."), **ENTRY),
+        Kind("emergency.outdated", "booklet",
+             _("The printed emergency sheet of %(person)s is outdated: print the new one "
+               "for the yellow box."),
+             url_name="booklet:emergency_sheet"),
+        Kind("consultation.invited", "consultations",
+             _("%(asker)s asks a question about %(person)s: please answer by %(deadline)s."),
+             dates=("deadline",), **CONSULTATION),
+        Kind("consultation.answered", "consultations",
+             _("%(who)s answered your question about %(person)s."), **CONSULTATION),
+        Kind("consultation.decided", "consultations",
+             _("A decision was recorded on the question about %(person)s."), **CONSULTATION),
+        Kind("consultation.reminder", "consultations",
+             _("Reminder: your answer about %(person)s is expected by %(deadline)s."),
+             dates=("deadline",), **CONSULTATION),
+    )

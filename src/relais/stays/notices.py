@@ -1,0 +1,28 @@
+"""The notifications about stays and referrals; registered when the app is ready."""
+
+from django.utils.translation import gettext_lazy as _
+
+from relais.notifications.kinds import TARGET, Kind, register
+
+STAY = {"url_name": "stays:stay_detail", "url_id": TARGET, "target": "stays.stay"}
+REFERRAL = {"url_name": "stays:referral_detail", "url_id": TARGET,
+            "target": "stays.referral"}
+
+
+def register_kinds() -> None:
+    register(
+        Kind("stay.admitted", "stays", _("%(person)s was admitted to %(hospital)s."), **STAY),
+        Kind("stay.discharged", "stays", _("%(person)s left %(hospital)s."), **STAY),
+        Kind("referral.received", "referrals", _("New referral for %(service)s."),
+             **REFERRAL),
+        Kind("referral.accepted", "referrals",
+             _("Referral to %(service)s: accepted."), **REFERRAL),
+        Kind("referral.declined", "referrals",
+             _("Referral to %(service)s: declined."), **REFERRAL),
+        Kind("referral.started", "referrals",
+             _("Referral to %(service)s: help has started."), **REFERRAL),
+        Kind("referral.completed", "referrals",
+             _("Referral to %(service)s: completed."), **REFERRAL),
+        Kind("referral.cancelled", "referrals",
+             _("Referral to %(service)s: cancelled."), **REFERRAL),
+    )
