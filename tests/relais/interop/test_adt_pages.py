@@ -36,7 +36,7 @@ def hidden_person(world, coordinator):
 
 
 def urls(message) -> dict[str, str]:
-    return {name: reverse(f"stays:{name}", args=[message.pk])
+    return {name: reverse(f"interop:{name}", args=[message.pk])
             for name in ("adt_message", "adt_link", "adt_create_person")}
 
 

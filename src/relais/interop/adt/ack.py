@@ -35,6 +35,10 @@ def _version(header: Header) -> tuple[int, ...]:
 def build_ack(header: Header | None, code: str, text: str = "", error=None) -> str:
     """MSH (sender and receiver swapped, our own control id), MSA and, unless AA, ERR."""
     header = header or STANDARD_HEADER
+    if not (header.separator + header.encoding).isascii():
+        # The answer travels as ASCII: delimiters outside it cannot be echoed, so the
+        # ACK uses the standard ones (the sender sees an AR with a readable reason).
+        header = STANDARD_HEADER
     separator, component = header.separator, header.encoding[0]
     trigger = header.component(9, 2)
     msh = ["MSH", header.encoding, header.field(5) or "RELAIS", header.field(6) or "RELAIS",
