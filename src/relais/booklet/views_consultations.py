@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from relais.access import policy
@@ -134,6 +135,7 @@ def consultation_decide(request, pk):
 # --- the link from the notification or the email -----------------------------------------
 
 
+@never_cache  # the question is health data; a member without an account is not signed in
 def consultation_reply(request, token):
     """The one-question page behind a link: 404 for a token that does not exist, 410 for
     one that was used or has expired; members with an account must be logged in as

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages for a signed-in user carry person data: Cache-Control: no-store, private.
+    "relais.core.middleware.NoStoreWhenSignedInMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "relais.accounts.middleware.TwoFactorMiddleware",
     "relais.accounts.middleware.SignedInContextMiddleware",

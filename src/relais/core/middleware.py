@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from relais.core import requestcontext
 
 
@@ -16,4 +18,21 @@ class RequestContextMiddleware:
         finally:
             requestcontext.deactivate(token)
         response["X-Request-ID"] = context.request_id
+        return response
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Whatever a signed-in user receives may carry person data (a record, the inbox, a
+    booklet, an attachment, a print): no browser or shared cache keeps a copy. A view that
+    chose its own Cache-Control keeps it. Static files never get here (WhiteNoise answers
+    them first); the path check is for development servers that route them through."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (request.user.is_authenticated and not response.has_header("Cache-Control")
+                and not request.path.startswith(settings.STATIC_URL)):
+            response["Cache-Control"] = "no-store, private"
         return response

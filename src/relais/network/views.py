@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from relais.access import policy
@@ -477,6 +478,7 @@ def member_invite(request, pk):
     return render(request, "network/invite_form.html", {"form": form, "member": member})
 
 
+@never_cache  # the page names the person; whoever opens the link may not be signed in
 def portal_join(request, token):
     """Accept an invitation: log in or create a portal account, then see the network."""
     invitation = portal.usable_invitation(token)
