@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -18,7 +19,7 @@ from django_otp import match_token
 from relais.access import policy
 from relais.access.policy import Action
 from relais.accounts import rules as account_rules
-from relais.accounts import sections, services, twofactor
+from relais.accounts import sections, services, tasks, twofactor
 from relais.accounts.forms import (
     AddMemberForm,
     LoginForm,
@@ -161,17 +162,20 @@ def disable_two_factor(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Always the same answer, whether or not the address has an account."""
+    """Always the same answer, as fast, whether or not the address has an account: the
+    worker sends the email (accounts.tasks.send_password_reset)."""
 
     template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):
+        email = form.cleaned_data["email"]
         audit.record(Actions.PASSWORD_RESET_REQUESTED, outcome=Outcome.SUCCESS,
-                     detail={"email": form.cleaned_data["email"].lower()})
-        return super().form_valid(form)
+                     detail={"email": email.lower()})
+        tasks.send_password_reset.enqueue(
+            email, domain=self.request.get_host(), use_https=self.request.is_secure(),
+            language=translation.get_language())
+        return redirect(self.success_url)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from relais.audit.models import AuditEvent
 from relais.accounts import lockout
+from relais.audit.models import AuditEvent
 from relais.core.requestcontext import client_ip
 from tests.factories import TEST_PASSWORD
 from tests.helpers import without_tokens

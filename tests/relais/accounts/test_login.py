@@ -1,9 +1,7 @@
-"""Login that fits health data: generic errors, lock-out, two-factor, reset by email."""
-
-import re
+"""Login that fits health data: generic errors, lock-out, two-factor (the reset by email
+is in test_password_reset.py)."""
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
@@ -116,26 +114,6 @@ def test_a_wrong_setup_code_does_not_turn_two_factor_on(client, home_nurse):
     response = client.post(reverse("accounts:two_factor_setup"), {"token": "123"})
     assert "not valid" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=home_nurse, confirmed=True).exists()
-
-
-def test_password_reset_sends_a_link_only_to_existing_accounts(client, home_nurse):
-    page = reverse("accounts:password_reset")
-    for email in (home_nurse.email, "nobody@test.relais.example"):
-        response = client.post(page, {"email": email})
-        assert response.status_code == 302
-        assert response.url == reverse("accounts:password_reset_done")
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [home_nurse.email]
-    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body)[1]
-    form_page = client.get(link, follow=True)
-    new_password = "a brand new passphrase"
-    done = client.post(form_page.redirect_chain[-1][0],
-                       {"new_password1": new_password, "new_password2": new_password})
-    assert done.status_code == 302
-    home_nurse.refresh_from_db()
-    assert home_nurse.check_password(new_password)
-    assert AuditEvent.objects.filter(action="auth.password_reset_requested").count() == 2
-    changed = AuditEvent.objects.get(action="auth.password_changed")
-    assert (changed.actor, changed.detail) == (home_nurse, {"via": "reset_link"})
 
 
 def test_sessions_expire_after_inactivity(settings):
