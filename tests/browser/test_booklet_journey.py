@@ -79,6 +79,7 @@ def test_alert_acknowledged_consultation_answered_and_decided(live_server, jozef
         deadline=timezone.now() + timedelta(days=2), members=[gp_member], actor=coordinator,
         organisation=coordinator.memberships.get().organisation)
     link = Notification.objects.get(recipient=user("gp"), kind="consultation.invited").link
+    assert link == f"/consultations/{consultation.pk}/"
     gp.goto(f"{live_server.url}{link}")
     gp.locator("main input[type=radio][value=Ja]").check()
     gp.fill("main textarea[name=text]", "Ik kom om 17 uur.")

@@ -311,8 +311,8 @@ def test_a_new_print_replaces_the_earlier_one_without_a_notification(
 
 
 def outdated_notices(user):
-    return list(Notification.objects.filter(kind="emergency.outdated", recipient=user)
-                .values_list("link", flat=True))
+    return [notification.link for notification in
+            Notification.objects.filter(kind="emergency.outdated", recipient=user)]
 
 
 def test_a_medication_change_tells_the_contact_point_once(

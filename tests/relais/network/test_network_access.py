@@ -6,6 +6,7 @@ revoked consent and break-the-glass each have their own column or test.
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from relais.access.models import Consent
 from relais.audit.models import AuditEvent
@@ -129,7 +130,10 @@ def test_break_the_glass_needs_a_reason_is_audited_and_tells_the_contact_point(
     assert (event.actor, event.person_id, event.purpose) == (liaison_nurse, madeleine.pk, reason)
     assert client.get(reverse("network:person_detail", args=[madeleine.pk])).status_code == 200
     [told] = Notification.objects.filter(recipient=caregiver, kind="network.break_glass")
-    assert "emergency" in told.message
+    assert told.params == {"who": str(liaison_nurse)}
+    with translation.override("en"):
+        assert told.sentence == (f"{liaison_nurse} opened the record of Madeleine Lambert in "
+                                 "an emergency.")
     log = persona_client("caregiver")
     # The contact point sees who looked, with the reason.
     page = log.get(reverse("network:access_log", args=[madeleine.pk]))

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from relais.audit.models import AuditEvent
 from relais.network import legal, services
@@ -132,7 +133,8 @@ def test_changing_the_contact_point_is_one_action_audited_and_told(
     assert list(madeleine.members.filter(is_contact_point=True)) == [daughter]
     assert AuditEvent.objects.filter(action="network.contact_point").count() == 2
     [told] = Notification.objects.filter(recipient=gp, kind="network.contact_point")
-    assert "Sophie Lambert is now the contact point" in told.message
+    with translation.override("en"):
+        assert told.sentence == "Sophie Lambert is now the contact point for Madeleine Lambert."
 
 
 def test_the_contact_point_cannot_be_removed_or_excluded(client, coordinator, madeleine):

@@ -1,5 +1,6 @@
-"""A person with a name and a diagnosis nobody may read in an email, a real SMTP server on
-loopback (aiosmtpd), and the real worker (`relais worker --batch`).
+"""A person with a name and a diagnosis nobody may read in an email, news about them
+(`tell`), a real SMTP server on loopback (aiosmtpd), and the real worker
+(`relais worker --batch`).
 
 Emails go through Django's SMTP backend to the server below; nothing is mocked.
 """
@@ -16,26 +17,74 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from relais.access.models import ConsentScope
+from relais.booklet.models import Audience, Entry, EntryKind
 from relais.network import services as network_services
+from relais.network.models import MemberKind, NetworkMember
+from relais.notifications import services
+from relais.stays.models import Stay
 from tests.factories import UserFactory
 
 # Words that must never leave Relais by email.
 SECRETS = ("Zébulon", "Quatremains", "pancreatic", "carcinoma", "Hôpital Test", "Geriatrics")
-SECRET_MESSAGE = "Zébulon Quatremains: metastatic pancreatic carcinoma, admitted to Hôpital Test"
-
-
-@pytest.fixture
-def zebulon(world, coordinator):
-    return network_services.create_person(
-        {"first_name": "Zébulon", "last_name": "Quatremains", "birth_date": date(1938, 5, 17),
-         "sex": "M"},
-        actor=coordinator, organisation=world.coordination_centre)
+SECRET_DIAGNOSIS = "Metastatic pancreatic carcinoma: a fall this morning."
 
 
 @pytest.fixture
 def follower(db):
     """A GP who follows Zébulon and reads Relais in English."""
     return UserFactory(email="follower@test.relais.example", language="en")
+
+
+@pytest.fixture
+def zebulon(world, coordinator, follower):
+    """Kept by the coordination centre, consented to share with his network, which the
+    follower is in."""
+    person = network_services.create_person(
+        {"first_name": "Zébulon", "last_name": "Quatremains", "birth_date": date(1938, 5, 17),
+         "sex": "M"},
+        actor=coordinator, organisation=world.coordination_centre)
+    network_services.record_consent(person, scope=ConsentScope.NETWORK, given_by="Zébulon",
+                                    given_on=date(2026, 11, 1), actor=coordinator)
+    join(person, follower)
+    return person
+
+
+def join(person, user) -> NetworkMember:
+    """The user joins the person's network (directly: `add_member` would tell them)."""
+    return NetworkMember.objects.create(person=person, kind=MemberKind.PROFESSIONAL, user=user)
+
+
+@pytest.fixture
+def stay(zebulon, world):
+    return Stay.objects.create(person=zebulon, hospital=world.hospital, ward=world.ward)
+
+
+@pytest.fixture
+def alert(zebulon, coordinator, world):
+    return Entry.objects.create(person=zebulon, kind=EntryKind.ALERT, audience=Audience.NETWORK,
+                                body=SECRET_DIAGNOSIS, author=coordinator,
+                                author_organisation=world.coordination_centre)
+
+
+@pytest.fixture
+def tell(zebulon, stay, alert):
+    """`tell(user, kind, n)`: n notifications of that kind about Zébulon, as the features
+    send them (person, target, parameters)."""
+    events = {
+        "stay.admitted": {"target": stay, "params": {"hospital": "Hôpital Test"}},
+        "stay.discharged": {"target": stay, "params": {"hospital": "Hôpital Test"}},
+        "booklet.alert": {"target": alert},
+        "booklet.entry": {"target": alert},
+        "network.added": {},
+        "emergency.outdated": {},
+    }
+
+    def tell(user, kind="stay.admitted", n=1):
+        return [services.notify(user, kind=kind, person=zebulon, **events[kind])
+                for _ in range(n)]
+
+    return tell
 
 
 class Mailbox:

@@ -10,7 +10,7 @@ from django.test.signals import template_rendered
 from relais.notifications import emails, services
 from relais.notifications.kinds import EmailMode
 from relais.notifications.models import DIGEST_KIND, DeliveryStatus, EmailDelivery
-from tests.relais.notifications.conftest import SECRET_MESSAGE, SECRETS
+from tests.relais.notifications.conftest import SECRETS
 
 EMAIL_TEMPLATE_DIR = (Path(services.__file__).parent / "templates" / "notifications" / "email")
 
@@ -27,23 +27,21 @@ def rendered_templates():
     template_rendered.disconnect(remember)
 
 
-def every_email_about_zebulon(follower, zebulon):
+def every_email_about_zebulon(follower, tell):
     """An immediate email and a digest, both about notifications naming Zébulon."""
-    services.notify(follower, kind="stay.admitted", person=zebulon, message=SECRET_MESSAGE,
-                    link="/stays/1/")
+    tell(follower, kind="stay.admitted")
     services.set_email_modes(follower, {"booklet": EmailMode.DIGEST}, actor=follower)
-    services.notify(follower, kind="booklet.entry", person=zebulon, message=SECRET_MESSAGE)
-    services.notify(follower, kind="booklet.entry", person=zebulon, message=SECRET_MESSAGE)
+    tell(follower, kind="booklet.entry", n=2)
     services.queue_digests()
     return list(EmailDelivery.objects.order_by("pk"))
 
 
 @pytest.mark.parametrize("language", ["nl", "fr", "en"])
-def test_no_email_template_carries_a_name_or_health_data(follower, zebulon, language,
+def test_no_email_template_carries_a_name_or_health_data(follower, tell, language,
                                                           rendered_templates):
     follower.language = language
     follower.save()
-    deliveries = every_email_about_zebulon(follower, zebulon)
+    deliveries = every_email_about_zebulon(follower, tell)
     assert [d.kind for d in deliveries] == ["stay.admitted", DIGEST_KIND]
     for delivery in deliveries:
         message = emails.compose(delivery)
@@ -57,20 +55,19 @@ def test_no_email_template_carries_a_name_or_health_data(follower, zebulon, lang
     assert set(rendered_templates) == templates == set(emails.TEMPLATES)
 
 
-def test_the_email_is_in_the_recipient_language(follower):
+def test_the_email_is_in_the_recipient_language(follower, tell):
     follower.language = "fr"
     follower.save()
-    services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+    tell(follower)
     message = emails.compose(EmailDelivery.objects.get())
     assert message.subject == "Relais : du nouveau pour vous"
     assert message.body.startswith("Il y a du nouveau dans Relais")
     assert "http://127.0.0.1:8000/inbox/" in message.body
 
 
-def test_the_digest_counts_the_new_items(follower):
+def test_the_digest_counts_the_new_items(follower, tell):
     services.set_email_modes(follower, {"stays": EmailMode.DIGEST}, actor=follower)
-    for _ in range(3):
-        services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+    tell(follower, n=3)
     services.queue_digests()
     message = emails.compose(EmailDelivery.objects.get())
     assert message.subject == "Relais: 3 new items for you"
@@ -78,13 +75,13 @@ def test_the_digest_counts_the_new_items(follower):
                                    "follow. Log in to read them: http://127.0.0.1:8000/inbox/")
 
 
-def test_subject_is_one_line(follower):
-    services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+def test_subject_is_one_line(follower, tell):
+    tell(follower)
     assert "\n" not in emails.compose(EmailDelivery.objects.get()).subject
 
 
-def test_delivering_twice_sends_once(follower):
-    services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+def test_delivering_twice_sends_once(follower, tell):
+    tell(follower)
     delivery = EmailDelivery.objects.get()
     assert emails.deliver(delivery.pk).status == DeliveryStatus.SENT
     assert emails.deliver(delivery.pk).status == "nothing to do"
@@ -94,8 +91,8 @@ def test_delivering_twice_sends_once(follower):
         DeliveryStatus.SENT, 1, None)
 
 
-def test_a_user_deactivated_before_the_send_gets_nothing(follower):
-    services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+def test_a_user_deactivated_before_the_send_gets_nothing(follower, tell):
+    tell(follower)
     follower.is_active = False
     follower.save()
     delivery = EmailDelivery.objects.get()

@@ -1,27 +1,26 @@
 """The inbox, the email choices, and the administrators' page of failed emails."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from relais.audit.models import AuditEvent
-from relais.notifications import services
+from relais.booklet.models import Consultation
+from relais.notifications import kinds, services
 from relais.notifications.models import DeliveryStatus, EmailDelivery, Notification
 from tests.conftest import PERSONAS
 from tests.helpers import SIGNED_IN_QUERIES
-
-
-def tell(user, n=1, kind="stay.admitted"):
-    for i in range(n):
-        services.notify(user, kind=kind, message=f"News {i}", link="/stays/1/")
-
+from tests.relais.notifications.conftest import join
 
 # --- the inbox -------------------------------------------------------------------------
 
 
-def test_the_inbox_shows_the_unread_count_and_links_the_choices(client, follower):
-    tell(follower, 3)
-    Notification.objects.filter(message="News 0").update(read_at="2026-11-01T10:00Z")
+def test_the_inbox_shows_the_unread_count_and_links_the_choices(client, follower, tell):
+    first, *_ = tell(follower, n=3)
+    Notification.objects.filter(pk=first.pk).update(read_at="2026-11-01T10:00Z")
     client.force_login(follower)
     html = client.get(reverse("notifications:inbox")).content.decode()
     assert "2 unread" in html
@@ -29,31 +28,63 @@ def test_the_inbox_shows_the_unread_count_and_links_the_choices(client, follower
     assert reverse("notifications:deliveries") not in html  # administrators only
 
 
-def test_the_inbox_costs_the_same_queries_with_many_notifications(
-        client, follower, django_assert_num_queries):
-    client.force_login(follower)
-    tell(follower, 3)
-    client.get(reverse("notifications:inbox"))
-    with django_assert_num_queries(SIGNED_IN_QUERIES + 2):  # count, page
-        client.get(reverse("notifications:inbox"))
-    tell(follower, 80)
-    with django_assert_num_queries(SIGNED_IN_QUERIES + 2):
-        response = client.get(reverse("notifications:inbox"))
-    assert len(response.context["page"].object_list) == 30
-
-
-def test_mark_all_read_empties_the_unread_count(client, follower):
-    tell(follower, 3)
+def test_mark_all_read_empties_the_unread_count(client, follower, tell):
+    tell(follower, n=3)
     client.force_login(follower)
     client.post(reverse("notifications:mark_all_read"))
     assert not Notification.objects.unread().exists()
     assert "0 unread" in client.get(reverse("notifications:inbox")).content.decode()
 
 
-def test_one_sees_only_ones_own_notifications(client, follower, gp):
+def test_one_sees_only_ones_own_notifications(client, follower, gp, zebulon, tell):
+    join(zebulon, gp)
     tell(gp)
     client.force_login(follower)
     assert list(client.get(reverse("notifications:inbox")).context["page"].object_list) == []
+
+
+MIXED_KINDS = ["stay.admitted", "stay.discharged", "booklet.alert", "booklet.entry",
+               "network.added", "network.contact_point", "network.break_glass",
+               "emergency.outdated", "consultation.invited", "consultation.answered",
+               "consultation.decided", "consultation.reminder"]
+PARAMS = {"hospital": "Hôpital Test", "name": "Sophie Lambert", "who": "Dr Test",
+          "asker": "Dr Test", "deadline": "2026-12-24T10:00:00+01:00"}
+
+
+def many_notifications(n, *, recipient, person, stay, alert, consultation):
+    """n notifications of mixed kinds, written as notify() writes them (in bulk: fast)."""
+    target_ids = {"stays.stay": stay.pk, "booklet.entry": alert.pk,
+                  "booklet.consultation": consultation.pk}
+    rows = []
+    for i in range(n):
+        kind = kinds.get(MIXED_KINDS[i % len(MIXED_KINDS)])
+        rows.append(Notification(recipient=recipient, kind=kind.key, person=person,
+                                 target_type=kind.target, target_id=target_ids.get(kind.target),
+                                 params=PARAMS))
+    Notification.objects.bulk_create(rows)
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_the_inbox_costs_the_same_queries_for_10_or_1000_notifications(
+        client, follower, zebulon, stay, alert, n, django_assert_num_queries):
+    consultation = Consultation.objects.create(
+        person=zebulon, question="Visit?", asked_by=follower,
+        deadline=timezone.now() + timedelta(days=1))
+    many_notifications(n, recipient=follower, person=zebulon, stay=stay, alert=alert,
+                       consultation=consultation)
+    client.force_login(follower)
+    client.get(reverse("notifications:inbox"))
+    with django_assert_num_queries(SIGNED_IN_QUERIES + 2):  # count, page (with persons)
+        response = client.get(reverse("notifications:inbox"))
+    page = response.context["page"]
+    assert (page.paginator.count, len(page.object_list)) == (n, min(n, 30))
+    assert response.context["unread_notifications"] == n
+    html = response.content.decode()
+    assert {notification.kind for notification in page} == set(MIXED_KINDS[:min(n, 30)])
+    with translation.override("en"):  # the follower's language
+        for notification in page:
+            assert notification.sentence in html.replace("&#x27;", "'")
+    assert "…" not in html
 
 
 # --- the email choices -----------------------------------------------------------------
@@ -93,7 +124,7 @@ def test_the_choices_page_needs_a_login(client):
 
 
 @pytest.fixture
-def failed(follower):
+def failed(follower, tell):
     tell(follower)
     EmailDelivery.objects.update(status=DeliveryStatus.FAILED, attempts=5,
                                  last_error="SMTPDataError: (451, b'busy')",
@@ -142,12 +173,8 @@ def test_an_email_already_sent_is_not_sent_again(client, platform_admin, failed)
 
 
 def test_a_queued_email_the_worker_never_picked_up_shows_as_stalled(client, platform_admin,
-                                                                    follower):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    tell(follower, 2)
+                                                                    follower, tell):
+    tell(follower, n=2)
     stalled, fresh = EmailDelivery.objects.order_by("pk")
     EmailDelivery.objects.filter(pk=stalled.pk).update(
         next_attempt_at=timezone.now() - timedelta(minutes=20))
@@ -156,15 +183,15 @@ def test_a_queued_email_the_worker_never_picked_up_shows_as_stalled(client, plat
     assert list(page.object_list) == [stalled]
 
 
-def test_the_failed_emails_page_costs_fixed_queries(client, platform_admin, follower,
+def test_the_failed_emails_page_costs_fixed_queries(client, platform_admin, follower, tell,
                                                     django_assert_num_queries):
-    tell(follower, 3)
+    tell(follower, n=3)
     EmailDelivery.objects.update(status=DeliveryStatus.FAILED)
     client.force_login(platform_admin)
     client.get(reverse("notifications:deliveries"))
     with django_assert_num_queries(SIGNED_IN_QUERIES + 3):  # count, page, counts by status
         client.get(reverse("notifications:deliveries"))
-    tell(follower, 30)
+    tell(follower, n=30)
     EmailDelivery.objects.update(status=DeliveryStatus.FAILED)
     with django_assert_num_queries(SIGNED_IN_QUERIES + 3):
         client.get(reverse("notifications:deliveries"))

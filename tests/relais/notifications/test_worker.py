@@ -13,7 +13,6 @@ from django.utils import timezone
 from relais.notifications import emails, services
 from relais.notifications.models import DeliveryStatus, EmailDelivery
 from tests.relais.notifications.conftest import (
-    SECRET_MESSAGE,
     SECRETS,
     as_if_time_passed,
     body_of,
@@ -24,15 +23,19 @@ from tests.relais.notifications.conftest import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def tell(user, person=None):
-    services.notify(user, kind="stay.admitted", message=SECRET_MESSAGE, link="/stays/1/",
-                    person=person)
-    return EmailDelivery.objects.get(recipient=user)
+@pytest.fixture
+def told(tell):
+    """Tell the user of Zébulon's admission; their email delivery."""
+    def told(user):
+        tell(user)
+        return EmailDelivery.objects.get(recipient=user)
+
+    return told
 
 
-def test_the_worker_sends_the_email_through_smtp(smtp, follower, zebulon):
+def test_the_worker_sends_the_email_through_smtp(smtp, follower, told):
     smtp.start()
-    delivery = tell(follower, person=zebulon)
+    delivery = told(follower)
     assert waiting_tasks().count() == 1
     run_worker()
     [message] = smtp.mailbox.messages
@@ -49,10 +52,10 @@ def test_the_worker_sends_the_email_through_smtp(smtp, follower, zebulon):
     assert not waiting_tasks().exists()
 
 
-def test_a_refused_send_is_recorded_then_retried_after_its_delay(smtp, follower):
+def test_a_refused_send_is_recorded_then_retried_after_its_delay(smtp, follower, told):
     smtp.start()
     smtp.mailbox.refuse_next = 1
-    delivery = tell(follower)
+    delivery = told(follower)
     before = timezone.now()
     run_worker()
     delivery.refresh_from_db()
@@ -75,8 +78,8 @@ def test_a_refused_send_is_recorded_then_retried_after_its_delay(smtp, follower)
     assert not waiting_tasks().exists()
 
 
-def test_a_server_not_listening_the_first_time(smtp, follower):
-    delivery = tell(follower)
+def test_a_server_not_listening_the_first_time(smtp, follower, told):
+    delivery = told(follower)
     run_worker()  # nothing listens on the port yet
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
@@ -90,10 +93,10 @@ def test_a_server_not_listening_the_first_time(smtp, follower):
 
 
 def test_after_five_failures_it_stays_visible_until_sent_again(smtp, follower, platform_admin,
-                                                               client):
+                                                               client, told):
     smtp.start()
     smtp.mailbox.refuse_next = emails.MAX_ATTEMPTS
-    delivery = tell(follower)
+    delivery = told(follower)
     for _ in range(emails.MAX_ATTEMPTS):
         run_worker()
         as_if_time_passed()
@@ -114,11 +117,10 @@ def test_after_five_failures_it_stays_visible_until_sent_again(smtp, follower, p
     assert list(client.get(reverse("notifications:deliveries")).context["page"].object_list) == []
 
 
-def test_the_digest_is_sent_by_the_worker_too(smtp, follower):
+def test_the_digest_is_sent_by_the_worker_too(smtp, follower, tell):
     smtp.start()
     services.set_email_modes(follower, {"stays": "digest"}, actor=follower)
-    for _ in range(2):
-        services.notify(follower, kind="stay.admitted", message=SECRET_MESSAGE)
+    tell(follower, n=2)
     assert not waiting_tasks().exists()
     services.queue_digests()
     run_worker()

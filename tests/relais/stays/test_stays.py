@@ -39,7 +39,7 @@ def test_admission_alert_reaches_gp_and_coordination_but_not_excluded(
 def test_admission_email_has_no_name_and_no_hospital(madeleine, world, liaison_nurse, gp,
                                                      hospital_consent, settings,
                                                      django_capture_on_commit_callbacks):
-    # The worker's task runs at once, in this thread (tests/relais/followup runs the real
+    # The worker's task runs at once, in this thread (tests/relais/notifications runs the real
     # worker against a real SMTP server).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):

@@ -19,7 +19,7 @@ OLD_TABLES = {
     "EmailDelivery": "followup_emaildelivery",
     "NotificationPreference": "followup_notificationpreference",
 }
-OLD_TASK = "relais.notifications.tasks.send_email"
+OLD_TASK = "relais.followup.tasks.send_email"
 NEW_TASK = "relais.notifications.tasks.send_email"
 
 
