@@ -13,7 +13,7 @@ PAGE_SIZE = 50
 def audit_log(request):
     """Administrators see everything, managers their organisations', others their own."""
     form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.visible_to(request.user).select_related("organisation")
+    events = policy.visible(request.user, AuditEvent.objects.select_related("organisation"))
     if request.GET:
         events = form.filter(events)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
