@@ -12,8 +12,9 @@ class BookletConfig(AppConfig):
     def ready(self):
         notices.register_kinds()
         # why inside: these modules use models, which exist only once apps are ready.
-        from relais.booklet import emergency, rules, sections
+        from relais.booklet import consultations, emergency, rules, sections
 
         rules.register_policies()
         sections.register()
         emergency.register()
+        consultations.register()

@@ -21,12 +21,14 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from relais.access import persons
 from relais.access.policy import Action, is_signed_in, member_organisation_ids, policy_for
 from relais.accounts.models import Membership, User
 from relais.audit import log as audit
 from relais.booklet import rules as booklet_rules
 from relais.booklet.models import Audience, Consultation, Entry, EntryKind, Invitation
 from relais.network.models import NetworkMember, Person
+from relais.network.services import MEMBER_EXCLUDED
 from relais.notifications.services import notify
 
 # Remind once, when at most this much time is left (and half the time has passed, so that
@@ -199,6 +201,33 @@ def email_without_detail(address: str, subject: str, body: str) -> None:
                                             fail_silently=True))
 
 
+# --- exclusions --------------------------------------------------------------------------
+
+
+def register() -> None:
+    """An exclusion in the network closes the member's links (the network does not know
+    consultations)."""
+    if revoke_links not in MEMBER_EXCLUDED:
+        MEMBER_EXCLUDED.append(revoke_links)
+
+
+def revoke_links(member, *, actor) -> int:
+    """Close the open links addressed to `member` (when they are excluded): each expires
+    now, with its audit event; runs inside the exclusion's transaction. Returns how many
+    were open."""
+    now = timezone.now()
+    open_ones = list(Invitation.objects.select_for_update().filter(
+        member=member, used_at__isnull=True, expires_at__gt=now,
+        consultation__decided_at__isnull=True))
+    for invitation in open_ones:
+        invitation.expires_at = now
+        invitation.save(update_fields=["expires_at"])
+        audit.record("consultation.revoke", actor=actor, target_type="booklet.consultation",
+                     target_id=str(invitation.consultation_id), person_id=member.person_id,
+                     detail={"invitation": invitation.pk, "reason": "excluded"})
+    return len(open_ones)
+
+
 # --- answering ---------------------------------------------------------------------------
 
 
@@ -210,19 +239,29 @@ def invitation_for_token(token: str) -> Invitation | None:
         "member__user", "member__organisation").filter(token_hash=_hash(token)).first()
 
 
-def why_closed(invitation, now=None) -> str:
-    """"" while the invitation can be answered, else the reason, shown to the invitee."""
+def why_closed(invitation, now=None, *, user=None) -> str:
+    """"" while the invitation can be answered (by `user`, when signed in), else the
+    reason, shown to the invitee."""
     now = now or timezone.now()
     member = invitation.member
     if invitation.used_at is not None:
         return _("This question was already answered with this link.")
     if invitation.consultation.decided_at is not None:
         return _("A decision was already recorded: answers are closed.")
-    if invitation.expires_at <= now:
+    # An excluded member, or a user excluded now, reads what an expired link says: nobody
+    # is told of an exclusion (R14).
+    if (invitation.expires_at <= now or member.never_inform
+            or _excluded(user, invitation.consultation.person_id)):
         return _("The deadline to answer has passed.")
-    if member.never_inform or not member.is_active:
+    if not member.is_active:
         return _("You are no longer asked to answer this question.")
     return ""
+
+
+def _excluded(user, person_id) -> bool:
+    """The user, or an organisation they act for, is excluded from the person's network."""
+    return is_signed_in(user) and persons.excluded_persons(
+        user, Person.objects.filter(pk=person_id)).exists()
 
 
 def answered_as_for(user, invitation) -> str:
@@ -255,7 +294,7 @@ def answer(invitation, *, choice: str = "", text: str = "", answered_as: str,
         "consultation__person", "consultation__asked_by", "member").get(pk=invitation.pk)
     if needs_login(invitation) and not stands_for(actor, invitation):
         raise PermissionDenied
-    reason = why_closed(invitation, now)
+    reason = why_closed(invitation, now, user=actor)
     if reason:
         raise ValidationError(reason, code="closed")
     choice, text, answered_as = choice.strip(), text.strip(), answered_as.strip()[:200]

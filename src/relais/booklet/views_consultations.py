@@ -143,7 +143,7 @@ def consultation_reply(request, token):
     invitation = consultations.invitation_for_token(token)
     if invitation is None:
         raise Http404
-    reason = consultations.why_closed(invitation)
+    reason = consultations.why_closed(invitation, user=request.user)
     if reason:
         return _link_gone(request, reason)
     by_link = not consultations.needs_login(invitation)

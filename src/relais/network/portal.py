@@ -56,7 +56,30 @@ def _send(email: str, link: str, actor) -> None:
 def usable_invitation(token: str) -> PortalInvitation | None:
     invitation = PortalInvitation.objects.select_related("member__person").filter(
         token_hash=_hash(token)).first()
-    return invitation if invitation is not None and invitation.is_usable else None
+    return invitation if invitation is not None and is_open(invitation) else None
+
+
+def is_open(invitation) -> bool:
+    """Not used, not expired, and its member still in the network and not excluded now:
+    an exclusion that did not pass through `revoke_invitations` stops it too."""
+    member = invitation.member
+    return invitation.is_usable and member.is_active and not member.never_inform
+
+
+@transaction.atomic
+def revoke_invitations(member, *, actor) -> int:
+    """Close the member's open invitations (when they are excluded): each expires now, with
+    its audit event. Returns how many were open."""
+    now = timezone.now()
+    open_ones = list(PortalInvitation.objects.select_for_update().filter(
+        member=member, accepted_at__isnull=True, expires_at__gt=now))
+    for invitation in open_ones:
+        invitation.expires_at = now
+        invitation.save(update_fields=["expires_at"])
+        audit.record("portal.revoke", actor=actor, target=invitation,
+                     person_id=member.person_id,
+                     detail={"member": member.pk, "reason": "excluded"})
+    return len(open_ones)
 
 
 @transaction.atomic
@@ -64,7 +87,7 @@ def accept(token: str, user) -> PortalInvitation:
     """Link the invited member to `user`; the token is spent even if used twice at once."""
     invitation = PortalInvitation.objects.select_for_update().filter(
         token_hash=_hash(token)).select_related("member").first()
-    if invitation is None or not invitation.is_usable:
+    if invitation is None or not is_open(invitation):
         raise ValidationError(_("This invitation no longer works."), code="invitation_used")
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -18,6 +18,7 @@ from relais.accounts.models import OrganisationType, User
 from relais.audit import log as audit
 from relais.core.models import apply_changes
 from relais.core.uploads import validate_document
+from relais.network import portal
 from relais.network.models import (
     LEGAL_ROLES,
     CapacityAssessment,
@@ -58,6 +59,11 @@ NETWORK_CHANGED: list = []
 def network_changed(person) -> None:
     for listener in NETWORK_CHANGED:
         listener(person)
+
+
+# Apps that hold links for a member (consultation links) close them when the member is
+# excluded: listener(member, actor=...), inside the exclusion's transaction.
+MEMBER_EXCLUDED: list = []
 
 
 CONTACT_POINT_REQUIRED = gettext_lazy(
@@ -201,6 +207,10 @@ def exclude_member(member, *, actor) -> None:
     member.save(update_fields=["never_inform", "in_safeguarding_circle", "updated_at"])
     _record("network_member.exclude", member.person, actor=actor, target=member,
             detail={"legal_roles": sorted(member.role_codes() & LEGAL_ROLES)})
+    # A link sent before the exclusion must not open the door after it.
+    portal.revoke_invitations(member, actor=actor)
+    for listener in MEMBER_EXCLUDED:
+        listener(member, actor=actor)
     network_changed(member.person)
 
 
