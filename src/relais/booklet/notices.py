@@ -3,7 +3,7 @@ registered when the app is ready."""
 
 from django.utils.translation import gettext_lazy as _
 
-from relais.notifications.kinds import TARGET, Kind, register
+from relais.notifications.kinds import TARGET, Kind, register_kind
 
 ENTRY = {"url_name": "booklet:booklet", "target": "booklet.entry",
          "fragment": "entry-{target_id}"}
@@ -12,7 +12,7 @@ CONSULTATION = {"url_name": "booklet:consultation_detail", "url_id": TARGET,
 
 
 def register_kinds() -> None:
-    register(
+    register_kind(
         Kind("booklet.alert", "alerts", _("Alert in the booklet of %(person)s."), **ENTRY),
         Kind("booklet.entry", "booklet", _("New in the booklet of %(person)s."), **ENTRY),
         Kind("emergency.outdated", "booklet",

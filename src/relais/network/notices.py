@@ -2,11 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from relais.notifications.kinds import Kind, register
+from relais.notifications.kinds import Kind, register_kind
 
 
 def register_kinds() -> None:
-    register(
+    register_kind(
         Kind("network.added", "network",
              _("You were added to the care network of %(person)s."),
              url_name="network:person_detail"),

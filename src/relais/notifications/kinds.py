@@ -72,7 +72,7 @@ class Kind:
 KINDS: dict[str, Kind] = {}
 
 
-def register(*kinds: Kind) -> None:
+def register_kind(*kinds: Kind) -> None:
     for kind in kinds:
         KINDS[kind.key] = kind
 

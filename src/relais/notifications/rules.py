@@ -53,7 +53,8 @@ def _target_shown(user) -> Q:
         if pks is None:
             shown |= Q(target_type=label)
         else:
-            shown |= Q(Exists(pks.filter(pk=OuterRef("target_id"))), target_type=label)
+            # The type first: the database checks the target's rule only on its rows.
+            shown |= Q(target_type=label) & Q(Exists(pks.filter(pk=OuterRef("target_id"))))
     return shown
 
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Case, Count, Sum, When, Window
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from relais.access import policy
 from relais.access.policy import Action
 from relais.audit import log as audit
 from relais.audit.models import Outcome
+from relais.core.pagination import CountingPaginator
 from relais.notifications import services
 from relais.notifications.forms import EmailModesForm
 from relais.notifications.kinds import KIND_GROUPS
@@ -20,16 +21,26 @@ from relais.notifications.models import DeliveryStatus, EmailDelivery, Notificat
 
 # A queued email the worker has not picked up after this long means the worker is down.
 STALLED_AFTER = timedelta(minutes=15)
+PAGE_SIZE = 30
+UNREAD = "relais_unread"
 
 
 @login_required
 def inbox(request):
     """The user's notifications that the gate still shows them, newest first; each
-    sentence is written now, in the request's language, from the row's kind and params."""
-    notifications = Notification.objects.visible_to(request.user).select_related("person")
-    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    sentence is written now, in the request's language, from the row's kind and params.
+
+    One query walks the rows the gate lets through (each row's person and target are
+    checked there) and returns the page with the total and the unread count; the header
+    takes its count from it rather than asking again."""
+    notifications = Notification.objects.visible_to(request.user).select_related(
+        "person").annotate(**{UNREAD: Window(Sum(Case(When(read_at__isnull=True, then=1),
+                                                      default=0)))})
+    page = CountingPaginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    unread = getattr(page.object_list[0], UNREAD) if page.object_list else 0
     return render(request, "notifications/inbox.html", {
-        "page": page, "is_admin": policy.is_platform_admin(request.user)})
+        "page": page, "unread_notifications": unread,
+        "is_admin": policy.is_platform_admin(request.user)})
 
 
 @login_required

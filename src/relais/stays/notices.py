@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from relais.notifications.kinds import TARGET, Kind, register
+from relais.notifications.kinds import TARGET, Kind, register_kind
 
 STAY = {"url_name": "stays:stay_detail", "url_id": TARGET, "target": "stays.stay"}
 REFERRAL = {"url_name": "stays:referral_detail", "url_id": TARGET,
@@ -10,7 +10,7 @@ REFERRAL = {"url_name": "stays:referral_detail", "url_id": TARGET,
 
 
 def register_kinds() -> None:
-    register(
+    register_kind(
         Kind("stay.admitted", "stays", _("%(person)s was admitted to %(hospital)s."), **STAY),
         Kind("stay.discharged", "stays", _("%(person)s left %(hospital)s."), **STAY),
         Kind("referral.received", "referrals", _("New referral for %(service)s."),
