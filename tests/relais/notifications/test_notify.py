@@ -73,6 +73,15 @@ def test_the_row_holds_the_event_not_the_sentence(follower, zebulon, stay, tell)
     assert notification.link == f"/stays/{stay.pk}/"
 
 
+def test_a_row_of_a_kind_no_longer_registered_still_reads(follower, zebulon):
+    old = Notification.objects.create(recipient=follower, kind="gone.kind", person=zebulon,
+                                      params={"hospital": "Hôpital Test"})
+    with translation.override("en"):
+        assert (old.sentence, old.link) == ("Something new about a person you follow.", "")
+    with translation.override("fr"):
+        assert old.sentence == "Du nouveau concernant une personne que vous suivez."
+
+
 def test_by_default_an_email_is_queued_and_handed_to_the_worker_on_commit(
         follower, tell, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
