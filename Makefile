@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+ADT_PORT ?= 2575
 # The suite runs on both cores (pytest-xdist); `make test PYTEST_ARGS=` runs it in one.
 PYTEST_ARGS ?= -n 2
 
@@ -21,12 +22,13 @@ $(VENV)/.test-extras: $(BIN)/relais
 
 setup: $(BIN)/relais
 
-## make run: set up, migrate the SQLite database under var/, load the demo, serve.
+## make run: set up, migrate the SQLite database under var/, load the demo, then run the
+## web server, the worker (emails, to var/outbox) and the ADT listener together; Ctrl+C
+## stops all three.
 run: setup
 	$(BIN)/relais migrate
 	$(BIN)/relais demo
-	@echo "Relais is starting on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	$(BIN)/relais serve --host $(HOST) --port $(PORT)
+	$(BIN)/relais run --host $(HOST) --port $(PORT) --adt-port $(ADT_PORT)
 
 ## make test: lint, the layers' import contract, migration check, the whole suite
 ## (browser journeys included).

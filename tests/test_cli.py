@@ -16,7 +16,7 @@ def relais(*args, var_dir):
 def test_help_lists_the_commands(tmp_path):
     result = relais("--help", var_dir=tmp_path)
     assert result.returncode == 0
-    for command in ("serve", "worker", "demo", "migrate", "audit verify", "manage"):
+    for command in ("run [--host", "serve", "worker", "demo", "migrate", "audit verify", "manage"):
         assert command in result.stdout
 
 
@@ -28,10 +28,18 @@ def test_migrate_demo_twice_and_verify_the_audit_chain(tmp_path):
     assert "new: 0 organisations, 0 wards, 0 users, 0 memberships" in second.stdout
     assert "coordinator@demo.relais.example" in second.stdout
     assert "Demo persons: 0 new" in second.stdout
+    assert "Demo portal logins: 2 new" in first.stdout
+    assert "Demo portal logins: 0 new" in second.stdout
+    assert "caregiver@demo.relais.example" in second.stdout
     verified = relais("audit", "verify", var_dir=tmp_path)
     assert verified.returncode == 0 and "audit log OK: " in verified.stdout
 
     with sqlite3.connect(tmp_path / "relais.sqlite3") as db:
+        # The demo's own emails are dropped: nothing waits for the worker of `make run`.
+        assert db.execute("SELECT COUNT(*) FROM django_tasks_database_dbtaskresult").fetchone() \
+            == (0,)
+        assert db.execute("SELECT DISTINCT status, last_error FROM notifications_emaildelivery"
+                          ).fetchall() == [("cancelled", "Demo data: not sent.")]
         db.execute("UPDATE access_auditevent SET detail = '{}' WHERE seq = 1")
     broken = relais("audit", "verify", var_dir=tmp_path)
     assert broken.returncode != 0

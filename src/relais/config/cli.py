@@ -1,4 +1,4 @@
-"""The `relais` command: serve | worker | demo | migrate | audit | manage <django command>.
+"""The `relais` command: run | serve | worker | demo | migrate | audit | manage <command>.
 
 Any other word is passed to Django's manage, so `relais check --deploy` works too.
 """
@@ -10,8 +10,12 @@ import sys
 from django.conf import settings
 from django.core.management import execute_from_command_line
 
+from relais.config import run
+
 USAGE = """usage: relais <command> [options]
 
+  run [--host H] [--port P] [--adt-port P]
+                                web server, worker and ADT listener together (make run)
   serve [--host H] [--port P]   serve the web application (gunicorn when RELAIS_ENV=production)
   worker                        run background tasks (emails, reminders)
   demo                          load the fictional demo care zone (idempotent)
@@ -30,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0
     command, rest = argv[0], argv[1:]
+    if command == "run":
+        return run.main(rest)
     if command == "serve":
         return serve(rest)
     if command == "worker":

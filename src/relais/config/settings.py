@@ -241,7 +241,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
-EMAIL_URL = envstr("EMAIL_URL", "console://")
+# In development, emails are files in var/outbox (read at /outbox/): never on the network.
+DEVELOPMENT_OUTBOX = VAR_DIR.absolute() / "outbox"
+EMAIL_URL = envstr("EMAIL_URL", "console://" if PRODUCTION else f"file://{DEVELOPMENT_OUTBOX}")
 globals().update(parse_email_url(EMAIL_URL))
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Relais <no-reply@relais.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

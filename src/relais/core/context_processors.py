@@ -1,8 +1,11 @@
 from django.conf import settings
 
+from relais.core import outbox
+
 
 def relais(request):
     return {
         "RELAIS_ENV": settings.RELAIS_ENV,
         "RELAIS_DEMO": getattr(settings, "RELAIS_DEMO", not settings.PRODUCTION),
+        "RELAIS_OUTBOX": outbox.folder() is not None,
     }

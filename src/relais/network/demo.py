@@ -7,6 +7,8 @@ centre, through the same services as the screens (so the audit log tells the sto
 
 Loading is idempotent: persons are keyed on first name, last name and birth date. It needs
 the demo organisations and logins of relais.accounts.demo (`relais demo` loads both).
+Two portal logins (`load_demo_portal`) show the person's side: Fernand Dewit himself and
+Catherine Lemaire, the daughter of Simone Lemaire.
 """
 
 import zlib
@@ -19,9 +21,9 @@ from relais.access.models import ConsentScope
 from relais.accounts import demo as zone
 from relais.accounts.models import Organisation, User
 from relais.core.models import Municipality
-from relais.network import services
+from relais.network import portal, services
 from relais.network.models import LivingSituation as L
-from relais.network.models import MemberKind, Person, PersonLanguage, Role
+from relais.network.models import MemberKind, NetworkMember, Person, PersonLanguage, Role
 from relais.network.models import PriorityGroup as P
 from relais.network.models import Relation as R
 
@@ -505,3 +507,60 @@ def _add(person, spec, *, actor, organisations, users) -> None:
             services.set_contact_point(member, actor=actor)
         if spec.excluded:
             services.exclude_member(member, actor=actor)
+
+
+# --- portal logins ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortalLogin:
+    """A login for the portal, linked to a member of a demo person's network by an
+    invitation accepted at once: the way the screens do it, so the audit log tells it."""
+
+    local_part: str
+    first_name: str
+    last_name: str
+    person: tuple[str, str]  # the demo person's first and last name
+    what: str  # for the console and the README
+    language: str = PersonLanguage.FRENCH
+
+
+PORTAL_LOGINS = [
+    # (the isolated man in hospital) his own contact point: the person's side.
+    PortalLogin("person", "Fernand", "Dewit", ("Fernand", "Dewit"),
+                "Portal: Fernand Dewit himself, in hospital, his own contact point"),
+    # (a) the daughter of the woman living alone: caregiver, trusted person, contact point.
+    PortalLogin("caregiver", "Catherine", "Lemaire", ("Simone", "Lemaire"),
+                "Portal: Catherine Lemaire, daughter and contact point of Simone Lemaire"),
+]
+
+
+def portal_email(login: PortalLogin) -> str:
+    return f"{login.local_part}@{zone.DEMO_DOMAIN}"
+
+
+@transaction.atomic
+def load_demo_portal() -> int:
+    """Create the portal logins that do not exist yet; returns how many were created.
+    The invitation is emailed to the (fictional) login: `relais demo` drops that email."""
+    coordinator = User.objects.get(email=f"coordinator@{zone.DEMO_DOMAIN}")
+    created = 0
+    for login in PORTAL_LOGINS:
+        member = NetworkMember.objects.filter(
+            kind=MemberKind.INFORMAL, user__isnull=True, person__first_name=login.person[0],
+            person__last_name=login.person[1],
+            name=f"{login.first_name} {login.last_name}").first()
+        if member is None or User.objects.filter(email=portal_email(login)).exists():
+            continue
+        user = portal.create_portal_user(
+            email=portal_email(login), first_name=login.first_name, last_name=login.last_name,
+            password=zone.DEMO_PASSWORD, language=login.language)
+        link = portal.invite(member, email=user.email, actor=coordinator)
+        portal.accept(link.rstrip("/").rsplit("/", 1)[-1], user)
+        created += 1
+    return created
+
+
+def portal_logins() -> list[tuple[str, str]]:
+    """(email, what it shows) for every demo portal login."""
+    return [(portal_email(login), login.what) for login in PORTAL_LOGINS]
