@@ -155,6 +155,11 @@ def test_admission_to_going_home(live_server, yvonne, mllp, page_factory, screen
     nurse.emulate_media(media="print")
     nurse.pdf(path=str(pdf), format="A4")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000
+    # Only the sheet was French: the page around it and the nurse's next page are Dutch.
+    assert nurse.locator("html").get_attribute("lang") == "nl"
+    nurse.emulate_media(media="screen")
+    nurse.goto(f"{live_server.url}/hospital/worklist/")
+    assert nurse.locator("html").get_attribute("lang") == "nl"
 
     # The discharge arrives from the feed and closes the stay.
     assert b"MSA|AA" in mllp(adt("A03", yvonne.niss, "MSG-2"))

@@ -221,6 +221,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [SRC_DIR / "locale"]
+# Day/month/year and a 24-hour clock in every language, shown and typed alike.
+FORMAT_MODULE_PATH = ["relais.config.formats"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from relais.directory.models import Capacity, Service, ServiceStatus, UrgentStart
@@ -48,14 +49,36 @@ def _judge(service, municipality, language, urgency) -> Match:
     if urgency:
         match.check(URGENCY_RANK.get(service.urgent_start, 0) >= URGENCY_RANK.get(urgency, 0),
                     _("Can start in time"), _("Cannot start that fast"), 3)
-    match.check(service.capacity != Capacity.FULL, _("Has room"), _("Full"), 2)
-    if service.capacity == Capacity.WAITING_LIST:
-        match.reasons.append((None, _("Waiting list")))
-        match.score -= 1
+    _capacity(match, service)
     if service.is_stale:
         match.reasons.append((None, _("Not verified for more than 6 months")))
         match.score -= 1
     return match
+
+
+# One sentence per capacity state, said with the day it was confirmed (or that it never was).
+CAPACITY_FIT = {Capacity.ACCEPTING: (True, 2), Capacity.WAITING_LIST: (None, 1),
+                Capacity.FULL: (False, 0)}
+
+
+def _capacity(match, service) -> None:
+    """The service's one capacity state (✓ has room, ! waiting list, ✗ full), with when it
+    was confirmed: a state nobody confirmed for months is a guess, and the reader judges."""
+    ok, weight = CAPACITY_FIT.get(service.capacity, (None, 0))
+    match.reasons.append((ok, capacity_sentence(service)))
+    match.score += weight
+
+
+def capacity_sentence(service) -> str:
+    confirmed = service.capacity_confirmed_on
+    if confirmed is None:
+        return {Capacity.ACCEPTING: _("Has room (never confirmed)"),
+                Capacity.WAITING_LIST: _("Waiting list (never confirmed)"),
+                Capacity.FULL: _("Full (never confirmed)")}.get(service.capacity, "")
+    sentence = {Capacity.ACCEPTING: _("Has room (confirmed on %(date)s)"),
+                Capacity.WAITING_LIST: _("Waiting list (confirmed on %(date)s)"),
+                Capacity.FULL: _("Full (confirmed on %(date)s)")}.get(service.capacity, "")
+    return sentence % {"date": date_format(confirmed, "SHORT_DATE_FORMAT")}
 
 
 def _serves(service, municipality) -> bool:

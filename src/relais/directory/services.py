@@ -32,6 +32,9 @@ def create_service(organisation, data: dict, *, actor) -> Service:
     fields["languages"] = normalise_languages(fields.get("languages", ""))
     service = Service(organisation=organisation, **fields)
     _confirm(service, actor)
+    if "capacity" in fields:
+        # Whoever states the capacity of a new listing confirms it, as on every change.
+        service.capacity_confirmed_on = service.verified_on
     service.full_clean()
     service.save()
     _set_areas(service, data)

@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -62,11 +63,12 @@ LEGAL_MARKS = {Role.TRUSTED_PERSON: "trusted_person", Role.REPRESENTATIVE: "repr
 
 
 def search_filter(query: str) -> Q:
-    """A NISS, a birth date (dd/mm/yyyy or yyyy-mm-dd), or words of the name."""
+    """A NISS, a birth date (as pages show it, 31/12/1941, or as forms accept it:
+    31-12-1941, 31.12.1941, 1941-12-31), or words of the name."""
     digits = compact_niss(query)
     if len(digits) == 11 and digits.isdigit():
         return Q(niss=digits)
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+    for pattern in get_format("DATE_INPUT_FORMATS"):
         try:
             return Q(birth_date=datetime.strptime(query, pattern).date())
         except ValueError:

@@ -314,6 +314,10 @@ class Referral(TimeStamped, Versioned):
         constraints = [
             models.CheckConstraint(condition=~Q(status="declined") | ~Q(decline_reason=""),
                                    name="declined_referral_has_reason"),
+            # One open referral per person and service: two sends at once cannot both land.
+            models.UniqueConstraint(fields=["person", "service"],
+                                    condition=Q(status__in=OPEN_REFERRAL_STATUSES),
+                                    name="one_open_referral_per_service"),
         ]
 
     def __str__(self) -> str:

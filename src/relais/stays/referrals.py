@@ -8,7 +8,7 @@ side at once. An accepted referral makes the service's organisation a network me
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,16 +46,43 @@ def _check_needs(needs: dict, person_agrees: bool) -> None:
         raise ValidationError(errors)
 
 
+class DuplicateReferral(ValidationError):
+    """The person already has an open referral to this service: `existing`."""
+
+    def __init__(self, existing: Referral):
+        super().__init__(_("This person already has an open referral to this service: "
+                           "follow that one up rather than sending another."),
+                         code="duplicate_referral")
+        self.existing = existing
+
+
+def open_referral_to(person, service) -> Referral | None:
+    """The open (sent, accepted or started) referral of `person` to `service`, if any."""
+    return Referral.objects.open().filter(person=person, service=service).first()
+
+
 @transaction.atomic
 def send(*, person, service, needs: dict, urgency: str, actor, sender_organisation,
          stay=None, person_agrees: bool = False) -> Referral:
-    """Refer `person` to `service`; without a complete needs analysis nothing is sent."""
+    """Refer `person` to `service`; without a complete needs analysis nothing is sent, and
+    while an open referral to the same service exists nothing is sent either."""
+    existing = open_referral_to(person, service)
+    if existing is not None:
+        raise DuplicateReferral(existing)
     _check_needs(needs, person_agrees)
-    referral = Referral.objects.create(
-        person=person, stay=stay, service=service, organisation=service.organisation,
-        sender=actor, sender_organisation=sender_organisation, urgency=urgency,
-        respond_by=timezone.now() + ANSWER_WITHIN[urgency], person_agrees=True,
-        **{name: needs[name] for name in NEEDS_FIELDS})
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                person=person, stay=stay, service=service, organisation=service.organisation,
+                sender=actor, sender_organisation=sender_organisation, urgency=urgency,
+                respond_by=timezone.now() + ANSWER_WITHIN[urgency], person_agrees=True,
+                **{name: needs[name] for name in NEEDS_FIELDS})
+    except IntegrityError:
+        # Another send for the same person and service committed first (the unique index).
+        existing = open_referral_to(person, service)
+        if existing is None:
+            raise
+        raise DuplicateReferral(existing) from None
     ReferralEvent.objects.create(referral=referral, status=ReferralStatus.SENT, by=actor)
     _record("referral.send", referral, actor=actor, service=service.pk, urgency=urgency)
     for user in _organisation_users(referral.organisation_id):

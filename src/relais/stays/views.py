@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +22,7 @@ from relais.directory.matching import match_services
 from relais.directory.models import Service
 from relais.network import rules as network_rules
 from relais.network.views import _members_for, _network_context
+from relais.stays import going_home as going_home_sheet
 from relais.stays import referrals, screening, services, transfer
 from relais.stays import rules as stay_rules
 from relais.stays.forms import (
@@ -261,15 +262,20 @@ def referral_new(request, pk):
             Service.objects.visible_to(request.user), category=need.cleaned_data["category"],
             municipality=person.municipality, language=person.language,
             urgency=need.cleaned_data["urgency"] if need.cleaned_data["urgency"] != "routine"
-            else "")
+            else "")[:20]
+        referred = {r.service_id: r for r in policy.visible(
+            request.user, Referral.objects.open().filter(person=person))}
+        for match in matches:
+            match.open_referral = referred.get(match.service.pk)
     return render(request, "stays/referral_match.html",
-                  {"stay": stay, "person": person, "need": need, "matches": matches[:20]})
+                  {"stay": stay, "person": person, "need": need, "matches": matches})
 
 
 def _referral_form(request, stay, service):
     initial = {"urgency": request.GET.get("urgency", "routine"),
                "start_on": stay.expected_discharge_on}
     form = ReferralForm(request.POST or None, initial=initial)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -278,14 +284,22 @@ def _referral_form(request, stay, service):
                 sender_organisation=stay.hospital, urgency=data["urgency"],
                 person_agrees=data["person_agrees"],
                 needs={name: data[name] for name in referrals.NEEDS_FIELDS})
+        except referrals.DuplicateReferral as error:
+            duplicate = error
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("The referral was sent to %(organisation)s.")
                              % {"organisation": service.organisation.name})
             return redirect("stays:referral_detail", referral.pk)
-    return render(request, "stays/referral_form.html",
-                  {"form": form, "stay": stay, "service": service})
+    existing = duplicate.existing if duplicate else referrals.open_referral_to(stay.person,
+                                                                                service)
+    return render(request, "stays/referral_form.html", {
+        "form": form, "stay": stay, "service": service, "refused": duplicate is not None,
+        "existing": existing,
+        # The link only for whoever may open it (a referral another hospital sent).
+        "existing_visible": existing is not None and policy.visible(
+            request.user, Referral.objects.filter(pk=existing.pk)).exists()})
 
 
 @login_required
@@ -375,28 +389,17 @@ def going_home(request, pk):
             except VersionConflict:
                 return render(request, "conflict.html", {"back": request.path}, status=409)
             return redirect("stays:going_home", pk)
-    return _render_in_language(request, stay, "stays/going_home.html",
-                               {**_going_home_context(request.user, stay), "form": form})
+    return _going_home_page(request, stay, form)
 
 
-def _going_home_context(user, stay) -> dict:
-    person = stay.person
-    members = [m for m in _members_for(user, person) if not m.never_inform]
-    contact_point = next((m for m in members if m.is_contact_point), None)
-    coming = stay.referrals.filter(status__in=[ReferralStatus.ACCEPTED,
-                                               ReferralStatus.STARTED]).select_related(
-        "service", "organisation")
-    return {"stay": stay, "person": person, "contact_point": contact_point,
-            "members": [m for m in members if m != contact_point], "coming": coming}
-
-
-def _render_in_language(request, stay, template, context):
-    """The sheet speaks the person's language (NL, FR or EN), whatever the reader's."""
-    language = stay.person.language
-    if language not in ("nl", "fr", "en"):
-        language = translation.get_language()
-    with translation.override(language):
-        return render(request, template, {**context, "sheet_language": language})
+def _going_home_page(request, stay, form):
+    """The reader's page (their language) around the sheet (the person's language)."""
+    context = going_home_sheet.sheet_context(stay, _members_for(request.user, stay.person))
+    language = going_home_sheet.sheet_language(stay.person)
+    return render(request, "stays/going_home.html", {
+        "stay": stay, "person": stay.person, "form": form,
+        "sheet": going_home_sheet.render_sheet(request, context, language),
+        "sheet_note": going_home_sheet.IN_PERSONS_LANGUAGE.get(stay.person.language)})
 
 
 @login_required

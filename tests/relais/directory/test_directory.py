@@ -1,6 +1,6 @@
 """The directory: search in NL/FR/EN, filters, matching, who edits, bad input, speed."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -101,7 +101,9 @@ def test_matching_explains_why_best_first(directory):
                                                directory["woluwe_dutch"].pk]
     best, full, far = matches
     assert best.suitable and not full.suitable and not far.suitable
-    assert (False, "Full") in full.reasons
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    assert (False, f"Full (confirmed on {today})") in full.reasons
+    assert (True, "Has room (never confirmed)") in best.reasons
     assert (False, "Does not work in Schaerbeek") in far.reasons
     assert (False, "Does not speak the person's language") in far.reasons
 
@@ -113,7 +115,28 @@ def test_stale_and_waiting_list_are_warnings_not_refusals(directory):
                              municipality=municipality(IXELLES))
     assert match.suitable
     assert (None, "Not verified for more than 6 months") in match.reasons
-    assert (None, "Waiting list") in match.reasons
+    assert (None, "Waiting list (confirmed on "
+                  f"{timezone.localdate().strftime('%d/%m/%Y')})") in match.reasons
+
+
+CAPACITY_SENTENCES = ("Has room", "Waiting list", "Full")
+
+
+@pytest.mark.parametrize(("capacity", "expected"), [
+    ("accepting", (True, "Has room (confirmed on 12/03/2026)")),
+    ("waiting_list", (None, "Waiting list (confirmed on 12/03/2026)")),
+    ("full", (False, "Full (confirmed on 12/03/2026)"))])
+def test_matching_says_one_capacity_state_with_the_day_it_was_confirmed(directory, capacity,
+                                                                         expected):
+    Service.objects.filter(pk=directory["help"].pk).update(
+        capacity=capacity, capacity_confirmed_on=date(2026, 3, 12))
+    with translation.override("en"):
+        [match] = match_services(Service.objects.all(), category=Category.HOME_HELP)
+    said = [reason for reason in match.reasons if reason[1].startswith(CAPACITY_SENTENCES)]
+    assert said == [expected]
+    with translation.override("fr"):
+        [match] = match_services(Service.objects.all(), category=Category.HOME_HELP)
+    assert any("12/03/2026" in text for _ok, text in match.reasons)
 
 
 def test_stale_listings_are_marked(client, home_nurse, directory):
