@@ -1,14 +1,17 @@
 """Who sees a notification, and who sees the email deliveries.
 
 A notification is shown to its recipient only while the gate still shows them its person
-and its target: the inbox, the unread count, the digest and the worker (before it sends
-an email) all go through `visible_notifications`, so an exclusion or a withdrawn consent
-hides what was already delivered. `may_be_told` is the same rule for news not written
-yet: `notify()` asks it, so nothing is created that the recipient could not read.
+(its target was checked when it was written): the inbox, the unread count, the digest
+and the worker (before it sends an email) all go through `visible_notifications`, so an
+exclusion or a withdrawn consent hides what was already delivered. `may_be_told` asks
+the same of news not written yet (the person and the target): `notify()` asks it, so
+nothing is created that the recipient could not read.
 
 Objects are named by their label ("stays.stay") and asked of the gate by that label
 (`policy.visible_pks`): this app imports no feature. A target whose model has no policy
-in the gate is decided by the person's rule alone.
+in the gate is decided by the person's rule alone. Every notification names its person
+(`notify` requires one); a row about nobody and nothing (carried over from the old app)
+is shown.
 
 Email deliveries are for platform administrators only (they hold no health data, but
 they name who was told something, and when).
@@ -24,7 +27,6 @@ from relais.access.policy import (
     sees,
     visible_pks,
 )
-from relais.notifications import kinds
 from relais.notifications.models import EmailDelivery, Notification
 
 PERSON_LABEL = "network.person"
@@ -35,27 +37,19 @@ def _signed_in(user) -> bool:
 
 
 def visible_notifications(user, queryset: QuerySet) -> QuerySet:
-    """The user's own notifications whose person and target the gate still shows them."""
+    """The user's own notifications about persons the gate still shows them.
+
+    When read, the person decides: an exclusion (of the reader, or of an organisation
+    they act for) or a withdrawn consent hides the rows at once. The target was checked
+    when the notification was written (`may_be_told`); the sentence names no more than
+    the person and who or where, and its link goes through the gate again. Asking the
+    person's rule once — not each target type's rule, which each contain it — keeps the
+    unread count in every page's header cheap (issue 11)."""
     if not _signed_in(user):
         return queryset.none()
-    return queryset.filter(_person_shown(user), _target_shown(user), recipient=user)
-
-
-def _person_shown(user) -> Q:
     persons = visible_pks(user, PERSON_LABEL).filter(pk=OuterRef("person_id"))
-    return Q(person__isnull=True) | Q(Exists(persons))
-
-
-def _target_shown(user) -> Q:
-    shown = Q(target_type="")
-    for label in kinds.target_labels():
-        pks = _visible_target_pks(user, label)
-        if pks is None:
-            shown |= Q(target_type=label)
-        else:
-            # The type first: the database checks the target's rule only on its rows.
-            shown |= Q(target_type=label) & Q(Exists(pks.filter(pk=OuterRef("target_id"))))
-    return shown
+    about_nobody = Q(person__isnull=True, target_type="")
+    return queryset.filter(Q(Exists(persons)) | about_nobody, recipient=user)
 
 
 def _visible_target_pks(user, label: str) -> QuerySet | None:

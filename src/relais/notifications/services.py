@@ -38,6 +38,8 @@ def notify(recipient, *, kind: str, person=None, target=None,
     (a hospital's name, who answered); nothing is written if the recipient may not see
     the person or the target now."""
     _check(kinds.get(kind), kind, target)
+    # Read-time visibility follows the person: a target knows whose it is.
+    person = person if person is not None else getattr(target, "person", None)
     if recipient is None or not recipient.is_active:
         return None
     if not rules.may_be_told(recipient, person=person, target=target):
