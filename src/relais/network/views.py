@@ -22,9 +22,8 @@ from relais.access import policy
 from relais.access.models import Consent
 from relais.access.policy import Action
 from relais.audit import log as audit
-from relais.audit.models import AuditEvent
 from relais.core.models import VersionConflict
-from relais.network import legal, portal, roleguide, services
+from relais.network import legal, portal, roleguide, services, who_looked
 from relais.network import rules as network_rules
 from relais.network.ecomap import MapMember, render_ecomap, text_list
 from relais.network.forms import (
@@ -398,9 +397,14 @@ def access_log(request, pk):
     person = network_rules.person_for(request.user, pk)
     if not network_rules.may_see_access_log(request.user, person):
         raise Http404
-    events = AuditEvent.objects.filter(person_id=person.pk).select_related("organisation")
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "network/access_log.html", {"person": person, "page": page})
+    period = "recent" if request.GET.get("period") == "recent" else "all"
+    grouped = who_looked.grouped_events(person.pk, since=who_looked.since_for(period))
+    page = Paginator(grouped, 50).get_page(request.GET.get("page"))
+    lines = who_looked.describe(page.object_list, person=person, reader=request.user)
+    return render(request, "network/access_log.html", {
+        "person": person, "page": page, "lines": lines, "period": period,
+        "query": "period=recent" if period == "recent" else "",
+        "recent_days": who_looked.RECENT_DAYS})
 
 
 def role_guide(request):
