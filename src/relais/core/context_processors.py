@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from relais.core import outbox
+from relais.core import menu, outbox
 
 
 def relais(request):
@@ -8,4 +8,5 @@ def relais(request):
         "RELAIS_ENV": settings.RELAIS_ENV,
         "RELAIS_DEMO": getattr(settings, "RELAIS_DEMO", not settings.PRODUCTION),
         "RELAIS_OUTBOX": outbox.folder() is not None,
+        "main_menu": menu.lazy_links(request),
     }

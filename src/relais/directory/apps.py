@@ -9,7 +9,8 @@ class DirectoryConfig(AppConfig):
 
     def ready(self):
         # why inside: these modules use models, which exist only once apps are ready.
-        from relais.directory import rules, sections
+        from relais.directory import menu, rules, sections
 
         rules.register_policies()
+        menu.register_entries()
         sections.register()

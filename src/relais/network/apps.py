@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from relais.network import notices
+from relais.network import menu, notices
 
 
 class NetworkConfig(AppConfig):
@@ -15,4 +15,5 @@ class NetworkConfig(AppConfig):
         from relais.network import rules, sections
 
         rules.register_policies()
+        menu.register_entries()
         sections.register()

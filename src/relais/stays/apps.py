@@ -12,7 +12,8 @@ class StaysConfig(AppConfig):
     def ready(self):
         notices.register_kinds()
         # why inside: these modules use models, which exist only once apps are ready.
-        from relais.stays import rules, sections
+        from relais.stays import menu, rules, sections
 
         rules.register_policies()
+        menu.register_entries()
         sections.register()

@@ -1,8 +1,33 @@
 // Small progressive enhancements; every page works without them.
+document.documentElement.classList.add("js");
 document.addEventListener("DOMContentLoaded", () => {
+  // On a phone the header's menu opens and closes with its button (CSS hides it closed).
+  document.querySelectorAll(".menu-toggle").forEach((button) => {
+    const menu = document.getElementById(button.getAttribute("aria-controls"));
+    if (!menu) return;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      const open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      menu.classList.toggle("open", open);
+    });
+  });
   // Language switch submits on change (the button stays for keyboard and no-JS users).
   document.querySelectorAll("form.language-switch select").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
+  });
+  // A table wider than the screen scrolls sideways in its frame: the frame takes the
+  // keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1), named after the
+  // table's caption or the heading above it.
+  document.querySelectorAll(".table-wrap").forEach((frame) => {
+    if (frame.scrollWidth <= frame.clientWidth) return;
+    const caption = frame.querySelector("caption");
+    let heading = frame.previousElementSibling;
+    while (heading && !/^H[1-6]$/.test(heading.tagName)) heading = heading.previousElementSibling;
+    frame.tabIndex = 0;
+    frame.setAttribute("role", "region");
+    const name = (caption || heading || document.querySelector("h1"));
+    if (name) frame.setAttribute("aria-label", name.textContent.trim());
   });
   // Ask before irreversible actions marked with data-confirm.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {

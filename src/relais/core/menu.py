@@ -1,0 +1,81 @@
+"""The main menu, filled by the features: each registers the entries it owns, with the
+question "may this request open it?", so a menu shows what the account can open and
+nothing else (a link that answers 404 is worse than no link).
+
+The questions are asked on every page, so they must be cheap: they read what the request
+already holds (`request.user`, `request.memberships`), never the database.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    label: str  # a lazy translation: rendered in the reader's language
+    url_name: str
+    order: int
+    shown: Callable[[HttpRequest], bool]
+    # The page is "current" when its resolved view belongs to one of these (app_name or
+    # "app_name:url_name"); by default the entry's own URL name.
+    current_for: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    current: bool
+
+
+_ENTRIES: dict[str, Entry] = {}
+
+
+def register(entry: Entry) -> None:
+    _ENTRIES[entry.key] = entry
+
+
+def registered() -> list[Entry]:
+    return sorted(_ENTRIES.values(), key=lambda entry: entry.order)
+
+
+def links_for(request: HttpRequest) -> list[Link]:
+    if not request.user.is_authenticated:
+        return []
+    match = getattr(request, "resolver_match", None)
+    return [Link(entry.label, reverse(entry.url_name), _is_current(entry, match))
+            for entry in registered() if entry.shown(request)]
+
+
+def lazy_links(request: HttpRequest):
+    """For the template context: computed only if a page renders the menu."""
+    return SimpleLazyObject(lambda: links_for(request))
+
+
+def _is_current(entry: Entry, match) -> bool:
+    if match is None:
+        return False
+    here = f"{match.namespace}:{match.url_name}"
+    marks = entry.current_for or (entry.url_name,)
+    return any(here == mark or match.namespace == mark for mark in marks)
+
+
+# --- predicates the features share ------------------------------------------------------
+
+
+def signed_in(request: HttpRequest) -> bool:
+    return request.user.is_authenticated
+
+
+def professional(request: HttpRequest) -> bool:
+    return request.user.is_authenticated and request.user.is_professional
+
+
+def member_professional(request: HttpRequest) -> bool:
+    """A professional acting for at least one organisation today."""
+    return professional(request) and bool(getattr(request, "memberships", ()))
