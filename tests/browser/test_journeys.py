@@ -69,8 +69,33 @@ def test_the_same_in_dutch_on_a_small_phone(live_server, demo_zone, page_factory
     assert page.get_by_role("heading", name="Volgende stappen").is_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= 360, f"page is {overflow}px wide on a 360px screen"
+    # The header collapses: brand, menu button and the person search, under a fifth of
+    # the screen; the menu opens with its button.
+    header = page.get_by_role("banner")
+    assert header.bounding_box()["height"] <= 740 / 5
+    menu_button = header.get_by_role("button", name="Menu")
+    assert not page.get_by_role("link", name="Zorgaanbod").is_visible()
+    menu_button.click()
+    assert menu_button.get_attribute("aria-expanded") == "true"
+    assert page.get_by_role("link", name="Zorgaanbod").is_visible()
     screenshot(page, "home-nl-coordinator-360px")
     assert page.console_errors == []
+
+
+def test_two_tab_presses_reach_the_person_search(live_server, demo_zone, page_factory):
+    page = page_factory()
+    page.goto(live_server.url)
+    log_in(page, COORDINATOR)
+    page.keyboard.press("Tab")
+    focused = "document.activeElement.textContent"
+    assert page.evaluate(focused) == "Aller au contenu"  # her language: French
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "Aller à la recherche"
+    page.keyboard.press("Enter")
+    page.keyboard.type("Lemaire")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/persons/?q=Lemaire")
 
 
 def test_searching_organisations_updates_the_list_in_place(live_server, demo_zone,

@@ -16,6 +16,13 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form.language-switch select").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
   });
+  // A skip link moves the focus itself: following "#site-search" only scrolls to the box.
+  document.querySelectorAll("a.skip-link").forEach((link) => {
+    link.addEventListener("click", () => {
+      const target = document.querySelector(link.getAttribute("href"));
+      if (target) target.focus();
+    });
+  });
   // A table wider than the screen scrolls sideways in its frame: the frame takes the
   // keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1), named after the
   // table's caption or the heading above it.
