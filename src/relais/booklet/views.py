@@ -26,6 +26,7 @@ from relais.booklet.models import Entry, ReadReceipt
 from relais.booklet.rules import may_write_booklet
 from relais.core.pagination import CountingPaginator
 from relais.core.text import fold
+from relais.core.uploads import download_name
 from relais.network import rules as network_rules
 
 PAGE_SIZE = 25
@@ -161,5 +162,6 @@ def entry_attachment(request, pk):
         raise Http404
     audit.record("booklet.attachment_read", actor=request.user, target=entry,
                  person_id=entry.person_id)
+    name = download_name(entry.attachment_name or "attachment", entry.attachment_type)
     return FileResponse(entry.attachment.open("rb"), content_type=entry.attachment_type,
-                        as_attachment=True, filename=entry.attachment_name or "attachment")
+                        as_attachment=True, filename=name)

@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "relais.accounts.middleware.TwoFactorMiddleware",
     "relais.accounts.middleware.SignedInContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before anything reads a form: refuses an upload over the limit without reading it,
+    # in the user's language.
+    "relais.core.upload_handlers.UploadLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -267,6 +270,17 @@ LOGGING = {
 SILENCED_SYSTEM_CHECKS: list[str] = []
 CSRF_FAILURE_VIEW = "relais.core.views.csrf_failure"
 RELAIS_UPLOAD_MAX_MB = envint("RELAIS_UPLOAD_MAX_MB", 5)
+# A form carries at most one file of RELAIS_UPLOAD_MAX_MB and 1 MB of other fields (the
+# longest free text is far below); a larger form is refused before its body is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Files up to 1 MB are received in memory, larger ones in a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# The limit handler first: it stops keeping a file as soon as it passes the limit.
+FILE_UPLOAD_HANDLERS = [
+    "relais.core.upload_handlers.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 RELAIS_PUBLIC_DIRECTORY = envbool("RELAIS_PUBLIC_DIRECTORY", False)
 # Links in emails sent outside a web request (the ADT feed, the worker) start with this.
 RELAIS_BASE_URL = envstr("RELAIS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

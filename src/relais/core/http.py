@@ -8,3 +8,12 @@ def safe_next(request, default: str = "accounts:home") -> str:
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return reverse(default)
+
+
+def safe_referer(request) -> str:
+    """The page the request came from (the form, for a refused upload), if it is on this
+    site; else ""."""
+    referer = request.headers.get("Referer", "")
+    if url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
+        return referer
+    return ""

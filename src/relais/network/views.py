@@ -23,6 +23,7 @@ from relais.access.models import Consent
 from relais.access.policy import Action
 from relais.audit import log as audit
 from relais.core.models import VersionConflict
+from relais.core.uploads import download_name
 from relais.network import legal, portal, roleguide, services, who_looked
 from relais.network import rules as network_rules
 from relais.network.ecomap import MapMember, render_ecomap, text_list
@@ -437,7 +438,8 @@ def mandate_document(request, pk, mandate_pk):
     audit.record("mandate.document_read", actor=request.user, target=mandate,
                  person_id=person.pk)
     response = FileResponse(mandate.document.open("rb"), content_type=mandate.document_type,
-                            as_attachment=True, filename=f"mandate-{mandate.pk}")
+                            as_attachment=True,
+                            filename=download_name(f"mandate-{mandate.pk}", mandate.document_type))
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -77,6 +77,7 @@ from relais.network.models import MemberKind, Relation, Role
 from relais.stays import referrals, screening, transfer
 from relais.stays import services as stays
 from relais.stays.instruments import INSTRUMENTS
+from tests import files
 from tests.factories import (
     HospitalFactory,
     MembershipFactory,
@@ -106,8 +107,8 @@ NAME_MARKERS = (FIRST_NAME, LAST_NAME)
 ALL_MARKERS = (*NAME_MARKERS, NISS, NISS_SHOWN)
 
 # Files that carry the markers in their bytes: a download that slips past the gate shows.
-PDF = f"%PDF-1.4\n% {FIRST_NAME} {LAST_NAME} {NISS}\n%%EOF\n".encode()
-PNG = b"\x89PNG\r\n\x1a\n" + f"tEXt {FIRST_NAME} {LAST_NAME} {NISS}".encode()
+PDF = files.pdf(f"{FIRST_NAME} {LAST_NAME} {NISS}")
+PNG = files.png(f"{FIRST_NAME} {LAST_NAME} {NISS}")
 
 FEED_FACILITY = "HELIOS-EVERYWHERE"
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

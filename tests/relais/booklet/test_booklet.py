@@ -8,6 +8,7 @@ from django.urls import reverse
 from relais.booklet import services
 from relais.booklet.models import AppendOnlyEntry, Audience, Entry, ReadReceipt
 from relais.notifications.models import Notification
+from tests.files import PDF
 from tests.relais.network import conftest as network_fixtures
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +128,7 @@ def test_an_attachment_of_the_wrong_type_is_refused(client, madeleine, coordinat
                 {"entry-kind": "note", "entry-audience": "network", "entry-body": "See file",
                  "entry-attachment": bad})
     assert not Entry.objects.exists()
-    good = SimpleUploadedFile("x.pdf", b"%PDF-1.4 tiny", content_type="application/pdf")
+    good = SimpleUploadedFile("x.pdf", PDF, content_type="application/pdf")
     client.post(reverse("booklet:entry_new", args=[madeleine.pk]),
                 {"entry-kind": "note", "entry-audience": "network", "entry-body": "See file",
                  "entry-attachment": good})

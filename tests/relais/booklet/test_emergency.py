@@ -18,6 +18,7 @@ from relais.booklet.qr import MAX_CHARS, qr_svg, summary_text
 from relais.network import services as network_services
 from relais.network.models import MemberKind, MemberRole, Relation, Role
 from relais.notifications.models import Notification
+from tests.files import JPEG, PDF, PNG
 from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
 from tests.relais.network import conftest as network_fixtures
 
@@ -32,9 +33,6 @@ READERS = ["coordinator", "gp", "home_nurse", "caregiver"]
 NOT_READERS = ["liaison_nurse", "hospital_manager", "analyst", "platform_admin", "outsider",
                "former_member", "excluded_pro"]
 WRITERS = ["coordinator", "gp", "home_nurse"]
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SHEET = {"conditions": "Heart failure\nType 2 diabetes", "allergies": "Penicillin",
          "medication": "Bisoprolol 2.5 mg, morning\nMetformin 500 mg, twice a day",
          "medication_updated_on": date(2026, 11, 2), "medication_author": "Dr Janssens",

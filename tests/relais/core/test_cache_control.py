@@ -10,6 +10,7 @@ from django.urls import reverse
 from relais.booklet import emergency
 from relais.booklet import services as booklet
 from relais.network import portal
+from tests.files import PDF
 from tests.relais.network import conftest as network_fixtures
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_person_pages_are_not_stored(signed_in, madeleine):
 
 
 def test_an_attachment_download_is_not_stored(signed_in, madeleine, coordinator):
-    pdf = SimpleUploadedFile("letter.pdf", b"%PDF-1.4 tiny", content_type="application/pdf")
+    pdf = SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")
     entry = booklet.write(madeleine, author=coordinator, body="See the letter", attachment=pdf)
     response = signed_in.get(reverse("booklet:entry_attachment", args=[entry.pk]))
     assert (response.status_code, response["Cache-Control"]) == (200, NO_STORE)

@@ -11,11 +11,10 @@ from django.utils import timezone
 from relais.audit.models import AuditEvent
 from relais.network import legal, services
 from relais.network.models import CapacityAssessment, Mandate, Role
+from tests.files import PDF, PNG
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture(autouse=True)
