@@ -1,6 +1,7 @@
 """A coordinator (in French, her language) attaches a signed mandate in a real Chromium:
-a 50 MB scan is refused with the limit (answered before its body is read), a PDF that hides
-a web page comes back on the filled-in form, a real one is recorded and downloads as a PDF."""
+a 50 MB scan is refused with the limit as soon as it is chosen (without script, by the
+server before it reads the body), a PDF that hides a web page comes back on the filled-in
+form, a real one is recorded and downloads as a PDF."""
 
 import importlib
 from pathlib import Path
@@ -19,6 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 load_geography = importlib.import_module("relais.core.migrations.0002_brussels_geography").load
 COORDINATOR = f"coordinator@{demo.DEMO_DOMAIN}"
 MB = 1024 * 1024
+TOO_LARGE = "Le fichier est trop volumineux (50,0 Mo). La limite est de 5 Mo."
 
 
 @pytest.fixture
@@ -49,24 +51,56 @@ def fill_mandate(page, document):
     page.wait_for_load_state()
 
 
-def test_a_too_large_or_disguised_scan_is_refused_and_a_real_one_is_kept(
-        live_server, yvonne, page_factory, screenshot, tmp_path):
+@pytest.fixture
+def huge(tmp_path):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(PDF + bytes(50 * MB))
+    return path
+
+
+def test_a_too_large_scan_is_refused_as_soon_as_it_is_chosen(live_server, yvonne,
+                                                            page_factory, huge, screenshot):
     page = page_factory()
     log_in(page, live_server.url, COORDINATOR)
     form_url = f"{live_server.url}/persons/{yvonne.pk}/mandates/new/"
+    page.goto(form_url)
+    page.set_input_files("[name=document]", str(huge))
+    expect(page.locator(".upload-too-large[role=alert]")).to_have_text(TOO_LARGE)
 
-    huge = tmp_path / "scan.pdf"
-    huge.write_bytes(PDF + bytes(50 * MB))
+    fill_mandate(page, huge)
+    assert page.url == form_url and not Mandate.objects.exists()  # never sent
+    expect(page.locator("[name=document]")).to_be_focused()
+    screenshot(page, "upload-too-large-chosen")
+
+    real = huge.with_name("mandate.pdf")
+    real.write_bytes(PDF)
+    page.set_input_files("[name=document]", str(real))
+    expect(page.locator(".upload-too-large")).to_have_count(0)
+
+
+def test_without_script_the_server_refuses_it_before_reading_it(live_server, yvonne, browser,
+                                                                huge, screenshot):
+    context = browser.new_context(java_script_enabled=False, locale="fr-BE")
+    page = context.new_page()
+    log_in(page, live_server.url, COORDINATOR)
+    form_url = f"{live_server.url}/persons/{yvonne.pk}/mandates/new/"
     page.goto(form_url)
     fill_mandate(page, huge)
     expect(page.locator("main h1")).to_have_text("Le fichier est trop volumineux")
-    expect(page.locator("main [role=alert]")).to_have_text(
-        "Le fichier est trop volumineux (50,0 Mo). La limite est de 5 Mo.")
+    expect(page.locator("main [role=alert]")).to_have_text(TOO_LARGE)
     screenshot(page, "upload-too-large")
     page.locator("main a.button").click()
     page.wait_for_load_state()
-    assert page.url == form_url
+    assert page.url == form_url and not Mandate.objects.exists()
+    context.close()
 
+
+def test_a_disguised_scan_comes_back_and_a_real_one_is_kept(live_server, yvonne,
+                                                            page_factory, tmp_path):
+    page = page_factory()
+    log_in(page, live_server.url, COORDINATOR)
+    form_url = f"{live_server.url}/persons/{yvonne.pk}/mandates/new/"
+    page.goto(form_url)
     disguised = tmp_path / "letter.pdf"
     disguised.write_bytes(b"%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n")
     fill_mandate(page, disguised)

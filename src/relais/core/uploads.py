@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from relais.core import filetypes
 from relais.core.filetypes import JPEG, PDF, PNG
 
+TOO_LARGE = _("The file is too large (%(size)s MB). The limit is %(limit)s MB.")
+
 EXTENSIONS = {PDF: (".pdf",), PNG: (".png",), JPEG: (".jpg", ".jpeg", ".jpe", ".jfif")}
 
 DAMAGED = {
@@ -62,10 +64,15 @@ class TooLargeUpload(UploadedFile):
 
 def too_large_error(size: int) -> ValidationError:
     return ValidationError(
-        _("The file is too large (%(size)s MB). The limit is %(limit)s MB."),
-        code="too_large",
+        TOO_LARGE, code="too_large",
         params={"size": number_format(round(size / 1024 / 1024, 1), 1),
                 "limit": max_upload_bytes() // 1024 // 1024})
+
+
+def too_large_template() -> str:
+    """The message with `{size}` for the browser to fill in: relais.js refuses a file over
+    the limit as soon as it is chosen, before minutes of sending it."""
+    return TOO_LARGE % {"size": "{size}", "limit": max_upload_bytes() // 1024 // 1024}
 
 
 def sniff_content_type(upload) -> str | None:

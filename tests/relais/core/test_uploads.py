@@ -350,3 +350,15 @@ def _send_until_answered(sock: socket.socket, form: StreamedForm, deadline: floa
             sock.sendall(form.read(64 * 1024))
             sent = form.bytes_read
     return sent
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_give_the_browser_the_limit_in_the_users_language(client, coordinator):
+    coordinator.language = "fr"
+    coordinator.save(update_fields=["language"])
+    client.force_login(coordinator)
+    page = client.get(reverse("accounts:home")).content.decode()
+    assert (f'<meta name="upload-limit" content="{5 * MB}" data-message="Le fichier est trop '
+            'volumineux ({size} Mo). La limite est de 5 Mo.">') in page
+    client.logout()
+    assert 'name="upload-limit"' not in client.get(reverse("accounts:login")).content.decode()

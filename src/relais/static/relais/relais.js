@@ -47,6 +47,36 @@ document.addEventListener("DOMContentLoaded", () => {
     button.hidden = false;
     button.addEventListener("click", () => window.print());
   });
+  // A file over the upload limit is refused as soon as it is chosen, not after minutes of
+  // sending it (the server refuses it too: this only spares the wait).
+  const uploadLimit = document.querySelector("meta[name=upload-limit]");
+  if (uploadLimit) {
+    const maxBytes = Number(uploadLimit.content);
+    const tooLarge = (input) => Array.from(input.files || []).find((f) => f.size > maxBytes);
+    const say = (input, file) => {
+      let note = input.parentElement.querySelector(".upload-too-large");
+      if (!file) { if (note) note.remove(); return; }
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "errorlist upload-too-large";
+        note.setAttribute("role", "alert");
+        input.insertAdjacentElement("afterend", note);
+      }
+      const size = (file.size / 1048576).toLocaleString(document.documentElement.lang,
+        { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+      note.textContent = uploadLimit.dataset.message.replace("{size}", size);
+    };
+    document.querySelectorAll("input[type=file]").forEach((input) => {
+      input.addEventListener("change", () => say(input, tooLarge(input)));
+      if (input.form) input.form.addEventListener("submit", (event) => {
+        const file = tooLarge(input);
+        if (!file) return;
+        event.preventDefault();
+        say(input, file);
+        input.focus();
+      });
+    });
+  }
   // htmx sends the CSRF token with every request it makes.
   document.body.addEventListener("htmx:configRequest", (event) => {
     const token = document.querySelector("meta[name=csrf-token]");
