@@ -32,6 +32,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import Count
 from django.test import Client
 from django.urls import (
     NoReverseMatch,
@@ -46,6 +47,7 @@ from django.urls import (
 from relais.accounts import demo
 from relais.accounts.models import User
 from relais.network import demo as network_demo
+from relais.network.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,9 +78,6 @@ NOT_LINKED = {
     "accounts:switch_organisation": "to someone working for two organisations",
     "booklet:consultation_decide": "to the asker, once a consultation is answered",
     "booklet:consultation_reply": "to the asker, once a consultation is answered",
-    "booklet:emergency_print": "once an emergency sheet is written",
-    "booklet:emergency_history": "once an emergency sheet is written",
-    "booklet:emergency_version": "once an emergency sheet is written",
     "booklet:emergency_photo": "once an emergency sheet has a photo",
     "booklet:entry_attachment": "on a booklet entry with an attachment",
     "interop:adt_message": "while an ADT message waits for a match",
@@ -107,10 +106,12 @@ class Persona:
 class Visit:
     persona: Persona
     url: str
-    url_name: str
+    url_name: str  # of the page that answered, after redirects
     status: int
     content_type: str
     html_lang: str | None
+    asked_name: str = ""  # of the URL asked for
+
 
 
 @dataclass
@@ -234,9 +235,27 @@ def followable(href: str, here: str) -> str | None:
     return path
 
 
-def walk(persona: Persona, findings: Findings) -> None:
+def demo_records() -> list[str]:
+    """A few demo records, typed by everyone, each in a situation the others are not in
+    (the walk opens only one page per named URL otherwise): the fullest booklet, someone
+    in hospital, someone at home, someone who excluded a member of their network."""
+    persons = Person.objects.order_by("pk")
+    showcase = [
+        persons.annotate(entries=Count("booklet_entries")).order_by("-entries").first(),
+        persons.filter(stays__discharged_at__isnull=True, stays__cancelled_at__isnull=True)
+        .first(),
+        persons.exclude(stays__discharged_at__isnull=True).first(),
+        persons.filter(members__never_inform=True).first(),
+    ]
+    pks = dict.fromkeys(person.pk for person in showcase if person)
+    return [reverse("network:person_detail", args=[pk]) for pk in pks]
+
+
+def walk(persona: Persona, findings: Findings, typed: list[str]) -> None:
+    """Follow every link from the typed URLs. A typed URL may be closed to the persona
+    (404, 403, the login page); a link the persona was shown may not."""
     client = client_for(persona)
-    queue = ["/", *parameterless_urls()]
+    queue = list(typed)
     seen: set[str] = set()
     per_name: dict[str, int] = defaultdict(int)
     menu_links: set[str] = set()
@@ -245,14 +264,15 @@ def walk(persona: Persona, findings: Findings) -> None:
         name = url_name_of(urlsplit(url).path)
         if url in seen or name is None:
             continue
-        if per_name[name] >= MAX_URLS_PER_NAME and url not in menu_links:
+        if per_name[name] >= MAX_URLS_PER_NAME and url not in menu_links and url not in typed:
             continue
         seen.add(url)
-        per_name[name] += 1
+        if url not in typed:  # a typed record may be closed: the persona's own still opens
+            per_name[name] += 1
         response = client.get(url, follow=True)
         links = check_page(persona, url, name, response, findings,
-                           from_menu=url in menu_links, may_be_closed=url not in menu_links
-                           and url in parameterless_urls_cache())
+                           from_menu=url in menu_links,
+                           may_be_closed=url in typed and url not in menu_links)
         if links is None:
             continue
         menu_links.update(u for u in (followable(href, url) for href in links.menu) if u)
@@ -261,24 +281,14 @@ def walk(persona: Persona, findings: Findings) -> None:
                               for action in links.form_actions)
 
 
-_PARAMETERLESS: list[str] = []
-
-
-def parameterless_urls_cache() -> list[str]:
-    if not _PARAMETERLESS:
-        _PARAMETERLESS.extend(parameterless_urls())
-    return _PARAMETERLESS
-
-
 def check_page(persona, url, name, response, findings, *, from_menu, may_be_closed):
     """Record the visit; return the page's links (None when it is not an HTML page)."""
     content_type = response.get("Content-Type", "")
     body = b"" if getattr(response, "streaming", False) else response.content
     lang = HTML_LANG.search(body)
-    if response.resolver_match:  # after redirects, the page that answered
-        name = response.resolver_match.view_name
-    findings.visits.append(Visit(persona, url, name, response.status_code, content_type,
-                                 lang.group(1).decode() if lang else None))
+    answered_by = response.resolver_match.view_name if response.resolver_match else name
+    findings.visits.append(Visit(persona, url, answered_by, response.status_code,
+                                 content_type, lang.group(1).decode() if lang else None, name))
     if response.status_code != 200:
         # A URL typed without a link may be closed to this persona (404/403, or the
         # login page for the anonymous visitor); a link the persona was shown may not.
@@ -302,10 +312,14 @@ def check_page(persona, url, name, response, findings, *, from_menu, may_be_clos
 def test_every_page_for_every_persona(live_server, demo_world, browser):
     findings = Findings()
     everyone = personas()
+    typed = ["/", *demo_records(), *parameterless_urls()]
     for persona in everyone:
-        walk(persona, findings)
+        walk(persona, findings, typed)
 
-    reached = {visit.url_name for visit in findings.visits if visit.status == 200}
+    # A URL that redirects to a page that answers is reached too ("record an admission"
+    # for someone already in hospital opens their stay).
+    reached = {name for visit in findings.visits if visit.status == 200
+               for name in (visit.url_name, visit.asked_name)}
     unreached = sorted(set(named_patterns()) - reached - findings.forms - set(NOT_LINKED))
     assert findings.problems == [], "\n".join(findings.problems)
     assert unreached == [], f"named URLs no persona reached: {unreached}"
