@@ -3,7 +3,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from relais.core.views import error_403, error_404, error_500
+from relais.core.views import error_400, error_403, error_404, error_500
 from relais.core.views_i18n import set_language
 
 admin.site.site_header = _("Relais administration")
@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("relais.core.urls")),
 ]
 
+handler400 = error_400
 handler403 = error_403
 handler404 = error_404
 handler500 = error_500

@@ -22,6 +22,12 @@ def health(request):
     return JsonResponse({"status": "ok"})
 
 
+def error_400(request, exception=None):
+    """A request Django refuses before any view (too many fields, a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE): said in the user's language, not a bare 'Bad Request'."""
+    return render(request, "400.html", status=400)
+
+
 def error_404(request, exception=None):
     return render(request, "404.html", status=404)
 

@@ -40,6 +40,21 @@ def test_server_error_page_is_translated_and_shows_the_request_id(language):
     assert "incident-42-abc" in body and f'lang="{language}"' in body
 
 
+@pytest.mark.parametrize(("language", "heading"), [
+    ("en", "This could not be sent"), ("nl", "Dit kon niet verzonden worden"),
+    ("fr", "Ceci n'a pas pu être envoyé"),
+])
+def test_a_post_too_large_for_any_form_is_refused_in_the_users_language(
+        language, heading, settings):
+    """Beyond DATA_UPLOAD_MAX_MEMORY_SIZE Django refuses before any view: still a page
+    people read, and nothing saved (no view ran)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    body = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = client.post("/accounts/login/", {"username": body, "password": "p"})
+    assert response.status_code == 400
+    assert heading in response.content.decode()
+
+
 def test_every_response_carries_the_security_headers(client):
     response = client.get("/")
     policy = response["Content-Security-Policy"]
