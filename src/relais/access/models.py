@@ -5,6 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from relais.core.fields import REASON, bounded_text, text_limits
+from relais.core.validators import validate_past_date
+
 
 class ConsentScope(models.TextChoices):
     NETWORK = "network", _("Share with the care network")
@@ -29,7 +32,7 @@ class Consent(models.Model):
         _("given by"), max_length=200,
         help_text=_("The person themselves, or the name of their representative."),
     )
-    given_on = models.DateField(_("given on"))
+    given_on = models.DateField(_("given on"), validators=[validate_past_date])
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
@@ -60,7 +63,7 @@ class BreakGlassAccess(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
                                       null=True, related_name="+")
-    reason = models.TextField(_("reason"))
+    reason = bounded_text(_("reason"), limit=REASON)
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
 
@@ -68,6 +71,7 @@ class BreakGlassAccess(models.Model):
         ordering = ["-opened_at"]
         verbose_name = _("break-the-glass access")
         verbose_name_plural = _("break-the-glass accesses")
+        constraints = text_limits(reason=REASON)
 
     def __str__(self) -> str:
         return f"{self.user} → {self.person_id} ({self.opened_at:%Y-%m-%d %H:%M})"

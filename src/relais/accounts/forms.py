@@ -90,7 +90,7 @@ class WardForm(forms.ModelForm):
 
 
 class AddMemberForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"))
+    email = forms.EmailField(label=_("Email address"), max_length=254)
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     function = forms.ChoiceField(label=_("Function"), choices=Function.choices)

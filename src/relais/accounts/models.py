@@ -15,6 +15,7 @@ from relais.accounts.validators import (
     validate_kbo,
     validate_riziv,
 )
+from relais.core.fields import LONG_NOTE, NOTE, bounded_text, text_limits
 from relais.core.models import CareZone, Municipality, TimeStamped, Versioned, care_zone_for
 
 
@@ -181,8 +182,9 @@ class Organisation(TimeStamped, Versioned):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("email"), blank=True)
     website = models.URLField(_("website"), blank=True)
-    description = models.TextField(
+    description = bounded_text(
         _("how we work"),
+        limit=LONG_NOTE,
         blank=True,
         help_text=_("In plain words: what you do, for whom, and how to reach you."),
     )
@@ -199,7 +201,8 @@ class Organisation(TimeStamped, Versioned):
         constraints = [
             models.UniqueConstraint(
                 fields=["kbo_number"], condition=~Q(kbo_number=""), name="unique_kbo_number"
-            )
+            ),
+            *text_limits(description=LONG_NOTE),
         ]
 
     def __str__(self) -> str:
@@ -240,7 +243,7 @@ class Ward(TimeStamped):
         help_text=_("Name and direct number of the liaison nurse or social worker."))
     visiting_hours = models.CharField(_("visiting hours for professionals"), max_length=200,
                                       blank=True)
-    notes = models.TextField(_("notes for professionals"), blank=True)
+    notes = bounded_text(_("notes for professionals"), limit=NOTE, blank=True)
     # How the hospital's own systems name the ward (HL7 PV1-3 point of care).
     code = models.CharField(_("code in the hospital's systems"), max_length=40, blank=True,
                             help_text=_("As sent in admission messages (HL7 PV1-3)."))
@@ -250,7 +253,8 @@ class Ward(TimeStamped):
         verbose_name = _("ward")
         verbose_name_plural = _("wards")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="unique_ward_name")
+            models.UniqueConstraint(fields=["organisation", "name"], name="unique_ward_name"),
+            *text_limits(notes=NOTE),
         ]
 
     def __str__(self) -> str:

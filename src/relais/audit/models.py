@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from relais.core.fields import REASON, bounded_text, text_limits
+
 GENESIS_HASH = "0" * 64
 
 
@@ -59,7 +61,8 @@ class AuditEvent(models.Model):
     target_type = models.CharField(_("target type"), max_length=60, blank=True)
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
     person_id = models.BigIntegerField(_("person"), null=True, blank=True, db_index=True)
-    purpose = models.TextField(_("purpose or reason"), blank=True)
+    # The reason given to break the glass (the form holds it to the same limit).
+    purpose = bounded_text(_("purpose or reason"), limit=REASON, blank=True)
     break_glass = models.BooleanField(_("break the glass"), default=False)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -75,6 +78,7 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+        constraints = text_limits(purpose=REASON)
         # The table keeps the name it had when the log lived in `access`: its PostgreSQL
         # append-only trigger is attached to it.
         db_table = "access_auditevent"

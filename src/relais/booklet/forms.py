@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.booklet.models import PORTAL_KINDS, Audience, EntryKind
 from relais.booklet.services import may_use_audience
+from relais.core.fields import TEXT
 from relais.core.forms import DatePicker
 from relais.network.models import NetworkMember
 
@@ -14,7 +15,8 @@ class EntryForm(forms.Form):
         NetworkMember.objects.none(), label=_("Named members"), required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Only for “Named members only”."))
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(label=_("Text"), max_length=TEXT,
+                           widget=forms.Textarea(attrs={"rows": 4}))
     attachment = forms.FileField(label=_("Attachment (PDF, JPEG or PNG)"), required=False)
 
     def __init__(self, *args, user, person, **kwargs):
@@ -28,7 +30,8 @@ class EntryForm(forms.Form):
 
 
 class CorrectionForm(forms.Form):
-    body = forms.CharField(label=_("Corrected text"), widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(label=_("Corrected text"), max_length=TEXT,
+                           widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class BookletFilterForm(forms.Form):

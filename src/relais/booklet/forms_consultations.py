@@ -4,7 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from relais.booklet.consultations import DEFAULT_DEADLINE
+from relais.booklet.consultations import CHOICE_LENGTH, DEFAULT_DEADLINE, MAX_CHOICES
+from relais.core.fields import LONG_NOTE, NOTE
+from relais.core.validators import validate_planning_date
 
 
 class DateTimePicker(forms.DateTimeInput):
@@ -30,15 +32,18 @@ class ConsultationForm(forms.Form):
                                 label=_("Whom to ask"),
                                 help_text=_("Members of the network with an account or an "
                                             "email address."))
-    question = forms.CharField(label=_("Question"), max_length=2000,
+    question = forms.CharField(label=_("Question"), max_length=NOTE,
                                widget=forms.Textarea(attrs={"rows": 3}),
                                help_text=_("E.g. “Can someone visit on the day of "
                                            "discharge?”"))
+    # Each choice is checked by the service; this only stops a flood (a line break each).
     choices = forms.CharField(label=_("Answer choices"), required=False,
+                              max_length=MAX_CHOICES * (CHOICE_LENGTH + 2),
                               widget=forms.Textarea(attrs={"rows": 3}),
                               help_text=_("Optional: one choice per line. Leave empty "
                                           "for a free answer."))
-    deadline = forms.DateTimeField(label=_("Answer by"), widget=DateTimePicker())
+    deadline = forms.DateTimeField(label=_("Answer by"), widget=DateTimePicker(),
+                                   validators=[validate_planning_date])
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,7 +60,7 @@ class AnswerForm(forms.Form):
 
     choice = forms.ChoiceField(label=_("Your answer"), required=False,
                                widget=forms.RadioSelect)
-    text = forms.CharField(label=_("Comment"), required=False, max_length=4000,
+    text = forms.CharField(label=_("Comment"), required=False, max_length=LONG_NOTE,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, consultation, ask_name: bool = False, **kwargs):
@@ -74,7 +79,7 @@ class AnswerForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.CharField(label=_("Decision"), max_length=4000,
+    decision = forms.CharField(label=_("Decision"), max_length=LONG_NOTE,
                                widget=forms.Textarea(attrs={"rows": 3}),
                                help_text=_("Posted to the booklet for the whole network; "
                                            "everyone asked is told."))

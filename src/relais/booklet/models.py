@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.access.policy import GuardedQuerySet
+from relais.core.fields import LONG_NOTE, NOTE, TEXT, bounded_text, text_limits
 from relais.core.text import fold
+from relais.core.validators import validate_past_date
 
 
 class AppendOnlyEntry(Exception):
@@ -61,7 +63,7 @@ class Entry(models.Model):
                                 default=Audience.NETWORK)
     named_members = models.ManyToManyField("network.NetworkMember", blank=True,
                                            related_name="+", verbose_name=_("named members"))
-    body = models.TextField(_("text"))
+    body = bounded_text(_("text"), limit=TEXT)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="booklet_entries")
     author_organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
@@ -75,6 +77,8 @@ class Entry(models.Model):
     attachment = models.FileField(upload_to=attachment_path, blank=True)
     attachment_type = models.CharField(max_length=40, blank=True)
     attachment_name = models.CharField(max_length=200, blank=True)
+    # Derived from the body (folded), never typed: bounded by the body, not on its own
+    # (folding may lengthen a text: "ﬁ" becomes "fi").
     search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=False)
 
@@ -88,6 +92,7 @@ class Entry(models.Model):
             models.Index(fields=["person", "-created_at", "-id"], name="booklet_person_time"),
             models.Index(fields=["person", "kind"], name="booklet_person_kind"),
         ]
+        constraints = text_limits(body=TEXT)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
@@ -134,16 +139,18 @@ class EmergencySheet(models.Model):
     person = models.ForeignKey("network.Person", on_delete=models.CASCADE,
                                related_name="emergency_sheets")
     number = models.PositiveIntegerField(_("version"))
-    conditions = models.TextField(_("key conditions"), blank=True)
-    allergies = models.TextField(_("allergies"), blank=True)
-    medication = models.TextField(_("current medication"), blank=True,
-                                  help_text=_("One medicine per line: name, dose, when."))
-    medication_updated_on = models.DateField(_("medication list of"), null=True, blank=True)
+    conditions = bounded_text(_("key conditions"), limit=NOTE, blank=True)
+    allergies = bounded_text(_("allergies"), limit=NOTE, blank=True)
+    medication = bounded_text(_("current medication"), limit=LONG_NOTE, blank=True,
+                              help_text=_("One medicine per line: name, dose, when."))
+    medication_updated_on = models.DateField(_("medication list of"), null=True, blank=True,
+                                             validators=[validate_past_date])
     medication_author = models.CharField(_("medication list by"), max_length=200, blank=True)
-    care_planning = models.TextField(_("advance care planning statements"), blank=True,
-                                     help_text=_("Which statements exist (e.g. DNR code, "
-                                                 "euthanasia declaration, negative "
-                                                 "declaration of will)."))
+    care_planning = bounded_text(_("advance care planning statements"), limit=NOTE,
+                                 blank=True,
+                                 help_text=_("Which statements exist (e.g. DNR code, "
+                                             "euthanasia declaration, negative "
+                                             "declaration of will)."))
     care_planning_location = models.CharField(_("where the documents are"), max_length=300,
                                               blank=True)
     photo = models.FileField(upload_to=attachment_path, blank=True)
@@ -156,7 +163,9 @@ class EmergencySheet(models.Model):
     class Meta:
         ordering = ["-number"]
         constraints = [models.UniqueConstraint(fields=["person", "number"],
-                                               name="emergency_sheet_version")]
+                                               name="emergency_sheet_version"),
+                       *text_limits(conditions=NOTE, allergies=NOTE, medication=LONG_NOTE,
+                                    care_planning=NOTE)]
 
     def __str__(self) -> str:
         return f"{self.person} v{self.number}"
@@ -185,14 +194,14 @@ class SheetPrint(models.Model):
 class Consultation(models.Model):
     person = models.ForeignKey("network.Person", on_delete=models.PROTECT,
                                related_name="consultations")
-    question = models.TextField(_("question"))
+    question = bounded_text(_("question"), limit=NOTE)
     choices = models.JSONField(_("answer choices"), default=list, blank=True)
     deadline = models.DateTimeField(_("answer by"))
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  related_name="+")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
                                      null=True, blank=True, related_name="+")
-    decision = models.TextField(_("decision"), blank=True)
+    decision = bounded_text(_("decision"), limit=LONG_NOTE, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_entry = models.OneToOneField(Entry, on_delete=models.PROTECT, null=True,
                                           blank=True, related_name="+")
@@ -202,6 +211,7 @@ class Consultation(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("consultation")
         verbose_name_plural = _("consultations")
+        constraints = text_limits(question=NOTE, decision=LONG_NOTE)
 
     def __str__(self) -> str:
         return self.question[:60]
@@ -225,13 +235,14 @@ class Invitation(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     choice = models.CharField(_("answer"), max_length=200, blank=True)
-    answer = models.TextField(_("your answer"), blank=True)
+    answer = bounded_text(_("your answer"), limit=LONG_NOTE, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_as = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["consultation", "member"],
-                                               name="one_invitation_per_member")]
+                                               name="one_invitation_per_member"),
+                       *text_limits(answer=LONG_NOTE)]
         indexes = [models.Index(fields=["user", "answered_at"], name="invitation_todo")]
 
     def __str__(self) -> str:

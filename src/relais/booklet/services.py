@@ -14,6 +14,7 @@ from relais.accounts.models import Organisation
 from relais.audit import log as audit
 from relais.booklet.models import PORTAL_KINDS, Audience, Entry, EntryKind, ReadReceipt
 from relais.booklet.rules import entries_of, is_health_professional, visible_entries
+from relais.core.fields import check_text_limits
 from relais.core.uploads import validate_document
 from relais.network.models import NetworkMember
 from relais.network.services import users_behind
@@ -58,6 +59,8 @@ def write(person, *, author, body: str, kind: str = EntryKind.NOTE,
                   author=author, author_organisation=organisation, reply_to=reply_to,
                   supersedes=supersedes,
                   author_label=_author_label(author, organisation, person))
+    # Said here, not by the database: its refusal would read as "corrected already" below.
+    check_text_limits(entry)
     if attachment is not None:
         entry.attachment_type = validate_document(attachment)
         entry.attachment_name = attachment.name[:200]

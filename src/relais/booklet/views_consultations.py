@@ -29,6 +29,15 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _not_saved(form, otherwise: str) -> str:
+    """A text over its limit says so, with the limit; any other problem, `otherwise`."""
+    too_long = [message for errors in form.errors.as_data().values() for error in errors
+                if error.code == "max_length" for message in error.messages]
+    if not too_long:
+        return otherwise
+    return _("%(problem)s Nothing was saved.") % {"problem": " ".join(too_long)}
+
+
 @login_required
 def consultation_list(request, pk):
     person = network_rules.person_for(request.user, pk)
@@ -97,7 +106,8 @@ def consultation_answer(request, pk, invitation_pk):
         raise Http404
     form = AnswerForm(request.POST, consultation=consultation)
     if not form.is_valid():
-        messages.error(request, _("Choose or write your answer. Nothing was saved."))
+        messages.error(request, _not_saved(form, _("Choose or write your answer. Nothing was "
+                                                   "saved.")))
         return redirect("booklet:consultation_detail", pk)
     try:
         consultations.answer(
@@ -119,7 +129,7 @@ def consultation_decide(request, pk):
         raise Http404
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Write the decision. Nothing was saved."))
+        messages.error(request, _not_saved(form, _("Write the decision. Nothing was saved.")))
         return redirect("booklet:consultation_detail", pk)
     try:
         consultations.decide(consultation, decision=form.cleaned_data["decision"],

@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.access.policy import GuardedQuerySet
+from relais.core.fields import LONG_NOTE, NOTE, bounded_text, text_limits
 from relais.core.i18n import localized
 from relais.core.models import CareZone, Municipality, TimeStamped, Versioned
+from relais.core.validators import validate_end_date, validate_past_date, validate_planning_date
 
 STALE_AFTER_DAYS = 183  # "not verified for 6 months" (issue 4)
 
@@ -128,12 +130,12 @@ class Service(TimeStamped, Versioned):
     name_nl = models.CharField(_("name (Dutch)"), max_length=200, blank=True)
     name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-    description_nl = models.TextField(_("description (Dutch)"), blank=True)
-    description_fr = models.TextField(_("description (French)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    how_to_refer_nl = models.TextField(_("how to refer (Dutch)"), blank=True)
-    how_to_refer_fr = models.TextField(_("how to refer (French)"), blank=True)
-    how_to_refer_en = models.TextField(_("how to refer (English)"), blank=True)
+    description_nl = bounded_text(_("description (Dutch)"), limit=LONG_NOTE, blank=True)
+    description_fr = bounded_text(_("description (French)"), limit=LONG_NOTE, blank=True)
+    description_en = bounded_text(_("description (English)"), limit=LONG_NOTE, blank=True)
+    how_to_refer_nl = bounded_text(_("how to refer (Dutch)"), limit=NOTE, blank=True)
+    how_to_refer_fr = bounded_text(_("how to refer (French)"), limit=NOTE, blank=True)
+    how_to_refer_en = bounded_text(_("how to refer (English)"), limit=NOTE, blank=True)
     # Space-separated ISO 639-1 codes with a space on each side (" nl fr "), so that one
     # portable LIKE answers "speaks French" on SQLite and PostgreSQL.
     languages = models.CharField(_("languages spoken"), max_length=200, blank=True,
@@ -146,10 +148,10 @@ class Service(TimeStamped, Versioned):
                                               default=False)
     minimum_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
     maximum_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
-    eligibility = models.TextField(_("who can use it"), blank=True)
-    fees = models.TextField(_("fees"), blank=True)
-    schedule = models.TextField(_("opening hours"), blank=True,
-                                help_text=_("E.g. Monday to Friday 8:00–17:00."))
+    eligibility = bounded_text(_("who can use it"), limit=NOTE, blank=True)
+    fees = bounded_text(_("fees"), limit=NOTE, blank=True)
+    schedule = bounded_text(_("opening hours"), limit=NOTE, blank=True,
+                            help_text=_("E.g. Monday to Friday 8:00–17:00."))
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
@@ -161,14 +163,17 @@ class Service(TimeStamped, Versioned):
                                 default=Capacity.ACCEPTING)
     typical_wait_days = models.PositiveSmallIntegerField(_("typical wait (days)"), null=True,
                                                          blank=True)
-    capacity_confirmed_on = models.DateField(_("capacity confirmed on"), null=True, blank=True)
+    capacity_confirmed_on = models.DateField(_("capacity confirmed on"), null=True, blank=True,
+                                             validators=[validate_past_date])
     status = models.CharField(_("status"), max_length=20, choices=ServiceStatus,
                               default=ServiceStatus.ACTIVE)
-    verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    verified_on = models.DateField(_("verified on"), null=True, blank=True,
+                                   validators=[validate_past_date])
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+")
     # Lower-case, accent-free words of names, descriptions, category and places: searched
     # the same way on SQLite and PostgreSQL (where a GIN index answers full-text queries).
+    # Derived, never typed: bounded by the fields it is made of, not on its own.
     search_text = models.TextField(editable=False, default="")
     # The folded names alone: ranking asks "is the word in the name?" with one cheap LIKE.
     name_search = models.CharField(max_length=620, editable=False, default="")
@@ -185,6 +190,9 @@ class Service(TimeStamped, Versioned):
                 condition=Q(minimum_age__isnull=True) | Q(maximum_age__isnull=True)
                 | Q(maximum_age__gte=models.F("minimum_age")),
                 name="service_age_range"),
+            *text_limits(description_nl=LONG_NOTE, description_fr=LONG_NOTE,
+                         description_en=LONG_NOTE, how_to_refer_nl=NOTE, how_to_refer_fr=NOTE,
+                         how_to_refer_en=NOTE, eligibility=NOTE, fees=NOTE, schedule=NOTE),
         ]
 
     def __str__(self) -> str:
@@ -236,9 +244,9 @@ class Agreement(TimeStamped):
     partner = models.ForeignKey("accounts.Organisation", verbose_name=_("ambulatory partner"),
                                 on_delete=models.CASCADE, related_name="partner_agreements")
     kind = models.CharField(_("about"), max_length=20, choices=AgreementKind)
-    description = models.TextField(_("what was agreed"), blank=True)
-    starts_on = models.DateField(_("since"))
-    ends_on = models.DateField(_("until"), null=True, blank=True)
+    description = bounded_text(_("what was agreed"), limit=LONG_NOTE, blank=True)
+    starts_on = models.DateField(_("since"), validators=[validate_planning_date])
+    ends_on = models.DateField(_("until"), null=True, blank=True, validators=[validate_end_date])
     hospital_contact = models.CharField(_("contact at the hospital"), max_length=200,
                                         blank=True)
     partner_contact = models.CharField(_("contact at the partner"), max_length=200, blank=True)
@@ -251,6 +259,7 @@ class Agreement(TimeStamped):
             models.CheckConstraint(condition=Q(ends_on__isnull=True)
                                    | Q(ends_on__gte=models.F("starts_on")),
                                    name="agreement_ends_after_start"),
+            *text_limits(description=LONG_NOTE),
         ]
 
     def __str__(self) -> str:

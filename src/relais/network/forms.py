@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from relais.access.models import ConsentScope
 from relais.accounts.forms import MunicipalityChoiceField
 from relais.accounts.models import Organisation, User, UserKind
+from relais.core.fields import REASON
 from relais.core.forms import DatePicker
 from relais.core.models import Municipality
 from relais.core.uploads import validate_document
+from relais.core.validators import validate_past_date
 from relais.network.models import (
     CapacityAssessment,
     Mandate,
@@ -91,7 +93,7 @@ class MemberForm(forms.Form):
                                                         if c[0] != Relation.SELF])
     is_minor = forms.BooleanField(label=_("Under 18"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    email = forms.EmailField(label=_("Email"), required=False)
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
     language = forms.ChoiceField(label=_("Language"), required=False,
                                  choices=[("", "—"), *PersonLanguage.choices])
     what_they_do = forms.CharField(label=_("What they do"), max_length=200, required=False,
@@ -165,13 +167,14 @@ class ConsentForm(forms.Form):
         value = self.cleaned_data["given_on"]
         if value > timezone.localdate():
             raise ValidationError(_("Consent cannot be given in the future."), code="future")
+        validate_past_date(value)
         return value
 
 
 class BreakGlassForm(forms.Form):
     reason = forms.CharField(
         label=_("Why must you open this record now?"), widget=forms.Textarea(attrs={"rows": 3}),
-        min_length=BREAK_GLASS_MIN_REASON,
+        min_length=BREAK_GLASS_MIN_REASON, max_length=REASON,
         help_text=_("Written in the audit log and shown to the person's contact point."))
 
 
@@ -232,13 +235,13 @@ class AssessmentForm(forms.ModelForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Their email address"))
+    email = forms.EmailField(label=_("Their email address"), max_length=254)
 
 
 class PortalSignupForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
-    email = forms.EmailField(label=_("Email address"),
+    email = forms.EmailField(label=_("Email address"), max_length=254,
                              help_text=_("You will log in with this address."))
     password1 = forms.CharField(label=_("Choose a password"), widget=forms.PasswordInput(
         attrs={"autocomplete": "new-password"}), help_text=_("At least 10 characters."))

@@ -9,8 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.access.policy import GuardedQuerySet
+from relais.core.fields import LONG_NOTE, NOTE, bounded_text, text_limits
 from relais.core.models import CareZone, Municipality, TimeStamped, Versioned, care_zone_for
 from relais.core.text import fold
+from relais.core.validators import (
+    validate_birth_date,
+    validate_end_date,
+    validate_past_date,
+    validate_planning_date,
+)
 from relais.network.validators import compact_niss, format_niss, validate_niss
 
 
@@ -59,7 +66,8 @@ class Person(TimeStamped, Versioned):
 
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True,
+                                  validators=[validate_birth_date])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex, default=Sex.OTHER)
     niss = models.CharField(
         _("national register or BIS number"), max_length=20, blank=True,
@@ -323,9 +331,10 @@ class CapacityAssessment(TimeStamped):
     finding = models.CharField(_("finding"), max_length=10, choices=CapacityFinding)
     assessed_by = models.CharField(_("assessed by"), max_length=200,
                                    help_text=_("Name and function of the practitioner."))
-    assessed_on = models.DateField(_("assessed on"))
-    review_by = models.DateField(_("review by"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    assessed_on = models.DateField(_("assessed on"), validators=[validate_past_date])
+    review_by = models.DateField(_("review by"), null=True, blank=True,
+                                 validators=[validate_planning_date])
+    note = bounded_text(_("note"), limit=NOTE, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
 
@@ -333,6 +342,7 @@ class CapacityAssessment(TimeStamped):
         ordering = ["-assessed_on", "-created_at"]
         verbose_name = _("capacity assessment")
         verbose_name_plural = _("capacity assessments")
+        constraints = text_limits(note=NOTE)
 
     def __str__(self) -> str:
         return f"{self.get_finding_display()} ({self.assessed_on})"
@@ -355,13 +365,14 @@ class Mandate(TimeStamped):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="mandates")
     representative = models.ForeignKey(NetworkMember, verbose_name=_("representative"),
                                        on_delete=models.PROTECT, related_name="mandates")
-    scope = models.TextField(_("scope"),
-                             help_text=_("What the representative may decide, as written."))
-    signed_on = models.DateField(_("signed on"))
+    scope = bounded_text(_("scope"), limit=LONG_NOTE,
+                         help_text=_("What the representative may decide, as written."))
+    signed_on = models.DateField(_("signed on"), validators=[validate_past_date])
     signed_by_person = models.BooleanField(_("signed by the person"))
     signed_by_representative = models.BooleanField(_("signed by the representative"))
-    starts_on = models.DateField(_("valid from"))
-    ends_on = models.DateField(_("valid until"), null=True, blank=True)
+    starts_on = models.DateField(_("valid from"), validators=[validate_planning_date])
+    ends_on = models.DateField(_("valid until"), null=True, blank=True,
+                               validators=[validate_end_date])
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     document = models.FileField(_("signed document"), upload_to=mandate_upload_path, blank=True)
     document_type = models.CharField(max_length=40, blank=True, editable=False)
@@ -379,6 +390,7 @@ class Mandate(TimeStamped):
             models.CheckConstraint(condition=Q(ends_on__isnull=True)
                                    | Q(ends_on__gte=models.F("starts_on")),
                                    name="mandate_ends_after_start"),
+            *text_limits(scope=LONG_NOTE),
         ]
 
     def __str__(self) -> str:

@@ -39,6 +39,8 @@ PERSON_FIELDS = [
 ]
 MEMBER_FIELDS = ["name", "relation", "is_minor", "phone", "email", "language", "what_they_do",
                  "in_safeguarding_circle"]  # language: in which to speak to this relative
+# First and last name (100 each, and a space) can be one character longer than a member's.
+SELF_NAME_LENGTH = NetworkMember._meta.get_field("name").max_length
 
 ROLE_FOR_ORGANISATION = {
     OrganisationType.COORDINATION_CENTRE: Role.COORDINATION_CENTRE,
@@ -106,8 +108,9 @@ def create_person(data: dict, *, actor, organisation) -> Person:
     person.full_clean()
     person.save()
     NetworkMember.objects.create(person=person, kind=MemberKind.INFORMAL,
-                                 name=person.full_name, relation=Relation.SELF,
-                                 phone=person.phone, is_contact_point=True)
+                                 name=person.full_name[:SELF_NAME_LENGTH],
+                                 relation=Relation.SELF, phone=person.phone,
+                                 is_contact_point=True)
     keeper = NetworkMember.objects.create(person=person, kind=MemberKind.ORGANISATION,
                                           organisation=organisation)
     MemberRole.objects.create(member=keeper, role=ROLE_FOR_ORGANISATION.get(

@@ -36,6 +36,8 @@ MAX_ATTEMPTS = 5
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
                 timedelta(hours=2))
 SMTP_TIMEOUT_SECONDS = 30
+# What a mail server answers is cut to what the row keeps.
+ERROR_LENGTH = EmailDelivery._meta.get_field("last_error").max_length
 TEMPLATES = tuple(f"notifications/email/{name}.txt" for name in (
     "notification_subject", "notification_body", "digest_subject", "digest_body"))
 
@@ -120,7 +122,8 @@ def _failed(delivery: EmailDelivery, error: Exception) -> Outcome:
         retry_at = timezone.now() + RETRY_DELAYS[delivery.attempts - 1]
     logger.warning("Email delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts,
                    error)
-    _finish(delivery, DeliveryStatus.FAILED, last_error=f"{type(error).__name__}: {error}"[:2000],
+    _finish(delivery, DeliveryStatus.FAILED,
+            last_error=f"{type(error).__name__}: {error}"[:ERROR_LENGTH],
             next_attempt_at=retry_at)
     return Outcome(DeliveryStatus.FAILED, retry_at)
 

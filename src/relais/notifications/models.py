@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from relais.access import policy
+from relais.core.fields import NOTE, bounded_text, text_limits
 from relais.notifications import kinds
 from relais.notifications.kinds import GROUP_CHOICES, EmailMode
 
@@ -169,7 +170,8 @@ class EmailDelivery(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus,
                               default=DeliveryStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+    # Written by the worker, cut to fit (emails.ERROR_LENGTH): a server says what it likes.
+    last_error = bounded_text(_("last error"), limit=NOTE, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     # When the next attempt is due; empty once sent, cancelled, or given up.
@@ -183,6 +185,7 @@ class EmailDelivery(models.Model):
         verbose_name = _("email delivery")
         verbose_name_plural = _("email deliveries")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="email_delivery_due")]
+        constraints = text_limits(last_error=NOTE)
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient} ({self.status})"

@@ -2,7 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Organisation, Ward
+from relais.core.fields import NOTE, REASON
 from relais.core.forms import DatePicker
+from relais.core.validators import validate_planning_date
 from relais.directory.models import Category
 from relais.stays.models import (
     AdmissionBrief,
@@ -26,9 +28,11 @@ class DateTimePicker(forms.DateTimeInput):
 class StayForm(forms.Form):
     hospital = forms.ModelChoiceField(Organisation.objects.none(), label=_("Hospital"))
     ward = forms.ModelChoiceField(Ward.objects.none(), label=_("Ward"), required=False)
-    admitted_at = forms.DateTimeField(label=_("Admitted at"), widget=DateTimePicker())
+    admitted_at = forms.DateTimeField(label=_("Admitted at"), widget=DateTimePicker(),
+                                      validators=[validate_planning_date])
     expected_discharge_on = forms.DateField(label=_("Expected discharge date"), required=False,
-                                            widget=DatePicker())
+                                            widget=DatePicker(),
+                                            validators=[validate_planning_date])
 
     def __init__(self, *args, hospitals, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,7 +67,8 @@ class GoingHomeForm(forms.ModelForm):
 
 class ExpectedDateForm(forms.Form):
     expected_discharge_on = forms.DateField(label=_("Expected discharge date"), required=False,
-                                            widget=DatePicker())
+                                            widget=DatePicker(),
+                                            validators=[validate_planning_date])
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -74,15 +79,16 @@ class ItemStatusForm(forms.Form):
 
 
 class DischargeForm(forms.Form):
-    discharged_at = forms.DateTimeField(label=_("Discharged at"), widget=DateTimePicker())
+    discharged_at = forms.DateTimeField(label=_("Discharged at"), widget=DateTimePicker(),
+                                        validators=[validate_planning_date])
     destination = forms.ChoiceField(label=_("Destination"), choices=Destination.choices)
     reason = forms.CharField(label=_("Why the person leaves with open items"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+                             max_length=REASON, widget=forms.Textarea(attrs={"rows": 3}))
     followup_within_days = forms.IntegerField(
         label=_("First contact at home within (days)"), required=False, min_value=0,
         max_value=90, help_text=_("The follow-up will schedule a call or visit from this."))
     followup_needs = forms.CharField(label=_("What follow-up needs"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 3}))
+                                     max_length=NOTE, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class NeedForm(forms.Form):
@@ -117,7 +123,7 @@ class ReferralForm(forms.ModelForm):
 
 class DeclineForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=DeclineReason.choices)
-    note = forms.CharField(label=_("Explanation"), required=False,
+    note = forms.CharField(label=_("Explanation"), required=False, max_length=REASON,
                            widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 

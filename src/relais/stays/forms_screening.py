@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core.forms import DatePicker
+from relais.core.validators import validate_past_date
 
 
 class ScreeningForm(forms.Form):
@@ -33,4 +34,4 @@ class ExternalScoreForm(forms.Form):
     external_score = forms.CharField(label=_("Score"), max_length=40,
                                      help_text=_("As the instrument gives it, e.g. 3 or 3/6."))
     done_on = forms.DateField(label=_("Done on"), widget=DatePicker,
-                              initial=timezone.localdate)
+                              initial=timezone.localdate, validators=[validate_past_date])

@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from relais.access.policy import GuardedQuerySet
+from relais.core.fields import LONG_NOTE, NOTE, REASON, bounded_text, text_limits
 from relais.core.i18n import localized
 from relais.core.models import TimeStamped, Versioned
+from relais.core.validators import validate_past_date, validate_planning_date
 
 
 class Destination(models.TextChoices):
@@ -47,23 +49,29 @@ class Stay(TimeStamped, Versioned):
                              null=True, blank=True, related_name="stays")
     # The hospital's visit number (HL7 PV1-19): how ADT messages find their stay.
     visit_number = models.CharField(_("visit number"), max_length=40, blank=True)
-    admitted_at = models.DateTimeField(_("admitted at"), default=timezone.now)
+    # The services check these windows too (services.check_dates): the ADT feed and the
+    # forms alike.
+    admitted_at = models.DateTimeField(_("admitted at"), default=timezone.now,
+                                       validators=[validate_planning_date])
     expected_discharge_on = models.DateField(_("expected discharge date"), null=True,
-                                             blank=True)
-    discharged_at = models.DateTimeField(_("discharged at"), null=True, blank=True)
+                                             blank=True, validators=[validate_planning_date])
+    discharged_at = models.DateTimeField(_("discharged at"), null=True, blank=True,
+                                         validators=[validate_planning_date])
     destination = models.CharField(_("destination"), max_length=20, choices=Destination,
                                    blank=True)
     source = models.CharField(_("source"), max_length=10, choices=StaySource,
                               default=StaySource.MANUAL)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # Discharging with blocking checklist items still open needs a written reason.
-    discharge_reason = models.TextField(_("why discharge with open items"), blank=True)
+    discharge_reason = bounded_text(_("why discharge with open items"), limit=REASON,
+                                    blank=True)
     followup_within_days = models.PositiveSmallIntegerField(
         _("first contact at home within (days)"), null=True, blank=True)
-    followup_needs = models.TextField(_("what follow-up needs"), blank=True)
+    followup_needs = bounded_text(_("what follow-up needs"), limit=NOTE, blank=True)
     # The going-home sheet's own words (R1), written for the person, in plain language.
-    watch_for = models.TextField(_("what to watch for, and when to call the GP"), blank=True)
-    appointments = models.TextField(_("next appointments"), blank=True)
+    watch_for = bounded_text(_("what to watch for, and when to call the GP"), limit=NOTE,
+                             blank=True)
+    appointments = bounded_text(_("next appointments"), limit=NOTE, blank=True)
     explained_by = models.CharField(_("who explains what"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
@@ -83,6 +91,8 @@ class Stay(TimeStamped, Versioned):
             models.CheckConstraint(
                 condition=Q(discharged_at__isnull=True) | Q(discharged_at__gte=models.F(
                     "admitted_at")), name="stay_discharged_after_admission"),
+            *text_limits(discharge_reason=REASON, followup_needs=NOTE, watch_for=NOTE,
+                         appointments=NOTE),
         ]
         indexes = [models.Index(fields=["hospital", "discharged_at"], name="stay_hospital_open")]
 
@@ -204,7 +214,8 @@ class Screening(models.Model):
     # A licensed instrument scored elsewhere (BelRAI screener, ISAR…): name and score only.
     external_name = models.CharField(_("instrument name"), max_length=80, blank=True)
     external_score = models.CharField(_("score"), max_length=40, blank=True)
-    done_on = models.DateField(_("done on"), default=timezone.localdate)
+    done_on = models.DateField(_("done on"), default=timezone.localdate,
+                               validators=[validate_past_date])
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
@@ -286,11 +297,11 @@ class Referral(TimeStamped, Versioned):
     sender_organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
                                             related_name="referrals_sent")
     # The needs analysis (all required: a referral without one is refused).
-    help_needed = models.TextField(_("what help is needed"))
+    help_needed = bounded_text(_("what help is needed"), limit=NOTE)
     frequency = models.CharField(_("how often"), max_length=200)
-    start_on = models.DateField(_("from when"))
-    reason = models.TextField(_("why"))
-    person_wishes = models.TextField(_("what the person wants"))
+    start_on = models.DateField(_("from when"), validators=[validate_planning_date])
+    reason = bounded_text(_("why"), limit=NOTE)
+    person_wishes = bounded_text(_("what the person wants"), limit=NOTE)
     person_agrees = models.BooleanField(_("the person agrees to this referral"), default=False)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency,
                                default=Urgency.ROUTINE)
@@ -302,7 +313,7 @@ class Referral(TimeStamped, Versioned):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     decline_reason = models.CharField(_("reason"), max_length=20, choices=DeclineReason,
                                       blank=True)
-    decline_note = models.TextField(_("explanation"), blank=True)
+    decline_note = bounded_text(_("explanation"), limit=REASON, blank=True)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -318,6 +329,8 @@ class Referral(TimeStamped, Versioned):
             models.UniqueConstraint(fields=["person", "service"],
                                     condition=Q(status__in=OPEN_REFERRAL_STATUSES),
                                     name="one_open_referral_per_service"),
+            *text_limits(help_needed=NOTE, reason=NOTE, person_wishes=NOTE,
+                         decline_note=REASON),
         ]
 
     def __str__(self) -> str:
@@ -336,10 +349,12 @@ class ReferralEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                            related_name="+")
-    note = models.TextField(blank=True)
+    # The decline note, as the referral keeps it.
+    note = bounded_text(limit=REASON, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
+        constraints = text_limits(note=REASON)
 
     def __str__(self) -> str:
         return f"{self.status} {self.at:%Y-%m-%d %H:%M}"
@@ -369,12 +384,13 @@ class AdmissionBrief(TimeStamped, Versioned):
 
     person = models.OneToOneField("network.Person", on_delete=models.CASCADE,
                                   related_name="admission_brief")
-    text = models.TextField(_("what the hospital should know"))
+    text = bounded_text(_("what the hospital should know"), limit=LONG_NOTE)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
 
     class Meta:
         verbose_name = _("before-admission summary")
+        constraints = text_limits(text=LONG_NOTE)
 
 
 # --- the HL7 v2 ADT feed -------------------------------------------------------------
@@ -402,6 +418,9 @@ class AdtSource(models.Model):
         return self.sending_facility
 
 
+ADT_MESSAGE_LENGTH = 1_048_576  # = interop.mllp.MAX_FRAME_BYTES (tests/relais/interop)
+
+
 class AdtMessage(models.Model):
     """Every ADT message received, stored before it is acknowledged (nothing is lost)."""
 
@@ -409,8 +428,12 @@ class AdtMessage(models.Model):
     sender = models.CharField(max_length=180, blank=True)
     control_id = models.CharField(max_length=199, blank=True)
     event = models.CharField(max_length=10, blank=True)
-    raw = models.TextField()
+    # As received: at most the listener's frame (interop.mllp.MAX_FRAME_BYTES), or the
+    # first 64 KiB of a larger message; one byte never decodes to more than one character.
+    raw = bounded_text(limit=ADT_MESSAGE_LENGTH)
     status = models.CharField(max_length=10, choices=AdtStatus)
+    # Written by Relais (the reason and the ACK it sent, with short excerpts of the
+    # message), never typed: not bounded on their own.
     problem = models.TextField(blank=True)
     ack = models.TextField(blank=True)
     hospital = models.ForeignKey("accounts.Organisation", on_delete=models.SET_NULL, null=True,
@@ -427,7 +450,8 @@ class AdtMessage(models.Model):
         ordering = ["-received_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["sender", "control_id"],
                                                condition=~Q(control_id=""),
-                                               name="adt_message_once")]
+                                               name="adt_message_once"),
+                       *text_limits(raw=ADT_MESSAGE_LENGTH)]
         indexes = [models.Index(fields=["hospital", "status"], name="adt_pending")]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from relais.accounts.models import User
 from relais.audit import log as audit
 from relais.core.sql import insert_rows
 from relais.core.transactions import service_transaction
+from relais.core.validators import validate_planning_date
 from relais.network.models import NetworkMember, Role
 from relais.network.services import users_behind
 from relais.notifications.services import notify
@@ -31,7 +32,14 @@ def _record(action: str, stay, *, actor, **detail):
 
 
 def check_dates(*, admitted_at, expected_discharge_on=None, discharged_at=None) -> None:
-    errors = {}
+    """Each date plausible (from 2000 to a year ahead), then in order; the forms and the
+    ADT feed both come through here."""
+    dates = {"admitted_at": admitted_at, "expected_discharge_on": expected_discharge_on,
+             "discharged_at": discharged_at}
+    errors = {name: implausible for name, value in dates.items()
+              if (implausible := _implausible(value))}
+    if errors:
+        raise ValidationError(errors)
     if expected_discharge_on and expected_discharge_on < timezone.localdate(admitted_at):
         errors["expected_discharge_on"] = _(
             "The expected discharge date cannot be before the admission.")
@@ -39,6 +47,14 @@ def check_dates(*, admitted_at, expected_discharge_on=None, discharged_at=None) 
         errors["discharged_at"] = _("The discharge cannot be before the admission.")
     if errors:
         raise ValidationError(errors)
+
+
+def _implausible(value) -> list:
+    try:
+        validate_planning_date(value)
+    except ValidationError as error:
+        return error.error_list
+    return []
 
 
 @service_transaction

@@ -192,6 +192,9 @@ def expected_date(request, pk):
         except VersionConflict:
             return render(request, "conflict.html", {"back": reverse("stays:stay_detail",
                                                                      args=[pk])}, status=409)
+    else:
+        messages.error(request, " ".join(message for errors in form.errors.values()
+                                         for message in errors))
     return redirect("stays:stay_detail", pk)
 
 
@@ -330,8 +333,7 @@ def referral_move(request, pk, to):
     if to == ReferralStatus.DECLINED:
         form = DeclineForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("Say why you decline: it helps the sender find another "
-                                      "service."))
+            messages.error(request, _decline_problem(form))
             return redirect("stays:referral_detail", pk)
         reason, note = form.cleaned_data["reason"], form.cleaned_data["note"]
     try:
@@ -343,6 +345,12 @@ def referral_move(request, pk, to):
         return render(request, "conflict.html",
                       {"back": reverse("stays:referral_detail", args=[pk])}, status=409)
     return redirect("stays:referral_detail", pk)
+
+
+def _decline_problem(form) -> str:
+    if "reason" in form.errors:
+        return _("Say why you decline: it helps the sender find another service.")
+    return " ".join(message for errors in form.errors.values() for message in errors)
 
 
 @login_required

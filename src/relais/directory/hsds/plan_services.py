@@ -43,6 +43,7 @@ SERVICE_PATHS = {
     "maximum_age": "maximum_age", "languages": "languages", "status": "status",
     "category": "attributes", "capacity": "attributes", "urgent_start": "attributes",
     "riziv_number": "attributes", "typical_wait_days": "attributes",
+    "capacity_confirmed_on": "attributes", "verified_on": "assured_date",
 }
 
 

@@ -9,9 +9,11 @@ from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 import hl7
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from stdnum.be import bis, nn
 
+from relais.core.validators import validate_birth_date
 from relais.interop.adt.errors import Err, Refused
 from relais.interop.adt.received import Header, read_header
 from relais.stays.models import Destination
@@ -140,6 +142,19 @@ def read_identifiers(pid, event: AdtEvent) -> None:
     event.patient_id = sorted(others, key=lambda other: other[0])[0][1][:80] if others else ""
 
 
+def read_birth_date(pid, event: AdtEvent) -> date | None:
+    """PID-7, unless it cannot be right (before 1900, in the future): then the record
+    opened from the message says "unknown" rather than the sender's typing error."""
+    birth_date = read_date(value(pid, 7), "PID-7 (birth date)")
+    try:
+        validate_birth_date(birth_date)
+    except ValidationError:
+        event.notes.append(f"Birth date {birth_date.isoformat()} (PID-7) is not plausible: "
+                           "not used.")
+        return None
+    return birth_date
+
+
 def read_visit(pv1, pv2, event: AdtEvent) -> None:
     event.patient_class = value(pv1, 2).upper()
     event.ward_code = value(pv1, 3)
@@ -164,7 +179,7 @@ def read_event(message, header: Header) -> AdtEvent:
     if not (event.patient_id or event.niss):
         raise Refused("PID-3 carries no patient identifier.", error=Err.REQUIRED_FIELD)
     event.family_name, event.given_name = value(pid, 5, 1)[:100], value(pid, 5, 2)[:100]
-    event.birth_date = read_date(value(pid, 7), "PID-7 (birth date)")
+    event.birth_date = read_birth_date(pid, event)
     event.sex = value(pid, 8).upper()[:1]
     read_visit(pv1, segment(message, "PV2"), event)
     event.event_at = (read_time(value(evn, 6), "EVN-6") or read_time(value(evn, 2), "EVN-2")
