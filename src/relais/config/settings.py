@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "relais.directory",
     "relais.stays",
     "relais.booklet",
+    "relais.followup",
     "relais.interop",
     "relais.demo",
     "relais.notifications",

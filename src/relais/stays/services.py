@@ -20,6 +20,7 @@ from relais.core.validators import validate_planning_date
 from relais.network.models import NetworkMember, Role
 from relais.network.services import users_behind
 from relais.notifications.services import notify
+from relais.stays import signals
 from relais.stays.checklist import template_rows
 from relais.stays.models import FINISHED_ITEM_STATUSES, PlanItem, Stay, StaySource
 
@@ -74,6 +75,7 @@ def open_stay(person, *, hospital, actor=None, ward=None, admitted_at=None,
     make_plan(stay)
     _record("stay.open", stay, actor=actor, source=source)
     admission_alert(stay)
+    signals.stay_admitted.send(sender=Stay, stay=stay, actor=actor)
     return stay
 
 
@@ -163,6 +165,7 @@ def discharge(stay, *, actor=None, discharged_at=None, destination: str = "",
     for user in alert_recipients(stay):
         notify(user, kind="stay.discharged", person=stay.person, target=stay,
                params={"hospital": stay.hospital.name})
+    signals.stay_discharged.send(sender=Stay, stay=stay, actor=actor, from_feed=from_feed)
     return stay
 
 

@@ -1,0 +1,136 @@
+"""Who sees and changes what follows discharge (registered with the gate).
+
+Follow-ups, contacts, refusals and watches belong to a person: they are seen by whoever
+sees the person (the person rule: grants minus exclusions, so never an excluded party),
+and changed by professionals with a real relationship to the person. A contact's or a
+watch's owner must be someone who sees the person. Case reviews hold no person: their
+team and the care zone's support team read them. A calendar feed is its user's only.
+"""
+
+from django.db.models import Q, QuerySet
+
+from relais.access.persons import visible_persons
+from relais.access.policy import (
+    Action,
+    Policy,
+    is_platform_admin,
+    is_signed_in,
+    member_organisation_ids,
+    object_for,
+    register,
+)
+from relais.accounts.models import Organisation, OrganisationType
+from relais.followup.models import CaseReview, Contact, FollowUp, Protocol, Refusal, Watch
+from relais.network import rules as network_rules
+from relais.network.models import Person
+
+
+def _persons(user):
+    return visible_persons(user, Person.objects.all()).values("pk")
+
+
+def visible_by_person(path: str):
+    def visible(user, queryset: QuerySet) -> QuerySet:
+        if not is_signed_in(user):
+            return queryset.none()
+        return queryset.filter(**{f"{path}__in": _persons(user)})
+    return visible
+
+
+def may_on_person_thing(person_of):
+    def allows(user, obj, action: Action) -> bool:
+        if action == Action.VIEW:
+            return True
+        return network_rules.may_on_person(user, person_of(obj), Action.CHANGE)
+    return allows
+
+
+def may_work_on(user, person) -> bool:
+    """Record contacts, refusals, check-ins for `person`: a professional who sees them."""
+    return bool(is_signed_in(user) and user.is_professional
+                and network_rules.sees_person(user, person))
+
+
+def may_own(user, person) -> bool:
+    """An owner of a contact or a watch sees the person (never an excluded party)."""
+    return may_work_on(user, person) and not network_rules.is_excluded(user, person)
+
+
+# --- case reviews: no person, a team and a care zone -----------------------------------
+
+
+def visible_reviews(user, queryset: QuerySet) -> QuerySet:
+    if is_platform_admin(user):
+        return queryset
+    organisations = member_organisation_ids(user)
+    if not organisations:
+        return queryset.none()
+    zone_teams = Organisation.objects.filter(pk__in=organisations,
+                                             type=OrganisationType.CARE_ZONE_TEAM)
+    zones = zone_teams.values("municipality__care_zone")
+    return queryset.filter(Q(organisation_id__in=organisations) | Q(care_zone__in=zones))
+
+
+def may_on_review(user, review, action: Action) -> bool:
+    if action == Action.VIEW:
+        return True
+    return review.organisation_id in member_organisation_ids(user)
+
+
+# --- protocols: read by professionals, changed by their organisation's managers ----------
+
+
+def visible_protocols(user, queryset: QuerySet) -> QuerySet:
+    if not (is_signed_in(user) and user.is_professional):
+        return queryset.none()
+    return queryset
+
+
+def may_on_protocol(user, protocol, action: Action) -> bool:
+    if action == Action.VIEW:
+        return True
+    if is_platform_admin(user):
+        return True
+    managed = {org for org, manager in user.active_organisation_roles() if manager}
+    return protocol.organisation_id in managed
+
+
+def register_policies() -> None:
+    register(FollowUp, Policy(visible=visible_by_person("person"),
+                              allows=may_on_person_thing(lambda f: f.person),
+                              audit_reads=True, person_id=lambda f: f.person_id))
+    register(Contact, Policy(visible=visible_by_person("followup__person"),
+                             allows=may_on_person_thing(lambda c: c.followup.person),
+                             audit_reads=True, person_id=lambda c: c.followup.person_id))
+    register(Refusal, Policy(visible=visible_by_person("person"),
+                             allows=may_on_person_thing(lambda r: r.person),
+                             audit_reads=True, person_id=lambda r: r.person_id))
+    register(Watch, Policy(visible=visible_by_person("person"),
+                           allows=may_on_person_thing(lambda w: w.person),
+                           audit_reads=True, person_id=lambda w: w.person_id))
+    register(CaseReview, Policy(visible=visible_reviews, allows=may_on_review))
+    register(Protocol, Policy(visible=visible_protocols, allows=may_on_protocol))
+
+
+def followup_for(user, pk, action: Action = Action.VIEW) -> FollowUp:
+    return object_for(user, FollowUp, pk, action,
+                      queryset=FollowUp.objects.select_related("person", "stay", "protocol"))
+
+
+def contact_for(user, pk, action: Action = Action.VIEW) -> Contact:
+    return object_for(user, Contact, pk, action, queryset=Contact.objects.select_related(
+        "followup__person", "owner", "owner_organisation"))
+
+
+def refusal_for(user, pk, action: Action = Action.VIEW) -> Refusal:
+    return object_for(user, Refusal, pk, action,
+                      queryset=Refusal.objects.select_related("person"))
+
+
+def watch_for(user, pk, action: Action = Action.VIEW) -> Watch:
+    return object_for(user, Watch, pk, action,
+                      queryset=Watch.objects.select_related("person", "owner"))
+
+
+def review_for(user, pk, action: Action = Action.VIEW) -> CaseReview:
+    return object_for(user, CaseReview, pk, action)
