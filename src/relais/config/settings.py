@@ -271,6 +271,8 @@ LOGGING = {
 SILENCED_SYSTEM_CHECKS: list[str] = []
 CSRF_FAILURE_VIEW = "relais.core.views.csrf_failure"
 RELAIS_UPLOAD_MAX_MB = envint("RELAIS_UPLOAD_MAX_MB", 5)
+# An admission within this many days of a discharge (any hospital) is a readmission.
+RELAIS_READMISSION_DAYS = envint("RELAIS_READMISSION_DAYS", 30)
 # A form carries at most one file of RELAIS_UPLOAD_MAX_MB and 1 MB of other fields (the
 # longest free text is far below); a larger form is refused before its body is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

@@ -34,6 +34,15 @@ class StaySource(models.TextChoices):
     FHIR = "fhir", _("FHIR")
 
 
+class AdmissionType(models.TextChoices):
+    """Why the person came in (HL7 table 0007, read from PV1-4 by the ADT feed)."""
+    UNKNOWN = "", _("Not known")
+    EMERGENCY = "emergency", _("Emergency")
+    ELECTIVE = "elective", _("Planned (elective)")
+    MATERNITY = "maternity", _("Maternity")
+    OTHER = "other", _("Other")
+
+
 class StayQuerySet(GuardedQuerySet):
     def open(self):
         return self.filter(discharged_at__isnull=True, cancelled_at__isnull=True)
@@ -62,6 +71,14 @@ class Stay(TimeStamped, Versioned):
     source = models.CharField(_("source"), max_length=10, choices=StaySource,
                               default=StaySource.MANUAL)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    admission_type = models.CharField(_("admission type"), max_length=10,
+                                      choices=AdmissionType, blank=True)
+    # A readmission: the stay discharged within RELAIS_READMISSION_DAYS before this one
+    # (relais.stays.readmissions links it when the stay opens).
+    previous_stay = models.ForeignKey("self", verbose_name=_("readmission after"), null=True,
+                                      blank=True, on_delete=models.SET_NULL,
+                                      related_name="readmissions")
+    readmission_planned = models.BooleanField(_("planned readmission"), null=True, blank=True)
     # Discharging with blocking checklist items still open needs a written reason.
     discharge_reason = bounded_text(_("why discharge with open items"), limit=REASON,
                                     blank=True)
@@ -102,6 +119,22 @@ class Stay(TimeStamped, Versioned):
     @property
     def is_open(self) -> bool:
         return self.discharged_at is None and self.cancelled_at is None
+
+    @property
+    def readmission_after(self):
+        """The stay this one readmits after, while neither admission was cancelled (A11)."""
+        previous = self.previous_stay if self.previous_stay_id else None
+        if previous is None or self.cancelled_at or previous.cancelled_at:
+            return None
+        return previous
+
+    @property
+    def days_after_discharge(self) -> int | None:
+        previous = self.readmission_after
+        if previous is None:
+            return None
+        return (timezone.localdate(self.admitted_at)
+                - timezone.localdate(previous.discharged_at)).days
 
 
 class Domain(models.TextChoices):

@@ -8,7 +8,8 @@ from relais.stays.rules import hospital_ids
 
 
 def person_stays_section(user, person) -> dict:
-    stays = list(policy.visible(user, person.stays.select_related("hospital"))[:10])
+    stays = list(policy.visible(user, person.stays.select_related(
+        "hospital", "previous_stay__hospital"))[:10])
     professional = user.is_professional
     return {
         "template": "stays/partials/person_stays.html", "person": person, "stays": stays,

@@ -20,7 +20,7 @@ from relais.core.validators import validate_planning_date
 from relais.network.models import NetworkMember, Role
 from relais.network.services import users_behind
 from relais.notifications.services import notify
-from relais.stays import signals
+from relais.stays import readmissions, signals
 from relais.stays.checklist import template_rows
 from relais.stays.models import FINISHED_ITEM_STATUSES, PlanItem, Stay, StaySource
 
@@ -61,8 +61,10 @@ def _implausible(value) -> list:
 @service_transaction
 def open_stay(person, *, hospital, actor=None, ward=None, admitted_at=None,
               expected_discharge_on=None, visit_number: str = "",
-              source: str = StaySource.MANUAL) -> Stay:
-    """A person is admitted: the stay, its checklist, and the admission alert (R5, R18)."""
+              source: str = StaySource.MANUAL, admission_type: str = "",
+              pre_admitted: bool = False) -> Stay:
+    """A person is admitted: the stay, its checklist, the link to a discharge it readmits
+    after, and the admission alert (R5, R18)."""
     admitted_at = admitted_at or timezone.now()
     check_dates(admitted_at=admitted_at, expected_discharge_on=expected_discharge_on)
     if Stay.objects.open().filter(person=person, hospital=hospital).exists():
@@ -71,9 +73,11 @@ def open_stay(person, *, hospital, actor=None, ward=None, admitted_at=None,
     stay = Stay.objects.create(
         person=person, hospital=hospital, ward=ward, admitted_at=admitted_at,
         expected_discharge_on=expected_discharge_on, visit_number=visit_number,
-        source=source, created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        source=source, admission_type=admission_type,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None)
     make_plan(stay)
     _record("stay.open", stay, actor=actor, source=source)
+    readmissions.link_previous(stay, pre_admitted=pre_admitted)
     admission_alert(stay)
     signals.stay_admitted.send(sender=Stay, stay=stay, actor=actor)
     return stay

@@ -72,7 +72,8 @@ def worklist(request):
     if not hospitals:
         raise Http404
     stays = Stay.objects.visible_to(request.user).open().filter(
-        hospital__in=hospitals).select_related("person", "ward", "hospital")
+        hospital__in=hospitals).select_related("person", "ward", "hospital",
+                                               "previous_stay__hospital")
     ward = request.GET.get("ward", "")
     if ward.isdigit():
         stays = stays.filter(ward_id=int(ward))

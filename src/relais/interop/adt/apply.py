@@ -17,6 +17,7 @@ from relais.interop.adt.lookups import Lookups
 from relais.network.models import Person
 from relais.stays import services as stays
 from relais.stays.models import AdtMessage, AdtStatus, Stay, StaySource
+from relais.stays.readmissions import admission_type_from_hl7
 
 
 @dataclass
@@ -78,7 +79,8 @@ def open_from_feed(event: AdtEvent, person_id: int, hospital, actor, ward_notes:
         ward=_ward(hospital, event, ward_notes, lookups),
         admitted_at=event.admitted_at or event.discharged_at or event.event_at,
         expected_discharge_on=event.expected_discharge_on, visit_number=event.visit_number,
-        source=StaySource.HL7)
+        source=StaySource.HL7, admission_type=admission_type_from_hl7(event.admission_type),
+        pre_admitted=event.patient_class == "P")
 
 
 def _ward(hospital, event: AdtEvent, notes: list[str], lookups: "Lookups"):

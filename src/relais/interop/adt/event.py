@@ -44,6 +44,7 @@ class AdtEvent:
     visit_number: str = ""
     ward_code: str = ""
     patient_class: str = ""
+    admission_type: str = ""  # PV1-4, HL7 table 0007
     admitted_at: datetime | None = None
     discharged_at: datetime | None = None
     event_at: datetime | None = None
@@ -157,6 +158,7 @@ def read_birth_date(pid, event: AdtEvent) -> date | None:
 
 def read_visit(pv1, pv2, event: AdtEvent) -> None:
     event.patient_class = value(pv1, 2).upper()
+    event.admission_type = value(pv1, 4).upper()[:2]
     event.ward_code = value(pv1, 3)
     event.visit_number = value(pv1, 19)[:40]
     event.destination = DESTINATIONS.get(value(pv1, 36), "")
