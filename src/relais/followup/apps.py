@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from relais.stays.signals import stay_discharged
+
 
 class FollowupConfig(AppConfig):
     name = "relais.followup"
@@ -9,6 +11,10 @@ class FollowupConfig(AppConfig):
 
     def ready(self):
         # why inside: these modules use models, which exist only once apps are ready.
-        from relais.followup import rules
+        from relais.followup import contacts, notices, rules, sections
 
         rules.register_policies()
+        notices.register_kinds()
+        sections.register()
+        stay_discharged.connect(contacts.on_stay_discharged,
+                                dispatch_uid="followup.start_on_discharge")

@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from relais.followup.models import Protocol, ProtocolStep
+
+
+class StepInline(admin.TabularInline):
+    model = ProtocolStep
+    extra = 0
+
+
+@admin.register(Protocol)
+class ProtocolAdmin(admin.ModelAdmin):
+    """Read and create protocols; editing a running one is done by a new version
+    (protocols.new_version) so that running follow-ups keep theirs."""
+
+    list_display = ["name", "family", "version", "organisation", "care_zone", "retired_at"]
+    list_filter = ["retired_at"]
+    inlines = [StepInline]

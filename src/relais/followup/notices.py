@@ -1,0 +1,16 @@
+"""The notifications of the follow-up after discharge; registered when the app is ready."""
+
+from django.utils.translation import gettext_lazy as _
+
+from relais.notifications.kinds import TARGET, Kind, register_kind
+
+FOLLOWUP = {"url_name": "followup:followup_detail", "url_id": TARGET,
+            "target": "followup.followup"}
+
+
+def register_kinds() -> None:
+    register_kind(
+        Kind("followup.not_reached", "stays",
+             _("%(person)s was not reached after discharge (%(attempts)s attempts)."),
+             **FOLLOWUP),
+    )

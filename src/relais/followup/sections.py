@@ -1,0 +1,23 @@
+"""The follow-up section of the person page (registered when the app is ready)."""
+
+from django.utils import timezone
+
+from relais.access import policy
+from relais.followup import rules
+from relais.followup.models import FollowUp
+from relais.network.sections import register_person_section
+
+
+def person_followup_section(user, person) -> dict | None:
+    followups = list(policy.visible(user, FollowUp.objects.filter(person=person))
+                     .select_related("stay__hospital", "protocol")
+                     .prefetch_related("contacts__owner", "contacts__owner_organisation")[:3])
+    if not followups:
+        return None
+    return {"template": "followup/partials/person_followup.html", "person": person,
+            "followups": followups, "may_record": rules.may_work_on(user, person),
+            "today": timezone.localdate()}
+
+
+def register() -> None:
+    register_person_section(person_followup_section)
