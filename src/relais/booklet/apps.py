@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -13,8 +15,11 @@ class BookletConfig(AppConfig):
         notices.register_kinds()
         # why inside: these modules use models, which exist only once apps are ready.
         from relais.booklet import consultations, emergency, rules, sections
+        from relais.core import clock
 
         rules.register_policies()
         sections.register()
         emergency.register()
         consultations.register()
+        clock.register("booklet.remind_consultations", timedelta(minutes=15),
+                       consultations.remind_overdue)

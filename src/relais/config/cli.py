@@ -17,7 +17,8 @@ USAGE = """usage: relais <command> [options]
   run [--host H] [--port P] [--adt-port P]
                                 web server, worker and ADT listener together (make run)
   serve [--host H] [--port P]   serve the web application (gunicorn when RELAIS_ENV=production)
-  worker                        run background tasks (emails, reminders)
+  worker                        background tasks (emails) and timed work (reminders,
+                                escalations, digests), every 15 s; no cron
   demo                          load the fictional demo care zone (idempotent)
   migrate                       create or update the database tables
   audit verify                  check the audit log's hash chain
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "serve":
         return serve(rest)
     if command == "worker":
-        return manage(["db_worker", *rest])
+        return manage(["worker", *rest])
     if command == "demo":
         return manage(["load_demo", *rest])
     if command == "migrate":

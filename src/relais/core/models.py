@@ -159,3 +159,14 @@ def apply_changes(instance, fields: list[str], data: dict) -> tuple[list[str], d
         if name in data:
             setattr(instance, name, data[name])
     return [name for name in fields if before[name] != getattr(instance, name)], before
+
+
+class ClockRun(models.Model):
+    """When the worker's clock last started a timed job (`core.clock`): the row two
+    workers compare-and-set, so that a job due now is started by one of them."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_run_at}"

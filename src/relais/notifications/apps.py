@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +10,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from relais.notifications import rules  # why: rules read models, loaded once apps are ready
+        # why inside: rules and services read models, loaded once apps are ready
+        from relais.core import clock
+        from relais.notifications import rules, services
 
         rules.register_policies()
+        clock.register("notifications.digests", timedelta(days=1), services.queue_digests_at)

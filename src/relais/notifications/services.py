@@ -116,12 +116,17 @@ def queue_digests() -> int:
     """One email per user with notifications waiting for the digest; returns how many.
 
     Only what is still unread, still shown to them and still wanted by email is counted;
-    a user who read everything in the app gets no email. Run daily
-    (`relais manage send_digests`).
+    a user who read everything in the app gets no email. Run daily by the worker's
+    clock (`queue_digests_at`), or by hand with `relais manage send_digests`.
     """
     waiting = Notification.objects.filter(in_digest=True).values("recipient").distinct()
     users = get_user_model().objects.filter(pk__in=waiting).order_by("pk")
     return sum(_queue_digest(user) for user in users)
+
+
+def queue_digests_at(now) -> int:
+    """The daily job of the worker's clock (`core.clock`)."""
+    return queue_digests()
 
 
 @transaction.atomic

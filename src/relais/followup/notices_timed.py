@@ -1,0 +1,35 @@
+"""What the worker's timed work tells (`escalation.py`, `reminders.py`).
+
+No health detail: a sentence says that a contact or a check-in is due, never what it is
+about. The care-zone team does not follow persons: it is told which organisation has a
+contact overdue, without the person. Grouped with hospital stays (what follows a
+discharge) until notifications have a group for the follow-up.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from relais.notifications.kinds import Kind, register_kind
+
+CONTACT_OVERDUE = "followup.contact_overdue"
+CONTACT_ESCALATED = "followup.contact_escalated"
+CONTACT_ESCALATED_UNNAMED = "followup.contact_escalated_unnamed"
+WATCH_DUE = "followup.watch_due"
+
+
+def register_kinds() -> None:
+    register_kind(
+        Kind(CONTACT_OVERDUE, "stays",
+             _("A follow-up contact for %(person)s is overdue: record how it went or plan "
+               "it again."),
+             url_name="network:person_detail", target="followup.contact"),
+        Kind(CONTACT_ESCALATED, "stays",
+             _("A follow-up contact for %(person)s, planned by %(owner)s, is still "
+               "overdue."),
+             url_name="network:person_detail", target="followup.contact"),
+        Kind(CONTACT_ESCALATED_UNNAMED, "stays",
+             _("A follow-up contact planned by %(owner)s (%(organisation)s) is still "
+               "overdue.")),
+        Kind(WATCH_DUE, "stays",
+             _("A check-in is due for %(person)s, whom you keep an eye on."),
+             url_name="network:person_detail", target="followup.watch"),
+    )

@@ -1,0 +1,70 @@
+"""Watch check-ins that are due (issue 13): the owner is told once per due date.
+
+A job of the worker's clock (`core.clock`, every 15 minutes). The notification itself
+is the record that the owner was told for this date (its target is the watch, its
+`due_on` parameter the date): a watch is told when no such notification exists. Two
+workers do not both tell: on PostgreSQL each chunk of watches is locked with SKIP
+LOCKED for the transaction that tells, and looked at again once locked (a new statement
+sees what the other worker committed before it let go of the row); SQLite runs one
+writing transaction at a time (IMMEDIATE), which makes look-then-tell atomic there.
+"""
+
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from relais.followup.models import Watch
+from relais.followup.notices_timed import WATCH_DUE
+from relais.notifications.models import Notification
+from relais.notifications.services import notify
+
+CHUNK = 1_000
+WATCH_LABEL = "followup.watch"
+
+
+def remind_due_watches(now: datetime) -> int:
+    """Tell the owner of each running watch whose check-in is due today or before, once
+    for its current due date; returns how many owners were told."""
+    today = timezone.localdate(now)
+    told, after = 0, 0
+    while True:
+        with transaction.atomic():
+            chunk = _next_chunk(today, after)
+            if not chunk:
+                return told
+            after = chunk[-1].pk
+            done = _already_told(chunk)
+            told += sum(_tell(watch) for watch in chunk
+                        if (watch.pk, watch.next_check_on.isoformat()) not in done)
+
+
+def _told(**lookups):
+    return (Notification.objects.filter(kind=WATCH_DUE, target_type=WATCH_LABEL, **lookups)
+            .annotate(due_on=KT("params__due_on")))
+
+
+def _next_chunk(today, after: int) -> list[Watch]:
+    already = _told(target_id=OuterRef("pk")).filter(
+        due_on=Cast(OuterRef("next_check_on"), CharField()))
+    due = (Watch.objects.filter(ended_at__isnull=True, next_check_on__lte=today, pk__gt=after)
+           .filter(~Exists(already)).order_by("pk"))
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    return list(due.select_related("owner", "person")[:CHUNK])
+
+
+def _already_told(watches: list[Watch]) -> set[tuple[int, str]]:
+    """(watch, due date) pairs told by now, read after the chunk was locked."""
+    told = _told(target_id__in=[watch.pk for watch in watches]).values_list("target_id",
+                                                                           "due_on")
+    return set(told)
+
+
+def _tell(watch: Watch) -> int:
+    told = notify(watch.owner, kind=WATCH_DUE, target=watch, person=watch.person,
+                  params={"due_on": watch.next_check_on.isoformat()})
+    return 1 if told else 0
