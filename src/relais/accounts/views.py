@@ -56,6 +56,8 @@ def home(request):
         "is_admin": policy.is_platform_admin(request.user),
         "has_two_factor": twofactor.has_two_factor(request.user),
         "is_analyst": Function.CARE_ZONE_ANALYST in functions,
+        # A professional's home is their work first (followup): a GP with five minutes.
+        **sections.context_for("professional_home", request),
     }
     return render(request, "accounts/home.html", context)
 

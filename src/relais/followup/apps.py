@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -13,17 +11,11 @@ class FollowupConfig(AppConfig):
 
     def ready(self):
         # why inside: these modules use models, which exist only once apps are ready.
-        from relais.core import clock
-        from relais.followup import (contacts, escalation, notices, notices_timed, reminders,
-                                     rules, sections)
+        from relais.followup import contacts, menu, notices, rules, sections
 
         rules.register_policies()
+        menu.register_entries()
         notices.register_kinds()
         sections.register()
         stay_discharged.connect(contacts.on_stay_discharged,
                                 dispatch_uid="followup.start_on_discharge")
-        notices_timed.register_kinds()
-        clock.register("followup.escalate_overdue", timedelta(minutes=15),
-                       escalation.escalate_overdue)
-        clock.register("followup.remind_watches", timedelta(minutes=15),
-                       reminders.remind_due_watches)
