@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from relais.access.policy import member_organisation_ids
 from relais.accounts.models import Organisation
 from relais.audit import log as audit
+from relais.booklet import signals
 from relais.booklet.models import PORTAL_KINDS, Audience, Entry, EntryKind, ReadReceipt
 from relais.booklet.rules import entries_of, is_health_professional, visible_entries
 from relais.core.fields import check_text_limits
@@ -77,6 +78,7 @@ def write(person, *, author, body: str, kind: str = EntryKind.NOTE,
     audit.record("booklet.write", actor=author, target=entry, person_id=person.pk,
                  organisation=organisation, detail={"kind": kind, "audience": audience})
     _tell_readers(entry)
+    signals.entry_written.send(sender=Entry, entry=entry, actor=author)
     return entry
 
 

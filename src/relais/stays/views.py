@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from relais.access import policy
 from relais.access.policy import Action, member_organisation_ids
 from relais.accounts.models import Organisation
+from relais.core.fields import NOTE
 from relais.core.models import VersionConflict
 from relais.directory import rules as directory_rules
 from relais.directory.matching import match_services
@@ -278,6 +279,9 @@ def referral_new(request, pk):
 def _referral_form(request, stay, service):
     initial = {"urgency": request.GET.get("urgency", "routine"),
                "start_on": stay.expected_discharge_on}
+    # A restart after a refusal (followup's watch) brings the last needs analysis along.
+    initial.update({name: request.GET[name][:NOTE] for name in referrals.NEEDS_FIELDS
+                    if name != "start_on" and request.GET.get(name)})
     form = ReferralForm(request.POST or None, initial=initial)
     duplicate = None
     if request.method == "POST" and form.is_valid():

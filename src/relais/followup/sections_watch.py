@@ -1,0 +1,38 @@
+"""The refusals-and-watch section of the person page (registered when the app is ready)."""
+
+from relais.access import policy
+from relais.followup import rules
+from relais.followup.models import Refusal, RefusalReason, Watch
+from relais.network.sections import register_person_section
+from relais.stays.models import DeclineReason, Referral, ReferralStatus
+
+REASON_LABELS = dict(RefusalReason.choices)
+
+
+def person_watch_section(user, person) -> dict | None:
+    if not user.is_professional:
+        return None
+    watches = list(policy.visible(user, Watch.objects.filter(
+        person=person, ended_at__isnull=True)).select_related("owner"))
+    refusals = list(policy.visible(user, Refusal.objects.filter(person=person))[:5])
+    for refusal in refusals:
+        refusal.reasons_display = [REASON_LABELS.get(r, r) for r in refusal.reasons]
+    may_work = rules.may_work_on(user, person)
+    return {"template": "followup/partials/person_watch.html", "person": person,
+            "watches": watches, "refusals": refusals, "may_work": may_work,
+            "declined": declined_by_person(user, person) if may_work else []}
+
+
+def declined_by_person(user, person) -> list:
+    """Referrals the person refused whose refusal is not recorded yet: the section
+    offers the refusal form, filled in from the referral."""
+    recorded = Refusal.objects.filter(person=person, referral__isnull=False).values(
+        "referral_id")
+    return list(policy.visible(user, Referral.objects.filter(
+        person=person, status=ReferralStatus.DECLINED,
+        decline_reason=DeclineReason.PERSON_REFUSED).exclude(pk__in=recorded))
+        .select_related("service")[:5])
+
+
+def register() -> None:
+    register_person_section(person_watch_section)
