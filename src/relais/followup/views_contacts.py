@@ -72,9 +72,10 @@ def _after_record(next_step: str, followup) -> str:
 
 
 def _watch_url(person_pk) -> str:
-    # The watch's pages are another part of the app; the path is theirs if not yet named.
+    # The watch's pages are another part of the app (urls_watch.py); its path, should
+    # that part not be there.
     try:
-        return reverse("followup:watch_new") + f"?person={person_pk}"
+        return reverse("followup:watch_new", args=[person_pk])
     except NoReverseMatch:
         return f"/persons/{person_pk}/watch/new/"
 

@@ -9,12 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from relais.access.models import ConsentScope
 from relais.audit.models import AuditEvent
 from relais.booklet.models import Entry, EntryKind
+from relais.core.models import CareZone
 from relais.followup import contacts, protocols
 from relais.followup.models import (
     Channel,
@@ -28,6 +31,7 @@ from relais.network import services as network_services
 from relais.network.models import MemberKind, Role
 from relais.notifications.models import Notification
 from relais.stays import services as stays
+from relais.stays.models import Screening
 from tests.conftest import login_as
 from tests.relais.network import conftest as network_fixtures
 
@@ -278,8 +282,7 @@ def test_the_record_page_opens_and_a_watch_follows(first_contact, gp, madeleine)
     assert client.get(reverse("followup:contact_record",
                               args=[first_contact.pk])).status_code == 200
     answer = record(client, first_contact, next_step="watch")
-    assert f"person={madeleine.pk}" in answer["Location"] or \
-        answer["Location"] == f"/persons/{madeleine.pk}/watch/new/"
+    assert answer["Location"] == f"/persons/{madeleine.pk}/watch/new/"
 
 
 @pytest.mark.parametrize(("when", "message"), [
@@ -295,6 +298,31 @@ def test_a_contact_in_the_future_or_before_discharge_is_refused(first_contact, g
     first_contact.refresh_from_db()
     assert first_contact.status == ContactStatus.PLANNED
     assert first_contact.followup.contacts.count() == 3
+
+
+def test_the_refusal_is_in_the_readers_language(first_contact, gp):
+    gp.language = "fr"
+    gp.save()
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    answer = record(login_as(client, gp), first_contact, happened_at="2026-12-22T12:00")
+    assert "Un contact ne peut pas être enregistré dans le futur." in answer.content.decode()
+    first_contact.refresh_from_db()
+    assert first_contact.status == ContactStatus.PLANNED
+
+
+def test_the_followup_page_reads_in_constant_queries(first_contact, gp):
+    client = login_as(_client(), gp)
+    url = reverse("followup:followup_detail", args=[first_contact.followup_id])
+    client.get(url)
+    with CaptureQueriesContext(connection) as three:
+        assert client.get(url).status_code == 200
+    for attempt in range(2, 6):
+        Contact.objects.create(followup=first_contact.followup, channel=Channel.PHONE,
+                               due_on=date(2026, 12, 23), attempt=attempt,
+                               owner_organisation=first_contact.owner_organisation)
+    with CaptureQueriesContext(connection) as seven:
+        assert client.get(url).status_code == 200
+    assert len(seven) == len(three)
 
 
 def test_not_reached_plans_attempts_then_tells_the_coordinators(
@@ -384,3 +412,23 @@ def test_the_person_page_shows_the_followup(first_contact, gp, madeleine):
     assert "Follow-up after discharge" in content
     assert reverse("followup:contact_record", args=[first_contact.pk]) in content
     assert "due today" in content
+
+
+def test_the_care_zones_protocol_then_one_for_those_screened_at_risk(stay, clock, madeleine,
+                                                                     liaison_nurse, world):
+    zone = CareZone.objects.first()
+    assert zone is not None
+    madeleine.care_zone_override = zone
+    madeleine.save(update_fields=["care_zone_override"])
+    zones = Protocol.objects.create(family="zone", name="Zone", care_zone=zone)
+    other_zone = Protocol.objects.create(family="elsewhere", name="Elsewhere",
+                                         care_zone=CareZone.objects.exclude(pk=zone.pk).first())
+    at_risk = Protocol.objects.create(family="at-risk", name="At risk",
+                                      organisation=world.hospital, screening_result="at_risk")
+    assert protocols.choose_protocol(stay) == zones
+    assert other_zone != protocols.choose_protocol(stay)
+
+    Screening.objects.create(person=madeleine, stay=stay, instrument="isar", band="high",
+                             author=liaison_nurse, done_on=date(2026, 12, 11))
+
+    assert protocols.choose_protocol(stay) == at_risk
