@@ -81,3 +81,15 @@ def test_a_repeated_discharge_keeps_one_followup(person, clock):
 
 def _client():
     return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_without_an_owner_the_hospital_keeping_the_record_sees_it(world, liaison_nurse, clock):
+    connect_hospital(world)
+    person = admitted_person(world, liaison_nurse)  # no network, no consent to share
+    admit_and_discharge(clock)
+
+    followup = FollowUp.objects.get(person=person)
+    assert {(c.owner, c.owner_organisation) for c in followup.contacts.all()} == {(None, None)}
+    page = login_as(Client(HTTP_ACCEPT_LANGUAGE="en"), liaison_nurse).get(
+        reverse("followup:followup_detail", args=[followup.pk]))
+    assert page.content.decode().count("No owner: the hospital should choose one") == 3
