@@ -7,6 +7,13 @@ class StepInline(admin.TabularInline):
     model = ProtocolStep
     extra = 0
 
+    def has_change_permission(self, request, obj=None):
+        # A protocol in use changes by a new version (protocols.new_version): the
+        # follow-ups it runs keep the steps they started with.
+        return obj is None or not obj.followups.exists()
+
+    has_add_permission = has_delete_permission = has_change_permission
+
 
 @admin.register(Protocol)
 class ProtocolAdmin(admin.ModelAdmin):

@@ -432,3 +432,13 @@ def test_the_care_zones_protocol_then_one_for_those_screened_at_risk(stay, clock
                              author=liaison_nurse, done_on=date(2026, 12, 11))
 
     assert protocols.choose_protocol(stay) == at_risk
+
+
+def test_the_admin_shows_a_protocol_in_use_without_editable_steps(first_contact,
+                                                                   platform_admin):
+    client = login_as(_client(), platform_admin)
+    protocol = first_contact.followup.protocol
+    page = client.get(reverse("admin:followup_protocol_change", args=[protocol.pk]))
+    assert page.status_code == 200
+    assert 'name="steps-0-day"' not in page.content.decode()
+    assert client.get(reverse("admin:followup_protocol_changelist")).status_code == 200
