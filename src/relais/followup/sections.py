@@ -9,6 +9,8 @@ from relais.network.sections import register_person_section
 
 
 def person_followup_section(user, person) -> dict | None:
+    if not user.is_professional:  # professionals' notes on how the person is doing
+        return None
     followups = list(policy.visible(user, FollowUp.objects.filter(person=person))
                      .select_related("stay__hospital", "protocol")
                      .prefetch_related("contacts__owner", "contacts__owner_organisation")[:3])

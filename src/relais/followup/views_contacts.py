@@ -4,6 +4,7 @@ from a phone), reassigning its owner, and the protocols."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -27,6 +28,8 @@ def _add_errors(form, error: ValidationError) -> None:
 
 @login_required
 def followup_detail(request, pk):
+    if not request.user.is_professional:  # professionals' notes on how the person is doing
+        raise Http404
     followup = rules.followup_for(request.user, pk)
     return render(request, "followup/followup_detail.html", {
         "followup": followup, "person": followup.person,

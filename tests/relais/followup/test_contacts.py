@@ -394,7 +394,7 @@ def test_an_owner_outside_the_network_is_refused(first_contact, gp, outsider, ex
 # --- who may ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["outsider", "excluded_pro"])
+@pytest.mark.parametrize("persona", ["outsider", "excluded_pro", "caregiver"])
 def test_outsiders_and_excluded_members_get_404(first_contact, persona, request):
     client = login_as(_client(), request.getfixturevalue(persona))
     for url in (reverse("followup:contact_record", args=[first_contact.pk]),
@@ -442,3 +442,11 @@ def test_the_admin_shows_a_protocol_in_use_without_editable_steps(first_contact,
     assert page.status_code == 200
     assert 'name="steps-0-day"' not in page.content.decode()
     assert client.get(reverse("admin:followup_protocol_changelist")).status_code == 200
+
+
+def test_the_daughter_does_not_see_the_professionals_follow_up(first_contact, caregiver,
+                                                               madeleine):
+    page = login_as(_client(), caregiver).get(reverse("network:person_detail",
+                                                      args=[madeleine.pk]))
+    assert page.status_code == 200
+    assert "Follow-up after discharge" not in page.content.decode()
