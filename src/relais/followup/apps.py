@@ -17,6 +17,7 @@ class FollowupConfig(AppConfig):
             menu,
             notices,
             notices_watch,
+            reviews,
             rules,
             sections,
             sections_watch,
@@ -33,3 +34,4 @@ class FollowupConfig(AppConfig):
         sections_watch.register()
         stay_admitted.connect(watch.on_stay_admitted, dispatch_uid="followup.watch_admitted")
         entry_written.connect(watch.on_entry_written, dispatch_uid="followup.watch_alert")
+        reviews.register()
