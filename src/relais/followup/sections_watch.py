@@ -1,7 +1,6 @@
 """The refusals-and-watch section of the person page (registered when the app is ready)."""
 
 from relais.access import policy
-from relais.followup import rules
 from relais.followup.models import Refusal, RefusalReason, Watch
 from relais.network.sections import register_person_section
 from relais.stays.models import DeclineReason, Referral, ReferralStatus
@@ -17,7 +16,9 @@ def person_watch_section(user, person) -> dict | None:
     refusals = list(policy.visible(user, Refusal.objects.filter(person=person))[:5])
     for refusal in refusals:
         refusal.reasons_display = [REASON_LABELS.get(r, r) for r in refusal.reasons]
-    may_work = rules.may_work_on(user, person)
+    # The page loaded the person through the gate for this user: a professional who
+    # sees them may work on them (rules.may_work_on), without asking again.
+    may_work = True
     return {"template": "followup/partials/person_watch.html", "person": person,
             "watches": watches, "refusals": refusals, "may_work": may_work,
             "declined": declined_by_person(user, person) if may_work else []}

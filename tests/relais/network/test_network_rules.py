@@ -304,12 +304,13 @@ def test_person_page_query_count_does_not_grow_with_members(client, coordinator,
     # person, its audited read, members, roles, consents, the relationship checks for
     # change rights, safeguarding and the access log link, mandates, capacity assessments;
     # the stays section: stays, works at a hospital, change right, before-admission summary;
-    # the booklet section: may read the booklet, unread entries
-    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 16):
+    # the booklet section: may read the booklet, unread entries; the follow-up section;
+    # refusals and the watch: open watches, refusals, referrals the person refused
+    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 20):
         client.get(url)
     for n in range(10):
         informal(madeleine, f"Cousin {n}", Relation.OTHER_FAMILY)
-    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 16):
+    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 20):
         response = client.get(url)
     assert len(response.context["members"]) == 15
 
