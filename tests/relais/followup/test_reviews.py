@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
+from relais.access.models import ConsentScope
 from relais.accounts.models import Function, OrganisationType
 from relais.audit.models import AuditEvent
 from relais.core.models import Municipality
@@ -280,3 +281,28 @@ def test_a_session_in_the_future_is_refused(coordinator, world):
 def _client():
     from django.test import Client
     return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_the_person_page_offers_a_review_to_professionals_only(simone, coordinator, caregiver,
+                                                               persona_client):
+    url = reverse("followup:review_new_for_person", args=[simone.pk])
+    page = persona_client("coordinator").get(reverse("network:person_detail",
+                                                     args=[simone.pk]))
+    assert url in page.content.decode()
+    network_services.add_member(simone, kind=MemberKind.INFORMAL, user=caregiver,
+                                name="A friend", relation=Relation.FRIEND,
+                                roles=[Role.INFORMAL_CAREGIVER], actor=coordinator)
+    network_services.record_consent(simone, scope=ConsentScope.NETWORK, given_by="Simone",
+                                    given_on=date(2026, 11, 1), actor=coordinator)
+    portal_page = login_as(_client(), caregiver).get(reverse("network:person_detail",
+                                                             args=[simone.pk]))
+    assert portal_page.status_code == 200
+    assert url not in portal_page.content.decode()
+
+
+def test_the_menu_has_case_reviews_for_team_members(persona_client):
+    url = reverse("followup:review_list")
+    assert f'href="{url}"' in persona_client("coordinator").get(
+        reverse("accounts:home")).content.decode()
+    assert f'href="{url}"' not in persona_client("outsider").get(
+        reverse("accounts:home")).content.decode()
