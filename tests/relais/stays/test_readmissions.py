@@ -123,3 +123,29 @@ def test_through_the_adt_feed_the_work_list_shows_the_readmission(world, liaison
             second.readmission_planned) == (first.pk, "emergency", False)
     assert "Readmission · 12 days after discharge from Hôpital Test · unplanned" in (
         page.content.decode())
+
+
+def test_a_pre_admission_through_the_feed_is_a_planned_readmission(world, liaison_nurse):
+    connect_hospital(world)
+    person = admitted_person(world, liaison_nurse)
+    with time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=BRUSSELS), tick=False):
+        adt.handle(adt_message("A01", admitted="20261101083000"))
+        adt.handle(adt_message("A03", control_id="MSG0002", discharged="20261108140000"))
+        adt.handle(adt_message("A01", control_id="MSG0003", visit="V0002",
+                               admitted="20261120083000", patient_class="P"))
+
+    second = Stay.objects.filter(person=person).latest("admitted_at")
+    assert (second.previous_stay is not None, second.admission_type,
+            second.readmission_planned) == (True, "", True)
+
+
+def test_the_stay_page_shows_the_readmission(discharged, madeleine, world, liaison_nurse,
+                                             client):
+    stay = admit(madeleine, world.hospital, liaison_nurse, days=12,
+                 admission_type=AdmissionType.ELECTIVE)
+
+    client.force_login(liaison_nurse)
+    page = client.get(reverse("stays:stay_detail", args=[stay.pk])).content.decode()
+
+    assert "Readmission · 12 days after discharge from Hôpital Test · planned" in page
+    assert reverse("stays:stay_detail", args=[discharged.pk]) in page
