@@ -306,3 +306,19 @@ def test_the_menu_has_case_reviews_for_team_members(persona_client):
         reverse("accounts:home")).content.decode()
     assert f'href="{url}"' not in persona_client("outsider").get(
         reverse("accounts:home")).content.decode()
+
+
+def test_the_demo_review_loads_once_and_names_no_one(db):
+    from relais.accounts.demo import load_demo
+    from relais.followup.demo import load_demo_reviews
+    from relais.network.demo import load_demo_persons
+    load_demo()
+    load_demo_persons()
+    assert load_demo_reviews() == 1
+    assert load_demo_reviews() == 0
+    review = CaseReview.objects.get()
+    assert review.organisation.memberships.filter(
+        user__email="coordinator@demo.relais.example").exists()
+    assert review.month == date(2026, 11, 1)
+    assert not AuditEvent.objects.filter(target_type="followup.casereview",
+                                         person_id__isnull=False).exists()
