@@ -9,8 +9,8 @@ from relais.network.sections import register_person_section
 
 
 def person_followup_section(user, person) -> dict | None:
-    if not user.is_professional:  # professionals' notes on how the person is doing
-        return None
+    """The follow-up's contacts; the family sees when and how it went, not the
+    professionals' notes."""
     followups = list(policy.visible(user, FollowUp.objects.filter(person=person))
                      .select_related("stay__hospital", "protocol")
                      .prefetch_related("contacts__owner", "contacts__owner_organisation")[:3])
@@ -18,6 +18,7 @@ def person_followup_section(user, person) -> dict | None:
         return None
     return {"template": "followup/partials/person_followup.html", "person": person,
             "followups": followups, "may_record": rules.may_work_on(user, person),
+            "professional": user.is_professional,
             "today": timezone.localdate()}
 
 

@@ -444,9 +444,19 @@ def test_the_admin_shows_a_protocol_in_use_without_editable_steps(first_contact,
     assert client.get(reverse("admin:followup_protocol_changelist")).status_code == 200
 
 
-def test_the_daughter_does_not_see_the_professionals_follow_up(first_contact, caregiver,
-                                                               madeleine):
+def test_the_daughter_sees_when_and_how_not_the_professionals_notes(first_contact, gp,
+                                                                    caregiver, madeleine):
+    contacts.record_contact(first_contact, actor=gp, outcome="problem",
+                            note="Confused about the pills",
+                            expected_version=first_contact.version)
     page = login_as(_client(), caregiver).get(reverse("network:person_detail",
                                                       args=[madeleine.pk]))
-    assert page.status_code == 200
-    assert "Follow-up after discharge" not in page.content.decode()
+    content = page.content.decode()
+    assert "Follow-up after discharge" in content
+    assert "Reached, a problem found" in content
+    assert "Confused about the pills" not in content
+    assert reverse("followup:followup_detail", args=[first_contact.followup_id]) not in content
+    assert reverse("followup:contact_record", args=[first_contact.pk]) not in content
+    gp_page = login_as(_client(), gp).get(reverse("followup:followup_detail",
+                                                  args=[first_contact.followup_id]))
+    assert "Confused about the pills" in gp_page.content.decode()
