@@ -322,3 +322,18 @@ def test_the_demo_review_loads_once_and_names_no_one(db):
     assert review.month == date(2026, 11, 1)
     assert not AuditEvent.objects.filter(target_type="followup.casereview",
                                          person_id__isnull=False).exists()
+
+
+def test_the_list_reads_a_constant_number_of_queries(coordinator, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    client = login_as(_client(), coordinator)
+    url = reverse("followup:review_list")
+    write(coordinator, world.coordination_centre)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in range(4):
+        write(coordinator, world.coordination_centre, situation=f"Another case, number {n}.")
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get(url).context["page"]) == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
