@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 
 ENTRIES = {
     # persona: the menu, in order
-    "liaison_nurse": ["Home", "Persons", "Referrals", "Hospital", "Directory",
-                      "Organisations", "Care zones", "Audit log"],
-    "hospital_manager": ["Home", "Persons", "Referrals", "Hospital", "Directory",
-                         "Organisations", "Care zones", "Audit log"],
+    "liaison_nurse": ["Home", "My work", "Persons", "Referrals", "Hospital", "Directory",
+                      "Organisations", "Case reviews", "Care zones", "Audit log"],
+    "hospital_manager": ["Home", "My work", "Persons", "Referrals", "Hospital", "Directory",
+                         "Organisations", "Case reviews", "Care zones", "Audit log"],
     # Works in no hospital: no "Hospital" (it answered 404).
-    "coordinator": ["Home", "Persons", "Referrals", "Directory", "Organisations",
-                    "Care zones", "Audit log"],
-    "gp": ["Home", "Persons", "Referrals", "Directory", "Organisations", "Care zones",
-           "Audit log"],
+    "coordinator": ["Home", "My work", "Persons", "Referrals", "Directory", "Organisations",
+                    "Case reviews", "Care zones", "Audit log"],
+    "gp": ["Home", "My work", "Persons", "Referrals", "Directory", "Organisations",
+           "Case reviews", "Care zones", "Audit log"],
     # The administrator acts for no organisation: no "Referrals" (it answered 404).
     "platform_admin": ["Home", "Persons", "Directory", "Organisations", "Care zones",
                        "Audit log", "Administration"],
