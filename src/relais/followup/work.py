@@ -13,9 +13,10 @@ the owner, and lets them give a contact or a watch to a colleague.
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Window
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -26,10 +27,11 @@ from relais.access import policy
 from relais.accounts.models import Function, Membership
 from relais.audit import log as audit
 from relais.booklet.models import Consultation, Entry, EntryKind, Invitation
+from relais.core.i18n import localized
 from relais.core.models import VersionConflict
 from relais.core.transactions import service_transaction
 from relais.followup import rules
-from relais.followup.models import Contact, ContactStatus, Watch
+from relais.followup.models import Channel, Contact, ContactStatus, Rhythm, Watch
 from relais.stays.models import FINISHED_ITEM_STATUSES, PlanItem, Referral, ReferralStatus, Stay
 
 LIMIT = 200
@@ -121,22 +123,44 @@ def items_for(user, *, organisation_ids=None, kinds=None, person=None,
     today = timezone.localdate()
     team = organisation_ids is not None
     wanted = [k for k in (TEAM_KINDS if team else KINDS) if not kinds or k in kinds]
-    work = Work()
+    work, first = Work(), []
     for kind in wanted:
         rows = _SOURCES[kind](user, organisation_ids, today)
         if person is not None:
             rows = rows.filter(**{_PERSON_FIELD[kind]: person})
         due = _DUE_FIELD[kind]
-        totals = rows.aggregate(all=Count("pk"), urgent=Count("pk", filter=_urgent(due, today)))
-        work.counts[kind] = totals["all"]
-        work.urgent += totals["urgent"]
-        ordered = rows.order_by(f"{due}", "pk") if totals["all"] else rows.none()
-        work.items += [_ITEM[kind](row, today, team) for row in ordered[:LIMIT]]
-    work.items.sort(key=lambda i: (i.due is None, i.due or today, i.kind, i.pk))
-    del work.items[LIMIT:]
+        # One query per kind: its first LIMIT keys, each row carrying the kind's counts.
+        keys = list(rows.order_by(due, "pk").annotate(
+            all_rows=Window(Count("pk")),
+            urgent_rows=Window(Count("pk", filter=_urgent(due, today)))).values_list(
+            due, "pk", "all_rows", "urgent_rows")[:LIMIT])
+        work.counts[kind] = keys[0][2] if keys else 0
+        work.urgent += keys[0][3] if keys else 0
+        first += [(_day(when), kind, pk) for when, pk, _all, _urgent_ in keys]
+    first.sort(key=_by_due)
+    work.items = sorted(_load(first[:LIMIT], today, organisation_ids is not None),
+                        key=lambda i: _by_due((i.due, i.kind, i.pk)))
     if audit_as:
         policy.record_list_read(user, audit_as, [i.person_id for i in work.items])
     return work
+
+
+def _day(when) -> date | None:
+    return timezone.localdate(when) if isinstance(when, timezone.datetime) else when
+
+
+def _by_due(key):
+    day, kind, pk = key
+    return (day is None, day or date.min, list(KINDS).index(kind), pk)
+
+
+def _load(keys, today, team) -> list[Item]:
+    """The chosen rows, one query per kind that has some, with only the shown columns."""
+    wanted: dict[str, list[int]] = {}
+    for _when, kind, pk in keys:
+        wanted.setdefault(kind, []).append(pk)
+    return [_ITEM[kind](row, today, team) for kind, pks in wanted.items()
+            for row in _MODEL[kind].objects.filter(pk__in=pks).values(*_VALUES[kind])]
 
 
 def _urgent(due_field: str, today: date) -> Q:
@@ -160,16 +184,18 @@ def _owned(user, organisation_ids, owner_org_field="owner_organisation_id") -> Q
     return Q(owner=user) | Q(owner__isnull=True, **{f"{owner_org_field}__in": mine})
 
 
+_PERSON = ("person__first_name", "person__last_name")
+_OWNER = ("owner__first_name", "owner__last_name", "owner__email")
+
+
 def _contacts(user, organisation_ids, today):
     return Contact.objects.visible_to(user).filter(
-        _owned(user, organisation_ids), status=ContactStatus.PLANNED).select_related(
-        "followup__person", "owner", "owner_organisation")
+        _owned(user, organisation_ids), status=ContactStatus.PLANNED)
 
 
 def _watches(user, organisation_ids, today):
     owned = Q(owner=user) if organisation_ids is None else _owned(user, organisation_ids)
-    return Watch.objects.visible_to(user).filter(owned, ended_at__isnull=True).select_related(
-        "person", "owner")
+    return Watch.objects.visible_to(user).filter(owned, ended_at__isnull=True)
 
 
 def _referrals(user, organisation_ids, today):
@@ -178,8 +204,7 @@ def _referrals(user, organisation_ids, today):
     if not user.is_professional:
         return Referral.objects.none()
     return Referral.objects.visible_to(user).filter(
-        organisation_id__in=organisations, status=ReferralStatus.SENT).select_related(
-        "person", "service", "organisation")
+        organisation_id__in=organisations, status=ReferralStatus.SENT)
 
 
 def _consultations(user, organisation_ids, today):
@@ -187,7 +212,7 @@ def _consultations(user, organisation_ids, today):
         decided_at__isnull=True, deadline__gt=timezone.now()))
     return Invitation.objects.filter(
         Q(user=user) | Q(member__user=user), answered_at__isnull=True,
-        consultation__in=open_ones.values("pk")).select_related("consultation__person")
+        consultation__in=open_ones.values("pk"))
 
 
 def _plan_items(user, organisation_ids, today):
@@ -195,18 +220,19 @@ def _plan_items(user, organisation_ids, today):
         owner_id__in=Membership.objects.active().filter(
             organisation_id__in=organisation_ids).values("user_id"))
     return PlanItem.objects.filter(owned, stay__in=Stay.objects.visible_to(user).values("pk")) \
-        .exclude(status__in=FINISHED_ITEM_STATUSES).select_related("stay__person", "owner")
+        .exclude(status__in=FINISHED_ITEM_STATUSES)
 
 
 def _alerts(user, organisation_ids, today):
     since = _start_of(today - timedelta(days=ALERT_DAYS))
     return Entry.objects.visible_to(user).filter(
         kind=EntryKind.ALERT, superseded_by__isnull=True, created_at__gte=since).exclude(
-        author=user).exclude(receipts__user=user, receipts__acknowledged_at__isnull=False) \
-        .select_related("person")
+        author=user).exclude(receipts__user=user, receipts__acknowledged_at__isnull=False)
 
 
-# --- one row, one item ------------------------------------------------------------------
+# --- one row, one item -------------------------------------------------------------------
+# Rows come as dicts (`values()`): 200 model instances with their persons and owners cost
+# more than the whole query.
 
 
 def _url(name: str, *args, anchor: str = "") -> str:
@@ -216,66 +242,73 @@ def _url(name: str, *args, anchor: str = "") -> str:
         return ""
 
 
+def _name(row, prefix: str) -> str:
+    return f"{row[prefix + 'first_name']} {row[prefix + 'last_name']}".strip()
+
+
 def _owner_name(row) -> str:
-    owner = getattr(row, "owner", None)
-    return str(owner) if owner is not None else ""
+    if row.get("owner_id") is None:
+        return ""
+    return _name(row, "owner__") or row["owner__email"]
 
 
-def _contact_owner(contact) -> str:
-    if contact.owner_id is None and contact.owner_organisation_id:
-        return contact.owner_organisation.name
-    return _owner_name(contact)
+def _localized(row, prefix: str) -> str:
+    return localized(SimpleNamespace(**{
+        f"text_{code}": row[f"{prefix}_{code}"] for code in ("nl", "fr", "en")}), "text")
 
 
-def _contact_item(contact, today, team) -> Item:
-    person = contact.followup.person
-    title = _("%(channel)s (follow-up)") % {"channel": contact.get_channel_display()}
-    if contact.attempt > 1:
+def _contact_item(row, today, team) -> Item:
+    channel = Channel(row["channel"]).label
+    title = _("%(channel)s (follow-up)") % {"channel": channel}
+    if row["attempt"] > 1:
         title = _("%(channel)s (follow-up, attempt %(attempt)s)") % {
-            "channel": contact.get_channel_display(), "attempt": contact.attempt}
-    url = (_url("followup:contact_record", contact.pk)
-           or _url("network:person_detail", person.pk))
-    return Item(CONTACT, contact.pk, contact.due_on, person.pk, person.full_name, title,
-                url, contact.due_on < today, _contact_owner(contact), contact.version)
+            "channel": channel, "attempt": row["attempt"]}
+    person_id = row["followup__person_id"]
+    url = (_url("followup:contact_record", row["pk"])
+           or _url("network:person_detail", person_id))
+    owner = _owner_name(row) or row["owner_organisation__name"] or ""
+    return Item(CONTACT, row["pk"], row["due_on"], person_id, _name(row, "followup__person__"),
+                title, url, row["due_on"] < today, owner, row["version"])
 
 
-def _watch_item(watch, today, team) -> Item:
-    person = watch.person
-    url = _url("followup:watch_detail", watch.pk) or _url("network:person_detail", person.pk)
-    return Item(CHECK_IN, watch.pk, watch.next_check_on, person.pk, person.full_name,
-                _("Check-in (%(rhythm)s)") % {"rhythm": watch.get_rhythm_display().lower()},
-                url, watch.next_check_on < today, _owner_name(watch), watch.version)
+def _watch_item(row, today, team) -> Item:
+    url = (_url("followup:watch_detail", row["pk"])
+           or _url("network:person_detail", row["person_id"]))
+    rhythm = str(Rhythm(row["rhythm"]).label).lower()
+    return Item(CHECK_IN, row["pk"], row["next_check_on"], row["person_id"],
+                _name(row, "person__"), _("Check-in (%(rhythm)s)") % {"rhythm": rhythm},
+                url, row["next_check_on"] < today, _owner_name(row), row["version"])
 
 
-def _referral_item(referral, today, team) -> Item:
-    due = timezone.localdate(referral.respond_by)
-    service = referral.service.name if referral.service_id else ""
-    return Item(REFERRAL, referral.pk, due, referral.person_id, referral.person.full_name,
+def _referral_item(row, today, team) -> Item:
+    service = _localized(row, "service__name")
+    return Item(REFERRAL, row["pk"], timezone.localdate(row["respond_by"]), row["person_id"],
+                _name(row, "person__"),
                 _("Referral to answer: %(service)s") % {"service": service},
-                _url("stays:referral_detail", referral.pk), referral.respond_by < timezone.now(),
-                referral.organisation.name if team else "")
+                _url("stays:referral_detail", row["pk"]), row["respond_by"] < timezone.now(),
+                row["organisation__name"] if team else "")
 
 
-def _consultation_item(invitation, today, team) -> Item:
-    consultation = invitation.consultation
-    due = timezone.localdate(consultation.deadline)
-    return Item(CONSULTATION, invitation.pk, due, consultation.person_id,
-                consultation.person.full_name,
-                _("Your answer: %(question)s") % {"question": consultation.question[:80]},
-                _url("booklet:consultation_detail", consultation.pk), due < today)
+def _consultation_item(row, today, team) -> Item:
+    due = timezone.localdate(row["consultation__deadline"])
+    question = row["consultation__question"][:80]
+    return Item(CONSULTATION, row["pk"], due, row["consultation__person_id"],
+                _name(row, "consultation__person__"),
+                _("Your answer: %(question)s") % {"question": question},
+                _url("booklet:consultation_detail", row["consultation_id"]), due < today)
 
 
-def _plan_item_item(item, today, team) -> Item:
-    person = item.stay.person
-    return Item(PLAN_ITEM, item.pk, item.due_on, person.pk, person.full_name, item.text,
-                _url("stays:stay_detail", item.stay_id), bool(item.due_on and item.due_on < today),
-                _owner_name(item))
+def _plan_item_item(row, today, team) -> Item:
+    due = row["due_on"]
+    return Item(PLAN_ITEM, row["pk"], due, row["stay__person_id"], _name(row, "stay__person__"),
+                _localized(row, "text"), _url("stays:stay_detail", row["stay_id"]),
+                bool(due and due < today), _owner_name(row))
 
 
-def _alert_item(entry, today, team) -> Item:
-    return Item(ALERT, entry.pk, timezone.localdate(entry.created_at), entry.person_id,
-                entry.person.full_name, entry.body[:80],
-                _url("booklet:booklet", entry.person_id, anchor=f"#entry-{entry.pk}"), False)
+def _alert_item(row, today, team) -> Item:
+    return Item(ALERT, row["pk"], timezone.localdate(row["created_at"]), row["person_id"],
+                _name(row, "person__"), row["body"][:80],
+                _url("booklet:booklet", row["person_id"], anchor=f"#entry-{row['pk']}"), False)
 
 
 _SOURCES = {CONTACT: _contacts, CHECK_IN: _watches, REFERRAL: _referrals,
@@ -285,6 +318,25 @@ _ITEM = {CONTACT: _contact_item, CHECK_IN: _watch_item, REFERRAL: _referral_item
 _DUE_FIELD = {CONTACT: "due_on", CHECK_IN: "next_check_on", REFERRAL: "respond_by",
               CONSULTATION: "consultation__deadline", PLAN_ITEM: "due_on",
               ALERT: "created_at"}
+_MODEL = {CONTACT: Contact, CHECK_IN: Watch, REFERRAL: Referral, CONSULTATION: Invitation,
+          PLAN_ITEM: PlanItem, ALERT: Entry}
+# Only the columns a line shows.
+_OWNER_VALUES = ("owner_id", *_OWNER)
+_VALUES = {
+    CONTACT: ("pk", "due_on", "attempt", "channel", "version", "followup__person_id",
+              "followup__person__first_name", "followup__person__last_name", *_OWNER_VALUES,
+              "owner_organisation__name"),
+    CHECK_IN: ("pk", "next_check_on", "rhythm", "version", "person_id", *_PERSON,
+               *_OWNER_VALUES),
+    REFERRAL: ("pk", "respond_by", "person_id", *_PERSON, "service__name_nl",
+               "service__name_fr", "service__name_en", "organisation__name"),
+    CONSULTATION: ("pk", "consultation_id", "consultation__deadline",
+                   "consultation__question", "consultation__person_id",
+                   "consultation__person__first_name", "consultation__person__last_name"),
+    PLAN_ITEM: ("pk", "due_on", "stay_id", "text_nl", "text_fr", "text_en", "stay__person_id",
+                "stay__person__first_name", "stay__person__last_name", *_OWNER_VALUES),
+    ALERT: ("pk", "created_at", "person_id", *_PERSON, "body"),
+}
 _PERSON_FIELD = {CONTACT: "followup__person_id", CHECK_IN: "person_id",
                  REFERRAL: "person_id", CONSULTATION: "consultation__person_id",
                  PLAN_ITEM: "stay__person_id", ALERT: "person_id"}

@@ -4,10 +4,11 @@ view of coordinators with reassignment to a colleague who may own; the calendar 
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from relais.accounts.models import Function
 from relais.audit.models import AuditEvent
@@ -58,7 +59,7 @@ def test_one_list_by_due_date_across_kinds(followup, madeleine, gp, world, coord
     listed = work.items_for(gp)
 
     assert [(i.kind, i.pk) for i in listed.items] == [
-        ("check_in", watch.pk), ("alert", alert.pk), ("contact", today_for_practice.pk),
+        ("check_in", watch.pk), ("contact", today_for_practice.pk), ("alert", alert.pk),
         ("contact", later.pk)]
     assert [i.overdue for i in listed.items] == [True, False, False, False]
     assert listed.counts["contact"] == 2 and listed.counts["check_in"] == 1
@@ -162,6 +163,11 @@ def test_reassign_refused_outside_the_team_or_to_an_excluded_colleague(
         assert page.status_code == 200
         assert message in page.content.decode()
         assert "Nothing was changed." in page.content.decode()
+    coordinator.language = "fr"
+    coordinator.save()
+    page = client.post(url, {"owner": gp.pk, "version": contact.version})
+    assert "Choisissez un collègue de votre organisation. Rien n'a été modifié." in (
+        page.content.decode().replace("&#x27;", "'"))
     contact.refresh_from_db()
     assert contact.owner is None and contact.version == 1
     assert not AuditEvent.objects.filter(action="followup.contact_reassign").exists()
@@ -169,7 +175,7 @@ def test_reassign_refused_outside_the_team_or_to_an_excluded_colleague(
 
 def test_reassign_service_refuses_with_a_message(followup, coordinator, gp, world):
     contact = _contact(followup, 1, owner_organisation=world.coordination_centre)
-    with pytest.raises(Exception, match="colleague"):
+    with translation.override("en"), pytest.raises(ValidationError, match="colleague"):
         work.reassign(contact, gp, actor=coordinator, team_ids={world.coordination_centre.pk},
                       expected_version=1)
     contact.refresh_from_db()
