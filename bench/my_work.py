@@ -13,7 +13,10 @@ persons with their own contacts (bulk inserts: no services, so no audit or email
 opens the work page as the coordinator through Django's test client (middleware, the
 gate on every kind, counts, rendering the first 200) — their own list and the team view
 — and prints p50/p95/max in ms, the CPU time per request and the query count of one
-request. Re-running with a DATABASE_URL reuses the data.
+request, with a page without a list (the calendar settings) for the machine's baseline.
+On PostgreSQL, bulk-inserted tables need ANALYZE before their plans are sane (autovacuum
+does it in life); the benchmark runs it after filling. Re-running with a DATABASE_URL
+reuses the data.
 """
 
 import argparse
@@ -46,11 +49,15 @@ def main() -> int:
           f"({f'built in {elapsed:.0f} s' if built else 'reused'})")
     client = _client(coordinator)
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'my work':<24}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'cpu ms':>9}"
+    print(f"{'my work':<26}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'cpu ms':>9}"
           f"{'queries':>9}")
     for label, params in (("mine", {}), ("team", {"team": "1"}),
                           ("team, one kind", {"team": "1", "kind": "check_in"})):
         print(_line(label, _time(client, params, options.opens), _queries(client, params)))
+    # The same signed-in frame without a list: what any page costs on this machine.
+    print(_line("(calendar page, no list)", _time(client, {}, options.opens,
+                                                  "followup:calendar_settings"),
+                _queries(client, {}, "followup:calendar_settings")))
     return 0
 
 
@@ -131,7 +138,16 @@ def _fill(coordinator, centre, persons, items) -> bool:
                   respond_by=timezone.now() + timedelta(hours=n % 96 - 24))
          for n in range(referrals)], batch_size=2_000)
     _others(coordinator, protocol)
+    _analyze()
     return True
+
+
+def _analyze() -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def _others(coordinator, protocol) -> None:
@@ -164,20 +180,20 @@ def _client(user):
     return client
 
 
-def _queries(client, params) -> int:
+def _queries(client, params, name="followup:my_work") -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     with CaptureQueriesContext(connection) as captured:
-        client.get(reverse("followup:my_work"), params)
+        client.get(reverse(name), params)
     return len(captured.captured_queries)
 
 
-def _time(client, params, opens) -> tuple[list[float], float]:
+def _time(client, params, opens, name="followup:my_work") -> tuple[list[float], float]:
     from django.urls import reverse
 
-    url = reverse("followup:my_work")
+    url = reverse(name)
     client.get(url, params)  # warm
     timings = []
     cpu = time.process_time()
@@ -196,7 +212,7 @@ def _line(label: str, measured: tuple[list[float], float], queries: int) -> str:
     def at(share):
         return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
-    return (f"{label:<24}{len(values):>5}{at(0.5):>9.1f}{at(0.95):>9.1f}{max(values):>9.1f}"
+    return (f"{label:<26}{len(values):>5}{at(0.5):>9.1f}{at(0.95):>9.1f}{max(values):>9.1f}"
             f"{cpu:>9.1f}{queries:>9}")
 
 
