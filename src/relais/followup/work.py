@@ -11,6 +11,7 @@ The team view (coordinators and managers) shows the same for their organisations
 the owner, and lets them give a contact or a watch to a colleague.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -73,6 +74,10 @@ class Item:
     @property
     def reassignable(self) -> bool:
         return self.kind in REASSIGNABLE
+
+    @property
+    def reassign_url(self) -> str:
+        return _url("followup:work_reassign", self.pk, before=(self.kind,))
 
 
 @dataclass
@@ -258,11 +263,21 @@ def _kinds_with_rows(user, organisation_ids, kinds, today) -> list[str]:
 # more than the whole query.
 
 
-def _url(name: str, *args, anchor: str = "") -> str:
+# One reverse per URL name, not per line: 200 reverses cost more than the query.
+_SENTINEL = 987654321
+
+
+@functools.cache
+def _pattern(name: str, before: tuple = ()) -> str:
     try:
-        return reverse(name, args=args) + anchor
+        return reverse(name, args=[*before, _SENTINEL])
     except NoReverseMatch:  # a page another part of the app has not built yet
         return ""
+
+
+def _url(name: str, pk, anchor: str = "", before: tuple = ()) -> str:
+    pattern = _pattern(name, before)
+    return pattern.replace(str(_SENTINEL), str(pk)) + anchor if pattern else ""
 
 
 def _name(row, prefix: str) -> str:

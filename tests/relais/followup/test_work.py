@@ -104,12 +104,15 @@ def test_the_home_page_of_a_professional_is_their_work(followup, gp, client):
 
 def test_team_view_for_a_coordinator_not_for_a_plain_member(followup, coordinator,
                                                              home_nurse, world, client):
-    _contact(followup, 1, owner_organisation=world.coordination_centre)
+    contact = _contact(followup, 1, owner_organisation=world.coordination_centre)
 
     page = login_as(client, coordinator).get(reverse("followup:my_work"), {"team": "1"})
     assert page.status_code == 200
     assert [i.kind for i in page.context["work"].items] == ["contact"]
     assert "Coordination Test" in page.content.decode()  # the owner: the organisation
+    reassign = reverse("followup:work_reassign", args=["contact", contact.pk])
+    assert f'href="{reassign}"' in page.content.decode()
+    assert client.get(reassign).status_code == 200
 
     client.logout()
     page = login_as(client, home_nurse).get(reverse("followup:my_work"), {"team": "1"})
