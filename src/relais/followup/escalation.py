@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from relais.accounts.models import Function, Membership, OrganisationType
+from relais.audit import log as audit
 from relais.followup.models import Contact, ContactStatus, Escalation, EscalationLevel
 from relais.followup.models import ProtocolStep as Step
 from relais.followup.notices_timed import (
@@ -90,9 +91,13 @@ def _is_due(contact: Contact, level: Level, today: date) -> bool:
 def _take(level: Level, contacts: list[Contact]) -> int:
     won = _insert_escalations(level, [contact.pk for contact in contacts])
     recipients = Recipients()
-    for contact in contacts:
-        if contact.pk in won:
-            _tell(level, contact, recipients)
+    with audit.gathered():  # one append to the audit chain per chunk
+        for contact in contacts:
+            if contact.pk in won:
+                told = _tell(level, contact, recipients)
+                audit.record("followup.escalate", target=contact,
+                             person_id=contact.followup.person_id,
+                             detail={"level": level.value, "told": told})
     return len(won)
 
 
@@ -111,27 +116,28 @@ def _insert_escalations(level: Level, contact_ids: list[int]) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _tell(level: Level, contact: Contact, recipients: "Recipients") -> None:
+def _tell(level: Level, contact: Contact, recipients: "Recipients") -> list[int]:
+    """Tell the level about the contact; returns who was told (user ids)."""
     if level.value == OWNER:
-        notify(contact.owner, kind=CONTACT_OVERDUE, target=contact,
-               person=contact.followup.person)
-        return
+        told = notify(contact.owner, kind=CONTACT_OVERDUE, target=contact,
+                      person=contact.followup.person)
+        return [contact.owner_id] if told else []
     users = (recipients.coordinators(contact) if level.value == EscalationLevel.COORDINATORS
              else recipients.care_zone_team(contact))
-    for user in users:
-        _tell_escalation(user, contact)
+    return [user.pk for user in users if _tell_escalation(user, contact)]
 
 
-def _tell_escalation(user, contact: Contact) -> None:
+def _tell_escalation(user, contact: Contact) -> bool:
     """Named if the user may see the person; otherwise (a care-zone team, a coordinator
     outside the person's network) which organisation's contact it is, without the person."""
     owner = str(contact.owner) if contact.owner_id else "…"
     told = notify(user, kind=CONTACT_ESCALATED, target=contact,
                   person=contact.followup.person, params={"owner": owner})
-    if told is None and user.is_active:
+    if told is None:
         organisation = contact.owner_organisation.name if contact.owner_organisation else "…"
-        notify(user, kind=CONTACT_ESCALATED_UNNAMED,
-               params={"owner": owner, "organisation": organisation})
+        told = notify(user, kind=CONTACT_ESCALATED_UNNAMED,
+                      params={"owner": owner, "organisation": organisation})
+    return told is not None
 
 
 class Recipients:

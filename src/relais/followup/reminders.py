@@ -17,6 +17,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from relais.audit import log as audit
 from relais.followup.models import Watch
 from relais.followup.notices_timed import WATCH_DUE
 from relais.notifications.models import Notification
@@ -38,8 +39,9 @@ def remind_due_watches(now: datetime) -> int:
                 return told
             after = chunk[-1].pk
             done = _already_told(chunk)
-            told += sum(_tell(watch) for watch in chunk
-                        if (watch.pk, watch.next_check_on.isoformat()) not in done)
+            with audit.gathered():  # one append to the audit chain per chunk
+                told += sum(_tell(watch) for watch in chunk
+                            if (watch.pk, watch.next_check_on.isoformat()) not in done)
 
 
 def _told(**lookups):
@@ -65,6 +67,11 @@ def _already_told(watches: list[Watch]) -> set[tuple[int, str]]:
 
 
 def _tell(watch: Watch) -> int:
+    due_on = watch.next_check_on.isoformat()
     told = notify(watch.owner, kind=WATCH_DUE, target=watch, person=watch.person,
-                  params={"due_on": watch.next_check_on.isoformat()})
-    return 1 if told else 0
+                  params={"due_on": due_on})
+    if told is None:
+        return 0
+    audit.record("followup.watch.remind", target=watch, person_id=watch.person_id,
+                 detail={"due_on": due_on, "told": [watch.owner_id]})
+    return 1

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from relais.accounts.models import Function
+from relais.audit.models import AuditEvent
 from relais.followup import escalation, reminders
 from relais.followup.models import (
     Channel,
@@ -117,6 +118,10 @@ def test_the_day_after_the_owner_is_told_once(overdue, home_nurse, nursing_manag
     assert "is overdue" in notice.sentence and "Madeleine Lambert" in notice.sentence
     assert not told(CONTACT_ESCALATED)
     assert list(Escalation.objects.values_list("level", flat=True)) == [escalation.OWNER]
+    (event,) = AuditEvent.objects.filter(action="followup.escalate")
+    assert (event.target_id, event.person_id, event.actor) == (
+        str(overdue.pk), overdue.followup.person_id, None)
+    assert event.detail == {"level": 0, "told": [home_nurse.pk]}
     # Emailed as the owner chose (immediately by default), without any detail.
     assert EmailDelivery.objects.filter(recipient=home_nurse, kind=CONTACT_OVERDUE).count() == 1
 
@@ -139,6 +144,10 @@ def test_then_the_coordinators_then_the_care_zone_team_each_once(overdue, home_n
     assert [n.recipient for n in told(CONTACT_OVERDUE)] == [home_nurse]
     assert len(told(CONTACT_ESCALATED)) == 1
     assert sorted(Escalation.objects.values_list("level", flat=True)) == [0, 1, 2]
+    assert [e.detail for e in AuditEvent.objects.filter(action="followup.escalate")
+            .order_by("pk")] == [{"level": 0, "told": [home_nurse.pk]},
+                                 {"level": 1, "told": [nursing_manager.pk]},
+                                 {"level": 2, "told": [analyst.pk]}]
 
 
 def test_a_worker_down_for_a_week_takes_every_step_at_once(overdue, nursing_manager, analyst):
@@ -274,6 +283,8 @@ def test_a_due_watch_reminds_its_owner_once_per_due_date(in_the_zone, home_nurse
     assert (notice.recipient, notice.target_id, notice.params) == (
         home_nurse, watch.pk, {"due_on": "2026-12-07"})
     assert "A check-in is due for Madeleine Lambert" in notice.sentence
+    (event,) = AuditEvent.objects.filter(action="followup.watch.remind")
+    assert event.detail == {"due_on": "2026-12-07", "told": [home_nurse.pk]}
 
     # Checked in: the next date is in two weeks, and is told once in its turn.
     Watch.objects.filter(pk=watch.pk).update(next_check_on=date(2026, 12, 21))
