@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from relais.accounts.models import Function
 from relais.audit.models import AuditEvent
@@ -93,6 +93,11 @@ def timed():
                                                  CONTACT_ESCALATED_UNNAMED, WATCH_DUE])
 
 
+def in_english(notice: Notification) -> str:
+    with translation.override("en"):
+        return notice.sentence
+
+
 def told(kind: str, user=None) -> list[Notification]:
     found = Notification.objects.filter(kind=kind)
     return list(found.filter(recipient=user) if user is not None else found)
@@ -115,7 +120,10 @@ def test_the_day_after_the_owner_is_told_once(overdue, home_nurse, nursing_manag
     assert notice.recipient == home_nurse
     assert (notice.person, notice.target_type, notice.target_id) == (
         overdue.followup.person, "followup.contact", overdue.pk)
-    assert "is overdue" in notice.sentence and "Madeleine Lambert" in notice.sentence
+    assert in_english(notice) == ("A follow-up contact for Madeleine Lambert is overdue: "
+                                  "record how it went or plan it again.")
+    with translation.override("fr"):
+        assert notice.sentence.startswith("Un contact de suivi pour Madeleine Lambert est en")
     assert not told(CONTACT_ESCALATED)
     assert list(Escalation.objects.values_list("level", flat=True)) == [escalation.OWNER]
     (event,) = AuditEvent.objects.filter(action="followup.escalate")
@@ -132,7 +140,7 @@ def test_then_the_coordinators_then_the_care_zone_team_each_once(overdue, home_n
     assert run_on(9) == 1  # overdue for more than a day: the owner's organisation's managers
     (escalated,) = told(CONTACT_ESCALATED)
     assert escalated.recipient == nursing_manager and escalated.person == overdue.followup.person
-    assert home_nurse.get_full_name() in escalated.sentence
+    assert home_nurse.get_full_name() in in_english(escalated)
     assert run_on(10) == 0
     assert run_on(11) == 1  # overdue for more than 3 days: the care-zone team
     assert run_on(11, hour=20) == 0 and run_on(15) == 0
@@ -140,7 +148,7 @@ def test_then_the_coordinators_then_the_care_zone_team_each_once(overdue, home_n
     # The team does not follow Madeleine: told which organisation, not who.
     (unnamed,) = told(CONTACT_ESCALATED_UNNAMED)
     assert unnamed.recipient == analyst and unnamed.person is None
-    assert "Home Nursing Test" in unnamed.sentence and "Madeleine" not in unnamed.sentence
+    assert "Home Nursing Test" in in_english(unnamed) and "Madeleine" not in in_english(unnamed)
     assert [n.recipient for n in told(CONTACT_OVERDUE)] == [home_nurse]
     assert len(told(CONTACT_ESCALATED)) == 1
     assert sorted(Escalation.objects.values_list("level", flat=True)) == [0, 1, 2]
@@ -282,7 +290,7 @@ def test_a_due_watch_reminds_its_owner_once_per_due_date(in_the_zone, home_nurse
     (notice,) = told(WATCH_DUE)
     assert (notice.recipient, notice.target_id, notice.params) == (
         home_nurse, watch.pk, {"due_on": "2026-12-07"})
-    assert "A check-in is due for Madeleine Lambert" in notice.sentence
+    assert "A check-in is due for Madeleine Lambert" in in_english(notice)
     (event,) = AuditEvent.objects.filter(action="followup.watch.remind")
     assert event.detail == {"due_on": "2026-12-07", "told": [home_nurse.pk]}
 
