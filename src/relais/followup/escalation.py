@@ -1,6 +1,7 @@
 """Overdue contacts climb, each step once (issue 13): the owner the day after the due
 date, then the owner's organisation's coordinators, then the care-zone team, at the
-delays the contact's protocol step sets (overdue for more than N days).
+delays the contact's protocol step sets (overdue for more than N days). A closed
+follow-up, or a person back in hospital, does not climb.
 
 A job of the worker's clock (`core.clock`, every 15 minutes). Two workers side by side
 never tell twice: each step is an `Escalation` row, inserted before anyone is told, in
@@ -27,6 +28,7 @@ from relais.followup.notices_timed import (
     CONTACT_OVERDUE,
 )
 from relais.notifications.services import notify
+from relais.stays.models import Stay
 
 CHUNK = 1_000
 # The owner's own step, below the levels EscalationLevel names (the model keeps them all).
@@ -72,9 +74,12 @@ def _next_chunk(level: Level, today: date, after: int) -> list[Contact]:
     """The next CHUNK overdue contacts not yet escalated to `level`; on PostgreSQL those
     another worker holds are skipped (it is telling them now)."""
     escalated = Escalation.objects.filter(contact=OuterRef("pk"), level=level.value)
+    # Back in hospital, nobody is reached at home: the contacts wait for the discharge.
+    in_hospital = Stay.objects.open().filter(person=OuterRef("followup__person"))
     candidates = (Contact.objects
-                  .filter(status=ContactStatus.PLANNED, due_on__lt=today, pk__gt=after)
-                  .filter(~Exists(escalated))
+                  .filter(status=ContactStatus.PLANNED, due_on__lt=today, pk__gt=after,
+                          followup__closed_at__isnull=True)
+                  .filter(~Exists(escalated), ~Exists(in_hospital))
                   .order_by("pk"))
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))

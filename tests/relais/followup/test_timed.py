@@ -31,6 +31,7 @@ from relais.followup.notices_timed import (
     WATCH_DUE,
 )
 from relais.notifications.models import EmailDelivery, Notification
+from relais.stays.models import Stay
 from tests.factories import MembershipFactory, UserFactory, brussels_municipality
 from tests.relais.network import conftest as network_fixtures
 
@@ -176,6 +177,18 @@ def test_done_in_between_stops_the_climb(overdue, nursing_manager):
     Contact.objects.filter(pk=overdue.pk).update(status=ContactStatus.REACHED)
     assert run_on(15) == 0
     assert [n.kind for n in timed()] == [CONTACT_OVERDUE]
+
+
+def test_a_person_back_in_hospital_or_a_closed_followup_does_not_climb(overdue, world):
+    stay = Stay.objects.create(person=overdue.followup.person, hospital=world.hospital,
+                               admitted_at=at(7, 20))
+    assert run_on(15) == 0
+    Stay.objects.filter(pk=stay.pk).update(discharged_at=at(15, 8))
+    FollowUp.objects.filter(pk=overdue.followup_id).update(closed_at=at(15, 8))
+    assert run_on(15) == 0
+    assert not timed().exists()
+    FollowUp.objects.filter(pk=overdue.followup_id).update(closed_at=None)
+    assert run_on(15) == 3  # home again, follow-up open: every step due is taken
 
 
 def test_the_owner_is_not_told_twice_as_their_own_coordinator(in_the_zone, step, gp, world):
