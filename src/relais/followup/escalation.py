@@ -31,6 +31,9 @@ from relais.notifications.services import notify
 from relais.stays.models import Stay
 
 CHUNK = 1_000
+# SQLite has one writer at a time: a chunk holds the web's writes back while it runs, so
+# it is kept short there (a notification takes milliseconds; the web waits 20 s at most).
+SQLITE_CHUNK = 100
 # The owner's own step, below the levels EscalationLevel names (the model keeps them all).
 OWNER = 0
 COORDINATOR_DAYS = Step._meta.get_field("escalate_to_coordinators_after_days").default
@@ -84,7 +87,7 @@ def _next_chunk(level: Level, today: date, after: int) -> list[Contact]:
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     return list(candidates.select_related("step", "owner", "owner_organisation",
-                                          "followup__person")[:CHUNK])
+                                          "followup__person")[:_chunk_size()])
 
 
 def _is_due(contact: Contact, level: Level, today: date) -> bool:
@@ -180,3 +183,7 @@ def _members(*conditions: Q) -> list:
     memberships = (Membership.objects.active().filter(*conditions, user__is_active=True)
                    .select_related("user").order_by("user_id"))
     return list({m.user_id: m.user for m in memberships}.values())
+
+
+def _chunk_size() -> int:
+    return min(CHUNK, SQLITE_CHUNK) if connection.vendor == "sqlite" else CHUNK

@@ -24,6 +24,9 @@ from relais.notifications.models import Notification
 from relais.notifications.services import notify
 
 CHUNK = 1_000
+# SQLite has one writer at a time: a chunk holds the web's writes back while it runs, so
+# it is kept short there (a notification takes milliseconds; the web waits 20 s at most).
+SQLITE_CHUNK = 100
 WATCH_LABEL = "followup.watch"
 
 
@@ -56,7 +59,7 @@ def _next_chunk(today, after: int) -> list[Watch]:
            .filter(~Exists(already)).order_by("pk"))
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))
-    return list(due.select_related("owner", "person")[:CHUNK])
+    return list(due.select_related("owner", "person")[:_chunk_size()])
 
 
 def _already_told(watches: list[Watch]) -> set[tuple[int, str]]:
@@ -75,3 +78,7 @@ def _tell(watch: Watch) -> int:
     audit.record("followup.watch.remind", target=watch, person_id=watch.person_id,
                  detail={"due_on": due_on, "told": [watch.owner_id]})
     return 1
+
+
+def _chunk_size() -> int:
+    return min(CHUNK, SQLITE_CHUNK) if connection.vendor == "sqlite" else CHUNK
