@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -12,11 +14,15 @@ class FollowupConfig(AppConfig):
 
     def ready(self):
         # why inside: these modules use models, which exist only once apps are ready.
+        from relais.core import clock
         from relais.followup import (
             contacts,
+            escalation,
             menu,
             notices,
+            notices_timed,
             notices_watch,
+            reminders,
             reviews,
             rules,
             sections,
@@ -30,6 +36,11 @@ class FollowupConfig(AppConfig):
         sections.register()
         stay_discharged.connect(contacts.on_stay_discharged,
                                 dispatch_uid="followup.start_on_discharge")
+        notices_timed.register_kinds()
+        clock.register("followup.escalate_overdue", timedelta(minutes=15),
+                       escalation.escalate_overdue)
+        clock.register("followup.remind_watches", timedelta(minutes=15),
+                       reminders.remind_due_watches)
         notices_watch.register_kinds()
         sections_watch.register()
         stay_admitted.connect(watch.on_stay_admitted, dispatch_uid="followup.watch_admitted")
