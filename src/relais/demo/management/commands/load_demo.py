@@ -6,6 +6,7 @@ from django.utils import translation
 from relais.accounts import demo
 from relais.booklet.demo import load_demo_booklet
 from relais.directory.demo import load_demo_directory
+from relais.followup.demo import load_demo_reviews
 from relais.followup.demo_followup import load_demo_followup
 from relais.network.demo import load_demo_persons, load_demo_portal, portal_logins
 from relais.notifications.models import DeliveryStatus, EmailDelivery
@@ -50,3 +51,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo booklet entries: {load_demo_booklet()} new.")
         self.stdout.write(f"Demo portal logins: {load_demo_portal()} new.")
         self.stdout.write(f"Demo after discharge: {load_demo_followup()} new situations.")
+        self.stdout.write(f"Demo case reviews: {load_demo_reviews()} new.")
