@@ -70,6 +70,7 @@ NOT_LINKED = {
     # reached from outside a page
     "accounts:password_reset_confirm": "the e-mailed link, with its token",
     "network:portal_join": "the e-mailed invitation, with its token",
+    "followup:calendar_feed": "the secret address a calendar app subscribes to",
     "interop:hsds_organization": "JSON API (tests/relais/directory, tests/relais/interop)",
     "interop:hsds_service": "JSON API (tests/relais/directory, tests/relais/interop)",
     # shown in a state the demo care zone does not hold (each has its own tests)

@@ -34,6 +34,10 @@ KINDS_SENT = [
     ("booklet.alert", "alerts"), ("emergency.outdated", "booklet"),
     ("consultation.invited", "consultations"), ("consultation.answered", "consultations"),
     ("consultation.decided", "consultations"), ("consultation.reminder", "consultations"),
+    # After discharge (issue 13): in the stays group until follow-up has its own.
+    ("followup.not_reached", "stays"), ("followup.contact_overdue", "stays"),
+    ("followup.contact_escalated", "stays"), ("followup.contact_escalated_unnamed", "stays"),
+    ("followup.watch_due", "stays"), ("watch.woken", "stays"),
 ]
 
 
