@@ -4,7 +4,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from relais.booklet.signals import entry_written
-from relais.core import clock
 from relais.stays.signals import stay_admitted, stay_discharged
 
 
@@ -15,6 +14,7 @@ class FollowupConfig(AppConfig):
 
     def ready(self):
         # why inside: these modules use models, which exist only once apps are ready.
+        from relais.core import clock
         from relais.followup import (
             contacts,
             escalation,
