@@ -19,6 +19,9 @@ OLD_TABLES = {
     "EmailDelivery": "followup_emaildelivery",
     "NotificationPreference": "followup_notificationpreference",
 }
+# What the old app recorded; the new `followup` app's own migrations have other names.
+OLD_MIGRATIONS = ("0001_initial", "0002_preferences_and_email_deliveries")
+OLD_MODELS = ("notification", "emaildelivery", "notificationpreference")
 OLD_TASK = "relais.followup.tasks.send_email"
 NEW_TASK = "relais.notifications.tasks.send_email"
 
@@ -35,7 +38,8 @@ def adopt_or_create_tables(apps, schema_editor):
         _complete_followup_0001(apps, schema_editor, existing)
         _move_content_types(apps)
         _point_tasks_at_new_module(apps)
-        MigrationRecorder(schema_editor.connection).migration_qs.filter(app=OLD_APP).delete()
+        MigrationRecorder(schema_editor.connection).migration_qs.filter(
+            app=OLD_APP, name__in=OLD_MIGRATIONS).delete()
 
 
 def _complete_followup_0001(apps, schema_editor, existing):
@@ -51,7 +55,7 @@ def _complete_followup_0001(apps, schema_editor, existing):
 
 def _move_content_types(apps):
     content_types = apps.get_model("contenttypes", "ContentType")
-    for old in content_types.objects.filter(app_label=OLD_APP):
+    for old in content_types.objects.filter(app_label=OLD_APP, model__in=OLD_MODELS):
         if content_types.objects.filter(app_label="notifications", model=old.model).exists():
             old.delete()
         else:
