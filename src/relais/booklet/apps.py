@@ -15,7 +15,7 @@ class BookletConfig(AppConfig):
         notices.register_kinds()
         # why inside: these modules use models, which exist only once apps are ready.
         from relais.booklet import consultations, emergency, rules, sections
-        from relais.core import clock
+        from relais.core import clock  # why inside: the clock's run record is a model
 
         rules.register_policies()
         sections.register()

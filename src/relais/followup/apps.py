@@ -13,8 +13,9 @@ class FollowupConfig(AppConfig):
     verbose_name = _("After discharge")
 
     def ready(self):
+        from relais.core import clock  # why inside: the clock's run record is a model
+
         # why inside: these modules use models, which exist only once apps are ready.
-        from relais.core import clock
         from relais.followup import (
             contacts,
             escalation,

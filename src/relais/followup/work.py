@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from relais.access import policy
-from relais.accounts.models import Function, Membership
+from relais.accounts.models import Function, Membership, User
 from relais.audit import log as audit
 from relais.booklet.models import Consultation, Entry, EntryKind, Invitation
 from relais.core.i18n import localized
@@ -109,7 +109,6 @@ def team_organisation_ids(memberships) -> set[int]:
 
 def colleagues(organisation_ids):
     """Active members of these organisations (the people a team item may be given to)."""
-    from relais.accounts.models import User  # noqa: PLC0415 - the swapped user model
     members = Membership.objects.active().filter(organisation_id__in=organisation_ids)
     return User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by(
         "last_name", "first_name")
@@ -251,10 +250,8 @@ def _gate(kind: str, user, rows):
 
 def _kinds_with_rows(user, organisation_ids, kinds, today) -> list[str]:
     """Which kinds have rows before the gate: one query for all of them."""
-    from django.contrib.auth import get_user_model  # noqa: PLC0415 - the swapped model
-
     checks = {kind: Exists(_SOURCES[kind](user, organisation_ids, today)) for kind in kinds}
-    found = get_user_model().objects.filter(pk=user.pk).values(**checks).first() or {}
+    found = User.objects.filter(pk=user.pk).values(**checks).first() or {}
     return [kind for kind in kinds if found.get(kind)]
 
 

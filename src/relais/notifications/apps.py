@@ -10,9 +10,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        # why inside: rules and services read models, loaded once apps are ready
+        # why inside: the clock, rules and services read models, loaded once apps are ready
         from relais.core import clock
-        from relais.notifications import rules, services
+        from relais.notifications import rules, services  # why: as above
 
         rules.register_policies()
         clock.register("notifications.digests", timedelta(days=1), services.queue_digests_at)
