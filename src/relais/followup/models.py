@@ -138,6 +138,11 @@ class ContactStatus(models.TextChoices):
 OPEN_CONTACT = [ContactStatus.PLANNED]
 
 
+class CancelReason(models.TextChoices):
+    """Why a planned contact was cancelled (kept, never deleted: the history shows it)."""
+    DISCHARGE_CANCELLED = "discharge_cancelled", _("Discharge cancelled")
+
+
 class Contact(TimeStamped, Versioned):
     """One planned contact of a follow-up; "not reached" plans the next attempt as a new
     contact (attempt + 1), so each row is one call or visit."""
@@ -161,6 +166,8 @@ class Contact(TimeStamped, Versioned):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     note = bounded_text(_("note"), limit=NOTE, blank=True)
+    cancel_reason = models.CharField(_("why it was cancelled"), max_length=20,
+                                     choices=CancelReason, blank=True)
 
     objects = GuardedQuerySet.as_manager()
 
