@@ -184,6 +184,7 @@ class Contact(TimeStamped, Versioned):
 
 
 class EscalationLevel(models.IntegerChoices):
+    OWNER = 0, _("The owner")
     COORDINATORS = 1, _("The owner's coordinators")
     CARE_ZONE = 2, _("The care-zone team")
 

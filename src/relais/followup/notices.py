@@ -10,7 +10,7 @@ FOLLOWUP = {"url_name": "followup:followup_detail", "url_id": TARGET,
 
 def register_kinds() -> None:
     register_kind(
-        Kind("followup.not_reached", "stays",
+        Kind("followup.not_reached", "followup",
              _("%(person)s was not reached after discharge (%(attempts)s attempts)."),
              **FOLLOWUP),
     )

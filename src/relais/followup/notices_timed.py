@@ -2,8 +2,8 @@
 
 No health detail: a sentence says that a contact or a check-in is due, never what it is
 about. The care-zone team does not follow persons: it is told which organisation has a
-contact overdue, without the person. Grouped with hospital stays (what follows a
-discharge) until notifications have a group for the follow-up.
+contact overdue, without the person. In the "after discharge" group, which people
+choose to have emailed immediately, in a digest or not at all.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -18,18 +18,18 @@ WATCH_DUE = "followup.watch_due"
 
 def register_kinds() -> None:
     register_kind(
-        Kind(CONTACT_OVERDUE, "stays",
+        Kind(CONTACT_OVERDUE, "followup",
              _("A follow-up contact for %(person)s is overdue: record how it went or plan "
                "it again."),
              url_name="network:person_detail", target="followup.contact"),
-        Kind(CONTACT_ESCALATED, "stays",
+        Kind(CONTACT_ESCALATED, "followup",
              _("A follow-up contact for %(person)s, planned by %(owner)s, is still "
                "overdue."),
              url_name="network:person_detail", target="followup.contact"),
-        Kind(CONTACT_ESCALATED_UNNAMED, "stays",
+        Kind(CONTACT_ESCALATED_UNNAMED, "followup",
              _("A follow-up contact planned by %(owner)s (%(organisation)s) is still "
                "overdue.")),
-        Kind(WATCH_DUE, "stays",
+        Kind(WATCH_DUE, "followup",
              _("A check-in is due for %(person)s, whom you keep an eye on."),
              url_name="network:person_detail", target="followup.watch"),
     )

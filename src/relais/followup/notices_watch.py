@@ -7,6 +7,6 @@ from relais.notifications.kinds import TARGET, Kind, register_kind
 
 def register_kinds() -> None:
     register_kind(Kind(
-        "watch.woken", "stays",
+        "watch.woken", "followup",
         _("Something happened to %(person)s, whom you keep an eye on: check in now."),
         url_name="followup:watch_detail", url_id=TARGET, target="followup.watch"))

@@ -35,6 +35,7 @@ KIND_GROUPS = (
     KindGroup("booklet", _("New in the booklet and the emergency sheet")),
     KindGroup("referrals", _("Referrals")),
     KindGroup("stays", _("Hospital stays")),
+    KindGroup("followup", _("After discharge")),
     KindGroup("consultations", _("Consultations")),
     KindGroup("network", _("Changes in a network")),
 )

@@ -34,10 +34,12 @@ KINDS_SENT = [
     ("booklet.alert", "alerts"), ("emergency.outdated", "booklet"),
     ("consultation.invited", "consultations"), ("consultation.answered", "consultations"),
     ("consultation.decided", "consultations"), ("consultation.reminder", "consultations"),
-    # After discharge (issue 13): in the stays group until follow-up has its own.
-    ("followup.not_reached", "stays"), ("followup.contact_overdue", "stays"),
-    ("followup.contact_escalated", "stays"), ("followup.contact_escalated_unnamed", "stays"),
-    ("followup.watch_due", "stays"), ("watch.woken", "stays"),
+    # After discharge (issue 13): their own group.
+    ("followup.not_reached", "followup"), ("followup.contact_overdue", "followup"),
+    ("followup.contact_escalated", "followup"),
+    ("followup.contact_escalated_unnamed", "followup"),
+    ("followup.watch_due", "followup"), ("watch.woken", "followup"),
+    ("followup.readmitted", "stays"),
 ]
 
 

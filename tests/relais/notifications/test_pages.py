@@ -95,15 +95,17 @@ def test_the_inbox_costs_the_same_queries_for_10_or_1000_notifications(
 def test_the_choices_page_saves_each_group(client, follower):
     client.force_login(follower)
     page = client.get(reverse("notifications:preferences"))
-    assert set(page.context["form"].fields) == {"booklet", "referrals", "stays",
+    assert set(page.context["form"].fields) == {"booklet", "referrals", "stays", "followup",
                                                 "consultations", "network"}
     assert "always emailed immediately" in page.content.decode()
+    assert "After discharge" in page.content.decode()
     data = {"booklet": "digest", "referrals": "off", "stays": "immediate",
-            "consultations": "immediate", "network": "off", "alerts": "off"}
+            "followup": "digest", "consultations": "immediate", "network": "off",
+            "alerts": "off"}
     response = client.post(reverse("notifications:preferences"), data)
     assert response.status_code == 302
     assert services.chosen_modes(follower) == {"booklet": "digest", "referrals": "off",
-                                               "network": "off"}
+                                               "followup": "digest", "network": "off"}
     assert AuditEvent.objects.filter(action="notification.preferences", actor=follower).exists()
     again = client.get(reverse("notifications:preferences")).context["form"]
     assert again["booklet"].value() == "digest"
