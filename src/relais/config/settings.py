@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "relais.stays",
     "relais.booklet",
     "relais.followup",
+    "relais.observatory",
     "relais.interop",
     "relais.demo",
     "relais.notifications",

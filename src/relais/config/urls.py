@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("relais.stays.urls")),
     path("", include("relais.booklet.urls")),
     path("", include("relais.followup.urls")),
+    path("", include("relais.observatory.urls")),
     path("", include("relais.interop.urls")),
     path("", include("relais.notifications.urls")),
     path("", include("relais.core.urls")),
