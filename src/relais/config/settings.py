@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "relais.booklet",
     "relais.followup",
     "relais.observatory",
+    "relais.thematic",
     "relais.interop",
     "relais.demo",
     "relais.notifications",

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("relais.booklet.urls")),
     path("", include("relais.followup.urls")),
     path("", include("relais.observatory.urls")),
+    path("", include("relais.thematic.urls")),
     path("", include("relais.interop.urls")),
     path("", include("relais.notifications.urls")),
     path("", include("relais.core.urls")),
