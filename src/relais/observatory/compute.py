@@ -1,0 +1,452 @@
+"""The computation: person data in, aggregate figures out (R17, R20, R22).
+
+The only module of the observatory that reads person data. Each indicator is one or a
+few set-based queries that GROUP BY (the three columns that place a person, the month,
+a breakdown) in the database and stream their small result: the database never returns
+a person row, memory holds one indicator's cells at a time. Months are folded into
+quarters and years, municipalities into zones and zones into Brussels here, in Python,
+because counts add up; medians and percentiles are computed from histograms (whole hours
+or days per group), which add up too.
+
+A run writes its figures under a new `Computation` and marks it done at the end: pages
+read the newest finished run, so a run that fails half-way is never seen, and the runs
+before the one shown are deleted afterwards.
+"""
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from relais.booklet.models import Consultation
+from relais.core.models import Municipality
+from relais.directory.models import Service, ServiceStatus
+from relais.followup.models import Contact, ContactStatus, Refusal, RefusalReason, Watch
+from relais.network.models import PriorityGroup
+from relais.observatory.models import (
+    REGION,
+    UNKNOWN,
+    WHOLE,
+    Computation,
+    ComputationStatus,
+    Figure,
+    PeriodKind,
+)
+from relais.observatory.places import Places
+from relais.observatory.sqlfuncs import DaysBetween, HoursBetween
+from relais.stays.models import (
+    PlanItem,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    Screening,
+    Stay,
+    Urgency,
+)
+
+logger = logging.getLogger("relais.observatory")
+
+BATCH = 5000  # figures per INSERT
+HISTOGRAM_CAP = 24 * 90  # answer times (hours) and stays (days) are capped here
+
+# One cell of a month before folding: (zone, NIS, month start, breakdown, key).
+MonthCell = tuple[str, str, date, str, str]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A breakdown computed in SQL: `values` are grouped by, `key(row, places)` names
+    the part (None drops the row from this breakdown)."""
+
+    name: str
+    values: dict
+    key: Callable[[dict, "Places", str], str | None]
+
+
+@dataclass(frozen=True)
+class Flags:
+    """An overlapping breakdown over a JSON list: one conditional count per flag."""
+
+    name: str
+    field: str
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    indicator: str
+    rows: Callable[[], QuerySet]  # the items counted, filtered
+    when: str  # the date or time that puts an item in a month
+    person: str  # the path to the person, e.g. "person__"
+    breakdowns: tuple = ()
+    histogram: tuple[str, str, str] | None = None  # (unit, start field, end field)
+    percentiles: tuple[tuple[str, float], ...] = field(default=())
+
+
+def _column(name: str) -> Callable[[dict, Places, str], str]:
+    return lambda row, places, zone: str(row[f"_d_{name}"] or "")
+
+
+def _hospital_zone(row, places, zone) -> str:
+    hospital = places.zone_of_municipality(row["_d_hospital_municipality"],
+                                           row["_d_hospital_postcode"])
+    if hospital == UNKNOWN or zone == UNKNOWN:
+        return UNKNOWN
+    return "inside" if hospital == zone else "outside"
+
+
+def _simple(name: str, path: str) -> Breakdown:
+    return Breakdown(name, {f"_d_{name}": F(path)}, _column(name))
+
+
+def _stays():
+    return Stay.objects.filter(cancelled_at__isnull=True)
+
+
+def _discharges():
+    return _stays().filter(discharged_at__isnull=False)
+
+
+def _without_plan():
+    has_items = Exists(PlanItem.objects.filter(stay=OuterRef("pk")))
+    return _discharges().annotate(has_items=has_items).filter(
+        Q(has_items=False) | ~Q(discharge_reason=""))
+
+
+def _why_without_plan(row, places, zone) -> str:
+    return "open_items" if row["_d_has_items"] else "no_plan"
+
+
+def _readmissions():
+    return _stays().filter(previous_stay__isnull=False,
+                           previous_stay__cancelled_at__isnull=True).exclude(
+        readmission_planned=True)
+
+
+def _outcome(row, places, zone) -> str:
+    status = row["_d_status"]
+    if status in (ReferralStatus.ACCEPTED, ReferralStatus.STARTED, ReferralStatus.COMPLETED):
+        return "accepted"
+    return {ReferralStatus.SENT: "pending"}.get(status, status)
+
+
+def _accepted():
+    return Referral.objects.filter(status__in=[ReferralStatus.ACCEPTED,
+                                               ReferralStatus.STARTED,
+                                               ReferralStatus.COMPLETED])
+
+
+def _urgent():
+    return Referral.objects.filter(urgency__in=[Urgency.WITHIN_24H, Urgency.WITHIN_72H])
+
+
+def _started_in_time():
+    def started_within(hours):
+        return Exists(ReferralEvent.objects.filter(
+            referral=OuterRef("pk"), status=ReferralStatus.STARTED,
+            at__lte=OuterRef("created_at") + timedelta(hours=hours)))
+    return _urgent().filter((Q(urgency=Urgency.WITHIN_24H) & started_within(24))
+                          | (Q(urgency=Urgency.WITHIN_72H) & started_within(72)))
+
+
+def _timeliness(row, places, zone) -> str:
+    status = row["_d_status"]
+    if status == ContactStatus.PLANNED:
+        return "open"
+    if status == ContactStatus.NOT_REACHED:
+        return "not_reached"
+    return "on_time" if row["_d_happened_on"] <= row["_d_due_on"] else "late"
+
+
+def _contacts():
+    return Contact.objects.exclude(status=ContactStatus.CANCELLED)
+
+
+def _on_time():
+    return _contacts().filter(status__in=[ContactStatus.REACHED, ContactStatus.PROBLEM],
+                              happened_at__date__lte=F("due_on"))
+
+
+def _restarts():
+    watched = Watch.objects.filter(
+        person=OuterRef("person"), started_on__lte=OuterRef("created_on")).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gte=OuterRef("created_at")))
+    return Referral.objects.annotate(created_on=TruncDate("created_at")).filter(
+        Exists(watched))
+
+
+SPECS = [
+    Spec("admissions", _stays, "admitted_at", "person__", (
+        _simple("admission_type", "admission_type"),
+        _simple("hospital", "hospital_id"),
+        Breakdown("hospital_zone", {"_d_hospital_municipality": F("hospital__municipality_id"),
+                                    "_d_hospital_postcode": F("hospital__postcode")},
+                  _hospital_zone),
+    )),
+    Spec("admissions_priority", _stays, "admitted_at", "person__", (
+        Flags("priority_group", "person__priority_groups", tuple(PriorityGroup.values)),)),
+    Spec("discharges", _discharges, "discharged_at", "person__", (
+        _simple("destination", "destination"),)),
+    Spec("discharges_without_plan", _without_plan, "discharged_at", "person__", (
+        Breakdown("why", {"_d_has_items": F("has_items")}, _why_without_plan),)),
+    Spec("length_of_stay", _discharges, "discharged_at", "person__",
+         histogram=("days", "admitted_at", "discharged_at"),
+         percentiles=(("length_of_stay_median", 0.5), ("length_of_stay_p90", 0.9))),
+    Spec("readmissions_30d", _readmissions, "admitted_at", "person__"),
+    Spec("screenings", Screening.objects.all, "done_on", "person__", (
+        Breakdown("band", {"_d_instrument": F("instrument"), "_d_band_": F("band")},
+                  lambda row, places, zone: f"{row['_d_instrument']}:{row['_d_band_']}"),)),
+    Spec("referrals", Referral.objects.all, "created_at", "person__", (
+        _simple("category", "service__category"),
+        Breakdown("outcome", {"_d_status": F("status")}, _outcome),
+        _simple("urgency", "urgency"),
+    )),
+    Spec("referrals_accepted", _accepted, "created_at", "person__", (
+        _simple("category", "service__category"),)),
+    Spec("referrals_declined", lambda: Referral.objects.filter(status=ReferralStatus.DECLINED),
+         "created_at", "person__", (
+             _simple("category", "service__category"),
+             _simple("reason", "decline_reason"))),
+    Spec("answer_hours", lambda: Referral.objects.filter(answered_at__isnull=False),
+         "created_at", "person__", histogram=("hours", "created_at", "answered_at"),
+         percentiles=(("answer_hours_median", 0.5), ("answer_hours_p90", 0.9))),
+    Spec("urgent_referrals", _urgent, "created_at", "person__", (
+        _simple("urgency", "urgency"),)),
+    Spec("urgent_started_in_time", _started_in_time, "created_at", "person__", (
+        _simple("urgency", "urgency"),)),
+    Spec("followup_contacts", _contacts, "due_on", "followup__person__", (
+        Breakdown("timeliness", {"_d_status": F("status"), "_d_due_on": F("due_on"),
+                                 "_d_happened_on": TruncDate("happened_at")}, _timeliness),)),
+    Spec("followup_contacts_on_time", _on_time, "due_on", "followup__person__"),
+    Spec("refusals", Refusal.objects.all, "refused_on", "person__", (
+        Flags("reason", "reasons", tuple(RefusalReason.values)),)),
+    Spec("watches", Watch.objects.all, "started_on", "person__"),
+    Spec("restarts", _restarts, "created_at", "person__"),
+    Spec("consultations", Consultation.objects.all, "created_at", "person__", (
+        Breakdown("answered", {"_d_decided": F("decided_at")},
+                  lambda row, places, zone: "yes" if row["_d_decided"] else "no"),)),
+]
+
+
+# --- a run -----------------------------------------------------------------------------
+
+
+def compute(*, since: date | None = None, zone: str = "", now: datetime | None = None,
+            specs: Iterable[Spec] | None = None) -> Computation:
+    """Compute every indicator into a new run; on success it becomes the one shown.
+
+    `since` recomputes from the start of that year (years are sums of their months) and
+    keeps the earlier figures of the last run; `zone` rewrites only that zone's figures
+    (Brussels' totals are always recomputed, so that they add up).
+    """
+    now = now or timezone.now()
+    since = date(since.year, 1, 1) if since else None
+    run = Computation.objects.create(started_at=now, since=since, zone=zone)
+    try:
+        previous = latest_done()
+        rows = _copy_kept(previous, run, since, zone) if previous and (since or zone) else 0
+        places = Places()
+        for spec in specs if specs is not None else SPECS:
+            rows += _write(run, _cells(spec, places, since, zone))
+        rows += _write(run, _service_cells(now))
+    except Exception as error:
+        Computation.objects.filter(pk=run.pk).update(
+            status=ComputationStatus.FAILED, finished_at=timezone.now(),
+            error=str(error)[:500])
+        raise
+    _finish(run, rows)
+    return run
+
+
+def latest_done() -> Computation | None:
+    return Computation.objects.filter(status=ComputationStatus.DONE).order_by(
+        "-finished_at", "-pk").first()
+
+
+@transaction.atomic
+def _finish(run: Computation, rows: int) -> None:
+    run.status, run.rows, run.finished_at = ComputationStatus.DONE, rows, timezone.now()
+    run.save(update_fields=["status", "rows", "finished_at"])
+    # Older runs go; a run still going (another worker's) is left alone.
+    Computation.objects.exclude(pk=run.pk).exclude(status=ComputationStatus.RUNNING).delete()
+
+
+def _copy_kept(previous: Computation, run: Computation, since, zone) -> int:
+    """Carry the last run's figures that this run does not recompute."""
+    kept = Figure.objects.filter(computation=previous)
+    recomputed = Q(zone=REGION)
+    if since:
+        recomputed &= Q(period_start__gte=since)
+    if zone:
+        recomputed |= Q(zone=zone, **({"period_start__gte": since} if since else {}))
+    elif since:
+        recomputed = Q(period_start__gte=since)
+    kept = kept.exclude(recomputed).exclude(indicator="services")
+    fields = ["indicator", "zone", "municipality", "period", "period_start", "dimension",
+              "key", "count", "value"]
+    return _write(run, (tuple(row) for row in kept.values_list(*fields).iterator(BATCH)))
+
+
+def _write(run: Computation, cells: Iterable[tuple]) -> int:
+    written, batch = 0, []
+    for indicator, zone, nis, period, start, dimension, key, count, value in cells:
+        batch.append(Figure(computation=run, indicator=indicator, zone=zone, municipality=nis,
+                            period=period, period_start=start, dimension=dimension, key=key,
+                            count=count, value=value))
+        if len(batch) >= BATCH:
+            written += len(Figure.objects.bulk_create(batch))
+            batch = []
+    if batch:
+        written += len(Figure.objects.bulk_create(batch))
+    return written
+
+
+# --- one indicator ---------------------------------------------------------------------
+
+
+def _cells(spec: Spec, places: Places, since, zone) -> Iterator[tuple]:
+    """The figures of one indicator: counts, or values from histograms."""
+    if spec.histogram:
+        yield from _histogram_cells(spec, places, since, zone)
+        return
+    months: Counter = Counter()
+    for dimension, key, row_zone, nis, month, n in _grouped(spec, places, since):
+        months[(row_zone, nis, month, dimension, key)] += n
+    for cell, count in _fold(months, zone).items():
+        yield (spec.indicator, *cell, count, None)
+
+
+def _base(spec: Spec, since) -> QuerySet:
+    rows = spec.rows()
+    if since:
+        if isinstance(rows.model._meta.get_field(spec.when), DateTimeField):
+            since = timezone.make_aware(datetime.combine(since, time()))
+        rows = rows.filter(**{f"{spec.when}__gte": since})
+    return rows
+
+
+def _place_values(spec: Spec) -> dict:
+    p = spec.person
+    return {"_override": F(f"{p}care_zone_override_id"),
+            "_municipality": F(f"{p}municipality_id"), "_postcode": F(f"{p}postcode"),
+            "_month": TruncMonth(spec.when)}
+
+
+def _grouped(spec: Spec, places: Places, since) -> Iterator[tuple]:
+    """(breakdown, key, zone, NIS, month, count) rows, the total's breakdown being ""."""
+    total = Breakdown("", {}, lambda row, places, zone: "")
+    for breakdown in (total, *spec.breakdowns):
+        if isinstance(breakdown, Flags):
+            yield from _flag_rows(spec, breakdown, places, since)
+            continue
+        rows = _base(spec, since).order_by().values(**_place_values(spec),
+                                                     **breakdown.values)
+        for row in rows.annotate(_n=Count("pk")).iterator(BATCH):
+            zone, nis = places.of(row["_override"], row["_municipality"], row["_postcode"])
+            key = breakdown.key(row, places, zone)
+            if key is not None:
+                yield breakdown.name, key, zone, nis, _month(row["_month"]), row["_n"]
+
+
+def _flag_rows(spec: Spec, flags: Flags, places: Places, since) -> Iterator[tuple]:
+    # The JSON list's text holds each flag in quotes: a portable test on SQLite and
+    # PostgreSQL alike ("isolated" does not match "isolated_parent").
+    counts = {f"_f{i}": Count("pk", filter=Q(**{f"{flags.field}__icontains": f'"{flag}"'}))
+              for i, flag in enumerate(flags.flags)}
+    rows = _base(spec, since).order_by().values(**_place_values(spec)).annotate(**counts)
+    for row in rows.iterator(BATCH):
+        zone, nis = places.of(row["_override"], row["_municipality"], row["_postcode"])
+        for i, flag in enumerate(flags.flags):
+            if row[f"_f{i}"]:
+                yield flags.name, flag, zone, nis, _month(row["_month"]), row[f"_f{i}"]
+
+
+def _month(value) -> date:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value.replace(day=1)
+
+
+def period_starts(month: date) -> list[tuple[str, date]]:
+    quarter = date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
+    return [(PeriodKind.MONTH, month), (PeriodKind.QUARTER, quarter),
+            (PeriodKind.YEAR, date(month.year, 1, 1))]
+
+
+def _places_up(zone: str, nis: str) -> list[tuple[str, str]]:
+    """A municipality's cell counts in its zone's total and in Brussels' total."""
+    return [(zone, nis), (zone, WHOLE), (REGION, WHOLE)]
+
+
+def _fold(months: Counter, only_zone: str = "") -> Counter:
+    """Month × municipality cells → every (place, period) cell they add up into."""
+    cells: Counter = Counter()
+    for (zone, nis, month, dimension, key), count in months.items():
+        for place in _places_up(zone, nis):
+            if only_zone and place[0] not in (only_zone, REGION):
+                continue
+            for period, start in period_starts(month):
+                cells[(*place, period, start, dimension, key)] += count
+    return cells
+
+
+# --- medians and percentiles from histograms -------------------------------------------
+
+
+def _histogram_cells(spec: Spec, places: Places, since, zone) -> Iterator[tuple]:
+    unit, start, end = spec.histogram
+    between = (HoursBetween if unit == "hours" else DaysBetween)(start, end)
+    rows = _base(spec, since).order_by().values(**_place_values(spec), _b=between).annotate(
+        _n=Count("pk"))
+    histograms: dict = defaultdict(Counter)
+    for row in rows.iterator(BATCH):
+        row_zone, nis = places.of(row["_override"], row["_municipality"], row["_postcode"])
+        bucket = min(max(row["_b"] or 0, 0), HISTOGRAM_CAP)
+        month = _month(row["_month"])
+        for place in _places_up(row_zone, nis):
+            if zone and place[0] not in (zone, REGION):
+                continue
+            for period, period_start in period_starts(month):
+                histograms[(*place, period, period_start, "", "")][bucket] += row["_n"]
+    for cell, histogram in histograms.items():
+        total = sum(histogram.values())
+        for indicator, share in spec.percentiles:
+            yield (indicator, *cell, total, float(percentile(histogram, share)))
+
+
+def percentile(histogram: Counter, share: float) -> int:
+    """The nearest-rank percentile of a histogram {value: count}."""
+    total = sum(histogram.values())
+    rank = max(1, -(-int(share * total * 1000) // 1000))  # ceil without float surprises
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    return 0
+
+
+# --- the directory's coverage (not personal: services, not people) ---------------------
+
+
+def _service_cells(now: datetime) -> Iterator[tuple]:
+    """Active services serving each municipality (directly, by zone, or all Brussels),
+    by category, for the current year; per 10,000 inhabitants is the page's division."""
+    year = date(timezone.localtime(now).year, 1, 1)
+    for municipality in Municipality.objects.select_related("care_zone"):
+        served = Service.objects.filter(status=ServiceStatus.ACTIVE).serving(municipality)
+        by_category = Counter(dict(served.order_by().values_list("category").annotate(
+            n=Count("pk")).values_list("category", "n")))
+        zone = municipality.care_zone.code if municipality.care_zone else UNKNOWN
+        yield ("services", zone, municipality.nis_code, PeriodKind.YEAR, year, "", "",
+               sum(by_category.values()), None)
+        for category, n in by_category.items():
+            yield ("services", zone, municipality.nis_code, PeriodKind.YEAR, year,
+                   "category", category, n, None)
+

@@ -1,0 +1,71 @@
+"""The catalogue of indicators: what each counts, its breakdowns, and how it publishes.
+
+`additive` breakdowns split the total into parts that sum to it (a referral has one
+category): suppression treats "total = sum of parts" as an equation an attacker could
+use. A breakdown whose parts overlap (a person can be in several priority groups) is not
+additive: each part is still suppressed on its own. `personal=False` marks counts of
+things that are not people (directory services): they are published exactly.
+`values` indicators carry a derived value (a median, a percentile) and the count of
+items it was computed over; the value is shown only when that count is publishable.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    unit: str = "count"  # "count", "hours", "days"
+    additive: tuple[str, ...] = ()  # breakdowns whose parts sum to the total
+    overlapping: tuple[str, ...] = ()  # breakdowns whose parts overlap
+    base: str = ""  # the indicator a rate divides by (same place, period, breakdown)
+    personal: bool = True
+    is_value: bool = False
+    dimensions: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "dimensions", self.additive + self.overlapping)
+
+
+CATALOGUE = [
+    Indicator("admissions", _("Hospital admissions"),
+              additive=("admission_type", "hospital", "hospital_zone")),
+    Indicator("admissions_priority", _("Admissions of people in a priority group"),
+              overlapping=("priority_group",), base="admissions"),
+    Indicator("discharges", _("Discharges"), additive=("destination",)),
+    Indicator("discharges_without_plan", _("Discharges without a plan"), additive=("why",),
+              base="discharges"),
+    Indicator("length_of_stay_median", _("Length of stay, median"), unit="days",
+              is_value=True),
+    Indicator("length_of_stay_p90", _("Length of stay, 90th percentile"), unit="days",
+              is_value=True),
+    Indicator("readmissions_30d", _("Unplanned readmissions within 30 days"),
+              base="discharges"),
+    Indicator("screenings", _("Screenings"), additive=("band",)),
+    Indicator("referrals", _("Referrals sent"), additive=("category", "outcome", "urgency")),
+    Indicator("referrals_accepted", _("Referrals accepted"), additive=("category",),
+              base="referrals"),
+    Indicator("referrals_declined", _("Referrals declined"), additive=("category", "reason"),
+              base="referrals"),
+    Indicator("answer_hours_median", _("Time to answer a referral, median"), unit="hours",
+              is_value=True),
+    Indicator("answer_hours_p90", _("Time to answer a referral, 90th percentile"),
+              unit="hours", is_value=True),
+    Indicator("urgent_referrals", _("Urgent referrals"), additive=("urgency",)),
+    Indicator("urgent_started_in_time", _("Urgent referrals started in time (24/72 h)"),
+              additive=("urgency",), base="urgent_referrals"),
+    Indicator("followup_contacts", _("Follow-up contacts due"), additive=("timeliness",)),
+    Indicator("followup_contacts_on_time", _("Follow-up contacts done on time"),
+              base="followup_contacts"),
+    Indicator("refusals", _("Refusals of help"), overlapping=("reason",)),
+    Indicator("watches", _("Situations kept in view (watches started)")),
+    Indicator("restarts", _("Support restarted after a refusal")),
+    Indicator("consultations", _("Consultations asked"), additive=("answered",)),
+    Indicator("services", _("Directory services serving the municipality"),
+              additive=("category",), personal=False),
+]
+
+BY_CODE = {indicator.code: indicator for indicator in CATALOGUE}
