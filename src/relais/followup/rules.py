@@ -7,6 +7,9 @@ watch's owner must be someone who sees the person. Case reviews hold no person: 
 team and the care zone's support team read them. A calendar feed is its user's only.
 """
 
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from relais.access.persons import visible_persons
@@ -19,14 +22,22 @@ from relais.access.policy import (
     object_for,
     register,
 )
-from relais.accounts.models import Organisation, OrganisationType
+from relais.accounts.models import Function, Membership, Organisation, OrganisationType
+from relais.audit import log as audit
+from relais.audit.models import Outcome
+from relais.core.models import CareZone
 from relais.followup.models import CaseReview, Contact, FollowUp, Protocol, Refusal, Watch
 from relais.network import rules as network_rules
 from relais.network.models import Person
 
 
 def _persons(user):
-    return visible_persons(user, Person.objects.all()).values("pk")
+    """The persons `user` sees, as a subquery built once per user object (one request),
+    as the gate keeps their memberships: a list of several kinds asks the same question."""
+    if "_relais_followup_persons" not in user.__dict__:
+        user.__dict__["_relais_followup_persons"] = visible_persons(
+            user, Person.objects.all()).values("pk")
+    return user.__dict__["_relais_followup_persons"]
 
 
 def visible_by_person(path: str):
@@ -77,7 +88,11 @@ def may_on_review(user, review, action: Action) -> bool:
     return review.organisation_id in member_organisation_ids(user)
 
 
-# --- protocols: read by professionals, changed by their organisation's managers ----------
+# --- protocols: read by professionals; an organisation's coordinators edit its own, the
+# care-zone team its zone's; the built-in default only platform administrators -----------
+
+# Organisations whose protocols a discharge looks for (protocols.choose_protocol).
+PROTOCOL_ORGANISATION_TYPES = (OrganisationType.HOSPITAL, OrganisationType.COORDINATION_CENTRE)
 
 
 def visible_protocols(user, queryset: QuerySet) -> QuerySet:
@@ -86,13 +101,61 @@ def visible_protocols(user, queryset: QuerySet) -> QuerySet:
     return queryset
 
 
+@dataclass(frozen=True)
+class ProtocolRights:
+    """Whose protocols a user edits: asked once per request, then read per protocol."""
+    admin: bool
+    organisations: frozenset[int]  # coordinated (coordinator or manager)
+    care_zones: frozenset[int]  # of the care-zone teams they belong to
+
+    def may_edit(self, protocol) -> bool:
+        if self.admin:
+            return True
+        if protocol.organisation_id:
+            return protocol.organisation_id in self.organisations
+        return protocol.care_zone_id in self.care_zones  # None (the default): no
+
+
+def protocol_rights(user) -> ProtocolRights:
+    if not (is_signed_in(user) and user.is_professional):
+        return ProtocolRights(is_platform_admin(user), frozenset(), frozenset())
+    if not hasattr(user, "_relais_protocol_rights"):
+        memberships = Membership.objects.active().filter(user=user)
+        coordinated = memberships.filter(Q(is_manager=True) | Q(function=Function.COORDINATOR))
+        zones = Organisation.objects.filter(
+            pk__in=memberships.values("organisation"), type=OrganisationType.CARE_ZONE_TEAM,
+            is_active=True, municipality__care_zone__isnull=False)
+        user._relais_protocol_rights = ProtocolRights(
+            is_platform_admin(user),
+            frozenset(coordinated.values_list("organisation_id", flat=True)),
+            frozenset(zones.values_list("municipality__care_zone", flat=True)))
+    return user._relais_protocol_rights
+
+
 def may_on_protocol(user, protocol, action: Action) -> bool:
     if action == Action.VIEW:
         return True
-    if is_platform_admin(user):
-        return True
-    managed = {org for org, manager in user.active_organisation_roles() if manager}
-    return protocol.organisation_id in managed
+    return protocol_rights(user).may_edit(protocol)
+
+
+def protocol_owners(user) -> tuple[list, list]:
+    """Where the user may adapt a protocol of their own: the hospitals and coordination
+    centres they coordinate, and the care zones of their care-zone teams."""
+    rights = protocol_rights(user)
+    organisations = Organisation.objects.filter(
+        pk__in=rights.organisations, type__in=PROTOCOL_ORGANISATION_TYPES, is_active=True)
+    return list(organisations), list(CareZone.objects.filter(pk__in=rights.care_zones))
+
+
+def protocol_for(user, pk, action: Action = Action.VIEW) -> Protocol:
+    """The protocol #pk: missing, or the user no professional, is 404; seen but not the
+    user's to change is 403 (protocols are no secret among professionals). Both audited."""
+    protocol = object_for(user, Protocol, pk)
+    if action != Action.VIEW and not may_on_protocol(user, protocol, action):
+        audit.record(audit.Actions.ACCESS_DENIED, actor=user, target=protocol,
+                     outcome=Outcome.DENIED, detail={"action": str(action)})
+        raise PermissionDenied
+    return protocol
 
 
 def register_policies() -> None:

@@ -6,6 +6,4 @@ urlpatterns = [
     path("followups/<int:pk>/", views.followup_detail, name="followup_detail"),
     path("followup-contacts/<int:pk>/record/", views.contact_record, name="contact_record"),
     path("followup-contacts/<int:pk>/owner/", views.contact_reassign, name="contact_reassign"),
-    path("followup-protocols/", views.protocol_list, name="protocol_list"),
-    path("followup-protocols/<int:pk>/", views.protocol_detail, name="protocol_detail"),
 ]

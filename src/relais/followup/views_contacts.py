@@ -1,5 +1,5 @@
 """Pages of the follow-up after discharge: a follow-up, recording a contact (one minute,
-from a phone), reassigning its owner, and the protocols."""
+from a phone), reassigning its owner. The protocols have their own (views_protocols.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,11 +10,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.access import policy
 from relais.access.policy import Action
 from relais.followup import contacts, rules
 from relais.followup.forms_contacts import NEXT_STEPS, ReassignForm, RecordContactForm
-from relais.followup.models import Protocol
 from relais.stays.rules import hospital_ids
 
 
@@ -100,18 +98,3 @@ def contact_reassign(request, pk):
             return redirect("followup:followup_detail", contact.followup_id)
     return render(request, "followup/contact_reassign.html", {
         "form": form, "contact": contact, "person": person})
-
-
-@login_required
-def protocol_list(request):
-    protocols = policy.visible(request.user, Protocol.objects.select_related(
-        "care_zone", "organisation")).filter(retired_at__isnull=True)
-    return render(request, "followup/protocol_list.html", {"protocols": protocols})
-
-
-@login_required
-def protocol_detail(request, pk):
-    protocol = policy.object_for(request.user, Protocol, pk)
-    return render(request, "followup/protocol_detail.html", {
-        "protocol": protocol, "steps": protocol.steps.all(),
-        "versions": Protocol.objects.filter(family=protocol.family)})
