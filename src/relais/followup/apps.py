@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from relais.booklet.signals import entry_written
-from relais.stays.signals import stay_admitted, stay_discharged
+from relais.stays.signals import stay_admitted, stay_discharge_cancelled, stay_discharged
 
 
 class FollowupConfig(AppConfig):
@@ -27,6 +27,7 @@ class FollowupConfig(AppConfig):
             reviews,
             rules,
             sections,
+            sections_readmission,
             sections_watch,
             watch,
         )
@@ -44,6 +45,11 @@ class FollowupConfig(AppConfig):
                        reminders.remind_due_watches)
         notices_watch.register_kinds()
         sections_watch.register()
+        sections_readmission.register()
         stay_admitted.connect(watch.on_stay_admitted, dispatch_uid="followup.watch_admitted")
+        stay_admitted.connect(contacts.on_stay_admitted,
+                              dispatch_uid="followup.told_of_readmission")
+        stay_discharge_cancelled.connect(contacts.on_stay_discharge_cancelled,
+                                         dispatch_uid="followup.cancel_on_discharge_cancel")
         entry_written.connect(watch.on_entry_written, dispatch_uid="followup.watch_alert")
         reviews.register()

@@ -9,7 +9,7 @@ share with their network.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,12 +21,13 @@ from relais.booklet.models import Audience, EntryKind
 from relais.core.models import VersionConflict
 from relais.core.transactions import service_transaction
 from relais.followup import protocols, rules
-from relais.followup.models import Contact, ContactStatus, FollowUp, OwnerRole
+from relais.followup.models import CancelReason, Contact, ContactStatus, FollowUp, OwnerRole
 from relais.network.models import NetworkMember, Role
 from relais.network.services import users_behind
 from relais.notifications.services import notify
 from relais.stays.going_home import relay_for
 from relais.stays.models import Destination
+from relais.stays.services import alert_recipients
 
 # Who goes home, to be followed at home. Not the deceased; not another hospital (its own
 # discharge will start a follow-up); not a nursing home (its staff care for the person
@@ -60,12 +61,15 @@ def on_stay_discharged(sender, *, stay, actor=None, **kwargs) -> None:
 
 @service_transaction
 def start_followup(stay, *, actor=None) -> FollowUp | None:
-    """The follow-up of a discharge home, with its planned contacts; once per stay."""
+    """The follow-up of a discharge home, with its planned contacts; once per stay. A
+    discharge made again after one was cancelled replans the stay's follow-up."""
     if stay.destination not in FOLLOWED_DESTINATIONS or stay.discharged_at is None:
         return None
-    existing = FollowUp.objects.filter(stay=stay).first()
-    if existing is not None:  # a repeated A03, a discharge cancelled and made again
+    existing = FollowUp.objects.select_for_update().filter(stay=stay).first()
+    if existing is not None and existing.closed_at is None:  # a repeated A03
         return existing
+    if existing is not None:
+        return _replan(existing, stay, actor=actor)
     protocol = protocols.choose_protocol(stay)
     followup = FollowUp.objects.create(person=stay.person, stay=stay, protocol=protocol,
                                        started_on=protocols.discharge_day(stay))
@@ -73,6 +77,80 @@ def start_followup(stay, *, actor=None) -> FollowUp | None:
     audit.record("followup.start", actor=actor, target=followup, person_id=stay.person_id,
                  detail={"protocol": protocol.pk, "version": protocol.version})
     return followup
+
+
+def _replan(followup, stay, *, actor) -> FollowUp:
+    """The stay's follow-up (OneToOne) opens again from the new discharge: the protocol
+    chosen now, fresh contacts; the cancelled ones stay in its history."""
+    protocol = protocols.choose_protocol(stay)
+    followup.protocol, followup.started_on = protocol, protocols.discharge_day(stay)
+    followup.closed_at, followup.close_reason = None, ""
+    followup.save(update_fields=["protocol", "started_on", "closed_at", "close_reason",
+                                 "updated_at"])
+    _plan_contacts(followup, stay, list(protocol.steps.all()))
+    audit.record("followup.restart", actor=actor, target=followup, person_id=stay.person_id,
+                 detail={"protocol": protocol.pk, "version": protocol.version})
+    return followup
+
+
+# --- a discharge cancelled, a readmission ------------------------------------------------
+
+
+def on_stay_discharge_cancelled(sender, *, stay, actor=None, **kwargs) -> None:
+    """`stays.signals.stay_discharge_cancelled`, inside the cancellation's transaction."""
+    cancel_followup(stay, actor=actor)
+
+
+@service_transaction
+def cancel_followup(stay, *, actor=None) -> FollowUp | None:
+    """The discharge was entered in error (A13 or by hand): the follow-up it started
+    closes, its planned contacts are cancelled (kept, with the reason), so they leave
+    their owners' work and never escalate. A new discharge replans it."""
+    followup = FollowUp.objects.select_for_update().filter(
+        stay=stay, closed_at__isnull=True).first()
+    if followup is None:
+        return None
+    now = timezone.now()
+    planned = followup.contacts.filter(status=ContactStatus.PLANNED)
+    cancelled = list(planned.values_list("pk", flat=True))
+    planned.update(status=ContactStatus.CANCELLED, updated_at=now,
+                   cancel_reason=CancelReason.DISCHARGE_CANCELLED, version=F("version") + 1)
+    followup.closed_at = now
+    followup.save(update_fields=["closed_at", "updated_at"])
+    audit.record("followup.cancel", actor=actor, target=followup, person_id=stay.person_id,
+                 detail={"reason": CancelReason.DISCHARGE_CANCELLED, "contacts": cancelled})
+    return followup
+
+
+def on_stay_admitted(sender, *, stay, **kwargs) -> None:
+    """`stays.signals.stay_admitted`: a readmission tells the open follow-up."""
+    if stay.previous_stay_id is not None:
+        tell_readmission(stay)
+
+
+def tell_readmission(stay) -> FollowUp | None:
+    """The follow-up of the stay `stay` readmits after learns it: an audit event on it,
+    and the owners of its planned contacts not already told of the admission by the
+    hospital's alert are notified (the contacts wait: nobody is reached at home)."""
+    followup = FollowUp.objects.filter(stay=stay.previous_stay_id,
+                                       closed_at__isnull=True).first()
+    if followup is None:
+        return None
+    audit.record("followup.readmission", actor=None, target=followup,
+                 person_id=stay.person_id,
+                 detail={"stay": stay.pk, "planned": stay.readmission_planned})
+    already_told = {user.pk for user in alert_recipients(stay)}
+    for owner in _planned_owners(followup):
+        if owner.pk not in already_told and rules.may_own(owner, stay.person):
+            notify(owner, kind="followup.readmitted", person=stay.person, target=followup,
+                   params={"hospital": stay.hospital.name})
+    return followup
+
+
+def _planned_owners(followup) -> list:
+    owners = {contact.owner for contact in followup.contacts.filter(
+        status=ContactStatus.PLANNED, owner__isnull=False).select_related("owner")}
+    return sorted(owners, key=lambda user: user.pk)
 
 
 def _plan_contacts(followup, stay, steps) -> None:

@@ -13,4 +13,8 @@ def register_kinds() -> None:
         Kind("followup.not_reached", "followup",
              _("%(person)s was not reached after discharge (%(attempts)s attempts)."),
              **FOLLOWUP),
+        Kind("followup.readmitted", "followup",
+             _("%(person)s, whose follow-up you own, was admitted to %(hospital)s: the "
+               "contacts at home wait for the discharge."),
+             **FOLLOWUP),
     )

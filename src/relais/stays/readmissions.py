@@ -1,11 +1,17 @@
 """Readmissions: an admission within RELAIS_READMISSION_DAYS of a discharge, in any
 hospital, is linked to that stay and marked planned or unplanned.
 
+A feature above stays (the follow-up at home) registers what it recorded between the
+discharge and the readmission (`register_home_record`); the stay page, the hospital's
+work list and the person page show it beside the readmission badge, for each viewer
+only what the gate shows them.
+
 Planned means the hospital said so (an elective admission, or a pre-admission); an
 emergency, or an admission whose type is not known, counts as unplanned. Cancelled stays
 (A11) never count, on either side: the queries and `Stay.readmission_after` leave them out.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -56,3 +62,30 @@ def link_previous(stay, *, pre_admitted: bool = False) -> Stay | None:
                  organisation=stay.hospital,
                  detail={"previous_stay": previous.pk, "planned": stay.readmission_planned})
     return previous
+
+
+# --- what happened at home between the discharge and the readmission ---------------------
+
+# Each: (user, readmissions: list[Stay]) -> {readmission pk: context for its template}.
+HomeRecord = Callable[[object, list], dict]
+_home_records: list[HomeRecord] = []
+
+
+def register_home_record(record: HomeRecord) -> None:
+    """A feature above stays tells what it recorded at home (called from its ready())."""
+    if record not in _home_records:
+        _home_records.append(record)
+
+
+def home_records(user, stays) -> dict[int, list[dict]]:
+    """For each readmission among `stays` (the previous stay's discharge and this
+    admission, neither cancelled), what the registered features recorded at home, as
+    `user` may see it: {stay pk: [context, ...]}. No query without a readmission."""
+    readmissions = [stay for stay in stays if stay.readmission_after is not None]
+    found: dict[int, list[dict]] = {}
+    if not readmissions or not getattr(user, "is_authenticated", False):
+        return found
+    for record in _home_records:
+        for stay_pk, context in record(user, readmissions).items():
+            found.setdefault(stay_pk, []).append(context)
+    return found

@@ -183,7 +183,8 @@ def cancel_admission(stay, *, actor=None) -> None:
 
 @service_transaction
 def cancel_discharge(stay, *, actor=None) -> None:
-    """A13: the discharge was entered in error; the stay is open again."""
+    """A13: the discharge was entered in error; the stay is open again, and what the
+    discharge started (the follow-up at home) is cancelled with it."""
     if Stay.objects.open().filter(person=stay.person_id, hospital=stay.hospital_id).exclude(
             pk=stay.pk).exists():
         raise ValidationError(_("This person already has an open stay in this hospital."),
@@ -191,6 +192,7 @@ def cancel_discharge(stay, *, actor=None) -> None:
     stay.discharged_at = None
     stay.save(update_fields=["discharged_at", "updated_at"])
     _record("stay.cancel_discharge", stay, actor=actor)
+    signals.stay_discharge_cancelled.send(sender=Stay, stay=stay, actor=actor)
 
 
 @service_transaction

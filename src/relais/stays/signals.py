@@ -8,3 +8,6 @@ from django.dispatch import Signal
 stay_admitted = Signal()
 # sender=Stay, stay=<Stay>, actor=<User|None>, from_feed=<bool>
 stay_discharged = Signal()
+# sender=Stay, stay=<Stay>, actor=<User|None>: the discharge was entered in error (A13
+# or by hand) and the stay is open again; what the discharge started is undone.
+stay_discharge_cancelled = Signal()

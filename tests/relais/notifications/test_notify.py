@@ -39,7 +39,7 @@ KINDS_SENT = [
     ("followup.contact_escalated", "followup"),
     ("followup.contact_escalated_unnamed", "followup"),
     ("followup.watch_due", "followup"), ("watch.woken", "followup"),
-    ("followup.readmitted", "stays"),
+    ("followup.readmitted", "followup"),
 ]
 
 

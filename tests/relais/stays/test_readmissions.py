@@ -1,6 +1,7 @@
 """Readmissions (issue 13): an admission within 30 days of a discharge, in any hospital,
 is linked to it and marked planned or unplanned; a cancelled stay never counts."""
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,10 +9,19 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from relais.accounts.models import Function
+from relais.audit.models import AuditEvent
+from relais.followup import contacts, watch
+from relais.followup.models import FollowUp, Watch
 from relais.interop import adt
+from relais.network import services as network_services
+from relais.network.models import MemberKind, Role
+from relais.notifications.models import Notification
 from relais.stays import services
 from relais.stays.models import AdmissionType, Stay
-from tests.factories import HospitalFactory
+from tests.conftest import login_as
+from tests.factories import HospitalFactory, MembershipFactory, UserFactory
+from tests.helpers import SIGNED_IN_QUERIES, without_tokens
 from tests.relais.interop.test_adt import admitted_person, adt_message, connect_hospital
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -149,3 +159,125 @@ def test_the_stay_page_shows_the_readmission(discharged, madeleine, world, liais
 
     assert "Readmission · 12 days after discharge from Hôpital Test · planned" in page
     assert reverse("stays:stay_detail", args=[discharged.pk]) in page
+
+
+# --- what the follow-up recorded at home, beside the badge ---------------------------------
+
+
+def at(day: int, hour: int = 10) -> datetime:
+    return datetime(2026, 11, day, hour, 0, tzinfo=BRUSSELS)
+
+
+@pytest.fixture
+def followed_at_home(discharged, madeleine, gp):
+    """After the discharge of 2 November: the GP reached Madeleine on the 4th, found a
+    wound infected on the 9th, did not reach her on the 10th; she refused home help that
+    day (a watch by the GP, a worried check-in on the 11th)."""
+    first, second, third = FollowUp.objects.get(stay=discharged).contacts.order_by("due_on")
+    for contact, day, outcome, note in ((first, 4, "reached", "All well"),
+                                        (second, 9, "problem", "Wound infected"),
+                                        (third, 10, "not_reached", "")):
+        with time_machine.travel(at(day), tick=False):
+            contacts.record_contact(contact, actor=gp, outcome=outcome, note=note,
+                                    expected_version=contact.version)
+    with time_machine.travel(at(10, 12), tick=False):
+        watch.record_refusal(madeleine, offered="Home help", reasons=["manages"],
+                             capacity="yes", actor=gp, own_words="I manage")
+    with time_machine.travel(at(11), tick=False):
+        watch.check_in(Watch.objects.get(), status="worried", note="Eats little", actor=gp)
+    return discharged
+
+
+def plain(page) -> str:
+    """The page's text, tags removed, white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", "", without_tokens(page)).split())
+
+
+def readmit(madeleine, hospital, liaison_nurse):
+    return admit(madeleine, hospital, liaison_nurse, days=12,
+                 admission_type=AdmissionType.EMERGENCY)
+
+
+def test_the_stay_page_shows_what_was_recorded_at_home(followed_at_home, madeleine, world,
+                                                       liaison_nurse, client):
+    stay = readmit(madeleine, world.hospital, liaison_nurse)
+
+    page = login_as(client, liaison_nurse).get(
+        reverse("stays:stay_detail", args=[stay.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = plain(page)
+
+    assert ("At home before this admission: 2 contacts done · 1 problem found · 1 time not "
+            "reached · 1 watch · 1 refusal") in text
+    assert "Wound infected" in text and "All well" in text
+    assert "Last check-in on 11/11/2026: Worried · Eats little The watch" in text
+    assert "Refused on 10/11/2026: Home help (Feels they manage alone) · “I manage”" in text
+    event = AuditEvent.objects.filter(action="followup.home_record").latest("pk")
+    assert (event.actor_id, event.detail["persons"]) == (liaison_nurse.pk, [madeleine.pk])
+
+
+def test_the_work_list_shows_it_in_constant_queries(followed_at_home, madeleine, world,
+                                                    liaison_nurse, client,
+                                                    django_assert_max_num_queries):
+    readmit(madeleine, world.hospital, liaison_nurse)
+    login_as(client, liaison_nurse)
+
+    with django_assert_max_num_queries(SIGNED_IN_QUERIES + 12 + 12):
+        page = client.get(reverse("stays:worklist"), HTTP_ACCEPT_LANGUAGE="en")
+
+    text = plain(page)
+    assert "Readmission · 12 days after discharge from Hôpital Test · unplanned" in text
+    assert "2 contacts done · 1 problem found" in text
+
+
+def test_the_family_sees_the_contacts_not_the_notes_nor_the_watch(followed_at_home,
+                                                                  madeleine, world,
+                                                                  liaison_nurse, caregiver,
+                                                                  client):
+    readmit(madeleine, world.hospital, liaison_nurse)
+
+    page = login_as(client, caregiver).get(
+        reverse("network:person_detail", args=[madeleine.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = plain(page)
+
+    assert ("At home before this admission: 2 contacts done · 1 problem found · 1 time not "
+            "reached") in text
+    assert "watch" not in text.split("At home before this admission")[1][:80]
+    for secret in ("Wound infected", "Eats little", "Home help", "I manage"):
+        assert secret not in text
+
+
+def test_a_hospital_that_does_not_see_the_person_sees_no_record_at_home(
+        followed_at_home, madeleine, coordinator, hospital_consent, client):
+    """The consent to share with hospitals withdrawn: the other hospital's staff see their
+    own stay, not the person, so nothing of the follow-up."""
+    network_services.revoke_consent(hospital_consent, actor=coordinator)
+    other = HospitalFactory(name="Clinique Autre")
+    nurse = UserFactory(email="other-liaison@test.relais.example")
+    MembershipFactory(user=nurse, organisation=other, function=Function.LIAISON_NURSE)
+    stay = readmit(madeleine, other, nurse)
+
+    page = login_as(client, nurse).get(reverse("stays:stay_detail", args=[stay.pk]),
+                                       HTTP_ACCEPT_LANGUAGE="en")
+    text = without_tokens(page)
+
+    assert "Readmission · 12 days after discharge" in text
+    assert "contacts done" not in text and "Wound infected" not in text
+    assert not AuditEvent.objects.filter(action="followup.home_record", actor=nurse).exists()
+
+
+def test_the_open_followup_is_told_of_the_readmission(discharged, madeleine, world,
+                                                      liaison_nurse, home_nurse):
+    """The home nurse (a member in person; the hospital's alert tells only the GP and the
+    coordination centre) owns the contacts: she is told; the GP, told already, not twice."""
+    network_services.add_member(madeleine, kind=MemberKind.PROFESSIONAL, user=home_nurse,
+                                roles=[Role.HOME_NURSE], actor=liaison_nurse)
+    followup = FollowUp.objects.get(stay=discharged)
+    followup.contacts.update(owner=home_nurse)
+
+    stay = readmit(madeleine, world.hospital, liaison_nurse)
+
+    event = AuditEvent.objects.get(action="followup.readmission")
+    assert (event.target_id, event.detail) == (str(followup.pk),
+                                               {"stay": stay.pk, "planned": False})
+    assert list(Notification.objects.filter(kind="followup.readmitted").values_list(
+        "recipient", flat=True)) == [home_nurse.pk]

@@ -6,6 +6,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from relais.stays import readmissions
 from relais.stays.models import ItemStatus, ReferralStatus
 
 register = template.Library()
@@ -42,3 +43,17 @@ def referral_status(code: str) -> str:
 def iso_date(value: str) -> str:
     moment = parse_datetime(value or "")
     return date_format(moment, "SHORT_DATETIME_FORMAT") if moment else ""
+
+
+@register.simple_tag(takes_context=True)
+def home_records(context, stays):
+    """What was recorded at home before each readmission among `stays` (a stay or a
+    list), as the signed-in user may see it: `{% home_records rows as home %}`."""
+    stays = stays if isinstance(stays, list | tuple) else [stays]
+    request = context.get("request")
+    return readmissions.home_records(getattr(request, "user", None), stays)
+
+
+@register.filter
+def home_record_of(records: dict, stay) -> list:
+    return records.get(stay.pk, []) if records else []

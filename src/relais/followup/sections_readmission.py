@@ -1,0 +1,115 @@
+"""Beside a readmission badge (stay page, the hospital's work list, the person page): what
+the follow-up recorded at home between the discharge and the readmission — contacts done
+(outcome, date, owner), not reached, problems found, the watch and its last check-in,
+refusals. Registered with `stays.readmissions` when the app is ready.
+
+Each reader sees what the gate shows them (follow-ups, watches and refusals of persons
+they see); notes, watches and refusals are the professionals' own. One audit event per
+page names the persons whose record was read. A constant number of queries, whatever
+the number of readmissions on the page.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from relais.access import policy
+from relais.followup.models import CheckIn, Contact, ContactStatus, FollowUp, Refusal, Watch
+from relais.followup.sections_watch import REASON_LABELS
+from relais.stays import readmissions
+
+DONE = (ContactStatus.REACHED, ContactStatus.PROBLEM)
+
+
+@dataclass
+class HomeRecord:
+    """One readmission's record at home, for its template."""
+
+    discharged_on: date
+    readmitted_on: date
+    followup: FollowUp | None = None
+    done: list = field(default_factory=list)
+    not_reached: list = field(default_factory=list)
+    watches: list = field(default_factory=list)
+    refusals: list = field(default_factory=list)
+    show_notes: bool = False
+
+    @property
+    def problems(self) -> list:
+        return [contact for contact in self.done if contact.status == ContactStatus.PROBLEM]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.followup or self.watches or self.refusals)
+
+
+def home_records(user, stays) -> dict[int, dict]:
+    """{readmission pk: {"template", "record"}} for `stays` (readmissions, their previous
+    stay loaded)."""
+    professional = user.is_professional
+    records = {stay.pk: HomeRecord(
+        discharged_on=timezone.localdate(stay.readmission_after.discharged_at),
+        readmitted_on=timezone.localdate(stay.admitted_at), show_notes=professional)
+        for stay in stays}
+    by_previous = {stay.previous_stay_id: records[stay.pk] for stay in stays}
+    for followup in _followups(user, list(by_previous)):
+        record = by_previous[followup.stay_id]
+        record.followup = followup
+        record.done = [c for c in followup.contacts.all() if c.status in DONE]
+        record.not_reached = [c for c in followup.contacts.all()
+                              if c.status == ContactStatus.NOT_REACHED]
+        for contact in followup.contacts.all():
+            contact.who = _who(contact)
+    if professional:
+        _add_watches_and_refusals(user, stays, records)
+    shown = [stay.person_id for stay in stays if not records[stay.pk].is_empty]
+    if shown:
+        policy.record_list_read(user, "followup.home_record", shown)
+    return {pk: {"template": "followup/partials/home_record.html", "record": record}
+            for pk, record in records.items()}
+
+
+def _followups(user, previous_stay_ids) -> list[FollowUp]:
+    done = Contact.objects.filter(status__in=[*DONE, ContactStatus.NOT_REACHED]).order_by(
+        "happened_at", "pk").select_related("owner", "owner_organisation", "recorded_by")
+    return list(policy.visible(user, FollowUp.objects.filter(stay__in=previous_stay_ids))
+                .prefetch_related(Prefetch("contacts", queryset=done)))
+
+
+def _who(contact) -> str:
+    """Who made the contact: who recorded it, else its owner (a person or a team)."""
+    person = contact.recorded_by or contact.owner
+    if person is not None:
+        return person.get_full_name() or person.email
+    return contact.owner_organisation.name if contact.owner_organisation else ""
+
+
+def _add_watches_and_refusals(user, stays, records) -> None:
+    """Watches that were running between the discharge and the readmission (with their
+    last check-in) and refusals recorded in between."""
+    persons = {stay.person_id for stay in stays}
+    last_check_ins = Prefetch("check_ins", queryset=CheckIn.objects.select_related("by"))
+    watches = list(policy.visible(user, Watch.objects.filter(person__in=persons))
+                   .select_related("owner").prefetch_related(last_check_ins))
+    refusals = list(policy.visible(user, Refusal.objects.filter(person__in=persons)))
+    for stay in stays:
+        record = records[stay.pk]
+        record.watches = [w for w in watches if _ran_between(w, stay, record)]
+        for running in record.watches:
+            running.last_check_in = next(iter(running.check_ins.all()), None)
+        record.refusals = [r for r in refusals if r.person_id == stay.person_id
+                           and record.discharged_on <= r.refused_on <= record.readmitted_on]
+    for refusal in refusals:
+        refusal.reasons_display = [REASON_LABELS.get(r, r) for r in refusal.reasons]
+
+
+def _ran_between(watch, stay, record) -> bool:
+    if watch.person_id != stay.person_id or watch.started_on > record.readmitted_on:
+        return False
+    return watch.ended_at is None or timezone.localdate(watch.ended_at) >= record.discharged_on
+
+
+def register() -> None:
+    readmissions.register_home_record(home_records)
