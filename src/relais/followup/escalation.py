@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from relais.accounts.models import Function, Membership, OrganisationType
 from relais.audit import log as audit
+from relais.followup import chunks
 from relais.followup.models import Contact, ContactStatus, Escalation, EscalationLevel
 from relais.followup.models import ProtocolStep as Step
 from relais.followup.notices_timed import (
@@ -27,13 +28,10 @@ from relais.followup.notices_timed import (
     CONTACT_ESCALATED_UNNAMED,
     CONTACT_OVERDUE,
 )
-from relais.notifications.services import notify
+from relais.notifications.services import News, notify_many
 from relais.stays.models import Stay
 
-CHUNK = 1_000
-# SQLite has one writer at a time: a chunk holds the web's writes back while it runs, so
-# it is kept short there (a notification takes milliseconds; the web waits 20 s at most).
-SQLITE_CHUNK = 100
+CHUNK = 1_000  # on SQLite, chunks.SQLITE_CHUNK
 # The owner's own step, below the levels EscalationLevel names (the model keeps them all).
 OWNER = 0
 COORDINATOR_DAYS = Step._meta.get_field("escalate_to_coordinators_after_days").default
@@ -63,49 +61,55 @@ def escalate_overdue(now: datetime) -> int:
 
 
 def _escalate_level(level: Level, today: date) -> int:
-    taken, after = 0, 0
+    taken, after, overdue = 0, chunks.START, _overdue(level, today)
     while True:
         with transaction.atomic():
-            chunk = _next_chunk(level, today, after)
+            chunk = _next_chunk(level, overdue, after)
             if not chunk:
                 return taken
-            after = chunk[-1].pk
-            taken += _take(level, [c for c in chunk if _is_due(c, level, today)])
+            after = chunks.key_of(chunk[-1])
+            taken += _take(level, chunk)
 
 
-def _next_chunk(level: Level, today: date, after: int) -> list[Contact]:
-    """The next CHUNK overdue contacts not yet escalated to `level`; on PostgreSQL those
-    another worker holds are skipped (it is telling them now)."""
+def _overdue(level: Level, today: date) -> Q:
+    """Overdue for more than the level's delay: its step's, or the default without one
+    (one condition per delay the protocols use, so the database picks the contacts)."""
+    if not level.delay_field:
+        return Q(due_on__lt=today)
+    delays = Step.objects.order_by().values_list(level.delay_field, flat=True).distinct()
+    condition = Q(step__isnull=True, due_on__lt=today - timedelta(days=level.default_days))
+    for days in delays:
+        condition |= Q(**{f"step__{level.delay_field}": days},
+                       due_on__lt=today - timedelta(days=days))
+    return condition
+
+
+def _next_chunk(level: Level, overdue: Q, after: tuple) -> list[Contact]:
+    """The next chunk of overdue contacts not yet escalated to `level`; on PostgreSQL
+    those another worker holds are skipped (it is telling them now)."""
     escalated = Escalation.objects.filter(contact=OuterRef("pk"), level=level.value)
     # Back in hospital, nobody is reached at home: the contacts wait for the discharge.
     in_hospital = Stay.objects.open().filter(person=OuterRef("followup__person"))
     candidates = (Contact.objects
-                  .filter(status=ContactStatus.PLANNED, due_on__lt=today, pk__gt=after,
+                  .filter(overdue, chunks.after(after), status=ContactStatus.PLANNED,
                           followup__closed_at__isnull=True)
-                  .filter(~Exists(escalated), ~Exists(in_hospital))
-                  .order_by("pk"))
+                  .filter(~Exists(escalated), ~Exists(in_hospital)))
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-    return list(candidates.select_related("step", "owner", "owner_organisation",
-                                          "followup__person")[:_chunk_size()])
-
-
-def _is_due(contact: Contact, level: Level, today: date) -> bool:
-    days = (getattr(contact.step, level.delay_field) if level.delay_field and contact.step
-            else level.default_days)
-    return contact.due_on < today - timedelta(days=days)
+    return list(chunks.ordered(candidates).select_related(
+        "owner", "owner_organisation", "followup__person__municipality__care_zone",
+        "followup__person__care_zone_override")[:chunks.size(CHUNK)])
 
 
 def _take(level: Level, contacts: list[Contact]) -> int:
     won = _insert_escalations(level, [contact.pk for contact in contacts])
-    recipients = Recipients()
+    contacts = [contact for contact in contacts if contact.pk in won]
+    told = _tell_owners(contacts) if level.value == OWNER else _tell_level(level, contacts)
     with audit.gathered():  # one append to the audit chain per chunk
         for contact in contacts:
-            if contact.pk in won:
-                told = _tell(level, contact, recipients)
-                audit.record("followup.escalate", target=contact,
-                             person_id=contact.followup.person_id,
-                             detail={"level": level.value, "told": told})
+            audit.record("followup.escalate", target=contact,
+                         person_id=contact.followup.person_id,
+                         detail={"level": level.value, "told": told[contact.pk]})
     return len(won)
 
 
@@ -124,28 +128,44 @@ def _insert_escalations(level: Level, contact_ids: list[int]) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _tell(level: Level, contact: Contact, recipients: "Recipients") -> list[int]:
-    """Tell the level about the contact; returns who was told (user ids)."""
-    if level.value == OWNER:
-        told = notify(contact.owner, kind=CONTACT_OVERDUE, target=contact,
-                      person=contact.followup.person)
-        return [contact.owner_id] if told else []
-    users = (recipients.coordinators(contact) if level.value == EscalationLevel.COORDINATORS
-             else recipients.care_zone_team(contact))
-    return [user.pk for user in users if _tell_escalation(user, contact)]
+def _tell_owners(contacts: list[Contact]) -> dict[int, list[int]]:
+    """Tell each contact's owner; returns who was told (user ids) per contact."""
+    news = [News(contact.owner, contact.followup.person, contact) for contact in contacts]
+    written = notify_many(CONTACT_OVERDUE, news)
+    return {contact.pk: [contact.owner_id] if notification else []
+            for contact, notification in zip(contacts, written, strict=True)}
 
 
-def _tell_escalation(user, contact: Contact) -> bool:
-    """Named if the user may see the person; otherwise (a care-zone team, a coordinator
-    outside the person's network) which organisation's contact it is, without the person."""
-    owner = str(contact.owner) if contact.owner_id else "…"
-    told = notify(user, kind=CONTACT_ESCALATED, target=contact,
-                  person=contact.followup.person, params={"owner": owner})
-    if told is None:
-        organisation = contact.owner_organisation.name if contact.owner_organisation else "…"
-        told = notify(user, kind=CONTACT_ESCALATED_UNNAMED,
-                      params={"owner": owner, "organisation": organisation})
-    return told is not None
+def _tell_level(level: Level, contacts: list[Contact]) -> dict[int, list[int]]:
+    """Tell the level's members about each contact: named to those who may see the person;
+    the others (a care-zone team, a coordinator outside the person's network) are told
+    which organisation's contact it is, without the person."""
+    recipients = Recipients()
+    pairs = [(contact, user) for contact in contacts
+             for user in recipients.of(level.value, contact)]
+    named = notify_many(CONTACT_ESCALATED, [
+        News(user, contact.followup.person, contact, {"owner": _owner(contact)})
+        for contact, user in pairs])
+    missed = [pair for pair, notification in zip(pairs, named, strict=True) if not notification]
+    unnamed = notify_many(CONTACT_ESCALATED_UNNAMED, [
+        News(user, params={"owner": _owner(contact), "organisation": _organisation(contact)})
+        for contact, user in missed])
+    told = {(contact.pk, user.pk) for (contact, user), notification
+            in [*zip(pairs, named, strict=True), *zip(missed, unnamed, strict=True)]
+            if notification}
+    by_contact: dict[int, list[int]] = {contact.pk: [] for contact in contacts}
+    for contact, user in pairs:  # in the order of the level's members
+        if (contact.pk, user.pk) in told:
+            by_contact[contact.pk].append(user.pk)
+    return by_contact
+
+
+def _owner(contact: Contact) -> str:
+    return str(contact.owner) if contact.owner_id else "…"
+
+
+def _organisation(contact: Contact) -> str:
+    return contact.owner_organisation.name if contact.owner_organisation else "…"
 
 
 class Recipients:
@@ -154,6 +174,12 @@ class Recipients:
     def __init__(self):
         self._by_organisation: dict[int, list] = {}
         self._by_zone: dict[int, list] = {}
+        self._zones: dict[tuple, object] = {}
+
+    def of(self, level: int, contact: Contact) -> list:
+        if level == EscalationLevel.COORDINATORS:
+            return self.coordinators(contact)
+        return self.care_zone_team(contact)
 
     def coordinators(self, contact: Contact) -> list:
         """The managers and coordinators of the owner's organisation (not the owner)."""
@@ -169,7 +195,7 @@ class Recipients:
 
     def care_zone_team(self, contact: Contact) -> list:
         """The members of the care-zone support team of the person's care zone."""
-        zone = contact.followup.person.care_zone
+        zone = self._zone(contact.followup.person)
         if zone is None:
             return []
         if zone.pk not in self._by_zone:
@@ -178,12 +204,16 @@ class Recipients:
                   organisation__is_active=True, organisation__municipality__care_zone=zone))
         return self._by_zone[zone.pk]
 
+    def _zone(self, person):
+        """The person's care zone, looked up once per address (municipality, postcode)."""
+        address = (person.care_zone_override_id, person.municipality_id, person.postcode)
+        if address not in self._zones:
+            self._zones[address] = person.care_zone
+        return self._zones[address]
+
 
 def _members(*conditions: Q) -> list:
     memberships = (Membership.objects.active().filter(*conditions, user__is_active=True)
                    .select_related("user").order_by("user_id"))
     return list({m.user_id: m.user for m in memberships}.values())
 
-
-def _chunk_size() -> int:
-    return min(CHUNK, SQLITE_CHUNK) if connection.vendor == "sqlite" else CHUNK

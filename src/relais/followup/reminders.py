@@ -18,15 +18,13 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from relais.audit import log as audit
+from relais.followup import chunks
 from relais.followup.models import Watch
 from relais.followup.notices_timed import WATCH_DUE
 from relais.notifications.models import Notification
-from relais.notifications.services import notify
+from relais.notifications.services import News, notify_many
 
-CHUNK = 1_000
-# SQLite has one writer at a time: a chunk holds the web's writes back while it runs, so
-# it is kept short there (a notification takes milliseconds; the web waits 20 s at most).
-SQLITE_CHUNK = 100
+CHUNK = 1_000  # on SQLite, chunks.SQLITE_CHUNK
 WATCH_LABEL = "followup.watch"
 
 
@@ -34,17 +32,14 @@ def remind_due_watches(now: datetime) -> int:
     """Tell the owner of each running watch whose check-in is due today or before, once
     for its current due date; returns how many owners were told."""
     today = timezone.localdate(now)
-    told, after = 0, 0
+    told, after = 0, chunks.START
     while True:
         with transaction.atomic():
             chunk = _next_chunk(today, after)
             if not chunk:
                 return told
-            after = chunk[-1].pk
-            done = _already_told(chunk)
-            with audit.gathered():  # one append to the audit chain per chunk
-                told += sum(_tell(watch) for watch in chunk
-                            if (watch.pk, watch.next_check_on.isoformat()) not in done)
+            after = chunks.key_of(chunk[-1])
+            told += _remind(chunk)
 
 
 def _told(**lookups):
@@ -52,14 +47,16 @@ def _told(**lookups):
             .annotate(due_on=KT("params__due_on")))
 
 
-def _next_chunk(today, after: int) -> list[Watch]:
+def _next_chunk(today, after: tuple) -> list[Watch]:
     already = _told(target_id=OuterRef("pk")).filter(
         due_on=Cast(OuterRef("next_check_on"), CharField()))
-    due = (Watch.objects.filter(ended_at__isnull=True, next_check_on__lte=today, pk__gt=after)
-           .filter(~Exists(already)).order_by("pk"))
+    due = (Watch.objects.filter(chunks.after(after), ended_at__isnull=True,
+                                next_check_on__lte=today)
+           .filter(~Exists(already)))
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))
-    return list(due.select_related("owner", "person")[:_chunk_size()])
+    return list(chunks.ordered(due).select_related("owner", "person")
+                [:chunks.size(CHUNK)])
 
 
 def _already_told(watches: list[Watch]) -> set[tuple[int, str]]:
@@ -69,16 +66,20 @@ def _already_told(watches: list[Watch]) -> set[tuple[int, str]]:
     return set(told)
 
 
-def _tell(watch: Watch) -> int:
-    due_on = watch.next_check_on.isoformat()
-    told = notify(watch.owner, kind=WATCH_DUE, target=watch, person=watch.person,
-                  params={"due_on": due_on})
-    if told is None:
-        return 0
-    audit.record("followup.watch.remind", target=watch, person_id=watch.person_id,
-                 detail={"due_on": due_on, "told": [watch.owner_id]})
-    return 1
+def _remind(chunk: list[Watch]) -> int:
+    """Tell the owners of the chunk's watches not told yet for their date; one audit event
+    per owner told."""
+    done = _already_told(chunk)
+    due = [watch for watch in chunk if (watch.pk, _due_on(watch)) not in done]
+    written = notify_many(WATCH_DUE, [News(watch.owner, watch.person, watch,
+                                           {"due_on": _due_on(watch)}) for watch in due])
+    told = [watch for watch, notification in zip(due, written, strict=True) if notification]
+    with audit.gathered():  # one append to the audit chain per chunk
+        for watch in told:
+            audit.record("followup.watch.remind", target=watch, person_id=watch.person_id,
+                         detail={"due_on": _due_on(watch), "told": [watch.owner_id]})
+    return len(told)
 
 
-def _chunk_size() -> int:
-    return min(CHUNK, SQLITE_CHUNK) if connection.vendor == "sqlite" else CHUNK
+def _due_on(watch: Watch) -> str:
+    return watch.next_check_on.isoformat()

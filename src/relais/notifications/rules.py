@@ -72,6 +72,20 @@ def may_be_told(user, *, person=None, target=None) -> bool:
     return pks is None or pks.filter(pk=target.pk).exists()
 
 
+def told_about(user, *, person_ids, target_label: str = "", target_ids=()) -> tuple[set, set]:
+    """`may_be_told` for many at once: of these persons and of these `target_label`
+    objects, those `user` may see now — one query for the persons, one for the targets
+    (`None` for the targets when the gate has no rule for them: the person decides)."""
+    if not _signed_in(user):
+        return set(), set()
+    persons = set(visible_pks(user, PERSON_LABEL).filter(pk__in=person_ids)
+                  .values_list("pk", flat=True)) if person_ids else set()
+    pks = _visible_target_pks(user, target_label) if target_label else None
+    targets = (set(pks.filter(pk__in=target_ids).values_list("pk", flat=True))
+               if pks is not None and target_ids else None)
+    return persons, targets
+
+
 def may_on_notification(user, notification, action: Action) -> bool:
     return action == Action.VIEW and notification.recipient_id == user.pk
 

@@ -12,6 +12,10 @@ the daily digest, or not at all. Alerts are always emailed immediately. The emai
 says only that there is something new (`emails.py`).
 """
 
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +33,22 @@ from relais.notifications.models import (
 from relais.notifications.tasks import enqueue_email
 
 
+@dataclass(frozen=True)
+class News:
+    """One notification to write (see `notify`): to whom, about whom and what, and the
+    parameters its sentence needs beyond the person and the target."""
+
+    recipient: object
+    person: object = None
+    target: object = None
+    params: dict = field(default_factory=dict)
+
+    @property
+    def about(self):
+        # Read-time visibility follows the person: a target knows whose it is.
+        return self.person if self.person is not None else getattr(self.target, "person", None)
+
+
 def notify(recipient, *, kind: str, person=None, target=None,
            params: dict | None = None) -> Notification | None:
     """An in-app notification, written in the caller's transaction (kept or lost with it),
@@ -37,31 +57,81 @@ def notify(recipient, *, kind: str, person=None, target=None,
     `params` hold only what the kind's sentence needs beyond the person and the target
     (a hospital's name, who answered); nothing is written if the recipient may not see
     the person or the target now."""
-    _check(kinds.get(kind), kind, target)
-    # Read-time visibility follows the person: a target knows whose it is.
-    person = person if person is not None else getattr(target, "person", None)
-    if recipient is None or not recipient.is_active:
-        return None
-    if not rules.may_be_told(recipient, person=person, target=target):
-        return None
-    mode = email_mode(recipient, kind)
-    notification = Notification.objects.create(
-        recipient=recipient, kind=kind, person=person,
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=target.pk if target is not None else None, params=params or {},
-        in_digest=mode == EmailMode.DIGEST)
-    if mode == EmailMode.IMMEDIATE:
-        queue_email(recipient, kind=kind, notification=notification)
-    return notification
+    return notify_many(kind, [News(recipient, person, target, params or {})])[0]
 
 
-def _check(registered, kind: str, target) -> None:
+def notify_many(kind: str, news: Sequence[News]) -> list[Notification | None]:
+    """`notify` for many news of one kind at once (the worker's timed work), in a number
+    of queries that grows with the recipients, not with the news: the gate is asked once
+    per recipient (`rules.told_about`), the notifications are written in one insert, and
+    each recipient who chose immediate emails gets one email for all their news here.
+    Returns each item's notification, or None where nothing was written."""
+    registered = kinds.get(kind)
+    for label in {_label(item.target) for item in news}:
+        _check(registered, kind, label)
+    told = _may_be_told(news)
+    modes = _email_modes([news[i].recipient for i in told], kind)
+    notifications = [_notification(kind, news[i], modes[news[i].recipient.pk]) for i in told]
+    Notification.objects.bulk_create(notifications)
+    _queue_immediate(kind, notifications, modes)
+    written: list[Notification | None] = [None] * len(news)
+    for index, notification in zip(told, notifications, strict=True):
+        written[index] = notification
+    return written
+
+
+def _label(target) -> str:
+    return target._meta.label_lower if target is not None else ""
+
+
+def _may_be_told(news: Sequence[News]) -> list[int]:
+    """The indexes of the news their recipient may be told (`rules.may_be_told`)."""
+    by_recipient: dict[int, list[int]] = defaultdict(list)
+    for index, item in enumerate(news):
+        if item.recipient is not None and item.recipient.is_active:
+            by_recipient[item.recipient.pk].append(index)
+    return sorted(index for indexes in by_recipient.values()
+                  for index in _told_of(news, indexes))
+
+
+def _told_of(news: Sequence[News], indexes: list[int]) -> list[int]:
+    """Of one recipient's news, those about persons and targets the gate shows them."""
+    items = [news[i] for i in indexes]
+    targets = [item.target for item in items if item.target is not None]
+    persons, shown = rules.told_about(
+        items[0].recipient, person_ids={item.about.pk for item in items if item.about},
+        target_label=_label(targets[0]) if targets else "",
+        target_ids={target.pk for target in targets})
+    return [index for index, item in zip(indexes, items, strict=True)
+            if (item.about is None or item.about.pk in persons)
+            and (item.target is None or shown is None or item.target.pk in shown)]
+
+
+def _notification(kind: str, item: News, mode: str) -> Notification:
+    return Notification(recipient=item.recipient, kind=kind, person=item.about,
+                        target_type=_label(item.target),
+                        target_id=item.target.pk if item.target is not None else None,
+                        params=item.params, in_digest=mode == EmailMode.DIGEST)
+
+
+def _queue_immediate(kind: str, notifications: list[Notification], modes: dict) -> None:
+    """One email per recipient who chose immediate emails, counting their news. The worker
+    checks before sending that the first of them is still shown to them; the email says
+    only how many there are (`emails.py`)."""
+    by_recipient: dict[int, list[Notification]] = defaultdict(list)
+    for notification in notifications:
+        if modes[notification.recipient_id] == EmailMode.IMMEDIATE:
+            by_recipient[notification.recipient_id].append(notification)
+    for theirs in by_recipient.values():
+        queue_email(theirs[0].recipient, kind=kind, items=len(theirs), notification=theirs[0])
+
+
+def _check(registered, kind: str, label: str) -> None:
     """A kind nobody registered could not be rendered, and a target of another type than
     the kind declares would never be checked: both are programming errors."""
     if registered is None:
         raise LookupError(f"unknown notification kind {kind!r}: register it in the "
                           "feature's notices.py")
-    label = target._meta.label_lower if target is not None else ""
     if label != registered.target:
         raise ValueError(f"{kind}: target {label or 'none'!r}, expected "
                          f"{registered.target or 'none'!r}")
@@ -71,6 +141,16 @@ def email_mode(user, kind: str) -> str:
     if not user.email:
         return EmailMode.OFF
     return mode_for(kind, chosen_modes(user))
+
+
+def _email_modes(recipients: list, kind: str) -> dict[int, str]:
+    """`email_mode` for each recipient, their choices read in one query."""
+    chosen: dict[int, dict[str, str]] = defaultdict(dict)
+    rows = NotificationPreference.objects.filter(user__in={user.pk for user in recipients})
+    for user_id, group, mode in rows.values_list("user", "group", "mode"):
+        chosen[user_id][group] = mode
+    return {user.pk: mode_for(kind, chosen[user.pk]) if user.email else EmailMode.OFF
+            for user in recipients}
 
 
 def chosen_modes(user) -> dict[str, str]:
