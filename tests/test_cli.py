@@ -5,6 +5,10 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.sqlite_only
+
 
 def relais(*args, var_dir):
     env = {**os.environ, "RELAIS_VAR_DIR": str(var_dir), "DATABASE_URL": ""}

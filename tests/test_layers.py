@@ -10,8 +10,11 @@ import ast
 from pathlib import Path
 
 import grimp
+import pytest
 
 import relais
+
+pytestmark = pytest.mark.sqlite_only  # reads the code, not a database
 
 MAX_IMPORTS_INSIDE_FUNCTIONS = 15
 SOURCE = Path(relais.__file__).parent

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+pytestmark = [pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc"),
+              pytest.mark.sqlite_only]  # `make run` always uses SQLite
 
 RELAIS = [sys.executable, "-m", "relais.config.cli"]
 DEMO = "demo.relais.example"

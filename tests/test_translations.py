@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only  # reads the catalogues, not a database
+
 LOCALE = Path(__file__).resolve().parent.parent / "src" / "relais" / "locale"
 LANGUAGES = ["nl", "fr"]
 

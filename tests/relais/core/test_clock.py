@@ -149,6 +149,7 @@ def _clock_rows(database: Path) -> set[str]:
         return set()
 
 
+@pytest.mark.sqlite_only  # the worker runs on its own SQLite file
 def test_the_worker_ticks_the_clock_and_stops_on_sigterm_and_ctrl_c(tmp_path):
     env = _environment(tmp_path)
     migrated = subprocess.run([*RELAIS, "migrate"], env=env, capture_output=True, text=True,
