@@ -89,6 +89,8 @@ NOT_LINKED = {
     "network:mandate_revoke": "on a recorded mandate",
     "notifications:send_again": "on an email that failed",
     "stays:template_item_remove": "on an item a hospital added to its checklist",
+    "thematic:presentation_file": "on a presentation kept as a file (the demo's are links)",
+    "thematic:session_invite": "while the next session's date is ahead (the demo's passed)",
 }
 
 

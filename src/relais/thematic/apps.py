@@ -9,8 +9,9 @@ class ThematicConfig(AppConfig):
 
     def ready(self):
         # why inside: these modules use models, which exist only once apps are ready.
-        from relais.thematic import notices, reminders, rules
+        from relais.thematic import menu, notices, reminders, rules
 
         rules.register_policies()
+        menu.register_entries()
         notices.register_kinds()
         reminders.register()

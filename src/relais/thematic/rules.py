@@ -12,7 +12,7 @@
 No session holds person data: counts by sector, texts about the zone, organisations.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from relais.access.policy import (
@@ -35,7 +35,7 @@ ORGANISATION_ZONE = Coalesce(
     Subquery(Postcode.objects.filter(municipality=OuterRef("municipality"),
                                      code=OuterRef("postcode"), care_zone__isnull=False)
              .values("care_zone")[:1]),
-    "municipality__care_zone")
+    "municipality__care_zone", output_field=BigIntegerField())
 
 
 def zone_organisations(zone) -> QuerySet:

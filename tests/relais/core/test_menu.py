@@ -19,12 +19,16 @@ ENTRIES = {
     "liaison_nurse": ["Home", "My work", "Persons", "Referrals", "Hospital", "Directory",
                       "Organisations", "Case reviews", "Care zones", "Audit log"],
     "hospital_manager": ["Home", "My work", "Persons", "Referrals", "Hospital", "Directory",
-                         "Organisations", "Case reviews", "Care zones", "Audit log"],
+                         "Organisations", "Case reviews", "Thematic consultations",
+                         "Care zones", "Audit log"],
     # Works in no hospital: no "Hospital" (it answered 404).
     "coordinator": ["Home", "My work", "Persons", "Referrals", "Directory", "Organisations",
-                    "Case reviews", "Care zones", "Audit log"],
+                    "Case reviews", "Thematic consultations", "Care zones", "Audit log"],
     "gp": ["Home", "My work", "Persons", "Referrals", "Directory", "Organisations",
-           "Case reviews", "Care zones", "Audit log"],
+           "Case reviews", "Thematic consultations", "Care zones", "Audit log"],
+    # The care zone's support team runs the consultations.
+    "analyst": ["Home", "My work", "Persons", "Referrals", "Directory", "Organisations",
+                "Case reviews", "Thematic consultations", "Care zones", "Audit log"],
     # The administrator acts for no organisation: no "Referrals" (it answered 404).
     "platform_admin": ["Home", "Persons", "Directory", "Organisations", "Care zones",
                        "Audit log", "Administration"],

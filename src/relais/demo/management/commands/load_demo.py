@@ -11,6 +11,7 @@ from relais.followup.demo_followup import load_demo_followup
 from relais.network.demo import load_demo_persons, load_demo_portal, portal_logins
 from relais.notifications.models import DeliveryStatus, EmailDelivery
 from relais.stays.demo import load_demo_stays
+from relais.thematic.demo import load_demo_sessions
 
 # The demo's own events (admissions, booklet entries, invitations) would email fictional
 # addresses. Their emails are dropped, not queued: the worker of `make run` would spend
@@ -52,3 +53,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo portal logins: {load_demo_portal()} new.")
         self.stdout.write(f"Demo after discharge: {load_demo_followup()} new situations.")
         self.stdout.write(f"Demo case reviews: {load_demo_reviews()} new.")
+        self.stdout.write(f"Demo thematic sessions: {load_demo_sessions()} new.")
