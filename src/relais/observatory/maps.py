@@ -107,7 +107,8 @@ def _legend(uid: str, top: float, y: float, width: float) -> str:
     out.append(_text(width - 10, y + 30, _num(top), size=SMALL, fill=MUTED, anchor="end"))
     out.append(f'<rect x="10" y="{_n(y + 44)}" width="22" height="14" '
                f'fill="url(#{uid}-sup)" stroke="{SUPPRESSED_INK}"/>')
-    out.append(_text(38, y + 55, gettext("suppressed (too few to publish)"), size=SMALL))
+    out.append(_text(38, y + 55, gettext("not published (too few, or it would reveal a small "
+                                         "count)"), size=SMALL))
     out.append(f'<rect x="10" y="{_n(y + 66)}" width="22" height="14" fill="{OUTSIDE}" '
                f'stroke="{MUTED}" stroke-width="0.5"/>')
     out.append(_text(38, y + 77, gettext("outside the zone or no figure"), size=SMALL))
