@@ -68,7 +68,8 @@ def user_for_secret(secret: str):
 
 def ics_for(user, *, base_url: str) -> str:
     """The feed's text; audited as one read by `user` naming the persons behind it."""
-    listed = work.items_for(user, kinds=[work.CONTACT, work.CHECK_IN], audit_as=None)
+    listed = work.items_for(user, kinds=[work.CONTACT, work.CHECK_IN], per_page=work.LIMIT,
+                            audit_as=None)
     channels = dict(Contact.objects.filter(
         pk__in=[i.pk for i in listed.items if i.kind == work.CONTACT]).values_list(
         "pk", "channel"))

@@ -20,7 +20,7 @@ from relais.booklet import services as booklet
 from relais.booklet.models import Audience, EntryKind
 from relais.core.models import VersionConflict
 from relais.core.transactions import service_transaction
-from relais.followup import protocols, rules
+from relais.followup import protocols, rules, work
 from relais.followup.models import CancelReason, Contact, ContactStatus, FollowUp, OwnerRole
 from relais.network.models import NetworkMember, Role
 from relais.network.services import users_behind
@@ -332,27 +332,14 @@ def coordinators_of(organisation) -> list:
 # --- reassigning -------------------------------------------------------------------------
 
 
-@service_transaction
 def reassign(contact, *, actor, owner, expected_version: int) -> Contact:
-    """A new owner for a planned contact: a professional who may own it (sees the person,
-    never an excluded party)."""
-    person = contact.followup.person
-    if not rules.may_work_on(actor, person):
+    """A new owner for a planned contact, chosen on its follow-up page by a professional
+    who may work on the person: `work.reassign`, done for the new owner's organisation."""
+    if not rules.may_work_on(actor, contact.followup.person):
         raise ValidationError(_("You may not change this person's follow-up."))
-    if contact.status != ContactStatus.PLANNED:
-        raise ValidationError(_("This contact was already recorded."))
-    if owner is None or not rules.may_own(owner, person):
-        raise ValidationError({"owner": _("Choose someone in the person's network.")})
-    before = contact.owner_id
-    contact.owner, contact.owner_organisation = owner, _organisation_of(owner)
-    try:
-        contact.save_if_version(expected_version, ["owner", "owner_organisation"])
-    except VersionConflict:
-        raise ValidationError(_("Someone changed this contact meanwhile: reload the "
-                                "page.")) from None
-    audit.record("followup.contact_reassign", actor=actor, target=contact,
-                 person_id=person.pk, detail={"owner": {"before": before, "after": owner.pk}})
-    return contact
+    organisation = _organisation_of(owner) if owner is not None else None
+    return work.reassign(contact, owner, actor=actor, expected_version=expected_version,
+                         organisation_id=organisation.pk if organisation else None)
 
 
 def owner_candidates(person):

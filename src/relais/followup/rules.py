@@ -67,6 +67,12 @@ def may_own(user, person) -> bool:
     return may_work_on(user, person) and not network_rules.is_excluded(user, person)
 
 
+def may_own_for_organisation(user, organisation_id) -> bool:
+    """A contact or a watch done for an organisation goes to someone who works there now
+    (one done for no organisation, to anyone who may own it)."""
+    return organisation_id is None or organisation_id in member_organisation_ids(user)
+
+
 # --- case reviews: no person, a team and a care zone -----------------------------------
 
 

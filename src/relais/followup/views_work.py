@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,17 +24,33 @@ def _int_or_none(value):
 
 
 def work_context(request, *, team: bool = False) -> dict:
-    """The list and its filters, read from the query string (shared with the home page)."""
+    """A page of the list and its filters, read from the query string (shared with the
+    home page)."""
     team_ids = work.team_organisation_ids(request.memberships)
     kind = request.GET.get("kind", "")
     kinds = [kind] if kind in work.KINDS else None
     person = _int_or_none(request.GET.get("person"))
     result = work.items_for(request.user, organisation_ids=team_ids if team else None,
-                            kinds=kinds, person=person)
+                            kinds=kinds, person=person,
+                            page=_int_or_none(request.GET.get("page")) or 1)
     shown = work.TEAM_KINDS if team else work.KINDS
-    return {"work": result, "kind": kind if kinds else "", "person": person, "team": team,
+    filters = {"team": "1" if team else "", "kind": kind if kinds else "",
+               "person": person or ""}
+    return {"work": result, "kind": filters["kind"], "person": person, "team": team,
             "has_team": bool(team_ids),
-            "kind_options": [(key, work.KINDS[key], result.counts.get(key)) for key in shown]}
+            "kind_options": [(key, work.KINDS[key], result.counts.get(key)) for key in shown],
+            "previous_url": _page_url(filters, result.page - 1) if result.has_previous else "",
+            "next_url": _page_url(filters, result.page + 1) if result.has_next else "",
+            # Each line's person links to their items only: "?…person=" + the person's id.
+            "person_link": _page_url({**filters, "person": "0"}, 1)[:-1]}
+
+
+def _page_url(filters: dict, page: int) -> str:
+    """The work page with the same filters, at `page` (the first page has no number)."""
+    query = {key: value for key, value in filters.items() if value}
+    if page > 1:
+        query["page"] = page
+    return reverse("followup:my_work") + ("?" + urlencode(query) if query else "")
 
 
 @login_required
@@ -59,8 +76,9 @@ def reassign(request, kind, pk):
         chosen = _int_or_none(request.POST.get("owner"))
         to_user = next((u for u in candidates if u.pk == chosen), None)
         try:
-            work.reassign(item, to_user, actor=request.user, team_ids=team_ids,
-                          expected_version=_int_or_none(request.POST.get("version")) or 0)
+            version = _int_or_none(request.POST.get("version")) or 0
+            work.reassign_in_team(item, to_user, actor=request.user, team_ids=team_ids,
+                                  expected_version=version)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages) + " " + _("Nothing was changed."))
         else:

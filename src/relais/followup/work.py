@@ -2,10 +2,15 @@
 
 Six kinds come from four apps: follow-up contacts and watch check-ins (here), referrals
 to answer and checklist items owned (stays), consultations waiting for a reply and alerts
-to acknowledge (booklet). Every kind is read through the gate (`visible_to(user)`, the
-person rule), so an excluded party never sees a row. Each kind costs one count query and
-one fetch of its first LIMIT rows ordered by due date, whatever the number of rows; the
-rows are merged in Python and the list cut at LIMIT.
+to acknowledge (booklet). Every kind is read through the gate (`policy.visible`, the
+person rule), so an excluded party never sees a row, nor counts it.
+
+A coordinator's team may have thousands of open items; nobody reads them all at once.
+The list shows a page (PAGE lines, overdue and nearest due first) with the counts per kind
+of everything, and the filters by kind and person narrow it. The cost does not grow with
+the items: one query to learn which kinds have rows at all (the gate's questions are
+built only for those), one per such kind for its counts and its first keys up to the
+page's end, one per kind on the page for the lines' columns, and the audit.
 
 The team view (coordinators and managers) shows the same for their organisations, with
 the owner, and lets them give a contact or a watch to a colleague.
@@ -17,7 +22,10 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, Q, Window
+from django.db import connection
+from django.db.models import Case, Count, Exists, F, Q, Value, When, Window
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -33,9 +41,14 @@ from relais.core.models import VersionConflict
 from relais.core.transactions import service_transaction
 from relais.followup import rules
 from relais.followup.models import Channel, Contact, ContactStatus, Rhythm, Watch
+from relais.network.models import Person
 from relais.stays.models import FINISHED_ITEM_STATUSES, PlanItem, Referral, ReferralStatus, Stay
 
+PAGE = 50  # lines a page: a day's work, readable on a phone
+# The calendar feed takes the nearest ones in one go.
 LIMIT = 200
+# Deep pages cost their offset in every kind's query; nobody pages this far by hand.
+MAX_PAGE = 100
 # An alert older than this is history, not work: the booklet still shows it.
 ALERT_DAYS = 30
 
@@ -49,8 +62,15 @@ KINDS = {
     PLAN_ITEM: gettext_lazy("Checklist items"),
     ALERT: gettext_lazy("Alerts to acknowledge"),
 }
+_KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}
 # Personal by nature: an invitation and an acknowledgement are one user's.
 TEAM_KINDS = (CONTACT, CHECK_IN, REFERRAL, PLAN_ITEM)
+# Kinds whose rows are seen exactly when their person is: contacts and watches (their
+# policy is the person rule) and referrals sent to one's organisation (open: the gate's
+# "open referral" grant shows the person, unless excluded). One question to the gate for
+# all of them. Alerts (their audience), plan items (the stay's rule) and invitations (the
+# consultation's) keep their own policy, kind by kind.
+BY_PERSON = (CONTACT, CHECK_IN, REFERRAL)
 REASSIGNABLE = (CONTACT, CHECK_IN)
 
 
@@ -66,18 +86,8 @@ class Item:
     overdue: bool
     owner: str = ""
     version: int | None = None
-
-    @property
-    def kind_label(self):
-        return KINDS[self.kind]
-
-    @property
-    def reassignable(self) -> bool:
-        return self.kind in REASSIGNABLE
-
-    @property
-    def reassign_url(self) -> str:
-        return _url("followup:work_reassign", self.pk, before=(self.kind,))
+    kind_label: str = ""
+    reassign_url: str = ""  # the team view's link to give it to a colleague, if it may be
 
 
 @dataclass
@@ -85,10 +95,29 @@ class Work:
     items: list[Item] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # per kind, all rows
     urgent: int = 0  # overdue or due today, all kinds
+    page: int = 1
+    per_page: int = PAGE
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first line (1 for the first page)."""
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < MAX_PAGE and self.total > self.page * self.per_page
 
     @property
     def cut(self) -> bool:
@@ -117,38 +146,102 @@ def colleagues(organisation_ids):
 # --- the list ---------------------------------------------------------------------------
 
 
-def items_for(user, *, organisation_ids=None, kinds=None, person=None,
+def items_for(user, *, organisation_ids=None, kinds=None, person=None, page: int = 1,
+              per_page: int | None = None,
               audit_as: str | None = "followup.work_list") -> Work:
-    """What is `user`'s to do (or, with `organisation_ids`, their team's), by due date.
+    """One page of what is `user`'s to do (or, with `organisation_ids`, their team's), by
+    due date, with the counts of all of it per kind.
 
-    `kinds` narrows to some kinds, `person` to one person's id. Only what the gate shows
-    `user`; audited as one list read naming the persons shown (`audit_as`: None when
-    the caller records its own event)."""
+    `kinds` narrows to some kinds, `person` to one person's id; `page` counts from 1.
+    Only what the gate shows `user`; audited as one list read naming the persons shown
+    (`audit_as`: None when the caller records its own event)."""
     today = timezone.localdate()
     team = organisation_ids is not None
     wanted = [k for k in (TEAM_KINDS if team else KINDS) if not kinds or k in kinds]
-    work, first = Work(), []
-    for kind in wanted:
-        work.counts[kind] = 0
-    for kind in _kinds_with_rows(user, organisation_ids, wanted, today):
-        rows = _gate(kind, user, _SOURCES[kind](user, organisation_ids, today))
-        if person is not None:
-            rows = rows.filter(**{_PERSON_FIELD[kind]: person})
-        due = _DUE_FIELD[kind]
-        # One query per kind: its first LIMIT keys, each row carrying the kind's counts.
-        keys = list(rows.order_by(due, "pk").annotate(
-            all_rows=Window(Count("pk")),
-            urgent_rows=Window(Count("pk", filter=_urgent(due, today)))).values_list(
-            due, "pk", "all_rows", "urgent_rows")[:LIMIT])
-        work.counts[kind] = keys[0][2] if keys else 0
-        work.urgent += keys[0][3] if keys else 0
-        first += [(_day(when), kind, pk) for when, pk, _all, _urgent_ in keys]
+    page = min(max(page, 1), MAX_PAGE)
+    per_page = per_page or PAGE
+    work = Work(counts=dict.fromkeys(wanted, 0), page=page, per_page=per_page)
+    end = page * per_page
+    sources = _sources_with_rows(user, organisation_ids, wanted, person, today)
+    by_person = {kind: rows for kind, rows in sources.items() if kind in BY_PERSON}
+    found = _by_person(user, by_person, today, end) if by_person else {}
+    found.update({kind: _counts_and_keys(kind, _gate(kind, user, rows), today, end)
+                  for kind, rows in sources.items() if kind not in BY_PERSON})
+    first = []
+    for kind, (count, urgent, keys) in found.items():
+        work.counts[kind] = count
+        work.urgent += urgent
+        first += keys
     first.sort(key=_by_due)
-    work.items = sorted(_load(first[:LIMIT], today, organisation_ids is not None),
-                        key=lambda i: _by_due((i.due, i.kind, i.pk)))
+    shown = first[end - per_page:end]
+    work.items = sorted(_load(shown, today, team), key=lambda i: _by_due((i.due, i.kind, i.pk)))
     if audit_as:
         policy.record_list_read(user, audit_as, [i.person_id for i in work.items])
     return work
+
+
+def _by_person(user, sources: dict, today, end) -> dict:
+    """Counts and first keys of the kinds read by the person rule (BY_PERSON), in one
+    query: their rows before the gate as one set; the gate (`policy.visible` on persons)
+    asked once, for the persons among them, not once per kind and row; then the first
+    `end` keys by due date and each kind's counts (every row the gate let through)."""
+    branches, params = [], []
+    for kind, rows in sources.items():
+        sql, branch_params = _branch(kind, rows, today).query.sql_with_params()
+        branches.append(sql)
+        params += branch_params
+    persons = policy.visible(user, Person.objects.filter(
+        pk__in=RawSQL("SELECT DISTINCT person FROM work", []))).order_by().values("pk")
+    gate, gate_params = persons.query.sql_with_params()
+    union = " UNION ALL ".join(branches)  # SQL the ORM compiled, every value a parameter
+    query = (
+        f"WITH work (kind, id, due, person, urgent) AS ({union}), "  # noqa: S608 - ours
+        f"seen AS (SELECT kind, id, due, urgent FROM work WHERE person IN ({gate})) "
+        "SELECT kind, id, due, NULL, NULL FROM ("
+        "SELECT kind, id, due FROM seen ORDER BY due, kind, id LIMIT %s) AS page "
+        "UNION ALL SELECT kind, NULL, NULL, COUNT(*), SUM(urgent) FROM seen GROUP BY kind")
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*params, *gate_params, end])
+        rows = cursor.fetchall()
+    kinds = list(KINDS)
+    found = {kind: (0, 0, []) for kind in sources}
+    for index, pk, due, count, urgent in rows:
+        kind = kinds[index]
+        if pk is None:
+            found[kind] = (count, int(urgent or 0), found[kind][2])
+        else:
+            found[kind][2].append((_as_date(due), kind, pk))
+    return found
+
+
+def _branch(kind, rows, today):
+    """A kind's rows as (kind, id, due day, person, urgent) for `_by_person`'s union: all
+    annotations, in that order, so the columns stand where the union expects them."""
+    due = _DUE_FIELD[kind]
+    day = TruncDate(due) if due == "respond_by" else F(due)
+    return rows.order_by().annotate(
+        _kind=Value(_KIND_ORDER[kind]), _id=F("pk"), _due=day,
+        _person=F(_PERSON_FIELD[kind]),
+        _urgent=Case(When(_urgent(due, today), then=Value(1)), default=Value(0)),
+    ).values_list("_kind", "_id", "_due", "_person", "_urgent")
+
+
+def _as_date(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _counts_and_keys(kind, rows, today, end) -> tuple[int, int, list]:
+    """One query: the kind's first `end` keys by due date, each row carrying the kind's
+    counts (all rows, and the urgent ones) from a window over every row the gate let
+    through."""
+    due = _DUE_FIELD[kind]
+    keys = list(rows.order_by(due, "pk").annotate(
+        all_rows=Window(Count("pk")),
+        urgent_rows=Window(Count("pk", filter=_urgent(due, today)))).values_list(
+        due, "pk", "all_rows", "urgent_rows")[:end])
+    if not keys:
+        return 0, 0, []
+    return keys[0][2], keys[0][3], [(_day(when), kind, pk) for when, pk, _n, _u in keys]
 
 
 def _day(when) -> date | None:
@@ -157,7 +250,7 @@ def _day(when) -> date | None:
 
 def _by_due(key):
     day, kind, pk = key
-    return (day is None, day or date.min, list(KINDS).index(kind), pk)
+    return (day is None, day or date.min, _KIND_ORDER[kind], pk)
 
 
 def _load(keys, today, team) -> list[Item]:
@@ -165,7 +258,8 @@ def _load(keys, today, team) -> list[Item]:
     wanted: dict[str, list[int]] = {}
     for _when, kind, pk in keys:
         wanted.setdefault(kind, []).append(pk)
-    return [_ITEM[kind](row, today, team) for kind, pks in wanted.items()
+    labels = {kind: str(KINDS[kind]) for kind in wanted}  # translated once, not per line
+    return [_ITEM[kind](row, today, team, labels[kind]) for kind, pks in wanted.items()
             for row in _MODEL[kind].objects.filter(pk__in=pks).values(*_VALUES[kind])]
 
 
@@ -195,8 +289,8 @@ _OWNER = ("owner__first_name", "owner__last_name", "owner__email")
 
 
 # Each kind: the rows that are the user's (or the team's) to do, then the gate on them.
-# The first part alone is cheap; the gate's questions cost ~10 ms of building per kind, so
-# they are asked only for the kinds that have rows at all (`_kinds_with_rows`).
+# The first part alone is cheap; the gate's questions cost milliseconds of building per
+# kind, so they are asked only for the kinds that have rows at all (`_sources_with_rows`).
 
 
 def _contacts(user, organisation_ids, today):
@@ -248,19 +342,25 @@ def _gate(kind: str, user, rows):
     return policy.visible(user, rows)
 
 
-def _kinds_with_rows(user, organisation_ids, kinds, today) -> list[str]:
-    """Which kinds have rows before the gate: one query for all of them."""
-    checks = {kind: Exists(_SOURCES[kind](user, organisation_ids, today)) for kind in kinds}
+def _sources_with_rows(user, organisation_ids, kinds, person, today) -> dict:
+    """Each kind's rows before the gate (narrowed to `person`), for the kinds that have
+    any: one query for all of them."""
+    sources = {}
+    for kind in kinds:
+        rows = _SOURCES[kind](user, organisation_ids, today)
+        sources[kind] = rows if person is None else rows.filter(
+            **{_PERSON_FIELD[kind]: person})
+    checks = {kind: Exists(rows) for kind, rows in sources.items()}
     found = User.objects.filter(pk=user.pk).values(**checks).first() or {}
-    return [kind for kind in kinds if found.get(kind)]
+    return {kind: rows for kind, rows in sources.items() if found.get(kind)}
 
 
 # --- one row, one item -------------------------------------------------------------------
-# Rows come as dicts (`values()`): 200 model instances with their persons and owners cost
-# more than the whole query.
+# Rows come as dicts (`values()`): model instances with their persons and owners cost more
+# than the whole query.
 
 
-# One reverse per URL name, not per line: 200 reverses cost more than the query.
+# One reverse per URL name, not per line: a page of reverses costs more than the query.
 _SENTINEL = 987654321
 
 
@@ -292,7 +392,7 @@ def _localized(row, prefix: str) -> str:
         f"text_{code}": row[f"{prefix}_{code}"] for code in ("nl", "fr", "en")}), "text")
 
 
-def _contact_item(row, today, team) -> Item:
+def _contact_item(row, today, team, label) -> Item:
     channel = Channel(row["channel"]).label
     title = _("%(channel)s (follow-up)") % {"channel": channel}
     if row["attempt"] > 1:
@@ -303,47 +403,55 @@ def _contact_item(row, today, team) -> Item:
            or _url("network:person_detail", person_id))
     owner = _owner_name(row) or row["owner_organisation__name"] or ""
     return Item(CONTACT, row["pk"], row["due_on"], person_id, _name(row, "followup__person__"),
-                title, url, row["due_on"] < today, owner, row["version"])
+                title, url, row["due_on"] < today, owner, row["version"], label,
+                _reassign_url(CONTACT, row["pk"], team))
 
 
-def _watch_item(row, today, team) -> Item:
+def _watch_item(row, today, team, label) -> Item:
     url = (_url("followup:watch_detail", row["pk"])
            or _url("network:person_detail", row["person_id"]))
     rhythm = str(Rhythm(row["rhythm"]).label).lower()
     return Item(CHECK_IN, row["pk"], row["next_check_on"], row["person_id"],
                 _name(row, "person__"), _("Check-in (%(rhythm)s)") % {"rhythm": rhythm},
-                url, row["next_check_on"] < today, _owner_name(row), row["version"])
+                url, row["next_check_on"] < today, _owner_name(row), row["version"], label,
+                _reassign_url(CHECK_IN, row["pk"], team))
 
 
-def _referral_item(row, today, team) -> Item:
+def _reassign_url(kind, pk, team) -> str:
+    return _url("followup:work_reassign", pk, before=(kind,)) if team else ""
+
+
+def _referral_item(row, today, team, label) -> Item:
     service = _localized(row, "service__name")
     return Item(REFERRAL, row["pk"], timezone.localdate(row["respond_by"]), row["person_id"],
                 _name(row, "person__"),
                 _("Referral to answer: %(service)s") % {"service": service},
                 _url("stays:referral_detail", row["pk"]), row["respond_by"] < timezone.now(),
-                row["organisation__name"] if team else "")
+                row["organisation__name"] if team else "", kind_label=label)
 
 
-def _consultation_item(row, today, team) -> Item:
+def _consultation_item(row, today, team, label) -> Item:
     due = timezone.localdate(row["consultation__deadline"])
     question = row["consultation__question"][:80]
     return Item(CONSULTATION, row["pk"], due, row["consultation__person_id"],
                 _name(row, "consultation__person__"),
                 _("Your answer: %(question)s") % {"question": question},
-                _url("booklet:consultation_detail", row["consultation_id"]), due < today)
+                _url("booklet:consultation_detail", row["consultation_id"]), due < today,
+                kind_label=label)
 
 
-def _plan_item_item(row, today, team) -> Item:
+def _plan_item_item(row, today, team, label) -> Item:
     due = row["due_on"]
     return Item(PLAN_ITEM, row["pk"], due, row["stay__person_id"], _name(row, "stay__person__"),
                 _localized(row, "text"), _url("stays:stay_detail", row["stay_id"]),
-                bool(due and due < today), _owner_name(row))
+                bool(due and due < today), _owner_name(row), kind_label=label)
 
 
-def _alert_item(row, today, team) -> Item:
+def _alert_item(row, today, team, label) -> Item:
     return Item(ALERT, row["pk"], timezone.localdate(row["created_at"]), row["person_id"],
                 _name(row, "person__"), row["body"][:80],
-                _url("booklet:booklet", row["person_id"], anchor=f"#entry-{row['pk']}"), False)
+                _url("booklet:booklet", row["person_id"], anchor=f"#entry-{row['pk']}"), False,
+                kind_label=label)
 
 
 _SOURCES = {CONTACT: _contacts, CHECK_IN: _watches, REFERRAL: _referrals,
@@ -394,30 +502,39 @@ def reassignable_for(user, kind: str, pk):
 
 
 @service_transaction
-def reassign(item, to_user, *, actor, team_ids, expected_version: int):
-    """Give a planned contact or a running watch to a colleague of one of the actor's
-    teams who may own it (sees the person, never an excluded party)."""
+def reassign(item, owner, *, actor, organisation_id, expected_version: int):
+    """Give a planned contact or a running watch to `owner`, who does it for
+    `organisation_id` (None: for no organisation). The one place an owner changes: the
+    follow-up page (`contacts.reassign`) and the team view (`reassign_in_team`) decide
+    who may give and for which organisation; the new owner must work there and may own it
+    (sees the person, never an excluded party). The caller checks who is acting."""
     person = item.followup.person if isinstance(item, Contact) else item.person
-    organisation_id = _team_of(item, team_ids)
-    if organisation_id is None:
-        raise ValidationError(_("This is not your team's to give."))
     if not _open(item):
         raise ValidationError(_("This is already done."))
-    if to_user is None or not Membership.objects.active().filter(
-            user=to_user, organisation_id=organisation_id).exists():
-        raise ValidationError(_("Choose a colleague of your organisation."))
-    if not rules.may_own(to_user, person):
-        raise ValidationError(_("This colleague may not follow this person: they are not in "
-                                "the person's care network, or were excluded from it."))
+    if owner is None or not rules.may_own_for_organisation(owner, organisation_id):
+        raise ValidationError({"owner": _("Choose a colleague of your organisation.")})
+    if not rules.may_own(owner, person):
+        raise ValidationError({"owner": _("Choose someone in the person's network.")})
     before = item.owner_id
-    item.owner, item.owner_organisation_id = to_user, organisation_id
+    item.owner, item.owner_organisation_id = owner, organisation_id
     try:
         item.save_if_version(expected_version, ["owner", "owner_organisation"])
     except VersionConflict:
         raise ValidationError(_("Someone changed this meanwhile: reload the page.")) from None
     audit.record(f"followup.{type(item).__name__.lower()}_reassign", actor=actor, target=item,
-                 person_id=person.pk, detail={"owner": {"before": before, "after": to_user.pk}})
+                 person_id=person.pk, detail={"owner": {"before": before, "after": owner.pk},
+                                              "organisation": organisation_id})
     return item
+
+
+def reassign_in_team(item, owner, *, actor, team_ids, expected_version: int):
+    """The team view's: a contact or watch of one of the actor's teams, to a colleague of
+    that team (`reassign`)."""
+    organisation_id = _team_of(item, team_ids)
+    if organisation_id is None:
+        raise ValidationError(_("This is not your team's to give."))
+    return reassign(item, owner, actor=actor, organisation_id=organisation_id,
+                    expected_version=expected_version)
 
 
 def _team_of(item, team_ids) -> int | None:

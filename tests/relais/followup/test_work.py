@@ -13,10 +13,12 @@ from django.utils import timezone, translation
 from relais.accounts.models import Function
 from relais.audit.models import AuditEvent
 from relais.booklet.models import Entry, EntryKind
+from relais.directory.models import Service
 from relais.followup import calendar, work
 from relais.followup.models import CalendarFeed, Channel, Contact, FollowUp, Protocol, Watch
 from relais.network import services as network_services
 from relais.network.models import MemberKind, Role
+from relais.stays.models import Referral
 from tests.conftest import login_as
 from tests.factories import MembershipFactory, UserFactory
 from tests.relais.network import conftest as network_fixtures
@@ -160,11 +162,11 @@ def test_reassign_refused_outside_the_team_or_to_an_excluded_colleague(
     url = reverse("followup:work_reassign", args=["contact", contact.pk])
 
     refusals = {gp: "Choose a colleague of your organisation.",  # not a colleague
-                colleague: "This colleague may not follow this person"}  # excluded
+                colleague: "Choose someone in the person's network."}  # excluded
     for target, message in refusals.items():
         page = client.post(url, {"owner": target.pk, "version": contact.version})
         assert page.status_code == 200
-        assert message in page.content.decode()
+        assert message in page.content.decode().replace("&#x27;", "'")
         assert "Nothing was changed." in page.content.decode()
     coordinator.language = "fr"
     coordinator.save()
@@ -179,15 +181,15 @@ def test_reassign_refused_outside_the_team_or_to_an_excluded_colleague(
 def test_reassign_service_refuses_with_a_message(followup, coordinator, gp, world):
     contact = _contact(followup, 1, owner_organisation=world.coordination_centre)
     with translation.override("en"), pytest.raises(ValidationError, match="colleague"):
-        work.reassign(contact, gp, actor=coordinator, team_ids={world.coordination_centre.pk},
-                      expected_version=1)
+        work.reassign_in_team(contact, gp, actor=coordinator,
+                              team_ids={world.coordination_centre.pk}, expected_version=1)
     contact.refresh_from_db()
     assert contact.owner is None
 
 
-def _queries(user):
+def _queries(user, **options):
     with CaptureQueriesContext(connection) as captured:
-        work.items_for(user)
+        work.items_for(user, **options)
     return len(captured.captured_queries)
 
 
@@ -201,8 +203,101 @@ def test_constant_number_of_queries(followup, madeleine, gp, coordinator):
         _watch(madeleine, day, gp)
         _alert(madeleine, coordinator, f"Alert {day}")
 
-    assert len(work.items_for(gp).items) == 90
+    listed = work.items_for(gp)
+    assert len(listed.items) == work.PAGE == 50
+    assert listed.counts == {"contact": 30, "check_in": 30, "referral": 0, "consultation": 0,
+                             "plan_item": 0, "alert": 30}
     assert _queries(gp) == one
+    # One query a kind on the page for its lines: a page with fewer kinds costs less.
+    assert _queries(gp, page=2) <= one
+
+
+def _team_page_queries(client, **params):
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("followup:my_work"), {"team": "1", **params})
+    assert page.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_team_page_costs_the_same_queries_however_many_items(
+        followup, madeleine, coordinator, world, client):
+    centre = world.coordination_centre
+    _contact(followup, 1, owner_organisation=centre)
+    _watch(madeleine, 1, coordinator)
+    login_as(client, coordinator)
+    few = _team_page_queries(client)
+    Contact.objects.bulk_create([Contact(followup=followup, channel=Channel.PHONE,
+                                         owner_organisation=centre,
+                                         due_on=TODAY() + timedelta(days=n % 40 - 10))
+                                 for n in range(120)])
+
+    assert _team_page_queries(client) == few
+    assert _team_page_queries(client, page="3") <= few
+
+
+def test_pages_of_the_list_nearest_first_with_the_counts_of_all(
+        followup, madeleine, gp, client, monkeypatch):
+    contacts = [_contact(followup, day, owner=gp) for day in (4, -2, 0, 9, 1, 6, 3)]
+    watch = _watch(madeleine, 5, gp)
+    by_due = sorted([(c.due_on, 0, c.pk) for c in contacts] + [(watch.next_check_on, 1,
+                                                                 watch.pk)])
+
+    pages = [work.items_for(gp, page=n, per_page=3) for n in (1, 2, 3)]
+
+    assert [[i.pk for i in p.items] for p in pages] == [
+        [pk for _d, _k, pk in by_due[:3]], [pk for _d, _k, pk in by_due[3:6]],
+        [pk for _d, _k, pk in by_due[6:]]]
+    assert [(p.first, p.last, p.has_previous, p.has_next) for p in pages] == [
+        (1, 3, False, True), (4, 6, True, True), (7, 8, True, False)]
+    assert all(p.counts["contact"] == 7 and p.counts["check_in"] == 1 for p in pages)
+    assert all(p.urgent == 2 for p in pages)  # overdue two days, and today's
+    assert work.items_for(gp, page=4, per_page=3).items == []
+
+    monkeypatch.setattr(work, "PAGE", 3)
+    page = login_as(client, gp).get(reverse("followup:my_work"), {"page": "2"})
+    body = page.content.decode()
+    assert "4 to 6 of 8, overdue and nearest first." in body
+    assert 'href="/work/?page=3" rel="next"' in body.replace(reverse("followup:my_work"),
+                                                             "/work/")
+    assert 'rel="prev"' in body
+    assert "Follow-up contacts (7)" in body and "Watch check-ins (1)" in body
+
+
+def test_the_filters_keep_to_the_next_page_and_a_person_links_to_their_items(
+        followup, madeleine, gp, client, monkeypatch):
+    for day in range(5):
+        _contact(followup, day, owner=gp)
+    _watch(madeleine, 0, gp)
+    monkeypatch.setattr(work, "PAGE", 2)
+    url = reverse("followup:my_work")
+
+    page = login_as(client, gp).get(url, {"kind": "contact", "person": madeleine.pk})
+
+    body = page.content.decode().replace("&amp;", "&")
+    assert f'href="{url}?kind=contact&person={madeleine.pk}&page=2" rel="next"' in body
+    assert page.context["work"].counts == {"contact": 5}
+    first = login_as(client, gp).get(url).content.decode().replace("&amp;", "&")
+    assert f'href="{url}?person={madeleine.pk}">Madeleine Lambert</a>' in first
+
+
+def test_a_referral_is_on_the_work_of_the_receiving_team_never_of_an_excluded_member(
+        madeleine, excluded_pro, coordinator, client):
+    social = excluded_pro.memberships.get().organisation
+    colleague = UserFactory(email="social2@test.relais.example")
+    MembershipFactory(user=colleague, organisation=social, function=Function.SOCIAL_WORKER)
+    service = Service.objects.create(organisation=social, category="home_care_coordination",
+                                     name_fr="Aide", name_nl="Hulp", name_en="Help")
+    referral = Referral.objects.create(
+        person=madeleine, service=service, organisation=social, sender=coordinator,
+        sender_organisation=coordinator.memberships.get().organisation, help_needed="help",
+        frequency="daily", start_on=TODAY(), reason="alone at home", person_wishes="yes",
+        respond_by=timezone.now() + timedelta(hours=20))
+
+    seen = work.items_for(colleague)
+    assert [(i.kind, i.pk) for i in seen.items] == [("referral", referral.pk)]
+    assert seen.counts["referral"] == 1 and seen.urgent == 1
+    hidden = work.items_for(excluded_pro)
+    assert hidden.items == [] and hidden.counts["referral"] == 0 and hidden.urgent == 0
 
 
 # --- the calendar feed --------------------------------------------------------------------
