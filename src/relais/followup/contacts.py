@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relais.access.models import Consent, ConsentScope
-from relais.accounts.models import Function, Membership
+from relais.accounts.models import Function, Membership, UserKind
 from relais.audit import log as audit
 from relais.booklet import services as booklet
 from relais.booklet.models import Audience, EntryKind
@@ -343,8 +343,10 @@ def reassign(contact, *, actor, owner, expected_version: int) -> Contact:
 
 
 def owner_candidates(person):
-    """Professionals who may own a contact of `person`: the accounts behind the network's
-    active, not excluded members (checked again, one by one, by `reassign`)."""
+    """Professionals who may own a contact or a watch of `person`: the accounts behind
+    the network's active, not excluded members (checked again, one by one, by the
+    services that take an owner)."""
     members = NetworkMember.objects.active().filter(person=person, never_inform=False)
-    return [user for user in users_behind(members).order_by("last_name", "first_name")
+    users = users_behind(members).filter(kind=UserKind.PROFESSIONAL)
+    return [user for user in users.order_by("last_name", "first_name")
             if rules.may_own(user, person)]

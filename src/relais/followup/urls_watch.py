@@ -8,4 +8,5 @@ urlpatterns = [
     path("watches/<int:pk>/", views.watch_detail, name="watch_detail"),
     path("watches/<int:pk>/check-in/", views.watch_check_in, name="watch_check_in"),
     path("watches/<int:pk>/end/", views.watch_end, name="watch_end"),
+    path("watches/<int:pk>/restart/", views.watch_restart, name="watch_restart"),
 ]

@@ -1,5 +1,6 @@
 """Pages of refusals and the watch: record a refusal, start a watch, check in, end it,
-and restart support in one click."""
+and restart support in one click (a referral pre-filled from the last needs analysis,
+sent by the watch's owner or the person's network)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,9 +13,14 @@ from django.views.decorators.http import require_POST
 
 from relais.access import policy
 from relais.accounts.middleware import acting_organisation
+from relais.directory import rules as directory_rules
+from relais.directory.matching import match_services
+from relais.directory.models import Service
 from relais.followup import rules, watch
 from relais.followup.forms_watch import CheckInForm, EndWatchForm, RefusalForm, WatchForm
 from relais.network import rules as network_rules
+from relais.stays import referrals
+from relais.stays.forms import NeedForm, ReferralForm
 from relais.stays.models import Referral
 
 
@@ -150,3 +156,69 @@ def watch_end(request, pk):
 def _detail_with(request, found, **forms):
     return render(request, "followup/watch_detail.html",
                   _detail_context(request, found, **forms), status=400)
+
+
+# --- one click restarts support ---------------------------------------------------------
+
+
+def _watch_to_restart(request, pk):
+    """The watch, for its owner or a professional of the person's network who may
+    restart support; 404 for anyone else (as if missing)."""
+    found = _watch_to_work_on(request, pk)
+    if not watch.may_restart(request.user, found):
+        raise Http404
+    return found
+
+
+@login_required
+def watch_restart(request, pk):
+    """Step 1, when no service was offered before (or another is wanted): the kind of
+    help → services that fit; step 2: the needs analysis, pre-filled, sent when the
+    person agrees."""
+    found = _watch_to_restart(request, pk)
+    service_pk = request.GET.get("service", "")
+    if not service_pk and "choose" not in request.GET:
+        service_pk = str(watch.offered_service_id(request.user, found) or "")
+    if service_pk:
+        service = directory_rules.service_for(request.user, service_pk)
+        return _restart_form(request, found, service)
+    need = NeedForm(request.GET if "category" in request.GET else None)
+    matches = []
+    if need.is_valid():
+        data = need.cleaned_data
+        matches = match_services(
+            Service.objects.visible_to(request.user), category=data["category"],
+            municipality=found.person.municipality, language=found.person.language,
+            urgency=data["urgency"] if data["urgency"] != "routine" else "")[:20]
+    return render(request, "followup/watch_restart_match.html",
+                  {"watch": found, "person": found.person, "need": need, "matches": matches})
+
+
+def _restart_form(request, found, service):
+    initial = {"urgency": request.GET.get("urgency", "routine"),
+               **watch.restart_needs(request.user, found)}
+    form = ReferralForm(request.POST or None, initial=initial)
+    organisation = acting_organisation(request)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = watch.restart_support(
+                found, actor=request.user, service=service, urgency=data["urgency"],
+                person_agrees=data["person_agrees"], organisation=organisation,
+                needs={name: data[name] for name in referrals.NEEDS_FIELDS})
+        except referrals.DuplicateReferral as error:
+            duplicate = error.existing
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The referral was sent to %(organisation)s.")
+                             % {"organisation": service.organisation.name})
+            return redirect("stays:referral_detail", referral.pk)
+    existing = duplicate or referrals.open_referral_to(found.person, service)
+    return render(request, "followup/watch_restart.html", {
+        "form": form, "watch": found, "person": found.person, "service": service,
+        "organisation": organisation, "refused": duplicate is not None, "existing": existing,
+        "existing_visible": existing is not None and policy.visible(
+            request.user, Referral.objects.filter(pk=existing.pk)).exists()},
+        status=400 if request.method == "POST" else 200)

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 
 from relais.access import policy
 from relais.access.policy import member_organisation_ids
-from relais.accounts.models import Organisation, UserKind
+from relais.accounts.models import Organisation
 from relais.audit import log as audit
 from relais.core.fields import check_text_limits
 from relais.core.transactions import service_transaction
 from relais.followup import rules
+from relais.followup.contacts import owner_candidates as contact_owner_candidates
 from relais.followup.models import (
     RHYTHM_DAYS,
     Capacity,
@@ -37,6 +38,7 @@ from relais.followup.models import (
 from relais.network.models import NetworkMember
 from relais.network.services import users_behind
 from relais.notifications.services import notify
+from relais.stays import referrals
 from relais.stays.models import Referral, Stay
 from relais.stays.referrals import NEEDS_FIELDS
 
@@ -217,18 +219,55 @@ def last_referral(user, person):
         "stay", "service").order_by("-created_at").first()
 
 
-def restart_url(user, watch) -> str | None:
-    """The referral form of the person's last stay, for the service that was offered,
-    pre-filled from the last needs analysis; None without a stay the user works on."""
-    referral = last_referral(user, watch.person)
+def in_network(user, person) -> bool:
+    """`user` is behind one of the person's active, not excluded network members (in
+    person, or through their organisation)."""
+    members = NetworkMember.objects.active().filter(person=person, never_inform=False)
+    return users_behind(members).filter(pk=user.pk).exists()
+
+
+def may_restart(user, watch) -> bool:
+    """Who may send a new referral from a watch, without a hospital stay: its owner or a
+    professional of the person's network, who may own it (sees the person, never an
+    excluded party) and acts for an organisation (a referral is sent from one)."""
+    if watch.ended_at is not None or not rules.may_own(user, watch.person):
+        return False
+    if not member_organisation_ids(user):
+        return False
+    return user.pk == watch.owner_id or in_network(user, watch.person)
+
+
+def offered_service_id(user, watch, referral=None) -> int | None:
+    """The service that was refused (the watch's refusal), else the last referral's."""
     refusal = watch.refusal
-    service_id = (refusal.service_id if refusal and refusal.service_id
-                  else referral.service_id if referral else None)
+    if refusal is not None and refusal.service_id:
+        return refusal.service_id
+    referral = referral or last_referral(user, watch.person)
+    return referral.service_id if referral else None
+
+
+def restart_needs(user, watch) -> dict:
+    """The last needs analysis the user may see, to pre-fill the new referral (the date
+    is a new one)."""
+    referral = last_referral(user, watch.person)
+    if referral is None:
+        return {}
+    return {name: getattr(referral, name) for name in NEEDS_FIELDS if name != "start_on"}
+
+
+def restart_url(user, watch) -> str | None:
+    """Where "Restart support" leads `user`: the watch's own referral page for its owner
+    and the person's network; for hospital staff outside the network, the referral form
+    of the person's last stay they work on. None when neither applies."""
+    if may_restart(user, watch):
+        return reverse("followup:watch_restart", args=[watch.pk])
+    referral = last_referral(user, watch.person)
     stay = referral.stay if referral and referral.stay_id else policy.visible(
         user, Stay.objects.filter(person=watch.person)).filter(
         Q(cancelled_at__isnull=True)).order_by("-admitted_at").first()
-    if stay is None:
+    if stay is None or stay.hospital_id not in member_organisation_ids(user):
         return None
+    service_id = offered_service_id(user, watch, referral)
     query = {"service": service_id} if service_id else {}
     if referral is not None:
         query.update({name: getattr(referral, name) for name in NEEDS_FIELDS
@@ -237,11 +276,30 @@ def restart_url(user, watch) -> str | None:
     return f"{url}?{urlencode(query)}" if query else url
 
 
+@service_transaction
+def restart_support(watch, *, actor, service, needs: dict, urgency: str,
+                    person_agrees: bool, organisation) -> Referral:
+    """One click restarts support (R2, R11): a new referral to `service`, sent by the
+    watch's owner or a network professional for `organisation` once the person agrees,
+    with the needs analysis they checked. The referrals' rules apply (complete needs,
+    one open referral per service); the watch keeps running until someone ends it."""
+    if not may_restart(actor, watch):
+        raise ValidationError(_("You may not restart support for this person."))
+    if organisation is None or organisation.pk not in member_organisation_ids(actor):
+        raise ValidationError(_("Choose an organisation you work for to send the referral."))
+    # Sent from a hospital where the person stays now, it belongs to that stay.
+    stay = Stay.objects.open().filter(person=watch.person, hospital=organisation).first()
+    referral = referrals.send(person=watch.person, service=service, needs=needs,
+                              urgency=urgency, actor=actor, sender_organisation=organisation,
+                              person_agrees=person_agrees, stay=stay)
+    audit.record("followup.watch.restart", actor=actor, target=watch,
+                 person_id=watch.person_id, organisation=organisation,
+                 detail={"referral": referral.pk, "service": service.pk})
+    return referral
+
+
 def owner_candidates(person, actor) -> list:
-    """Who may own a watch on `person`: the actor and the professionals behind the
-    person's active network members, each one who may own (never an excluded party)."""
-    members = NetworkMember.objects.active().filter(person=person, never_inform=False)
-    users = users_behind(members).filter(kind=UserKind.PROFESSIONAL).order_by("first_name",
-                                                                            "last_name")
-    chosen = [actor, *[user for user in users if user.pk != actor.pk]]
-    return [user for user in chosen if rules.may_own(user, person)]
+    """Who may own a watch on `person`: the actor first (if they may), then the
+    professionals who may own the person's follow-up contacts."""
+    others = [user for user in contact_owner_candidates(person) if user.pk != actor.pk]
+    return [actor, *others] if rules.may_own(actor, person) else others

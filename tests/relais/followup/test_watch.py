@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from relais.audit.models import AuditEvent
 from relais.booklet import services as booklet
 from relais.booklet.models import EntryKind
 from relais.followup import watch as services
@@ -18,6 +19,7 @@ from relais.followup.models import CheckIn, Refusal, SignalKind, Watch, WatchSig
 from relais.notifications.models import Notification
 from relais.stays import referrals
 from relais.stays import services as stays
+from relais.stays.models import Referral
 from tests.conftest import login_as
 from tests.relais.network import conftest as network_fixtures
 from tests.relais.stays import conftest as stay_fixtures
@@ -198,9 +200,17 @@ def test_a_refused_referral_offers_the_refusal_form_and_restart_carries_the_serv
     assert (refusal.referral, refusal.service) == (referral, nursing_service)
     watched = Watch.objects.get(refusal=refusal)
     page = client.get(reverse("followup:watch_detail", args=[watched.pk])).content.decode()
-    assert f"?service={nursing_service.pk}&amp;help_needed=Daily+wound+care" in page
-    restart = client.get(services.restart_url(liaison_nurse, watched)).content.decode()
-    assert "Daily wound care and help with washing" in restart
+    restart_url = reverse("followup:watch_restart", args=[watched.pk])
+    assert restart_url in page
+    restart = client.get(restart_url).content.decode()
+    assert "Daily wound care and help with washing" in restart and "Soins Test" in restart
+
+    client.post(restart_url, restart_post())
+
+    again = Referral.objects.get(status="sent")
+    # Sent from the hospital where she stays now: it belongs to that stay.
+    assert (again.stay, again.sender, again.sender_organisation) == (
+        stay, liaison_nurse, stay.hospital)
 
 
 @pytest.mark.parametrize("name", ["outsider", "excluded_pro", "caregiver"])
@@ -225,3 +235,144 @@ def test_the_person_page_shows_the_watch(client, watched, madeleine, coordinator
 
     assert reverse("followup:watch_detail", args=[watched.pk]) in page
     assert "Home help" in page
+
+
+# --- restarting support from home -----------------------------------------------------------
+
+
+def restart_post(**changes):
+    data = {**{name: str(value) for name, value in NEEDS.items()}, "start_on": "2026-12-05",
+            "urgency": "72h", "person_agrees": "on"}
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def refused_nursing(stay, nursing_service, liaison_nurse, home_nurse, coordinator):
+    """The hospital referred Madeleine to home nursing; she refused; the coordinator
+    recorded it and keeps an eye (the watch's owner). Then she went home."""
+    referral = referrals.send(person=stay.person, service=nursing_service, stay=stay,
+                              needs=NEEDS, urgency="24h", actor=liaison_nurse,
+                              sender_organisation=stay.hospital, person_agrees=True)
+    referrals.transition(referral, "declined", actor=home_nurse, reason="person_refused",
+                         expected_version=referral.version)
+    services.record_refusal(stay.person, offered="Home nursing", reasons=["privacy"],
+                            capacity="yes", actor=coordinator, referral=referral,
+                            service=nursing_service)
+    stays.discharge(stay, actor=liaison_nurse, reason="test", destination="other")
+    return Watch.objects.get()
+
+
+def test_the_coordinator_who_owns_the_watch_restarts_support(
+        client, refused_nursing, coordinator, nursing_service, world, home_nurse):
+    login_as(client, coordinator)
+    restart_url = reverse("followup:watch_restart", args=[refused_nursing.pk])
+    page = client.get(reverse("followup:watch_detail", args=[refused_nursing.pk]))
+    assert restart_url in page.content.decode()
+
+    form = client.get(restart_url).content.decode()
+    assert "Soins Test" in form
+    for value in ("Daily wound care and help with washing", "every morning",
+                  "Leg ulcer; lives alone"):
+        assert value in form
+
+    answer = client.post(restart_url, restart_post(help_needed="Wound care, twice a week"))
+
+    sent = Referral.objects.get(status="sent")
+    assert answer.url == reverse("stays:referral_detail", args=[sent.pk])
+    assert (sent.person, sent.service, sent.stay, sent.sender, sent.sender_organisation,
+            sent.help_needed, sent.urgency, sent.person_agrees) == (
+        refused_nursing.person, nursing_service, None, coordinator,
+        world.coordination_centre, "Wound care, twice a week", "72h", True)
+    event = AuditEvent.objects.get(action="followup.watch.restart")
+    assert (event.actor_id, event.detail) == (
+        coordinator.pk, {"referral": sent.pk, "service": nursing_service.pk})
+    assert Notification.objects.filter(recipient=home_nurse, kind="referral.received",
+                                       target_id=sent.pk).count() == 1
+    assert client.get(answer.url).status_code == 200  # the sender follows it up
+
+
+def test_the_gp_without_a_service_offered_chooses_one(client, watched, gp, nursing_service,
+                                                      world):
+    login_as(client, gp)
+    restart_url = reverse("followup:watch_restart", args=[watched.pk])
+
+    choose = client.get(restart_url).content.decode()
+    found = client.get(restart_url, {"category": "home_nursing", "urgency": "routine"})
+
+    assert "Which help does the person accept now?" in choose
+    assert f"?service={nursing_service.pk}" in found.content.decode()
+    client.post(f"{restart_url}?service={nursing_service.pk}", restart_post())
+    sent = Referral.objects.get()
+    assert (sent.sender, sent.sender_organisation, sent.stay) == (gp, world.gp_practice, None)
+
+
+def test_without_the_persons_agreement_nothing_is_sent(client, refused_nursing, coordinator):
+    login_as(client, coordinator)
+
+    answer = client.post(reverse("followup:watch_restart", args=[refused_nursing.pk]),
+                         restart_post(person_agrees=None))
+
+    assert answer.status_code == 400
+    assert not Referral.objects.filter(status="sent").exists()
+    assert not AuditEvent.objects.filter(action="followup.watch.restart").exists()
+
+
+def test_an_open_referral_to_the_service_is_not_sent_twice(client, refused_nursing,
+                                                           coordinator):
+    login_as(client, coordinator)
+    url = reverse("followup:watch_restart", args=[refused_nursing.pk])
+    client.post(url, restart_post())
+
+    answer = client.post(url, restart_post())
+
+    assert "Nothing was sent." in answer.content.decode()
+    assert Referral.objects.filter(status="sent").count() == 1
+
+
+@pytest.mark.parametrize("name", ["outsider", "excluded_pro", "former_member", "caregiver",
+                                  "analyst"])
+def test_outside_the_network_or_excluded_nobody_restarts(client, request, refused_nursing,
+                                                         nursing_service, name):
+    user = request.getfixturevalue(name)
+    login_as(client, user)
+    url = reverse("followup:watch_restart", args=[refused_nursing.pk])
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, restart_post()).status_code == 404
+    assert not Referral.objects.filter(status="sent").exists()
+    assert services.restart_url(user, refused_nursing) is None
+    with pytest.raises(ValidationError):
+        services.restart_support(refused_nursing, actor=user, service=nursing_service,
+                                 needs=NEEDS, urgency="72h", person_agrees=True,
+                                 organisation=None)
+
+
+def test_an_ended_watch_restarts_nothing(client, refused_nursing, coordinator):
+    services.end_watch(refused_nursing, reason="Help accepted", actor=coordinator)
+    login_as(client, coordinator)
+
+    assert client.get(reverse("followup:watch_restart",
+                              args=[refused_nursing.pk])).status_code == 404
+
+
+def test_the_organisation_must_be_the_senders(refused_nursing, coordinator, nursing_service,
+                                              world):
+    with pytest.raises(ValidationError) as refused:
+        services.restart_support(refused_nursing, actor=coordinator, service=nursing_service,
+                                 needs=NEEDS, urgency="72h", person_agrees=True,
+                                 organisation=world.home_nursing)
+
+    assert "Choose an organisation you work for" in str(refused.value)
+    assert not Referral.objects.filter(status="sent").exists()
+
+
+def test_owner_candidates_are_the_actor_then_the_network(madeleine, gp, coordinator,
+                                                         home_nurse, liaison_nurse):
+    from relais.followup import contacts
+
+    network = contacts.owner_candidates(madeleine)
+
+    assert services.owner_candidates(madeleine, gp) == [
+        gp, *[user for user in network if user != gp]]
+    assert coordinator in network and gp in network
