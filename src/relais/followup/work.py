@@ -8,9 +8,11 @@ person rule), so an excluded party never sees a row, nor counts it.
 A coordinator's team may have thousands of open items; nobody reads them all at once.
 The list shows a page (PAGE lines, overdue and nearest due first) with the counts per kind
 of everything, and the filters by kind and person narrow it. The cost does not grow with
-the items: one query to learn which kinds have rows at all (the gate's questions are
-built only for those), one per such kind for its counts and its first keys up to the
-page's end, one per kind on the page for the lines' columns, and the audit.
+the items. One query reads contacts, check-ins and referrals (their rows as one set, the
+gate asked once per person among them: counts, and the first keys up to the page's end)
+and tells which other kinds have rows; each of those asks its own policy in one query
+(counts and first keys); then one query per kind on the page for its lines, and the
+audit.
 
 The team view (coordinators and managers) shows the same for their organisations, with
 the owner, and lets them give a contact or a watch to a colleague.
@@ -23,7 +25,7 @@ from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, Q, Value, When, Window
+from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 from django.http import Http404
@@ -162,11 +164,10 @@ def items_for(user, *, organisation_ids=None, kinds=None, person=None, page: int
     per_page = per_page or PAGE
     work = Work(counts=dict.fromkeys(wanted, 0), page=page, per_page=per_page)
     end = page * per_page
-    sources = _sources_with_rows(user, organisation_ids, wanted, person, today)
-    by_person = {kind: rows for kind, rows in sources.items() if kind in BY_PERSON}
-    found = _by_person(user, by_person, today, end) if by_person else {}
-    found.update({kind: _counts_and_keys(kind, _gate(kind, user, rows), today, end)
-                  for kind, rows in sources.items() if kind not in BY_PERSON})
+    sources = _sources(user, organisation_ids, wanted, person, today)
+    found, others = _by_person(user, sources, today, end)
+    found.update({kind: _counts_and_keys(kind, _gate(kind, user, sources[kind]), today, end)
+                  for kind in others})
     first = []
     for kind, (count, urgent, keys) in found.items():
         work.counts[kind] = count
@@ -180,11 +181,47 @@ def items_for(user, *, organisation_ids=None, kinds=None, person=None, page: int
     return work
 
 
-def _by_person(user, sources: dict, today, end) -> dict:
-    """Counts and first keys of the kinds read by the person rule (BY_PERSON), in one
-    query: their rows before the gate as one set; the gate (`policy.visible` on persons)
-    asked once, for the persons among them, not once per kind and row; then the first
-    `end` keys by due date and each kind's counts (every row the gate let through)."""
+def _by_person(user, sources: dict, today, end) -> tuple[dict, list]:
+    """One query for the kinds read by the person rule (BY_PERSON): their rows before the
+    gate as one set; the gate (`policy.visible` on persons) asked once, for the persons
+    among them, not once per kind and row; then the first `end` keys by due date and each
+    kind's counts (every row the gate let through). The same query tells which of the
+    other kinds have rows at all: only those have their own policy built and asked.
+
+    Returns {kind: (count, urgent, keys)} for BY_PERSON kinds, and the other kinds with
+    rows."""
+    parts, params = [], []
+    mine = {kind: rows for kind, rows in sources.items() if kind in BY_PERSON}
+    if mine:
+        query, query_params = _by_person_sql(user, mine, today)
+        parts.append(query)
+        params += [*query_params, end]
+    for kind, rows in sources.items():
+        if kind not in BY_PERSON:  # a row (kind, NULLs) if the kind has any row
+            sql, exists_params = rows.order_by().values("pk").query.sql_with_params()
+            parts.append(f"SELECT {_KIND_ORDER[kind]}, NULL, NULL, NULL, NULL "
+                         f"WHERE EXISTS ({sql})")  # noqa: S608 - ours
+            params += exists_params
+    if not parts:
+        return {}, []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    kinds = list(KINDS)
+    found, others = {kind: (0, 0, []) for kind in mine}, []
+    for index, pk, due, count, urgent in rows:
+        kind = kinds[index]
+        if kind not in BY_PERSON:
+            others.append(kind)
+        elif pk is None:
+            found[kind] = (count, int(urgent or 0), found[kind][2])
+        else:
+            found[kind][2].append((_as_date(due), kind, pk))
+    return found, others
+
+
+def _by_person_sql(user, sources: dict, today) -> tuple[str, list]:
+    """The SQL of `_by_person`'s main part, its LIMIT the last parameter (to add)."""
     branches, params = [], []
     for kind, rows in sources.items():
         sql, branch_params = _branch(kind, rows, today).query.sql_with_params()
@@ -200,18 +237,7 @@ def _by_person(user, sources: dict, today, end) -> dict:
         "SELECT kind, id, due, NULL, NULL FROM ("
         "SELECT kind, id, due FROM seen ORDER BY due, kind, id LIMIT %s) AS page "
         "UNION ALL SELECT kind, NULL, NULL, COUNT(*), SUM(urgent) FROM seen GROUP BY kind")
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*params, *gate_params, end])
-        rows = cursor.fetchall()
-    kinds = list(KINDS)
-    found = {kind: (0, 0, []) for kind in sources}
-    for index, pk, due, count, urgent in rows:
-        kind = kinds[index]
-        if pk is None:
-            found[kind] = (count, int(urgent or 0), found[kind][2])
-        else:
-            found[kind][2].append((_as_date(due), kind, pk))
-    return found
+    return query, [*params, *gate_params]
 
 
 def _branch(kind, rows, today):
@@ -290,7 +316,8 @@ _OWNER = ("owner__first_name", "owner__last_name", "owner__email")
 
 # Each kind: the rows that are the user's (or the team's) to do, then the gate on them.
 # The first part alone is cheap; the gate's questions cost milliseconds of building per
-# kind, so they are asked only for the kinds that have rows at all (`_sources_with_rows`).
+# kind, so they are asked once for BY_PERSON kinds, and for the others only when they have
+# rows at all (`_by_person`).
 
 
 def _contacts(user, organisation_ids, today):
@@ -342,17 +369,14 @@ def _gate(kind: str, user, rows):
     return policy.visible(user, rows)
 
 
-def _sources_with_rows(user, organisation_ids, kinds, person, today) -> dict:
-    """Each kind's rows before the gate (narrowed to `person`), for the kinds that have
-    any: one query for all of them."""
+def _sources(user, organisation_ids, kinds, person, today) -> dict:
+    """Each kind's rows before the gate, narrowed to `person`."""
     sources = {}
     for kind in kinds:
         rows = _SOURCES[kind](user, organisation_ids, today)
         sources[kind] = rows if person is None else rows.filter(
             **{_PERSON_FIELD[kind]: person})
-    checks = {kind: Exists(rows) for kind, rows in sources.items()}
-    found = User.objects.filter(pk=user.pk).values(**checks).first() or {}
-    return {kind: rows for kind, rows in sources.items() if found.get(kind)}
+    return sources
 
 
 # --- one row, one item -------------------------------------------------------------------
