@@ -96,8 +96,7 @@ def session_detail(request, pk):
     session = rules.session_for(request.user, pk)
     audit.record("thematic.session_read", actor=request.user, target=session)
     return render(request, "thematic/session_detail.html", {
-        **report.context(session), "may_run": rules.may_run(request.user, session),
-        "sections": Section})
+        **report.context(session), "may_run": rules.may_run(request.user, session)})
 
 
 @login_required
