@@ -4,6 +4,7 @@ adapting one (usually the default) for an organisation or a care zone."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,8 @@ from relais.followup.models import Protocol
 
 @login_required
 def protocol_list(request):
+    if not request.user.is_professional:  # as each protocol's page (rules.protocol_for)
+        raise Http404
     current = policy.visible(request.user, Protocol.objects.select_related(
         "care_zone", "organisation")).filter(retired_at__isnull=True)
     rights = rules.protocol_rights(request.user)
