@@ -380,3 +380,12 @@ def test_the_escalation_keeps_the_owners_level_among_its_choices(stay, clock):
     told = Escalation.objects.create(contact=contact, level=EscalationLevel.OWNER)
     assert (told.level, told.get_level_display()) == (0, "The owner")
     assert FollowUp.objects.count() == 1
+
+
+def test_an_organisation_with_protocols_links_to_them(world, liaison_nurse):
+    client = client_in("en", liaison_nurse)
+    listing = reverse("followup:protocol_list")
+    for organisation, linked in ((world.hospital, True), (world.coordination_centre, True),
+                                 (world.care_zone_team, True), (world.gp_practice, False)):
+        page = client.get(reverse("accounts:organisation_detail", args=[organisation.pk]))
+        assert (listing in page.content.decode()) is linked, organisation
