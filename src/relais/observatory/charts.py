@@ -42,9 +42,9 @@ MUTED = "#566074"
 GRID = "#d6dbe4"
 SUPPRESSED_INK = "#566074"
 
-WIDTH = 400  # viewBox units; the page scales it (360 px phones to a printed A4 column)
-FONT = 13
-SMALL = 11
+WIDTH = 320  # viewBox units; the page scales it (360 px phones to a printed A4 column)
+FONT = 14
+SMALL = 13  # about 11 px on a 360 px phone, where the chart is ~290 px wide
 
 _ids = count(1)
 
@@ -81,26 +81,27 @@ class Chart:
 
 
 def line_chart(title: str, description: str, series: list[Series], *,
-               label_header: str = "") -> Chart:
+               label_header: str = "", axis_labels: list[str] | None = None) -> Chart:
     """A trend: one line per series over shared x labels (periods, oldest first).
 
     A suppressed or missing point breaks the line; a suppressed one is marked on the axis
-    with a hatched box and its published text.
+    with a hatched box. `axis_labels` are shorter labels for the x axis ("03/25"); the
+    table keeps the points' own labels.
     """
     uid = _uid("line")
     labels = [p.label for p in series[0].points] if series else []
     top = _nice_max(v for s in series for v in _values(s.points))
     legend_h = _legend_height(len(series))
-    plot = _Plot(left=44, right=WIDTH - 10, top=12 + legend_h, bottom=12 + legend_h + 170)
+    plot = _Plot(left=40, right=WIDTH - 8, top=14 + legend_h, bottom=14 + legend_h + 150)
     parts = [_defs(uid, 1), _y_axis(plot, top)]
     step = (plot.right - plot.left) / max(len(labels) - 1, 1)
     xs = [plot.left + i * step if len(labels) > 1 else (plot.left + plot.right) / 2
           for i in range(len(labels))]
-    parts.append(_x_labels(xs, labels, plot.bottom))
+    parts.append(_x_labels(xs, axis_labels or labels, plot.bottom))
     for index, one in enumerate(series):
         parts.append(_line(uid, index, one, xs, plot, top))
     parts.append(_legend(uid, [s.name for s in series], kind="line"))
-    svg = _svg(uid, title, description, plot.bottom + 40, parts)
+    svg = _svg(uid, title, description, plot.bottom + 26, parts)
     columns = [label_header, *[s.name for s in series]]
     rows = [(label, [s.points[i].shown for s in series]) for i, label in enumerate(labels)]
     return Chart(title, description, svg, columns, rows, uid)
@@ -111,13 +112,13 @@ def bar_chart(title: str, description: str, points: list[Point], *, label_header
     """Horizontal bars by category (long category names read well on a phone)."""
     uid = _uid("bars")
     top = _nice_max(_values(points))
-    row_h = 34
-    plot = _Plot(left=10, right=WIDTH - 60, top=22, bottom=22 + row_h * len(points))
+    row_h = 38
+    plot = _Plot(left=4, right=WIDTH - 56, top=24, bottom=24 + row_h * len(points))
     parts = [_defs(uid, 1), _x_grid(plot, top)]
     for i, point in enumerate(points):
         y = plot.top + i * row_h
-        parts.append(_text(plot.left, y + 11, point.label, size=SMALL, fill=INK))
-        parts.append(_bar(uid, 0, point, plot.left, y + 15, plot.right - plot.left, 14, top))
+        parts.append(_text(plot.left, y + 13, point.label, size=SMALL, fill=INK))
+        parts.append(_bar(uid, 0, point, plot.left, y + 18, plot.right - plot.left, 15, top))
     svg = _svg(uid, title, description, plot.bottom + 8, parts)
     rows = [(p.label, [p.shown]) for p in points]
     return Chart(title, description, svg, [label_header, value_header], rows, uid)
@@ -135,14 +136,14 @@ def split_bars(title: str, description: str, rows: list[tuple[str, list[Point]]]
     """
     uid = _uid("split")
     legend_h = _legend_height(len(parts_names))
-    row_h = 34
-    plot = _Plot(left=10, right=WIDTH - 10, top=12 + legend_h,
-                 bottom=12 + legend_h + row_h * len(rows))
+    row_h = 38
+    plot = _Plot(left=4, right=WIDTH - 4, top=14 + legend_h,
+                 bottom=14 + legend_h + row_h * len(rows))
     body = [_defs(uid, len(parts_names)), _legend(uid, parts_names, kind="bar")]
     for i, (label, points) in enumerate(rows):
         y = plot.top + i * row_h
-        body.append(_text(plot.left, y + 11, label, size=SMALL, fill=INK))
-        body.append(_split_row(uid, points, plot, y + 15))
+        body.append(_text(plot.left, y + 13, label, size=SMALL, fill=INK))
+        body.append(_split_row(uid, points, plot, y + 18))
     svg = _svg(uid, title, description, plot.bottom + 8, body)
     table_rows = [(label, [p.shown for p in points] + [_share_text(points)])
                   for label, points in rows]
@@ -223,8 +224,8 @@ def _x_grid(plot: _Plot, top: float) -> str:
 
 
 def _x_labels(xs: list[float], labels: list[str], y: float) -> str:
-    # At most five labels fit 400 units: evenly spread, always the first and the last.
-    shown = min(len(labels), 5)
+    # Four short labels fit 320 units: evenly spread, always the first and the last.
+    shown = min(len(labels), 4)
     keep = {round(i * (len(labels) - 1) / (shown - 1)) for i in range(shown)} if shown > 1 \
         else set(range(len(labels)))
     out = []
@@ -291,16 +292,16 @@ def _split_row(uid: str, points: list[Point], plot: _Plot, y: float) -> str:
     total = sum(p.value for p in points if p.value is not None)
     if any(p.value is None for p in points) or not total:
         shown = next((p.shown for p in points if p.suppressed), "—")
-        return (_suppressed_mark(uid, plot.left, y, full, 14)
-                + _text(plot.left + 4, y + 11, shown, size=SMALL, fill=INK))
+        return (_suppressed_mark(uid, plot.left, y, full, 15)
+                + _text(plot.left + 4, y + 12, shown, size=SMALL, fill=INK))
     out, x = [], plot.left
     for i, point in enumerate(points):
         width = point.value / total * full
-        out.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" height="14" '
+        out.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" height="15" '
                    f'fill="url(#{uid}-p{i})" stroke="#ffffff" stroke-width="0.5"/>')
         x += width
     share = _percent(points[0].value / total * 100)
-    out.append(_text(plot.right, y - 3, share, size=SMALL, fill=INK, anchor="end"))
+    out.append(_text(plot.right, y - 4, share, size=SMALL, fill=INK, anchor="end"))
     return "".join(out)
 
 
@@ -310,25 +311,29 @@ def _suppressed_mark(uid: str, x: float, y: float, w: float, h: float) -> str:
 
 
 def _legend(uid: str, names: list[str], *, kind: str) -> str:
+    """One row per series (long names in any language fit); none for a single series,
+    which the title names."""
+    if len(names) < 2:
+        return ""
     out = []
     for i, name in enumerate(names):
-        x, y = 10 + (i % 2) * (WIDTH / 2), 10 + (i // 2) * 18
+        x, y = 4, 10 + i * 19
         colour = PALETTE[i % len(PALETTE)]
         if kind == "line":
             dash = DASHES[i % len(DASHES)]
-            out.append(f'<line x1="{_n(x)}" x2="{_n(x + 22)}" y1="{_n(y)}" y2="{_n(y)}" '
+            out.append(f'<line x1="{_n(x)}" x2="{_n(x + 24)}" y1="{_n(y)}" y2="{_n(y)}" '
                        f'stroke="{colour}" stroke-width="2.5"'
                        + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
-            out.append(_marker(MARKERS[i % len(MARKERS)], x + 11, y, colour))
+            out.append(_marker(MARKERS[i % len(MARKERS)], x + 12, y, colour))
         else:
-            out.append(f'<rect x="{_n(x)}" y="{_n(y - 6)}" width="22" height="12" '
+            out.append(f'<rect x="{_n(x)}" y="{_n(y - 7)}" width="24" height="14" '
                        f'fill="url(#{uid}-p{i})" stroke="{colour}"/>')
-        out.append(_text(x + 28, y + 4, name, size=SMALL, fill=INK))
+        out.append(_text(x + 30, y + 5, name, size=SMALL, fill=INK))
     return '<g aria-hidden="true">' + "".join(out) + "</g>"
 
 
 def _legend_height(n: int) -> float:
-    return 18 * math.ceil(n / 2) if n > 1 else 0
+    return 19 * n if n > 1 else 0
 
 
 def _text(x: float, y: float, text: str, *, size: int = FONT, fill: str = INK,

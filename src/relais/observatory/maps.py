@@ -22,7 +22,6 @@ from django.utils.translation import gettext
 from relais.observatory.charts import (
     INK,
     MUTED,
-    SMALL,
     SUPPRESSED_INK,
     Chart,
     Point,
@@ -38,7 +37,8 @@ from relais.observatory.charts import (
 GEOMETRY = Path(__file__).resolve().parent / "data" / "brussels_municipalities.json"
 CLASSES = ["#eff3ff", "#bdd7e7", "#6baed6", "#2171b5"]  # ColorBrewer Blues, 4 classes
 OUTSIDE = "#eceef2"
-LEGEND_H = 96
+LEGEND_H = 106
+LEGEND_FONT = 17
 
 
 @cache
@@ -96,20 +96,22 @@ def _shade(value: float, top: float) -> str:
 
 
 def _legend(uid: str, top: float, y: float, width: float) -> str:
+    # The map's viewBox is 400 units wide (more than the charts' 320): larger type here
+    # reads the same on a phone.
     out = []
     step = top / len(CLASSES) if top else 0
     box = (width - 20) / len(CLASSES)
     for i, colour in enumerate(CLASSES):
         x = 10 + i * box
-        out.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(box)}" height="14" '
+        out.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(box)}" height="16" '
                    f'fill="{colour}" stroke="{INK}" stroke-width="0.5"/>')
-        out.append(_text(x, y + 30, _num(i * step), size=SMALL, fill=MUTED))
-    out.append(_text(width - 10, y + 30, _num(top), size=SMALL, fill=MUTED, anchor="end"))
-    out.append(f'<rect x="10" y="{_n(y + 44)}" width="22" height="14" '
+        out.append(_text(x, y + 36, _num(i * step), size=LEGEND_FONT, fill=MUTED))
+    out.append(_text(width - 10, y + 36, _num(top), size=LEGEND_FONT, fill=MUTED,
+                     anchor="end"))
+    out.append(f'<rect x="10" y="{_n(y + 50)}" width="26" height="16" '
                f'fill="url(#{uid}-sup)" stroke="{SUPPRESSED_INK}"/>')
-    out.append(_text(38, y + 55, gettext("not published (too few, or it would reveal a small "
-                                         "count)"), size=SMALL))
-    out.append(f'<rect x="10" y="{_n(y + 66)}" width="22" height="14" fill="{OUTSIDE}" '
+    out.append(_text(44, y + 64, gettext("Not published"), size=LEGEND_FONT))
+    out.append(f'<rect x="10" y="{_n(y + 76)}" width="26" height="16" fill="{OUTSIDE}" '
                f'stroke="{MUTED}" stroke-width="0.5"/>')
-    out.append(_text(38, y + 77, gettext("outside the zone or no figure"), size=SMALL))
+    out.append(_text(44, y + 90, gettext("Outside the zone, or no figure"), size=LEGEND_FONT))
     return '<g aria-hidden="true">' + "".join(out) + "</g>"

@@ -31,7 +31,7 @@ def test_a_chart_is_an_image_named_by_its_title_and_description():
     assert title.text == "Admissions & discharges"
     assert desc.text == "Per month, <b>2025</b>"  # escaped in the markup, not interpreted
     # Sized by its viewBox only: it fills a 360 px phone and a printed column alike.
-    assert svg.get("viewBox").startswith("0 0 400 ")
+    assert svg.get("viewBox").startswith("0 0 320 ")
     assert svg.get("width") is None and svg.get("height") is None
     assert "style=" not in str(chart.svg)  # the CSP forbids inline styles
 
@@ -85,7 +85,7 @@ def test_bars_are_scaled_to_a_round_axis():
               if "-p0)" in (r.get("fill") or "")]
     # The axis ends at 200 (the next round number): 120 is 60 % of the plot, 60 is 30 %.
     assert widths[0] == pytest.approx(2 * widths[1], abs=0.2)
-    assert widths[0] == pytest.approx(0.6 * (400 - 60 - 10), abs=0.2)
+    assert widths[0] == pytest.approx(0.6 * (320 - 56 - 4), abs=0.2)
 
 
 def test_split_bars_draw_shares_and_hide_a_row_with_a_suppressed_part():

@@ -1,0 +1,292 @@
+"""What a zone's dashboard shows, and how each figure's published cells become a chart.
+
+The page (views.dashboard) asks `build(...)` for its sections; every number comes from
+`observatory.figures` (published: suppressed and rounded), never from person data. The
+choice of figures follows what a care-zone analyst presents to a council: the hospital
+stays and where residents go, the referrals and their answers, what happens after
+discharge, and the zone's offer per 10,000 inhabitants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from relais.observatory import figures, population
+from relais.observatory.charts import Chart, Point, Series, bar_chart, line_chart, split_bars
+from relais.observatory.indicators import BY_CODE
+from relais.observatory.maps import choropleth
+
+# How many periods a trend shows, per kind of period.
+TREND_LENGTH = {"month": 12, "quarter": 8, "year": 5}
+PERIOD_LABELS = {"month": gettext_lazy("Month"), "quarter": gettext_lazy("Quarter"),
+                 "year": gettext_lazy("Year")}
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: str = "month"
+    municipality: str = ""  # a NIS code of the zone, "" for the whole zone
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    charts: list[Chart] = field(default_factory=list)
+
+
+def read_filters(query, municipality_codes: set[str]) -> tuple[Filters, list[str]]:
+    """The filters asked in the query string; an impossible one is refused with a message
+    and replaced by its default, so the page still answers."""
+    errors = []
+    period = query.get("period", "month")
+    if period not in TREND_LENGTH:
+        errors.append(_("Choose a month, a quarter or a year."))
+        period = "month"
+    municipality = query.get("municipality", "")
+    if municipality and municipality not in municipality_codes:
+        errors.append(_("That municipality is not in this care zone."))
+        municipality = ""
+    return Filters(period, municipality), errors
+
+
+def build(user, zone: str, filters: Filters, names: dict[str, str]) -> list[Section]:
+    """The dashboard's sections for one zone (`names`: the zone's municipalities by NIS)."""
+    context = _Context(user, zone, filters, names)
+    return [
+        Section("stays", _("Hospital stays"), [
+            context.trend(_("Admissions and discharges"),
+                          _("Residents of the zone admitted to and discharged from a "
+                            "hospital, per period."),
+                          [Line("admissions"), Line("discharges")]),
+            context.trend(_("Discharges without a plan"),
+                          _("Discharges with no plan for going home, per period."),
+                          [Line("discharges"), Line("discharges_without_plan")]),
+            context.trend(_("Length of stay"),
+                          _("Days in hospital of the stays that ended in the period: the "
+                            "median and the 90th percentile."),
+                          [Line("length_of_stay_median"), Line("length_of_stay_p90")]),
+            context.trend(_("Unplanned readmissions within 30 days"),
+                          _("Residents readmitted without a plan within 30 days of a "
+                            "discharge, per period."), [Line("readmissions_30d")]),
+            context.map(_("Admissions by municipality of residence"),
+                        _("Residents admitted to a hospital in the latest period, by the "
+                          "municipality they live in. Hatched: not published (too few, or "
+                          "it would reveal a small count)."), "admissions"),
+            context.flows(),
+            context.bars(_("Admissions of people in a priority group"),
+                         _("Admissions in the latest period of people in each priority "
+                           "group; a person can be in several groups."),
+                         "admissions_priority", "priority_group"),
+        ]),
+        Section("referrals", _("Referrals and answers"), [
+            context.trend(_("Referrals sent, accepted and declined"),
+                          _("Referrals to services at home, per period, and how they were "
+                            "answered."),
+                          [Line("referrals"), Line("referrals", "outcome", "accepted",
+                                                   _("Accepted")),
+                           Line("referrals", "outcome", "declined", _("Declined"))]),
+            context.bars(_("Referrals by service category"),
+                         _("Referrals sent in the latest period, by category of service."),
+                         "referrals", "category"),
+            context.bars(_("Why referrals were declined"),
+                         _("Referrals declined in the latest period, by reason."),
+                         "referrals", "reason"),
+            context.trend(_("Time to answer a referral"),
+                          _("Hours between sending a referral and its answer: the median "
+                            "and the 90th percentile, per period."),
+                          [Line("answer_hours_median"), Line("answer_hours_p90")]),
+            context.trend(_("Urgent referrals started in time"),
+                          _("Referrals asking for a start within 24 or 72 hours, and those "
+                            "started within that time, per period."),
+                          [Line("urgent_referrals"), Line("urgent_started_in_time")]),
+        ]),
+        Section("after", _("After discharge"), [
+            context.trend(_("Follow-up contacts"),
+                          _("Follow-up contacts due after discharge and those done on time, "
+                            "per period."),
+                          [Line("followup_contacts"),
+                           Line("followup_contacts", "timeliness", "on_time", _("On time"))]),
+            context.trend(_("Refusals, watches and restarts"),
+                          _("Refusals of help recorded, situations kept in view, and support "
+                            "restarted after a refusal, per period."),
+                          [Line("refusals"), Line("watches"), Line("restarts")]),
+            context.trend(_("Consultations"),
+                          _("Consultations asked about a person, and those answered with a "
+                            "decision, per period."),
+                          [Line("consultations"),
+                           Line("consultations", "answered", "yes", _("Answered"))]),
+            context.bars(_("Screenings by score band"),
+                         _("Screenings in the latest period, by instrument and band of the "
+                           "score."), "screenings", "band"),
+        ]),
+        Section("offer", _("The zone's offer"), [context.coverage()]),
+    ]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a trend: an indicator's total, or one part of one of its breakdowns."""
+
+    code: str
+    dimension: str = ""
+    key: str = ""
+    label: str = ""
+
+
+class _Context:
+    """One dashboard's questions to `figures`, with the periods and labels they share."""
+
+    def __init__(self, user, zone, filters, names):
+        self.user, self.zone, self.filters, self.names = user, zone, filters, names
+
+    # --- the figure kinds ------------------------------------------------------------
+
+    def trend(self, title: str, description: str, lines: list[Line]) -> Chart:
+        fetched = [self._series(line) for line in lines]
+        series = [Series(line.label or str(BY_CODE[line.code].label), points)
+                  for line, (_starts, points) in zip(lines, fetched, strict=True)]
+        starts = fetched[0][0] if fetched else []
+        return line_chart(title, self._where(description), series,
+                          label_header=str(PERIOD_LABELS[self.filters.period]),
+                          axis_labels=[_short_label(start, self.filters.period)
+                                       for start in starts])
+
+    def bars(self, title: str, description: str, code: str, by: str) -> Chart:
+        cells = self._breakdown(code, by)
+        points = [self._point(cell, self._key_label(by, cell.key)) for cell in cells
+                  if cell.key]
+        return bar_chart(title, self._at(description), points,
+                         label_header=_breakdown_header(by),
+                         value_header=str(BY_CODE[code].label))
+
+    def map(self, title: str, description: str, code: str) -> Chart:
+        cells = self._breakdown(code, "municipality")
+        values = {cell.key: self._point(cell, self.names.get(cell.key, cell.key))
+                  for cell in cells if cell.key in self.names}
+        return choropleth(title, self._at(description), values, self.names,
+                          label_header=_("Municipality"), value_header=str(BY_CODE[code].label))
+
+    def flows(self) -> Chart:
+        rows = []
+        for nis, name in sorted(self.names.items(), key=lambda item: item[1]):
+            cells = {cell.key: cell for cell in self._breakdown(
+                "admissions", "hospital_zone", municipality=nis)}
+            rows.append((name, [self._point(cells.get(key), key)
+                                for key in ("inside", "outside")]))
+        return split_bars(
+            _("Where residents are hospitalised"),
+            self._at(_("Admissions of each municipality's residents in the latest period: "
+                       "in a hospital of the care zone, or outside it.")),
+            rows, [_("In the zone"), _("Outside the zone")],
+            label_header=_("Municipality"), share_header=_("Share in the zone"))
+
+    def coverage(self) -> Chart:
+        # The directory is counted once a year (services, not people: never suppressed).
+        year = figures.latest_period(self.zone, "year")
+        cells = figures.breakdown(self.user, "services", zone=self.zone, period="year",
+                                  period_start=year, by="municipality") if year else []
+        values = {}
+        for cell in cells:
+            if cell.key not in self.names:
+                continue
+            rate = population.per_10000(_count(cell), [cell.key])
+            shown = formats.number_format(rate, 1, use_l10n=True) if rate is not None \
+                else cell.shown
+            values[cell.key] = Point(self.names[cell.key], rate, shown,
+                                     suppressed=cell.suppressed)
+        description = _("Services of the directory serving each municipality, per 10,000 "
+                        "inhabitants (population: Statbel, %(date)s).") % {
+            "date": formats.date_format(population.reference_date())}
+        if year:
+            description = f"{description} ({year.year})"
+        return choropleth(_("Services per 10,000 inhabitants"), description, values,
+                          self.names, label_header=_("Municipality"),
+                          value_header=_("Services per 10,000 inhabitants"))
+
+    # --- questions to figures ----------------------------------------------------------
+
+    def _series(self, line: Line) -> tuple[list[date], list[Point]]:
+        cells = figures.series(self.user, line.code, zone=self.zone,
+                               municipality=self.filters.municipality,
+                               period=self.filters.period, start=self._start(),
+                               dimension=line.dimension, key=line.key)
+        return ([cell.period_start for cell in cells],
+                [self._point(cell, _period_label(cell.period_start, self.filters.period))
+                 for cell in cells])
+
+    def _breakdown(self, code: str, by: str, municipality: str | None = None) -> list:
+        latest = self.latest
+        if latest is None:
+            return []
+        return figures.breakdown(self.user, code, zone=self.zone, period=self.filters.period,
+                                 period_start=latest, by=by,
+                                 municipality=self.filters.municipality
+                                 if municipality is None else municipality)
+
+    @property
+    def latest(self) -> date | None:
+        if not hasattr(self, "_latest"):
+            self._latest = figures.latest_period(self.zone, self.filters.period)
+        return self._latest
+
+    def _start(self) -> date | None:
+        latest = self.latest
+        return None if latest is None else _back(latest, self.filters.period,
+                                                 TREND_LENGTH[self.filters.period] - 1)
+
+    def _point(self, cell, label: str) -> Point:
+        if cell is None:
+            return Point(label, None, "—")
+        return Point(label, _count(cell), cell.shown, suppressed=cell.suppressed)
+
+    def _key_label(self, by: str, key: str) -> str:
+        return figures.key_label(by, key)
+
+    def _where(self, description: str) -> str:
+        if self.filters.municipality:
+            return f"{description} {self.names.get(self.filters.municipality, '')}."
+        return description
+
+    def _at(self, description: str) -> str:
+        if self.latest is None:
+            return description
+        return f"{description} ({_period_label(self.latest, self.filters.period)})"
+
+
+def _count(cell) -> float | None:
+    """The number a chart draws: the published value, None when it is suppressed."""
+    if cell.suppressed:
+        return None
+    return cell.value if cell.value is not None else cell.count
+
+
+def _breakdown_header(by: str) -> str:
+    return {"category": _("Service category"), "reason": _("Reason"),
+            "priority_group": _("Priority group"), "band": _("Score band")}.get(by, by)
+
+
+def _period_label(start: date, period: str) -> str:
+    if period == "year":
+        return str(start.year)
+    if period == "quarter":
+        return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+    return formats.date_format(start, "YEAR_MONTH_FORMAT")
+
+
+def _short_label(start: date, period: str) -> str:
+    """The x axis's label: "03/25", "2025 Q1", "2025" (the table has the long one)."""
+    if period == "month":
+        return f"{start.month:02d}/{start.year % 100:02d}"
+    return _period_label(start, period)
+
+
+def _back(start: date, period: str, steps: int) -> date:
+    months = {"month": 1, "quarter": 3, "year": 12}[period] * steps
+    index = start.year * 12 + start.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
