@@ -16,8 +16,8 @@ def register_kinds() -> None:
     register_kind(
         Kind(SAVE_THE_DATE, "consultations",
              _("Save the date: the thematic consultation “%(theme)s” of the care zone "
-               "%(zone)s meets on %(date)s%(hours)s, %(place)s. All organisations of the "
-               "zone are welcome.")),
+               "%(zone)s meets on %(date)s, %(place)s. All organisations of the zone are "
+               "welcome.")),
         Kind(ACTION_OVERDUE, "consultations",
              _("The joint action “%(action)s”, which %(organisation)s carries for the "
                "thematic consultation “%(theme)s”, was due on %(date)s: write its "
