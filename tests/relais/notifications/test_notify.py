@@ -39,6 +39,8 @@ KINDS_SENT = [
     ("followup.contact_escalated", "followup"),
     ("followup.contact_escalated_unnamed", "followup"),
     ("followup.watch_due", "followup"), ("watch.woken", "followup"),
+    # Thematic consultations.
+    ("thematic.save_the_date", "consultations"), ("thematic.action_overdue", "consultations"),
     ("followup.readmitted", "followup"),
 ]
 
