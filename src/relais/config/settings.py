@@ -275,6 +275,10 @@ CSRF_FAILURE_VIEW = "relais.core.views.csrf_failure"
 RELAIS_UPLOAD_MAX_MB = envint("RELAIS_UPLOAD_MAX_MB", 5)
 # An admission within this many days of a discharge (any hospital) is a readmission.
 RELAIS_READMISSION_DAYS = envint("RELAIS_READMISSION_DAYS", 30)
+# The observatory's small cells (docs/observatory.md): counts under the threshold are
+# shown as "<10" (never below 5), the others rounded to the nearest RELAIS_OBSERVATORY_ROUNDING.
+RELAIS_OBSERVATORY_THRESHOLD = envint("RELAIS_OBSERVATORY_THRESHOLD", 10)
+RELAIS_OBSERVATORY_ROUNDING = envint("RELAIS_OBSERVATORY_ROUNDING", 5)
 # A form carries at most one file of RELAIS_UPLOAD_MAX_MB and 1 MB of other fields (the
 # longest free text is far below); a larger form is refused before its body is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

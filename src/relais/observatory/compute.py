@@ -136,10 +136,8 @@ def _outcome(row, places, zone) -> str:
     return {ReferralStatus.SENT: "pending"}.get(status, status)
 
 
-def _accepted():
-    return Referral.objects.filter(status__in=[ReferralStatus.ACCEPTED,
-                                               ReferralStatus.STARTED,
-                                               ReferralStatus.COMPLETED])
+def _decline_reason(row, places, zone) -> str | None:
+    return row["_d_reason"] if row["_d_status"] == ReferralStatus.DECLINED else None
 
 
 def _urgent():
@@ -166,11 +164,6 @@ def _timeliness(row, places, zone) -> str:
 
 def _contacts():
     return Contact.objects.exclude(status=ContactStatus.CANCELLED)
-
-
-def _on_time():
-    return _contacts().filter(status__in=[ContactStatus.REACHED, ContactStatus.PROBLEM],
-                              happened_at__date__lte=F("due_on"))
 
 
 def _restarts():
@@ -205,14 +198,9 @@ SPECS = [
     Spec("referrals", Referral.objects.all, "created_at", "person__", (
         _simple("category", "service__category"),
         Breakdown("outcome", {"_d_status": F("status")}, _outcome),
-        _simple("urgency", "urgency"),
+        Breakdown("reason", {"_d_status": F("status"), "_d_reason": F("decline_reason")},
+                  _decline_reason),
     )),
-    Spec("referrals_accepted", _accepted, "created_at", "person__", (
-        _simple("category", "service__category"),)),
-    Spec("referrals_declined", lambda: Referral.objects.filter(status=ReferralStatus.DECLINED),
-         "created_at", "person__", (
-             _simple("category", "service__category"),
-             _simple("reason", "decline_reason"))),
     Spec("answer_hours", lambda: Referral.objects.filter(answered_at__isnull=False),
          "created_at", "person__", histogram=("hours", "created_at", "answered_at"),
          percentiles=(("answer_hours_median", 0.5), ("answer_hours_p90", 0.9))),
@@ -223,7 +211,6 @@ SPECS = [
     Spec("followup_contacts", _contacts, "due_on", "followup__person__", (
         Breakdown("timeliness", {"_d_status": F("status"), "_d_due_on": F("due_on"),
                                  "_d_happened_on": TruncDate("happened_at")}, _timeliness),)),
-    Spec("followup_contacts_on_time", _on_time, "due_on", "followup__person__"),
     Spec("refusals", Refusal.objects.all, "refused_on", "person__", (
         Flags("reason", "reasons", tuple(RefusalReason.values)),)),
     Spec("watches", Watch.objects.all, "started_on", "person__"),

@@ -5,6 +5,7 @@ category): suppression treats "total = sum of parts" as an equation an attacker 
 use. A breakdown whose parts overlap (a person can be in several priority groups) is not
 additive: each part is still suppressed on its own. `personal=False` marks counts of
 things that are not people (directory services): they are published exactly.
+A `nested` breakdown splits one part of another (the declined referrals by reason).
 `values` indicators carry a derived value (a median, a percentile) and the count of
 items it was computed over; the value is shown only when that count is publishable.
 """
@@ -21,13 +22,17 @@ class Indicator:
     unit: str = "count"  # "count", "hours", "days"
     additive: tuple[str, ...] = ()  # breakdowns whose parts sum to the total
     overlapping: tuple[str, ...] = ()  # breakdowns whose parts overlap
+    # Breakdowns of one part of another: (breakdown, of breakdown, part), e.g. the reasons
+    # of the declined referrals add up to the "declined" outcome.
+    nested: tuple[tuple[str, str, str], ...] = ()
     base: str = ""  # the indicator a rate divides by (same place, period, breakdown)
     personal: bool = True
     is_value: bool = False
     dimensions: tuple[str, ...] = field(init=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "dimensions", self.additive + self.overlapping)
+        nested = tuple(name for name, _of, _part in self.nested)
+        object.__setattr__(self, "dimensions", self.additive + self.overlapping + nested)
 
 
 CATALOGUE = [
@@ -45,11 +50,10 @@ CATALOGUE = [
     Indicator("readmissions_30d", _("Unplanned readmissions within 30 days"),
               base="discharges"),
     Indicator("screenings", _("Screenings"), additive=("band",)),
-    Indicator("referrals", _("Referrals sent"), additive=("category", "outcome", "urgency")),
-    Indicator("referrals_accepted", _("Referrals accepted"), additive=("category",),
-              base="referrals"),
-    Indicator("referrals_declined", _("Referrals declined"), additive=("category", "reason"),
-              base="referrals"),
+    # Each count is published once: no breakdown repeats another indicator's cells (an
+    # equal cell suppressed in one and shown in the other would give it away).
+    Indicator("referrals", _("Referrals sent"), additive=("category", "outcome"),
+              nested=(("reason", "outcome", "declined"),)),
     Indicator("answer_hours_median", _("Time to answer a referral, median"), unit="hours",
               is_value=True),
     Indicator("answer_hours_p90", _("Time to answer a referral, 90th percentile"),
@@ -58,8 +62,6 @@ CATALOGUE = [
     Indicator("urgent_started_in_time", _("Urgent referrals started in time (24/72 h)"),
               additive=("urgency",), base="urgent_referrals"),
     Indicator("followup_contacts", _("Follow-up contacts due"), additive=("timeliness",)),
-    Indicator("followup_contacts_on_time", _("Follow-up contacts done on time"),
-              base="followup_contacts"),
     Indicator("refusals", _("Refusals of help"), overlapping=("reason",)),
     Indicator("watches", _("Situations kept in view (watches started)")),
     Indicator("restarts", _("Support restarted after a refusal")),

@@ -112,8 +112,7 @@ def test_referrals_by_category_outcome_reason_and_answer_times(build):
     assert count("referrals", dimension="category", key="meals") == 1
     assert count("referrals", dimension="outcome", key="accepted") == 2
     assert count("referrals", dimension="outcome", key="pending") == 1
-    assert count("referrals_accepted", dimension="category", key="home_nursing") == 2
-    assert count("referrals_declined", dimension="reason", key="no_capacity") == 1
+    assert count("referrals", dimension="reason", key="no_capacity") == 1
     assert (cell("answer_hours_median").count, cell("answer_hours_median").value) == (3, 10.0)
     assert cell("answer_hours_p90").value == 30.0
 
