@@ -16,6 +16,7 @@ urlpatterns += [
          name="admission_brief"),
     path("stays/<int:pk>/expected-date/", views.expected_date, name="expected_date"),
     path("stays/<int:pk>/discharge/", views.discharge, name="discharge"),
+    path("stays/<int:pk>/discharge/cancel/", views.cancel_discharge, name="cancel_discharge"),
     path("stays/<int:pk>/refer/", views.referral_new, name="referral_new"),
     path("stays/<int:pk>/going-home/", views.going_home, name="going_home"),
     path("stays/<int:pk>/transfer-note/", views.transfer_note, name="transfer_note"),

@@ -248,6 +248,24 @@ def discharge(request, pk):
         "form": form, "stay": stay, "blocking": list(services.open_blocking_items(stay))})
 
 
+@login_required
+@require_POST
+def cancel_discharge(request, pk):
+    """The discharge was entered in error: the stay is open again (as an A13 does), and
+    the follow-up at home it started is cancelled."""
+    stay = _staff_stay(request, pk)
+    if stay.discharged_at is None or stay.cancelled_at:
+        raise Http404
+    try:
+        services.cancel_discharge(stay, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The discharge is cancelled: the stay is open again, "
+                                    "and the follow-up at home it started is cancelled."))
+    return redirect("stays:stay_detail", stay.pk)
+
+
 # --- referrals (issue 5 point 6) -----------------------------------------------------------
 
 

@@ -195,3 +195,36 @@ def test_without_an_owner_the_hospital_keeping_the_record_sees_it(world, liaison
     page = login_as(Client(HTTP_ACCEPT_LANGUAGE="en"), liaison_nurse).get(
         reverse("followup:followup_detail", args=[followup.pk]))
     assert page.content.decode().count("No owner: the hospital should choose one") == 3
+
+
+def test_the_liaison_nurse_cancels_the_discharge_from_the_stay_page(person, clock,
+                                                                    liaison_nurse):
+    admit_and_discharge(clock)
+    stay = FollowUp.objects.get(person=person).stay
+    client = login_as(_client(), liaison_nurse)
+    page = client.get(reverse("stays:stay_detail", args=[stay.pk])).content.decode()
+    url = reverse("stays:cancel_discharge", args=[stay.pk])
+    assert url in page
+
+    answer = client.post(url)
+
+    assert answer.url == reverse("stays:stay_detail", args=[stay.pk])
+    stay.refresh_from_db()
+    assert stay.discharged_at is None
+    assert not Contact.objects.filter(followup__stay=stay,
+                                      status=ContactStatus.PLANNED).exists()
+    assert AuditEvent.objects.get(action="followup.cancel").actor_id == liaison_nurse.pk
+    assert client.post(url).status_code == 404  # open again: nothing to cancel
+
+
+@pytest.mark.parametrize("persona", ["gp", "outsider", "coordinator"])
+def test_only_the_hospitals_staff_cancel_a_discharge(person, clock, persona, request):
+    admit_and_discharge(clock)
+    stay = FollowUp.objects.get(person=person).stay
+    client = login_as(_client(), request.getfixturevalue(persona))
+
+    assert client.post(reverse("stays:cancel_discharge", args=[stay.pk])).status_code == 404
+    stay.refresh_from_db()
+    assert stay.discharged_at is not None
+    assert Contact.objects.filter(followup__stay=stay,
+                                  status=ContactStatus.PLANNED).count() == 3
