@@ -276,6 +276,9 @@ class Function(models.TextChoices):
     PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
     SOCIAL_WORKER = "social_worker", _("Social worker")
     CARE_ZONE_ANALYST = "care_zone_analyst", _("Care-zone analyst")
+    # Read-only: an alderman, a funder, a council member sees the zone's published
+    # observatory and reports (on a membership of the care-zone team), nothing else.
+    DECISION_MAKER = "decision_maker", _("Decision-maker (read only)")
     MANAGER = "manager", _("Manager")
     ADMINISTRATIVE = "administrative", _("Administrative staff")
 

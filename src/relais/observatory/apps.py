@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,4 +10,11 @@ class ObservatoryConfig(AppConfig):
     verbose_name = _("Observatory")
 
     def ready(self):
-        pass
+        from relais.core import clock  # why inside: the clock's run record is a model
+
+        # why inside: these modules use models, which exist only once apps are ready.
+        from relais.observatory import nightly, rules
+
+        rules.register_policies()
+        # Looked at every hour; computes once a night (nightly.compute_if_due).
+        clock.register("observatory.compute", timedelta(hours=1), nightly.compute_if_due)

@@ -29,6 +29,8 @@ from relais.core.models import Municipality
 from relais.directory.models import Service, ServiceStatus
 from relais.followup.models import Contact, ContactStatus, Refusal, RefusalReason, Watch
 from relais.network.models import PriorityGroup
+from relais.observatory import suppression
+from relais.observatory.indicators import BY_CODE
 from relais.observatory.models import (
     REGION,
     UNKNOWN,
@@ -229,19 +231,25 @@ def compute(*, since: date | None = None, zone: str = "", now: datetime | None =
     """Compute every indicator into a new run; on success it becomes the one shown.
 
     `since` recomputes from the start of that year (years are sums of their months) and
-    keeps the earlier figures of the last run; `zone` rewrites only that zone's figures
-    (Brussels' totals are always recomputed, so that they add up).
+    keeps the earlier figures of the last run; `zone` recomputes only that zone's figures
+    and keeps the other zones' (Brussels' counts are then the sum of the zones', so that
+    the sums the suppression relies on still hold). Each indicator's cells are marked
+    for publication with the default options (`suppression.protect`) as they are written.
     """
     now = now or timezone.now()
+    opts = suppression.options()
     since = date(since.year, 1, 1) if since else None
-    run = Computation.objects.create(started_at=now, since=since, zone=zone)
+    run = Computation.objects.create(started_at=now, since=since, zone=zone,
+                                     threshold=opts.threshold, rounding=opts.rounding)
     try:
-        previous = latest_done()
-        rows = _copy_kept(previous, run, since, zone) if previous and (since or zone) else 0
-        places = Places()
+        previous = latest_done() if since or zone else None
+        places, rows = Places(), 0
         for spec in specs if specs is not None else SPECS:
-            rows += _write(run, _cells(spec, places, since, zone))
-        rows += _write(run, _service_cells(now))
+            for code, cube in _cubes(spec, places, since, zone):
+                if previous:
+                    _keep(cube, previous, code, since, zone)
+                rows += _write(run, code, cube, opts)
+        rows += _write(run, "services", _service_cube(now), opts)
     except Exception as error:
         Computation.objects.filter(pk=run.pk).update(
             status=ComputationStatus.FAILED, finished_at=timezone.now(),
@@ -264,28 +272,45 @@ def _finish(run: Computation, rows: int) -> None:
     Computation.objects.exclude(pk=run.pk).exclude(status=ComputationStatus.RUNNING).delete()
 
 
-def _copy_kept(previous: Computation, run: Computation, since, zone) -> int:
-    """Carry the last run's figures that this run does not recompute."""
-    kept = Figure.objects.filter(computation=previous)
-    recomputed = Q(zone=REGION)
+def _keep(cube: dict, previous: Computation, code: str, since, zone) -> None:
+    """Add the last run's cells of `code` that this run does not recompute; with a
+    zone, Brussels' counts become the sum of the zones' again."""
+    kept = Figure.objects.filter(computation=previous, indicator=code)
     if since:
-        recomputed &= Q(period_start__gte=since)
-    if zone:
-        recomputed |= Q(zone=zone, **({"period_start__gte": since} if since else {}))
-    elif since:
-        recomputed = Q(period_start__gte=since)
-    kept = kept.exclude(recomputed).exclude(indicator="services")
-    fields = ["indicator", "zone", "municipality", "period", "period_start", "dimension",
-              "key", "count", "value"]
-    return _write(run, (tuple(row) for row in kept.values_list(*fields).iterator(BATCH)))
+        kept = kept.filter(period_start__lt=since) if not zone else kept.exclude(
+            zone=zone, period_start__gte=since)
+    elif zone:
+        kept = kept.exclude(zone=zone)
+    fields = ["zone", "municipality", "period", "period_start", "dimension", "key"]
+    for *key, count, value in kept.values_list(*fields, "count", "value").iterator(BATCH):
+        cube.setdefault(tuple(key), (count, value))
+    if zone and not BY_CODE[code].is_value:
+        _sum_region(cube)
 
 
-def _write(run: Computation, cells: Iterable[tuple]) -> int:
+def _sum_region(cube: dict) -> None:
+    for key in [key for key in cube if key[0] == REGION]:
+        del cube[key]
+    region = Counter()
+    for (zone, nis, *rest), (count, _value) in cube.items():
+        if nis == WHOLE and zone != REGION:
+            region[(REGION, WHOLE, *rest)] += count
+    cube.update({key: (count, None) for key, count in region.items()})
+
+
+def _write(run: Computation, code: str, cube: dict, opts) -> int:
+    """Write one indicator's cells with their marks; zeros are written only where the
+    suppression blurs them ("<10" under a hidden total)."""
+    marks = _marks(code, cube, opts)
     written, batch = 0, []
-    for indicator, zone, nis, period, start, dimension, key, count, value in cells:
-        batch.append(Figure(computation=run, indicator=indicator, zone=zone, municipality=nis,
-                            period=period, period_start=start, dimension=dimension, key=key,
-                            count=count, value=value))
+    for key, mark in marks.items():
+        count, value = cube.get(key, (0, None))
+        if count == 0 and mark == suppression.Mark.SHOWN:
+            continue
+        zone, nis, period, start, dimension, part = key
+        batch.append(Figure(computation=run, indicator=code, zone=zone, municipality=nis,
+                            period=period, period_start=start, dimension=dimension, key=part,
+                            count=count, value=value, mark=mark))
         if len(batch) >= BATCH:
             written += len(Figure.objects.bulk_create(batch))
             batch = []
@@ -294,19 +319,28 @@ def _write(run: Computation, cells: Iterable[tuple]) -> int:
     return written
 
 
+def _marks(code: str, cube: dict, opts) -> dict:
+    indicator = BY_CODE[code]
+    if indicator.is_value:  # a median is shown when its count is not small
+        return {key: suppression.Mark.SMALL if suppression.is_small(count, opts)
+                else suppression.Mark.SHOWN for key, (count, _value) in cube.items()}
+    return suppression.protect({key: count for key, (count, _value) in cube.items()},
+                               indicator, opts)
+
+
 # --- one indicator ---------------------------------------------------------------------
 
 
-def _cells(spec: Spec, places: Places, since, zone) -> Iterator[tuple]:
-    """The figures of one indicator: counts, or values from histograms."""
+def _cubes(spec: Spec, places: Places, since, zone) -> Iterator[tuple[str, dict]]:
+    """(indicator, {cell: (count, value)}) of one spec: counts, or values from
+    histograms (a spec with percentiles gives one indicator per percentile)."""
     if spec.histogram:
-        yield from _histogram_cells(spec, places, since, zone)
+        yield from _histogram_cubes(spec, places, since, zone)
         return
     months: Counter = Counter()
     for dimension, key, row_zone, nis, month, n in _grouped(spec, places, since):
         months[(row_zone, nis, month, dimension, key)] += n
-    for cell, count in _fold(months, zone).items():
-        yield (spec.indicator, *cell, count, None)
+    yield spec.indicator, {cell: (count, None) for cell, count in _fold(months, zone).items()}
 
 
 def _base(spec: Spec, since) -> QuerySet:
@@ -386,7 +420,7 @@ def _fold(months: Counter, only_zone: str = "") -> Counter:
 # --- medians and percentiles from histograms -------------------------------------------
 
 
-def _histogram_cells(spec: Spec, places: Places, since, zone) -> Iterator[tuple]:
+def _histogram_cubes(spec: Spec, places: Places, since, zone) -> Iterator[tuple]:
     unit, start, end = spec.histogram
     between = (HoursBetween if unit == "hours" else DaysBetween)(start, end)
     rows = _base(spec, since).order_by().values(**_place_values(spec), _b=between).annotate(
@@ -401,10 +435,9 @@ def _histogram_cells(spec: Spec, places: Places, since, zone) -> Iterator[tuple]
                 continue
             for period, period_start in period_starts(month):
                 histograms[(*place, period, period_start, "", "")][bucket] += row["_n"]
-    for cell, histogram in histograms.items():
-        total = sum(histogram.values())
-        for indicator, share in spec.percentiles:
-            yield (indicator, *cell, total, float(percentile(histogram, share)))
+    for indicator, share in spec.percentiles:
+        yield indicator, {cell: (sum(histogram.values()), float(percentile(histogram, share)))
+                          for cell, histogram in histograms.items()}
 
 
 def percentile(histogram: Counter, share: float) -> int:
@@ -422,18 +455,18 @@ def percentile(histogram: Counter, share: float) -> int:
 # --- the directory's coverage (not personal: services, not people) ---------------------
 
 
-def _service_cells(now: datetime) -> Iterator[tuple]:
+def _service_cube(now: datetime) -> dict:
     """Active services serving each municipality (directly, by zone, or all Brussels),
     by category, for the current year; per 10,000 inhabitants is the page's division."""
     year = date(timezone.localtime(now).year, 1, 1)
+    cube = {}
     for municipality in Municipality.objects.select_related("care_zone"):
         served = Service.objects.filter(status=ServiceStatus.ACTIVE).serving(municipality)
-        by_category = Counter(dict(served.order_by().values_list("category").annotate(
-            n=Count("pk")).values_list("category", "n")))
+        by_category = dict(served.order_by().values("category").annotate(
+            n=Count("pk")).values_list("category", "n"))
         zone = municipality.care_zone.code if municipality.care_zone else UNKNOWN
-        yield ("services", zone, municipality.nis_code, PeriodKind.YEAR, year, "", "",
-               sum(by_category.values()), None)
+        place = (zone, municipality.nis_code, PeriodKind.YEAR, year)
+        cube[(*place, "", "")] = (sum(by_category.values()), None)
         for category, n in by_category.items():
-            yield ("services", zone, municipality.nis_code, PeriodKind.YEAR, year,
-                   "category", category, n, None)
-
+            cube[(*place, "category", category)] = (n, None)
+    return cube

@@ -4,9 +4,9 @@ A `Figure` is one cell of the zone's picture: an indicator, a place (the whole o
 Brussels, a care zone, or one municipality within a zone), a period (a month, a quarter
 or a year) and optionally one value of one breakdown (a service category, a reason, a
 priority group, a score band, a hospital). It holds the true count (or a value such as a
-median with the count it was computed over); suppression and rounding are applied when
-the figure is read (`observatory.figures`), never stored, so a lower threshold chosen for
-a page cannot be undone by another page.
+median with the count it was computed over) and its `mark` under the run's default
+publication options; the read API (`observatory.figures`) applies the marks and the
+rounding, and computes other marks when a page asks for another threshold.
 
 No row carries a person, a stay, a referral or any other identifier: the computation
 (`observatory.compute`) reads person data in set-based queries and writes only these
@@ -40,6 +40,9 @@ class Computation(models.Model):
     since = models.DateField(_("recomputed from"), null=True, blank=True)
     zone = models.CharField(_("care zone recomputed"), max_length=20, blank=True)
     rows = models.PositiveIntegerField(_("figures"), default=0)
+    # The publication options the figures' marks were computed with (the defaults then).
+    threshold = models.PositiveSmallIntegerField(_("threshold"), default=10)
+    rounding = models.PositiveSmallIntegerField(_("rounding"), default=5)
     error = models.CharField(_("error"), max_length=500, blank=True)
 
     class Meta:
@@ -73,6 +76,8 @@ class Figure(models.Model):
     count = models.BigIntegerField(_("count"))
     # A derived value (a median, a percentile, a mean) computed over `count` items.
     value = models.FloatField(_("value"), null=True, blank=True)
+    # suppression.Mark under the run's options: shown, small ("<10") or hidden ("–").
+    mark = models.CharField(_("publication"), max_length=8, default="shown")
 
     class Meta:
         verbose_name = _("figure")

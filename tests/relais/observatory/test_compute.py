@@ -133,7 +133,7 @@ def test_flows_say_whether_residents_stay_in_their_zone(build, second_hospital):
 def test_no_figure_carries_an_identifier():
     names = {f.name for f in Figure._meta.get_fields()}
     assert names == {"id", "computation", "indicator", "zone", "municipality", "period",
-                     "period_start", "dimension", "key", "count", "value"}
+                     "period_start", "dimension", "key", "count", "value", "mark"}
 
 
 def test_a_failed_run_is_never_shown(build, monkeypatch):
