@@ -121,6 +121,14 @@ def test_digest_keeps_the_notification_for_the_daily_email(follower, tell):
     assert not EmailDelivery.objects.exists()
 
 
+def test_follow_up_notices_follow_their_own_group_not_the_stays(follower, zebulon):
+    choose(follower, followup=EmailMode.DIGEST, stays=EmailMode.OFF)
+    services.notify(follower, kind="followup.contact_escalated_unnamed", person=zebulon,
+                    params={"owner": "Dr Test", "organisation": "Dr Test"})
+    assert Notification.objects.get().in_digest is True
+    assert not EmailDelivery.objects.exists()
+
+
 def test_off_means_inbox_only(follower, tell):
     choose(follower, stays=EmailMode.OFF)
     tell(follower)
