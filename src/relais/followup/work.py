@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
 from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.expressions import RawSQL
@@ -370,12 +370,18 @@ def _gate(kind: str, user, rows):
 
 
 def _sources(user, organisation_ids, kinds, person, today) -> dict:
-    """Each kind's rows before the gate, narrowed to `person`."""
+    """Each kind's rows before the gate, narrowed to `person`; a kind that cannot have
+    any (no organisation to receive referrals) is left out, as SQL cannot say it."""
     sources = {}
     for kind in kinds:
         rows = _SOURCES[kind](user, organisation_ids, today)
-        sources[kind] = rows if person is None else rows.filter(
-            **{_PERSON_FIELD[kind]: person})
+        if person is not None:
+            rows = rows.filter(**{_PERSON_FIELD[kind]: person})
+        try:
+            rows.query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        sources[kind] = rows
     return sources
 
 

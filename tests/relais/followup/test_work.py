@@ -300,6 +300,13 @@ def test_a_referral_is_on_the_work_of_the_receiving_team_never_of_an_excluded_me
     assert hidden.items == [] and hidden.counts["referral"] == 0 and hidden.urgent == 0
 
 
+def test_a_professional_of_no_organisation_has_an_empty_list_not_an_error(world):
+    alone = UserFactory(email="alone@test.relais.example")
+
+    assert work.items_for(alone).counts == dict.fromkeys(work.KINDS, 0)
+    assert work.items_for(alone, organisation_ids=set()).items == []
+
+
 # --- the calendar feed --------------------------------------------------------------------
 
 
