@@ -44,9 +44,10 @@ def protocol_detail(request, pk):
 @login_required
 def protocol_edit(request, pk):
     protocol = rules.protocol_for(request.user, pk, Action.CHANGE)
-    if protocol.retired_at is not None and request.method != "POST":
-        newest = Protocol.objects.get(family=protocol.family, retired_at__isnull=True)
-        return redirect("followup:protocol_edit", newest.pk)
+    if protocol.retired_at is not None and request.method != "POST":  # edit the newest
+        newest = Protocol.objects.filter(family=protocol.family, retired_at__isnull=True).first()
+        return redirect("followup:protocol_edit" if newest else "followup:protocol_detail",
+                        (newest or protocol).pk)
     form = ProtocolForm(request.POST or None, initial={
         "name": protocols.shown(protocol.name),
         **{field: getattr(protocol, field) for field in protocols.APPLIES_TO}})
