@@ -57,9 +57,10 @@ def test_the_defaults_come_from_the_settings(settings):
     (10, 0, "Les nombres peuvent être arrondis à un multiple de 1 à 100."),
 ])
 def test_bad_options_are_refused_with_a_translated_message(threshold, rounding, message):
-    with translation.override("fr"), pytest.raises(ValidationError) as refused:
-        options(threshold, rounding)
-    assert refused.value.messages == [message]
+    with translation.override("fr"):
+        with pytest.raises(ValidationError) as refused:
+            options(threshold, rounding)
+        assert refused.value.messages == [message]
 
 
 def test_small_counts_read_below_the_threshold_and_others_are_rounded():
