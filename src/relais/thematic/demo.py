@@ -56,6 +56,13 @@ SOUTH_EAST = {
     "next_on": date(2025, 9, 16), "next_hours": "13.00–16.00",
     "next_place": "Kerselarenlaan 241 / Avenue des Cerisiers 241, Sint-Lambrechts-Woluwe",
     "review_themes": ["caregiver_exhaustion", "isolation", "violence"],
+    # The observatory's indicators each finding concerns, in the findings' order (ours).
+    "indicators": [["admissions", "length_of_stay_median", "urgent_started_in_time"], [],
+                   [], ["admissions_priority"], ["referrals"],
+                   ["admissions_priority"], ["followup_contacts", "readmissions_30d"],
+                   ["discharges_without_plan"], [], ["referrals"],
+                   ["urgent_started_in_time"], ["admissions_priority", "watches"]],
+    "action_indicators": ["watches"],
     "presentation": "https://www.zorgzone-zuid-oost.brussels/layout/uploads/2025/08/"
                     "20250422-PPT-CT-Hopital-Ambulatoire-TO-Ziekenhuis-Ambulante-zorg.pdf",
     # 23 professionals (the report); the split is the demo's.
@@ -169,6 +176,11 @@ NORTH = {
     "expectations_nl": "", "expectations_fr": "",
     "next_on": None, "next_hours": "", "next_place": "",
     "review_themes": ["refusal_of_help", "information_not_passed", "isolation"],
+    "indicators": [[], ["refusals", "restarts"], ["screenings"], [], [], ["consultations"], [],
+                   ["referrals"], ["referrals"], ["consultations"],
+                   ["watches"], []],
+    "action_indicators": ["consultations", "", "screenings", "referrals",
+                          "consultations", "refusals"],
     "presentation": "https://www.bassin-nord.brussels/layout/uploads/2026/01/"
                     "202512_CT_LAH_TO_AZH.pdf",
     # 18 participants (the report); the split is the demo's.
@@ -312,13 +324,16 @@ def _load(seed: dict, organisations: dict) -> int:
     Presentation.objects.create(session=session, title="Presentatie / Présentation",
                                 url=seed["presentation"])
     positions = {}
-    for section, requirements, text_nl, text_fr in seed["findings"]:
+    for (section, requirements, text_nl, text_fr), codes in zip(
+            seed["findings"], seed["indicators"], strict=True):
         positions[section] = positions.get(section, 0) + 1
         Finding.objects.create(session=session, section=section, position=positions[section],
-                               text_nl=text_nl, text_fr=text_fr, requirements=requirements)
-    for number, (nl, fr, owner, partners, due, status) in enumerate(seed["actions"], 1):
+                               text_nl=text_nl, text_fr=text_fr, requirements=requirements,
+                               indicators=codes)
+    for number, ((nl, fr, owner, partners, due, status), code) in enumerate(
+            zip(seed["actions"], seed["action_indicators"], strict=True), 1):
         action = JointAction.objects.create(
-            session=session, position=number, title_nl=nl, title_fr=fr,
+            session=session, position=number, title_nl=nl, title_fr=fr, indicator=code,
             owner=organisations.get(owner), due_on=due, status=status)
         action.partners.set([organisations[key] for key in partners if organisations.get(key)])
     audit.record("thematic.demo_session_loaded", target=session,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import OrganisationType
 from relais.followup.reviews import Theme
-from relais.thematic import services
+from relais.thematic import indicators, services
 from relais.thematic.models import (
     ActionStatus,
     JointAction,
@@ -96,22 +96,32 @@ class FindingForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 4}))
     text_fr = forms.CharField(label=_("Text (French)"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 4}))
-    indicators = CodesField(label=_("Indicators"), required=False, max_length=400,
-                            help_text=_("The observatory's codes, separated by commas."))
+    indicators = forms.MultipleChoiceField(
+        label=_("Indicators"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("The observatory's figures this finding is about."))
     requirements = CodesField(label=_("Requirements"), required=False, max_length=200,
                               help_text=_("From R1 to R22, separated by commas, e.g. "
                                           "“R3, R15”."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicators"].choices = indicator_choices()
 
     @classmethod
     def for_finding(cls, finding, data=None):
         return cls(data, initial={
             "section": finding.section, "text_nl": finding.text_nl,
-            "text_fr": finding.text_fr, "indicators": ", ".join(finding.indicators),
+            "text_fr": finding.text_fr, "indicators": finding.indicators,
             "requirements": ", ".join(finding.requirements)})
+
+
+def indicator_choices() -> list[tuple[str, str]]:
+    return sorted(indicators.catalogue().items(), key=lambda item: item[1])
 
 
 class ActionForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    indicator = forms.ChoiceField(label=_("Indicator to watch"), required=False)
     partners = forms.ModelMultipleChoiceField(label=_("Partners"), queryset=None,
                                               required=False,
                                               widget=forms.CheckboxSelectMultiple)
@@ -122,11 +132,12 @@ class ActionForm(forms.ModelForm):
         widgets = {"title_nl": forms.Textarea(attrs={"rows": 2}),
                    "title_fr": forms.Textarea(attrs={"rows": 2}),
                    "due_on": _date_widget()}
-        help_texts = {"indicator": _("An observatory code whose figures show whether the "
-                                     "action works.")}
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [("", "—"), *indicator_choices()]
+        self.fields["indicator"].help_text = _("The observatory's figure that shows whether "
+                                               "the action works.")
         self.fields["owner"].queryset = organisations
         self.fields["partners"].queryset = organisations
 

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from relais.accounts.models import Organisation, OrganisationType
 from relais.followup.models import ReviewKind
 from relais.followup.reviews import Theme
+from relais.thematic import indicators
 from relais.thematic.models import (
     ActionStatus,
     JointAction,
@@ -39,8 +40,13 @@ def _actions(queryset):
 
 
 def _texts(rows, name: str, language: str, original: str) -> list:
+    """Each row's text in `language` (row.text) and its indicators' names."""
+    names = indicators.catalogue()
     for row in rows:
         row.text = text_in(row, name, language, original)
+        codes = getattr(row, "indicators", None) or ([row.indicator] if getattr(
+            row, "indicator", "") else [])
+        row.indicator_names = [names.get(code, code) for code in codes]
     return rows
 
 

@@ -114,8 +114,12 @@ def managers_and_coordinators(organisation_id) -> QuerySet:
 
 
 def register_policies() -> None:
-    register(ThematicSession, Policy(visible=visible_sessions, allows=may_on_session))
-    register(JointAction, Policy(visible=visible_actions, allows=may_on_action))
+    # No person data, but every page that loads a session or an action is audited, form
+    # pages included (the audit names the object and what it was loaded for).
+    register(ThematicSession, Policy(visible=visible_sessions, allows=may_on_session,
+                                     audit_reads=True))
+    register(JointAction, Policy(visible=visible_actions, allows=may_on_action,
+                                 audit_reads=True))
 
 
 def session_for(user, pk, action: Action = Action.VIEW) -> ThematicSession:

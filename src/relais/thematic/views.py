@@ -20,7 +20,7 @@ from relais.accounts.models import Organisation, OrganisationType
 from relais.audit import log as audit
 from relais.core.models import CareZone, VersionConflict
 from relais.core.uploads import download_name
-from relais.thematic import report, rules, services
+from relais.thematic import indicators, report, rules, services
 from relais.thematic.forms import (
     ActionForm,
     FindingForm,
@@ -93,8 +93,7 @@ def session_new(request):
 @login_required
 def session_detail(request, pk):
     _require_reader(request)
-    session = rules.session_for(request.user, pk)
-    audit.record("thematic.session_read", actor=request.user, target=session)
+    session = rules.session_for(request.user, pk)  # audited by the gate
     return render(request, "thematic/session_detail.html", {
         **report.context(session), "may_run": rules.may_run(request.user, session)})
 
@@ -246,12 +245,12 @@ def action_new(request, pk):
 @login_required
 def action_detail(request, pk):
     _require_reader(request)
-    action = rules.action_for(request.user, pk)
+    action = rules.action_for(request.user, pk)  # audited by the gate
     may_report = rules.may_on_action(request.user, action, Action.CHANGE)
-    audit.record("thematic.action_read", actor=request.user, target=action)
     return render(request, "thematic/action_detail.html", {
         "action": action, "session": action.session, "language": get_language(),
         "text": report.action_text(action),
+        "indicator_name": indicators.catalogue().get(action.indicator, action.indicator),
         "partners": action.partners.order_by("name"),
         "notes": action.notes.select_related("author", "organisation"),
         "may_run": rules.may_run(request.user, action.session),

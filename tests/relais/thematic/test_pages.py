@@ -86,24 +86,40 @@ def test_only_a_support_team_starts_a_session(persona_client, request):
             reverse("thematic:session_new")).status_code == 404
 
 
-def test_reads_are_audited(persona_client, session, action):
+def test_reads_are_audited(persona_client, session, action, hospital_manager):
     client = persona_client("hospital_manager")
     client.get(reverse("thematic:session_detail", args=[session.pk]))
     client.get(reverse("thematic:session_report", args=[session.pk, "fr"]))
     client.get(reverse("thematic:actions_csv", args=[session.pk]))
     client.get(reverse("thematic:action_detail", args=[action.pk]))
     client.get(reverse("thematic:session_list"))
-    actions = list(AuditEvent.objects.filter(action__startswith="thematic.")
-                   .order_by("pk").values_list("action", flat=True))
-    assert actions == ["thematic.session_read", "thematic.report_read",
-                       "thematic.actions_exported", "thematic.action_read",
-                       "thematic.session_list_read"]
+    actions = list(AuditEvent.objects.filter(actor=hospital_manager).exclude(action="auth.login")
+                   .order_by("pk").values_list("action", "target_type", "actor"))
+    manager = hospital_manager.pk
+    assert actions == [
+        ("thematicsession.read", "thematic.thematicsession", manager),
+        ("thematicsession.read", "thematic.thematicsession", manager),
+        ("thematic.report_read", "thematic.thematicsession", manager),
+        ("thematicsession.read", "thematic.thematicsession", manager),
+        ("thematic.actions_exported", "thematic.thematicsession", manager),
+        ("jointaction.read", "thematic.jointaction", manager),
+        ("thematic.session_list_read", "", manager)]
+
+
+def test_form_pages_are_audited_too(persona_client, session):
+    persona_client("analyst").get(reverse("thematic:session_edit", args=[session.pk]))
+    event = AuditEvent.objects.get(action="thematicsession.read")
+    assert (event.target_id, event.detail) == (str(session.pk), {"for": "change"})
 
 
 def test_a_denied_read_is_audited_as_denied(persona_client, session):
-    persona_client("home_nurse").get(reverse("thematic:session_report",
-                                             args=[session.pk, "nl"]))
+    # A manager of the zone reads the session but may not change it.
+    response = persona_client("hospital_manager").get(
+        reverse("thematic:session_edit", args=[session.pk]))
+    assert response.status_code == 404
     assert not AuditEvent.objects.filter(action="thematic.report_read").exists()
+    assert AuditEvent.objects.filter(action="access.denied",
+                                     target_id=str(session.pk)).count() == 1
 
 
 def test_an_unknown_report_language_is_not_found(persona_client, session):

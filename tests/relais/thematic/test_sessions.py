@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from relais.audit.models import AuditEvent
 from relais.thematic import services
@@ -146,17 +147,17 @@ def test_a_finding_names_requirements_and_indicators(persona_client, session):
     response = persona_client("analyst").post(
         reverse("thematic:finding_new", args=[session.pk]),
         {"section": "offer", "text_nl": "Geen dringende thuishulp.",
-         "requirements": "r13, R8", "indicators": "referrals.accepted"})
+         "requirements": "r13, R8", "indicators": ["readmissions_30d"]})
     assert response.status_code == 302
     finding = session.findings.get(text_nl="Geen dringende thuishulp.")
     assert (finding.section, finding.position, finding.requirements,
-            finding.indicators) == ("offer", 2, ["R8", "R13"], ["referrals.accepted"])
+            finding.indicators) == ("offer", 2, ["R8", "R13"], ["readmissions_30d"])
 
 
 @pytest.mark.parametrize("data, message", [
     ({"section": "offer", "text_nl": "X", "requirements": "R23"}, "Unknown requirement: R23"),
-    ({"section": "offer", "text_nl": "X", "indicators": "DROP TABLE"},
-     "Unknown indicator"),
+    ({"section": "offer", "text_nl": "X", "indicators": ["admissions", "happiness"]},
+     "Select a valid choice. happiness is not one of the available choices."),
     ({"section": "gossip", "text_nl": "X"}, "Select a valid choice"),
     ({"section": "offer", "text_fr": "Seulement la traduction"},
      "Write this text in the report&#x27;s language"),
@@ -202,11 +203,11 @@ def test_the_team_adds_an_action_with_owner_partners_and_indicator(persona_clien
         reverse("thematic:action_new", args=[session.pk]),
         {"title_nl": "Gedeeld protocol", "owner": world.hospital.pk,
          "partners": [world.gp_practice.pk, world.home_nursing.pk], "due_on": "2027-01-31",
-         "indicator": "followup.on_time"})
+         "indicator": "watches"})
     action = session.actions.get(title_nl="Gedeeld protocol")
     assert response["Location"] == reverse("thematic:action_detail", args=[action.pk])
     assert (action.owner, action.position, action.status, action.indicator) == (
-        world.hospital, 2, ActionStatus.PROPOSED, "followup.on_time")
+        world.hospital, 2, ActionStatus.PROPOSED, "watches")
     assert set(action.partners.all()) == {world.gp_practice, world.home_nursing}
 
 
@@ -286,3 +287,23 @@ def test_the_action_page_shows_the_title_in_the_readers_language(persona_client,
     page = persona_client("coordinator").get(
         reverse("thematic:action_detail", args=[action.pk])).content.decode()
     assert '<span lang="nl">Infofiche voor mantelzorgers</span>' in page
+
+
+def test_the_service_refuses_an_indicator_the_observatory_does_not_know(session, analyst):
+    translation.activate("en")
+    with pytest.raises(ValidationError, match="Unknown indicator: happiness"):
+        services.add_finding(session, {"section": "offer", "text_nl": "X",
+                                       "indicators": ["admissions", "happiness"]},
+                             actor=analyst)
+    with pytest.raises(ValidationError, match="Unknown indicator: DROP TABLE"):
+        services.add_action(session, {"title_nl": "X", "indicator": "DROP TABLE"},
+                            actor=analyst)
+    assert (session.findings.count(), session.actions.count()) == (3, 1)
+
+
+def test_findings_show_the_names_of_their_indicators(persona_client, session):
+    finding = session.findings.get(section=Section.OFFER)
+    finding.indicators = ["readmissions_30d"]
+    finding.save()
+    page = persona_client("gp").get(reverse("thematic:session_detail", args=[session.pk]))
+    assert "Indicators: Unplanned readmissions within 30 days" in page.content.decode()

@@ -22,6 +22,7 @@ from relais.followup.models import ReviewKind
 from relais.notifications.models import Notification
 from relais.thematic import reminders, services
 from relais.thematic.demo import load_demo_sessions
+from relais.thematic.indicators import catalogue
 from relais.thematic.models import ActionStatus, JointAction, ThematicSession
 from relais.thematic.notices import ACTION_OVERDUE, SAVE_THE_DATE
 from tests.factories import MembershipFactory, UserFactory
@@ -244,3 +245,8 @@ def test_the_seed_reports_load_as_demo_sessions_once(db):
         assert finding.text_nl and finding.text_fr
     owned = south_east.actions.get()
     assert owned.owner.type == "coordination_centre" and owned.is_overdue
+    # Every indicator the demo names is one the observatory computes.
+    named = {code for session in (south_east, north) for finding in session.findings.all()
+             for code in finding.indicators}
+    named |= {a.indicator for a in JointAction.objects.exclude(indicator="")}
+    assert named and named <= set(catalogue())
