@@ -67,6 +67,7 @@ PERIODS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}
 # The `user` of the platform's own command line (`relais observatory export`): trusted
 # like the operator who runs it, and audited as such.
 COMMAND_LINE = object()
+BRUSSELS = "brussels"  # how exports and URLs name the whole region (zone "")
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,19 @@ def parse_period(text: str) -> tuple[str, date]:
     raise ValidationError(
         _("“%(period)s” is not a period: write a year (2025), a quarter (2025-Q2) or a "
           "month (2025-04)."), code="period", params={"period": text[:20]})
+
+
+def parse_periods(text: str) -> tuple[str, date, date]:
+    """"2025", "2025-Q2", "2025-04" or "FIRST..LAST" of the same kind → (kind, start, end)."""
+    first, _dots, last = str(text).partition("..")
+    kind, start = parse_period(first)
+    end_kind, end = parse_period(last) if last else (kind, start)
+    if end_kind != kind:
+        raise ValidationError(_("Both ends of a range are periods of the same kind."),
+                              code="period")
+    if start > end:
+        raise ValidationError(_("The period starts after it ends."), code="period")
+    return kind, start, end
 
 
 def _step(start: date, kind: str, n: int = 1) -> date:

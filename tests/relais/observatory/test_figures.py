@@ -207,3 +207,35 @@ def test_the_worker_computes_once_a_night(build):
     assert nightly.compute_if_due(datetime(2025, 4, 2, 1, 0, tzinfo=brussels)) == 0
     assert nightly.compute_if_due(datetime(2025, 4, 2, 3, 0, tzinfo=brussels)) > 0
     assert Computation.objects.count() == 1
+
+
+# --- the web's export ------------------------------------------------------------------
+
+
+def test_the_web_export_streams_published_figures_and_is_audited(client, analyst,
+                                                                  figures_of_march):
+    client.force_login(analyst)
+
+    response = client.get("/observatory/south-east/export/?period=2025-03&format=csv")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode()
+    assert "admissions,south-east,21002,month,2025-03-01,,,<10,," in text
+    assert "admissions,south-east,21019,month,2025-03-01,,,–,," in text
+    assert AuditEvent.objects.filter(action="observatory.exported", actor=analyst).count() == 1
+
+
+def test_the_web_export_refuses_a_low_threshold_and_hides_other_zones(client, analyst,
+                                                                      figures_of_march):
+    analyst.language = "nl"  # a signed-in user reads in their own language
+    analyst.save(update_fields=["language"])
+    client.force_login(analyst)
+
+    low = client.get("/observatory/south-east/export/?threshold=3")
+    other = client.get("/observatory/north/export/")
+
+    assert low.status_code == 400
+    assert "De drempel voor kleine aantallen kan niet lager zijn dan 5." in low.content.decode()
+    assert other.status_code == 404
+    assert not AuditEvent.objects.filter(action="observatory.exported").exists()

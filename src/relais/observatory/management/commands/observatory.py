@@ -22,7 +22,7 @@ from relais.core.models import CareZone
 from relais.observatory import compute, exports, figures
 from relais.observatory.models import REGION
 
-BRUSSELS = "brussels"
+BRUSSELS = figures.BRUSSELS
 
 
 class Command(BaseCommand):
@@ -59,7 +59,7 @@ class Command(BaseCommand):
 
     def export(self, options) -> None:
         zone = zone_code(options["zone"])
-        kind, start, end = parse_periods(options["period"])
+        kind, start, end = figures.parse_periods(options["period"])
         opts = figures.options(options["threshold"], options["rounding"])
         cells = figures.table(figures.COMMAND_LINE, zone=zone, period=kind, start=start,
                               end=end, opts=opts)
@@ -93,16 +93,3 @@ def parse_date(text: str) -> date:
     except ValueError:
         raise ValidationError(_("“%(date)s” is not a date (YYYY-MM-DD)."), code="date",
                               params={"date": text[:20]}) from None
-
-
-def parse_periods(text: str) -> tuple[str, date, date]:
-    """"2025", "2025-Q2", "2025-04" or "FIRST..LAST" of the same kind."""
-    first, _dots, last = text.partition("..")
-    kind, start = figures.parse_period(first)
-    end_kind, end = figures.parse_period(last) if last else (kind, start)
-    if end_kind != kind:
-        raise ValidationError(_("Both ends of a range are periods of the same kind."),
-                              code="period")
-    if start > end:
-        raise ValidationError(_("The period starts after it ends."), code="period")
-    return kind, start, end
