@@ -152,6 +152,8 @@ def test_the_gp_sees_why_the_contacts_were_cancelled(person, clock, gp):
         page = login_as(Client(HTTP_ACCEPT_LANGUAGE=language), gp).get(
             reverse("followup:followup_detail", args=[followup.pk]))
         assert page.content.decode().count(text) == 3, language
+        if language == "en":
+            assert "This follow-up was closed on 18/12/2026." in page.content.decode()
         assert reverse("followup:contact_record", args=[
             followup.contacts.first().pk]) not in page.content.decode()
 
