@@ -13,8 +13,9 @@ class ObservatoryConfig(AppConfig):
         from relais.core import clock  # why inside: the clock's run record is a model
 
         # why inside: these modules use models, which exist only once apps are ready.
-        from relais.observatory import nightly, rules
+        from relais.observatory import menu, nightly, rules
 
         rules.register_policies()
+        menu.register_entries()
         # Looked at every hour; computes once a night (nightly.compute_if_due).
         clock.register("observatory.compute", timedelta(hours=1), nightly.compute_if_due)

@@ -9,8 +9,10 @@ discharge, and the zone's offer per 10,000 inhabitants.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from relais.observatory import figures, population
 from relais.observatory.charts import Chart, Point, Series, bar_chart, line_chart, split_bars
 from relais.observatory.indicators import BY_CODE
 from relais.observatory.maps import choropleth
+from relais.observatory.models import WHOLE
 
 # How many periods a trend shows, per kind of period.
 TREND_LENGTH = {"month": 12, "quarter": 8, "year": 5}
@@ -158,26 +161,25 @@ class _Context:
                                        for start in starts])
 
     def bars(self, title: str, description: str, code: str, by: str) -> Chart:
-        cells = self._breakdown(code, by)
-        points = [self._point(cell, self._key_label(by, cell.key)) for cell in cells
-                  if cell.key]
+        cells = self._parts(code, by, self.filters.municipality or WHOLE)
+        points = sorted((self._point(cell, figures.key_label(by, cell.key)) for cell in cells),
+                        key=_largest_first)
         return bar_chart(title, self._at(description), points,
                          label_header=_breakdown_header(by),
                          value_header=str(BY_CODE[code].label))
 
     def map(self, title: str, description: str, code: str) -> Chart:
-        cells = self._breakdown(code, "municipality")
-        values = {cell.key: self._point(cell, self.names.get(cell.key, cell.key))
-                  for cell in cells if cell.key in self.names}
+        cells = self._parts(code, "municipality", WHOLE)
+        values = {cell.municipality: self._point(cell, self.names[cell.municipality])
+                  for cell in cells if cell.municipality in self.names}
         return choropleth(title, self._at(description), values, self.names,
                           label_header=_("Municipality"), value_header=str(BY_CODE[code].label))
 
     def flows(self) -> Chart:
         rows = []
         for nis, name in sorted(self.names.items(), key=lambda item: item[1]):
-            cells = {cell.key: cell for cell in self._breakdown(
-                "admissions", "hospital_zone", municipality=nis)}
-            rows.append((name, [self._point(cells.get(key), key)
+            cells = {cell.key: cell for cell in self._parts("admissions", "hospital_zone", nis)}
+            rows.append((name, [self._point(cells.get(key), key, missing="0")
                                 for key in ("inside", "outside")]))
         return split_bars(
             _("Where residents are hospitalised"),
@@ -192,14 +194,14 @@ class _Context:
         cells = figures.breakdown(self.user, "services", zone=self.zone, period="year",
                                   period_start=year, by="municipality") if year else []
         values = {}
-        for cell in cells:
-            if cell.key not in self.names:
+        for cell in cells[1:]:
+            nis = cell.municipality
+            if nis not in self.names:
                 continue
-            rate = population.per_10000(_count(cell), [cell.key])
+            rate = population.per_10000(_count(cell), [nis])
             shown = formats.number_format(rate, 1, use_l10n=True) if rate is not None \
                 else cell.shown
-            values[cell.key] = Point(self.names[cell.key], rate, shown,
-                                     suppressed=cell.suppressed)
+            values[nis] = Point(self.names[nis], rate, shown, suppressed=cell.suppressed)
         description = _("Services of the directory serving each municipality, per 10,000 "
                         "inhabitants (population: Statbel, %(date)s).") % {
             "date": formats.date_format(population.reference_date())}
@@ -210,43 +212,58 @@ class _Context:
                           value_header=_("Services per 10,000 inhabitants"))
 
     # --- questions to figures ----------------------------------------------------------
+    # The page reads the zone's published cells once (`figures.table`: one query per
+    # indicator) and draws every trend, breakdown, map and flow from them, instead of
+    # asking `figures` again for each line and each municipality.
+
+    @cached_property
+    def latest(self) -> date | None:
+        return figures.latest_period(self.zone, self.filters.period)
+
+    @cached_property
+    def periods(self) -> list[date]:
+        if self.latest is None:
+            return []
+        kind, n = self.filters.period, TREND_LENGTH[self.filters.period]
+        return [_back(self.latest, kind, steps) for steps in range(n - 1, -1, -1)]
+
+    @cached_property
+    def cells(self) -> dict[tuple, list]:
+        """(indicator, municipality, period start, breakdown) → its cells."""
+        found = defaultdict(list)
+        if self.latest is None:
+            return found
+        for cell in figures.table(self.user, zone=self.zone, period=self.filters.period,
+                                  start=self.periods[0], end=self.latest):
+            found[(cell.indicator, cell.municipality, cell.period_start,
+                   cell.dimension)].append(cell)
+        return found
 
     def _series(self, line: Line) -> tuple[list[date], list[Point]]:
-        cells = figures.series(self.user, line.code, zone=self.zone,
-                               municipality=self.filters.municipality,
-                               period=self.filters.period, start=self._start(),
-                               dimension=line.dimension, key=line.key)
-        return ([cell.period_start for cell in cells],
-                [self._point(cell, _period_label(cell.period_start, self.filters.period))
-                 for cell in cells])
+        where = self.filters.municipality or WHOLE
+        points = []
+        for start in self.periods:
+            cell = next((c for c in self.cells[(line.code, where, start, line.dimension)]
+                         if c.key == line.key), None)
+            # A period without a figure counted nothing (as `figures.series` says); a
+            # median of nothing is not zero but no figure.
+            missing = "—" if BY_CODE[line.code].is_value else "0"
+            points.append(self._point(cell, _period_label(start, self.filters.period),
+                                      missing=missing))
+        return self.periods, points
 
-    def _breakdown(self, code: str, by: str, municipality: str | None = None) -> list:
-        latest = self.latest
-        if latest is None:
-            return []
-        return figures.breakdown(self.user, code, zone=self.zone, period=self.filters.period,
-                                 period_start=latest, by=by,
-                                 municipality=self.filters.municipality
-                                 if municipality is None else municipality)
+    def _parts(self, code: str, by: str, municipality: str) -> list:
+        """The latest period's parts of one breakdown (the total is not among them)."""
+        if by == "municipality":
+            return [cell for (indicator, nis, start, dimension), cells in self.cells.items()
+                    if indicator == code and start == self.latest and dimension == ""
+                    and nis != WHOLE for cell in cells]
+        return list(self.cells[(code, municipality, self.latest, by)])
 
-    @property
-    def latest(self) -> date | None:
-        if not hasattr(self, "_latest"):
-            self._latest = figures.latest_period(self.zone, self.filters.period)
-        return self._latest
-
-    def _start(self) -> date | None:
-        latest = self.latest
-        return None if latest is None else _back(latest, self.filters.period,
-                                                 TREND_LENGTH[self.filters.period] - 1)
-
-    def _point(self, cell, label: str) -> Point:
+    def _point(self, cell, label: str, missing: str = "—") -> Point:
         if cell is None:
-            return Point(label, None, "—")
+            return Point(label, 0 if missing == "0" else None, missing)
         return Point(label, _count(cell), cell.shown, suppressed=cell.suppressed)
-
-    def _key_label(self, by: str, key: str) -> str:
-        return figures.key_label(by, key)
 
     def _where(self, description: str) -> str:
         if self.filters.municipality:
@@ -264,6 +281,10 @@ def _count(cell) -> float | None:
     if cell.suppressed:
         return None
     return cell.value if cell.value is not None else cell.count
+
+
+def _largest_first(point: Point) -> tuple:
+    return (point.value is None, -(point.value or 0), point.label)
 
 
 def _breakdown_header(by: str) -> str:

@@ -18,20 +18,24 @@ ENTRIES = {
     # persona: the menu, in order
     "liaison_nurse": ["Home", "My work", "Persons", "Referrals", "Hospital", "Directory",
                       "Organisations", "Case reviews", "Care zones", "Audit log"],
+    # Managers see their zone's observatory.
     "hospital_manager": ["Home", "My work", "Persons", "Referrals", "Hospital", "Directory",
-                         "Organisations", "Case reviews", "Thematic consultations",
-                         "Care zones", "Audit log"],
+                         "Organisations", "Case reviews", "Observatory",
+                         "Thematic consultations", "Care zones", "Audit log"],
     # Works in no hospital: no "Hospital" (it answered 404).
     "coordinator": ["Home", "My work", "Persons", "Referrals", "Directory", "Organisations",
-                    "Case reviews", "Thematic consultations", "Care zones", "Audit log"],
+                    "Case reviews", "Observatory", "Thematic consultations", "Care zones",
+                    "Audit log"],
     "gp": ["Home", "My work", "Persons", "Referrals", "Directory", "Organisations",
-           "Case reviews", "Thematic consultations", "Care zones", "Audit log"],
-    # The care zone's support team runs the consultations.
+           "Case reviews", "Observatory", "Thematic consultations", "Care zones",
+           "Audit log"],
+    # The care zone's support team runs the consultations and reads its observatory.
     "analyst": ["Home", "My work", "Persons", "Referrals", "Directory", "Organisations",
-                "Case reviews", "Thematic consultations", "Care zones", "Audit log"],
+                "Case reviews", "Observatory", "Thematic consultations", "Care zones",
+                "Audit log"],
     # The administrator acts for no organisation: no "Referrals" (it answered 404).
-    "platform_admin": ["Home", "Persons", "Directory", "Organisations", "Care zones",
-                       "Audit log", "Administration"],
+    "platform_admin": ["Home", "Persons", "Directory", "Organisations", "Observatory",
+                       "Care zones", "Audit log", "Administration"],
     "caregiver": ["Home", "Persons", "Directory"],
     "anonymous": [],
 }
