@@ -1,6 +1,6 @@
 """What a zone's dashboard shows, and how each figure's published cells become a chart.
 
-The page (views.dashboard) asks `build(...)` for its sections; every number comes from
+The page (views.dashboard_page) asks a `Dashboard` for its sections; every number comes from
 `observatory.figures` (published: suppressed and rounded), never from person data. The
 choice of figures follows what a care-zone analyst presents to a council: the hospital
 stays and where residents go, the referrals and their answers, what happens after
@@ -58,9 +58,15 @@ def read_filters(query, municipality_codes: set[str]) -> tuple[Filters, list[str
     return Filters(period, municipality), errors
 
 
-def build(user, zone: str, filters: Filters, names: dict[str, str]) -> list[Section]:
-    """The dashboard's sections for one zone (`names`: the zone's municipalities by NIS)."""
-    context = _Context(user, zone, filters, names)
+def _code(start: date, period: str) -> str:
+    if period == "year":
+        return str(start.year)
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return f"{start:%Y-%m}"
+
+
+def _sections(context) -> list[Section]:
     return [
         Section("stays", _("Hospital stays"), [
             context.trend(_("Admissions and discharges"),
@@ -142,11 +148,23 @@ class Line:
     label: str = ""
 
 
-class _Context:
-    """One dashboard's questions to `figures`, with the periods and labels they share."""
+class Dashboard:
+    """One zone's dashboard (`names`: the zone's municipalities by NIS code): its sections
+    and the periods they show, from one read of the zone's published cells."""
 
-    def __init__(self, user, zone, filters, names):
+    def __init__(self, user, zone: str, filters: Filters, names: dict[str, str]):
         self.user, self.zone, self.filters, self.names = user, zone, filters, names
+
+    def sections(self) -> list[Section]:
+        return _sections(self)
+
+    def export_period(self) -> str:
+        """The periods the trends show, as the export reads them ("2025-01..2025-12"),
+        or "" when nothing has been computed."""
+        if not self.periods:
+            return ""
+        kind = self.filters.period
+        return f"{_code(self.periods[0], kind)}..{_code(self.periods[-1], kind)}"
 
     # --- the figure kinds ------------------------------------------------------------
 

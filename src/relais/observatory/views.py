@@ -2,9 +2,12 @@
 zones the account may see. Views stay thin: `rules` decides who sees which zone,
 `dashboard` what is shown, `figures` every number (published, never person data)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from relais.audit.log import record
@@ -27,15 +30,18 @@ def dashboard_page(request, zone):
     filters, errors = dashboard.read_filters(request.GET, set(names))
     for error in errors:
         messages.error(request, error)
-    sections = dashboard.build(request.user, care_zone.code, filters, names)
+    page = dashboard.Dashboard(request.user, care_zone.code, filters, names)
     record("observatory.dashboard_viewed", actor=request.user, target_type="core.carezone",
            target_id=care_zone.code,
            detail={"period": filters.period, "municipality": filters.municipality})
     options = figures.options()
+    period = page.export_period()
+    export_url = (reverse("observatory:export", args=[care_zone.code]) + "?"
+                  + urlencode({"period": period, "format": "csv"})) if period else ""
     return render(request, "observatory/dashboard.html", {
-        "zone": care_zone, "filters": filters, "sections": sections, "names": names,
+        "zone": care_zone, "filters": filters, "sections": page.sections(), "names": names,
         "periods": dashboard.PERIOD_LABELS, "computed_at": figures.computed_at(),
-        "options": options, "below": f"<{options.threshold}",
+        "options": options, "below": f"<{options.threshold}", "export_url": export_url,
     })
 
 

@@ -194,3 +194,16 @@ def test_period_labels():
     assert _short_label(date(2026, 3, 1), "month") == "03/26"
     assert _back(date(2026, 2, 1), "month", 3) == date(2025, 11, 1)
     assert _back(date(2026, 4, 1), "quarter", 2) == date(2025, 10, 1)
+
+
+def test_the_csv_export_link_downloads_the_periods_shown(analyst, figures_of_march):
+    page = client_of(analyst).get(DASHBOARD, {"period": "quarter"}).content.decode()
+
+    link = re.search(r'href="(/observatory/south-east/export/\?[^"]+)" download', page)
+    assert link, "no export link"
+    url = link.group(1).replace("&amp;", "&")
+    # The eight quarters the trends show, up to the latest with figures.
+    assert re.search(r"\?period=\d{4}-Q\d\.\.\d{4}-Q\d&format=csv$", url), url
+    response = client_of(analyst).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
