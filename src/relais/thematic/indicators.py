@@ -50,20 +50,22 @@ def session_codes(session) -> list[str]:
 
 
 def snapshot(user, session) -> tuple[list[dict], object]:
-    """The zone's publishable figures for the session's indicators, as plain data, and
-    when the observatory computed them; ([], None) while it has none."""
-    series = getattr(figures, "series", None)  # the read API is being written
-    computed_at = figures.computed_at() if hasattr(figures, "computed_at") else None
-    if series is None or computed_at is None:
+    """The zone's published figures (suppressed and rounded by the observatory) for the
+    session's indicators, the last PACK_PERIODS quarters, as plain data, and when the
+    observatory computed them; ([], None) while it has computed nothing."""
+    computed_at = figures.computed_at()
+    if computed_at is None:
         return [], None
     labels = catalogue()
     frozen = []
     for code in session_codes(session):
-        cells = series(user, code, zone=session.care_zone.code, period=PACK_PERIOD)
+        cells = figures.series(user, code, zone=session.care_zone.code, period=PACK_PERIOD)
         frozen.append({"indicator": code, "label": labels.get(code, code),
                        "cells": [_plain(cell) for cell in cells[-PACK_PERIODS:]]})
     return frozen, computed_at
 
 
 def _plain(cell) -> dict:
-    return dataclasses.asdict(cell) if dataclasses.is_dataclass(cell) else dict(cell)
+    """What a published cell says (never more than the observatory shows)."""
+    return {name: value for name, value in dataclasses.asdict(cell).items()
+            if name in ("period", "period_start", "shown", "count", "value", "suppressed")}

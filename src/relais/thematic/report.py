@@ -17,7 +17,6 @@ from relais.followup.models import ReviewKind
 from relais.followup.reviews import Theme
 from relais.thematic import indicators
 from relais.thematic.models import (
-    ActionStatus,
     JointAction,
     Section,
     Text,
@@ -132,10 +131,13 @@ def _cell(value):
 def pack_context(pack) -> dict:
     """The frozen reviews with their labels in the reader's language."""
     if pack is None:
-        return {"reviews": []}
+        return {"reviews": [], "figures": []}
+    names = indicators.catalogue()  # in the reader's language
+    figures = [{**figure, "label": names.get(figure["indicator"], figure["label"])}
+               for figure in pack.figures]
     reviews = [{**review, "kind_label": ReviewKind(review["kind"]).label
                 if review["kind"] in ReviewKind.values else review["kind"],
                 "theme_labels": [str(Theme(code).label) for code in review["themes"]
                                  if code in Theme.values]}
                for review in pack.reviews]
-    return {"reviews": reviews, "status_labels": dict(ActionStatus.choices)}
+    return {"reviews": reviews, "figures": figures}

@@ -20,6 +20,7 @@ from relais.core import clock
 from relais.followup import reviews
 from relais.followup.models import ReviewKind
 from relais.notifications.models import Notification
+from relais.observatory.models import Computation, ComputationStatus, Figure
 from relais.thematic import reminders, services
 from relais.thematic.demo import load_demo_sessions
 from relais.thematic.indicators import catalogue
@@ -250,3 +251,32 @@ def test_the_seed_reports_load_as_demo_sessions_once(db):
              for code in finding.indicators}
     named |= {a.indicator for a in JointAction.objects.exclude(indicator="")}
     assert named and named <= set(catalogue())
+
+
+def test_the_pack_freezes_the_observatorys_published_figures(persona_client, session):
+    """Figures for the indicators the session names, as the observatory publishes them
+    (a count under the threshold is never a number), frozen when the pack is made."""
+    finding = session.findings.get(section="offer")
+    finding.indicators = ["readmissions_30d"]
+    finding.save()
+    run = Computation.objects.create(started_at=timezone.now(), finished_at=timezone.now(),
+                                     status=ComputationStatus.DONE)
+    # As the computation stores them: the true count and its mark under the defaults.
+    for start, count, mark in ((date(2026, 4, 1), 3, "small"),
+                               (date(2026, 7, 1), 42, "shown")):
+        Figure.objects.create(computation=run, indicator="readmissions_30d",
+                              zone="south-east", period="quarter", period_start=start,
+                              count=count, mark=mark)
+    client = persona_client("analyst")
+    client.post(reverse("thematic:session_pack", args=[session.pk]))
+    pack = session.packs.get()
+    assert pack.figures_computed_at == run.finished_at
+    (figure,) = pack.figures
+    assert figure["indicator"] == "readmissions_30d"
+    last_two = [(cell["period_start"], cell["shown"]) for cell in figure["cells"][-2:]]
+    assert last_two == [("2026-04-01", "<10"), ("2026-07-01", "40")]
+    assert all(cell["count"] != 3 for cell in figure["cells"])
+    Figure.objects.filter(computation=run, count=42).update(count=57)
+    page = client.get(reverse("thematic:session_pack", args=[session.pk])).content.decode()
+    assert "Unplanned readmissions within 30 days" in page
+    assert "<td>40</td>" in page and "&lt;10" in page  # as generated, not recomputed
