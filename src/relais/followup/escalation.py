@@ -14,8 +14,9 @@ chunks instead of meeting on each row.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from relais.accounts.models import Function, Membership, OrganisationType
@@ -61,14 +62,9 @@ def escalate_overdue(now: datetime) -> int:
 
 
 def _escalate_level(level: Level, today: date) -> int:
-    taken, after, overdue = 0, chunks.START, _overdue(level, today)
-    while True:
-        with transaction.atomic():
-            chunk = _next_chunk(level, overdue, after)
-            if not chunk:
-                return taken
-            after = chunks.key_of(chunk[-1])
-            taken += _take(level, chunk)
+    overdue = _overdue(level, today)
+    return sum(_take(level, chunk)
+               for chunk in chunks.each(lambda after: _next_chunk(level, overdue, after)))
 
 
 def _overdue(level: Level, today: date) -> Q:
@@ -84,21 +80,35 @@ def _overdue(level: Level, today: date) -> Q:
     return condition
 
 
-def _next_chunk(level: Level, overdue: Q, after: tuple) -> list[Contact]:
-    """The next chunk of overdue contacts not yet escalated to `level`; on PostgreSQL
-    those another worker holds are skipped (it is telling them now)."""
-    escalated = Escalation.objects.filter(contact=OuterRef("pk"), level=level.value)
+def _next_chunk(level: Level, overdue: Q, after: Q) -> list[Contact]:
+    """The next chunk of overdue contacts not yet escalated to `level`, locked; on
+    PostgreSQL those another worker holds are skipped (it is telling them now)."""
     # Back in hospital, nobody is reached at home: the contacts wait for the discharge.
     in_hospital = Stay.objects.open().filter(person=OuterRef("followup__person"))
     candidates = (Contact.objects
-                  .filter(overdue, chunks.after(after), status=ContactStatus.PLANNED,
+                  .filter(overdue, after, status=ContactStatus.PLANNED,
                           followup__closed_at__isnull=True)
-                  .filter(~Exists(escalated), ~Exists(in_hospital)))
+                  .alias(escalated=_escalated(level))
+                  .filter(~Exists(in_hospital), escalated=False))
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-    return list(chunks.ordered(candidates).select_related(
+    # The keys first (a narrow sort), then their rows with what telling needs.
+    keys = list(chunks.ordered(candidates).values_list("pk", flat=True)[:chunks.size(CHUNK)])
+    return list(chunks.ordered(Contact.objects.filter(pk__in=keys)).select_related(
         "owner", "owner_organisation", "followup__person__municipality__care_zone",
-        "followup__person__care_zone_override")[:chunks.size(CHUNK)])
+        "followup__person__care_zone_override")) if keys else []
+
+
+def _escalated(level: Level) -> Coalesce:
+    """Whether the contact was escalated to `level`, asked of each candidate by its key.
+
+    Written as an expression, not as `NOT EXISTS`: PostgreSQL would turn that into an
+    anti-join planned from the table's statistics, and the escalations this run writes
+    are not in them yet — planned for a nearly empty table, it scans every escalation
+    for each contact. As an expression it is one index probe per contact, whatever the
+    statistics say."""
+    escalations = Escalation.objects.filter(contact=OuterRef("pk"), level=level.value)
+    return Coalesce(Exists(escalations), Value(False))
 
 
 def _take(level: Level, contacts: list[Contact]) -> int:

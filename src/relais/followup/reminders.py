@@ -11,8 +11,8 @@ writing transaction at a time (IMMEDIATE), which makes look-then-tell atomic the
 
 from datetime import datetime
 
-from django.db import connection, transaction
-from django.db.models import CharField, Exists, OuterRef
+from django.db import connection
+from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -32,14 +32,7 @@ def remind_due_watches(now: datetime) -> int:
     """Tell the owner of each running watch whose check-in is due today or before, once
     for its current due date; returns how many owners were told."""
     today = timezone.localdate(now)
-    told, after = 0, chunks.START
-    while True:
-        with transaction.atomic():
-            chunk = _next_chunk(today, after)
-            if not chunk:
-                return told
-            after = chunks.key_of(chunk[-1])
-            told += _remind(chunk)
+    return sum(_remind(chunk) for chunk in chunks.each(lambda after: _next_chunk(today, after)))
 
 
 def _told(**lookups):
@@ -47,10 +40,10 @@ def _told(**lookups):
             .annotate(due_on=KT("params__due_on")))
 
 
-def _next_chunk(today, after: tuple) -> list[Watch]:
+def _next_chunk(today, after: Q) -> list[Watch]:
     already = _told(target_id=OuterRef("pk")).filter(
         due_on=Cast(OuterRef("next_check_on"), CharField()))
-    due = (Watch.objects.filter(chunks.after(after), ended_at__isnull=True,
+    due = (Watch.objects.filter(after, ended_at__isnull=True,
                                 next_check_on__lte=today)
            .filter(~Exists(already)))
     if connection.features.has_select_for_update_skip_locked:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from relais.accounts.models import Function
@@ -221,6 +222,31 @@ def test_many_contacts_in_chunks(in_the_zone, step, home_nurse, world, monkeypat
         contact_for(in_the_zone, step, home_nurse, world.home_nursing)
     assert run_on(8) == 7
     assert len(told(CONTACT_OVERDUE, home_nurse)) == 7
+
+
+def queries_to_run_on(day: int) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        run_on(day)
+    return len(queries)
+
+
+@pytest.mark.parametrize("contacts", [2, 8])
+def test_the_queries_do_not_grow_with_the_contacts(in_the_zone, step, home_nurse, gp, world,
+                                                   nursing_manager, analyst, contacts):
+    """Each chunk asks the gate once per recipient (`notify_many`), not per contact."""
+    for n in range(contacts):
+        contact_for(in_the_zone, step, home_nurse if n % 2 else gp, world.home_nursing)
+    # PostgreSQL also takes the audit chain's lock, once per chunk told.
+    chain_lock = int(connection.vendor == "postgresql")
+    assert queries_to_run_on(8) == OWNER_DAY_QUERIES + chain_lock
+    assert queries_to_run_on(15) == EVERY_LEVEL_QUERIES + 2 * chain_lock
+    assert Escalation.objects.count() == 3 * contacts
+
+
+# Per level and chunk: its keys, its rows, the escalations, the gate per recipient, the
+# choices, the notifications, the emails, the audit chain; SQLite's savepoints included.
+OWNER_DAY_QUERIES = 37
+EVERY_LEVEL_QUERIES = 49
 
 
 # --- two workers at once -----------------------------------------------------------------
