@@ -217,6 +217,35 @@ def _breakdowns(keys, indicator: Indicator) -> list:
 
 
 # --- the marks -------------------------------------------------------------------------
+# Cells are numbered; marks, counts and bounds are lists indexed by cell number, and an
+# equation is (total, parts) of numbers: the rules below run over tens of thousands of
+# cells per indicator, many times.
+
+SHOWN, SMALL, HIDDEN = 0, 1, 2
+MARKS = {SHOWN: Mark.SHOWN, SMALL: Mark.SMALL, HIDDEN: Mark.HIDDEN}
+MAX_AUDITS = 12  # then every shown part of a sum that still narrows a small cell is hidden
+
+
+class _Table:
+    def __init__(self, counts: dict, indicator: Indicator, opts: Options):
+        counts = dict(counts)
+        system = _with_zeros(equations(counts, indicator), counts)
+        self.keys = list(counts)
+        number = {key: n for n, key in enumerate(self.keys)}
+        self.counts = [counts[key] for key in self.keys]
+        self.marks = [SMALL if is_small(n, opts) else SHOWN for n in self.counts]
+        self.system = [(number[total], tuple(number[p] for p in parts))
+                       for total, parts in system]
+        self.by_cell = [[] for _ in self.keys]
+        for e, (total, parts) in enumerate(self.system):
+            self.by_cell[total].append(e)
+            for part in parts:
+                self.by_cell[part].append(e)
+        self.opts = opts
+
+    def hide(self, cell: int, mark: int, queue: list) -> None:
+        self.marks[cell] = mark
+        queue.extend(self.by_cell[cell])
 
 
 def protect(counts: dict[CellKey, int], indicator: Indicator, opts: Options) -> dict:
@@ -224,77 +253,113 @@ def protect(counts: dict[CellKey, int], indicator: Indicator, opts: Options) -> 
     shown). Deterministic: the same counts and options give the same marks."""
     if not indicator.personal:
         return {key: Mark.SHOWN for key in counts}
-    counts = dict(counts)
-    system = _with_zeros(equations(counts, indicator), counts)
-    marks = {key: Mark.SMALL if is_small(n, opts) else Mark.SHOWN for key, n in counts.items()}
-    by_cell = defaultdict(list)
-    for number, (total, parts) in enumerate(system):
-        for cell in (total, *parts):
-            by_cell[cell].append(number)
+    table = _Table(counts, indicator, opts)
+    _settle_all(table, list(range(len(table.system))))
+    for audit in range(MAX_AUDITS + 1):
+        exposed = _audit(table)
+        if not exposed:
+            break
+        queue = _widen(table, exposed, everything=audit == MAX_AUDITS)
+        if not queue:
+            break
+        _settle_all(table, queue)
+    return {key: MARKS[mark] for key, mark in zip(table.keys, table.marks, strict=True)}
+
+
+def _settle_all(table: _Table, queue: list) -> None:
+    """Apply the rules to the queued equations, and again to those a change touches."""
+    pending = set(queue)
+    queue = deque(sorted(pending))
+    while queue:
+        e = queue.popleft()
+        pending.discard(e)
+        touched: list = []
+        _settle(table, *table.system[e], touched)
+        _blur_zeros(table, *table.system[e], touched)
+        for other in touched:
+            if other not in pending:
+                pending.add(other)
+                queue.append(other)
+
+
+def _settle(table: _Table, total: int, parts: tuple, touched: list) -> None:
+    """Hide one more cell of this equation while it gives a hidden one away."""
+    marks, counts = table.marks, table.counts
     while True:
-        _settle_all(system, counts, marks, opts)
-        exposed = _audit(system, by_cell, counts, marks, opts)
-        if not exposed or not _widen(exposed, system, by_cell, counts, marks):
-            return marks
+        hidden = [p for p in parts if marks[p] != SHOWN]
+        total_hidden = marks[total] != SHOWN
+        if (not hidden and not total_hidden) or (total_hidden and hidden):
+            return
+        if not total_hidden and _protected(table, hidden):
+            return
+        shown = [(counts[p], p) for p in parts if marks[p] == SHOWN and counts[p] > 0]
+        if shown:
+            table.hide(min(shown)[1], HIDDEN, touched)
+        elif not total_hidden and counts[total] > 0:
+            table.hide(total, HIDDEN, touched)
+        else:
+            return
 
 
-def _settle_all(system, counts, marks, opts) -> None:
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in system:
-            changed |= _settle(total, parts, counts, marks, opts)
-            changed |= _blur_zeros(total, parts, counts, marks)
+def _protected(table: _Table, hidden: list) -> bool:
+    """Given the shown total, each small hidden cell can still be any of 0..t−1."""
+    if len(hidden) < 2:
+        return False
+    marks, counts, threshold = table.marks, table.counts, table.opts.threshold
+    small = [counts[c] for c in hidden if marks[c] == SMALL]
+    if not any(small):
+        return True
+    others = [counts[c] for c in hidden if marks[c] == HIDDEN]
+    if not others:
+        return False  # only small cells: their sum would bound each of them
+    # Each small cell can be anything from 0 to t − 1 if the hidden cells leave room.
+    return sum(small) + sum(n - threshold for n in others) >= threshold - 1
 
 
-def _blur_zeros(total, parts, counts, marks) -> bool:
+def _blur_zeros(table: _Table, total: int, parts: tuple, touched: list) -> None:
     """Under a total that is not shown, a zero part reads "<10" too: knowing which
     parts are empty would narrow the others."""
-    if marks[total] == Mark.SHOWN:
-        return False
-    blurred = False
+    if table.marks[total] == SHOWN:
+        return
     for part in parts:
-        if counts[part] == 0 and marks[part] == Mark.SHOWN:
-            marks[part] = Mark.SMALL
-            blurred = True
-    return blurred
+        if table.counts[part] == 0 and table.marks[part] == SHOWN:
+            table.hide(part, SMALL, touched)
 
 
-def _widen(exposed, system, by_cell, counts, marks) -> bool:
-    """Hide one more shown cell in each equation that narrowed an exposed small cell; when
-    those equations have nothing left to hide, in the equations of their hidden cells."""
-    widened = False
+def _widen(table: _Table, exposed: set, *, everything: bool) -> list:
+    """Hide one more shown cell (all of them, the last time) in each equation that holds
+    an exposed small cell, else in the equations of the hidden cells beside it; returns
+    the equations to settle again."""
+    queue: list = []
     for cell in sorted(exposed):
-        frontier, seen = {cell}, set()
-        while frontier and not widened:
-            numbers = {n for c in frontier for n in by_cell[c]} - seen
-            seen |= numbers
-            for number in sorted(numbers):
-                widened |= _hide_one_more(*system[number], counts, marks)
-            frontier = {c for n in numbers for c in (system[n][0], *system[n][1])
-                        if marks.get(c, Mark.SHOWN) != Mark.SHOWN} - frontier
-    return widened
+        around = table.by_cell[cell]
+        if not any(_hide_more(table, e, everything, queue) for e in around):
+            beside = {c for e in around for c in (table.system[e][0], *table.system[e][1])
+                      if table.marks[c] != SHOWN and c != cell}
+            for other in sorted(beside):
+                for e in table.by_cell[other]:
+                    _hide_more(table, e, everything, queue)
+    return queue
 
 
-def _hide_one_more(total, parts, counts, marks) -> bool:
-    candidates = sorted((counts[p], p) for p in parts
-                        if marks.get(p, Mark.SHOWN) == Mark.SHOWN and counts.get(p, 0))
-    if candidates:
-        marks[candidates[0][1]] = Mark.HIDDEN
-        return True
-    if marks.get(total, Mark.SHOWN) == Mark.SHOWN and counts.get(total, 0):
-        marks[total] = Mark.HIDDEN
-        return True
-    return False
+def _hide_more(table: _Table, e: int, everything: bool, queue: list) -> bool:
+    total, parts = table.system[e]
+    marks, counts = table.marks, table.counts
+    shown = sorted((counts[p], p) for p in parts if marks[p] == SHOWN and counts[p] > 0)
+    if not shown and marks[total] == SHOWN and counts[total] > 0:
+        shown = [(counts[total], total)]
+    for _count, cell in shown if everything else shown[:1]:
+        table.hide(cell, HIDDEN, queue)
+    return bool(shown)
 
 
 # --- the audit: what an attacker who knows every shown cell and every sum can infer ----
 
 
-def _known(count: int, mark: Mark, opts: Options) -> tuple[float, float]:
-    if mark == Mark.SMALL:
+def _known(count: int, mark: int, opts: Options) -> tuple[float, float]:
+    if mark == SMALL:
         return 0, opts.threshold - 1  # "<10" may be an empty part under a hidden total
-    if mark == Mark.HIDDEN:
+    if mark == HIDDEN:
         return opts.threshold, math.inf
     shown = rounded(count, opts)
     if shown == 0:
@@ -304,79 +369,43 @@ def _known(count: int, mark: Mark, opts: Options) -> tuple[float, float]:
     return low, shown + half
 
 
-def _audit(system, by_cell, counts, marks, opts) -> set:
-    """The small cells an attacker can narrow below 1..threshold − 1 (interval
-    propagation through every equation until nothing moves)."""
-    bounds = {key: _known(counts[key], marks[key], opts) for key in counts}
-    queue = deque(number for number, (total, parts) in enumerate(system)
-                  if any(marks.get(cell) != Mark.SHOWN for cell in (total, *parts)))
+def _audit(table: _Table) -> set:
+    """The small, non-empty cells an attacker can narrow below 0..threshold − 1
+    (interval propagation through every equation until nothing moves)."""
+    marks, opts = table.marks, table.opts
+    known = [_known(n, m, opts) for n, m in zip(table.counts, marks, strict=True)]
+    low, high = [k[0] for k in known], [k[1] for k in known]
+    queue = deque(e for e, (total, parts) in enumerate(table.system)
+                  if marks[total] != SHOWN or any(marks[p] != SHOWN for p in parts))
     queued = set(queue)
     while queue:
-        number = queue.popleft()
-        queued.discard(number)
-        for cell in _tighten(bounds, *system[number]):
-            for other in by_cell[cell]:
+        e = queue.popleft()
+        queued.discard(e)
+        for cell in _tighten(low, high, *table.system[e]):
+            for other in table.by_cell[cell]:
                 if other not in queued:
                     queued.add(other)
                     queue.append(other)
-    return {key for key, mark in marks.items() if mark == Mark.SMALL and counts[key]
-            and (bounds[key][0] > 0 or bounds[key][1] < opts.threshold - 1)}
+    top = opts.threshold - 1
+    return {c for c, mark in enumerate(marks)
+            if mark == SMALL and table.counts[c] and (low[c] > 0 or high[c] < top)}
 
 
-def _tighten(bounds, total, parts) -> list:
+def _tighten(low: list, high: list, total: int, parts: tuple) -> list:
     """Narrow the bounds of one equation's cells; the cells that moved."""
     moved = []
-    get = lambda key: bounds.get(key, (0, 0))  # noqa: E731 – an absent cell is a zero
-    low_sum = sum(get(p)[0] for p in parts)
-    high_sum = sum(get(p)[1] for p in parts)
-    t_low, t_high = get(total)
-    new = (max(t_low, low_sum), min(t_high, high_sum))
-    if new != (t_low, t_high):
-        bounds[total] = new
+    low_sum = sum(low[p] for p in parts)
+    high_sum = sum(high[p] for p in parts)
+    if low_sum > low[total] or high_sum < high[total]:
+        low[total], high[total] = max(low[total], low_sum), min(high[total], high_sum)
         moved.append(total)
-        t_low, t_high = new
-    for part in parts:
-        low, high = get(part)
-        new = (max(low, t_low - (high_sum - high)), min(high, t_high - (low_sum - low)))
-        if new != (low, high):
-            bounds[part] = new
-            moved.append(part)
-            low_sum += new[0] - low
-            high_sum += new[1] - high
+    t_low, t_high = low[total], high[total]
+    for p in parts:
+        new_low = max(low[p], t_low - (high_sum - high[p]))
+        new_high = min(high[p], t_high - (low_sum - low[p]))
+        if new_low != low[p] or new_high != high[p]:
+            low_sum += new_low - low[p]
+            high_sum += new_high - high[p]
+            low[p], high[p] = new_low, new_high
+            moved.append(p)
     return moved
-
-
-def _settle(total, parts, counts, marks, opts) -> bool:
-    """Hide one more cell of this equation if it gives a hidden one away; True if so."""
-    hidden = [part for part in parts if marks[part] != Mark.SHOWN]
-    total_hidden = marks[total] != Mark.SHOWN
-    if not hidden and not total_hidden:
-        return False
-    if total_hidden and hidden:
-        return False
-    if not total_hidden and _protected(hidden, counts, marks, opts):
-        return False
-    shown = sorted((counts[part], part) for part in parts
-                   if marks.get(part, Mark.SHOWN) == Mark.SHOWN and counts.get(part, 0) > 0)
-    if shown:
-        marks[shown[0][1]] = Mark.HIDDEN
-    elif not total_hidden and counts.get(total, 0) > 0:
-        marks[total] = Mark.HIDDEN
-    else:
-        return False
-    return True
-
-
-def _protected(hidden, counts, marks, opts) -> bool:
-    """Given the shown total, each small hidden cell can still be any of 1..t−1."""
-    if len(hidden) < 2:
-        return False
-    small = [counts[cell] for cell in hidden if marks[cell] == Mark.SMALL]
-    if not any(small):
-        return True
-    others = [counts[cell] for cell in hidden if marks[cell] == Mark.HIDDEN]
-    if not others:
-        return False  # only small cells: their sum would bound each of them
-    # Each small cell can be anything from 0 to t − 1 if the hidden cells leave room.
-    slack = sum(small) + sum(n - opts.threshold for n in others)
-    return slack >= opts.threshold - 1
