@@ -10,6 +10,7 @@ from relais.followup.demo import load_demo_reviews
 from relais.followup.demo_followup import load_demo_followup
 from relais.network.demo import load_demo_persons, load_demo_portal, portal_logins
 from relais.notifications.models import DeliveryStatus, EmailDelivery
+from relais.observatory.demo import load_demo_figures
 from relais.stays.demo import load_demo_stays
 from relais.thematic.demo import load_demo_sessions
 
@@ -54,3 +55,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo after discharge: {load_demo_followup()} new situations.")
         self.stdout.write(f"Demo case reviews: {load_demo_reviews()} new.")
         self.stdout.write(f"Demo thematic sessions: {load_demo_sessions()} new.")
+        # Last: the observatory counts what the demo loaded above.
+        self.stdout.write(f"Demo observatory: {load_demo_figures()} figures computed.")
