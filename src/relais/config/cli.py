@@ -23,6 +23,7 @@ USAGE = """usage: relais <command> [options]
   migrate                       create or update the database tables
   audit verify                  check the audit log's hash chain
   directory export|import ...   the directory as Open Referral HSDS 3 (JSON or CSV)
+  observatory compute|export ... the observatory's figures: compute now, export published ones
   adt-listen [--host H] [--port P]  receive the hospital's HL7 v2 ADT feed (MLLP, port 2575)
   manage <command> [...]        any Django management command
 """
