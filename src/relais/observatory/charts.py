@@ -46,6 +46,10 @@ WIDTH = 320  # viewBox units; the page scales it (360 px phones to a printed A4 
 FONT = 14
 SMALL = 13  # about 11 px on a 360 px phone, where the chart is ~290 px wide
 
+# The axis end when nothing published is above zero (zeros, or only hidden values): a
+# plain 0–4 scale, so the picture keeps its shape and shows no hidden value's size.
+EMPTY_AXIS = 4
+
 _ids = count(1)
 
 
@@ -90,7 +94,7 @@ def line_chart(title: str, description: str, series: list[Series], *,
     """
     uid = _uid("line")
     labels = [p.label for p in series[0].points] if series else []
-    top = _nice_max(v for s in series for v in _values(s.points))
+    top = _nice_max(v for s in series for v in _values(s.points)) or EMPTY_AXIS
     legend_h = _legend_height(len(series))
     plot = _Plot(left=40, right=WIDTH - 8, top=14 + legend_h, bottom=14 + legend_h + 150)
     parts = [_defs(uid, 1), _y_axis(plot, top)]
@@ -111,7 +115,7 @@ def bar_chart(title: str, description: str, points: list[Point], *, label_header
               value_header: str = "") -> Chart:
     """Horizontal bars by category (long category names read well on a phone)."""
     uid = _uid("bars")
-    top = _nice_max(_values(points))
+    top = _nice_max(_values(points)) or EMPTY_AXIS
     row_h = 38
     plot = _Plot(left=4, right=WIDTH - 56, top=24, bottom=24 + row_h * len(points))
     parts = [_defs(uid, 1), _x_grid(plot, top)]

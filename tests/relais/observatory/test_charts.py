@@ -125,3 +125,9 @@ def test_an_empty_chart_still_renders():
     chart = line_chart("Nothing yet", "No figures", [Series("a", [])])
     assert parse(chart).get("role") == "img"
     assert chart.rows == []
+
+
+def test_a_trend_of_zeros_and_hidden_values_keeps_a_plain_axis():
+    chart = line_chart("T", "d", [Series("a", months([0, 0, None]))])
+    ticks = [t.text for t in parse(chart).iter(f"{SVG}text")]
+    assert ticks[:5] == ["0", "1", "2", "3", "4"]  # not a scale fitted to a hidden value
