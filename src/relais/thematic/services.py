@@ -14,7 +14,7 @@ from django.db.models import Max, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from relais.accounts.models import OrganisationType
+from relais.accounts.models import Function, Membership, OrganisationType
 from relais.audit import log as audit
 from relais.core.models import VersionConflict, apply_changes
 from relais.core.transactions import service_transaction
@@ -320,6 +320,22 @@ def _when(session, language: str) -> str:
     return f"{day}, {session.next_hours}" if session.next_hours else day
 
 
+def _zone_recipients(session) -> list[tuple]:
+    """(user, ids of the zone's organisations they manage or coordinate), one entry per
+    person however many of the zone's organisations they work for; in one query."""
+    organisations = rules.zone_organisations(session.care_zone_id).exclude(
+        type=OrganisationType.CARE_ZONE_TEAM).values("pk")
+    memberships = (Membership.objects.active()
+                   .filter(Q(is_manager=True) | Q(function=Function.COORDINATOR),
+                           organisation__in=organisations, user__is_active=True)
+                   .select_related("user").order_by("user_id"))
+    by_user: dict[int, tuple] = {}
+    for membership in memberships:
+        user, ids = by_user.setdefault(membership.user_id, (membership.user, set()))
+        ids.add(membership.organisation_id)
+    return list(by_user.values())
+
+
 @service_transaction
 def send_invitations(session, *, actor) -> int:
     """Tell the managers and coordinators of every organisation of the zone the next
@@ -330,22 +346,22 @@ def send_invitations(session, *, actor) -> int:
                               code="no_date")
     if session.next_on < timezone.localdate():
         raise ValidationError(_("The next session's date has passed."), code="past")
-    if session.invited_for == session.next_on:
+    # Claimed before anyone is told: a second click, even at the same moment, finds the
+    # date taken and tells nobody (the row's lock serialises the two updates).
+    claimed = (ThematicSession.objects.filter(pk=session.pk)
+               .exclude(invited_for=session.next_on).update(invited_for=session.next_on))
+    if not claimed:
         raise ValidationError(_("The organisations were already invited for this date."),
                               code="already")
-    organisations = rules.zone_organisations(session.care_zone_id).exclude(
-        type=OrganisationType.CARE_ZONE_TEAM)
     told, invited = 0, set()
-    for organisation in organisations:
-        for user in rules.managers_and_coordinators(organisation.pk):
-            language = user.language if user.language in ReportLanguage.values else "fr"
-            if notify(user, kind=SAVE_THE_DATE, params={
-                    "theme": text_in(session, "theme", language, session.language).text,
-                    "zone": getattr(session.care_zone, f"name_{language}"),
-                    "date": _when(session, language), "place": session.next_place}):
-                told += 1
-                invited.add(organisation.pk)
-    ThematicSession.objects.filter(pk=session.pk).update(invited_for=session.next_on)
+    for user, organisation_ids in _zone_recipients(session):
+        language = user.language if user.language in ReportLanguage.values else "fr"
+        if notify(user, kind=SAVE_THE_DATE, params={
+                "theme": text_in(session, "theme", language, session.language).text,
+                "zone": getattr(session.care_zone, f"name_{language}"),
+                "date": _when(session, language), "place": session.next_place}):
+            told += 1
+            invited |= organisation_ids
     session.invited_for = session.next_on
     session.invited_organisations.add(*invited)
     audit.record("thematic.invitations_sent", actor=actor, target=session,

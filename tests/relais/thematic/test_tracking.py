@@ -66,6 +66,16 @@ def test_the_zones_managers_and_coordinators_are_invited_once(
     assert Notification.objects.filter(kind=SAVE_THE_DATE).count() == 4
 
 
+def test_someone_who_manages_two_of_the_zones_organisations_is_told_once(
+        analyst, session, world, coordinator):
+    MembershipFactory(user=coordinator, organisation=world.home_nursing,
+                      function=Function.MANAGER, is_manager=True)
+    assert services.send_invitations(session, actor=analyst) == 1
+    assert Notification.objects.filter(recipient=coordinator).count() == 1
+    assert set(session.invited_organisations.all()) == {world.coordination_centre,
+                                                        world.home_nursing}
+
+
 def test_no_invitation_without_a_date_ahead(analyst, session):
     ThematicSession.objects.filter(pk=session.pk).update(next_place="")
     session.refresh_from_db()
