@@ -10,10 +10,13 @@ persons (consent recorded, the service in each network), one follow-up per perso
 N planned contacts due yesterday (bulk inserts), each owned by one of the nurses. Then
 starts the workers as separate processes (multiprocessing), released together, each
 running the clock's job `followup.escalation.escalate_overdue` as `relais worker` would:
-every contact overdue since yesterday tells its owner (an in-app notification, an email
-queued as the nurse chose — immediately —, an audit event). Prints items/s, the total
-seconds, what each worker did, and the duplicates (notifications or escalations of one
-contact more than once: must be 0). Each run starts from fresh contacts.
+every contact overdue since yesterday tells its owner (an in-app notification, an audit
+event, and the email as the nurse chose — immediately: one per nurse and chunk, counting
+her news). Prints items/s, the total
+seconds, what each worker did (with the CPU seconds it and its PostgreSQL backend used,
+which do not depend on what else the machine runs), and the duplicates (notifications
+or escalations of one contact more than once: must be 0). Each run starts from fresh
+contacts.
 """
 
 import argparse
@@ -44,10 +47,12 @@ def main() -> int:
     connection.close()  # each worker opens its own
 
     seconds, results = _race(options.workers)
-    total = sum(count for count, _ in results)
-    print(f"{'worker':<8}{'steps':>10}{'seconds':>10}")
-    for n, (count, spent) in enumerate(results, 1):
-        print(f"{n:<8}{count:>10,}{spent:>10.1f}")
+    total = sum(count for count, *_ in results)
+    # CPU seconds of the worker and of its database server process: what the job costs
+    # on a machine that others share (the wall-clock seconds depend on them).
+    print(f"{'worker':<8}{'steps':>10}{'seconds':>10}{'cpu':>8}{'db cpu':>8}")
+    for n, (count, spent, cpu, db_cpu) in enumerate(results, 1):
+        print(f"{n:<8}{count:>10,}{spent:>10.1f}{cpu:>8.1f}{db_cpu:>8.1f}")
     print(f"total: {total:,} items in {seconds:.1f} s, {total / seconds:,.0f} items/s")
     duplicates = _duplicates()
     print(f"duplicates: {duplicates}")
@@ -74,19 +79,40 @@ def _race(workers: int) -> tuple[float, list[tuple[int, float]]]:
 
 def _work(start, results) -> None:
     """One worker process: what `relais worker`'s clock runs, on its own connection."""
-    from django.db import connections
+    from django.db import connection, connections
     from django.utils import timezone
 
     from relais.followup.escalation import escalate_overdue
 
     connections.close_all()
+    server = _server_process(connection)
     start.wait(timeout=60)
-    began = time.perf_counter()
+    began, cpu, db_cpu = time.perf_counter(), time.process_time(), _cpu_of(server)
     try:
         count = escalate_overdue(timezone.now())
     finally:  # a worker that failed still answers, with nothing done
-        results.put((locals().get("count", 0), time.perf_counter() - began))
+        results.put((locals().get("count", 0), time.perf_counter() - began,
+                     time.process_time() - cpu, _cpu_of(server) - db_cpu))
         connections.close_all()
+
+
+def _server_process(connection) -> int | None:
+    """The PostgreSQL backend serving this connection, when it runs on this machine."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds (user + system) a local process has used; 0 when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _fill(count: int) -> None:

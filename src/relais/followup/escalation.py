@@ -8,7 +8,9 @@ never tell twice: each step is an `Escalation` row, inserted before anyone is to
 the same transaction, with `ON CONFLICT DO NOTHING … RETURNING` — the unique pair
 (contact, level) answers which worker won, and only the winner tells. On PostgreSQL the
 contacts of a chunk are also locked with SKIP LOCKED, so the two workers share the
-chunks instead of meeting on each row.
+chunks instead of meeting on each row. A chunk holds the contacts of a few owners
+(`chunks.py`) and is told at once (`notify_many`: the gate asked once per recipient, one
+email per recipient), with one append to the audit chain.
 """
 
 from dataclasses import dataclass
@@ -94,9 +96,12 @@ def _next_chunk(level: Level, overdue: Q, after: Q) -> list[Contact]:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     # The keys first (a narrow sort), then their rows with what telling needs.
     keys = list(chunks.ordered(candidates).values_list("pk", flat=True)[:chunks.size(CHUNK)])
-    return list(chunks.ordered(Contact.objects.filter(pk__in=keys)).select_related(
-        "owner", "owner_organisation", "followup__person__municipality__care_zone",
-        "followup__person__care_zone_override")) if keys else []
+    rows = Contact.objects.filter(pk__in=keys).select_related("owner", "owner_organisation",
+                                                              "followup__person")
+    if level.value == EscalationLevel.CARE_ZONE:  # the person's care zone
+        rows = rows.select_related("followup__person__municipality__care_zone",
+                                   "followup__person__care_zone_override")
+    return list(chunks.ordered(rows)) if keys else []
 
 
 def _escalated(level: Level) -> Coalesce:

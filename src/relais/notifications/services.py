@@ -10,6 +10,10 @@ Whether it is also emailed follows the recipient's choice for its group of kinds
 immediately (one email, queued when the transaction commits and sent by the worker), in
 the daily digest, or not at all. Alerts are always emailed immediately. The email itself
 says only that there is something new (`emails.py`).
+
+`notify_many` tells many news of one kind at once (the worker's timed work): the same
+checks, asked of the gate once per recipient, and one immediate email per recipient
+counting their news, where `notify` one by one would send one each.
 """
 
 from collections import defaultdict
