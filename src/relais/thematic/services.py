@@ -118,7 +118,7 @@ def update_session(session, data: dict, *, actor, expected_version: int) -> Them
     _require_original(session, "theme", session.language)
     _check_previous(session)
     if changed:
-        session.save_if_version(expected_version, [*changed, "previous_id"])
+        session.save_if_version(expected_version, changed)
         audit.record("thematic.session_updated", actor=actor, target=session,
                      detail={"changed": changed})
     return session
@@ -243,7 +243,7 @@ def update_action(action, data: dict, *, partners, actor, expected_version: int)
     _require_runner(actor, action.session)
     before = {"owner": action.owner_id, "due_on": str(action.due_on)}
     _fill_action(action, data, partners)
-    action.save_if_version(expected_version, [*ACTION_FIELDS, "owner_id"])
+    action.save_if_version(expected_version, ACTION_FIELDS)
     action.partners.set(partners)
     audit.record("thematic.action_updated", actor=actor, target=action,
                  detail={"before": before, "owner": action.owner_id,

@@ -114,6 +114,36 @@ def test_a_manager_posting_an_edit_gets_404_and_nothing_changes(persona_client, 
     assert not session.packs.exists()
 
 
+def test_the_team_edits_an_action_and_its_partners(persona_client, action, world):
+    response = persona_client("analyst").post(
+        reverse("thematic:action_edit", args=[action.pk]),
+        {"title_nl": "Infofiche, tweede versie", "owner": world.hospital.pk,
+         "partners": [world.coordination_centre.pk], "due_on": "2027-02-01",
+         "version": action.version})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert (action.title_nl, action.owner, action.due_on, action.version) == (
+        "Infofiche, tweede versie", world.hospital, date(2027, 2, 1), 2)
+    assert list(action.partners.all()) == [world.coordination_centre]
+
+
+def test_the_previous_session_can_be_chosen_and_must_be_earlier(analyst, session,
+                                                                south_east):
+    earlier = ThematicSession.objects.create(care_zone=south_east, theme_nl="Eerder",
+                                             held_on=date(2026, 1, 15))
+    later = ThematicSession.objects.create(care_zone=south_east, theme_nl="Later",
+                                           held_on=date(2026, 6, 1))
+    services.update_session(session, {"previous": earlier}, actor=analyst,
+                            expected_version=session.version)
+    session.refresh_from_db()
+    assert session.previous == earlier
+    with pytest.raises(ValidationError, match="earlier session of the same care zone"):
+        services.update_session(session, {"previous": later}, actor=analyst,
+                                expected_version=session.version)
+    session.refresh_from_db()
+    assert session.previous == earlier
+
+
 # --- who took part -----------------------------------------------------------------------
 
 
