@@ -190,6 +190,10 @@ def watch_restart(request, pk):
             Service.objects.visible_to(request.user), category=data["category"],
             municipality=found.person.municipality, language=found.person.language,
             urgency=data["urgency"] if data["urgency"] != "routine" else "")[:20]
+        referred = {r.service_id: r for r in policy.visible(
+            request.user, Referral.objects.open().filter(person=found.person))}
+        for match in matches:
+            match.open_referral = referred.get(match.service.pk)
     return render(request, "followup/watch_restart_match.html",
                   {"watch": found, "person": found.person, "need": need, "matches": matches})
 

@@ -305,6 +305,8 @@ def test_the_gp_without_a_service_offered_chooses_one(client, watched, gp, nursi
     client.post(f"{restart_url}?service={nursing_service.pk}", restart_post())
     sent = Referral.objects.get()
     assert (sent.sender, sent.sender_organisation, sent.stay) == (gp, world.gp_practice, None)
+    found = client.get(restart_url, {"category": "home_nursing", "urgency": "routine"})
+    assert reverse("stays:referral_detail", args=[sent.pk]) in found.content.decode()
 
 
 def test_without_the_persons_agreement_nothing_is_sent(client, refused_nursing, coordinator):
