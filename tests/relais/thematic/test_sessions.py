@@ -337,3 +337,15 @@ def test_findings_show_the_names_of_their_indicators(persona_client, session):
     finding.save()
     page = persona_client("gp").get(reverse("thematic:session_detail", args=[session.pk]))
     assert "Indicators: Unplanned readmissions within 30 days" in page.content.decode()
+
+
+def test_refusals_read_in_the_users_language(persona_client, session, analyst):
+    analyst.language = "fr"
+    analyst.save()
+    response = persona_client("analyst").post(
+        reverse("thematic:finding_new", args=[session.pk]),
+        {"section": "offer", "text_nl": "X", "requirements": "R23"})
+    page = response.content.decode()
+    assert "Exigence inconnue : R23. Les exigences vont de R1 à R22." in page
+    assert "Veuillez corriger les champs signalés ci-dessous. Rien n'a été enregistré." in page
+    assert session.findings.count() == 3
