@@ -58,6 +58,11 @@ def _zones(user) -> tuple[set[int], set[int]]:
     return user._thematic_zones
 
 
+def user_zone_ids(user) -> tuple[set[int], set[int]]:
+    """(zones whose support team the user works for, zones of organisations they manage)."""
+    return _zones(user) if is_signed_in(user) else (set(), set())
+
+
 def team_zone_ids(user) -> set[int]:
     return _zones(user)[0] if is_signed_in(user) else set()
 

@@ -7,7 +7,7 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, Q, Sum, When
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,10 +58,14 @@ def _conflict(request, back: str):
 @login_required
 def session_list(request):
     _require_reader(request)
+    team, managed = rules.user_zone_ids(request.user)
     sessions = (ThematicSession.objects.visible_to(request.user).select_related("care_zone")
                 .annotate(participants=Sum("sectors__participants"),
                           open_actions=Count("actions", distinct=True,
-                                             filter=Q(actions__status__in=OPEN_STATUSES))))
+                                             filter=Q(actions__status__in=OPEN_STATUSES)),
+                          elsewhere=Case(When(care_zone__in=team | managed, then=0),
+                                         default=1))
+                .order_by("elsewhere", "-held_on", "-pk"))  # the reader's own zone first
     sessions = list(sessions[:200])
     audit.record("thematic.session_list_read", actor=request.user,
                  detail={"count": len(sessions)})

@@ -2,6 +2,8 @@
 team runs its sessions, other zones' teams and the zone's managers read them, everyone
 else gets the same 404 as for nothing; each read is audited."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -126,6 +128,15 @@ def test_an_unknown_report_language_is_not_found(persona_client, session):
     response = persona_client("analyst").get(
         reverse("thematic:session_report", args=[session.pk, "de"]))
     assert response.status_code == 404
+
+
+def test_the_list_shows_the_readers_own_zone_first(request, session, north_team):
+    north = ThematicSession.objects.create(care_zone=north_team.municipality.care_zone,
+                                           theme_nl="Noord", held_on=date(2026, 11, 2))
+    for persona, first in (("analyst", session), ("north_analyst", north)):
+        page = client_for(request, persona).get(reverse("thematic:session_list"))
+        shown = [s.pk for s in page.context["sessions"]]
+        assert shown[0] == first.pk and set(shown) == {session.pk, north.pk}
 
 
 def test_the_list_costs_the_same_for_one_or_many_sessions(persona_client, session):
