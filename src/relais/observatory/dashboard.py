@@ -18,11 +18,12 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from relais.core.models import CareZone
 from relais.observatory import figures, population
 from relais.observatory.charts import Chart, Point, Series, bar_chart, line_chart, split_bars
 from relais.observatory.indicators import BY_CODE
 from relais.observatory.maps import choropleth
-from relais.observatory.models import WHOLE
+from relais.observatory.models import REGION, WHOLE
 
 # How many periods a trend shows, per kind of period.
 TREND_LENGTH = {"month": 12, "quarter": 8, "year": 5}
@@ -87,7 +88,7 @@ def _sections(context) -> list[Section]:
                         _("Residents admitted to a hospital in the latest period, by the "
                           "municipality they live in. Hatched: not published (too few, or "
                           "it would reveal a small count)."), "admissions"),
-            context.flows(),
+            *([] if context.is_region else [context.flows()]),
             context.bars(_("Admissions of people in a priority group"),
                          _("Admissions in the latest period of people in each priority "
                            "group; a person can be in several groups."),
@@ -134,7 +135,8 @@ def _sections(context) -> list[Section]:
                          _("Screenings in the latest period, by instrument and band of the "
                            "score."), "screenings", "band"),
         ]),
-        Section("offer", _("The zone's offer"), [context.coverage()]),
+        *([] if context.is_region else [
+            Section("offer", _("The zone's offer"), [context.coverage()])]),
     ]
 
 
@@ -186,12 +188,48 @@ class Dashboard:
                          label_header=_breakdown_header(by),
                          value_header=str(BY_CODE[code].label))
 
+    @property
+    def is_region(self) -> bool:
+        """The whole of Brussels: its parts are the zones, not municipalities."""
+        return self.zone == REGION
+
     def map(self, title: str, description: str, code: str) -> Chart:
+        if self.is_region:
+            return self._zones_map(code)
         cells = self._parts(code, "municipality", WHOLE)
         values = {cell.municipality: self._point(cell, self.names[cell.municipality])
                   for cell in cells if cell.municipality in self.names}
         return choropleth(title, self._at(description), values, self.names,
                           label_header=_("Municipality"), value_header=str(BY_CODE[code].label))
+
+    def _zones_map(self, code: str) -> Chart:
+        """Brussels: each municipality shaded with its care zone's value; the table lists
+        the zones (Brussels-City, split between zones, is left unshaded)."""
+        if self.latest is None:
+            cells = []
+        else:
+            cells = figures.breakdown(self.user, code, zone=REGION, period=self.filters.period,
+                                      period_start=self.latest, by="municipality")[1:]
+        zones = {zone.code: zone for zone in CareZone.objects.prefetch_related(
+            "municipalities")}
+        values, rows = {}, []
+        for cell in cells:
+            zone = zones.get(cell.zone)
+            if zone is None:
+                continue
+            rows.append((zone.name, [cell.shown]))
+            for municipality in zone.municipalities.all():
+                values[municipality.nis_code] = self._point(cell, zone.name)
+        names = {m.nis_code: m.name for zone in zones.values()
+                 for m in zone.municipalities.all()}
+        description = _("Residents admitted to a hospital in the latest period, by the care "
+                        "zone they live in (each municipality in its zone's shade; "
+                        "Brussels-City is split between zones).")
+        chart = choropleth(_("Admissions by care zone of residence"),
+                           self._at(description), values, names,
+                           label_header=_("Care zone"), value_header=str(BY_CODE[code].label))
+        chart.rows = sorted(rows)
+        return chart
 
     def flows(self) -> Chart:
         rows = []

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from relais.audit.log import record
 from relais.core.models import Municipality
 from relais.observatory import dashboard, figures, rules
+from relais.observatory.models import REGION
 
 
 @login_required
@@ -25,18 +26,22 @@ def index(request):
 @login_required
 @require_GET
 def dashboard_page(request, zone):
-    care_zone = rules.zone_for(request.user, zone)  # Http404 for a zone not the account's
-    names = zone_municipalities(care_zone)
+    if zone == figures.BRUSSELS:  # the whole region: any account that sees a zone
+        figures.check_zone(request.user, REGION)
+        care_zone, code, names = None, REGION, {}
+    else:
+        care_zone = rules.zone_for(request.user, zone)  # Http404: not the account's zone
+        code, names = care_zone.code, zone_municipalities(care_zone)
     filters, errors = dashboard.read_filters(request.GET, set(names))
     for error in errors:
         messages.error(request, error)
-    page = dashboard.Dashboard(request.user, care_zone.code, filters, names)
+    page = dashboard.Dashboard(request.user, code, filters, names)
     record("observatory.dashboard_viewed", actor=request.user, target_type="core.carezone",
-           target_id=care_zone.code,
+           target_id=zone,
            detail={"period": filters.period, "municipality": filters.municipality})
     options = figures.options()
     period = page.export_period()
-    export_url = (reverse("observatory:export", args=[care_zone.code]) + "?"
+    export_url = (reverse("observatory:export", args=[zone]) + "?"
                   + urlencode({"period": period, "format": "csv"})) if period else ""
     return render(request, "observatory/dashboard.html", {
         "zone": care_zone, "filters": filters, "sections": page.sections(), "names": names,

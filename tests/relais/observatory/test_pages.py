@@ -66,10 +66,11 @@ def test_another_zone_and_an_unknown_one_are_the_same_404(analyst, figures_of_ma
 
 def test_the_index_lists_the_zones_the_account_sees(analyst, platform_admin, outsider):
     page = client_of(analyst).get(reverse("observatory:index")).content.decode()
-    assert re.findall(r'href="(/observatory/[a-z-]+/)"', page) == [DASHBOARD]
+    assert re.findall(r'href="(/observatory/[a-z-]+/)"', page) == [DASHBOARD,
+                                                                    "/observatory/brussels/"]
 
     page = client_of(platform_admin).get(reverse("observatory:index")).content.decode()
-    assert len(re.findall(r'href="/observatory/[a-z-]+/"', page)) == 5
+    assert len(re.findall(r'href="/observatory/[a-z-]+/"', page)) == 6  # and Brussels
 
     page = client_of(outsider).get(reverse("observatory:index")).content.decode()
     assert "Your account sees no care zone" in page
@@ -207,3 +208,19 @@ def test_the_csv_export_link_downloads_the_periods_shown(analyst, figures_of_mar
     response = client_of(analyst).get(url)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
+
+
+def test_the_whole_of_brussels_for_any_account_that_sees_a_zone(analyst, liaison_nurse,
+                                                                figures_of_march):
+    assert client_of(liaison_nurse).get("/observatory/brussels/").status_code == 404
+    page = client_of(analyst).get("/observatory/brussels/").content.decode()
+
+    assert "Observatory of the Brussels-Capital Region" in page
+    # No flows nor directory coverage (their parts are another zone's), no municipality
+    # filter; the map shades each municipality with its zone's figure.
+    assert page.count('role="img"') == FIGURES - 2
+    assert 'name="municipality"' not in page
+    assert re.search(r'<th scope="row">South-East</th><td class="num">100</td>', page)
+    assert re.search(r'href="/observatory/brussels/export/\?period=', page)
+    event = AuditEvent.objects.get(action="observatory.dashboard_viewed")
+    assert event.target_id == "brussels"
