@@ -25,12 +25,12 @@ import resource
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from throwaway import setup_database
 
 YEARS = 5
-FIRST_DAY = datetime(2021, 1, 1, tzinfo=timezone.utc)
+FIRST_DAY = datetime(2021, 1, 1, tzinfo=UTC)
 CATEGORIES = ["home_nursing", "home_help", "meals", "gp", "physiotherapy", "social_service",
               "palliative", "mental_health"]
 REASONS = ["no_capacity", "outside_area", "not_eligible", "language", "too_soon", "other"]
@@ -149,55 +149,69 @@ def _fill_postgres(connection, world, first, count, options) -> None:
     services = "(ARRAY[" + ",".join(str(s) for s, _ in world["services"]) + "])"
     organisations = "(ARRAY[" + ",".join(str(o) for _, o in world["services"]) + "])"
     minutes = YEARS * 365 * 24 * 60
+    from relais.stays.models import Referral, Stay
+
     with connection.cursor() as cursor:
         for table in ("stays_stay", "stays_referral"):
             cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
-        cursor.execute(
-            "INSERT INTO stays_stay (created_at, updated_at, version, person_id, hospital_id,"
-            " visit_number, admitted_at, discharged_at, destination, source, admission_type,"
-            " discharge_reason, followup_needs, watch_for, appointments, explained_by)"
-            " SELECT now(), now(), 1, %s + (g * 7919) %% %s,"
-            f" {hospitals}[1 + g %% {len(world['hospitals'])}], '',"
-            " %s + ((g * 104729) %% %s || ' minutes')::interval,"
-            " %s + ((g * 104729) %% %s || ' minutes')::interval"
-            "   + ((1 + (g * 31) %% 400) || ' hours')::interval,"
-            " (ARRAY['home', 'home_services', 'nursing_home', 'other'])[1 + g %% 4], 'manual',"
-            " (ARRAY['emergency', 'elective', ''])[1 + g %% 3],"
-            " CASE WHEN g %% 17 = 0 THEN 'Left anyway' ELSE '' END, '', '', '', ''"
-            " FROM generate_series(1, %s) AS g",
-            [first, count, FIRST_DAY, minutes, FIRST_DAY, minutes, options.stays])
-        cursor.execute("UPDATE stays_stay SET previous_stay_id = id - 1"
-                       " WHERE id %% 20 = 0 AND previous_stay_id IS NULL")
-        open_limit = count - 1  # open referrals on distinct persons (one per service)
-        cursor.execute(
-            "INSERT INTO stays_referral (created_at, updated_at, version, person_id, service_id,"
-            " organisation_id, sender_id, sender_organisation_id, help_needed, frequency,"
-            " start_on, reason, person_wishes, person_agrees, urgency, respond_by, status,"
-            " answered_at, decline_reason, decline_note)"
-            " SELECT t, t, 1, %s + g %% %s,"
-            f" {services}[1 + g %% {len(world['services'])}],"
-            f" {organisations}[1 + g %% {len(world['services'])}], %s, %s, 'help', 'daily',"
-            " t::date, 'reason', 'wishes', true,"
-            " (ARRAY['routine', 'routine', '72h', '24h'])[1 + g %% 4], t + interval '5 days',"
-            " CASE WHEN g %% 10 < 5 THEN 'completed' WHEN g %% 10 = 6 THEN 'declined'"
-            "      WHEN g %% 10 = 7 THEN 'cancelled'"
-            "      WHEN g < %s THEN (ARRAY['sent', 'accepted', 'started'])[1 + g %% 3]"
-            "      ELSE 'completed' END,"
-            " CASE WHEN g %% 10 <> 7 THEN t + ((1 + (g * 13) %% 200) || ' hours')::interval END,"
-            f" CASE WHEN g %% 10 = 6 THEN {_array(REASONS)}[1 + g %% {len(REASONS)}]"
-            "      ELSE '' END, ''"
-            " FROM (SELECT g, %s + ((g * 7727) %% %s || ' minutes')::interval AS t"
-            "       FROM generate_series(1, %s) AS g) AS s",
-            [first, count, world["user"].pk, world["hospitals"][0], open_limit,
-             FIRST_DAY, minutes, options.referrals])
+        if Stay.objects.count() < options.stays:
+            _stays_postgres(cursor, world, first, count, options, hospitals, minutes)
+        if Referral.objects.count() < options.referrals:
+            _referrals_postgres(cursor, world, first, count, options, services,
+                                organisations, minutes)
         for table in ("stays_stay", "stays_referral"):
             cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = true)")
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 
+def _stays_postgres(cursor, world, first, count, options, hospitals, minutes) -> None:
+    cursor.execute(
+        "INSERT INTO stays_stay (created_at, updated_at, version, person_id, hospital_id,"
+        " visit_number, admitted_at, discharged_at, destination, source, admission_type,"
+        " discharge_reason, followup_needs, watch_for, appointments, explained_by)"
+        " SELECT now(), now(), 1, %s + (g * 7919) %% %s,"
+        f" {hospitals}[1 + g %% {len(world['hospitals'])}], '',"
+        " %s + ((g * 104729) %% %s || ' minutes')::interval,"
+        " %s + ((g * 104729) %% %s || ' minutes')::interval"
+        "   + ((1 + (g * 31) %% 400) || ' hours')::interval,"
+        " (ARRAY['home', 'home_services', 'nursing_home', 'other'])[1 + g %% 4], 'manual',"
+        " (ARRAY['emergency', 'elective', ''])[1 + g %% 3],"
+        " CASE WHEN g %% 17 = 0 THEN 'Left anyway' ELSE '' END, '', '', '', ''"
+        " FROM generate_series(1, %s::bigint) AS g",
+        [first, count, FIRST_DAY, minutes, FIRST_DAY, minutes, options.stays])
+    cursor.execute("UPDATE stays_stay SET previous_stay_id = id - 1"
+                   " WHERE id %% 20 = 0 AND previous_stay_id IS NULL", [])
+
+
+def _referrals_postgres(cursor, world, first, count, options, services, organisations,
+                    minutes) -> None:
+    open_limit = count - 1  # open referrals on distinct persons (one per service)
+    cursor.execute(
+        "INSERT INTO stays_referral (created_at, updated_at, version, person_id, service_id,"
+        " organisation_id, sender_id, sender_organisation_id, help_needed, frequency,"
+        " start_on, reason, person_wishes, person_agrees, urgency, respond_by, status,"
+        " answered_at, decline_reason, decline_note)"
+        " SELECT t, t, 1, %s + g %% %s,"
+        f" {services}[1 + g %% {len(world['services'])}],"
+        f" {organisations}[1 + g %% {len(world['services'])}], %s, %s, 'help', 'daily',"
+        " t::date, 'reason', 'wishes', true,"
+        " (ARRAY['routine', 'routine', '72h', '24h'])[1 + g %% 4], t + interval '5 days',"
+        " CASE WHEN g %% 10 < 5 THEN 'completed' WHEN g %% 10 = 6 THEN 'declined'"
+        "      WHEN g %% 10 = 7 THEN 'cancelled'"
+        "      WHEN g < %s THEN (ARRAY['sent', 'accepted', 'started'])[1 + g %% 3]"
+        "      ELSE 'completed' END,"
+        " CASE WHEN g %% 10 <> 7 THEN t + ((1 + (g * 13) %% 200) || ' hours')::interval END,"
+        f" CASE WHEN g %% 10 = 6 THEN {_array(REASONS)}[1 + g %% {len(REASONS)}]"
+        "      ELSE '' END, ''"
+        " FROM (SELECT g, %s + ((g * 7727) %% %s || ' minutes')::interval AS t"
+        "       FROM generate_series(1, %s::bigint) AS g) AS s",
+        [first, count, world["user"].pk, world["hospitals"][0], open_limit,
+         FIRST_DAY, minutes, options.referrals])
+
+
 def _fill_sqlite(connection, world, first, count, options) -> None:
     minutes = YEARS * 365 * 24 * 60
-    now = datetime.now(timezone.utc).isoformat(sep=" ")
+    now = datetime.now(UTC).isoformat(sep=" ")
     hospitals, services = world["hospitals"], world["services"]
 
     def stays():

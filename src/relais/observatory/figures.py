@@ -278,7 +278,7 @@ def _rows(run, code, opts, **filters) -> list[tuple]:
     return [(*row[:8], marks.get(row[:6], Mark.SHOWN)) for row in rows]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)  # a whole indicator each: a few MB
 def _marks(run_id: int, code: str, opts: Options) -> dict:
     indicator = BY_CODE[code]
     cube = {row[:6]: row[6] for row in Figure.objects.filter(

@@ -162,3 +162,17 @@ def test_since_keeps_earlier_years_and_recomputes_the_rest(build):
     assert count("admissions", start=date(2024, 3, 1)) == 1
     assert count("admissions") == 2
     assert count("admissions", zone="", period="year", start=date(2024, 1, 1)) == 1
+
+
+def test_one_zone_recomputed_keeps_the_others_and_brussels_adds_up(build):
+    build.stay(build.person(nis="21016"), at(2025, 3, 1))  # south
+    build.stay(build.person(nis="21002"), at(2025, 3, 1))  # south-east
+    compute.compute()
+    build.stay(build.person(nis="21016"), at(2025, 3, 2))
+    build.stay(build.person(nis="21002"), at(2025, 3, 2))
+
+    compute.compute(zone="south")
+
+    assert count("admissions", zone="south") == 2
+    assert count("admissions", zone="south-east") == 1  # kept from the last run
+    assert count("admissions", zone="") == 3  # the sum of the zones shown
