@@ -80,7 +80,8 @@ def test_the_analyst_reads_the_zone_dashboard_on_a_phone(
     assert page.locator("html").get_attribute("lang") == language
     expect(page.locator("h1")).to_contain_text(TITLES[language])
     charts = page.locator("main figure svg[role=img]")
-    assert charts.count() >= 10
+    figures_shown = charts.count()
+    assert figures_shown >= 10
     # Each picture has its own name and its data as a table beside it.
     for index in range(charts.count()):
         svg = charts.nth(index)
@@ -105,10 +106,22 @@ def test_the_analyst_reads_the_zone_dashboard_on_a_phone(
     page.wait_for_load_state()
     assert "period=quarter" in page.url and "municipality=21018" in page.url
     assert page.locator("html").get_attribute("lang") == language
-    assert page.locator("main figure svg[role=img]").count() == charts.count()
+    assert page.locator("main figure svg[role=img]").count() == figures_shown
 
     page.emulate_media(media="print")
     expect(page.locator("form.obs-filters")).to_be_hidden()
     expect(page.locator(".site-header")).to_be_hidden()
     expect(page.locator("main figure svg[role=img]").first).to_be_visible()
+    page.emulate_media(media="screen")
+
+    # The whole region, from the list of zones: as readable, as clean.
+    page.goto(f"{live_server.url}/observatory/")
+    page.locator("main a[href='/observatory/brussels/']").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.locator("main figure svg[role=img]").count() == figures_shown - 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.evaluate(AXE)
+    result = page.evaluate("t => axe.run(document, {runOnly: {type: 'tag', values: t}})", WCAG)
+    assert [v["id"] for v in result["violations"]] == [], result["violations"][:2]
     assert page.console_errors == []
