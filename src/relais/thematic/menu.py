@@ -2,16 +2,17 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from relais.accounts.models import OrganisationType
+from relais.accounts.models import Function, OrganisationType
 from relais.core.menu import Entry, member_professional, register
 
 
 def reads_consultations(request) -> bool:
-    """A support team's member, or a manager of an organisation: the sessions of their
-    zone (the list may be empty for an organisation outside the care zones)."""
+    """A support team's member, a manager or a decision-maker of an organisation: the
+    sessions of their zone (the list may be empty outside the care zones)."""
     if not member_professional(request):
         return False
-    return any(m.is_manager or m.organisation.type == OrganisationType.CARE_ZONE_TEAM
+    return any(m.is_manager or m.function == Function.DECISION_MAKER
+               or m.organisation.type == OrganisationType.CARE_ZONE_TEAM
                for m in request.memberships)
 
 

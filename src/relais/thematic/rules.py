@@ -5,7 +5,8 @@
   generates the preparation pack (which holds the zone's case reviews: theirs only).
 - Support teams read every zone's sessions: the reports are published on the zones'
   websites, and one zone learns from another.
-- Managers of an organisation of the zone read its sessions and reports.
+- Managers of an organisation of the zone, and its read-only decision-makers (an
+  alderman, a funder), read its sessions and reports.
 - The managers and coordinators of an action's owner organisation write its progress.
 - A platform administrator reads everything and runs nothing.
 
@@ -46,15 +47,19 @@ def zone_organisations(zone) -> QuerySet:
 
 
 def _zones(user) -> tuple[set[int], set[int]]:
-    """(zones whose support team the user works for, zones of organisations they
-    manage); asked once per user object, i.e. once per request."""
+    """(zones whose support team the user works for, zones of organisations they manage
+    or decide for); asked once per user object, i.e. once per request."""
     if not hasattr(user, "_thematic_zones"):
+        decides = Membership.objects.active().filter(
+            user=user, organisation=OuterRef("pk"), function=Function.DECISION_MAKER)
         rows = (Organisation.objects.filter(pk__in=member_organisation_ids(user))
-                .annotate(zone_id=ORGANISATION_ZONE).values_list("pk", "type", "zone_id"))
+                .annotate(zone_id=ORGANISATION_ZONE, decides=Exists(decides))
+                .values_list("pk", "type", "zone_id", "decides"))
         managed = managed_organisation_ids(user)
         user._thematic_zones = (
-            {zone for _, kind, zone in rows if kind == OrganisationType.CARE_ZONE_TEAM and zone},
-            {zone for pk, _, zone in rows if pk in managed and zone})
+            {zone for _, kind, zone, _ in rows if kind == OrganisationType.CARE_ZONE_TEAM
+             and zone},
+            {zone for pk, _, zone, decider in rows if (pk in managed or decider) and zone})
     return user._thematic_zones
 
 

@@ -86,3 +86,12 @@ def session(world, south_east):
 @pytest.fixture
 def action(session):
     return session.actions.get()
+
+
+@pytest.fixture
+def decision_maker(world):
+    """An alderman's read-only account, at an organisation of the zone."""
+    office = OrganisationFactory(name="Cabinet de l'échevin", type=OrganisationType.OTHER)
+    user = UserFactory(email="alderman@test.relais.example")
+    MembershipFactory(user=user, organisation=office, function=Function.DECISION_MAKER)
+    return user

@@ -25,6 +25,7 @@ ROLES = {
     "coordinator": READ,
     "gp": READ,
     "platform_admin": READ,
+    "decision_maker": READ,     # read-only, at an organisation of the zone
     "north_manager": NONE,      # a manager in another zone
     "liaison_nurse": NONE,      # not a manager
     "home_nurse": NONE,
