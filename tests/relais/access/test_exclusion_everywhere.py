@@ -512,6 +512,8 @@ def candidates(w) -> dict:
         "services:str": [str(w.service_o.hsds_id), str(w.service_help.hsds_id)],
         "organizations:str": [str(w.excluded_org.hsds_id or "x")],
         "reset:str": ["x"],
+        # The observatory's zones (aggregate figures: her name is never in them).
+        "observatory": ["south-east", "north", "brussels"],
         "_dummy": ["x"],
     }
     tokens = {"join", "c", "referral_status", "instrument"}
