@@ -291,7 +291,8 @@ def test_a_referral_is_on_the_work_of_the_receiving_team_never_of_an_excluded_me
         person=madeleine, service=service, organisation=social, sender=coordinator,
         sender_organisation=coordinator.memberships.get().organisation, help_needed="help",
         frequency="daily", start_on=TODAY(), reason="alone at home", person_wishes="yes",
-        respond_by=timezone.now() + timedelta(hours=20))
+        # an hour late: urgent whatever the time of day (due "today" depends on the clock)
+        respond_by=timezone.now() - timedelta(hours=1))
 
     seen = work.items_for(colleague)
     assert [(i.kind, i.pk) for i in seen.items] == [("referral", referral.pk)]
