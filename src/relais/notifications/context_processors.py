@@ -10,5 +10,13 @@ def unread(request):
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
     # Lazy: only pages that show the header ask the database.
-    return {"unread_notifications": SimpleLazyObject(
-        lambda: Notification.objects.visible_to(user).unread().count())}
+    return {"unread_notifications": SimpleLazyObject(lambda: _unread_count(user))}
+
+
+def _unread_count(user) -> int:
+    # Most pages are opened with nothing unread: one indexed look at the user's own rows
+    # says so without building the gate's question (milliseconds of Python per page).
+    # Anything unread is counted through the gate, as before.
+    if not Notification.objects.filter(recipient=user).unread().exists():
+        return 0
+    return Notification.objects.visible_to(user).unread().count()
