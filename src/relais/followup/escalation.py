@@ -35,8 +35,6 @@ from relais.notifications.services import News, notify_many
 from relais.stays.models import Stay
 
 CHUNK = 1_000  # on SQLite, chunks.SQLITE_CHUNK
-# The owner's own step, below the levels EscalationLevel names (the model keeps them all).
-OWNER = 0
 COORDINATOR_DAYS = Step._meta.get_field("escalate_to_coordinators_after_days").default
 CARE_ZONE_DAYS = Step._meta.get_field("escalate_to_care_zone_after_days").default
 
@@ -49,7 +47,7 @@ class Level:
 
 
 LEVELS = (
-    Level(OWNER, "", 0),
+    Level(EscalationLevel.OWNER, "", 0),
     Level(EscalationLevel.COORDINATORS, "escalate_to_coordinators_after_days",
           COORDINATOR_DAYS),
     Level(EscalationLevel.CARE_ZONE, "escalate_to_care_zone_after_days", CARE_ZONE_DAYS),
@@ -119,7 +117,8 @@ def _escalated(level: Level) -> Coalesce:
 def _take(level: Level, contacts: list[Contact]) -> int:
     won = _insert_escalations(level, [contact.pk for contact in contacts])
     contacts = [contact for contact in contacts if contact.pk in won]
-    told = _tell_owners(contacts) if level.value == OWNER else _tell_level(level, contacts)
+    owner = level.value == EscalationLevel.OWNER
+    told = _tell_owners(contacts) if owner else _tell_level(level, contacts)
     with audit.gathered():  # one append to the audit chain per chunk
         for contact in contacts:
             audit.record("followup.escalate", target=contact,

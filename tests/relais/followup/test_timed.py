@@ -20,6 +20,7 @@ from relais.followup.models import (
     Contact,
     ContactStatus,
     Escalation,
+    EscalationLevel,
     FollowUp,
     Protocol,
     ProtocolStep,
@@ -127,7 +128,7 @@ def test_the_day_after_the_owner_is_told_once(overdue, home_nurse, nursing_manag
     with translation.override("fr"):
         assert notice.sentence.startswith("Un contact de suivi pour Madeleine Lambert est en")
     assert not told(CONTACT_ESCALATED)
-    assert list(Escalation.objects.values_list("level", flat=True)) == [escalation.OWNER]
+    assert list(Escalation.objects.values_list("level", flat=True)) == [EscalationLevel.OWNER]
     (event,) = AuditEvent.objects.filter(action="followup.escalate")
     assert (event.target_id, event.person_id, event.actor) == (
         str(overdue.pk), overdue.followup.person_id, None)
