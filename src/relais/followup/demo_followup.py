@@ -4,7 +4,8 @@ after a discharge.
 * Simone Lemaire went home six days ago from Val-Fleuri: the day-2 phone call is done
   (her daughter Catherine, the demo caregiver login, sees it), the day-7 visit comes next.
 * Roger Delvaux, isolated, refused home help: the case manager keeps a watch.
-* Jean-Pierre Kabongo was readmitted as an emergency twelve days after going home.
+* Jean-Pierre Kabongo was readmitted as an emergency twelve days after going home; the
+  follow-up had found him breathless at the day-2 call and better at the day-7 visit.
 
 Loaded after the stays demo (`relais demo` calls it last); dates are relative to today.
 """
@@ -105,10 +106,31 @@ def _readmitted(hospital, users) -> int:
     jean_pierre = _person("Jean-Pierre", "Kabongo")
     if jean_pierre is None or Stay.objects.filter(person=jean_pierre).exists():
         return 0
-    _stay(jean_pierre, hospital, users, admitted_days_ago=27, discharged_days_ago=20)
+    first = _stay(jean_pierre, hospital, users, admitted_days_ago=27, discharged_days_ago=20)
+    _home_before_readmission(first, users)
     _stay(jean_pierre, hospital, users, admitted_days_ago=8,
           admission_type=AdmissionType.EMERGENCY)
     return 1
+
+
+def _home_before_readmission(stay, users) -> None:
+    """What the follow-up found at home before he came back: what the hospital reads
+    beside the readmission."""
+    followup = getattr(stay, "followup", None)
+    if followup is None:
+        return
+    found = (
+        (ContactStatus.PROBLEM, 18, "Souffle court en montant l'escalier; prend ses "
+         "diurétiques un jour sur deux. Rappel du schéma fait avec son épouse."),
+        (ContactStatus.REACHED, 13, "Mieux. Pèse chaque matin, le carnet est tenu. "
+         "Rendez-vous chez le cardiologue dans trois semaines."),
+    )
+    planned = followup.contacts.filter(status=ContactStatus.PLANNED).order_by("due_on")
+    for contact, (outcome, days_ago, note) in zip(planned, found, strict=False):
+        contacts.record_contact(
+            contact, actor=contact.owner or users["gp"], outcome=outcome, note=note,
+            happened_at=timezone.now() - timedelta(days=days_ago),
+            expected_version=contact.version)
 
 
 def _organisation_of(user):
