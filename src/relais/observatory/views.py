@@ -42,7 +42,7 @@ def dashboard_page(request, zone):
     options = figures.options()
     period = page.export_period()
     export_url = (reverse("observatory:export", args=[zone]) + "?"
-                  + urlencode({"period": period, "format": "csv"})) if period else ""
+                  + urlencode({"period": period})) if period else ""
     return render(request, "observatory/dashboard.html", {
         "zone": care_zone, "filters": filters, "sections": page.sections(), "names": names,
         "periods": dashboard.PERIOD_LABELS, "computed_at": figures.computed_at(),

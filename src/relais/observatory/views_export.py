@@ -2,6 +2,9 @@
 
     /observatory/<zone>/export/?period=2025-Q1&format=csv&threshold=10
 
+`format` is `excel` (the CSV a spreadsheet in Belgium opens: `;`, byte-order mark,
+decimal comma in NL/FR), `csv` (for scripts: comma, decimal point) or `json`.
+
 `zone` is a care zone's code or "brussels". Bad input (an unknown period, a threshold
 below 5) is answered 400 with the reason in the reader's language; a zone the account
 may not see is a 404, as on the dashboard. Every export is audited.
@@ -16,8 +19,6 @@ from django.views.decorators.http import require_GET
 from relais.audit.log import record
 from relais.observatory import exports, figures
 from relais.observatory.models import REGION, PeriodKind
-
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
 @login_required
@@ -39,8 +40,8 @@ def export(request, zone):
              "computed_at": figures.computed_at(), "threshold": opts.threshold,
              "rounding": opts.rounding}
     response = StreamingHttpResponse(exports.lines(cells, fmt, about),
-                                     content_type=CONTENT_TYPES[fmt])
-    name = f"relais-observatory-{zone}-{timezone.localdate():%Y%m%d}.{fmt}"
+                                     content_type=exports.CONTENT_TYPES[fmt])
+    name = f"relais-observatory-{zone}-{timezone.localdate():%Y%m%d}.{exports.EXTENSIONS[fmt]}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

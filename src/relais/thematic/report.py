@@ -95,14 +95,23 @@ CSV_COLUMNS = ["session_date", "care_zone", "theme", "number", "action_nl", "act
                "last_progress_on", "last_progress"]
 
 
-def actions_csv(session) -> HttpResponse:
+CSV_FORMATS = ("csv", "excel")
+
+
+def actions_csv(session, fmt: str = "csv") -> HttpResponse:
     """One row per joint action; column names are stable codes (for scripts), values
-    the stored texts; UTF-8 with a byte-order mark, so spreadsheets read the accents."""
+    the stored texts. `csv` is for scripts (comma, RFC 4180 quoting, no byte-order
+    mark); `excel` opens with a double click in a Belgian spreadsheet, whose NL/FR
+    locales split on `;` (with a UTF-8 byte-order mark, so it reads the accents, and
+    CRLF line ends). There are no decimals to localise: dates are ISO, numbers whole."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="actions-{session.care_zone.code}-{session.held_on}.csv"')
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    if fmt == "excel":
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
+    else:
+        writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for action in _actions(session.actions.prefetch_related("notes")):
         notes = list(action.notes.all())

@@ -380,7 +380,9 @@ def session_report(request, pk, language):
 def session_actions_csv(request, pk):
     _require_reader(request)
     session = rules.session_for(request.user, pk)
-    response = report.actions_csv(session)
+    fmt = request.GET.get("format", "csv")
+    fmt = fmt if fmt in report.CSV_FORMATS else "csv"
+    response = report.actions_csv(session, fmt)
     audit.record("thematic.actions_exported", actor=request.user, target=session,
-                 detail={"format": "csv"})
+                 detail={"format": fmt})
     return response

@@ -202,14 +202,20 @@ def test_period_labels():
 def test_the_csv_export_link_downloads_the_periods_shown(analyst, figures_of_march):
     page = client_of(analyst).get(DASHBOARD, {"period": "quarter"}).content.decode()
 
-    link = re.search(r'href="(/observatory/south-east/export/\?[^"]+)" download', page)
-    assert link, "no export link"
-    url = link.group(1).replace("&amp;", "&")
-    # The eight quarters the trends show, up to the latest with figures.
-    assert re.search(r"\?period=\d{4}-Q\d\.\.\d{4}-Q\d&format=csv$", url), url
-    response = client_of(analyst).get(url)
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
+    links = re.findall(r'href="(/observatory/south-east/export/\?[^"]+)" download>([^<]+)<',
+                       page)
+    # One for a spreadsheet, one for scripts, each saying which it is.
+    assert [(fmt, label) for url, label in links
+            for fmt in re.findall(r"format=(\w+)$", url)] == [
+        ("excel", "Download the figures for Excel (CSV with ;)"),
+        ("csv", "Download the figures for scripts (CSV with commas)")]
+    for url, _label in links:
+        url = url.replace("&amp;", "&")
+        # The eight quarters the trends show, up to the latest with figures.
+        assert re.search(r"\?period=\d{4}-Q\d\.\.\d{4}-Q\d&format=\w+$", url), url
+        response = client_of(analyst).get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
 
 
 def test_the_whole_of_brussels_for_any_account_that_sees_a_zone(analyst, liaison_nurse,

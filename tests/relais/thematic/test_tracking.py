@@ -236,6 +236,32 @@ def test_the_actions_csv(persona_client, session, action):
     assert rows[2][4] == "'=HYPERLINK(\"x\")"  # never run as a formula
 
 
+def test_the_actions_csv_for_a_spreadsheet_and_for_scripts(persona_client, session, action):
+    """`excel` opens in a Belgian spreadsheet (`;`, byte-order mark); `csv` (the default)
+    is the scripts' (comma, no byte-order mark): the same rows."""
+    client = persona_client("hospital_manager")
+    url = reverse("thematic:actions_csv", args=[session.pk])
+
+    excel = client.get(url, {"format": "excel"}).content
+    scripts = client.get(url, {"format": "csv"}).content
+
+    assert excel.startswith(b"\xef\xbb\xbfsession_date;care_zone;theme;")
+    assert scripts.startswith(b"session_date,care_zone,theme,")
+    assert client.get(url).content == scripts
+    from_excel = list(csv.reader(io.StringIO(excel.decode("utf-8-sig"), newline=""),
+                                 delimiter=";"))
+    from_scripts = list(csv.reader(io.StringIO(scripts.decode("utf-8"), newline="")))
+    assert from_excel == from_scripts
+    assert from_excel[1][4:7] == ["Infofiche voor mantelzorgers",
+                                  "Fiche d'information pour les aidants", "Coordination Test"]
+    formats = AuditEvent.objects.filter(action="thematic.actions_exported").values_list(
+        "detail__format", flat=True)
+    assert sorted(formats) == ["csv", "csv", "excel"]
+    page = client.get(reverse("thematic:session_detail", args=[session.pk])).content.decode()
+    assert f'href="{url}?format=excel" download>Actions for Excel (CSV with ;)<' in page
+    assert f'href="{url}?format=csv" download>Actions for scripts (CSV with commas)<' in page
+
+
 # --- the demo ----------------------------------------------------------------------------
 
 

@@ -2,12 +2,16 @@
 
     relais observatory compute [--zone CODE] [--since YYYY-MM-DD]
     relais observatory export --zone CODE|brussels --period 2025|2025-Q2|2025-04[..2025-12]
-                              [--format csv|json] [--output FILE] [--threshold N] [--rounding N]
+                              [--format csv|excel|json] [--output FILE] [--threshold N]
+                              [--rounding N]
 
 `compute` is what the worker runs each night. `export` writes published figures only
 (the pages' suppression), to standard output or whole to --output (never half-written);
-each export is audited. Bad input (an unknown zone, an impossible period, a threshold
-below 5) is refused with a message and changes nothing.
+each export is audited. `--format csv` is for scripts (comma, decimal point, no
+byte-order mark); `excel` is the CSV a spreadsheet in Belgium opens (`;`, byte-order
+mark, decimal comma in Dutch and French: the command's language). Bad input (an unknown
+zone, an impossible period, a threshold below 5) is refused with a message and changes
+nothing.
 """
 
 import sys
@@ -37,7 +41,8 @@ class Command(BaseCommand):
         export.add_argument("--zone", required=True, help=f"a care zone's code, or {BRUSSELS}")
         export.add_argument("--period", required=True,
                             help="2025, 2025-Q2, 2025-04, or a range such as 2025-01..2025-06")
-        export.add_argument("--format", choices=exports.FORMATS, default="csv")
+        export.add_argument("--format", choices=exports.FORMATS, default="csv",
+                            help="csv: for scripts (comma); excel: for a spreadsheet (;); json")
         export.add_argument("--output", default="", help="a file (default: standard output)")
         export.add_argument("--threshold", default=None)
         export.add_argument("--rounding", default=None)
