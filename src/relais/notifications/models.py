@@ -70,6 +70,9 @@ class Notification(models.Model):
                          name="notification_newest"),
             models.Index(fields=["recipient"], condition=Q(in_digest=True),
                          name="notification_digest_due"),
+            # "Was anyone told about this object already?" (the watch reminders, once per
+            # due date) without reading every notification of the kind.
+            models.Index(fields=["target_type", "target_id"], name="notification_about"),
         ]
 
     def __str__(self) -> str:
