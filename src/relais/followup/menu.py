@@ -13,12 +13,16 @@ from relais.core.menu import Entry, member_professional, register
 from relais.followup.rules import PROTOCOL_ORGANISATION_TYPES
 from relais.followup.views_work import work_context
 
+HOME_LINES = 10
+
 
 def _home_work(request) -> dict:
     """The home page of a professional acting for an organisation is their work."""
     if not member_professional(request):
         return {}
-    return {**work_context(request), "work_template": "followup/partials/work_home.html"}
+    # Only the lines the home page shows are read (and audited as read).
+    return {**work_context(request, per_page=HOME_LINES),
+            "work_template": "followup/partials/work_home.html"}
 
 
 def _organisation_protocols(user, organisation) -> dict:

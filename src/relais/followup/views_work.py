@@ -23,16 +23,17 @@ def _int_or_none(value):
     return int(value) if value and str(value).isdigit() else None
 
 
-def work_context(request, *, team: bool = False) -> dict:
+def work_context(request, *, team: bool = False, per_page: int | None = None) -> dict:
     """A page of the list and its filters, read from the query string (shared with the
-    home page)."""
+    home page, which shows the first `per_page` lines)."""
     team_ids = work.team_organisation_ids(request.memberships)
     kind = request.GET.get("kind", "")
     kinds = [kind] if kind in work.KINDS else None
     person = _int_or_none(request.GET.get("person"))
     result = work.items_for(request.user, organisation_ids=team_ids if team else None,
                             kinds=kinds, person=person,
-                            page=_int_or_none(request.GET.get("page")) or 1)
+                            page=_int_or_none(request.GET.get("page")) or 1,
+                            per_page=per_page)
     shown = work.TEAM_KINDS if team else work.KINDS
     filters = {"team": "1" if team else "", "kind": kind if kinds else "",
                "person": person or ""}

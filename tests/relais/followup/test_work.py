@@ -104,6 +104,15 @@ def test_the_home_page_of_a_professional_is_their_work(followup, gp, client):
     assert page.context["work"].urgent == 1
 
 
+def test_the_home_page_reads_the_ten_lines_it_shows_and_counts_them_all(followup, gp, client):
+    for day in range(12):
+        _contact(followup, day, owner=gp)
+    page = login_as(client, gp).get("/")
+    listed = page.context["work"]
+    assert len(listed.items) == 10 and listed.total == 12
+    assert "All 12 things to do" in page.content.decode()
+
+
 def test_team_view_for_a_coordinator_not_for_a_plain_member(followup, coordinator,
                                                              home_nurse, world, client):
     contact = _contact(followup, 1, owner_organisation=world.coordination_centre)
