@@ -29,7 +29,7 @@ from relais.core.models import Municipality
 from relais.directory.models import Service, ServiceStatus
 from relais.followup.models import Contact, ContactStatus, Refusal, RefusalReason, Watch
 from relais.network.models import PriorityGroup
-from relais.observatory import suppression
+from relais.observatory import cooperation, suppression
 from relais.observatory.indicators import BY_CODE
 from relais.observatory.models import (
     REGION,
@@ -250,6 +250,9 @@ def compute(*, since: date | None = None, zone: str = "", now: datetime | None =
                     _keep(cube, previous, code, since, zone)
                 rows += _write(run, code, cube, opts)
         rows += _write(run, "services", _service_cube(now), opts)
+        # The cooperation map (its own table; `rows` counts figures): every zone and
+        # year again, whatever `since` and `zone` say (a few queries per year).
+        cooperation.compute_links(run, places, now, opts)
     except Exception as error:
         Computation.objects.filter(pk=run.pk).update(
             status=ComputationStatus.FAILED, finished_at=timezone.now(),

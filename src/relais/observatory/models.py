@@ -91,3 +91,44 @@ class Figure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.zone}/{self.municipality} {self.period_start}"
+
+
+class LinkKind(models.TextChoices):
+    """What two organisations did together (the cooperation map, R8, R21)."""
+
+    NETWORK = "network", _("Shared care networks")  # persons, a pair without direction
+    REFERRAL_SENT = "referral_sent", _("Referrals sent")  # sender → receiving organisation
+    REFERRAL_ACCEPTED = "referral_accepted", _("Referrals accepted")
+    CONSULTATION = "consultation", _("Consultations answered")  # asking → answering
+
+
+class Link(models.Model):
+    """One edge of a zone's cooperation map for one year: how many persons two
+    organisations share in their care networks, or how many referrals or consultations
+    went from one to the other, among the zone's residents. Organisations are public;
+    no person, referral or consultation is named. `mark` as for a `Figure`."""
+
+    computation = models.ForeignKey(Computation, on_delete=models.CASCADE,
+                                    related_name="links")
+    zone = models.CharField(_("care zone"), max_length=20, blank=True)  # "" = Brussels
+    year = models.DateField(_("year"))  # its first day
+    kind = models.CharField(_("kind"), max_length=20, choices=LinkKind)
+    # From → to for referrals and consultations; the lower id first for networks.
+    organisation_a = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                                       related_name="+")
+    organisation_b = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                                       related_name="+")
+    count = models.BigIntegerField(_("count"))
+    mark = models.CharField(_("publication"), max_length=8, default="shown")
+
+    class Meta:
+        verbose_name = _("cooperation link")
+        verbose_name_plural = _("cooperation links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["computation", "zone", "year", "kind", "organisation_a",
+                        "organisation_b"], name="obs_link_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.zone} {self.year:%Y}"
