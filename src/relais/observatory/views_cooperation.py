@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from relais.audit.log import record
-from relais.observatory import cooperation_map, figures, rules
+from relais.observatory import cooperation_map, exports, figures, rules
 from relais.observatory.models import REGION
 
 
@@ -34,6 +34,10 @@ def _year(query) -> tuple[int | None, str]:
     if not (text.isdigit() and 2000 <= int(text) <= 2100):
         return None, _("Choose a year from the list.")
     return int(text), ""
+
+
+def _format(query) -> str:
+    return "excel" if query.get("format") == "excel" else "csv"
 
 
 @login_required
@@ -69,12 +73,18 @@ def cooperation_export(request, zone):
         return HttpResponse(_("There are no cooperation figures for that year."), status=400,
                             content_type="text/plain; charset=utf-8")
     record("observatory.exported", actor=request.user, target_type="core.carezone",
-           target_id=zone, detail={"what": "cooperation", "format": "csv",
+           target_id=zone, detail={"what": "cooperation",
+                                   "format": _format(request.GET),
                                    "year": found.year.year if found.year else None})
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"relais-cooperation-{zone}-{timezone.localdate():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response, lineterminator="\n")
+    # As the figures' export: "excel" is what a Belgian spreadsheet opens (';', a BOM).
+    excel = _format(request.GET) == "excel"
+    if excel:
+        response.write(exports.BOM)
+    writer = csv.writer(response, delimiter=";" if excel else ",",
+                        lineterminator="\r\n" if excel else "\n")
     writer.writerow(cooperation_map.CSV_FIELDS)
     writer.writerows(cooperation_map.csv_rows(found, care_zone.code if care_zone
                                               else figures.BRUSSELS))

@@ -293,3 +293,9 @@ def test_the_page_reads_a_constant_number_of_queries(analyst, build, cooperation
     with CaptureQueriesContext(connection) as large:
         assert client.get(PAGE).status_code == 200
     assert len(large) == len(small)
+
+
+def test_the_csv_for_excel_has_semicolons_and_a_byte_order_mark(analyst, cooperation_world):
+    text = client_of(analyst).get(EXPORT, {"format": "excel"}).content.decode("utf-8")
+    assert text.startswith("\ufeffzone;year;organisation;")
+    assert "\r\n" in text
