@@ -88,7 +88,7 @@ def _sections(context) -> list[Section]:
                         _("Residents admitted to a hospital in the latest period, by the "
                           "municipality they live in. Hatched: not published (too few, or "
                           "it would reveal a small count)."), "admissions"),
-            *([] if context.is_region else [context.flows()]),
+            context.zone_flows() if context.is_region else context.flows(),
             context.bars(_("Admissions of people in a priority group"),
                          _("Admissions in the latest period of people in each priority "
                            "group; a person can be in several groups."),
@@ -243,6 +243,32 @@ class Dashboard:
                        "in a hospital of the care zone, or outside it.")),
             rows, [_("In the zone"), _("Outside the zone")],
             label_header=_("Municipality"), share_header=_("Share in the zone"))
+
+    def zone_flows(self) -> Chart:
+        """Brussels: for each care zone of residence, the share of its residents' stays
+        in a hospital of the same zone (the South-East report: most residents prefer a
+        hospital of their zone), then Brussels as a whole."""
+        found = figures.zone_breakdowns(
+            self.user, "admissions", period=self.filters.period, period_start=self.latest,
+            by="hospital_zone") if self.latest else {}
+        rows = []
+        for zone in sorted(CareZone.objects.filter(code__in=found), key=lambda z: z.name):
+            rows.append((zone.name, self._inside_outside(found[zone.code])))
+        if rows:
+            region = self._parts("admissions", "hospital_zone", WHOLE)
+            rows.append((_("All of Brussels"), self._inside_outside(region)))
+        return split_bars(
+            _("Where residents are hospitalised"),
+            self._at(_("Admissions of each care zone's residents in the latest period: in "
+                       "a hospital of their own care zone, or of another. A share is not "
+                       "shown when a count it rests on is not published.")),
+            rows, [_("In their zone"), _("In another zone")],
+            label_header=_("Care zone of residence"), share_header=_("Share in their zone"))
+
+    def _inside_outside(self, cells) -> list[Point]:
+        by_key = {cell.key: cell for cell in cells if cell.dimension == "hospital_zone"}
+        return [self._point(by_key.get(key), key, missing="0")
+                for key in ("inside", "outside")]
 
     def coverage(self) -> Chart:
         # The directory is counted once a year (services, not people: never suppressed).

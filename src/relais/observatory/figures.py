@@ -25,6 +25,10 @@ Stable signatures (O2's pages and O3's preparation packs build on them):
         map; for zone "" the zones) or by a breakdown of the indicator ("category",
         "outcome", "reason", "priority_group", "band", "hospital", "hospital_zone",
         "destination", "why", "timeliness", "urgency", "answered"), the total first.
+    zone_breakdowns(user, indicator, *, period, period_start, by, opts=None)
+            -> dict[str, list[Cell]]
+        Brussels' page: for each care zone, its total then the parts of one breakdown
+        (e.g. where each zone's residents are hospitalised), in one query.
     key_label(by, key) -> str
         The reader's name of a breakdown's part (a category, a reason, a hospital...).
     rate(numerator: Cell, base: Cell) -> float | None
@@ -227,6 +231,28 @@ def breakdown(user, indicator, *, zone, period, period_start, by, municipality="
                               code="breakdown", params={"by": str(by)[:30]})
     by_key = {row[:6]: row for row in rows}
     return [_cell(found.code, by_key.get(key), key, opts, run) for key in [total, *parts]]
+
+
+def zone_breakdowns(user, indicator, *, period, period_start, by,
+                    opts=None) -> dict[str, list[Cell]]:
+    """Each care zone's total, then its parts by `by`, for one period: what Brussels'
+    page compares zone by zone. Zone totals are Brussels' own parts (published to
+    anyone who sees a zone), so the check is Brussels'."""
+    check_zone(user, REGION)
+    found, kind = _indicator(indicator), _period(period)
+    if by not in found.dimensions:
+        raise ValidationError(_("“%(by)s” is not a breakdown of this indicator."),
+                              code="breakdown", params={"by": str(by)[:30]})
+    run = latest_done()
+    if run is None:
+        return {}
+    rows = _rows(run, found.code, opts, municipality=WHOLE, period=kind,
+                 period_start=period_start, dimension__in=["", by])
+    by_zone: dict[str, list[Cell]] = {}
+    for row in sorted(rows, key=lambda row: (row[0], row[4], row[5])):
+        if row[0] != REGION:
+            by_zone.setdefault(row[0], []).append(_cell(found.code, row, row[:6], opts, run))
+    return by_zone
 
 
 def _zones(run) -> list[str]:

@@ -224,9 +224,11 @@ def test_the_whole_of_brussels_for_any_account_that_sees_a_zone(analyst, liaison
     page = client_of(analyst).get("/observatory/brussels/").content.decode()
 
     assert "Observatory of the Brussels-Capital Region" in page
-    # No flows nor directory coverage (their parts are another zone's), no municipality
-    # filter; the map shades each municipality with its zone's figure.
-    assert page.count('role="img"') == FIGURES - 2
+    # The flows by zone of residence instead of by municipality; no directory coverage
+    # (its parts are another zone's), no municipality filter; the map shades each
+    # municipality with its zone's figure.
+    assert page.count('role="img"') == FIGURES - 1
+    assert "Care zone of residence" in page
     assert 'name="municipality"' not in page
     assert re.search(r'<th scope="row">South-East</th><td class="num">100</td>', page)
     assert re.search(r'href="/observatory/brussels/export/\?period=', page)
