@@ -39,6 +39,7 @@ COLUMNS = [(LinkKind.NETWORK, BOTH),
 SECTORS = list(OrganisationType.values)
 SHAPES = ["circle", "square", "triangle", "diamond"]
 WITH_AGREEMENT, WITHOUT_AGREEMENT, AGREEMENT_ONLY = "#0072B2", "#D55E00", "#000000"
+OTHER = MUTED  # two partners no agreement binds (two ambulatory services, two hospitals)
 BANDS = [(50, 7.0), (25, 4.5), (10, 2.5)]  # published count at or above → stroke width
 THIN = 1.2
 SIZE, CENTRE, RADIUS = 400, 200, 140
@@ -247,9 +248,10 @@ def _description(found: CooperationMap) -> str:
     return _("Organisations by sector around a circle, numbered as in the list below; a "
              "line joins two organisations that shared the care of residents, sent each "
              "other referrals or answered each other's consultations in %(year)s, wider "
-             "for more; a dashed orange line: no agreement between them; a dotted black "
-             "line: an agreement but nothing happened. %(drawn)s organisations drawn, "
-             "%(others)s more in the table.") % {
+             "for more: a blue double line where they have an agreement, a dashed orange "
+             "line between a hospital and a partner without one, a grey line between "
+             "partners no agreement binds; a dotted black line: an agreement but nothing "
+             "happened. %(drawn)s organisations drawn, %(others)s more in the table.") % {
         "year": found.year.year, "drawn": len(found.drawn), "others": len(found.others)}
 
 
@@ -310,16 +312,23 @@ def _edge(pair: Pair, positions) -> str:
     bx, by, _b = positions[pair.b.pk]
     cx = CENTRE + ((ax + bx) / 2 - CENTRE) * 0.35
     cy = CENTRE + ((ay + by) / 2 - CENTRE) * 0.35
+    d = f"M{_n(ax)},{_n(ay)} Q{_n(cx)},{_n(cy)} {_n(bx)},{_n(by)}"
+    title = f"<title>{escape(edge_label(pair))}</title>"
+    width = next((w for floor, w in BANDS if pair.largest >= floor), THIN)
     if not pair.has_flow:
-        colour, width, dash = AGREEMENT_ONLY, 1.5, "2 3"
-    else:
-        colour = WITH_AGREEMENT if pair.agreements else WITHOUT_AGREEMENT
-        dash = "" if pair.agreements else "7 4"
-        width = next((w for floor, w in BANDS if pair.largest >= floor), THIN)
-    return (f'<path d="M{_n(ax)},{_n(ay)} Q{_n(cx)},{_n(cy)} {_n(bx)},{_n(by)}" '
-            f'fill="none" stroke="{colour}" stroke-width="{width}" stroke-linecap="round"'
-            + (f' stroke-dasharray="{dash}"' if dash else "")
-            + f"><title>{escape(edge_label(pair))}</title></path>")
+        return _stroke(d, AGREEMENT_ONLY, 1.5, "2 3", title)
+    if pair.agreements:  # a double line: blue edges around a white core
+        return (f"<g>{_stroke(d, WITH_AGREEMENT, width + 2.5, '', '')}"
+                f"{_stroke(d, '#ffffff', 1, '', '')}{title}</g>")
+    if pair.could_agree:
+        return _stroke(d, WITHOUT_AGREEMENT, width, "7 4", title)
+    return _stroke(d, OTHER, width, "", title)
+
+
+def _stroke(d: str, colour: str, width: float, dash: str, title: str) -> str:
+    return (f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}" '
+            f'stroke-linecap="round"' + (f' stroke-dasharray="{dash}"' if dash else "")
+            + f">{title}</path>")
 
 
 def edge_label(pair: Pair) -> str:
@@ -366,26 +375,45 @@ def _shape(shape: str, x: float, y: float, r: float, colour: str) -> str:
 
 def _legend(sectors: list[str], top: float) -> tuple[str, float]:
     row = 22
-    lines = [(WITH_AGREEMENT, 3, "", _("Cooperation with an agreement")),
+    lines = [(WITH_AGREEMENT, 4, "", _("Cooperation with an agreement")),
              (WITHOUT_AGREEMENT, 3, "7 4", _("Cooperation without an agreement")),
+             (OTHER, 3, "", _("Other cooperation (no agreement binds them)")),
              (AGREEMENT_ONLY, 1.5, "2 3", _("Agreement, nothing happened"))]
     out, y = [], top
     for colour, width, dash, label in lines:
         out.append(f'<line x1="10" x2="46" y1="{_n(y)}" y2="{_n(y)}" stroke="{colour}" '
                    f'stroke-width="{width}"' + (f' stroke-dasharray="{dash}"' if dash else "")
                    + "/>")
+        if colour == WITH_AGREEMENT:
+            out.append(f'<line x1="10" x2="46" y1="{_n(y)}" y2="{_n(y)}" stroke="#ffffff" '
+                       f'stroke-width="1"/>')
         out.append(_text(54, y + 5, label, size=14, fill=INK))
         y += row
-    out.append(_text(10, y + 5, _("Width: <10 · 10–20 · 25–45 · 50 or more"), size=14,
-                     fill=MUTED))
-    y += row
+    for i, (label, width) in enumerate(
+            (("<10", THIN), ("10–20", BANDS[2][1]), ("25–45", BANDS[1][1]),
+             ("50+", BANDS[0][1]))):
+        x = 10 + i * 92
+        out.append(f'<line x1="{x}" x2="{x + 30}" y1="{_n(y)}" y2="{_n(y)}" stroke="{OTHER}" '
+                   f'stroke-width="{width}"/>')
+        out.append(_text(x + 36, y + 5, label, size=14, fill=INK))
+    y += row + 4
     for sector in sectors:
         colour, shape = _style(sectors, sector)
         out.append(_shape(shape, 28, y, 7, colour))
-        out.append(_text(54, y + 5, OrganisationType(sector).label
-                         if sector in SECTORS else sector, size=14, fill=INK))
+        name = str(OrganisationType(sector).label) if sector in SECTORS else sector
+        for number, line in enumerate(_wrapped(name)):
+            out.append(_text(54, y + 5 + number * 18, line, size=14, fill=INK))
+            y += 18 if number else 0
         y += row
     return '<g aria-hidden="true">' + "".join(out) + "</g>", y
+
+
+def _wrapped(text: str, width: int = 40) -> list[str]:
+    """A sector's name on one line, or two when it is long (the legend is 400 units)."""
+    if len(text) <= width or " " not in text[:width]:
+        return [text]
+    cut = text.rindex(" ", 0, width)
+    return [text[:cut], text[cut + 1:]]
 
 
 # --- the table and the export ---------------------------------------------------------------
