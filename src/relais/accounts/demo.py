@@ -1,4 +1,5 @@
-"""The demo care zone South-East: fictional organisations and one login per function.
+"""The demo care zone South-East: fictional organisations and one login per function
+(and the North zone's support team, for the North thematic session).
 
 Everything here is invented. KBO and RIZIV numbers are computed to pass their check
 digits; they may by chance belong to someone real, so never use them outside the demo.
@@ -118,6 +119,22 @@ ORGANISATIONS = [
         "+32 2 555 11 11",
         "Organises the thematic consultations and follows the care zone's joint actions.",
     ),
+    # Outside South-East: the North zone's support team, so the North seed session
+    # (thematic/demo.py) has a team that runs it.
+    DemoOrganisation(
+        "zone-north", "Bassin Nord – équipe d'appui / Zorgzone Noord – ondersteuningsteam",
+        T.CARE_ZONE_TEAM, 10420012, "21010", "1090", "Rue des Bleuets 8 / Korenbloemstraat 8",
+        "+32 2 555 12 12",
+        "Organises the North zone's thematic consultations and follows its joint actions.",
+    ),
+    # A municipality's social-affairs office: its decision-maker reads the zone's
+    # published observatory and the consultations' reports, nothing else.
+    DemoOrganisation(
+        "alderman", "Échevinat de l'action sociale (démo) / Schepen van Sociale Zaken (demo)",
+        T.OTHER, 10420013, "21005", "1040", "Rue de la Commune 1 / Gemeentestraat 1",
+        "+32 2 555 13 13",
+        "The alderman's office for social affairs; follows the care zone's consultations.",
+    ),
 ]
 
 
@@ -163,6 +180,9 @@ USERS = [
              Profession.SOCIAL_WORKER),
     DemoUser("analyst", "Hélène", "Martin", "zone", Function.CARE_ZONE_ANALYST,
              is_manager=True, language="fr"),
+    DemoUser("north-team", "Amira", "Bouzid", "zone-north", Function.CARE_ZONE_ANALYST,
+             language="fr"),
+    DemoUser("decision-maker", "Luc", "Verhaegen", "alderman", Function.DECISION_MAKER),
 ]
 
 ADMIN = DemoUser("admin", "Ada", "Admin", "", "", language="en")

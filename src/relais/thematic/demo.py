@@ -10,8 +10,9 @@ North session (the report gives the month), which requirement each finding conce
 and for South-East's one action an owner, partners and a due date (the next session),
 so the demo shows an action followed — and overdue.
 
-Rows are written directly, not through the services: the North zone has no support
-team in the demo, and the South-East session's dates have passed.
+Rows are written directly, not through the services: the South-East session's dates
+have passed, and the seeds are history, not invitations to send. Each zone's session is
+run by its support team of the demo (`north-team@` for North, `analyst@` for South-East).
 """
 
 from datetime import date

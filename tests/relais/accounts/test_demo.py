@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_loading_twice_creates_nothing_the_second_time():
     first = demo.load_demo()
     second = demo.load_demo()
-    assert first == {"organisations": 11, "wards": 8, "users": 15, "memberships": 14}
+    assert first == {"organisations": 13, "wards": 8, "users": 17, "memberships": 16}
     assert second == {"organisations": 0, "wards": 0, "users": 0, "memberships": 0}
-    assert Organisation.objects.count() == 11 and User.objects.count() == 15
+    assert Organisation.objects.count() == 13 and User.objects.count() == 17
 
 
 def test_the_zone_has_every_kind_of_partner_the_issue_lists():
@@ -26,10 +26,13 @@ def test_the_zone_has_every_kind_of_partner_the_issue_lists():
         OrganisationType.HOME_NURSING, OrganisationType.HOME_HELP,
         OrganisationType.GP_PRACTICE, OrganisationType.PHARMACY,
         OrganisationType.PUBLIC_SOCIAL_WELFARE, OrganisationType.HOUSING,
-        OrganisationType.DOMESTIC_VIOLENCE, OrganisationType.CARE_ZONE_TEAM}
+        OrganisationType.DOMESTIC_VIOLENCE, OrganisationType.CARE_ZONE_TEAM,
+        OrganisationType.OTHER}  # the alderman's office of the decision-maker
     assert Organisation.objects.filter(type=OrganisationType.HOSPITAL).count() == 2
     zones = set(Organisation.objects.values_list("municipality__care_zone__code", flat=True))
-    assert zones == {"south-east"}
+    assert zones == {"south-east", "north"}  # North: its support team only
+    assert Organisation.objects.get(municipality__care_zone__code="north").type == (
+        OrganisationType.CARE_ZONE_TEAM)
 
 
 def test_hospitals_have_wards_with_and_without_liaison():
@@ -53,7 +56,8 @@ def test_there_is_one_login_per_function():
     assert {Function.LIAISON_NURSE, Function.HOSPITAL_SOCIAL_WORKER, Function.WARD_NURSE,
             Function.COORDINATOR, Function.CASE_MANAGER, Function.GENERAL_PRACTITIONER,
             Function.HOME_NURSE, Function.HOME_HELP, Function.PHARMACIST,
-            Function.SOCIAL_WORKER, Function.CARE_ZONE_ANALYST, Function.MANAGER} <= functions
+            Function.SOCIAL_WORKER, Function.CARE_ZONE_ANALYST, Function.MANAGER,
+            Function.DECISION_MAKER} <= functions
     assert User.objects.get(email=f"admin@{demo.DEMO_DOMAIN}").is_superuser
 
 
