@@ -2,8 +2,12 @@
 
 An email never carries the notification's message, the person or any health detail:
 its subject and body are fixed texts and a link to the inbox, in the recipient's
-language. A failed send is recorded on the row and tried again later, up to
-`MAX_ATTEMPTS` times; after that it stays visible as failed until someone sends it again.
+language. The one exception is news about nobody whose kind says so (`email_says_it`:
+a thematic consultation's save-the-date, an overdue joint action): its email says the
+sentence and links the page itself.
+
+A failed send is recorded on the row and tried again later, up to `MAX_ATTEMPTS` times;
+after that it stays visible as failed until someone sends it again.
 
 Before sending an immediate email the worker checks, through the gate, that its
 recipient may still see the notification: an exclusion or a withdrawn consent between
@@ -21,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from relais.notifications import kinds
 from relais.notifications.models import (
     PENDING_STATUSES,
     DeliveryStatus,
@@ -56,9 +61,22 @@ def compose(delivery: EmailDelivery) -> EmailMessage:
                "inbox_url": settings.RELAIS_BASE_URL + reverse("notifications:inbox"),
                "preferences_url": settings.RELAIS_BASE_URL + reverse("notifications:preferences")}
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        context.update(_said(delivery))
         subject = render_to_string(f"notifications/email/{name}_subject.txt", context)
         body = render_to_string(f"notifications/email/{name}_body.txt", context)
     return EmailMessage(" ".join(subject.split()), body.strip() + "\n", to=[recipient.email])
+
+
+def _said(delivery: EmailDelivery) -> dict:
+    """The sentence and the page's address of one news about nobody, when its kind lets
+    the email say it (in the active language); nothing otherwise."""
+    notification = delivery.notification if delivery.items == 1 else None
+    kind = kinds.get(notification.kind) if notification is not None else None
+    if kind is None or not kind.email_says_it or notification.person_id is not None:
+        return {}
+    link = notification.link
+    return {"sentence": notification.sentence,
+            "page_url": settings.RELAIS_BASE_URL + link if link else ""}
 
 
 def deliver(delivery_id: int) -> Outcome:

@@ -51,8 +51,11 @@ TARGET = "target"
 class Kind:
     """One kind of news. `sentence` is lazy, with `%(person)s` (the person's name) and
     the names of the parameters the sender stores; `url_name` takes the id named by
-    `url_id` (the person's or the target's); `target` is the label of the object the
-    news is about ("stays.stay"), checked with the gate when the notification is read."""
+    `url_id` (the person's, the target's, or else the parameter of that name, for news
+    about nobody); `target` is the label of the object the news is about ("stays.stay"),
+    checked with the gate when the notification is read. `email_says_it`: the news is
+    about no person and holds no health detail (a thematic consultation's invitation),
+    so its email may carry the sentence and the link, not only "log in"."""
 
     key: str
     group: str
@@ -62,6 +65,7 @@ class Kind:
     target: str = ""
     fragment: str = ""  # appended to the link as "#…", with {target_id}
     dates: tuple[str, ...] = ()  # parameters holding an ISO date-time
+    email_says_it: bool = False
 
     def __post_init__(self):
         if self.group not in GROUPS_BY_KEY:

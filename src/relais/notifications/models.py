@@ -95,7 +95,10 @@ class Notification(models.Model):
         kind = kinds.get(self.kind)
         if kind is None or not kind.url_name:
             return ""
-        pk = self.target_id if kind.url_id == kinds.TARGET else self.person_id
+        if kind.url_id in (kinds.TARGET, kinds.PERSON):
+            pk = self.target_id if kind.url_id == kinds.TARGET else self.person_id
+        else:  # news about nobody names its page by a parameter (a session's id)
+            pk = (self.params or {}).get(kind.url_id)
         if pk is None:
             return ""
         url = reverse(kind.url_name, args=[pk])

@@ -69,7 +69,7 @@ def _params(action, language: str) -> dict:
     return {"action": text_in(action, "title", language, original).text[:200],
             "organisation": action.owner.name,
             "theme": text_in(action.session, "theme", language, original).text,
-            "date": due}
+            "date": due, "action_pk": action.pk}
 
 
 def register() -> None:

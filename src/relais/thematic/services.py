@@ -359,7 +359,8 @@ def send_invitations(session, *, actor) -> int:
         if notify(user, kind=SAVE_THE_DATE, params={
                 "theme": text_in(session, "theme", language, session.language).text,
                 "zone": getattr(session.care_zone, f"name_{language}"),
-                "date": _when(session, language), "place": session.next_place}):
+                "date": _when(session, language), "place": session.next_place,
+                "session_pk": session.pk}):
             told += 1
             invited |= organisation_ids
     session.invited_for = session.next_on
