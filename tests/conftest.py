@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from relais.accounts.models import Function, OrganisationType, Profession, UserKind
 from tests.factories import (
@@ -34,6 +35,16 @@ def pytest_collection_modifyitems(config, items):
 def client():
     """Anonymous visitors' pages come in English unless a test asks otherwise."""
     return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """Code run outside a request (services, validators, the worker) speaks the language
+    active in the thread; a request's middleware activates its own. Each test starts in
+    English, whatever an earlier test in the same worker left active (the site's default
+    is Dutch, so a test alone and a test after a French page read differently)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

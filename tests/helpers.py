@@ -14,6 +14,8 @@ def without_tokens(response) -> str:
 # notification count in the header, and the sliding session's save (savepoint, update,
 # release). Page-specific queries come on top.
 SIGNED_IN_QUERIES = 7
+# With something unread, the header asks the gate which of it the reader still sees.
+UNREAD_QUERIES = 1
 
 # Writing one audit event: savepoint, last link of the chain, insert, release; PostgreSQL
 # also takes the advisory lock that serialises the chain.

@@ -21,7 +21,7 @@ from relais.booklet.models import Audience, Consultation, Entry, EntryKind, Invi
 from relais.network import services as network_services
 from relais.network.models import MemberKind, Role
 from relais.notifications.models import Notification
-from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
+from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES, UNREAD_QUERIES
 from tests.relais.network import conftest as network_fixtures
 
 pytestmark = pytest.mark.django_db
@@ -512,8 +512,9 @@ def test_the_detail_page_costs_the_same_whatever_the_number_of_invitations(
     consultations.answer(four.invitations.get(member__user=gp), choice=CHOICES[0],
                          answered_as="Dr", actor=gp)
 
-    # The consultation, the person check, its audited read, the invitations.
-    expected = SIGNED_IN_QUERIES + 2 + AUDIT_EVENT_QUERIES + 1
+    # The consultation, the person check, its audited read, the invitations; the asker
+    # has news unread (Dr's answer).
+    expected = SIGNED_IN_QUERIES + UNREAD_QUERIES + 2 + AUDIT_EVENT_QUERIES + 1
     assert _detail_queries(client, one) == expected
     assert _detail_queries(client, four) == expected
 
