@@ -28,7 +28,7 @@ def test_migrate_demo_twice_and_verify_the_audit_chain(tmp_path):
     assert relais("migrate", var_dir=tmp_path).returncode == 0
     first = relais("demo", var_dir=tmp_path)
     second = relais("demo", var_dir=tmp_path)
-    assert "new: 11 organisations, 8 wards, 15 users, 14 memberships" in first.stdout
+    assert "new: 13 organisations, 8 wards, 17 users, 16 memberships" in first.stdout
     assert "new: 0 organisations, 0 wards, 0 users, 0 memberships" in second.stdout
     assert "coordinator@demo.relais.example" in second.stdout
     assert "Demo persons: 0 new" in second.stdout
