@@ -436,7 +436,11 @@ class Leak:
 BY_NAME = {"person_pk": "persons", "stay_pk": "stays", "consent_pk": "consent",
            "mandate_pk": "mandates", "invitation_pk": "answer", "entry_pk": "entries",
            "number": "versions", "instrument": "instrument", "to": "referral_status",
-           "uidb64": "_dummy"}
+           "uidb64": "_dummy",
+           # A consultation's finding or presentation holds no person (counts by sector,
+           # texts): its session's id is tried with all of hers, the part's with one id —
+           # every pair of her ids would be thousands of requests for nothing more.
+           "finding_pk": "_one", "presentation_pk": "_one"}
 # Keys whose values are hers: a URL made only of these is one of her objects' addresses.
 PERSONAL_KEYS = {"persons", "members", "consent", "mandates", "stays", "plan-items",
                  "referrals", "entries", "consultations", "answer", "versions", "join", "c",
@@ -515,6 +519,7 @@ def candidates(w) -> dict:
         # The observatory's zones (aggregate figures: her name is never in them).
         "observatory": ["south-east", "north", "brussels"],
         "_dummy": ["x"],
+        "_one": [1],
     }
     tokens = {"join", "c", "referral_status", "instrument"}
     found["_all_ids"] = sorted(set(itertools.chain.from_iterable(
