@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 ADT_PORT ?= 2575
-# The suite runs on both cores (pytest-xdist); `make test PYTEST_ARGS=` runs it in one.
-PYTEST_ARGS ?= -n 2
+# The suite runs on every core (pytest-xdist: at least 2 processes, at most 8, each with
+# its own test database); `make test PYTEST_ARGS=` runs it in one.
+WORKERS := $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -lt 2 ] && n=2; [ $$n -gt 8 ] && n=8; echo $$n)
+PYTEST_ARGS ?= -n $(WORKERS)
 
 .PHONY: run test setup test-setup lint messages compilemessages check-migrations clean
 
