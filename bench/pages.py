@@ -1,0 +1,299 @@
+"""How fast are Relais's pages beside a minimal signed-in Django page (issue 15)?
+
+    .venv/bin/python bench/pages.py [--duration 10] [--connections 16] [--sequential 30]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_bench_pages \\
+        .venv/bin/python bench/pages.py
+
+Loads the demo care zone (`relais demo`) into a throw-away database (bench/throwaway.py:
+a temporary SQLite file, or the PostgreSQL database DATABASE_URL names), tops up one
+person's booklet to 25 entries (the booklet service, so receipts and audit rows are real)
+and gives the two bench logins a TOTP device. Then starts gunicorn with 2 workers and
+production settings (RELAIS_ENV=production: manifest static files, 2FA required,
+secure cookies; only SECURE_SSL_REDIRECT is off, the bench speaks plain HTTP on
+127.0.0.1) and bench/pages_settings.py, which adds one URL to Relais's:
+/bench/minimal/, a signed-in page through the same middleware that renders one line
+(bench/pages_urls.py). It logs in like a browser: the login form with the password, then
+the two-factor form with the current TOTP code. The case manager (Tom Wouters) opens the
+person page and booklet of Jozef Verhaegen, the directory search, the HSDS services API
+(25 a page) and "my work"; the liaison nurse (Sofie Claes) the hospital work list.
+
+For each page it prints:
+- sequential: p50 of single requests one after another (no load), and the gunicorn
+  workers' CPU time per request (user + system, from /proc: load by others does not
+  inflate it);
+- under load: `wrk` (Debian's; `apt-get install wrk`) with 16 connections for 10 s:
+  req/s, p50, p99, CPU ms per request, and req/s as a share of the minimal page's.
+The issue's goals: person and booklet ≥ 0.25 of the minimal page, list pages and APIs
+≥ 0.4; single request p50 ≤ 20 ms for the person and booklet pages. The machine's load
+average is printed beside the figures: on a shared machine compare CPU ms and ratios.
+"""
+
+import argparse
+import contextlib
+import http.client
+import io
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+BENCH_DIR = Path(__file__).resolve().parent
+ENTRIES = 25
+VIEWER, HOSPITAL = "case-manager", "liaison"
+PERSON = ("Jozef", "Verhaegen")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--sequential", type=int, default=30, help="single requests per page")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    options = parser.parse_args()
+    options.port = options.port or _free_port()
+    if not shutil.which("wrk"):
+        print("wrk is missing: apt-get install wrk", file=sys.stderr)
+        return 1
+    os.environ.setdefault("RELAIS_VAR_DIR", tempfile.mkdtemp(prefix="relais-bench-pages-"))
+    sys.path.insert(0, str(BENCH_DIR))
+    from throwaway import setup_database
+
+    connection = setup_database()
+    person_pk = _prepare()
+    server = _start_gunicorn(options.port)
+    try:
+        return _measure(options, connection.vendor, person_pk)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _prepare() -> int:
+    """The demo data, a 25-entry booklet and a TOTP device for each bench login."""
+    from django.core.management import call_command
+
+    with contextlib.redirect_stdout(io.StringIO()):  # the demo's list of logins
+        call_command("load_demo", verbosity=0)
+    from relais.network.models import Person
+
+    person = Person.objects.get(first_name=PERSON[0], last_name=PERSON[1])
+    _top_up_booklet(person)
+    for login in (VIEWER, HOSPITAL):
+        _totp_device(_user(login))
+    return person.pk
+
+
+def _user(login):
+    from relais.accounts.models import User
+
+    return User.objects.get(email=f"{login}@demo.relais.example")
+
+
+def _top_up_booklet(person) -> None:
+    from relais.booklet import services
+    from relais.booklet.models import Entry
+
+    author = _user(VIEWER)
+    for n in range(Entry.objects.filter(person=person).count(), ENTRIES):
+        services.write(person, author=author, body=f"Bench visit {n}: walked to the kitchen, "
+                       "ate well, blood pressure 13/8.")
+
+
+def _totp_device(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench",
+                                                 defaults={"confirmed": True})
+    user.two_factor_enabled = True  # what confirming the device at set-up does
+    user.save(update_fields=["two_factor_enabled"])
+    return device
+
+
+def _current_token(login) -> str:
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=_user(login), name="bench")
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_gunicorn(port: int) -> subprocess.Popen:
+    with socket.socket() as probe:  # a server left over would answer in our place
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"port {port} is taken: --port another")
+    env = dict(os.environ, RELAIS_ENV="production", SECRET_KEY=secrets.token_urlsafe(64),
+               ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0",
+               DJANGO_SETTINGS_MODULE="pages_settings",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(BENCH_DIR),
+                                                        os.environ.get("PYTHONPATH")])))
+    # Production serves hashed file names from a manifest: build it as `relais serve` does.
+    subprocess.run([sys.executable, "-m", "django", "collectstatic", "--no-input",  # noqa: S603
+                    "-v", "0"], env=env, check=True)
+    server = subprocess.Popen(  # noqa: S603 - our own arguments
+        [sys.executable, "-m", "gunicorn", "relais.config.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"], env=env)
+    for _ in range(100):
+        time.sleep(0.2)
+        try:
+            _request(port, "GET", "/accounts/login/", {})
+            return server
+        except OSError:
+            continue
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def _request(port, method, path, cookies, form=None):
+    """One request on a new connection (gunicorn's sync workers close each one)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    body = None
+    if form is not None:
+        body = urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    text = response.read().decode("utf-8", "replace")
+    for header, value in response.getheaders():
+        if header.lower() == "set-cookie":
+            name, _, rest = value.partition("=")
+            cookies[name.strip()] = rest.split(";", 1)[0]
+    connection.close()
+    return response.status, response.getheader("Location", ""), text
+
+
+def _csrf(text: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text).group(1)
+
+
+def log_in(port, login) -> dict:
+    """Password, then the two-factor code: the same two forms a person fills in."""
+    from relais.accounts.demo import DEMO_PASSWORD
+
+    cookies: dict = {}
+    status, _, page = _request(port, "GET", "/accounts/login/", cookies)
+    assert status == 200, f"login page: HTTP {status}\n{page[:2000]}"
+    status, location, _ = _request(port, "POST", "/accounts/login/", cookies, {
+        "csrfmiddlewaretoken": _csrf(page), "username": f"{login}@demo.relais.example",
+        "password": DEMO_PASSWORD})
+    assert status == 302, f"login of {login}: HTTP {status}"
+    _, _, page = _request(port, "GET", "/accounts/two-factor/verify/", cookies)
+    status, location, page = _request(port, "POST", "/accounts/two-factor/verify/", cookies, {
+        "csrfmiddlewaretoken": _csrf(page), "token": _current_token(login)})
+    assert status == 302 and "verify" not in location, f"2FA of {login}: HTTP {status}\n{page}"
+    return cookies
+
+
+def _pages(person_pk) -> list[tuple[str, str, str]]:
+    return [
+        ("minimal page", VIEWER, "/bench/minimal/"),
+        ("person (network page)", VIEWER, f"/persons/{person_pk}/"),
+        ("booklet (25 entries)", VIEWER, f"/persons/{person_pk}/booklet/"),
+        ("directory search", VIEWER, "/directory/?q=thuis"),
+        ("hospital work list", HOSPITAL, "/hospital/worklist/"),
+        ("HSDS services (25)", VIEWER, "/hsds/services?per_page=25"),
+        ("my work", VIEWER, "/work/"),
+    ]
+
+
+def _measure(options, vendor, person_pk) -> int:
+    sessions = {login: log_in(options.port, login) for login in (VIEWER, HOSPITAL)}
+    print(f"database: {vendor}; gunicorn 2 workers, production settings; wrk "
+          f"{options.connections} connections × {options.duration} s; "
+          f"load average before: {_load()}")
+    print(f"{'':<24}{'sequential':>20}  {'under load (wrk)':>42}")
+    print(f"{'page':<24}{'p50 ms':>10}{'CPU ms':>10}  {'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'CPU ms':>8}{'ratio':>8}")
+    baseline = None
+    for label, login, path in _pages(person_pk):
+        cookies = sessions[login]
+        status, location, _ = _request(options.port, "GET", path, cookies)
+        assert status == 200, f"{path}: HTTP {status} {location}"
+        single, single_cpu = _sequential(options, path, cookies)
+        rate, p50, p99, load_cpu = _wrk(options, path, cookies)
+        baseline = baseline or rate
+        print(f"{label:<24}{single:>10.1f}{single_cpu:>10.1f}  {rate:>8.1f}{p50:>9.0f}{p99:>9.0f}"
+              f"{load_cpu:>8.1f}{rate / baseline:>8.2f}")
+    print(f"load average after: {_load()}")
+    return 0
+
+
+def _sequential(options, path, cookies) -> tuple[float, float]:
+    times = []
+    cpu_before = _workers_cpu(options.port)
+    for _ in range(options.sequential):
+        started = time.perf_counter()
+        _request(options.port, "GET", path, dict(cookies))
+        times.append((time.perf_counter() - started) * 1000)
+    cpu = (_workers_cpu(options.port) - cpu_before) * 1000 / options.sequential
+    return statistics.median(times), cpu
+
+
+def _wrk(options, path, cookies) -> tuple[float, float, float, float]:
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    cpu_before = _workers_cpu(options.port)
+    output = subprocess.run(  # noqa: S603 - our own arguments
+        ["wrk", "-t2", f"-c{options.connections}", f"-d{options.duration}s", "--latency",
+         "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{options.port}{path}"],
+        capture_output=True, text=True, check=True).stdout
+    cpu = _workers_cpu(options.port) - cpu_before
+    if "Non-2xx" in output:
+        raise SystemExit(f"{path}: some answers were not 200\n{output}")
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return rate, _percentile(output, "50"), _percentile(output, "99"), cpu * 1000 / requests
+
+
+def _percentile(output: str, which: str) -> float:
+    value, unit = re.search(rf"^\s+{which}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def _workers_cpu(port) -> float:
+    """CPU seconds (user + system) the gunicorn processes listening on `port` have used."""
+    total = 0
+    for pid in _gunicorn_pids(port):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def _gunicorn_pids(port) -> list[int]:
+    marker = f"127.0.0.1:{port}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+                if marker in command and b"gunicorn" in command:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
