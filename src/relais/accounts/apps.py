@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         # why inside: these modules use models, which exist only once apps are ready.
-        from relais.accounts import menu, rules, signals  # noqa: F401 - signals: audit hooks
+        from relais.accounts import menu, rules, sessions, signals  # noqa: F401 - signals
 
         rules.register_policies()
         menu.register_entries()

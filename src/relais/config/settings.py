@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "relais.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Slides the session's expiry by saving it at most once a minute (not every request).
+    "relais.accounts.sessions.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,9 +181,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 
-# Sessions end after inactivity; each request extends the window.
+# Sessions end after inactivity; each request extends the window, but the session is
+# written at most once a minute (relais.accounts.sessions), not on every read.
 SESSION_COOKIE_AGE = envint("RELAIS_SESSION_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

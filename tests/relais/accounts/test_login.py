@@ -116,11 +116,6 @@ def test_a_wrong_setup_code_does_not_turn_two_factor_on(client, home_nurse):
     assert not TOTPDevice.objects.filter(user=home_nurse, confirmed=True).exists()
 
 
-def test_sessions_expire_after_inactivity(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
-
-
 def test_logout_needs_a_post_and_is_audited(client, home_nurse):
     client.force_login(home_nurse)
     assert client.get(reverse("accounts:logout")).status_code == 405

@@ -1,0 +1,47 @@
+"""A sliding session that is written at most once a minute.
+
+Sessions end after `SESSION_COOKIE_AGE` of inactivity (R-security: a forgotten screen
+signs out). Django slides the expiry by saving the session on every request
+(`SESSION_SAVE_EVERY_REQUEST`), which turns every page view, reads included, into a write
+transaction. Here a signed-in request saves the session only when it changed anyway or
+when its expiry was last pushed forward a minute ago or more: the session still ends
+between `SESSION_COOKIE_AGE - 1 min` and `SESSION_COOKIE_AGE` after the last request.
+"""
+
+import time
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+REFRESHED_AT = "_relais_refreshed_at"  # epoch seconds of the last save of the session
+REFRESH_SECONDS = 60
+
+
+class SessionRefreshMiddleware:
+    """Placed just after Django's SessionMiddleware: marks the session modified (so that
+    SessionMiddleware saves it and pushes its expiry forward) at most once a minute."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed and not session.is_empty():
+            refresh_if_due(session)
+        return response
+
+
+def refresh_if_due(session) -> None:
+    """Stamp the session if it is being saved anyway, or if its last save is a minute
+    old (or unknown): stamping marks it modified, so it is saved and its expiry slides."""
+    now = int(time.time())
+    if session.modified or now - session.get(REFRESHED_AT, 0) >= REFRESH_SECONDS:
+        session[REFRESHED_AT] = now
+
+
+@receiver(user_logged_in)
+def stamp_new_session(sender, request, user, **kwargs):
+    # Logging in saves the session: the next request within the minute need not.
+    if request is not None and hasattr(request, "session"):
+        request.session[REFRESHED_AT] = int(time.time())

@@ -1,0 +1,74 @@
+"""The sliding session is written at most once a minute, and still slides (issue 15)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+
+HOME = reverse("accounts:home")
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(client) -> bool:
+    return client.get(HOME).wsgi_request.user.is_authenticated
+
+
+def expiry(client) -> datetime:
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_settings_no_longer_save_every_request(settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert "relais.accounts.sessions.SessionRefreshMiddleware" in settings.MIDDLEWARE
+
+
+def test_a_request_within_the_minute_does_not_write_the_session(client, home_nurse):
+    with time_machine.travel(START, tick=False):
+        client.force_login(home_nurse)
+        signed_in_until = expiry(client)
+    with time_machine.travel(START + timedelta(seconds=59), tick=False):
+        assert signed_in(client)
+        assert signed_in(client)
+    assert expiry(client) == signed_in_until == START + timedelta(minutes=30)
+
+
+def test_a_request_a_minute_later_slides_the_expiry(client, home_nurse):
+    with time_machine.travel(START, tick=False):
+        client.force_login(home_nurse)
+    with time_machine.travel(START + timedelta(seconds=60), tick=False):
+        client.get(HOME)
+    assert expiry(client) == START + timedelta(minutes=31)
+    with time_machine.travel(START + timedelta(seconds=90), tick=False):
+        client.get(HOME)  # within a minute of the last save: not written
+    assert expiry(client) == START + timedelta(minutes=31)
+
+
+def test_a_session_kept_alive_outlives_its_first_half_hour(client, home_nurse):
+    with time_machine.travel(START, tick=False):
+        client.force_login(home_nurse)
+    for minute in (10, 20, 29, 40, 55):
+        with time_machine.travel(START + timedelta(minutes=minute), tick=False):
+            assert signed_in(client)
+    with time_machine.travel(START + timedelta(minutes=55 + 31), tick=False):
+        assert not signed_in(client)  # idle half an hour: signed out
+
+
+def test_an_idle_session_ends_after_half_an_hour(client, home_nurse):
+    with time_machine.travel(START, tick=False):
+        client.force_login(home_nurse)
+    with time_machine.travel(START + timedelta(minutes=30, seconds=1), tick=False):
+        assert not signed_in(client)
+
+
+def test_a_session_without_a_stamp_is_written_once(client, home_nurse):
+    client.force_login(home_nurse)
+    session = client.session
+    session.pop("_relais_refreshed_at")
+    session.save()  # as a session from before this change
+    client.get(HOME)
+    assert "_relais_refreshed_at" in client.session
