@@ -25,8 +25,11 @@ class EntryForm(forms.Form):
             self.fields["kind"].choices = [(k, EntryKind(k).label) for k in PORTAL_KINDS]
         self.fields["audience"].choices = [(value, label) for value, label in Audience.choices
                                            if may_use_audience(user, value)]
+        # Each choice is labelled with the member's name: load the user and organisation
+        # it comes from in the same query.
         self.fields["named_members"].queryset = NetworkMember.objects.active().filter(
-            person=person, never_inform=False).exclude(relation="self")
+            person=person, never_inform=False).exclude(relation="self").select_related(
+            "user", "organisation")
 
 
 class CorrectionForm(forms.Form):

@@ -26,9 +26,11 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+from django.core.cache import cache
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
 
 SECTORS = ("informal", "health", "social", "coordination")
 LEGAL_MARKS = ("trusted_person", "representative", "legal_representative")
@@ -400,6 +402,29 @@ def render_ecomap(centre_label: str, members: list[MapMember], *, title: str = "
     parts.append(_render_legend(half, legend_top))
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+# A new drawing code gives new keys: a shared cache (Redis) never serves an old drawing.
+DRAWING_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+CACHE_SECONDS = 24 * 60 * 60
+
+
+def cached_ecomap(centre_label: str, members: list[MapMember], *, title: str = "") -> str:
+    """render_ecomap, kept in Django's cache under a digest of everything it is drawn from.
+
+    The key is the network's version as this viewer sees it: the members they may see
+    (names, roles, phones, marks), the language, the title and this module's code. When
+    the network changes, or another viewer sees other members, the key differs, so one
+    viewer's map is never served to a viewer who may see less; two viewers who see the
+    same members get the same picture, drawn once."""
+    digest = hashlib.sha256(repr((DRAWING_VERSION, get_language(), centre_label, title,
+                                  members)).encode()).hexdigest()
+    key = f"ecomap:{digest}"
+    svg = cache.get(key)
+    if svg is None:
+        svg = render_ecomap(centre_label, members, title=title)
+        cache.set(key, svg, CACHE_SECONDS)
+    return svg
 
 
 def _element_ids(centre_label: str, members: list[MapMember], title: str) -> str:

@@ -26,7 +26,7 @@ from relais.core.models import VersionConflict
 from relais.core.uploads import download_name
 from relais.network import legal, portal, roleguide, services, who_looked
 from relais.network import rules as network_rules
-from relais.network.ecomap import MapMember, render_ecomap, text_list
+from relais.network.ecomap import MapMember, cached_ecomap, text_list
 from relais.network.forms import (
     AssessmentForm,
     BreakGlassForm,
@@ -198,6 +198,7 @@ def _network_context(user, person, members) -> dict:
                                                    "representative__organisation"))
     assessments = list(person.assessments.all())
     basis, representatives = legal.who_represents(shown, mandates)
+    map_members = _map_members(shown)
     return {
         "mandates": mandates,
         "missing_mandates": legal.missing_mandates(shown, mandates),
@@ -208,8 +209,8 @@ def _network_context(user, person, members) -> dict:
         "excluded": [m for m in members if m.never_inform],
         "conflicts": services.exclusion_conflicts(members),
         "contact_point": next((m for m in shown if m.is_contact_point), None),
-        "map_svg": mark_safe(render_ecomap(person.full_name, _map_members(shown))),  # noqa: S308 - escaped by render_ecomap
-        "map_text": text_list(_map_members(shown)),
+        "map_svg": mark_safe(cached_ecomap(person.full_name, map_members)),  # noqa: S308 - escaped by render_ecomap
+        "map_text": text_list(map_members),
         "representation": basis, "representatives": representatives,
         "legal_order": legal.legal_order(shown),
         "consents": Consent.objects.in_force().filter(person=person),
@@ -265,10 +266,10 @@ def person_edit(request, pk):
 def network_map(request, pk):
     """The map alone, on its own page: for printing on A4."""
     person = network_rules.person_for(request.user, pk)
-    members = [m for m in _members_for(request.user, person) if not m.never_inform]
+    members = _map_members([m for m in _members_for(request.user, person)
+                            if not m.never_inform])
     context = {"person": person, "map_svg": mark_safe(  # noqa: S308 - escaped by render_ecomap
-        render_ecomap(person.full_name, _map_members(members))),
-        "map_text": text_list(_map_members(members))}
+        cached_ecomap(person.full_name, members)), "map_text": text_list(members)}
     return render(request, "network/map.html", context)
 
 
