@@ -43,6 +43,8 @@ def main() -> int:
     parser.add_argument("--persons", type=int, default=600_000)
     parser.add_argument("--stays", type=int, default=2_000_000)
     parser.add_argument("--referrals", type=int, default=1_500_000)
+    # Organisations in each person's network (the cooperation map's shared networks).
+    parser.add_argument("--members", type=int, default=3)
     parser.add_argument("--requests", type=int, default=20)
     options = parser.parse_args()
     connection = setup_database()
@@ -59,11 +61,13 @@ def main() -> int:
 
 
 def _fill(connection, options) -> bool:
-    from relais.network.models import Person
+    from relais.network.models import NetworkMember, Person
     from relais.stays.models import Referral, Stay
 
     if (Stay.objects.count() >= options.stays
-            and Referral.objects.count() >= options.referrals):
+            and Referral.objects.count() >= options.referrals
+            and (connection.vendor != "postgresql"
+                 or NetworkMember.objects.count() >= options.members * options.persons)):
         return False
     world = _world()
     if Person.objects.filter(last_name="Bench").count() < options.persons:
@@ -149,17 +153,21 @@ def _fill_postgres(connection, world, first, count, options) -> None:
     services = "(ARRAY[" + ",".join(str(s) for s, _ in world["services"]) + "])"
     organisations = "(ARRAY[" + ",".join(str(o) for _, o in world["services"]) + "])"
     minutes = YEARS * 365 * 24 * 60
+    from relais.network.models import NetworkMember
     from relais.stays.models import Referral, Stay
 
+    tables = ("stays_stay", "stays_referral", "network_networkmember")
     with connection.cursor() as cursor:
-        for table in ("stays_stay", "stays_referral"):
+        for table in tables:
             cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
         if Stay.objects.count() < options.stays:
             _stays_postgres(cursor, world, first, count, options, hospitals, minutes)
         if Referral.objects.count() < options.referrals:
             _referrals_postgres(cursor, world, first, count, options, services,
                                 organisations, minutes)
-        for table in ("stays_stay", "stays_referral"):
+        if NetworkMember.objects.count() < options.members * count:
+            _members_postgres(cursor, world, first, count, options)
+        for table in tables:
             cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = true)")
             cursor.execute(f"VACUUM ANALYZE {table}")
 
@@ -207,6 +215,24 @@ def _referrals_postgres(cursor, world, first, count, options, services, organisa
         "       FROM generate_series(1, %s::bigint) AS g) AS s",
         [first, count, world["user"].pk, world["hospitals"][0], open_limit,
          FIRST_DAY, minutes, options.referrals])
+
+
+def _members_postgres(cursor, world, first, count, options) -> None:
+    """`--members` organisations in each person's network (hospitals and services, no
+    person twice with the same one), joined over the five years."""
+    organisations = [*world["hospitals"], *(o for _, o in world["services"])]
+    array = "(ARRAY[" + ",".join(map(str, organisations)) + "])"
+    n = len(organisations)
+    cursor.execute(
+        "INSERT INTO network_networkmember (created_at, updated_at, kind, name, relation,"
+        " is_minor, phone, email, language, what_they_do, is_contact_point, never_inform,"
+        " in_safeguarding_circle, started_on, organisation_id, person_id)"
+        " SELECT now(), now(), 'organisation', '', '', false, '', '', '', '', false, false,"
+        " false, %s::date + ((g * 7919) %% (365 * %s))::int,"
+        f" {array}[1 + ((g / %s) * 7 + (g %% %s) * 5) %% {n}], %s + g / %s"
+        " FROM generate_series(0, %s::bigint - 1) AS g",
+        [FIRST_DAY.date(), YEARS, options.members, options.members, first, options.members,
+         options.members * count])
 
 
 def _fill_sqlite(connection, world, first, count, options) -> None:
@@ -259,14 +285,31 @@ def _fill_sqlite(connection, world, first, count, options) -> None:
 
 
 def _compute() -> None:
-    from relais.observatory import compute
+    from relais.observatory import compute, cooperation
+    from relais.observatory.models import Link
 
+    links = cooperation.compute_links
+    spent = []
+
+    def timed_links(*args, **kwargs):  # the cooperation map's share, printed apart
+        started = time.perf_counter()
+        try:
+            return links(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    cooperation.compute_links = timed_links
     before = _rss_mb()
     started = time.perf_counter()
-    run = compute.compute()
+    try:
+        run = compute.compute()
+    finally:
+        cooperation.compute_links = links
     seconds = time.perf_counter() - started
     print(f"computation: {seconds:.1f} s, {run.rows} figures, peak RSS {_rss_mb():.0f} MB "
           f"(before: {before:.0f} MB)")
+    print(f"  of which the cooperation map: {sum(spent):.1f} s, "
+          f"{Link.objects.filter(computation=run).count()} links")
 
 
 def _rss_mb() -> float:
