@@ -160,17 +160,18 @@ def object_for(user, model: type[Model], pk, action: Action = Action.VIEW, *, qu
         _record_denial(user, model, pk, action, obj, policy)
         raise Http404
     if policy.audit_reads:
-        audit.record(f"{model._meta.model_name}.read", actor=user, target=obj,
-                     person_id=policy.person_id(obj), detail={"for": str(action)})
+        audit.record_read(f"{model._meta.model_name}.read", actor=user, target=obj,
+                          person_id=policy.person_id(obj), detail={"for": str(action)})
     return obj
 
 
 def record_list_read(user, action: str, person_ids) -> None:
     """One audit event for a list a user read (a work list, an inbox), naming the persons
-    it showed: lists are reads of person data too (DESIGN.md rule 5)."""
-    shown = sorted({pk for pk in person_ids if pk is not None})
+    it showed: lists are reads of person data too (DESIGN.md rule 5). Within a request,
+    gathered with the request's other reads (`audit.record_read`)."""
+    shown = {pk for pk in person_ids if pk is not None}
     if shown:
-        audit.record(action, actor=user, detail={"persons": shown[:500], "count": len(shown)})
+        audit.record_read(action, actor=user, persons=shown)
 
 
 def _is_valid_pk(model: type[Model], pk) -> bool:

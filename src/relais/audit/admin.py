@@ -12,7 +12,7 @@ from relais.audit.models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the log is browsed, never edited."""
 
-    list_display = ["seq", "occurred_at", "actor_label", "organisation", "action", "target_type",
+    list_display = ["id", "occurred_at", "actor_label", "organisation", "action", "target_type",
                     "target_id", "outcome"]
     list_filter = ["outcome", "action", "break_glass"]
     search_fields = ["actor_label", "action", "target_id", "request_id"]

@@ -6,3 +6,9 @@ class AuditConfig(AppConfig):
     name = "relais.audit"
     label = "audit"
     verbose_name = _("Audit log")
+
+    def ready(self):
+        from relais.audit import sealing  # why inside: the sealer uses models
+        from relais.core import clock
+
+        clock.register("audit.seal", sealing.EVERY, lambda now: sealing.seal())

@@ -1,8 +1,14 @@
-"""Writing and verifying the audit log.
+"""Writing the audit log, and verifying the hash chain of its oldest events.
 
 Services call `record(...)` explicitly, inside their own transaction, so an event exists
 exactly when the change does. Denied attempts are recorded outside any transaction so
-they survive the error response.
+they survive the error response. Reads of person data (`record_read`) made while a
+request is served are gathered and written once, when the request ends
+(`reads_gathered`, run by `relais.audit.middleware`).
+
+An event is one INSERT carrying its own leaf hash: no lock, no read of a head. The sealer
+(`relais.audit.sealing`) later seals the committed events into Merkle batches, and
+`relais.audit.verification` checks them (docs/audit.md).
 """
 
 import threading
@@ -10,14 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from relais.audit.models import GENESIS_HASH, AuditEvent, Outcome
 from relais.core import requestcontext
-
-# An arbitrary constant naming the PostgreSQL advisory lock that serialises the chain.
-CHAIN_LOCK_ID = 7_246_110_001
 
 
 class Actions:
@@ -42,14 +45,6 @@ class Actions:
     ADMIN_CHANGE = "admin.change"
 
 
-def _lock_chain() -> None:
-    # SQLite already serialises writers (BEGIN IMMEDIATE); PostgreSQL needs a lock so
-    # two concurrent events cannot both claim the same predecessor.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
-
-
 def target_of(obj) -> tuple[str, str]:
     if obj is None:
         return "", ""
@@ -70,12 +65,25 @@ def record(
     outcome: str = Outcome.SUCCESS,
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain; request id and IP come from the request context."""
+    """Append one event; request id and IP come from the request context."""
+    event = _event(action, actor=actor, organisation=organisation, target=target,
+                   target_type=target_type, target_id=target_id, person_id=person_id,
+                   purpose=purpose, break_glass=break_glass, outcome=outcome, detail=detail)
+    gathering = getattr(_gathered, "events", None)
+    if gathering is not None:
+        gathering.append(event)  # written when the gathering block ends
+        return event
+    _append([event])
+    return event
+
+
+def _event(action, *, actor, organisation, target, target_type, target_id, person_id,
+           purpose, break_glass, outcome, detail) -> AuditEvent:
     if target is not None:
         target_type, target_id = target_of(target)
     context = requestcontext.current()
     actor = actor if getattr(actor, "is_authenticated", False) else None
-    event = AuditEvent(
+    return AuditEvent(
         occurred_at=timezone.now(),
         actor=actor,
         actor_label=str(actor.email) if actor else "",
@@ -91,13 +99,84 @@ def record(
         outcome=outcome,
         detail=detail or {},
     )
-    gathering = getattr(_gathered, "events", None)
-    if gathering is not None:
-        gathering.append(event)  # chained and written when the gathering block ends
-        return event
-    with transaction.atomic():
-        _append([event])
+
+
+def record_read(action: str, *, actor, target=None, person_id: int | None = None,
+                detail: dict | None = None, persons=()) -> None:
+    """A read of person data: written at once, or, while a request gathers its reads,
+    folded into one event per kind of read and person, written when the request ends."""
+    reads = getattr(_reads, "gathering", None)
+    if reads is None:
+        record(action, actor=actor, target=target, person_id=person_id,
+               detail=_read_detail(detail, persons))
+        return
+    event = _event(action, actor=actor, organisation=None, target=target, target_type="",
+                   target_id="", person_id=person_id, purpose="", break_glass=False,
+                   outcome=Outcome.SUCCESS, detail=detail)
+    reads.add(event, persons)
+
+
+def _read_detail(detail, persons) -> dict:
+    if not persons:
+        return detail or {}
+    shown = sorted(set(persons))
+    return {**(detail or {}), "persons": shown[:500], "count": len(shown)}
+
+
+class _Reads:
+    """The reads of one request, grouped by what `who looked` counts: kind and person."""
+
+    def __init__(self):
+        self.groups: dict[tuple, tuple[AuditEvent, list, set]] = {}
+
+    def add(self, event: AuditEvent, persons) -> None:
+        key = (event.action, event.person_id, event.actor_id, event.organisation_id)
+        if key not in self.groups:
+            self.groups[key] = (event, [], set())
+        _, objects, shown = self.groups[key]
+        if event.target_type:
+            objects.append((event.target_type, event.target_id, event.detail))
+        shown.update(persons)
+
+    def events(self) -> list[AuditEvent]:
+        return [_folded(event, objects, shown) for event, objects, shown in self.groups.values()]
+
+
+def _folded(event: AuditEvent, objects: list, shown: set) -> AuditEvent:
+    """One event for a group: one object read reads as before; several are listed."""
+    distinct = list(dict.fromkeys((kind, pk) for kind, pk, _ in objects))
+    if len(distinct) == 1:
+        event.target_type, event.target_id = distinct[0]
+        event.detail = objects[0][2] or {}
+    elif distinct:
+        kinds = {kind for kind, _ in distinct}
+        event.target_type, event.target_id = (kinds.pop() if len(kinds) == 1 else ""), ""
+        event.detail = {"objects": [f"{kind}:{pk}" for kind, pk in distinct][:500],
+                        "for": sorted({str((d or {}).get("for", "")) for _, _, d in objects})}
+    if shown:
+        event.detail = _read_detail(event.detail, shown)
     return event
+
+
+_reads = threading.local()
+
+
+@contextmanager
+def reads_gathered():
+    """Reads recorded inside are written when the block ends, in one INSERT, even if the
+    block fails: what was read before an error was read. Nested blocks write with the
+    outermost."""
+    if getattr(_reads, "gathering", None) is not None:
+        yield
+        return
+    _reads.gathering = _Reads()
+    try:
+        yield
+    finally:
+        gathering, _reads.gathering = _reads.gathering, None
+        events = gathering.events()
+        if events:
+            _append(events)
 
 
 _gathered = threading.local()
@@ -105,11 +184,9 @@ _gathered = threading.local()
 
 @contextmanager
 def gathered():
-    """Events recorded inside are appended to the chain together when the block ends:
-    one lock, one read of the chain's head and one insert, instead of those per event.
-    Use it inside the transaction that makes the changes, as its last step (the chain's
-    lock is then held only until the commit). If the block fails, its events are dropped
-    with the changes they describe. Nested blocks write with the outermost."""
+    """Events recorded inside are written together when the block ends, in one INSERT.
+    Use it inside the transaction that makes the changes. If the block fails, its events
+    are dropped with the changes they describe. Nested blocks write with the outermost."""
     if getattr(_gathered, "events", None) is not None:
         yield
         return
@@ -139,14 +216,10 @@ def savepoint():
 
 
 def _append(events: list[AuditEvent]) -> None:
-    """Chain the events after the current head, in order, and insert them."""
-    _lock_chain()
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-    seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+    """Insert the events, each with its leaf hash: one statement, no lock. The database
+    gives the ids, in order; the sealer seals them later."""
     for event in events:
-        seq += 1
-        event.seq, event.prev_hash = seq, prev_hash
-        event.hash = prev_hash = event.compute_hash()
+        event.hash = event.leaf_hash()
     if len(events) == 1:
         events[0].save()
     else:
@@ -163,6 +236,9 @@ def changes(instance, fields: list[str], before: dict) -> dict:
     }
 
 
+# --- the events written before batches: a hash chain, verified as it always was --------
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
@@ -174,9 +250,10 @@ class ChainProblem:
 
 
 def verify_chain() -> Iterator[ChainProblem]:
-    """Walk the log in order and report every changed, missing or misplaced event."""
+    """Walk the chained events in order; report every changed, missing or misplaced one."""
     expected_prev, expected_seq, seen = GENESIS_HASH, 1, {GENESIS_HASH: 0}
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+    chained = AuditEvent.objects.filter(seq__isnull=False).order_by("seq")
+    for event in chained.iterator(chunk_size=2000):
         yield from _check_event(event, expected_prev, expected_seq, seen)
         _remember(seen, event)
         expected_prev, expected_seq = event.hash, event.seq + 1
@@ -211,6 +288,7 @@ def _misplaced_message(event, seen) -> str:
 
 
 def chain_head() -> tuple[int, str]:
-    """Count and last hash: keep them outside Relais to detect a truncated tail."""
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    """Count and last hash of the chained events."""
+    last = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq")
+    last = last.values_list("seq", "hash").first()
     return last if last else (0, GENESIS_HASH)

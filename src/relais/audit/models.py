@@ -1,7 +1,8 @@
-"""The audit log: append-only, hash-chained (DESIGN.md access rule 5).
+"""The audit log: append-only, sealed in Merkle batches (DESIGN.md access rule 5).
 
 This app knows no feature and no access rule: every layer above writes to it, and the
-gate (`relais.access`) decides who reads it.
+gate (`relais.access`) decides who reads it. How the log stays tamper-evident without a
+global lock: docs/audit.md.
 """
 
 import hashlib
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from relais.core.fields import REASON, bounded_text, text_limits
 
 GENESIS_HASH = "0" * 64
+LEAF_PREFIX = b"\x00"  # RFC 9162 2.1.1: a leaf's hash is SHA-256(0x00 || entry)
 
 
 class AppendOnlyError(Exception):
@@ -34,11 +36,13 @@ class AuditEventQuerySet(models.QuerySet):
         raise AppendOnlyError("audit events cannot be deleted")
 
 
-
 class AuditEvent(models.Model):
     """One thing that happened: who, acting for which organisation, what, on what, why."""
 
-    seq = models.BigIntegerField(_("sequence"), unique=True, editable=False)
+    # Events are ordered by `id` (the table's identity sequence: concurrent writers take
+    # values without waiting for each other). `seq`, `prev_hash` and the chain they form
+    # belong to the events written before the log was sealed in batches (docs/audit.md).
+    seq = models.BigIntegerField(_("sequence"), unique=True, null=True, editable=False)
     occurred_at = models.DateTimeField(_("time (UTC)"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -69,12 +73,13 @@ class AuditEvent(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
+    # The leaf hash of the content, written with the event; the sealer seals this value.
     hash = models.CharField(max_length=64, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
@@ -84,7 +89,7 @@ class AuditEvent(models.Model):
         db_table = "access_auditevent"
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.outcome}"
+        return f"#{self.pk} {self.action} {self.outcome}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -94,8 +99,20 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events cannot be deleted")
 
+    @property
+    def is_chained(self) -> bool:
+        """Written before batches, in the hash chain (its `prev_hash` names its predecessor)."""
+        return bool(self.prev_hash)
+
     def compute_hash(self) -> str:
-        """SHA-256 of the previous hash and this event's content (not its position)."""
+        """The chained events' hash: SHA-256 of the previous hash and this event's content."""
+        return hashlib.sha256(self.canonical_content()).hexdigest()
+
+    def leaf_hash(self) -> str:
+        """RFC 9162 leaf hash of the content (not of the position: the tree gives that)."""
+        return hashlib.sha256(LEAF_PREFIX + self.canonical_content()).hexdigest()
+
+    def canonical_content(self) -> bytes:
         content = {
             "prev": self.prev_hash,
             "at": self.occurred_at.isoformat(timespec="microseconds"),
@@ -112,5 +129,57 @@ class AuditEvent(models.Model):
             "outcome": self.outcome,
             "detail": self.detail,
         }
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+        return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+class AuditBatch(models.Model):
+    """A seal over the events with ids `first_id`–`last_id` (less `gaps`, plus `late`):
+    their leaf hashes, in id order, the Merkle root over them (RFC 9162) and a head that
+    chains this batch to the one before. Append-only, like the events."""
+
+    number = models.PositiveBigIntegerField(_("batch"), unique=True)
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField(db_index=True)  # first_id - 1 when only `late`
+    # Runs [a, b] of ids in the range that held no committed event when sealed (a
+    # rolled-back transaction, or one still open: then sealed later, in `late`).
+    gaps = models.JSONField(default=list, blank=True)
+    late = models.JSONField(default=list, blank=True)  # earlier gaps committed since
+    count = models.PositiveIntegerField()
+    leaves = models.BinaryField()  # 32 bytes per event, in id order (late ones first)
+    root = models.CharField(max_length=64)
+    prev_head = models.CharField(max_length=64)
+    head = models.CharField(max_length=64, unique=True)
+    sealed_at = models.DateTimeField(_("sealed at"))
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("audit batch")
+        verbose_name_plural = _("audit batches")
+
+    def __str__(self) -> str:
+        return f"batch #{self.number} (events {self.first_id}–{self.last_id})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("audit batches cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit batches cannot be deleted")
+
+    def leaf_list(self) -> list[bytes]:
+        data = bytes(self.leaves)
+        return [data[i:i + 32] for i in range(0, len(data), 32)]
+
+    def compute_head(self) -> str:
+        """SHA-256 over everything the batch states, and the head before it."""
+        content = {
+            "number": self.number, "first": self.first_id, "last": self.last_id,
+            "gaps": self.gaps, "late": self.late, "count": self.count, "root": self.root,
+            "prev": self.prev_head,
+            "at": self.sealed_at.isoformat(timespec="microseconds"),
+        }
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()

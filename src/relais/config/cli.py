@@ -21,7 +21,9 @@ USAGE = """usage: relais <command> [options]
                                 escalations, digests), every 15 s; no cron
   demo                          load the fictional demo care zone (idempotent)
   migrate                       create or update the database tables
-  audit verify                  check the audit log's hash chain
+  audit verify                  check the audit log's sealed batches and old hash chain
+  audit proof <event id>        print and check an event's inclusion proof
+  audit seal                    seal the committed events now (the worker does it every 2 s)
   directory export|import ...   the directory as Open Referral HSDS 3 (JSON or CSV)
   observatory compute|export ... the observatory's figures: compute now, export published ones
   adt-listen [--host H] [--port P]  receive the hospital's HL7 v2 ADT feed (MLLP, port 2575)

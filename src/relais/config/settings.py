@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "relais.accounts.middleware.TwoFactorMiddleware",
     "relais.accounts.middleware.SignedInContextMiddleware",
+    # The request's reads of person data, written as one audit INSERT at its end.
+    "relais.audit.middleware.GatherReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Before anything reads a form: refuses an upload over the limit without reading it,
     # in the user's language.

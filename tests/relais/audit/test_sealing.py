@@ -1,0 +1,321 @@
+"""Sealed batches: the sealer seals what is committed; `relais audit verify` names each
+kind of tampering (changed, deleted, moved, never sealed, a forged batch); proofs."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from relais.audit import log as audit
+from relais.audit import merkle, sealing, verification
+from relais.audit.models import GENESIS_HASH, AppendOnlyError, AuditBatch, AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+ON_POSTGRES = connection.vendor == "postgresql"
+NOW = timedelta(0)
+
+
+def write_events(count: int) -> list[AuditEvent]:
+    return [audit.record("test.event", detail={"n": n}) for n in range(count)]
+
+
+def sealed_events(count: int) -> list[AuditEvent]:
+    events = write_events(count)
+    sealing.seal(grace=NOW)
+    return events
+
+
+def tamper(sql: str, params=()) -> None:
+    """Change rows behind Relais's back, as someone with database access could."""
+    with connection.cursor() as cursor:
+        if ON_POSTGRES:  # a superuser can switch triggers off; that is what we simulate
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql, params)
+        if ON_POSTGRES:
+            cursor.execute("SET session_replication_role = origin")
+
+
+def problems() -> list[str]:
+    return [str(problem) for problem in verification.verify_batches()]
+
+
+def verify_output(capsys) -> str:
+    with pytest.raises(CommandError) as error:
+        call_command("audit", "verify")
+    return capsys.readouterr().err + str(error.value)
+
+
+# --- sealing -----------------------------------------------------------------------------
+
+
+def test_the_sealer_seals_committed_events_into_a_merkle_batch():
+    events = sealed_events(5)
+    [batch] = AuditBatch.objects.all()
+    leaves = [bytes.fromhex(event.hash) for event in events]
+    assert (batch.number, batch.first_id, batch.last_id, batch.count, batch.gaps) == (
+        1, events[0].pk, events[-1].pk, 5, [])
+    assert batch.leaf_list() == leaves and batch.root == merkle.root(leaves).hex()
+    assert batch.prev_head == GENESIS_HASH and batch.head == batch.compute_head()
+    assert problems() == []
+
+
+def test_batches_chain_their_heads():
+    sealed_events(2)
+    sealed_events(3)
+    first, second = AuditBatch.objects.order_by("number")
+    assert second.prev_head == first.head and second.first_id == first.last_id + 1
+    assert (first.count, second.count) == (2, 3) and problems() == []
+
+
+def test_events_younger_than_the_grace_wait_for_the_next_run():
+    write_events(2)
+    assert sealing.seal() == 0 and not AuditBatch.objects.exists()
+    assert sealing.seal(timezone.now() + sealing.GRACE) == 2
+
+
+def test_a_rolled_back_event_is_a_gap_not_a_deletion(capsys):
+    write_events(1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        lost = audit.record("test.rolled_back")
+        raise RuntimeError
+    kept = write_events(1)[0]
+    sealing.seal(grace=NOW)
+    [batch] = AuditBatch.objects.all()
+    # PostgreSQL's sequence does not roll back; SQLite gives the id again.
+    assert batch.gaps == ([[lost.pk, lost.pk]] if ON_POSTGRES else [])
+    assert batch.last_id == kept.pk
+    call_command("audit", "verify")
+    assert "audit log OK: 2 events in 1 batches" in capsys.readouterr().out
+
+
+def test_an_event_committed_after_its_batch_is_sealed_late():
+    first = write_events(1)[0]
+    gap = first.pk + 1
+    audit._append([AuditEvent(id=gap + 1, occurred_at=timezone.now(), action="test.after",
+                              outcome="success")])  # the id after the gap is committed
+    sealing.seal(grace=NOW)
+    assert AuditBatch.objects.get().gaps == [[gap, gap]]
+    # The transaction that held `gap` commits now (as a slow one would).
+    late = AuditEvent(id=gap, occurred_at=timezone.now(), action="test.late",
+                      outcome="success")
+    audit._append([late])
+    assert sealing.seal(grace=NOW) == 1
+    second = AuditBatch.objects.get(number=2)
+    assert second.late == [gap] and second.first_id == second.last_id + 1
+    assert problems() == []
+    assert verification.proof_for(late).holds
+
+
+def test_an_event_slipped_into_a_gap_after_the_late_window_is_named():
+    first = write_events(1)[0]
+    audit._append([AuditEvent(id=first.pk + 2, occurred_at=timezone.now(),
+                              action="test.after", outcome="success")])
+    sealing.seal(grace=NOW)
+    audit._append([AuditEvent(id=first.pk + 1, occurred_at=timezone.now(),
+                              action="test.inserted", outcome="success")])
+    sealing.seal(timezone.now() + sealing.LATE_WINDOW + timedelta(seconds=1), grace=NOW)
+    assert problems() == [f"event id {first.pk + 1}: in the range of batch #1 but never "
+                          "sealed (inserted afterwards, or committed too late to be sealed)"]
+
+
+def test_big_logs_are_sealed_in_bounded_batches(monkeypatch):
+    monkeypatch.setattr(sealing, "MAX_BATCH", 4)
+    write_events(10)
+    assert sealing.seal(grace=NOW) == 10
+    assert list(AuditBatch.objects.values_list("count", flat=True)) == [4, 4, 2]
+    assert problems() == []
+
+
+# --- tampering, each named ----------------------------------------------------------------
+
+
+def test_verify_names_an_edited_event(capsys):
+    events = sealed_events(5)
+    tamper("UPDATE access_auditevent SET action = 'harmless.thing' WHERE id = %s",
+           [events[2].pk])
+    output = verify_output(capsys)
+    assert f"event id {events[2].pk}: content was changed after batch #1" in output
+    assert output.count("BROKEN") == 1  # only the edited event is named
+
+
+def test_verify_names_an_event_edited_with_its_hash_rewritten(capsys):
+    events = sealed_events(3)
+    event = AuditEvent.objects.get(pk=events[1].pk)
+    event.action = "harmless.thing"
+    tamper("UPDATE access_auditevent SET action = %s, hash = %s WHERE id = %s",
+           [event.action, event.leaf_hash(), event.pk])
+    assert f"event id {event.pk}: content was changed after batch #1" in verify_output(capsys)
+
+
+def test_verify_names_a_deleted_event(capsys):
+    events = sealed_events(5)
+    tamper("DELETE FROM access_auditevent WHERE id = %s", [events[1].pk])
+    output = verify_output(capsys)
+    assert f"event id {events[1].pk}: deleted: batch #1" in output
+    assert output.count("BROKEN") == 1
+
+
+def test_verify_names_reordered_events(capsys):
+    events = sealed_events(5)
+    a, b = events[1].pk, events[2].pk
+    tamper("UPDATE access_auditevent SET id = -1 WHERE id = %s", [a])
+    tamper("UPDATE access_auditevent SET id = %s WHERE id = %s", [a, b])
+    tamper("UPDATE access_auditevent SET id = %s WHERE id = -1", [b])
+    output = verify_output(capsys)
+    assert f"event id {a}: out of order: it holds what batch #1" in output
+    assert f"sealed as event id {b}" in output and f"event id {b}: out of order" in output
+
+
+def test_verify_names_a_forged_batch_root(capsys):
+    sealed_events(3)
+    tamper("UPDATE audit_auditbatch SET root = %s", ["f" * 64])
+    output = verify_output(capsys)
+    assert "batch #1" in output and "forged" in output
+
+
+def test_verify_names_a_batch_rebuilt_to_hide_a_change(capsys):
+    """The attacker changes an event and rebuilds its batch (leaves, root, head) to
+    match: the next batch's head no longer follows it."""
+    events = sealed_events(2)
+    sealed_events(2)
+    changed = AuditEvent.objects.get(pk=events[0].pk)
+    changed.action = "harmless.thing"
+    first = AuditBatch.objects.get(number=1)
+    leaves = [bytes.fromhex(changed.leaf_hash()), first.leaf_list()[1]]
+    first.root = merkle.root(leaves).hex()
+    tamper("UPDATE access_auditevent SET action = %s, hash = %s WHERE id = %s",
+           [changed.action, changed.leaf_hash(), changed.pk])
+    tamper("UPDATE audit_auditbatch SET leaves = %s, root = %s, head = %s WHERE number = 1",
+           [b"".join(leaves), first.root, first.compute_head()])
+    output = verify_output(capsys)
+    assert "batch #2" in output and "the head chain is broken" in output
+    assert "batch #1" not in output  # consistent in itself: the chain names the forgery
+
+
+def test_verify_names_an_event_changed_before_it_was_sealed(capsys):
+    event = write_events(1)[0]
+    tamper("UPDATE access_auditevent SET action = 'x' WHERE id = %s", [event.pk])
+    assert f"event id {event.pk} (not sealed yet): content was changed" in verify_output(
+        capsys)
+    sealing.seal(grace=NOW)  # the sealer seals the hash written with the event
+    assert f"event id {event.pk}: content was changed after batch #1" in verify_output(
+        capsys)
+
+
+def test_unsealed_events_older_than_the_sealing_delay_are_an_alarm(capsys):
+    write_events(1)
+    summary = verification.Summary()
+    assert list(verification.verify_batches(summary)) == []
+    assert not verification.sealer_is_late(summary)
+    later = timezone.now() + sealing.SEALING_DELAY + timedelta(seconds=1)
+    assert verification.sealer_is_late(summary, later)
+
+
+def test_the_orm_and_postgres_refuse_to_change_batches():
+    sealed_events(1)
+    batch = AuditBatch.objects.get()
+    with pytest.raises(AppendOnlyError):
+        batch.save()
+    with pytest.raises(AppendOnlyError):
+        AuditBatch.objects.all().delete()
+    if ON_POSTGRES:
+        with (pytest.raises(DatabaseError, match="append-only"), transaction.atomic(),
+              connection.cursor() as cursor):
+            cursor.execute("UPDATE audit_auditbatch SET count = 0")
+
+
+# --- bounded memory ----------------------------------------------------------------------
+
+
+def count_verify_queries(chunk: int) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert [str(p) for p in verification.verify_batches(chunk=chunk)] == []
+    return len(queries)
+
+
+def test_verify_reads_batch_by_batch_in_chunks_whatever_the_number_of_events(monkeypatch):
+    monkeypatch.setattr(sealing, "MAX_BATCH", 20)
+    write_events(6)
+    sealing.seal(grace=NOW)
+    small = count_verify_queries(chunk=2)
+    write_events(14)  # the same batch count once sealed: 20 events fill batch #2
+    sealing.seal(grace=NOW)
+    two_batches = count_verify_queries(chunk=2)
+    write_events(20)
+    sealing.seal(grace=NOW)
+    three_batches = count_verify_queries(chunk=2)
+    # One query per batch (its events, streamed in chunks of 2), whatever its size.
+    assert (two_batches - small, three_batches - two_batches) == (1, 1)
+
+
+# --- inclusion proofs ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 8, 13])
+def test_every_event_has_a_proof_that_leads_to_its_batch_root(count):
+    events = sealed_events(count)
+    for event in events:
+        proof = verification.proof_for(event)
+        assert proof.holds and proof.root.hex() == proof.batch.root
+
+
+def test_merkle_root_matches_rfc_9162_recursive_definition():
+    def mth(leaves):
+        if len(leaves) == 1:
+            return leaves[0]
+        k = merkle._split(len(leaves))
+        return merkle.node_hash(mth(leaves[:k]), mth(leaves[k:]))
+
+    leaves = [hashlib.sha256(b"\x00" + bytes([n])).digest() for n in range(11)]
+    for n in range(1, 12):
+        assert merkle.root(leaves[:n]) == mth(leaves[:n])
+
+
+def test_the_proof_command_prints_the_path_and_checks_it(capsys):
+    events = sealed_events(5)
+    call_command("audit", "proof", str(events[2].pk))
+    out = capsys.readouterr().out
+    assert f"event id {events[2].pk}: leaf 2 of batch #1" in out
+    assert out.count("\npath ") == 3 and "the proof holds" in out
+    tamper("UPDATE access_auditevent SET action = 'x' WHERE id = %s", [events[2].pk])
+    with pytest.raises(CommandError, match="does NOT hold"):
+        call_command("audit", "proof", str(events[2].pk))
+
+
+def test_an_unsealed_event_has_no_proof_yet():
+    event = write_events(1)[0]
+    with pytest.raises(CommandError, match="not sealed yet"):
+        call_command("audit", "proof", str(event.pk))
+
+
+# --- the chain of the events written before batches ----------------------------------------
+
+
+def write_chained(count: int) -> list[AuditEvent]:
+    """Events as the hash chain wrote them before batches (seq, prev_hash, hash)."""
+    events, prev = [], GENESIS_HASH
+    for n in range(1, count + 1):
+        event = AuditEvent(seq=n, prev_hash=prev, occurred_at=timezone.now(),
+                           action="old.event", outcome="success", detail={"n": n})
+        event.hash = prev = event.compute_hash()
+        events.append(event)
+    return AuditEvent.objects.bulk_create(events)
+
+
+def test_the_existing_chain_is_sealed_by_the_first_run_and_still_verified(capsys):
+    chained = write_chained(3)
+    write_events(2)
+    assert sealing.seal(grace=NOW) == 5
+    call_command("audit", "verify")
+    assert "5 events in 1 batches (3 of them hash-chained)" in capsys.readouterr().out
+    tamper("UPDATE access_auditevent SET detail = '{}' WHERE seq = 2")
+    output = verify_output(capsys)
+    chained_id = AuditEvent.objects.get(seq=2).pk
+    assert f"event #2 (id {chained_id}): content was changed" in output  # the chain
+    assert f"event id {chained[1].pk}: content was changed after batch #1" in output
