@@ -43,7 +43,7 @@ def seal(now=None, *, grace: timedelta = GRACE) -> int:
 @transaction.atomic
 def _seal_one(now, grace) -> int | None:
     last = AuditBatch.objects.order_by("-number").first()
-    after = last.last_id if last else _before_first_event()
+    after = last.last_id if last else 0  # ids before the first event are a gap run
     safe = (AuditEvent.objects.filter(id__gt=after, occurred_at__lte=now - grace)
             .aggregate(safe=Max("id"))["safe"])
     rows = _rows(Q(id__gt=after, id__lte=safe or after), limit=MAX_BATCH)
@@ -53,12 +53,6 @@ def _seal_one(now, grace) -> int | None:
     # Without new events the range is empty (last_id = first_id - 1): a batch of late ones.
     _store_batch(last, after + 1, rows[-1][0] if rows else after, late + rows, now)
     return len(late) + len(rows)
-
-
-def _before_first_event() -> int:
-    """The first batch starts at the log's first event (the one that existed first)."""
-    first = AuditEvent.objects.order_by("id").values_list("id", flat=True).first()
-    return (first or 1) - 1
 
 
 def _rows(condition: Q, limit: int | None = None) -> list[tuple[int, str]]:

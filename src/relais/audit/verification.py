@@ -71,7 +71,7 @@ def _check_head(batch, previous, name):
     if batch.compute_head() != batch.head:
         yield Problem(f"{name}: forged: its head does not match what it states")
     expected_prev = previous.head if previous else GENESIS_HASH
-    expected_first = previous.last_id + 1 if previous else batch.first_id
+    expected_first = previous.last_id + 1 if previous else 1
     expected_number = previous.number + 1 if previous else 1
     if batch.prev_head != expected_prev or batch.number != expected_number:
         yield Problem(f"{name}: the head chain is broken: it does not follow the batch "
@@ -81,9 +81,12 @@ def _check_head(batch, previous, name):
 
 
 def _member_ids(batch) -> list[int]:
-    gaps = {pk for start, end in batch.gaps for pk in range(start, end + 1)}
-    in_range = [pk for pk in range(batch.first_id, batch.last_id + 1) if pk not in gaps]
-    return sorted(batch.late) + in_range
+    """The ids the batch sealed, in leaf order: its late ones, then its range less gaps."""
+    members, start = sorted(batch.late), batch.first_id
+    for gap_start, gap_end in [*batch.gaps, [batch.last_id + 1, batch.last_id + 1]]:
+        members.extend(range(start, gap_start))
+        start = gap_end + 1
+    return members
 
 
 def _check_events(batch, sealed: dict[int, bytes], pending, name, chunk):
