@@ -16,4 +16,5 @@ urlpatterns = [
     path("adt/pending/<int:pk>/link/", views_adt.adt_link, name="adt_link"),
     path("adt/pending/<int:pk>/create-person/", views_adt.adt_create_person,
          name="adt_create_person"),
+    path("adt/pending/<int:pk>/merge/", views_adt.adt_merge, name="adt_merge"),
 ]

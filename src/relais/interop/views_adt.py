@@ -88,8 +88,31 @@ def adt_pending(request):
                                       ).select_related("hospital").order_by("received_at", "pk")
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [Waiting.of(message) for message in page]
-    return render(request, "interop/adt_pending.html", {"page": page, "rows": rows,
-                                                      "several_hospitals": len(hospitals) > 1})
+    merges = AdtMessage.objects.filter(status=AdtStatus.PENDING_MERGE,
+                                       hospital_id__in=hospitals).select_related("hospital")
+    return render(request, "interop/adt_pending.html", {
+        "page": page, "rows": rows, "several_hospitals": len(hospitals) > 1,
+        "merges": [Waiting.of(message) for message in merges.order_by("received_at", "pk")]})
+
+
+@login_required
+@require_POST
+def adt_merge(request, pk):
+    """A person confirms or declines a merge between two records Relais holds apart."""
+    message = pending_message_for(request.user, pk, "resolve")
+    decide = adt.confirm_merge if request.POST.get("decision") == "confirm" else (
+        adt.decline_merge)
+    try:
+        decide(message, actor=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect("interop:adt_pending")
+    messages.success(request, _("The merge is confirmed: the hospital's retired patient id "
+                                "now points to the surviving record.")
+                     if decide is adt.confirm_merge else
+                     _("The merge is declined: the two records stay apart."))
+    return redirect("interop:adt_pending")
 
 
 @login_required

@@ -434,6 +434,8 @@ class AdtStatus(models.TextChoices):
     PENDING_MATCH = "pending", _("Waiting for a person match")
     REJECTED = "rejected", _("Rejected")
     IGNORED = "ignored", _("Not used")
+    # A merge (A40…) between two records Relais holds apart: a person confirms it.
+    PENDING_MERGE = "merge", _("Merge waiting for confirmation")
 
 
 class AdtSource(models.Model):
@@ -460,6 +462,9 @@ class AdtMessage(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     sender = models.CharField(max_length=180, blank=True)
     control_id = models.CharField(max_length=199, blank=True)
+    # SHA-256 of the message with its separators normalised: a duplicate is the same
+    # sender, control id AND content (senders reuse control ids for other messages).
+    content_hash = models.CharField(max_length=64, blank=True)
     event = models.CharField(max_length=10, blank=True)
     # As received: at most the listener's frame (interop.mllp.MAX_FRAME_BYTES), or the
     # first 64 KiB of a larger message; one byte never decodes to more than one character.
@@ -481,7 +486,7 @@ class AdtMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["sender", "control_id"],
+        constraints = [models.UniqueConstraint(fields=["sender", "control_id", "content_hash"],
                                                condition=~Q(control_id=""),
                                                name="adt_message_once"),
                        *text_limits(raw=ADT_MESSAGE_LENGTH)]
@@ -500,6 +505,9 @@ class PatientLink(models.Model):
     person = models.ForeignKey("network.Person", on_delete=models.CASCADE,
                                related_name="patient_links")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Closed by a merge (A40, A34, A47): the hospital now uses `merged_into` for this
+    # patient; the link still finds the person for late messages with the old id.
+    merged_into = models.CharField(max_length=80, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hospital", "patient_id"],

@@ -19,7 +19,7 @@ ready).
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from relais.access.models import Consent, ConsentScope
-from relais.access.persons import excluded_persons, register_grant, visible_persons
+from relais.access.persons import excluded_person_pks, register_grant, visible_person_pks
 from relais.access.policy import (
     Action,
     Policy,
@@ -61,11 +61,11 @@ def _by_referral(user):
 
 
 def _visible_person_ids(user):
-    return visible_persons(user, Person.objects.all()).values("pk")
+    return visible_person_pks(user, Person.objects.all())
 
 
 def _excluded_person_ids(user):
-    return excluded_persons(user, Person.objects.all()).values("pk")
+    return excluded_person_pks(user, Person.objects.all())
 
 
 def visible_stays(user, queryset: QuerySet) -> QuerySet:
@@ -185,8 +185,10 @@ def hospital_ids(user) -> set[int]:
 
 
 def visible_adt_messages(user, queryset: QuerySet) -> QuerySet:
-    """Messages waiting for a match, to the staff of their hospital; they resolve them."""
-    return queryset.filter(status=AdtStatus.PENDING_MATCH, hospital_id__in=hospital_ids(user))
+    """Messages waiting for a match or a merge's confirmation, to the staff of their
+    hospital; they resolve them."""
+    return queryset.filter(status__in=[AdtStatus.PENDING_MATCH, AdtStatus.PENDING_MERGE],
+                           hospital_id__in=hospital_ids(user))
 
 
 def may_on_adt_message(user, message, action: Action) -> bool:

@@ -212,9 +212,9 @@ def test_the_hospital_patient_id_finds_the_person_once_linked(feed, person):
 
 
 def test_an_event_relais_does_not_follow_is_kept_and_acknowledged(feed, person):
-    answer = adt.handle(adt_message("A04"))
+    answer = adt.handle(adt_message("A60"))
 
-    assert msa(answer) == ("AA", "MSG0001", "Event 'A04' is not used by Relais.")
+    assert msa(answer) == ("AA", "MSG0001", "Event 'A60' is not used by Relais.")
     assert AdtMessage.objects.get().status == AdtStatus.IGNORED
     assert not Stay.objects.exists()
 

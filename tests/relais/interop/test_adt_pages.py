@@ -103,7 +103,7 @@ def test_the_list_shows_the_waiting_messages_of_the_nurses_hospital(persona_clie
     client = persona_client("liaison_nurse")
     client.get(reverse("interop:adt_pending"))  # the session is warm
 
-    with django_assert_num_queries(SIGNED_IN_QUERIES + 3):
+    with django_assert_num_queries(SIGNED_IN_QUERIES + 4):  # + merges waiting
         response = client.get(reverse("interop:adt_pending"))
 
     page = response.content.decode()

@@ -62,6 +62,7 @@ from relais.interop.adt.matching import (
     person_data,
     resolve_pending,
 )
+from relais.interop.adt.merge import MERGES, confirm_merge, decline_merge, undo_merge
 from relais.interop.adt.pending import apply_waiting, waiting_messages
 from relais.interop.adt.processing import process
 from relais.interop.adt.received import (
@@ -74,9 +75,10 @@ from relais.interop.adt.received import (
 )
 
 __all__ = [
-    "APPLY", "KEPT_OF_TOO_LARGE", "MAX_MESSAGE_BYTES", "STANDARD_HEADER", "AdtEvent", "Err",
-    "Feed", "Header", "Lookups", "Outcome", "Received", "Refused", "ack_code", "apply_event",
-    "apply_waiting", "build_ack", "create_person_from", "handle", "handle_frames",
-    "link_patient", "match_person", "parse", "person_data", "process", "read_event",
-    "read_header", "read_stored", "resolve_pending", "run_event", "waiting_messages",
+    "APPLY", "KEPT_OF_TOO_LARGE", "MAX_MESSAGE_BYTES", "MERGES", "STANDARD_HEADER", "AdtEvent",
+    "Err", "Feed", "Header", "Lookups", "Outcome", "Received", "Refused", "ack_code",
+    "apply_event", "apply_waiting", "build_ack", "confirm_merge", "create_person_from",
+    "decline_merge", "handle", "handle_frames", "link_patient", "match_person", "parse",
+    "person_data", "process", "read_event", "read_header", "read_stored", "resolve_pending",
+    "run_event", "undo_merge", "waiting_messages",
 ]

@@ -15,6 +15,7 @@ from relais.interop.adt.errors import Err, Refused
 from relais.interop.adt.event import AdtEvent, read_stored
 from relais.interop.adt.lookups import Lookups
 from relais.network.models import Person
+from relais.network.services import update_person
 from relais.stays import services as stays
 from relais.stays.models import AdtMessage, AdtStatus, Stay, StaySource
 from relais.stays.readmissions import admission_type_from_hl7
@@ -80,7 +81,7 @@ def open_from_feed(event: AdtEvent, person_id: int, hospital, actor, ward_notes:
         admitted_at=event.admitted_at or event.discharged_at or event.event_at,
         expected_discharge_on=event.expected_discharge_on, visit_number=event.visit_number,
         source=StaySource.HL7, admission_type=admission_type_from_hl7(event.admission_type),
-        pre_admitted=event.patient_class == "P")
+        pre_admitted=event.patient_class == "P" or event.trigger == "A05")
 
 
 def _ward(hospital, event: AdtEvent, notes: list[str], lookups: "Lookups"):
@@ -146,6 +147,10 @@ def discharge(event, person_id, hospital, actor, lookups) -> Outcome:
 
 
 def update(event, person_id, hospital, actor, lookups) -> Outcome:
+    """A08: the person's demographics, then (when a PV1 came) the visit."""
+    changed = update_demographics(event, person_id, actor)
+    if not event.has_visit:
+        return Outcome(AdtStatus.APPLIED, _changed_note(changed))
     notes: list[str] = []
     stay = stay_for(hospital, person_id, event)
     if stay is None:
@@ -158,6 +163,10 @@ def update(event, person_id, hospital, actor, lookups) -> Outcome:
         return ignored(CANCELLED_VISIT, stay)
     changes = {name: getattr(event, name) for name in ("admitted_at", "expected_discharge_on")
                if getattr(event, name)}
+    if "expected_discharge_on" in event.cleared:
+        changes["expected_discharge_on"] = None
+    if "ward" in event.cleared and stay.is_open:
+        changes["ward"] = None
     if event.ward_code and stay.is_open:
         ward = _ward(hospital, event, notes, lookups)
         if (ward.pk if ward else None) != stay.ward_id:
@@ -184,8 +193,49 @@ def cancel_discharge(event, person_id, hospital, actor, lookups) -> Outcome:
     return Outcome(AdtStatus.APPLIED, "", stay)
 
 
-APPLY = {"A01": admit, "A02": transfer, "A03": discharge, "A08": update, "A11": cancel_admit,
-         "A13": cancel_discharge}
+# What a hospital sends as demographics, and the Relais field each one fills.
+DEMOGRAPHICS = {"last_name": "family_name", "first_name": "given_name",
+                "birth_date": "birth_date", "sex": "sex"}
+
+
+def update_demographics(event: AdtEvent, person_id: int, actor) -> list[str]:
+    """Name, birth date and sex as the hospital registered them (what the message carries;
+    a birth date sent as HL7's null "" is cleared). Audited by the person service, with
+    the field names only."""
+    person = Person.objects.get(pk=person_id)
+    data = {name: getattr(event, source) for name, source in DEMOGRAPHICS.items()
+            if getattr(event, source)}
+    if data.get("sex") not in {None, "M", "F"}:
+        del data["sex"]  # U, O, A…: not a reason to overwrite what Relais holds
+    if "birth_date" in event.cleared:
+        data["birth_date"] = None
+    changes = {name: data_value for name, data_value in data.items()
+               if getattr(person, name) != data_value}
+    if not changes:
+        return []
+    return update_person(person, changes, actor=actor, expected_version=person.version)
+
+
+def _changed_note(changed: list[str]) -> str:
+    if not changed:
+        return "Demographics already up to date."
+    return "Demographics updated: " + ", ".join(changed) + "."
+
+
+def person_update(event, person_id, hospital, actor, lookups) -> Outcome:
+    """A28 (add person) and A31 (update person) for someone Relais holds."""
+    return Outcome(AdtStatus.APPLIED, _changed_note(update_demographics(event, person_id,
+                                                                         actor)))
+
+
+def cancel_transfer(event, person_id, hospital, actor, lookups) -> Outcome:
+    """A12: HL7 sends the ward the patient was in before the transfer in PV1-3."""
+    return transfer(event, person_id, hospital, actor, lookups)
+
+
+APPLY = {"A01": admit, "A02": transfer, "A03": discharge, "A04": admit, "A05": admit,
+         "A08": update, "A11": cancel_admit, "A12": cancel_transfer, "A13": cancel_discharge,
+         "A28": person_update, "A31": person_update, "A38": cancel_admit}
 
 
 def run_event(event: AdtEvent, person_id: int, hospital, actor=None, lookups=None) -> Outcome:

@@ -18,7 +18,9 @@ from relais.interop.adt.errors import Err, Refused
 from relais.interop.adt.received import Header, read_header
 from relais.stays.models import Destination
 
-NEEDS_VISIT = frozenset({"A01", "A02", "A03", "A08"})
+NEEDS_VISIT = frozenset({"A01", "A02", "A03", "A04", "A05", "A12"})
+# HL7's explicit null: the sender says "this value is now empty", not "not sent".
+HL7_NULL = '""'
 NISS_TYPES = frozenset({"NN", "SS", "NNBEL", "INSZ", "NISS"})
 NISS_AUTHORITIES = frozenset({"NISS", "INSZ", "RRN", "SSIN", "NN", "BE", "BEL"})
 PATIENT_ID_TYPES = frozenset({"PI", "MR", "PN", "PT"})
@@ -50,6 +52,9 @@ class AdtEvent:
     event_at: datetime | None = None
     expected_discharge_on: date | None = None
     destination: str = ""
+    has_visit: bool = True  # a PV1 was sent (an A08 or A31 may update the person only)
+    prior_patient_id: str = ""  # MRG-1: the id a merge (A34, A40, A47) retires
+    cleared: set[str] = field(default_factory=set)  # fields sent as "" (clear them)
     notes: list[str] = field(default_factory=list)
 
 
@@ -69,12 +74,22 @@ def segment(message, name: str):
 
 def value(seg, number: int, component: int = 1, repetition: int = 1, sub: int = 1) -> str:
     """One value, "" when absent or malformed (the parser's IndexError means "not sent")."""
+    text = raw_value(seg, number, component, repetition, sub)
+    return "" if text == HL7_NULL else text
+
+
+def raw_value(seg, number: int, component: int = 1, repetition: int = 1, sub: int = 1) -> str:
     if seg is None:
         return ""
     try:
         return str(seg.extract_field(1, number, repetition, component, sub)).strip()
     except Exception:  # noqa: BLE001 - a field shaped unlike its type counts as absent
         return ""
+
+
+def is_cleared(seg, number: int, component: int = 1) -> bool:
+    """The field was sent as HL7's explicit null (two double quotes): clear the value."""
+    return raw_value(seg, number, component) == HL7_NULL
 
 
 def repetitions(seg, number: int, limit: int = 20) -> list[int]:
@@ -157,6 +172,10 @@ def read_birth_date(pid, event: AdtEvent) -> date | None:
 
 
 def read_visit(pv1, pv2, event: AdtEvent) -> None:
+    event.has_visit = pv1 is not None
+    for seg, number, name in ((pv1, 3, "ward"), (pv2, 9, "expected_discharge_on")):
+        if is_cleared(seg, number):
+            event.cleared.add(name)
     event.patient_class = value(pv1, 2).upper()
     event.admission_type = value(pv1, 4).upper()[:2]
     event.ward_code = value(pv1, 3)
@@ -182,6 +201,9 @@ def read_event(message, header: Header) -> AdtEvent:
         raise Refused("PID-3 carries no patient identifier.", error=Err.REQUIRED_FIELD)
     event.family_name, event.given_name = value(pid, 5, 1)[:100], value(pid, 5, 2)[:100]
     event.birth_date = read_birth_date(pid, event)
+    if is_cleared(pid, 7):
+        event.cleared.add("birth_date")
+    event.prior_patient_id = value(segment(message, "MRG"), 1)[:80]
     event.sex = value(pid, 8).upper()[:1]
     read_visit(pv1, segment(message, "PV2"), event)
     event.event_at = (read_time(value(evn, 6), "EVN-6") or read_time(value(evn, 2), "EVN-2")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import translation
 
+from relais.interop.adt import batch
 from relais.interop.adt.ack import build_ack
 from relais.interop.adt.errors import Err, Refused
 from relais.interop.adt.lookups import Lookups
@@ -50,6 +51,25 @@ def handle(raw: bytes, *, size: int | None = None, framed: bool = True, peer: st
 
 
 def handle_frames(arrivals: list[tuple[Frame, str]], lookups: Lookups) -> list[bytes]:
+    """`handle_messages`, with each batch (FHS/BHS … BTS/FTS in one frame) opened: its
+    messages are handled like any others, and the batch is answered with one batch of
+    their ACKs, in order (BHS, the ACKs, BTS with their count)."""
+    opened = [batch.split(arrival[0].data) if arrival[0].framed else None
+              for arrival in arrivals]
+    if not any(messages is not None for messages in opened):
+        return handle_messages(arrivals, lookups)
+    flat = []
+    for arrival, messages in zip(arrivals, opened, strict=True):
+        frame, peer = arrival
+        flat.extend([(Frame(data, len(data), True), peer) for data in messages]
+                    if messages is not None else [arrival])
+    acks = iter(handle_messages(flat, lookups))
+    return [batch.answer(arrival[0].data, [next(acks) for _ in messages])
+            if messages is not None else next(acks)
+            for arrival, messages in zip(arrivals, opened, strict=True)]
+
+
+def handle_messages(arrivals: list[tuple[Frame, str]], lookups: Lookups) -> list[bytes]:
     """Messages in (frame and peer), their ACKs out in the same order, sent only once the
     messages and their effects are committed. Never raises: every failure is answered.
 

@@ -10,13 +10,23 @@ from relais.interop.adt.received import Header
 from relais.stays.models import AdtSource
 
 
+def sender_names(header: Header) -> tuple[int, set[str]]:
+    """Which field names the sender, and its names: MSH-4 (sending facility, whole field
+    or first component); when MSH-4 is empty, MSH-3 (sending application), as systems
+    that fill only MSH-3 do. An ADT source is configured with either."""
+    number = 4 if header.field(4).strip() else 3
+    return number, {header.field(number).strip(), header.first(number)} - {""}
+
+
 def hospital_for(header: Header):
-    """The hospital whose systems send as MSH-4 (whole field or first component)."""
-    names = {header.field(4).strip(), header.first(4)} - {""}
+    """The hospital whose systems send as MSH-4 (or, MSH-4 empty, as MSH-3)."""
+    number, names = sender_names(header)
     source = AdtSource.objects.select_related("hospital").filter(
         sending_facility__in=names).first()
     if source is None:
-        raise Refused(f"Unknown sending facility '{header.field(4)[:60]}' (MSH-4).", code="AR",
+        what = ("sending facility" if number == 4 else "sending application")
+        where = "MSH-4" if number == 4 else "MSH-3; MSH-4 is empty"
+        raise Refused(f"Unknown {what} '{header.field(number)[:60]}' ({where}).", code="AR",
                       error=Err.UNKNOWN_KEY)
     return source.hospital
 
@@ -41,7 +51,8 @@ class Lookups:
         return found
 
     def hospital(self, header: Header):
-        return self._cached(("hospital", header.field(4)), lambda: hospital_for(header))
+        return self._cached(("hospital", header.field(3), header.field(4)),
+                            lambda: hospital_for(header))
 
     def ward(self, hospital, code: str):
         return self._cached(("ward", hospital.pk, code.lower()),

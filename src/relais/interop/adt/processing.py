@@ -1,6 +1,7 @@
 """One message's fate, in one transaction: the header checked, the event decided (ignored,
 pending or applied), the message stored with its ACK; a refusal undoes its changes and
-stores the message with the reason. A repeated control id gets the first answer. Several
+stores the message with the reason. The same message again (sender, control id and
+content) gets the first answer; a control id reused for other content is a new message. Several
 messages can share one transaction (`process_together`, for the feed's group commit).
 """
 
@@ -19,10 +20,15 @@ from relais.interop.adt.errors import Err, Refused
 from relais.interop.adt.event import parse, read_event
 from relais.interop.adt.lookups import Lookups
 from relais.interop.adt.matching import match_person
+from relais.interop.adt.merge import MERGES, apply_merge
 from relais.interop.adt.received import MAX_MESSAGE_BYTES, Header, Received
 from relais.stays.models import AdtMessage, AdtStatus
 
-SUPPORTED_EVENTS = frozenset({"A01", "A02", "A03", "A08", "A11", "A13"})
+SUPPORTED_EVENTS = frozenset({"A01", "A02", "A03", "A04", "A05", "A08", "A11", "A12", "A13",
+                              "A28", "A31", "A38", *MERGES})
+# A person registered at the hospital is not a reason to wait for a match in Relais:
+# Relais follows the persons it holds, not the hospital's whole index.
+PERSON_ONLY = frozenset({"A28", "A31"})
 # Relais follows hospital stays, not consultations (HL7 table 0004).
 NOT_FOLLOWED_CLASSES = frozenset({"O", "R"})
 
@@ -59,9 +65,13 @@ def decide(received: Received, message: AdtMessage, lookups: Lookups) -> Outcome
     event = read_event(parse(received.text), header)
     received.notes.extend(event.notes)
     message.patient_id, message.niss = event.patient_id, event.niss
+    if received.trigger in MERGES:
+        return apply_merge(message.hospital, event, message)
     if event.patient_class in NOT_FOLLOWED_CLASSES:
         return ignored(f"Patient class {event.patient_class}: Relais follows in-patient stays.")
     person_id = match_person(message.hospital, event)
+    if person_id is None and received.trigger in PERSON_ONLY:
+        return ignored("Relais holds no record for this person: nothing to update.")
     if person_id is None:
         return Outcome(AdtStatus.PENDING_MATCH,
                        "Kept: no person matches yet; a liaison nurse will link it.")
@@ -83,12 +93,25 @@ class Earlier:
 
 
 def earlier_copy(received: Received) -> Earlier | None:
+    """The stored copy of this same message (sender, control id and content), if any. A
+    control id used before for other content is noted: the message is a new one."""
     if not (received.whole and received.control_id):
         return None
-    found = sql.fetch_one("SELECT id, status, ack FROM {message} "
-                          "WHERE sender = %s AND control_id = %s",
-                          [received.sender, received.control_id], message=AdtMessage)
-    return Earlier(*found) if found else None
+    # One query: the copy with the same content first, else any with this control id.
+    found = sql.fetch_one("SELECT id, status, ack, content_hash FROM {message} "
+                          "WHERE sender = %s AND control_id = %s "
+                          "ORDER BY CASE WHEN content_hash = %s THEN 0 ELSE 1 END LIMIT 1",
+                          [received.sender, received.control_id, received.content_hash],
+                          message=AdtMessage)
+    if found is None:
+        return None
+    if found[3] != received.content_hash:
+        note = (f"Control id {received.control_id[:60]} was used before for another "
+                "message: processed as a new message.")
+        if note not in received.notes:
+            received.notes.append(note)
+        return None
+    return Earlier(*found[:3])
 
 
 def record_for(received: Received, earlier: Earlier | None) -> AdtMessage:
@@ -97,7 +120,8 @@ def record_for(received: Received, earlier: Earlier | None) -> AdtMessage:
         received.notes.append(f"Control id seen: {received.control_id[:60]}.")
     return AdtMessage(pk=earlier.pk if earlier else None, received_at=timezone.now(),
                       sender=received.sender, event=received.trigger, raw=received.text,
-                      control_id=received.control_id if received.whole else "")
+                      control_id=received.control_id if received.whole else "",
+                      content_hash=received.content_hash if received.whole else "")
 
 
 def accept(received: Received, message: AdtMessage, outcome: Outcome) -> None:

@@ -3,6 +3,7 @@ header read as plain text fields, so that even a message that cannot be parsed g
 ACK addressed to its sender with its control id.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -116,6 +117,13 @@ class Received:
         if self.header is None:
             return ""
         return f"{self.header.first(3)}^{self.header.first(4)}"[:180]
+
+    @property
+    def content_hash(self) -> str:
+        """The same message again hashes the same whatever its line ends (CR, LF, CRLF),
+        a BOM or trailing blank lines: what tells a resend from a reused control id."""
+        normalised = re.sub(r"\r\n|\n", "\r", self.text.lstrip("\ufeff")).strip()
+        return hashlib.sha256(normalised.encode("utf-8", "replace")).hexdigest()
 
     @property
     def control_id(self) -> str:
