@@ -1,8 +1,9 @@
 """The corpus (tests/relais/interop/corpus, origins in its SOURCE.md): every message gets
 the ACK class docs/adt.md gives it, and its effect is checked in the database."""
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import hl7
 import pytest
@@ -305,3 +306,29 @@ def test_an_outsider_cannot_confirm_a_merge(madeleine, jan, hospital, persona_cl
     assert response.status_code == 404
     assert AdtMessage.objects.get().status == AdtStatus.PENDING_MERGE
     assert PatientLink.objects.get(patient_id="P0002").person == jan
+
+
+def test_a12_for_a_visit_relais_does_not_hold_opens_nothing(madeleine):
+    assert send("09_a12_cancel_transfer.hl7") == (
+        "AA", "No stay for this visit: no transfer to cancel.")
+    assert not Stay.objects.exists()
+
+
+def test_the_admission_after_a_pre_admission_completes_the_same_stay(madeleine):
+    send("08_v28_a05_preadmit.hl7")
+    admission = (corpus("08_v28_a05_preadmit.hl7")
+                 .replace(b"ADT^A05^ADT_A05|C08", b"ADT^A01^ADT_A01|C08b")
+                 .replace(b"EVN|A05", b"EVN|A01").replace(b"|P|GER", b"|I|GER")
+                 .replace(b"20260325080000", b"20260325093000"))
+    assert hl7.parse(adt.handle(admission).decode("ascii")).segment("MSA")(1)[0] == "AA"
+    stay = Stay.objects.get(person=madeleine)
+    assert stay.visit_number == "V3001"
+    assert stay.admitted_at == datetime(2026, 3, 25, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))
+
+
+def test_a38_cancels_the_pre_admission(madeleine):
+    send("08_v28_a05_preadmit.hl7")
+    cancel = corpus("08_v28_a05_preadmit.hl7").replace(b"ADT^A05^ADT_A05|C08",
+                                                       b"ADT^A38^ADT_A38|C08c")
+    assert hl7.parse(adt.handle(cancel).decode("ascii")).segment("MSA")(1)[0] == "AA"
+    assert Stay.objects.get(person=madeleine).cancelled_at is not None

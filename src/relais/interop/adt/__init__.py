@@ -7,7 +7,8 @@ the ACK sent) together with what it changed; the ACK leaves only after that comm
 an AA means "safely kept". A refused message's changes are all rolled back, and the
 message is then stored with its reason in a transaction of its own. Nothing is lost:
 
-* AA: applied, kept waiting for a person match, or kept but not used (an event or an
+* AA: applied, kept waiting for a person match (or a merge for a person to confirm), or
+  kept but not used (an event or an
   out-patient visit Relais does not follow; MSA-3 says which).
 * AE: the content is wrong (no MSH-10, no PID, a date that is not a date, a change the
   stay's rules refuse…). Kept, with the reason in MSA-3 and ERR. Resending it unchanged
@@ -21,8 +22,11 @@ Group commit: the listener's `Feed` writes the messages waiting from all connect
 one transaction and ACKs each after that commit; a refusal in the group sends every
 message back through the one-by-one path, so the answers are the same either way.
 
-A repeated MSH-10 from the same sender (sender = first components of MSH-3 "^" MSH-4)
-returns the original ACK byte for byte and changes nothing. ACKs are plain ASCII and are
+The same message again (same sender = first components of MSH-3 "^" MSH-4, same MSH-10
+and same content, separators normalised) returns the original ACK byte for byte and
+changes nothing; a control id reused for other content is a new message. The sender's
+hospital is found by MSH-4, or by MSH-3 when MSH-4 is empty. docs/adt.md is the contract
+(event → effect → ACK, merges, batches). ACKs are plain ASCII and are
 written in English: they are read by interface engineers, not by patients.
 
 Who: the person is found by the hospital's patient id (PID-3, type PI/MR) once linked
@@ -45,6 +49,8 @@ The package, one file per step:
 - matching.py: who the patient is (automatically, or by a liaison nurse); pending.py:
   kept messages applied once their person is known; apply.py: an event applied to the
   visit's stay.
+- merge.py: A34/A40/A47 (links moved and closed, or kept for a person to confirm);
+  batch.py: FHS/BHS batches opened and answered with a batch of ACKs.
 - processing.py: one message's fate in one transaction; feed.py: handle, handle_frames
   and the listener's Feed (group commit).
 """

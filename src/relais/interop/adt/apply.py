@@ -1,7 +1,8 @@
-"""Applying an event to the visit's stay (A01 admit, A02 transfer, A03 discharge, A08
-update, A11 cancel admission, A13 cancel discharge) through the stay services, so the
-rules are those of a stay opened by hand; events that come before their A01 open the
-stay. What the services refuse becomes a `Refused`.
+"""Applying an event to the visit's stay (A01/A04 admit, A05 pre-admit, A02 transfer, A12
+cancel transfer, A03 discharge, A08 update, A11/A38 cancel admission, A13 cancel
+discharge) through the stay services, so the rules are those of a stay opened by hand;
+events that come before their A01 open the stay. The person's demographics (A08, A28,
+A31) go through the person service. What the services refuse becomes a `Refused`.
 """
 
 from dataclasses import dataclass
@@ -229,7 +230,10 @@ def person_update(event, person_id, hospital, actor, lookups) -> Outcome:
 
 
 def cancel_transfer(event, person_id, hospital, actor, lookups) -> Outcome:
-    """A12: HL7 sends the ward the patient was in before the transfer in PV1-3."""
+    """A12: HL7 sends the ward the patient was in before the transfer in PV1-3. A visit
+    Relais does not hold is not opened by a cancellation."""
+    if stay_for(hospital, person_id, event) is None:
+        return ignored("No stay for this visit: no transfer to cancel.")
     return transfer(event, person_id, hospital, actor, lookups)
 
 
