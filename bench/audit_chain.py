@@ -1,15 +1,27 @@
-"""How fast the audit chain is written and verified.
+"""How fast the audit log is written, sealed and verified, and that tampering is named.
 
-    .venv/bin/python bench/audit_chain.py [--events 20000]
+    .venv/bin/python bench/audit_chain.py [--events 40000] [--writers 4]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_bench \
         .venv/bin/python bench/audit_chain.py
 
 Uses a throw-away database: a temporary SQLite file, or the PostgreSQL database named in
-DATABASE_URL (created if missing, emptied of audit events first). Prints events/s for
-writing (each event its own transaction, as in production) and for `audit verify`.
+DATABASE_URL (created if missing, emptied of audit events and batches first).
+
+`--writers` processes each write their share of the events as production does for an
+audited read: a request's reads gathered (`audit.reads_gathered`) and written as one
+event, its own transaction. Meanwhile this process runs the sealer every
+`sealing.EVERY` seconds with the production grace, as `relais worker` does. Prints:
+audited reads/s (wall clock, all writers) and the writers' CPU time per read; the
+sealing delay (from an event's write to the seal of its batch: p50, p95, max);
+`audit verify`'s events/s; then it tampers with the log (an update, a delete, two events
+swapped, a forged batch root) and prints what verify names for each. The load average is
+printed beside the figures: the machine may be shared.
 """
 
 import argparse
+import multiprocessing
+import os
+import statistics
 import sys
 import time
 
@@ -18,37 +30,145 @@ from throwaway import setup_database
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=40_000)
+    parser.add_argument("--writers", type=int, default=4)
     options = parser.parse_args()
+    os.environ.setdefault("DEBUG", "0")  # as in production: no query log in memory
     connection = setup_database()
     _empty_audit_log(connection)
+    from relais.audit import sealing
+
+    print(f"database: {connection.vendor}; load average before: {_load()}")
+    rate, cpu = _write_concurrently(options, sealing)
+    print(f"write: {options.events} audited reads by {options.writers} processes: "
+          f"{rate:,.0f} reads/s; writers' CPU {cpu * 1e6 / options.events:.0f} µs per read "
+          f"(load average {_load()})")
+    sealing.seal()  # the last ones, after the grace
+    time.sleep(sealing.GRACE.total_seconds())
+    sealing.seal()
+    _print_sealing_delay()
+    failures = _verify_and_time(options.events)
+    failures += _tamper_and_verify(connection)
+    return 1 if failures else 0
+
+
+def _write_concurrently(options, sealing) -> tuple[float, float]:
+    context = multiprocessing.get_context("spawn")
+    share = options.events // options.writers
+    ready, go = context.Barrier(options.writers + 1), context.Event()
+    results = context.Queue()
+    writers = [context.Process(target=_writer, args=(n, share, ready, go, results))
+               for n in range(options.writers)]
+    for writer in writers:
+        writer.start()
+    ready.wait()
+    started = time.perf_counter()
+    go.set()
+    while any(writer.is_alive() for writer in writers):
+        sealing.seal()  # the worker's clock job, every sealing.EVERY
+        time.sleep(sealing.EVERY.total_seconds())
+    elapsed = time.perf_counter() - started
+    cpu = sum(results.get() for _ in writers)
+    return share * options.writers / elapsed, cpu
+
+
+def _writer(number: int, count: int, ready, go, results) -> None:
+    import django
+
+    django.setup()
     from relais.audit import log as audit
 
-    started = time.perf_counter()
-    for n in range(options.events):
-        audit.record("bench.event", target_type="bench", target_id=str(n), detail={"n": n})
-    written = time.perf_counter() - started
-    started = time.perf_counter()
-    problems = list(audit.verify_chain())
-    verified = time.perf_counter() - started
-    print(f"database: {connection.vendor}")
-    print(_rate("write: ", options.events, written))
-    print(_rate("verify:", options.events, verified))
-    print(f"problems found: {len(problems)}")
-    return 1 if problems else 0
+    ready.wait()
+    go.wait()
+    cpu = time.process_time()
+    for n in range(count):
+        with audit.reads_gathered():  # what GatherReadsMiddleware does for a request
+            audit.record_read("person.read", actor=None, person_id=n % 500 + 1,
+                              detail={"for": "view", "writer": number})
+    results.put(time.process_time() - cpu)
 
 
-def _rate(label: str, count: int, seconds: float) -> str:
-    return f"{label} {count} events in {seconds:.2f} s = {count / seconds:,.0f} events/s"
+def _print_sealing_delay() -> None:
+    from relais.audit.models import AuditBatch, AuditEvent
+
+    sealed_at = dict(AuditBatch.objects.values_list("number", "sealed_at"))
+    delays = []
+    for batch in AuditBatch.objects.only("number", "first_id", "last_id"):
+        written = AuditEvent.objects.filter(id__range=(batch.first_id, batch.last_id))
+        delays += [(sealed_at[batch.number] - at).total_seconds()
+                   for at in written.values_list("occurred_at", flat=True)]
+    delays.sort()
+    p95 = delays[int(len(delays) * 0.95)]
+    print(f"sealing delay (write → sealed) over {len(delays)} events in {len(sealed_at)} "
+          f"batches: p50 {statistics.median(delays):.2f} s, p95 {p95:.2f} s, "
+          f"max {delays[-1]:.2f} s")
+
+
+def _verify_and_time(count: int) -> int:
+    from relais.audit import verification
+
+    started = time.perf_counter()
+    summary = verification.Summary()
+    problems = list(verification.verify_batches(summary))
+    seconds = time.perf_counter() - started
+    print(f"verify: {summary.sealed} events in {summary.batches} batches in {seconds:.2f} s "
+          f"= {summary.sealed / seconds:,.0f} events/s; problems: {len(problems)}; "
+          f"unsealed: {summary.unsealed}")
+    return len(problems) + (summary.sealed != count)
+
+
+def _tamper_and_verify(connection) -> int:
+    from relais.audit import verification
+    from relais.audit.models import AuditEvent
+
+    ids = list(AuditEvent.objects.order_by("id").values_list("id", flat=True)[100:106])
+    cases = {
+        "update": ("UPDATE access_auditevent SET action = 'x' WHERE id = %s", [ids[0]],
+                   f"event id {ids[0]}: content was changed"),
+        "delete": ("DELETE FROM access_auditevent WHERE id = %s", [ids[1]],
+                   f"event id {ids[1]}: deleted"),
+        "reorder": (_swap(ids[3], ids[4]), [], f"event id {ids[3]}: out of order"),
+        "forged batch": ("UPDATE audit_auditbatch SET root = %s WHERE number = "
+                         "(SELECT MAX(number) FROM audit_auditbatch)", ["f" * 64], "forged"),
+    }
+    failures = 0
+    for name, (sql, params, expected) in cases.items():
+        _tamper(connection, sql, params)
+        named = [str(p) for p in verification.verify_batches() if expected in str(p)]
+        failures += not named
+        print(f"tamper {name}: {'named: ' + named[0] if named else 'NOT NAMED'}")
+    return failures
+
+
+def _swap(a: int, b: int) -> str:
+    return (f"UPDATE access_auditevent SET id = -1 WHERE id = {a}; "
+            f"UPDATE access_auditevent SET id = {a} WHERE id = {b}; "
+            f"UPDATE access_auditevent SET id = {b} WHERE id = -1")
+
+
+def _tamper(connection, sql: str, params) -> None:
+    # What someone with database access could do; PostgreSQL's triggers switched off.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        for statement in sql.split("; "):
+            cursor.execute(statement, params if "%s" in statement else None)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = origin")
+
+
+def _load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def _empty_audit_log(connection) -> None:
     # TRUNCATE is not an UPDATE/DELETE: allowed on this throw-away database only.
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("TRUNCATE access_auditevent")
-        else:
-            cursor.execute("DELETE FROM access_auditevent")
+        for table in ("access_auditevent", "audit_auditbatch"):
+            if connection.vendor == "postgresql":
+                cursor.execute(f"TRUNCATE {table}")
+            else:
+                cursor.execute(f"DELETE FROM {table}")
 
 
 if __name__ == "__main__":

@@ -390,3 +390,21 @@ def test_an_id_taken_by_a_transaction_still_open_is_sealed_when_it_commits():
     late = AuditEvent.objects.get(action="test.slow")
     assert AuditBatch.objects.get(number=2).late == [late.pk]
     assert problems() == [] and verification.proof_for(late).holds
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the asynchronous commit is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_requests_reads_outside_a_transaction_are_one_statement_and_seal_like_others(
+        home_nurse):
+    with CaptureQueriesContext(connection) as queries, audit.reads_gathered():
+        audit.record_read("person.read", actor=home_nurse, target=home_nurse, person_id=7,
+                          detail={"for": "view"})
+        audit.record_read("worklist.read", actor=home_nurse, persons=[2, 1])
+    [statement] = [q["sql"] for q in queries.captured_queries]
+    assert statement.startswith("SET LOCAL synchronous_commit = off; INSERT INTO")
+    person, worklist = AuditEvent.objects.order_by("id")
+    assert (person.person_id, person.actor, worklist.detail) == (
+        7, home_nurse, {"persons": [1, 2], "count": 2})
+    assert person.hash == person.leaf_hash() and worklist.hash == worklist.leaf_hash()
+    sealing.seal(grace=NOW)
+    assert problems() == [] and verification.proof_for(worklist).holds
