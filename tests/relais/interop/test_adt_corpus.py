@@ -1,6 +1,7 @@
 """The corpus (tests/relais/interop/corpus, origins in its SOURCE.md): every message gets
 the ACK class docs/adt.md gives it, and its effect is checked in the database."""
 
+import socket
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,10 +13,12 @@ from django.urls import reverse
 from relais.audit.models import AuditEvent
 from relais.interop import adt
 from relais.interop.adt.merge import confirm_merge, decline_merge, undo_merge
+from relais.interop.mllp import MllpServer
 from relais.network.models import Person
 from relais.network.services import create_person
 from relais.stays.models import AdtMessage, AdtSource, AdtStatus, PatientLink, Stay
 from tests.factories import WardFactory
+from tests.relais.interop.test_mllp import exchange
 
 CORPUS = Path(__file__).parent / "corpus"
 NISS_MADELEINE, NISS_JAN, NISS_MARIA = "41030203610", "50071404354", "38110506875"
@@ -166,6 +169,14 @@ def test_a08_without_pv1_updates_the_demographics_and_opens_no_stay(madeleine):
     assert madeleine.last_name == "Dupont"
     assert not Stay.objects.exists()
     assert AuditEvent.objects.filter(action="person.change", person_id=madeleine.pk).exists()
+
+
+def test_names_in_capitals_do_not_overwrite_the_same_names(madeleine):
+    shouted = corpus("15_a08_no_pv1.hl7").replace(b"Dupont^Madeleine", b"LAMBERT^MADELEINE")
+    answer = hl7.parse(adt.handle(shouted).decode("ascii")).segment("MSA")
+    assert str(answer(3)) == "Demographics already up to date."
+    madeleine.refresh_from_db()
+    assert (madeleine.last_name, madeleine.first_name) == ("Lambert", "Madeleine")
 
 
 def test_a31_updates_the_person_and_its_null_birth_date_clears_it(madeleine):
@@ -326,9 +337,43 @@ def test_the_admission_after_a_pre_admission_completes_the_same_stay(madeleine):
     assert stay.admitted_at == datetime(2026, 3, 25, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))
 
 
+def test_a05_while_the_person_is_in_another_stay_is_kept_not_refused(madeleine):
+    send("07_v27_a04_registration.hl7")
+    assert send("08_v28_a05_preadmit.hl7")[0] == "AA"
+    assert AdtMessage.objects.get(control_id="C08").status == AdtStatus.IGNORED
+    assert Stay.objects.get().visit_number == "V2001"
+
+
 def test_a38_cancels_the_pre_admission(madeleine):
     send("08_v28_a05_preadmit.hl7")
     cancel = corpus("08_v28_a05_preadmit.hl7").replace(b"ADT^A05^ADT_A05|C08",
                                                        b"ADT^A38^ADT_A38|C08c")
     assert hl7.parse(adt.handle(cancel).decode("ascii")).segment("MSA")(1)[0] == "AA"
     assert Stay.objects.get(person=madeleine).cancelled_at is not None
+
+
+# --- the whole corpus over MLLP ---------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_whole_corpus_over_a_real_mllp_connection_is_answered_aa(madeleine, jan):
+    server = MllpServer(("127.0.0.1", 0), adt.Feed(), poll_seconds=0.05, stall_seconds=30)
+    server.start_in_thread()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            answers = {path.name: exchange(sock, path.read_bytes())
+                       for path in sorted(CORPUS.glob("*.hl7"))}
+    finally:
+        server.stop()
+
+    codes = {name: [line.split("|")[1] for line in answer.decode("ascii").split("\r")
+                    if line.startswith("MSA")] for name, answer in answers.items()}
+    # The A01 of 13 (another visit while 07's emergency stay is open) is refused by the
+    # stay's rule "one open stay per hospital"; everything else is AA.
+    assert {name: code for name, code in codes.items() if code != ["AA"]} == {
+        "13_msh3_only_a01.hl7": ["AE"], "18_batch_file.hl7": ["AA", "AA"]}
+    assert "already has an open stay" in AdtMessage.objects.get(control_id="C13").problem
+    assert AdtMessage.objects.get(control_id="C08").problem.startswith("Kept: the person is")
+    assert answers["18_batch_file.hl7"].startswith(b"FHS|")
+    # 20 files, 21 messages (the batch holds two), each stored once.
+    assert AdtMessage.objects.count() == 21

@@ -96,9 +96,16 @@ def _ward(hospital, event: AdtEvent, notes: list[str], lookups: "Lookups"):
 CANCELLED_VISIT = "This visit's admission was cancelled (A11): not used."
 
 
+PRE_ADMISSION_WAITS = ("Kept: the person is in another stay in this hospital; the "
+                       "pre-admitted visit opens with its A01.")
+
+
 def admit(event, person_id, hospital, actor, lookups) -> Outcome:
     notes: list[str] = []
     stay = stay_for(hospital, person_id, event)
+    if stay is None and event.trigger == "A05" and Stay.objects.open().filter(
+            person_id=person_id, hospital=hospital).exists():
+        return ignored(PRE_ADMISSION_WAITS)  # planned while still in: not an error
     if stay is None:
         stay = open_from_feed(event, person_id, hospital, actor, notes, lookups)
         return Outcome(AdtStatus.APPLIED, " ".join(notes), stay) if stay else ignored(
@@ -211,10 +218,17 @@ def update_demographics(event: AdtEvent, person_id: int, actor) -> list[str]:
     if "birth_date" in event.cleared:
         data["birth_date"] = None
     changes = {name: data_value for name, data_value in data.items()
-               if getattr(person, name) != data_value}
+               if not _same(getattr(person, name), data_value)}
     if not changes:
         return []
     return update_person(person, changes, actor=actor, expected_version=person.version)
+
+
+def _same(held, sent) -> bool:
+    """LAMBERT is Lambert: many hospital systems send names in capitals."""
+    if isinstance(held, str) and isinstance(sent, str):
+        return held.casefold() == sent.casefold()
+    return held == sent
 
 
 def _changed_note(changed: list[str]) -> str:
