@@ -249,6 +249,9 @@ class NetworkMember(TimeStamped):
     def __str__(self) -> str:
         return self.display_name
 
+    def get_relation_display(self) -> str:
+        return choice_label(Relation, self.relation)
+
     @property
     def display_name(self) -> str:
         if self.kind == MemberKind.PROFESSIONAL and self.user_id:
@@ -316,6 +319,20 @@ class MemberRole(models.Model):
 
     def __str__(self) -> str:
         return self.get_role_display()
+
+    def get_role_display(self) -> str:
+        return choice_label(Role, self.role)
+
+
+def choice_label(choices, value: str) -> str:
+    """The label of one value, in the active language. Django's get_FOO_display builds a
+    dict of every choice on each call, translating them all to hash them: with Role's
+    many choices, shown for every member on the person page, that was most of the labels'
+    cost."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value  # what Django shows for a value outside the choices
 
 
 class CapacityFinding(models.TextChoices):
