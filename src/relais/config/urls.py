@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("relais.accounts.urls")),
+    path("", include("relais.audit.urls")),
     path("", include("relais.access.urls")),
     path("", include("relais.network.urls")),
     path("", include("relais.directory.urls")),

@@ -408,3 +408,16 @@ def test_a_requests_reads_outside_a_transaction_are_one_statement_and_seal_like_
     assert person.hash == person.leaf_hash() and worklist.hash == worklist.leaf_hash()
     sealing.seal(grace=NOW)
     assert problems() == [] and verification.proof_for(worklist).holds
+
+
+def test_the_sealing_health_check_says_when_the_sealer_is_late(client, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    assert client.get("/healthz/audit").json() == {"status": "ok"}
+    write_events(1)
+    assert client.get("/healthz/audit").status_code == 200  # within the sealing delay
+    time_machine.shift(sealing.SEALING_DELAY + timedelta(seconds=3))
+    late = client.get("/healthz/audit")
+    assert late.status_code == 503 and late.json()["status"] == "late"
+    assert late.json()["oldest_unsealed_seconds"] >= 8
+    sealing.seal()
+    assert client.get("/healthz/audit").json() == {"status": "ok"}
