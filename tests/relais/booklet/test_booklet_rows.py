@@ -1,0 +1,67 @@
+"""What each booklet row shows, now worked out in the view (issue 15: render less): the
+kind and audience in the reader's language, the correction, who saw it and when."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from relais.booklet import services
+from relais.booklet.models import Audience, EntryKind, ReadReceipt
+from tests.relais.network import conftest as network_fixtures
+
+pytestmark = pytest.mark.django_db
+
+madeleine = network_fixtures.madeleine
+former_member = network_fixtures.former_member
+excluded_pro = network_fixtures.excluded_pro
+
+
+def _row(html: str, entry) -> str:
+    return re.search(rf'<li id="entry-{entry.pk}".*?</li>', html, re.S).group(0)
+
+
+def _seen_at(entry, user) -> str:
+    read_at = ReadReceipt.objects.get(entry=entry, user=user).read_at
+    return timezone.localtime(read_at).strftime("%H:%M")
+
+
+def test_a_row_says_its_kind_audience_correction_and_who_saw_it(madeleine, coordinator, gp,
+                                                                 client):
+    coordinator.first_name, coordinator.last_name = "Jeanne", "D'Orval & Fils"
+    coordinator.save(update_fields=["first_name", "last_name"])
+    gp.language = "fr"
+    gp.save(update_fields=["language"])
+    old = services.write(madeleine, author=coordinator, body="Fell in the kitchen",
+                         kind=EntryKind.ALERT, audience=Audience.HEALTH)
+    new = services.correct(old, author=coordinator, body="Fell in the bathroom")
+    services.acknowledge(old, user=gp)
+
+    client.force_login(gp)
+    html = client.get(reverse("booklet:booklet", args=[madeleine.pk])).content.decode()
+
+    superseded, correction = _row(html, old), _row(html, new)
+    with translation.override("fr"):
+        alert, health = str(EntryKind.ALERT.label), str(Audience.HEALTH.label)
+    assert 'class="card entry entry-alert entry-superseded"' in superseded
+    assert f'<span class="badge badge-bad">{alert}</span>' in superseded
+    assert f'<span class="muted">{health}</span>' in superseded
+    assert f'href="#entry-{new.pk}"' in superseded
+    # the author's receipt, then the GP's acknowledgement; names escaped
+    assert (f"Jeanne D&#x27;Orval &amp; Fils {_seen_at(old, coordinator)}, "
+            f"{gp.get_full_name()} {_seen_at(old, gp)} ✓</p>") in superseded
+    assert "entry-superseded" not in correction
+    assert f"Jeanne D&#x27;Orval &amp; Fils {_seen_at(new, coordinator)}</p>" in correction
+
+
+def test_only_the_author_may_correct_and_only_the_newest_version(madeleine, coordinator,
+                                                                 client):
+    old = services.write(madeleine, author=coordinator, body="First words")
+    new = services.correct(old, author=coordinator, body="Better words")
+
+    client.force_login(coordinator)
+    html = client.get(reverse("booklet:booklet", args=[madeleine.pk])).content.decode()
+
+    assert reverse("booklet:entry_correct", args=[new.pk]) in _row(html, new)
+    assert reverse("booklet:entry_correct", args=[old.pk]) not in _row(html, old)
