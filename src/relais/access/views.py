@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from relais.access import policy
 from relais.access.forms import AuditFilterForm
+from relais.audit import verification
 from relais.audit.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -28,6 +29,8 @@ def audit_log(request):
 @login_required
 def audit_event(request, pk):
     event = policy.audit_event_for(request.user, pk)
-    return render(request, "access/audit_event.html", {"event": event})
+    # The inclusion proof: the event, as it reads now, leads to its sealed batch's root.
+    proof = verification.proof_for(event)
+    return render(request, "access/audit_event.html", {"event": event, "proof": proof})
 
 

@@ -159,3 +159,13 @@ def test_reads_made_before_an_error_are_still_audited(home_nurse):
         audit.record_read("person.read", actor=home_nurse, person_id=7)
         raise RuntimeError("the view failed after reading")
     assert AuditEvent.objects.get().person_id == 7
+
+
+def test_the_event_page_shows_its_inclusion_proof(client, platform_admin):
+    event = audit.record("organisation.change", actor=platform_admin)
+    client.force_login(platform_admin)
+    assert "Not sealed yet" in client.get(f"/audit/{event.pk}/").content.decode()
+    sealing.seal(grace=timedelta(0))
+    page = client.get(f"/audit/{event.pk}/")
+    assert page.context["proof"].holds and page.context["proof"].batch.number == 1
+    assert "The proof holds" in page.content.decode()
