@@ -194,21 +194,27 @@ def log_in(port, login) -> dict:
         "password": DEMO_PASSWORD})
     assert status == 302, f"login of {login}: HTTP {status}"
     _, _, page = _request(port, "GET", "/accounts/two-factor/verify/", cookies)
-    status, location, page = _request(port, "POST", "/accounts/two-factor/verify/", cookies, {
-        "csrfmiddlewaretoken": _csrf(page), "token": _current_token(login)})
-    assert status == 302 and "verify" not in location, f"2FA of {login}: HTTP {status}\n{page}"
-    return cookies
+    for _attempt in range(2):
+        status, location, page = _request(port, "POST", "/accounts/two-factor/verify/",
+                                          cookies, {"csrfmiddlewaretoken": _csrf(page),
+                                                    "token": _current_token(login)})
+        if status == 302 and "verify" not in location:
+            return cookies
+        # A code is accepted once: a run a moment ago used this one. Wait for the next.
+        time.sleep(30 - time.time() % 30 + 1)
+    raise SystemExit(f"two-factor login of {login} refused: HTTP {status}")
 
 
-def _pages(person_pk) -> list[tuple[str, str, str]]:
+def _pages(person_pk) -> list[tuple[str, str, str, float, float | None]]:
+    """(label, login, path, goal for the ratio, goal for the single-request p50 in ms)."""
     return [
-        ("minimal page", VIEWER, "/bench/minimal/"),
-        ("person (network page)", VIEWER, f"/persons/{person_pk}/"),
-        ("booklet (25 entries)", VIEWER, f"/persons/{person_pk}/booklet/"),
-        ("directory search", VIEWER, "/directory/?q=thuis"),
-        ("hospital work list", HOSPITAL, "/hospital/worklist/"),
-        ("HSDS services (25)", VIEWER, "/hsds/services?per_page=25"),
-        ("my work", VIEWER, "/work/"),
+        ("minimal page", VIEWER, "/bench/minimal/", 1, None),
+        ("person (network page)", VIEWER, f"/persons/{person_pk}/", 0.25, 20),
+        ("booklet (25 entries)", VIEWER, f"/persons/{person_pk}/booklet/", 0.25, 20),
+        ("directory search", VIEWER, "/directory/?q=thuis", 0.4, None),
+        ("hospital work list", HOSPITAL, "/hospital/worklist/", 0.4, None),
+        ("HSDS services (25)", VIEWER, "/hsds/services?per_page=25", 0.4, None),
+        ("my work", VIEWER, "/work/", 0.4, None),
     ]
 
 
@@ -219,19 +225,28 @@ def _measure(options, vendor, person_pk) -> int:
           f"load average before: {_load()}")
     print(f"{'':<24}{'sequential':>20}  {'under load (wrk)':>42}")
     print(f"{'page':<24}{'p50 ms':>10}{'CPU ms':>10}  {'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'CPU ms':>8}{'ratio':>8}")
+          f"{'CPU ms':>8}{'ratio':>8}  goals (issue 15)")
     baseline = None
-    for label, login, path in _pages(person_pk):
+    for label, login, path, ratio_goal, p50_goal in _pages(person_pk):
         cookies = sessions[login]
         status, location, _ = _request(options.port, "GET", path, cookies)
         assert status == 200, f"{path}: HTTP {status} {location}"
         single, single_cpu = _sequential(options, path, cookies)
         rate, p50, p99, load_cpu = _wrk(options, path, cookies)
         baseline = baseline or rate
+        ratio = rate / baseline
+        goals = [] if label == "minimal page" else [_goal(f"ratio ≥ {ratio_goal}",
+                                                          ratio >= ratio_goal)]
+        if p50_goal:
+            goals.append(_goal(f"1 request ≤ {p50_goal} ms", single <= p50_goal))
         print(f"{label:<24}{single:>10.1f}{single_cpu:>10.1f}  {rate:>8.1f}{p50:>9.0f}{p99:>9.0f}"
-              f"{load_cpu:>8.1f}{rate / baseline:>8.2f}")
+              f"{load_cpu:>8.1f}{ratio:>8.2f}  {', '.join(goals)}")
     print(f"load average after: {_load()}")
     return 0
+
+
+def _goal(text: str, met: bool) -> str:
+    return f"{text} {'met' if met else 'NOT met'}"
 
 
 def _sequential(options, path, cookies) -> tuple[float, float]:
