@@ -32,7 +32,13 @@ PAGE_SIZE = 25
 EVENT_LABELS = {"A01": gettext_lazy("Admission"), "A02": gettext_lazy("Transfer"),
                 "A03": gettext_lazy("Discharge"), "A08": gettext_lazy("Update"),
                 "A11": gettext_lazy("Admission cancelled"),
-                "A13": gettext_lazy("Discharge cancelled")}
+                "A13": gettext_lazy("Discharge cancelled"),
+                "A04": gettext_lazy("Registration"), "A05": gettext_lazy("Pre-admission"),
+                "A12": gettext_lazy("Transfer cancelled"),
+                "A38": gettext_lazy("Pre-admission cancelled"),
+                "A28": gettext_lazy("Person added"), "A31": gettext_lazy("Person update"),
+                "A34": gettext_lazy("Merge"), "A40": gettext_lazy("Merge"),
+                "A47": gettext_lazy("Patient id changed")}
 
 
 # --- who may handle which messages: relais.access.stays --------------------------------

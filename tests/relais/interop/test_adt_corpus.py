@@ -377,3 +377,12 @@ def test_the_whole_corpus_over_a_real_mllp_connection_is_answered_aa(madeleine, 
     assert answers["18_batch_file.hl7"].startswith(b"FHS|")
     # 20 files, 21 messages (the batch holds two), each stored once.
     assert AdtMessage.objects.count() == 21
+
+
+def test_the_pending_page_names_the_new_events(hospital, persona_client):
+    send("08_v28_a05_preadmit.hl7")  # Madeleine is not in Relais: kept for a match
+    assert AdtMessage.objects.get().status == AdtStatus.PENDING_MATCH
+
+    page = persona_client("liaison_nurse").get(reverse("interop:adt_pending")).content.decode()
+
+    assert "LAMBERT Madeleine" in page and "Pre-admission" in page
