@@ -40,15 +40,13 @@ class Summary:
 def verify_batches(summary: Summary | None = None, *, chunk: int = CHUNK):
     """Yield a Problem for every sign of tampering; fill `summary` as it goes."""
     summary = summary if summary is not None else Summary()
-    previous, pending = None, {}  # pending: events found in a gap, {id: batch number}
+    previous, pending = None, {}  # events found in a gap: {id: (batch, sealed, written)}
     for batch in AuditBatch.objects.order_by("number").iterator(chunk_size=50):
         yield from _check_batch(batch, previous, pending, chunk)
         summary.batches, summary.sealed, summary.head = (
             summary.batches + 1, summary.sealed + batch.count, batch.head)
         previous = batch
-    for pk, number in sorted(pending.items()):
-        yield Problem(f"event id {pk}: in the range of batch #{number} but never sealed "
-                      "(inserted afterwards, or committed too late to be sealed)")
+    yield from _check_pending(pending, summary)
     yield from _check_unsealed(previous.last_id if previous else 0, summary, chunk)
 
 
@@ -97,7 +95,8 @@ def _check_events(batch, sealed: dict[int, bytes], pending, name, chunk):
         if event.pk in batch.late:
             pending.pop(event.pk, None)
         if event.pk not in sealed:
-            pending[event.pk] = batch.number  # in a gap: a later batch may seal it
+            # In a gap: a later batch may seal it.
+            pending[event.pk] = (batch.number, batch.sealed_at, event.occurred_at)
             continue
         leaf = bytes.fromhex(event.leaf_hash())
         if leaf == sealed[event.pk]:
@@ -119,12 +118,26 @@ def _events_of(batch, chunk):
     return AuditEvent.objects.filter(condition).order_by("id").iterator(chunk_size=chunk)
 
 
+def _check_pending(pending, summary: Summary):
+    """Events found in a batch's gap and sealed by no later batch: the sealer still seals
+    them while the batch is younger than LATE_WINDOW; after that nobody will."""
+    window_start = timezone.now() - sealing.LATE_WINDOW
+    for pk, (number, sealed_at, occurred_at) in sorted(pending.items()):
+        if sealed_at >= window_start:
+            summary.unsealed += 1
+            if summary.oldest_unsealed is None or occurred_at < summary.oldest_unsealed:
+                summary.oldest_unsealed = occurred_at
+            continue
+        yield Problem(f"event id {pk}: in the range of batch #{number} but never "
+                      "sealed (inserted afterwards, or committed too late to be sealed)")
+
+
 def _check_unsealed(after: int, summary: Summary, chunk: int):
     """Events past the last batch: changed since written, and the alarm when the
     sealer is late."""
     for event in AuditEvent.objects.filter(id__gt=after).order_by("id").iterator(chunk):
         summary.unsealed += 1
-        if summary.oldest_unsealed is None:
+        if summary.oldest_unsealed is None or event.occurred_at < summary.oldest_unsealed:
             summary.oldest_unsealed = event.occurred_at
         if event.hash != event.leaf_hash():
             yield Problem(f"event id {event.pk} (not sealed yet): content was changed "
