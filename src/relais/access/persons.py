@@ -29,8 +29,10 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from relais.access import decisions
 from relais.access.models import BreakGlassAccess
 from relais.access.policy import is_signed_in
 
@@ -60,38 +62,75 @@ def register_exclusion(name: str, condition: Condition) -> None:
 
 def visible_persons(user, queryset: QuerySet) -> QuerySet:
     """The persons in `queryset` whose record `user` may read now."""
-    return _granted(user, queryset, GRANTS.values())
+    return _granted(user, queryset, "visible")
 
 
 def completable_persons(user, queryset: QuerySet) -> QuerySet:
     """The persons whose record `user` may complete: a grant that completes, no exclusion
     (whether the user is a professional is the caller's question)."""
-    return _granted(user, queryset, [grant for grant in GRANTS.values() if grant.completes])
+    return _granted(user, queryset, "completable")
 
 
 def excluded_persons(user, queryset: QuerySet) -> QuerySet:
     """The persons in `queryset` who excluded `user` (or an organisation they act for)."""
     if not is_signed_in(user):
         return queryset.none()
-    conditions = _conditions(user, EXCLUSIONS.values())
-    return queryset.filter(reduce(or_, conditions)) if conditions else queryset.none()
+    decisions.counted("excluded")
+    excluded = _expressions(user, "excluded")
+    return queryset.filter(excluded) if excluded is not None else queryset.none()
 
 
-def _granted(user, queryset: QuerySet, grants) -> QuerySet:
+def visible_person_pks(user, persons: QuerySet) -> QuerySet | RawSQL:
+    """The pks of the persons `user` may read now, for `pk__in` filters: `persons` is the
+    whole person table (`Person.objects.all()`). In a request the subquery is built and
+    compiled to SQL once, whichever list, section or check uses it."""
+    if not is_signed_in(user) or _expressions(user, "visible") is None:
+        return persons.none().values("pk")
+    return decisions.remembered(("visible_pks", user.pk), lambda: _compiled(
+        visible_persons(user, persons).values("pk")))
+
+
+def excluded_person_pks(user, persons: QuerySet) -> QuerySet | RawSQL:
+    """The pks of the persons who excluded `user`, as `visible_person_pks` (compiled
+    once per request)."""
+    if not is_signed_in(user) or _expressions(user, "excluded") is None:
+        return persons.none().values("pk")
+    return decisions.remembered(("excluded_pks", user.pk), lambda: _compiled(
+        excluded_persons(user, persons).values("pk")))
+
+
+def _compiled(queryset: QuerySet) -> RawSQL:
+    sql, params = queryset.query.sql_with_params()
+    return RawSQL(sql, params)  # noqa: S611 - Django's own SQL, its values as parameters
+
+
+def _granted(user, queryset: QuerySet, question: str) -> QuerySet:
     if not is_signed_in(user):
         return queryset.none()
-    conditions = _conditions(user, [grant.condition for grant in grants])
-    if not conditions:
+    decisions.counted(question)
+    granted = _expressions(user, question)
+    if granted is None:
         return queryset.none()
-    queryset = queryset.filter(reduce(or_, conditions))
-    for exclusion in _conditions(user, EXCLUSIONS.values()):
-        queryset = queryset.exclude(exclusion)
-    return queryset
+    queryset = queryset.filter(granted)
+    excluded = _expressions(user, "excluded")
+    return queryset.exclude(excluded) if excluded is not None else queryset
 
 
-def _conditions(user, conditions) -> list:
-    return [expression for expression in (condition(user) for condition in conditions)
-            if expression is not None]
+def _expressions(user, question: str):
+    """The grants (or the exclusions) for `user` as one expression over Person rows, or
+    None: built once per request."""
+    return decisions.remembered((question, user.pk), lambda: _any_of(user, question))
+
+
+def _any_of(user, question: str):
+    if question == "excluded":
+        conditions = EXCLUSIONS.values()
+    else:
+        conditions = [grant.condition for grant in GRANTS.values()
+                      if grant.completes or question == "visible"]
+    expressions = [expression for expression in (condition(user) for condition in conditions)
+                   if expression is not None]
+    return reduce(or_, expressions) if expressions else None
 
 
 # --- break the glass (rule 4): the gate's own grant -------------------------------------

@@ -21,6 +21,7 @@ from enum import StrEnum
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from relais.access import decisions
 from relais.audit import log as audit
 from relais.audit.models import AuditEvent, Outcome
 
@@ -142,13 +143,17 @@ def visible_pks(user, label: str) -> QuerySet:
     model = registered_model(label)
     if model is None:
         raise LookupError(f"no access policy registered for {label}")
-    return visible(user, model.objects.all()).values("pk")
+    return decisions.remembered(("visible_pks", label, getattr(user, "pk", None)),
+                                lambda: visible(user, model.objects.all()).values("pk"))
 
 
 def sees(user, obj) -> bool:
-    """Whether the gate shows `obj` to `user` now (one query; not audited: no data read)."""
+    """Whether the gate shows `obj` to `user` now (one query per request; not audited: no
+    data read)."""
     model = type(obj)
-    return visible(user, model.objects.filter(pk=obj.pk)).exists()
+    return decisions.remembered(
+        ("sees", model._meta.label_lower, getattr(user, "pk", None), obj.pk),
+        lambda: visible(user, model.objects.filter(pk=obj.pk)).exists())
 
 
 def object_for(user, model: type[Model], pk, action: Action = Action.VIEW, *, queryset=None):

@@ -14,7 +14,7 @@ questions and answers (R15).
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from relais.access.persons import visible_persons
+from relais.access.persons import visible_person_pks
 from relais.access.policy import Action, Policy, is_signed_in, member_organisation_ids, register
 from relais.accounts.models import RIZIV_PROFESSIONS, Profession
 from relais.audit import log as audit
@@ -41,7 +41,7 @@ def visible_entries(user, queryset: QuerySet) -> QuerySet:
     """Entries of any persons: each person's visibility, then the audience rules."""
     if not is_signed_in(user):
         return queryset.none()
-    persons = visible_persons(user, Person.objects.all()).values("pk")
+    persons = visible_person_pks(user, Person.objects.all())
     return queryset.filter(_audience(user), person__in=persons)
 
 
@@ -112,7 +112,7 @@ def visible_consultations(user, queryset: QuerySet) -> QuerySet:
         Q(user=user) | Q(member__user=user) | Q(member__organisation_id__in=organisations))
     return queryset.filter(Q(asked_by=user) | Q(organisation_id__in=organisations)
                            | Exists(invited)).filter(
-        person__in=visible_persons(user, Person.objects.all()))
+        person__in=visible_person_pks(user, Person.objects.all()))
 
 
 def may_on_consultation(user, consultation, action: Action) -> bool:

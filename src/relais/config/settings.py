@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "relais.core.middleware.RequestContextMiddleware",
+    # The gate's answers (who sees which person) kept for the request that asked them.
+    "relais.access.decisions.DecideOncePerRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Slides the session's expiry by saving it at most once a minute (not every request).
     "relais.accounts.sessions.SessionRefreshMiddleware",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from relais.access.persons import visible_persons
+from relais.access.persons import visible_person_pks
 from relais.access.policy import (
     Action,
     Policy,
@@ -32,12 +32,9 @@ from relais.network.models import Person
 
 
 def _persons(user):
-    """The persons `user` sees, as a subquery built once per user object (one request),
-    as the gate keeps their memberships: a list of several kinds asks the same question."""
-    if "_relais_followup_persons" not in user.__dict__:
-        user.__dict__["_relais_followup_persons"] = visible_persons(
-            user, Person.objects.all()).values("pk")
-    return user.__dict__["_relais_followup_persons"]
+    """The persons `user` sees, as a subquery the gate builds once per request: a list of
+    several kinds asks the same question."""
+    return visible_person_pks(user, Person.objects.all())
 
 
 def visible_by_person(path: str):

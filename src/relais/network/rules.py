@@ -19,12 +19,14 @@ break-the-glass by the gate itself (`relais.access.persons`).
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from relais.access import decisions
 from relais.access.models import Consent, ConsentScope
 from relais.access.persons import (
     completable_persons,
     excluded_persons,
     register_exclusion,
     register_grant,
+    visible_person_pks,
     visible_persons,
 )
 from relais.access.policy import (
@@ -38,6 +40,8 @@ from relais.access.policy import (
 from relais.audit import log as audit
 from relais.audit.models import Outcome
 from relais.network.models import NetworkMember, Person, Relation
+
+PERSON = "network.person"  # the gate's label of Person (policy.sees shares the answers)
 
 
 def _members():
@@ -74,19 +78,28 @@ def register_person_rules() -> None:
 
 
 # --- questions about one person ---------------------------------------------------------
+# Each is answered once per request (relais.access.decisions): the person page and its
+# sections ask them again and again.
 
 
 def sees_person(user, person) -> bool:
     """Whether `user` may read `person`'s record now (one query, not audited)."""
-    return visible_persons(user, Person.objects.filter(pk=person.pk)).exists()
+    return _decided(user, "sees", person, visible_persons)  # the same answer as policy.sees
 
 
 def is_excluded(user, person) -> bool:
-    return excluded_persons(user, Person.objects.filter(pk=person.pk)).exists()
+    return _decided(user, "excluded", person, excluded_persons)
 
 
 def has_relationship(user, person) -> bool:
-    return completable_persons(user, Person.objects.filter(pk=person.pk)).exists()
+    return _decided(user, "completes", person, completable_persons)
+
+
+def _decided(user, question: str, person, persons_for) -> bool:
+    if not is_signed_in(user):
+        return False
+    return decisions.remembered((question, PERSON, user.pk, person.pk), lambda: persons_for(
+        user, Person.objects.filter(pk=person.pk)).exists())
 
 
 def may_on_person(user, person, action: Action) -> bool:
@@ -97,6 +110,13 @@ def may_on_person(user, person, action: Action) -> bool:
 
 
 def is_in_safeguarding_circle(user, person) -> bool:
+    if not is_signed_in(user):
+        return False
+    return decisions.remembered(("safeguarding", PERSON, user.pk, person.pk),
+                                lambda: _in_safeguarding_circle(user, person))
+
+
+def _in_safeguarding_circle(user, person) -> bool:
     circle = _members().filter(person=person, in_safeguarding_circle=True, never_inform=False)
     return circle.filter(links_to(user)).exists() and not is_excluded(user, person)
 
@@ -128,7 +148,7 @@ def may_read_mandate(user, mandate) -> bool:
 
 def visible_members(user, queryset: QuerySet) -> QuerySet:
     """Members of persons the user sees; exclusions only to those who manage the network."""
-    queryset = queryset.filter(person__in=visible_persons(user, Person.objects.all()))
+    queryset = queryset.filter(person__in=visible_person_pks(user, Person.objects.all()))
     if not getattr(user, "is_professional", False):
         queryset = queryset.filter(never_inform=False)
     return queryset
@@ -155,7 +175,9 @@ def person_for(user, pk, action: Action = Action.VIEW):
     """Load a person for `user`; the read is audited with the person's id (rule 5)."""
     queryset = Person.objects.select_related("municipality__care_zone", "care_zone_override",
                                              "owner_organisation")
-    return object_for(user, Person, pk, action, queryset=queryset)
+    person = object_for(user, Person, pk, action, queryset=queryset)
+    decisions.remember(("sees", PERSON, user.pk, person.pk), True)  # the gate just said so
+    return person
 
 
 def member_for(user, pk, action: Action = Action.VIEW):

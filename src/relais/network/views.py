@@ -1,18 +1,15 @@
 """Persons and their networks. Thin views: load through relais.access, call a service."""
 
-from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -24,7 +21,7 @@ from relais.access.policy import Action
 from relais.audit import log as audit
 from relais.core.models import VersionConflict
 from relais.core.uploads import download_name
-from relais.network import legal, portal, roleguide, services, who_looked
+from relais.network import legal, portal, roleguide, search, services, who_looked
 from relais.network import rules as network_rules
 from relais.network.ecomap import MapMember, cached_ecomap, text_list
 from relais.network.forms import (
@@ -48,7 +45,6 @@ from relais.network.models import (
     Person,
     Relation,
     Role,
-    name_key,
 )
 from relais.network.sections import PERSON_SECTIONS
 from relais.network.validators import compact_niss
@@ -62,62 +58,11 @@ LEGAL_MARKS = {Role.TRUSTED_PERSON: "trusted_person", Role.REPRESENTATIVE: "repr
 # --- finding persons -------------------------------------------------------------------
 
 
-def search_filter(query: str) -> Q:
-    """A NISS, a birth date (as pages show it, 31/12/1941, or as forms accept it:
-    31-12-1941, 31.12.1941, 1941-12-31), or words of the name."""
-    digits = compact_niss(query)
-    if len(digits) == 11 and digits.isdigit():
-        return Q(niss=digits)
-    for pattern in get_format("DATE_INPUT_FORMATS"):
-        try:
-            return Q(birth_date=datetime.strptime(query, pattern).date())
-        except ValueError:
-            continue
-    return name_filter(name_key(query).split())
-
-
-def name_filter(words: list[str]) -> Q:
-    """Each word starts the first name, the surname or the last part of a compound surname
-    ("broeck" finds Van den Broeck), or the words together start the surname ("van den"),
-    possibly after or before the first name. Accents and case do not matter. Prefixes only,
-    so that the indexes answer: a substring search would read every row."""
-    if not words:
-        return Q()
-    starts = [prefix("first_name_key", w) | prefix("last_name_key", w)
-              | prefix("surname_tail_key", w) for w in words]
-    phrase = prefix("last_name_key", " ".join(words))
-    for split in range(1, len(words)):
-        head, tail = " ".join(words[:split]), " ".join(words[split:])
-        phrase |= prefix("first_name_key", head) & prefix("last_name_key", tail)
-        phrase |= prefix("last_name_key", head) & prefix("first_name_key", tail)
-    # Every match starts a key with the first word: saying so first lets the indexes
-    # narrow the rows before the rest is checked.
-    rest = Q()
-    for condition in starts[1:]:
-        rest &= condition
-    return starts[0] & (rest | phrase) if len(words) > 1 else starts[0] | phrase
-
-
-def prefix(field: str, start: str) -> Q:
-    """`field` starts with `start`, in a form the database's index can answer.
-
-    PostgreSQL uses its pattern index for LIKE 'x%'. SQLite's LIKE ignores case and so
-    cannot use an index; the keys are lowercase ASCII, so a range in byte order is the
-    same test and uses the index.
-    """
-    if connection.vendor != "sqlite":
-        return Q(**{f"{field}__startswith": start})
-    after = start[:-1] + chr(ord(start[-1]) + 1)
-    return Q(**{f"{field}__gte": start, f"{field}__lt": after})
-
-
 @login_required
 def person_list(request):
     query = request.GET.get("q", "").strip()
-    found = Person.objects.visible_to(request.user).select_related("municipality")
-    if query:
-        found = found.filter(search_filter(query))
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = search.search_persons(request.user, query, request.GET.get("page"),
+                                 per_page=PAGE_SIZE)
     audit.record("person.search", actor=request.user,
                  detail={"searched": bool(query), "page": page.number})
     context = {"page": page, "query": query, "hidden_match": _hidden_niss_match(request, query,

@@ -161,7 +161,8 @@ def test_the_number_of_queries_does_not_grow_with_the_data(analyst, build,
 
 # The session (not saved again within the minute) and user, the zone's checks, the run,
 # the latest period, one query per indicator for the whole page (figures.table), the
-# year's services, the menu's context, the audit event (PostgreSQL also takes the audit chain's advisory lock).
+# year's services, the menu's context, the audit event (PostgreSQL also takes the audit
+# chain's advisory lock).
 QUERIES = 48 + (connection.vendor == "postgresql")
 
 

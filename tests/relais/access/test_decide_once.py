@@ -1,0 +1,161 @@
+"""Decide once per request (issue 15): the gate keeps its answers for the request that
+asked them (`relais.access.decisions`), forgets them when the request writes, and each
+main page asks it a fixed number of questions — a page that asks again fails here."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from relais.access import decisions, policy
+from relais.access.models import ConsentScope
+from relais.access.persons import visible_person_pks, visible_persons
+from relais.booklet import consultations
+from relais.network import rules, services
+from relais.network.models import Person
+from relais.stays import services as stay_services
+from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
+from tests.relais.network import conftest as network_fixtures
+
+madeleine = network_fixtures.madeleine
+former_member = network_fixtures.former_member
+excluded_pro = network_fixtures.excluded_pro
+member_of = network_fixtures.member_of
+
+pytestmark = pytest.mark.django_db
+
+
+def cost(client, url, query=None):
+    """(queries, the gate's questions built, by kind) of one GET of `url`."""
+    with CaptureQueriesContext(connection) as queries, decisions.counting() as questions:
+        assert client.get(url, query or {}).status_code == 200
+    return len(queries), dict(questions)
+
+
+def signed_in(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admitted(madeleine, world, coordinator, liaison_nurse):
+    services.record_consent(madeleine, scope=ConsentScope.HOSPITALS, given_by="Madeleine",
+                            given_on=date(2026, 11, 1), actor=coordinator)
+    return stay_services.open_stay(
+        madeleine, hospital=world.hospital, ward=world.ward, actor=liaison_nurse,
+        admitted_at=timezone.now() - timedelta(days=3),
+        expected_discharge_on=timezone.localdate() + timedelta(days=2))
+
+
+@pytest.fixture
+def consultation(madeleine, world, coordinator, gp, member_of):
+    return consultations.ask(madeleine, question="Home or nursing home?", choices=["a", "b"],
+                             deadline=timezone.now() + timedelta(days=2),
+                             members=[member_of(user=gp)], actor=coordinator,
+                             organisation=world.coordination_centre)
+
+
+# (page, who, the gate's questions built, queries beyond every signed-in page's and the
+# audit event's). Every page asks "which persons does the reader see" for the unread count
+# in the header (notifications), once.
+PAGES = [
+    # the person (object_for), the network's members (the visible-persons subquery,
+    # compiled once for every section), change rights (asked once though the page, the
+    # access-log link and two sections ask), the stays section's exclusions
+    ("person", "coordinator", {"visible": 3, "completable": 1, "excluded": 1}, 18),
+    ("booklet", "coordinator", {"visible": 2}, 7),
+    ("my_work", "coordinator", {"visible": 2}, 1),
+    ("worklist", "liaison_nurse", {"visible": 1, "excluded": 1}, 7),
+    ("directory", "coordinator", {"visible": 1}, 4),
+    ("consultation", "coordinator", {"visible": 2}, 4),
+    ("person_search", "coordinator", {"visible": 2}, 3),
+]
+
+
+def url_of(page, madeleine, consultation):
+    return {
+        "person": (reverse("network:person_detail", args=[madeleine.pk]), None),
+        "booklet": (reverse("booklet:booklet", args=[madeleine.pk]), None),
+        "my_work": (reverse("followup:my_work"), None),
+        "worklist": (reverse("stays:worklist"), None),
+        "directory": (reverse("directory:service_search"), {"q": "soins"}),
+        "consultation": (reverse("booklet:consultation_detail", args=[consultation.pk]), None),
+        "person_search": (reverse("network:person_list"), {"q": "lamb"}),
+    }[page]
+
+
+@pytest.mark.parametrize(("page", "persona", "questions", "queries"), PAGES)
+def test_each_main_page_asks_the_gate_a_fixed_number_of_questions(
+        request, admitted, consultation, madeleine, page, persona, questions, queries):
+    client = signed_in(request.getfixturevalue(persona))
+    url, query = url_of(page, madeleine, consultation)
+    client.get(url, query)  # the first visit may write (news marked read)
+    assert cost(client, url, query) == (SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + queries,
+                                        questions)
+
+
+def test_a_request_asks_each_question_about_a_person_once(coordinator, madeleine):
+    with decisions.deciding_once(), decisions.counting() as questions:
+        for _ in range(3):
+            assert rules.sees_person(coordinator, madeleine)
+            assert policy.sees(coordinator, madeleine)
+            assert rules.has_relationship(coordinator, madeleine)
+            assert not rules.is_excluded(coordinator, madeleine)
+    assert questions == {"visible": 1, "completable": 1, "excluded": 1}
+
+
+def test_outside_a_request_every_question_is_asked_again(coordinator, madeleine):
+    with decisions.counting() as questions:
+        for _ in range(3):
+            assert rules.sees_person(coordinator, madeleine)
+    assert questions == {"visible": 3}
+
+
+def test_a_write_in_the_request_forgets_the_answers(coordinator, excluded_pro, madeleine,
+                                                   member_of):
+    gp_member = member_of(user__email="gp@test.relais.example")
+    gp = gp_member.user
+    with decisions.deciding_once():
+        assert rules.sees_person(gp, madeleine)
+        assert madeleine.pk in set(_visible_pks(gp))
+        services.exclude_member(gp_member, actor=coordinator)  # "never inform" the GP
+        assert not rules.sees_person(gp, madeleine)
+        assert rules.is_excluded(gp, madeleine)
+        assert madeleine.pk not in set(_visible_pks(gp))
+
+
+def test_an_update_without_a_model_save_forgets_too(coordinator, madeleine):
+    with decisions.deciding_once():
+        assert rules.sees_person(coordinator, madeleine)
+        madeleine.members.update(ended_on=date(2026, 1, 1))  # no signal: the SQL tells
+        assert not rules.sees_person(coordinator, madeleine)
+
+
+def test_the_audit_trail_of_a_read_keeps_the_answers(coordinator, madeleine):
+    with decisions.deciding_once(), decisions.counting() as questions:
+        rules.person_for(coordinator, madeleine.pk)  # audited
+        assert rules.sees_person(coordinator, madeleine)
+    assert questions == {"visible": 1}
+
+
+def test_the_compiled_subquery_lists_what_the_queryset_does(world, coordinator, gp,
+                                                           excluded_pro, madeleine):
+    other = services.create_person({"first_name": "Other", "last_name": "Patient", "sex": "X"},
+                                   actor=gp, organisation=world.gp_practice)
+    seen = {}
+    for user in (coordinator, gp, excluded_pro):
+        with decisions.deciding_once():
+            seen[user.email] = set(_visible_pks(user))
+        assert seen[user.email] == set(visible_persons(user, Person.objects.all())
+                                       .values_list("pk", flat=True))
+    assert list(seen.values()) == [{madeleine.pk}, {madeleine.pk, other.pk}, set()]
+
+
+def _visible_pks(user):
+    return Person.objects.filter(pk__in=visible_person_pks(user, Person.objects.all())
+                                 ).values_list("pk", flat=True)

@@ -1,0 +1,74 @@
+"""Broad person searches (issue 15): candidates by index, the gate on as few as fill the
+pages; at most SHOWN_AT_MOST counted ("more than …"); the gate's answer stays exact."""
+
+import pytest
+from django.urls import reverse
+
+from relais.network import search, services
+from relais.network.models import MemberKind, Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def at_most_three(monkeypatch):
+    monkeypatch.setattr(search, "SHOWN_AT_MOST", 3)
+    monkeypatch.setattr(search, "CHUNK", 2)  # the gate asked about 2 candidates at a time
+    monkeypatch.setattr(search, "CHUNKS", 4)  # 8 candidates, then the database
+
+
+def opened(first_names, *, by, organisation, last_name="Dupont"):
+    return [services.create_person({"first_name": name, "last_name": last_name, "sex": "X"},
+                                   actor=by, organisation=organisation) for name in first_names]
+
+
+def names(page) -> list[str]:
+    return [person.first_name for person in page]
+
+
+def test_a_broad_search_counts_up_to_the_limit_and_says_more(at_most_three, coordinator,
+                                                             world):
+    opened(["Anne", "Bea", "Carl", "Dirk", "Eva"], by=coordinator,
+           organisation=world.coordination_centre)
+    first = search.search_persons(coordinator, "dupo", 1, per_page=2)
+    second = search.search_persons(coordinator, "dupo", "2", per_page=2)
+    assert (names(first), names(second)) == (["Anne", "Bea"], ["Carl"])
+    assert (first.paginator.count, first.more, first.paginator.num_pages) == (3, True, 2)
+
+
+def test_a_narrow_search_counts_exactly(at_most_three, coordinator, world):
+    opened(["Anne", "Bea", "Carl"], by=coordinator, organisation=world.coordination_centre)
+    page = search.search_persons(coordinator, "dupo", 1, per_page=25)
+    assert (names(page), page.paginator.count, page.more) == (["Anne", "Bea", "Carl"], 3, False)
+
+
+def test_visible_persons_behind_many_hidden_namesakes_are_found(at_most_three, coordinator,
+                                                                gp, world):
+    # Ten namesakes only the GP's practice sees come first in the list's order: the first
+    # look at eight candidates finds nobody, the database is then asked for the rest.
+    opened([f"A{n}" for n in range(10)], by=gp, organisation=world.gp_practice)
+    opened(["Zoe", "Zora"], by=coordinator, organisation=world.coordination_centre)
+    page = search.search_persons(coordinator, "dupo", 1, per_page=25)
+    assert (names(page), page.paginator.count, page.more) == (["Zoe", "Zora"], 2, False)
+    everyone = search.search_persons(gp, "dupo", 1, per_page=25)
+    assert (everyone.paginator.count, everyone.more) == (3, True)
+
+
+def test_an_exclusion_beats_the_organisations_grant_in_the_search(at_most_three, coordinator,
+                                                                   world):
+    anne, bea = opened(["Anne", "Bea"], by=coordinator, organisation=world.coordination_centre)
+    member = services.add_member(anne, kind=MemberKind.PROFESSIONAL, user=coordinator,
+                                 roles=[Role.COORDINATION_CENTRE], actor=coordinator)
+    services.exclude_member(member, actor=coordinator)  # Anne: "never inform" this coordinator
+    page = search.search_persons(coordinator, "dupo", 1, per_page=25)
+    assert (names(page), page.paginator.count) == (["Bea"], 1)
+
+
+def test_the_page_says_more_than_the_limit(at_most_three, client, coordinator, world):
+    opened(["Anne", "Bea", "Carl", "Dirk"], by=coordinator,
+           organisation=world.coordination_centre)
+    client.force_login(coordinator)
+    response = client.get(reverse("network:person_list"), {"q": "dupo"})
+    assert "More than 3 persons: add to the name" in response.content.decode()
+    response = client.get(reverse("network:person_list"), {"q": "dupont anne"})
+    assert "1 person</p>" in response.content.decode()
