@@ -180,6 +180,15 @@ def reads_gathered():
             _append_reads(events)
 
 
+def write_gathered_reads() -> None:
+    """Write the request's reads so far, now: for a page that shows the log itself ("who
+    looked at my record" lists this very read). Later reads gather again."""
+    gathering = getattr(_reads, "gathering", None)
+    if gathering is not None and gathering.groups:
+        events, _reads.gathering = gathering.events(), _Reads()
+        _append_reads(events)
+
+
 def _append_reads(events: list[AuditEvent]) -> None:
     """On PostgreSQL, outside any other transaction, the reads' event commits without
     waiting for the disk (settings.AUDIT_READS_ASYNC_COMMIT, docs/audit.md): a commit

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from relais.accounts.models import Function, Membership, Organisation, Profession, User
+from relais.audit import log as audit
 from relais.audit.models import AuditEvent
 from relais.network.models import NetworkMember
 
@@ -167,6 +168,7 @@ def since_for(period: str | None) -> datetime | None:
 def grouped_events(person_id: int, *, since: datetime | None = None) -> QuerySet:
     """The person's audit events grouped per actor, organisation, local day and kind,
     newest day first; each row has `count`, `first` and `last`."""
+    audit.write_gathered_reads()  # this request's read of the record is listed too
     events = AuditEvent.objects.filter(person_id=person_id)
     if since is not None:
         events = events.filter(occurred_at__gte=since)

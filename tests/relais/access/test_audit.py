@@ -169,3 +169,12 @@ def test_the_event_page_shows_its_inclusion_proof(client, platform_admin):
     page = client.get(f"/audit/{event.pk}/")
     assert page.context["proof"].holds and page.context["proof"].batch.number == 1
     assert "The proof holds" in page.content.decode()
+
+
+def test_reads_written_early_are_not_written_twice(home_nurse):
+    with audit.reads_gathered():
+        audit.record_read("person.read", actor=home_nurse, person_id=7)
+        audit.write_gathered_reads()  # a page that shows the log itself
+        assert AuditEvent.objects.count() == 1
+        audit.record_read("person.read", actor=home_nurse, person_id=8)
+    assert sorted(AuditEvent.objects.values_list("person_id", flat=True)) == [7, 8]
