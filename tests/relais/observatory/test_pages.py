@@ -5,7 +5,6 @@ impossible values, the audit trail, and a constant number of queries."""
 import re
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -14,6 +13,7 @@ from relais.audit.models import AuditEvent
 from relais.observatory import compute
 from relais.observatory.dashboard import _back, _period_label, _short_label
 from relais.observatory.views import zone_municipalities
+from tests.helpers import AUDIT_EVENT_QUERIES
 
 from .conftest import at
 
@@ -161,9 +161,8 @@ def test_the_number_of_queries_does_not_grow_with_the_data(analyst, build,
 
 # The session (not saved again within the minute) and user, the zone's checks, the run,
 # the latest period, one query per indicator for the whole page (figures.table), the
-# year's services, the menu's context, the audit event (PostgreSQL also takes the audit
-# chain's advisory lock).
-QUERIES = 48 + (connection.vendor == "postgresql")
+# year's services, the menu's context; the audit event.
+QUERIES = 44 + AUDIT_EVENT_QUERIES
 
 
 def test_the_dashboard_reads_in_dutch_and_french(analyst, figures_of_march):
