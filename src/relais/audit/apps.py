@@ -8,7 +8,6 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit log")
 
     def ready(self):
-        from relais.audit import sealing  # why inside: the sealer uses models
-        from relais.core import clock
+        from relais.audit import sealing  # why inside: the sealer and the clock use models
 
-        clock.register("audit.seal", sealing.EVERY, lambda now: sealing.seal())
+        sealing.register()

@@ -23,8 +23,14 @@ from django.utils import timezone
 
 from relais.audit import merkle
 from relais.audit.models import GENESIS_HASH, AuditBatch, AuditEvent
+from relais.core import clock
 
 EVERY = timedelta(seconds=2)  # how often the worker's clock runs the sealer
+
+
+def register() -> None:
+    """The sealer as a job of the worker's clock (called when the app is ready)."""
+    clock.register("audit.seal", EVERY, lambda now: seal())
 GRACE = timedelta(seconds=1)  # how long after its insert an event is sealed
 SEALING_DELAY = timedelta(seconds=5)  # promised: an event older than this is sealed
 LATE_WINDOW = timedelta(hours=1)  # how long a gap may still fill with a late commit
