@@ -86,7 +86,7 @@ def test_a_forbidden_attempt_is_audited_and_looks_missing(world, home_nurse, per
     assert forbidden.status_code == missing.status_code == 404
     assert (without_tokens(forbidden).replace(url, "<path>")
             == without_tokens(missing).replace(missing_url, "<path>"))
-    denial = AuditEvent.objects.filter(action="access.denied").order_by("seq")
+    denial = AuditEvent.objects.filter(action="access.denied").order_by("pk")
     assert [(e.actor, e.target_id, e.outcome) for e in denial] == [
         (home_nurse, str(world.coordination_centre.pk), "denied"),
         (home_nurse, "999999", "denied"),

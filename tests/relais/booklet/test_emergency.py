@@ -105,7 +105,7 @@ def test_each_save_is_a_new_version_and_every_version_is_kept(madeleine, coordin
     assert (sheet.allergies, sheet.created_by) == ("Penicillin", coordinator)
     assert emergency.current_sheet(madeleine) == second
     events = AuditEvent.objects.filter(action="emergency_sheet.save", person_id=madeleine.pk)
-    assert [e.detail for e in events.order_by("seq")] == [
+    assert [e.detail for e in events.order_by("pk")] == [
         {"number": 1, "fields": ["conditions", "allergies", "medication",
                                  "medication_updated_on", "medication_author",
                                  "care_planning", "care_planning_location"]},

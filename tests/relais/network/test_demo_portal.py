@@ -44,7 +44,7 @@ def test_the_person_himself_and_the_daughter_of_the_woman_living_alone(loaded):
     coordinator = User.objects.get(email="coordinator@demo.relais.example")
     invited = AuditEvent.objects.filter(action="portal.invite")
     assert [event.actor for event in invited] == [coordinator, coordinator]
-    accepted = AuditEvent.objects.filter(action="portal.accept").order_by("seq")
+    accepted = AuditEvent.objects.filter(action="portal.accept").order_by("pk")
     assert [event.actor.email for event in accepted] == [PERSON, CAREGIVER]
 
 
