@@ -149,7 +149,10 @@ events = st.lists(st.tuples(st.integers(0, 5), st.integers(1, 12), st.integers(0
                             st.integers(1, 30)), min_size=1, max_size=60)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomised: CI asks the same 150 cases each run (a failure is a regression, not
+# luck); run it with `--hypothesis-seed=random` to look for new ones.
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True)
 @given(events=events, threshold=st.integers(5, 15), rounding=st.sampled_from([1, 2, 5, 10]))
 def test_no_published_count_is_between_1_and_the_threshold(events, threshold, rounding):
     opts = Options(threshold, rounding)
@@ -164,3 +167,22 @@ def test_no_published_count_is_between_1_and_the_threshold(events, threshold, ro
     for key, mark in marks.items():
         if mark == Mark.SMALL and counts.get(key):
             assert bounds[key][0] < bounds[key][1], "a small cell was pinned down"
+
+
+# Found by the property above with a random seed on 3 Dec 2026: the protection's own audit
+# passes these marks, yet the attacker pins South's first quarter to exactly 4 (the
+# year, 9, is shown; the second quarter, hidden, is pinned to 5 through the zone's and
+# the breakdown's sums). A known hole, kept failing until the protection closes it.
+@pytest.mark.xfail(strict=True, reason="known hole in the complementary suppression "
+                   "(threshold 5, rounding 1): the protection's audit misses a chain the "
+                   "attacker follows")
+def test_a_quarter_is_not_pinned_through_the_year_and_a_hidden_quarter():
+    events = [(0, 1, 0, 1), (0, 1, 0, 1), (0, 1, 0, 1), (0, 1, 0, 1), (0, 1, 0, 4),
+              (0, 5, 1, 1), (3, 1, 0, 4), (3, 4, 2, 5)]
+    opts = Options(5, 1)
+    counts = cube(events)
+    marks = protect(counts, REFERRALS, opts)
+    bounds = attack(counts, marks, REFERRALS, opts)
+    pinned = [key for key, mark in marks.items()
+              if mark == Mark.SMALL and counts.get(key) and bounds[key][0] >= bounds[key][1]]
+    assert pinned == []
