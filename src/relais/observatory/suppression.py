@@ -229,7 +229,15 @@ MAX_AUDITS = 12  # then every shown part of a sum that still narrows a small cel
 class _Table:
     def __init__(self, counts: dict, indicator: Indicator, opts: Options):
         counts = dict(counts)
-        system = _with_zeros(equations(counts, indicator), counts)
+        # The zeros an equation adds are cells of other equations (a zero month is the
+        # total of its zero breakdown parts, a zone's zero quarter the sum of its
+        # municipalities'): repeat until the cells stop growing, so that the system holds
+        # every sum an attacker can write over the published cells.
+        while True:
+            cells = len(counts)
+            system = _with_zeros(equations(counts, indicator), counts)
+            if len(counts) == cells:
+                break
         self.keys = list(counts)
         number = {key: n for n, key in enumerate(self.keys)}
         self.counts = [counts[key] for key in self.keys]

@@ -170,12 +170,9 @@ def test_no_published_count_is_between_1_and_the_threshold(events, threshold, ro
 
 
 # Found by the property above with a random seed on 3 Dec 2026: the protection's own audit
-# passes these marks, yet the attacker pins South's first quarter to exactly 4 (the
-# year, 9, is shown; the second quarter, hidden, is pinned to 5 through the zone's and
-# the breakdown's sums). A known hole, kept failing until the protection closes it.
-@pytest.mark.xfail(strict=True, reason="known hole in the complementary suppression "
-                   "(threshold 5, rounding 1): the protection's audit misses a chain the "
-                   "attacker follows")
+# passed these marks, yet the attacker pinned South's first quarter to exactly 4 (the year,
+# 9, shown; the second quarter, hidden, pinned to 5 through the zone's and the breakdown's
+# sums). The protection had not written the sums whose total is a zero cell it added.
 def test_a_quarter_is_not_pinned_through_the_year_and_a_hidden_quarter():
     events = [(0, 1, 0, 1), (0, 1, 0, 1), (0, 1, 0, 1), (0, 1, 0, 1), (0, 1, 0, 4),
               (0, 5, 1, 1), (3, 1, 0, 4), (3, 4, 2, 5)]
