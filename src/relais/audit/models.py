@@ -36,7 +36,23 @@ class AuditEventQuerySet(models.QuerySet):
         raise AppendOnlyError("audit events cannot be deleted")
 
 
-class AuditEvent(models.Model):
+class AppendOnly(models.Model):
+    """A row written once: saving it again or deleting it raises (the PostgreSQL triggers
+    say the same to anything that bypasses the ORM)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name_plural} cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name_plural} cannot be deleted")
+
+
+class AuditEvent(AppendOnly):
     """One thing that happened: who, acting for which organisation, what, on what, why."""
 
     # Events are ordered by `id` (the table's identity sequence: concurrent writers take
@@ -91,14 +107,6 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.outcome}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("audit events cannot be updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("audit events cannot be deleted")
-
     @property
     def is_chained(self) -> bool:
         """Written before batches, in the hash chain (its `prev_hash` names its predecessor)."""
@@ -132,7 +140,7 @@ class AuditEvent(models.Model):
         return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-class AuditBatch(models.Model):
+class AuditBatch(AppendOnly):
     """A seal over the events with ids `first_id`–`last_id` (less `gaps`, plus `late`):
     their leaf hashes, in id order, the Merkle root over them (RFC 9162) and a head that
     chains this batch to the one before. Append-only, like the events."""
@@ -160,14 +168,6 @@ class AuditBatch(models.Model):
 
     def __str__(self) -> str:
         return f"batch #{self.number} (events {self.first_id}–{self.last_id})"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("audit batches cannot be updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("audit batches cannot be deleted")
 
     def leaf_list(self) -> list[bytes]:
         data = bytes(self.leaves)
