@@ -113,6 +113,8 @@ def admit(event, person_id, hospital, actor, lookups) -> Outcome:
     if stay.cancelled_at:
         raise Refused(f"Visit {event.visit_number} was cancelled (A11) in Relais; a new "
                       "admission needs a new visit number.", error=Err.UNKNOWN_KEY)
+    if event.visit_number and was_admitted(stay):
+        return admitted_again(event, stay, hospital, actor, lookups)
     # The stay came first (A02/A03/A08 before A01): fill in the admission, never reopen.
     # Without PV1-44 the A01's own time counts only if earlier (a resend is not).
     admitted_at = event.admitted_at or min(event.event_at, stay.admitted_at)
@@ -169,6 +171,13 @@ def update(event, person_id, hospital, actor, lookups) -> Outcome:
             CANCELLED_VISIT)
     if stay.cancelled_at:
         return ignored(CANCELLED_VISIT, stay)
+    stays.update_stay(stay, actor=actor, **visit_changes(event, stay, hospital, notes, lookups))
+    return Outcome(AdtStatus.APPLIED, " ".join(notes), stay)
+
+
+def visit_changes(event, stay, hospital, notes: list[str], lookups) -> dict:
+    """What the message says of the visit (ward PV1-3, admission PV1-44, expected discharge
+    PV2-9), as changes to the stay; "" clears; the ward only while the stay is open."""
     changes = {name: getattr(event, name) for name in ("admitted_at", "expected_discharge_on")
                if getattr(event, name)}
     if "expected_discharge_on" in event.cleared:
@@ -179,8 +188,58 @@ def update(event, person_id, hospital, actor, lookups) -> Outcome:
         ward = _ward(hospital, event, notes, lookups)
         if (ward.pk if ward else None) != stay.ward_id:
             changes["ward"] = ward
-    stays.update_stay(stay, actor=actor, **changes)
-    return Outcome(AdtStatus.APPLIED, " ".join(notes), stay)
+    return changes
+
+
+# Messages that say where the patient is and since when: an admission sent again must
+# not undo what a later one of these said.
+VISIT_EVENTS = ("A01", "A02", "A04", "A08", "A12")
+
+
+def was_admitted(stay) -> bool:
+    """An admission (A01/A04) of this visit was applied already: the stay did not merely
+    come first from an A02/A03/A08, nor from a pre-admission (A05)."""
+    return AdtMessage.objects.filter(stay=stay, status=AdtStatus.APPLIED,
+                                     event__in=("A01", "A04")).exists()
+
+
+def admitted_again(event, stay, hospital, actor, lookups) -> Outcome:
+    """A01/A04 for a visit already admitted (a new control id: an interface engine's
+    replay, or a system that corrects by sending the admission again): an update of the
+    open stay, as an A08 with its PV1 would be; never a second stay, never a reopening,
+    and never undoing what a later message said (an older admission replayed after a
+    transfer changes nothing)."""
+    if stay.discharged_at:
+        return ignored("Visit already discharged: an admission does not reopen it (send "
+                       "A13).", stay)
+    if applied_later(stay, event):
+        return ignored("Already admitted; a later message was applied: nothing changed.",
+                       stay)
+    notes: list[str] = []
+    changed = stays.update_stay(stay, actor=actor,
+                                **visit_changes(event, stay, hospital, notes, lookups))
+    said = (f"Already admitted: stay updated ({', '.join(VISIT_FIELDS[n] for n in changed)})."
+            if changed else "Already admitted: nothing to change.")
+    return Outcome(AdtStatus.APPLIED, " ".join([said, *notes]), stay)
+
+
+# MSA-3 holds 80 characters: what changed, in the sender's words.
+VISIT_FIELDS = {"ward": "ward", "admitted_at": "admission time",
+                "expected_discharge_on": "expected discharge"}
+
+
+def applied_later(stay, event: AdtEvent) -> bool:
+    """A message about this visit applied before, with a later event time (EVN-6, EVN-2,
+    else MSH-7) than `event`'s. The recent ones suffice: a replay comes soon after."""
+    earlier = AdtMessage.objects.filter(stay=stay, status=AdtStatus.APPLIED,
+                                        event__in=VISIT_EVENTS).order_by("-pk")[:20]
+    for message in earlier.only("raw"):
+        try:
+            if read_stored(message.raw).event_at > event.event_at:
+                return True
+        except Refused:
+            continue
+    return False
 
 
 def cancel_admit(event, person_id, hospital, actor, lookups) -> Outcome:
