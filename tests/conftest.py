@@ -48,6 +48,16 @@ def english_outside_requests():
 
 
 @pytest.fixture(autouse=True)
+def no_kept_statements():
+    """The gate's statements kept across requests (`decisions.statement`) are kept per
+    process: each test starts with none, so what a page builds is the same alone or after
+    another test."""
+    from relais.access import decisions
+
+    decisions.forget_statements()
+
+
+@pytest.fixture(autouse=True)
 def fast_passwords(settings):
     # Argon2 stays the production hasher (tested in test_settings); tests use a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -16,15 +16,25 @@ that lives as long as the request:
   is on the SQL sent, so `QuerySet.update()` and bulk writes count too.
 * `counting()` counts the questions the gate builds (the tests assert them per page, so a
   page that asks again shows up in CI).
+
+Across requests, the largest statements (a work list's: every kind's rows and the gate
+over their persons) are kept compiled (`statement()`): building one costs more than
+running it. The key holds everything in Python the statement is made of (`signature()`:
+the user, their memberships, the rules registered; the day; the caller's filters); all
+else (consents, network members, exclusions, stays, break-the-glass) the statement reads
+from the database when it runs, so a change there shows on the very next request.
 """
 
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
+from django.utils import timezone
 
 _memo: ContextVar[dict | None] = ContextVar("relais_gate_memo", default=None)
 _counters: list[Counter] = []  # open `counting()` blocks (tests, benchmarks)
@@ -75,6 +85,78 @@ def _forget_on_write(execute, sql, params, many, context):
     if written and not written.group(1).lower().startswith(_NO_ACCESS_CHANGE):
         forget()
     return execute(sql, params, many, context)
+
+
+# --- statements kept compiled across requests --------------------------------------------
+
+STATEMENTS_KEPT = 2_000  # per process; a statement is a few kilobytes of SQL
+_statements: OrderedDict[tuple, tuple[str, tuple]] = OrderedDict()
+_statements_lock = threading.Lock()  # the ADT listener and `relais run` use threads
+_rules_version = [0]  # bumped when a rule is registered (apps loading, tests)
+
+
+def rules_changed() -> None:
+    """The registered grants or exclusions changed: statements built before are stale."""
+    with _statements_lock:
+        _rules_version[0] += 1
+    forget_statements()
+
+
+def forget_statements() -> None:
+    """Drop every kept statement (tests start from none, to count what a page builds)."""
+    with _statements_lock:
+        _statements.clear()
+
+
+def signature(user) -> tuple:
+    """What the gate's SQL for `user` is built from in Python: who they are and whom they
+    act for (the memberships the request read once). Rows the SQL reads are not in it."""
+    from relais.access import policy  # the policy imports this module
+
+    return (getattr(user, "pk", None), bool(getattr(user, "is_active", False)),
+            bool(getattr(user, "is_superuser", False)), getattr(user, "kind", None),
+            tuple(sorted(policy.member_organisation_ids(user))),
+            tuple(sorted(policy.managed_organisation_ids(user))))
+
+
+def statement(key: tuple, build: Callable[[], tuple[str, list]]) -> tuple[str, list]:
+    """The SQL and parameters `build()` returns, built once per process for `key` (with
+    the vendor, the rules' version and the day added) and reused by later requests.
+
+    A statement holding the moment it was built (a `timezone.now()` among its parameters)
+    is never kept: reused, that moment would be wrong. Conditions on "now" say `Now()`."""
+    full_key = (connection.vendor, _rules_version[0], timezone.localdate(), *key)
+    with _statements_lock:
+        kept = _statements.get(full_key)
+        if kept is not None:
+            _statements.move_to_end(full_key)
+            return kept[0], list(kept[1])
+    counted("statement")
+    sql, params = build()
+    if not _holds_the_moment(params):
+        with _statements_lock:
+            _statements[full_key] = (sql, tuple(params))
+            while len(_statements) > STATEMENTS_KEPT:
+                _statements.popitem(last=False)
+    return sql, list(params)
+
+
+def _holds_the_moment(params) -> bool:
+    now = timezone.now()
+    return any(abs(moment - now) < timedelta(minutes=1)
+               for moment in map(_moment, params) if moment is not None)
+
+
+def _moment(value) -> datetime | None:
+    """A parameter as an aware moment, if it is one (SQLite gets them as UTC text)."""
+    if isinstance(value, str) and 19 <= len(value) <= 32 and value[10:11] in (" ", "T"):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
 
 
 # --- how many questions the gate built ---------------------------------------------------

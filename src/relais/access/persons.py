@@ -30,6 +30,7 @@ from operator import or_
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from relais.access import decisions
@@ -54,10 +55,12 @@ EXCLUSIONS: dict[str, Condition] = {}
 
 def register_grant(name: str, condition: Condition, *, completes: bool) -> None:
     GRANTS[name] = Grant(name, condition, completes)
+    decisions.rules_changed()
 
 
 def register_exclusion(name: str, condition: Condition) -> None:
     EXCLUSIONS[name] = condition
+    decisions.rules_changed()
 
 
 def visible_persons(user, queryset: QuerySet) -> QuerySet:
@@ -141,7 +144,8 @@ def break_glass_expiry():
 
 
 def _broken_glass(user):
-    return Exists(BreakGlassAccess.objects.filter(user=user, expires_at__gt=timezone.now(),
+    # The database's clock, not a parameter: the statement may be kept across requests.
+    return Exists(BreakGlassAccess.objects.filter(user=user, expires_at__gt=Now(),
                                                   person=OuterRef("pk")))
 
 

@@ -27,14 +27,14 @@ from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
 from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Now, TruncDate
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from relais.access import policy
+from relais.access import decisions, policy
 from relais.accounts.models import Function, Membership, User
 from relais.audit import log as audit
 from relais.booklet.models import Consultation, Entry, EntryKind, Invitation
@@ -164,10 +164,11 @@ def items_for(user, *, organisation_ids=None, kinds=None, person=None, page: int
     per_page = per_page or PAGE
     work = Work(counts=dict.fromkeys(wanted, 0), page=page, per_page=per_page)
     end = page * per_page
-    sources = _sources(user, organisation_ids, wanted, person, today)
-    found, others = _by_person(user, sources, today, end)
-    found.update({kind: _counts_and_keys(kind, _gate(kind, user, sources[kind]), today, end)
-                  for kind in others})
+    found, others = _by_person(user, organisation_ids, wanted, person, today, end)
+    if others:
+        sources = _sources(user, organisation_ids, others, person, today)
+        found.update({kind: _counts_and_keys(kind, _gate(kind, user, rows), today, end)
+                      for kind, rows in sources.items()})
     first = []
     for kind, (count, urgent, keys) in found.items():
         work.counts[kind] = count
@@ -181,34 +182,31 @@ def items_for(user, *, organisation_ids=None, kinds=None, person=None, page: int
     return work
 
 
-def _by_person(user, sources: dict, today, end) -> tuple[dict, list]:
+def _by_person(user, organisation_ids, wanted, person, today, end) -> tuple[dict, list]:
     """One query for the kinds read by the person rule (BY_PERSON): their rows before the
     gate as one set; the gate (`policy.visible` on persons) asked once, for the persons
     among them, not once per kind and row; then the first `end` keys by due date and each
     kind's counts (every row the gate let through). The same query tells which of the
     other kinds have rows at all: only those have their own policy built and asked.
 
+    The statement is built once per user, day and filters and kept across requests
+    (`decisions.statement`): building it costs more than running it.
+
     Returns {kind: (count, urgent, keys)} for BY_PERSON kinds, and the other kinds with
     rows."""
-    parts, params = [], []
-    mine = {kind: rows for kind, rows in sources.items() if kind in BY_PERSON}
-    if mine:
-        query, query_params = _by_person_sql(user, mine, today)
-        parts.append(query)
-        params += [*query_params, end]
-    for kind, rows in sources.items():
-        if kind not in BY_PERSON:  # a row (kind, NULLs) if the kind has any row
-            sql, exists_params = rows.order_by().values("pk").query.sql_with_params()
-            parts.append(f"SELECT {_KIND_ORDER[kind]}, NULL, NULL, NULL, NULL "
-                         f"WHERE EXISTS ({sql})")  # noqa: S608 - ours
-            params += exists_params
-    if not parts:
+    key = ("followup.work", decisions.signature(user),
+           None if organisation_ids is None else tuple(sorted(organisation_ids)),
+           tuple(wanted), person)
+    sql, params = decisions.statement(
+        key, lambda: _by_person_statement(user, organisation_ids, wanted, person, today))
+    if not sql:
         return {}, []
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(sql, [end if value is _END else value for value in params])
         rows = cursor.fetchall()
     kinds = list(KINDS)
-    found, others = {kind: (0, 0, []) for kind in mine}, []
+    found = {kind: (0, 0, []) for kind in wanted if kind in BY_PERSON}
+    others = []
     for index, pk, due, count, urgent in rows:
         kind = kinds[index]
         if kind not in BY_PERSON:
@@ -218,6 +216,31 @@ def _by_person(user, sources: dict, today, end) -> tuple[dict, list]:
         else:
             found[kind][2].append((_as_date(due), kind, pk))
     return found, others
+
+
+class _End:
+    """Stands for the page's end among a kept statement's parameters."""
+
+
+_END = _End()
+
+
+def _by_person_statement(user, organisation_ids, wanted, person, today) -> tuple[str, list]:
+    """The SQL of `_by_person`, `_END` standing for the LIMIT among its parameters."""
+    sources = _sources(user, organisation_ids, wanted, person, today)
+    parts, params = [], []
+    mine = {kind: rows for kind, rows in sources.items() if kind in BY_PERSON}
+    if mine:
+        query, query_params = _by_person_sql(user, mine, today)
+        parts.append(query)
+        params += [*query_params, _END]
+    for kind, rows in sources.items():
+        if kind not in BY_PERSON:  # a row (kind, NULLs) if the kind has any row
+            sql, exists_params = rows.order_by().values("pk").query.sql_with_params()
+            parts.append(f"SELECT {_KIND_ORDER[kind]}, NULL, NULL, NULL, NULL "
+                         f"WHERE EXISTS ({sql})")  # noqa: S608 - ours
+            params += exists_params
+    return " UNION ALL ".join(parts), params
 
 
 def _by_person_sql(user, sources: dict, today) -> tuple[str, list]:
@@ -339,9 +362,10 @@ def _referrals(user, organisation_ids, today):
 
 
 def _consultations(user, organisation_ids, today):
+    # The database's clock: the work list's statement is kept across requests.
     return Invitation.objects.filter(
         Q(user=user) | Q(member__user=user), answered_at__isnull=True,
-        consultation__decided_at__isnull=True, consultation__deadline__gt=timezone.now())
+        consultation__decided_at__isnull=True, consultation__deadline__gt=Now())
 
 
 def _plan_items(user, organisation_ids, today):

@@ -1,0 +1,123 @@
+"""The gate's statements kept across requests (issue 13's "my work" p95, issue 15): a
+work list's statement is built once per user, day and filters, and whatever the rows say
+(consents, exclusions, network members, break-the-glass) still shows on the very next
+request; what the statement is built from in Python (the memberships) changes the key."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from relais.access import decisions
+from relais.access.models import BreakGlassAccess, ConsentScope
+from relais.accounts.models import Membership
+from relais.followup import work
+from relais.followup.models import Channel, Contact, FollowUp, Protocol, Watch
+from relais.network import services
+from tests.conftest import login_as
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.relais.network import conftest as network_fixtures
+
+madeleine = network_fixtures.madeleine
+former_member = network_fixtures.former_member
+excluded_pro = network_fixtures.excluded_pro
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+
+
+@pytest.fixture
+def contact(madeleine, world):
+    """A follow-up contact of the GP practice's for Madeleine, due today."""
+    followup = FollowUp.objects.create(person=madeleine, started_on=TODAY(),
+                                       protocol=Protocol.objects.create(family="t", name="T"))
+    return Contact.objects.create(followup=followup, channel=Channel.PHONE, due_on=TODAY(),
+                                  owner_organisation=world.gp_practice)
+
+
+def listed(user) -> list[int]:
+    with decisions.counting() as built:
+        items = work.items_for(user, audit_as=None).items
+    return [item.pk for item in items], built["statement"]
+
+
+def test_the_second_list_reuses_the_statement_and_reads_the_same(gp, contact, client):
+    assert listed(gp) == ([contact.pk], 1)
+    assert listed(gp) == ([contact.pk], 0)
+    page = login_as(client, gp).get(reverse("followup:my_work"))  # a request: the same
+    assert page.status_code == 200 and "Madeleine Lambert" in page.content.decode()
+
+
+def test_a_consent_withdrawn_after_the_statement_was_kept_shows_at_once(
+        gp, coordinator, madeleine, contact):
+    assert listed(gp) == ([contact.pk], 1)
+    services.revoke_consent(madeleine.consents.get(scope=ConsentScope.NETWORK),
+                            actor=coordinator)
+    assert listed(gp) == ([], 0)  # the same statement: the rows changed, not its SQL
+
+
+def test_an_exclusion_after_the_statement_was_kept_shows_at_once(gp, coordinator, madeleine,
+                                                                 contact):
+    assert listed(gp) == ([contact.pk], 1)
+    services.exclude_member(madeleine.members.get(user=gp), actor=coordinator)
+    assert listed(gp) == ([], 0)
+
+
+def test_a_new_membership_builds_another_statement(world, madeleine, coordinator):
+    """The organisations a user acts for are in the statement's parameters (read once per
+    request): a membership that starts or ends makes another key."""
+    nurse = UserFactory(email="new-nurse@test.relais.example")
+    followup = FollowUp.objects.create(person=madeleine, started_on=TODAY(),
+                                       protocol=Protocol.objects.create(family="t", name="T"))
+    contact = Contact.objects.create(followup=followup, channel=Channel.VISIT, due_on=TODAY(),
+                                     owner_organisation=world.home_nursing)
+    assert listed(nurse) == ([], 1)
+    membership = MembershipFactory(user=nurse, organisation=world.home_nursing)
+    nurse = type(nurse).objects.get(pk=nurse.pk)  # a new request: memberships read anew
+    assert listed(nurse) == ([contact.pk], 1)
+    Membership.objects.filter(pk=membership.pk).update(ended_on=TODAY())
+    nurse = type(nurse).objects.get(pk=nurse.pk)
+    assert listed(nurse) == ([], 0)  # back to the first key: no organisation
+
+
+def test_break_the_glass_ends_on_the_database_clock(world, coordinator, madeleine):
+    """Break-the-glass is a grant with an end: the kept statement compares with the
+    database's now, not the moment it was built."""
+    stranger = UserFactory(email="er-doctor@test.relais.example")
+    MembershipFactory(user=stranger, organisation=OrganisationFactory(name="ER Test"))
+    watch = Watch.objects.create(person=madeleine, owner=stranger, next_check_on=TODAY(),
+                                 started_on=TODAY())
+    assert listed(stranger) == ([], 1)
+    access = BreakGlassAccess.objects.create(
+        user=stranger, person=madeleine, reason="Unconscious at the ER",
+        expires_at=timezone.now() + timedelta(hours=8))
+    assert listed(stranger) == ([watch.pk], 0)
+    BreakGlassAccess.objects.filter(pk=access.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1))
+    assert listed(stranger) == ([], 0)
+
+
+def test_a_statement_holding_the_moment_it_was_built_is_not_kept():
+    def build():
+        return "SELECT %s", [timezone.now()]
+
+    with decisions.counting() as built:
+        decisions.statement(("test.now",), build)
+        decisions.statement(("test.now",), build)
+    assert built["statement"] == 2
+    with decisions.counting() as built:
+        decisions.statement(("test.day",), lambda: ("SELECT %s", [TODAY()]))
+        decisions.statement(("test.day",), lambda: ("SELECT %s", [TODAY()]))
+    assert built["statement"] == 1
+
+
+def test_another_user_with_the_same_organisations_gets_their_own(world, gp, madeleine,
+                                                                 contact):
+    """The GP is in Madeleine's network in person, not the practice: a locum of the same
+    practice shares the GP's organisations but not the GP's statement, nor her record."""
+    colleague = UserFactory(email="locum@test.relais.example")
+    MembershipFactory(user=colleague, organisation=world.gp_practice)
+    assert listed(gp) == ([contact.pk], 1)
+    assert listed(colleague) == ([], 1)
