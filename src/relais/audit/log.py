@@ -11,13 +11,14 @@ An event is one INSERT carrying its own leaf hash: no lock, no read of a head. T
 `relais.audit.verification` checks them (docs/audit.md).
 """
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from relais.audit.models import GENESIS_HASH, AuditEvent, Outcome
@@ -193,25 +194,35 @@ def _append_reads(events: list[AuditEvent]) -> None:
     """On PostgreSQL, outside any other transaction, the reads' event commits without
     waiting for the disk (settings.AUDIT_READS_ASYNC_COMMIT, docs/audit.md): a commit
     that waits costs a disk flush per request, the ceiling of audited reads."""
-    options = connection.settings_dict.get("OPTIONS", {})
-    if (connection.vendor != "postgresql" or connection.in_atomic_block
+    real = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is asked for every value
+    options = real.settings_dict.get("OPTIONS", {})
+    if (real.vendor != "postgresql" or real.in_atomic_block
             or not settings.AUDIT_READS_ASYNC_COMMIT or options.get("server_side_binding")):
         _append(events)
         return
-    # One round trip: both statements run in one implicit transaction, so SET LOCAL holds
-    # for this INSERT only (client-side binding, Django's default, allows two statements).
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    fields, statement = _insert_statement(len(events))
     params = []
     for event in events:
         event.hash = event.leaf_hash()
-        params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        params += [f.get_db_prep_save(getattr(event, f.attname), real) for f in fields]
+    with real.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_statement(rows: int) -> tuple[list, str]:
+    """The fields and the PostgreSQL of an INSERT of `rows` events, written once per size
+    (a request writes one event, or a few)."""
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    # One round trip: both statements run in one implicit transaction, so SET LOCAL holds
+    # for this INSERT only (client-side binding, Django's default, allows two statements).
     # Names from the model, values bound: nothing here comes from a user.
-    sql = (f"SET LOCAL synchronous_commit = off; INSERT INTO {AuditEvent._meta.db_table} "  # noqa: S608
-           f"({columns}) VALUES {', '.join([row] * len(events))}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return fields, (f"SET LOCAL synchronous_commit = off; "  # noqa: S608
+                    f"INSERT INTO {AuditEvent._meta.db_table} ({columns}) "
+                    f"VALUES {', '.join([row] * rows)}")
 
 
 _gathered = threading.local()
