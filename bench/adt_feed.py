@@ -1,6 +1,7 @@
-"""How many HL7 ADT messages per second the listener takes, each ACK sent after its commit.
+"""How many HL7 ADT messages per second the listener takes, each ACK sent after the message
+is durably stored (committed to the inbox), and how far behind the applier is.
 
-    .venv/bin/python bench/adt_feed.py [--messages 10000] [--connections 4]
+    .venv/bin/python bench/adt_feed.py [--messages 10000] [--connections 4] [--appliers 1]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_bench_adt \
         .venv/bin/python bench/adt_feed.py
     .venv/bin/python bench/adt_feed.py --profile 300   # queries and time per event, in-process
@@ -9,10 +10,13 @@ Uses a throw-away database (a temporary SQLite file, or the PostgreSQL database 
 DATABASE_URL, created if missing; the bench hospital's stays, messages, links and persons
 are emptied first — audit events stay, they can never be deleted). Creates a hospital with
 its ADT source and one fictional person with a national number per three messages, starts
-the real `relais adt-listen` in its own process on a free loopback port, and sends each
-person's stay as A01, A08, A03 from `--connections` clients, each waiting for its ACK
-before sending the next. Prints messages/s and the ACK latency (p50, p95, max), and checks
-that every answer was AA and every stay ended discharged.
+the real `relais adt-listen` (with its `--appliers` applier processes) in its own process
+on a free loopback port, and sends each person's stay as A01, A08, A03 from
+`--connections` clients, each waiting for its ACK before sending the next. Prints the
+machine's load average, messages/s acknowledged, the ACK latency (p50, p95, p99, max), the
+largest inbox seen while sending, how long the applier took to drain it after the last
+ACK and its own rate; checks that every answer was AA, every message applied and every
+stay ended discharged.
 """
 
 import argparse
@@ -37,6 +41,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--processes", type=int, default=1, help="listener processes")
+    parser.add_argument("--appliers", type=int, default=1, help="applier processes")
     parser.add_argument("--profile", type=int, default=0,
                         help="instead: handle this many messages in-process, count queries")
     options = parser.parse_args()
@@ -50,7 +55,7 @@ def main() -> int:
     if options.profile:
         return _profile(messages)
     connection.close()
-    return _run(messages, options.connections, hospital, options.processes)
+    return _run(messages, options.connections, hospital, options.processes, options.appliers)
 
 
 # --- the data ---------------------------------------------------------------------------
@@ -73,9 +78,12 @@ def _hospital_and_user():
 
 
 def _empty(hospital) -> None:
+    from relais.followup.models import FollowUp
     from relais.network.models import Person
     from relais.stays.models import AdtMessage, PatientLink, Stay
 
+    # A discharge opens the follow-up after it, which keeps its stay.
+    FollowUp.objects.filter(stay__hospital=hospital).delete()
     Stay.objects.filter(hospital=hospital).delete()
     AdtMessage.objects.filter(sender__endswith=f"^{FACILITY}").delete()
     PatientLink.objects.filter(hospital=hospital).delete()
@@ -122,11 +130,13 @@ def _adt(event: str, n: int, niss: str) -> bytes:
 # --- over the wire ----------------------------------------------------------------------
 
 
-def _run(messages, connections: int, hospital, processes: int) -> int:
+def _run(messages, connections: int, hospital, processes: int, appliers: int) -> int:
     port = _free_port()
+    print(f"load average before: {_load()}")
     # As in production: DEBUG off (DEBUG keeps a log of every query).
     listener = subprocess.Popen([sys.executable, "-m", "relais.config.cli", "adt-listen",
-                                 "--port", str(port), "--processes", str(processes)],
+                                 "--port", str(port), "--processes", str(processes),
+                                 "--appliers", str(appliers)],
                                 env={**os.environ, "DEBUG": "false"}, stdout=subprocess.PIPE,
                                 text=True)
     try:
@@ -135,18 +145,62 @@ def _run(messages, connections: int, hospital, processes: int) -> int:
         results: list[list] = [[] for _ in range(connections)]
         clients = [threading.Thread(target=_send_all, args=(port, share, results[c]))
                    for c, share in enumerate(shares)]
+        inbox = _InboxWatch()
         started = time.perf_counter()
         for client in clients:
             client.start()
         for client in clients:
             client.join()
         elapsed = time.perf_counter() - started
+        load_while_sending = _load()
+        drained = inbox.wait_until_empty()
+        applied_in = time.perf_counter() - started
     finally:
         listener.terminate()
         listener.wait(30)
     answers = [r for result in results for r in result]
-    _report(answers, elapsed, connections, processes)
+    _report(answers, elapsed, connections, processes, load_while_sending)
+    print(f"applied by {appliers} applier process(es): the inbox held at most "
+          f"{inbox.most} messages; drained {drained:.1f} s after the last ACK; "
+          f"{len(answers)} applied in {applied_in:.1f} s = {len(answers) / applied_in:,.0f} "
+          "messages/s")
     return _check(answers, hospital, len(messages))
+
+
+class _InboxWatch:
+    """How many messages wait in the inbox, looked at every 0.2 s from its own thread."""
+
+    def __init__(self):
+        self.most, self.stopping = 0, threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def waiting(self) -> int:
+        from relais.stays.models import AdtMessage, AdtStatus
+
+        return AdtMessage.objects.filter(status=AdtStatus.RECEIVED,
+                                         sender__endswith=f"^{FACILITY}").count()
+
+    def _watch(self) -> None:
+        from django.db import connection
+
+        while not self.stopping.wait(0.2):
+            self.most = max(self.most, self.waiting())
+        connection.close()
+
+    def wait_until_empty(self, limit: float = 600) -> float:
+        """Seconds until nothing waits (or `limit`)."""
+        started = time.perf_counter()
+        while self.waiting() and time.perf_counter() - started < limit:
+            time.sleep(0.1)
+        self.stopping.set()
+        self.thread.join()
+        return time.perf_counter() - started
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
 def _send_all(port: int, share, results: list) -> None:
@@ -164,14 +218,17 @@ def _send_all(port: int, share, results: list) -> None:
             results.append((time.perf_counter() - sent, answers[0].data))
 
 
-def _report(answers, elapsed: float, connections: int, processes: int) -> None:
+def _report(answers, elapsed: float, connections: int, processes: int, load: str) -> None:
     latencies = sorted(seconds * 1000 for seconds, _ in answers)
-    p95 = latencies[int(len(latencies) * 0.95) - 1]
-    print(f"messages: {len(answers)} over {connections} connection(s) to {processes} "
-          f"listener process(es) in {elapsed:.1f} s "
-          f"= {len(answers) / elapsed:,.0f} messages/s")
-    print(f"ACK latency ms: p50 {statistics.median(latencies):.1f}, p95 {p95:.1f}, "
-          f"max {latencies[-1]:.1f}")
+
+    def percentile(share: float) -> float:
+        return latencies[max(int(len(latencies) * share) - 1, 0)]
+
+    print(f"stored and acknowledged: {len(answers)} messages over {connections} "
+          f"connection(s) to {processes} listener process(es) in {elapsed:.1f} s "
+          f"= {len(answers) / elapsed:,.0f} messages/s (load average after: {load})")
+    print(f"ACK latency ms: p50 {statistics.median(latencies):.1f}, p95 {percentile(0.95):.1f}, "
+          f"p99 {percentile(0.99):.1f}, max {latencies[-1]:.1f}")
 
 
 def _check(answers, hospital, sent: int) -> int:

@@ -11,7 +11,10 @@ they can be answered and kept), and no frame holds more than `max_size` bytes in
 The server gives each connection its own thread, so a slow or silent sender only ever
 holds up itself; messages on one connection are handled one after the other, in order,
 as HL7's original acknowledgement mode expects. The handler turns a frame into the bytes
-of its acknowledgement; whatever it raises is logged and the connection carries on.
+of its acknowledgement; whatever it raises is logged and the connection carries on. A
+handler may also have messages to send later on a connection (`later(peer)`, asked
+whenever the connection is idle: HL7's enhanced mode sends the application ACK once the
+message is applied), and is told when a connection closes (`forget(peer)`).
 """
 
 import contextlib
@@ -208,6 +211,21 @@ class MllpServer(socketserver.ThreadingTCPServer):
             logger.exception("MLLP: the handler failed on a message from %s", peer)
             return None
 
+    def later(self, peer: str) -> list[bytes]:
+        """What the handler has to send on this connection now, unasked; [] on failure."""
+        if not hasattr(self.handler, "later"):
+            return []
+        try:
+            return self.handler.later(peer)
+        except Exception:
+            logger.exception("MLLP: the handler failed on what to send %s later", peer)
+            drop_broken_connections()
+            return []
+
+    def forget(self, peer: str) -> None:
+        if hasattr(self.handler, "forget"):
+            self.handler.forget(peer)
+
     def start_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
                                   name=f"mllp-{self.port}", daemon=True)
@@ -267,6 +285,8 @@ class _Connection(socketserver.BaseRequestHandler):
             except TimeoutError:
                 # Unframed bytes followed by silence: a sender waiting for an answer.
                 self._answer_all(deframer.flush_junk())
+                if not self._send(self.server.later(self.peer)):
+                    break
                 chunk = None
             except OSError:
                 break
@@ -274,6 +294,8 @@ class _Connection(socketserver.BaseRequestHandler):
                 break
             completed = deframer.feed(chunk) if chunk else []
             if not self._answer_all(completed):
+                break
+            if completed and not self._send(self.server.later(self.peer)):
                 break
             if not deframer.has_partial_frame():
                 frame_began = None
@@ -290,12 +312,16 @@ class _Connection(socketserver.BaseRequestHandler):
     def _answer_all(self, frames: list[Frame]) -> bool:
         for received in frames:
             ack = self.server.answer(received, self.peer)
-            if ack is None:
-                continue
-            try:
-                self.request.sendall(frame(ack))
-            except OSError:
+            if ack is not None and not self._send([ack]):
                 return False
+        return True
+
+    def _send(self, payloads: list[bytes]) -> bool:
+        try:
+            for payload in payloads:
+                self.request.sendall(frame(payload))
+        except OSError:
+            return False
         return True
 
     def interrupt(self) -> None:
@@ -303,6 +329,7 @@ class _Connection(socketserver.BaseRequestHandler):
             self.request.shutdown(socket.SHUT_RDWR)
 
     def finish(self):
+        self.server.forget(self.peer)
         connections.close_all()
         with self.server.connections_lock:
             self.server.connections.discard(self)

@@ -436,6 +436,18 @@ class AdtStatus(models.TextChoices):
     IGNORED = "ignored", _("Not used")
     # A merge (A40…) between two records Relais holds apart: a person confirms it.
     PENDING_MERGE = "merge", _("Merge waiting for confirmation")
+    # The inbox (issue 16): stored and acknowledged, applied behind in order per patient.
+    RECEIVED = "received", _("Received, waiting to be applied")
+    # Applying it hit an error Relais did not foresee: it holds its patient's later
+    # messages until a person retries it or sets it aside.
+    FAILED = "failed", _("Failed: waiting for a retry")
+    # Refused with AR while the database was unreachable, written down once it was back:
+    # the gap an operator sees until the sender sends the message again.
+    UNSTORED = "unstored", _("Not stored: the database was unreachable")
+
+
+# What the applier still has to do (RECEIVED) or is held by (FAILED).
+ADT_UNFINISHED = (AdtStatus.RECEIVED, AdtStatus.FAILED)
 
 
 class AdtSource(models.Model):
@@ -483,6 +495,16 @@ class AdtMessage(models.Model):
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The inbox (relais.interop.adt.inbox): a patient's messages are applied in the order
+    # they were stored, one lane per patient ("hospital id:patient id"); a merge also
+    # waits for, and holds, the lane of the id it retires (`lane_also`).
+    lane = models.CharField(max_length=200, blank=True)
+    lane_also = models.CharField(max_length=200, blank=True)
+    # The application acknowledgement, written when the message was applied: what it did
+    # (AA), or why Relais refused it (AE). Sent in enhanced mode when MSH-16 asks for it.
+    result = models.TextField(blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -490,7 +512,17 @@ class AdtMessage(models.Model):
                                                condition=~Q(control_id=""),
                                                name="adt_message_once"),
                        *text_limits(raw=ADT_MESSAGE_LENGTH)]
-        indexes = [models.Index(fields=["hospital", "status"], name="adt_pending")]
+        indexes = [
+            models.Index(fields=["hospital", "status"], name="adt_pending"),
+            # The applier's next messages, and what waits in a lane: small partial indexes
+            # (only the inbox's rows), whatever the number of messages applied.
+            models.Index(fields=["id"], condition=Q(status="received"), name="adt_inbox"),
+            models.Index(fields=["lane", "id"], condition=Q(status__in=ADT_UNFINISHED),
+                         name="adt_inbox_lane"),
+            models.Index(fields=["lane_also", "id"],
+                         condition=Q(status__in=ADT_UNFINISHED) & ~Q(lane_also=""),
+                         name="adt_inbox_lane_also"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} {self.control_id}"

@@ -52,9 +52,9 @@ def person(world, liaison_nurse, gp):
 
 
 def admit_and_discharge(clock):
-    adt.handle(adt_message("A01", admitted="20261214083000", event_time="20261214083500"))
+    adt.deliver(adt_message("A01", admitted="20261214083000", event_time="20261214083500"))
     clock.move_to(datetime(2026, 12, 18, 14, 5, tzinfo=BRUSSELS))
-    return adt.handle(adt_message("A03", control_id="MSG0002", admitted="20261214083000",
+    return adt.deliver(adt_message("A03", control_id="MSG0002", admitted="20261214083000",
                                   discharged="20261218140000", event_time="20261218140500",
                                   disposition="01"))
 
@@ -83,19 +83,19 @@ def test_the_gp_finds_it_on_the_persons_page(person, clock, gp):
 
 def cancel_the_discharge(clock):
     clock.move_to(datetime(2026, 12, 18, 15, 5, tzinfo=BRUSSELS))
-    return adt.handle(adt_message("A13", control_id="MSG0003", event_time="20261218150000"))
+    return adt.deliver(adt_message("A13", control_id="MSG0003", event_time="20261218150000"))
 
 
 def discharge_again(clock, *, day=21):
     clock.move_to(datetime(2026, 12, day, 16, 5, tzinfo=BRUSSELS))
-    return adt.handle(adt_message("A03", control_id="MSG0004", admitted="20261214083000",
+    return adt.deliver(adt_message("A03", control_id="MSG0004", admitted="20261214083000",
                                   discharged=f"202612{day}160000",
                                   event_time=f"202612{day}160500", disposition="01"))
 
 
 def test_a_repeated_discharge_keeps_one_followup(person, clock):
     admit_and_discharge(clock)
-    adt.handle(adt_message("A03", control_id="MSG0003", admitted="20261214083000",
+    adt.deliver(adt_message("A03", control_id="MSG0003", admitted="20261214083000",
                            discharged="20261218140000", event_time="20261218150000",
                            disposition="01"))
 

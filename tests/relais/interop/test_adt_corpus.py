@@ -30,7 +30,7 @@ def corpus(name: str) -> bytes:
 
 def send(name: str) -> tuple[str, str]:
     """MSA-1 and MSA-3 of the answer to one corpus file."""
-    answer = hl7.parse(adt.handle(corpus(name)).decode("ascii"))
+    answer = hl7.parse(adt.deliver(corpus(name)).decode("ascii"))
     msa = answer.segment("MSA")
     return str(msa(1)), str(msa(3)) if len(msa) > 3 else ""
 
@@ -136,8 +136,8 @@ def test_msh3_alone_and_unknown_is_refused_with_ar_naming_msh3(madeleine):
 
 
 def test_the_same_message_again_is_a_duplicate_whatever_its_line_ends(madeleine):
-    first = adt.handle(corpus("02_v231_a02_lf.hl7"))
-    again = adt.handle(corpus("02_v231_a02_lf.hl7").replace(b"\n", b"\r\n"))
+    first = adt.deliver(corpus("02_v231_a02_lf.hl7"))
+    again = adt.deliver(corpus("02_v231_a02_lf.hl7").replace(b"\n", b"\r\n"))
     assert again == first
     assert AdtMessage.objects.count() == 1
 
@@ -173,7 +173,7 @@ def test_a08_without_pv1_updates_the_demographics_and_opens_no_stay(madeleine):
 
 def test_names_in_capitals_do_not_overwrite_the_same_names(madeleine):
     shouted = corpus("15_a08_no_pv1.hl7").replace(b"Dupont^Madeleine", b"LAMBERT^MADELEINE")
-    answer = hl7.parse(adt.handle(shouted).decode("ascii")).segment("MSA")
+    answer = hl7.parse(adt.deliver(shouted).decode("ascii")).segment("MSA")
     assert str(answer(3)) == "Demographics already up to date."
     madeleine.refresh_from_db()
     assert (madeleine.last_name, madeleine.first_name) == ("Lambert", "Madeleine")
@@ -256,7 +256,7 @@ def test_a_merge_a_person_declines_changes_nothing(madeleine, jan, hospital, lia
 
 def test_a_merge_without_mrg_is_refused_with_ae(madeleine):
     raw = corpus("10_a40_merge.hl7").replace(b"MRG|P0099^^^AZC^PI\r", b"")
-    answer = hl7.parse(adt.handle(raw).decode("ascii"))
+    answer = hl7.parse(adt.deliver(raw).decode("ascii"))
     assert str(answer.segment("MSA")(1)) == "AE"
 
 
@@ -264,7 +264,7 @@ def test_a_merge_without_mrg_is_refused_with_ae(madeleine):
 
 
 def test_a_batch_file_is_answered_with_one_ack_per_message_in_a_batch(madeleine, jan):
-    answer = adt.handle(corpus("18_batch_file.hl7")).decode("ascii")
+    answer = adt.deliver(corpus("18_batch_file.hl7")).decode("ascii")
     lines = answer.rstrip("\r").split("\r")
     assert [line[:3] for line in lines] == ["FHS", "BHS", "MSH", "MSA", "MSH", "MSA", "BTS",
                                            "FTS"]
@@ -275,8 +275,8 @@ def test_a_batch_file_is_answered_with_one_ack_per_message_in_a_batch(madeleine,
 
 
 def test_a_batch_sent_again_changes_nothing(madeleine, jan):
-    first = adt.handle(corpus("18_batch_file.hl7")).decode("ascii")
-    again = adt.handle(corpus("18_batch_file.hl7")).decode("ascii")
+    first = adt.deliver(corpus("18_batch_file.hl7")).decode("ascii")
+    again = adt.deliver(corpus("18_batch_file.hl7")).decode("ascii")
     msa = [line for line in again.split("\r") if line.startswith("MSA")]
     assert msa == [line for line in first.split("\r") if line.startswith("MSA")]
     assert AdtMessage.objects.count() == 2 and Stay.objects.count() == 2
@@ -331,7 +331,7 @@ def test_the_admission_after_a_pre_admission_completes_the_same_stay(madeleine):
                  .replace(b"ADT^A05^ADT_A05|C08", b"ADT^A01^ADT_A01|C08b")
                  .replace(b"EVN|A05", b"EVN|A01").replace(b"|P|GER", b"|I|GER")
                  .replace(b"20260325080000", b"20260325093000"))
-    assert hl7.parse(adt.handle(admission).decode("ascii")).segment("MSA")(1)[0] == "AA"
+    assert hl7.parse(adt.deliver(admission).decode("ascii")).segment("MSA")(1)[0] == "AA"
     stay = Stay.objects.get(person=madeleine)
     assert stay.visit_number == "V3001"
     assert stay.admitted_at == datetime(2026, 3, 25, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))
@@ -348,7 +348,7 @@ def test_a38_cancels_the_pre_admission(madeleine):
     send("08_v28_a05_preadmit.hl7")
     cancel = corpus("08_v28_a05_preadmit.hl7").replace(b"ADT^A05^ADT_A05|C08",
                                                        b"ADT^A38^ADT_A38|C08c")
-    assert hl7.parse(adt.handle(cancel).decode("ascii")).segment("MSA")(1)[0] == "AA"
+    assert hl7.parse(adt.deliver(cancel).decode("ascii")).segment("MSA")(1)[0] == "AA"
     assert Stay.objects.get(person=madeleine).cancelled_at is not None
 
 
@@ -368,11 +368,17 @@ def test_the_whole_corpus_over_a_real_mllp_connection_is_answered_aa(madeleine, 
 
     codes = {name: [line.split("|")[1] for line in answer.decode("ascii").split("\r")
                     if line.startswith("MSA")] for name, answer in answers.items()}
-    # The A01 of 13 (another visit while 07's emergency stay is open) is refused by the
-    # stay's rule "one open stay per hospital"; everything else is AA.
+    # Every message is stored and acknowledged; 05 asks for enhanced mode (MSH-15 AL,
+    # MSH-16 NE): a commit ACK, CA.
     assert {name: code for name, code in codes.items() if code != ["AA"]} == {
-        "13_msh3_only_a01.hl7": ["AE"], "18_batch_file.hl7": ["AA", "AA"]}
-    assert "already has an open stay" in AdtMessage.objects.get(control_id="C13").problem
+        "05_v251_a08_latin1.hl7": ["CA"], "18_batch_file.hl7": ["AA", "AA"]}
+    adt.drain()
+    # Applied, the A01 of 13 (another visit while 07's emergency stay is open) is refused
+    # by the stay's rule "one open stay per hospital": its application ACK says AE.
+    refused = AdtMessage.objects.get(control_id="C13")
+    assert "already has an open stay" in refused.problem
+    assert adt.ack_code(refused.result) == "AE"
+    assert not AdtMessage.objects.filter(status=AdtStatus.RECEIVED).exists()
     assert AdtMessage.objects.get(control_id="C08").problem.startswith("Kept: the person is")
     assert answers["18_batch_file.hl7"].startswith(b"FHS|")
     # 20 files, 21 messages (the batch holds two), each stored once.

@@ -25,7 +25,7 @@ def test_over_long_names_ids_and_visit_numbers_are_cut_to_the_field(feed, liaiso
     raw = adt_message("A01", niss=UNKNOWN_NISS, family="L" * 300, given="M" * 300,
                       patient_id="P" * 300, visit="V" * 300)
 
-    assert msa(adt.handle(raw))[0] == "AA"
+    assert msa(adt.deliver(raw))[0] == "AA"
     person = adt.create_person_from(AdtMessage.objects.get(), liaison_nurse)
 
     assert (person.last_name, person.first_name) == ("L" * 100, "M" * 100)
@@ -38,7 +38,7 @@ def test_an_impossible_birth_date_is_not_used_and_says_so(feed, liaison_nurse, b
     raw = adt_message("A01", niss="", patient_id="P0777").replace(
         b"||19410302|F", f"||{birth_date}|F".encode())
 
-    assert msa(adt.handle(raw))[0] == "AA"
+    assert msa(adt.deliver(raw))[0] == "AA"
     message = AdtMessage.objects.get()
     person = adt.create_person_from(message, liaison_nurse)
 
@@ -48,7 +48,7 @@ def test_an_impossible_birth_date_is_not_used_and_says_so(feed, liaison_nurse, b
 
 
 def test_an_admission_before_2000_is_refused_with_the_window(feed, person):
-    answer = adt.handle(adt_message("A01", admitted="19990101083000"))
+    answer = adt.deliver(adt_message("A01", admitted="19990101083000"))
 
     code, _, text = msa(answer)
     assert code == "AE"
@@ -66,7 +66,7 @@ def test_the_largest_message_accepted_is_stored_whole(feed, person):
     raw = head + b"x" * (adt.MAX_MESSAGE_BYTES - len(head) - 1) + b"\r"
     assert len(raw) == adt.MAX_MESSAGE_BYTES
 
-    assert msa(adt.handle(raw))[0] == "AA"
+    assert msa(adt.deliver(raw))[0] == "AA"
 
     assert len(AdtMessage.objects.get().raw) == adt.MAX_MESSAGE_BYTES
     assert Stay.objects.filter(person=person).exists()

@@ -31,16 +31,16 @@ def cardiology(world):
 
 
 def test_the_same_a01_again_is_a_duplicate(person):
-    first = adt.handle(adt_message("A01"))
+    first = adt.deliver(adt_message("A01"))
 
-    assert adt.handle(adt_message("A01")) == first
+    assert adt.deliver(adt_message("A01")) == first
     assert AdtMessage.objects.count() == 1
 
 
 def test_an_a01_with_a_new_control_id_updates_the_open_stay(person, cardiology):
-    adt.handle(adt_message("A01"))
+    adt.deliver(adt_message("A01"))
 
-    answer = adt.handle(adt_message("A01", control_id="MSG0002", ward="CAR",
+    answer = adt.deliver(adt_message("A01", control_id="MSG0002", ward="CAR",
                                     admitted="20260310090000", expected="20260321"))
 
     code, _, text = msa(answer)
@@ -54,9 +54,9 @@ def test_an_a01_with_a_new_control_id_updates_the_open_stay(person, cardiology):
 
 
 def test_an_a01_sent_again_with_nothing_new_says_so(person):
-    adt.handle(adt_message("A01"))
+    adt.deliver(adt_message("A01"))
 
-    answer = adt.handle(adt_message("A01", control_id="MSG0002"))
+    answer = adt.deliver(adt_message("A01", control_id="MSG0002"))
 
     assert msa(answer)[::2] == ("AA", "Already admitted: nothing to change.")
     assert Stay.objects.count() == 1
@@ -64,11 +64,11 @@ def test_an_a01_sent_again_with_nothing_new_says_so(person):
 
 def test_an_older_a01_replayed_after_a_transfer_does_not_move_the_patient_back(
         person, cardiology):
-    adt.handle(adt_message("A01", ward="GER"))
-    adt.handle(adt_message("A02", control_id="MSG0002", ward="CAR",
+    adt.deliver(adt_message("A01", ward="GER"))
+    adt.deliver(adt_message("A02", control_id="MSG0002", ward="CAR",
                            event_time="20260311100000"))
 
-    answer = adt.handle(adt_message("A01", control_id="MSG0003", ward="GER",
+    answer = adt.deliver(adt_message("A01", control_id="MSG0003", ward="GER",
                                     expected="20260330"))
 
     assert msa(answer)[::2] == ("AA", "Already admitted; a later message was applied: "
@@ -79,10 +79,10 @@ def test_an_older_a01_replayed_after_a_transfer_does_not_move_the_patient_back(
 
 
 def test_an_a01_for_a_discharged_visit_does_not_reopen_it(person):
-    adt.handle(adt_message("A01"))
-    adt.handle(adt_message("A03", control_id="MSG0002", discharged="20260318140000"))
+    adt.deliver(adt_message("A01"))
+    adt.deliver(adt_message("A03", control_id="MSG0002", discharged="20260318140000"))
 
-    answer = adt.handle(adt_message("A01", control_id="MSG0003", admitted="20260309080000"))
+    answer = adt.deliver(adt_message("A01", control_id="MSG0003", admitted="20260309080000"))
 
     assert msa(answer)[::2] == ("AA", "Visit already discharged: an admission does not "
                                       "reopen it (send A13).")
@@ -92,18 +92,18 @@ def test_an_a01_for_a_discharged_visit_does_not_reopen_it(person):
 
 
 def test_an_a04_for_an_admitted_visit_follows_the_same_rule(person, cardiology):
-    adt.handle(adt_message("A01"))
+    adt.deliver(adt_message("A01"))
 
-    answer = adt.handle(adt_message("A04", control_id="MSG0002", ward="CAR"))
+    answer = adt.deliver(adt_message("A04", control_id="MSG0002", ward="CAR"))
 
     assert msa(answer)[::2] == ("AA", "Already admitted: stay updated (ward).")
     assert only_stay(person).ward == cardiology
 
 
 def test_the_first_a01_after_a_pre_admission_still_completes_it(person):
-    adt.handle(adt_message("A05", patient_class="P", admitted="20260325093000"))
+    adt.deliver(adt_message("A05", patient_class="P", admitted="20260325093000"))
 
-    answer = adt.handle(adt_message("A01", control_id="MSG0002", admitted="20260325094500"))
+    answer = adt.deliver(adt_message("A01", control_id="MSG0002", admitted="20260325094500"))
 
     assert msa(answer)[0] == "AA"
     assert only_stay(person).admitted_at == brussels("20260325094500")

@@ -22,7 +22,7 @@ UNKNOWN_NISS = niss_for(date(1938, 6, 14), "M", 5)
 def pending(world):
     """The hospital admitted Jan Peeters, whom Relais does not know yet."""
     connect_hospital(world)
-    adt.handle(adt_message("A01", niss=UNKNOWN_NISS, patient_id="P0042", family="Peeters",
+    adt.deliver(adt_message("A01", niss=UNKNOWN_NISS, patient_id="P0042", family="Peeters",
                            given="Jan"))
     return AdtMessage.objects.get(status=AdtStatus.PENDING_MATCH)
 
@@ -76,7 +76,7 @@ def test_users_outside_the_hospital_get_404_and_change_nothing(persona_client, p
 def test_the_liaison_nurse_of_another_hospital_gets_404(persona_client, pending, liaison_nurse):
     other = HospitalFactory(name="Other Hospital")
     AdtSource.objects.create(sending_facility="OTHER", hospital=other)
-    adt.handle(adt_message("A01", facility="OTHER", control_id="X1", niss=UNKNOWN_NISS))
+    adt.deliver(adt_message("A01", facility="OTHER", control_id="X1", niss=UNKNOWN_NISS))
     theirs = AdtMessage.objects.get(hospital=other)
     client = persona_client("liaison_nurse")
 

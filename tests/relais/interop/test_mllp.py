@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relais.interop import adt
+from relais.interop.adt.feed import receive_frames
 from relais.interop.mllp import END_BLOCK, START_BLOCK, Deframer, Frame, MllpServer, frame
 from relais.stays.models import AdtMessage, AdtStatus, Stay
 from tests.relais.interop.test_adt import admitted_person, adt_message, connect_hospital
@@ -161,10 +162,11 @@ def test_a_good_sender_is_answered_while_a_bad_and_a_slow_one_misbehave(listener
                                                        ("A03", "20260318140000")])]
 
     assert [status_code(a) for a in answers] == ["AA", "AA", "AA"]
-    assert Stay.objects.get(person=person).discharged_at is not None
     bad.settimeout(5)
     bad_answers = Deframer().feed(bad.recv(4096) + _more(bad))
     assert sorted(status_code(a.data) for a in bad_answers) == ["AE", "AR"]
+    assert adt.drain() == 3
+    assert Stay.objects.get(person=person).discharged_at is not None
     for sock in (slow, bad, good):
         sock.close()
 
@@ -243,6 +245,7 @@ def test_a_message_whose_sender_leaves_before_the_ack_is_stored_and_a_resend_is_
         answer = exchange(again, adt_message(control_id="GONE1"))
 
     assert answer.decode() == AdtMessage.objects.get(control_id="GONE1").ack
+    assert adt.drain() == 1
     assert Stay.objects.count() == 1
 
 
@@ -277,7 +280,7 @@ def _wait_for(find, seconds: float = 10.0):
 @pytest.mark.django_db(transaction=True)
 def test_messages_waiting_from_several_senders_are_written_as_one_group(feed, monkeypatch):
     groups, first_group_may_go = [], threading.Event()
-    original = adt.handle_frames
+    original = receive_frames
 
     def watched(arrivals, lookups):
         groups.append(len(arrivals))
@@ -285,8 +288,8 @@ def test_messages_waiting_from_several_senders_are_written_as_one_group(feed, mo
             first_group_may_go.wait(10)  # meanwhile the other senders' messages queue up
         return original(arrivals, lookups)
 
-    # Feed looks handle_frames up in its own module.
-    monkeypatch.setattr("relais.interop.adt.feed.handle_frames", watched)
+    # Feed looks receive_frames up in its own module.
+    monkeypatch.setattr("relais.interop.adt.feed.receive_frames", watched)
     writer = adt.Feed()
     server = MllpServer(("127.0.0.1", 0), writer, poll_seconds=0.05)
     server.start_in_thread()

@@ -82,7 +82,7 @@ def test_nor_when_the_hospital_feed_admits_the_person(madeleine, world, coordina
     connect_hospital(world)
     forget_earlier_news()
 
-    adt.handle(adt_message("A01", niss=madeleine.niss))
+    adt.deliver(adt_message("A01", niss=madeleine.niss))
 
     assert Notification.objects.filter(kind="stay.admitted", recipient=coordinator).exists()
     assert not Notification.objects.filter(recipient=gp).exists()

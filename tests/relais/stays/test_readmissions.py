@@ -119,12 +119,12 @@ def test_through_the_adt_feed_the_work_list_shows_the_readmission(world, liaison
     connect_hospital(world)
     person = admitted_person(world, liaison_nurse)
     with time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=BRUSSELS), tick=False):
-        adt.handle(adt_message("A01", admitted="20261101083000"))
-        adt.handle(adt_message("A03", control_id="MSG0002", discharged="20261108140000"))
+        adt.deliver(adt_message("A01", admitted="20261101083000"))
+        adt.deliver(adt_message("A03", control_id="MSG0002", discharged="20261108140000"))
         readmission = adt_message("A01", control_id="MSG0003", visit="V0002",
                                   admitted="20261120083000")
         # PV1-4 (admission type): E, an emergency.
-        adt.handle(readmission.replace(b"PV1|1|I|GER^101^1|", b"PV1|1|I|GER^101^1|E"))
+        adt.deliver(readmission.replace(b"PV1|1|I|GER^101^1|", b"PV1|1|I|GER^101^1|E"))
     client.force_login(liaison_nurse)
     page = client.get(reverse("stays:worklist"), HTTP_ACCEPT_LANGUAGE="en")
 
@@ -139,9 +139,9 @@ def test_a_pre_admission_through_the_feed_is_a_planned_readmission(world, liaiso
     connect_hospital(world)
     person = admitted_person(world, liaison_nurse)
     with time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=BRUSSELS), tick=False):
-        adt.handle(adt_message("A01", admitted="20261101083000"))
-        adt.handle(adt_message("A03", control_id="MSG0002", discharged="20261108140000"))
-        adt.handle(adt_message("A01", control_id="MSG0003", visit="V0002",
+        adt.deliver(adt_message("A01", admitted="20261101083000"))
+        adt.deliver(adt_message("A03", control_id="MSG0002", discharged="20261108140000"))
+        adt.deliver(adt_message("A01", control_id="MSG0003", visit="V0002",
                                admitted="20261120083000", patient_class="P"))
 
     second = Stay.objects.filter(person=person).latest("admitted_at")

@@ -1,5 +1,11 @@
 """The acknowledgement: MSH (sender and receiver swapped), MSA and, unless AA, ERR, in plain
 ASCII with the sender's own separators; and the code of a stored ACK.
+
+Two modes (HL7 v2, chapter 2). Original mode (MSH-15 and MSH-16 empty, what hospitals
+send almost always): one answer, AA/AE/AR; in Relais the AA leaves once the message is
+stored, and means "stored, it will be applied". Enhanced mode (MSH-15 or MSH-16 given):
+the commit acknowledgement CA/CE/CR on storing, sent as MSH-15 asks, then the application
+acknowledgement AA/AE/AR once applied, sent as MSH-16 asks (`Mode`).
 """
 
 import re
@@ -32,8 +38,44 @@ def _version(header: Header) -> tuple[int, ...]:
     return tuple(int(d) for d in digits[:3]) or (2, 5)
 
 
+# HL7 table 0155, MSH-15/MSH-16: when the sender wants an acknowledgement.
+ALWAYS, NEVER, ERROR_ONLY, SUCCESS_ONLY = "AL", "NE", "ER", "SU"
+COMMIT_CODES = {"AA": "CA", "AE": "CE", "AR": "CR"}
+
+
+class Mode:
+    """What the sender asked for in MSH-15 (commit ACK) and MSH-16 (application ACK).
+    Both empty: original mode. Enhanced mode requires both; one left empty counts as
+    "always" for the commit ACK (a sender waiting on the socket then never hangs) and
+    "never" for the application ACK (not sent unasked)."""
+
+    def __init__(self, header: Header | None):
+        accept = header.field(15).strip().upper()[:2] if header else ""
+        application = header.field(16).strip().upper()[:2] if header else ""
+        self.enhanced = bool(accept or application)
+        self.accept = accept or ALWAYS
+        self.application = application or NEVER
+
+    def commit_code(self, code: str) -> str:
+        """The code of the answer on storing: AA/AE/AR, or in enhanced mode CA/CE/CR."""
+        return COMMIT_CODES.get(code, code) if self.enhanced else code
+
+    def sends_commit(self, code: str) -> bool:
+        return not self.enhanced or _wanted(self.accept, code)
+
+    def sends_application(self, code: str) -> bool:
+        return self.enhanced and _wanted(self.application, code)
+
+
+def _wanted(condition: str, code: str) -> bool:
+    success = code in {"AA", "CA"}
+    return (condition == ALWAYS or (condition == ERROR_ONLY and not success)
+            or (condition == SUCCESS_ONLY and success))
+
+
 def build_ack(header: Header | None, code: str, text: str = "", error=None) -> str:
-    """MSH (sender and receiver swapped, our own control id), MSA and, unless AA, ERR."""
+    """MSH (sender and receiver swapped, our own control id), MSA and, unless AA or CA,
+    ERR. `code` is MSA-1 as given: the caller chose commit or application code."""
     header = header or STANDARD_HEADER
     if not (header.separator + header.encoding).isascii():
         # The answer travels as ASCII: delimiters outside it cannot be echoed, so the
@@ -48,7 +90,7 @@ def build_ack(header: Header | None, code: str, text: str = "", error=None) -> s
            header.field(12) or "2.5"]
     segments = [[_ascii(part) for part in msh],
                 ["MSA", code, _ascii(header.field(10)), escape(text[:80], header)]]
-    if code != "AA":
+    if code not in {"AA", "CA"}:
         segments.append(_err_segment(header, error or Err.INTERNAL, text))
     return "\r".join(separator.join(fields) for fields in segments) + "\r"
 

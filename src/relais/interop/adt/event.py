@@ -186,8 +186,9 @@ def read_visit(pv1, pv2, event: AdtEvent) -> None:
     event.expected_discharge_on = read_date(value(pv2, 9), "PV2-9 (expected discharge)")
 
 
-def read_event(message, header: Header) -> AdtEvent:
-    """The event, or Refused with what is missing or malformed."""
+def read_event(message, header: Header, *, received_at: datetime | None = None) -> AdtEvent:
+    """The event, or Refused with what is missing or malformed. Without a time in EVN or
+    MSH, the event happened when it was received."""
     evn = segment(message, "EVN")
     event = AdtEvent(trigger=header.component(9, 2).upper())
     pid, pv1 = segment(message, "PID"), segment(message, "PV1")
@@ -207,13 +208,14 @@ def read_event(message, header: Header) -> AdtEvent:
     event.sex = value(pid, 8).upper()[:1]
     read_visit(pv1, segment(message, "PV2"), event)
     event.event_at = (read_time(value(evn, 6), "EVN-6") or read_time(value(evn, 2), "EVN-2")
-                      or read_time(header.field(7), "MSH-7") or timezone.now())
+                      or read_time(header.field(7), "MSH-7") or received_at or timezone.now())
     return event
 
 
-def read_stored(raw: str) -> AdtEvent:
-    """A kept message read again, to apply it once its person is known."""
+def read_stored(raw: str, *, received_at: datetime | None = None) -> AdtEvent:
+    """A kept message read again, to apply it (from the inbox, or once its person is
+    known)."""
     header = read_header(raw)
     if header is None:
         raise Refused("The stored message has no MSH segment.", error=Err.SEGMENT_SEQUENCE)
-    return read_event(parse(raw), header)
+    return read_event(parse(raw), header, received_at=received_at)

@@ -4,7 +4,7 @@
 
 import time
 
-from relais.accounts.models import Ward
+from relais.accounts.models import Organisation, Ward
 from relais.interop.adt.errors import Err, Refused
 from relais.interop.adt.received import Header
 from relais.stays.models import AdtSource
@@ -53,6 +53,10 @@ class Lookups:
     def hospital(self, header: Header):
         return self._cached(("hospital", header.field(3), header.field(4)),
                             lambda: hospital_for(header))
+
+    def organisation(self, pk: int):
+        """A stored message's hospital, for the applier."""
+        return self._cached(("organisation", pk), lambda: Organisation.objects.get(pk=pk))
 
     def ward(self, hospital, code: str):
         return self._cached(("ward", hospital.pk, code.lower()),

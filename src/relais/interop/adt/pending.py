@@ -5,9 +5,11 @@ and stay as they were.
 
 from django.utils import timezone, translation
 
+from relais.interop.adt.ack import build_ack
 from relais.interop.adt.apply import apply_event
 from relais.interop.adt.errors import Refused
 from relais.interop.adt.event import read_stored
+from relais.interop.adt.received import read_header
 from relais.stays.models import AdtMessage, AdtStatus
 
 
@@ -29,14 +31,20 @@ def apply_waiting(hospital, patient_id: str, person_id: int, *, actor, niss: str
 
 
 def apply_stored(message: AdtMessage, person_id: int, *, actor) -> None:
+    code, error = "AA", None
     with translation.override("en"):
         try:
-            outcome = apply_event(read_stored(message.raw), person_id, message.hospital, actor)
+            outcome = apply_event(read_stored(message.raw, received_at=message.received_at),
+                                  person_id, message.hospital, actor)
             message.status, message.stay, note = outcome.status, outcome.stay, outcome.note
         except Refused as refusal:
             message.status, note = AdtStatus.REJECTED, refusal.reason
+            code, error = refusal.code, refusal.error
     earlier = f"(When received: {message.problem})" if message.problem else ""
     message.problem = " ".join(filter(None, [note, earlier]))
+    # The application acknowledgement now says what it finally did.
+    message.result = build_ack(read_header(message.raw), code, note, error)
     message.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
-    message.resolved_at = timezone.now()
-    message.save(update_fields=["status", "stay", "problem", "resolved_by", "resolved_at"])
+    message.resolved_at = message.handled_at = timezone.now()
+    message.save(update_fields=["status", "stay", "problem", "result", "resolved_by",
+                                "resolved_at", "handled_at"])

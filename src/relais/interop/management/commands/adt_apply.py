@@ -1,0 +1,39 @@
+"""`relais adt-apply`: apply the ADT messages the listener stored (the inbox), in order per
+patient. `relais adt-listen` starts one (`--appliers`); run more, here or on other
+machines, to apply faster on PostgreSQL: they never take the same message."""
+
+import os
+import signal
+
+from django.core.management.base import BaseCommand
+
+from relais.interop.adt.inbox import Applier
+
+STOP_WAIT_SECONDS = 8  # within `relais run`'s grace of 10 s
+
+
+class Command(BaseCommand):
+    help = ("Apply the ADT messages the listener stored, in order per patient (several may "
+            "run at once).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--parent", type=int, default=0,
+                            help="stop when this process (the listener that started this "
+                                 "one) is gone")
+
+    def handle(self, *args, parent, **options):
+        signal.signal(signal.SIGTERM, _interrupt)
+        applier = Applier()
+        applier.start()
+        try:
+            while applier.is_alive() and (not parent or os.getppid() == parent):
+                applier.join(1)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            applier.stop(wait=STOP_WAIT_SECONDS)
+
+
+def _interrupt(signum, frame):
+    """SIGTERM ends like Ctrl+C: the batch under way is finished (or undone), not cut."""
+    raise KeyboardInterrupt
