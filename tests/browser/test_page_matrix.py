@@ -90,6 +90,8 @@ NOT_LINKED = {
     "interop:adt_create_person": "while an ADT message waits for a match",
     "interop:adt_merge": "while a merge of two persons waits for confirmation "
                          "(tests/relais/interop/test_adt_corpus.py)",
+    "interop:adt_merge_undo": "on a merge the feed applied (none in the demo; "
+                              "tests/relais/interop/test_adt_merges_page.py)",
     "network:break_glass": "when a search finds a record hidden from the searcher",
     "network:mandate_document": "on a mandate with a scanned document",
     "network:mandate_revoke": "on a recorded mandate",

@@ -27,6 +27,7 @@ USAGE = """usage: relais <command> [options]
   directory export|import ...   the directory as Open Referral HSDS 3 (JSON or CSV)
   observatory compute|export ... the observatory's figures: compute now, export published ones
   adt-listen [--host H] [--port P]  receive the hospital's HL7 v2 ADT feed (MLLP, port 2575)
+  adt-status [--json]           each ADT feed's health; exit 1 when a feed is not OK
   manage <command> [...]        any Django management command
 """
 
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         return manage(["migrate", "--no-input", *rest])
     if command == "adt-listen":
         return manage(["adt_listen", *rest])
+    if command == "adt-status":
+        return manage(["adt_status", *rest])
     if command == "manage":
         return manage(rest)
     return manage(argv)

@@ -316,5 +316,12 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 RELAIS_PUBLIC_DIRECTORY = envbool("RELAIS_PUBLIC_DIRECTORY", False)
+# An ADT feed's health (docs/adt.md, "Watching the feeds"): quiet after this many minutes
+# without a message; in error from this many refusals (AE/AR) in 24 hours; backlog when
+# the inbox holds this many messages, or one older than this many seconds.
+RELAIS_ADT_QUIET_MINUTES = envint("RELAIS_ADT_QUIET_MINUTES", 60)
+RELAIS_ADT_ERRORS_24H = envint("RELAIS_ADT_ERRORS_24H", 5)
+RELAIS_ADT_BACKLOG_WAITING = envint("RELAIS_ADT_BACKLOG_WAITING", 1000)
+RELAIS_ADT_BACKLOG_SECONDS = envint("RELAIS_ADT_BACKLOG_SECONDS", 300)
 # Links in emails sent outside a web request (the ADT feed, the worker) start with this.
 RELAIS_BASE_URL = envstr("RELAIS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

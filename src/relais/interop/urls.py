@@ -1,6 +1,6 @@
 from django.urls import path
 
-from relais.interop import hsds_api, views_adt
+from relais.interop import hsds_api, views_adt, views_feed
 
 app_name = "interop"
 
@@ -17,4 +17,8 @@ urlpatterns = [
     path("adt/pending/<int:pk>/create-person/", views_adt.adt_create_person,
          name="adt_create_person"),
     path("adt/pending/<int:pk>/merge/", views_adt.adt_merge, name="adt_merge"),
+    # For whoever runs the feed: each feed's health, and the merges it applied (undo).
+    path("adt/health/", views_feed.adt_health, name="adt_health"),
+    path("adt/merges/", views_feed.adt_merges, name="adt_merges"),
+    path("adt/merges/<int:pk>/undo/", views_feed.adt_merge_undo, name="adt_merge_undo"),
 ]

@@ -14,6 +14,10 @@ ready).
   decline, start, complete); the sending organisation may cancel it.
 * The transfer note shows each reader the sections their role may see (rule 2): a GP
   the medical ones, home help the practical ones.
+* The ADT feed: a hospital's waiting messages, its feeds' health and its patient-id links
+  (the merges to undo) are its staff's; every feed's health is also the platform
+  administrator's. A link of a person who excluded a member of the staff is hidden from
+  them.
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -23,6 +27,7 @@ from relais.access.persons import excluded_person_pks, register_grant, visible_p
 from relais.access.policy import (
     Action,
     Policy,
+    is_platform_admin,
     is_signed_in,
     member_organisation_ids,
     object_for,
@@ -32,7 +37,7 @@ from relais.accounts.models import Organisation, OrganisationType
 from relais.directory.models import Category
 from relais.network import rules as network_rules
 from relais.network.models import MemberRole, NetworkMember, Person, Role
-from relais.stays.models import AdtMessage, AdtStatus, Referral, Stay
+from relais.stays.models import AdtMessage, AdtSource, AdtStatus, PatientLink, Referral, Stay
 
 # --- the person's record, opened by a stay or a referral --------------------------------
 
@@ -195,10 +200,46 @@ def may_on_adt_message(user, message, action: Action) -> bool:
     return True  # whoever sees a waiting message (its hospital's staff) may resolve it
 
 
+def visible_adt_sources(user, queryset: QuerySet) -> QuerySet:
+    """A hospital's feeds, to its staff (their health); every feed to the platform
+    administrator, who runs the listener."""
+    if is_platform_admin(user):
+        return queryset
+    if not (is_signed_in(user) and user.is_professional):
+        return queryset.none()
+    return queryset.filter(_at_hospitals_of(user))
+
+
+def _at_hospitals_of(user) -> Q:
+    """As `hospital_ids`, inside the caller's query (one query fewer)."""
+    return Q(hospital_id__in=member_organisation_ids(user),
+             hospital__type=OrganisationType.HOSPITAL)
+
+
+def may_on_adt_source(user, source, action: Action) -> bool:
+    return action == Action.VIEW  # configured in the admin
+
+
+def visible_patient_links(user, queryset: QuerySet) -> QuerySet:
+    """A hospital's patient ids linked to persons, to its staff (they undo a merge the
+    feed applied), except the links of a person who excluded them."""
+    if not (is_signed_in(user) and user.is_professional):
+        return queryset.none()
+    return queryset.filter(_at_hospitals_of(user)).exclude(
+        person_id__in=_excluded_person_ids(user))
+
+
+def may_on_patient_link(user, link, action: Action) -> bool:
+    return True  # whoever sees the link (its hospital's staff) may undo its merge
+
+
 def register_policies() -> None:
     register_grant("hospital_stay", _by_stay, completes=True)
     register_grant("open_referral", _by_referral, completes=False)
     register(AdtMessage, Policy(visible=visible_adt_messages, allows=may_on_adt_message))
+    register(AdtSource, Policy(visible=visible_adt_sources, allows=may_on_adt_source))
+    register(PatientLink, Policy(visible=visible_patient_links, allows=may_on_patient_link,
+                                 audit_reads=True, person_id=lambda link: link.person_id))
     register(Stay, Policy(visible=visible_stays, allows=may_on_stay, audit_reads=True,
                           person_id=lambda stay: stay.person_id))
     register(Referral, Policy(visible=visible_referrals, allows=may_on_referral,

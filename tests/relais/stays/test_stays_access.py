@@ -43,6 +43,8 @@ PAGES = {
                                                       args=[s.person_id]),
                                  STAFF | NETWORK_PROS),
     "ADT messages waiting": (lambda s, r: reverse("interop:adt_pending"), STAFF),
+    "ADT feeds' health": (lambda s, r: reverse("interop:adt_health"), STAFF | {"platform_admin"}),
+    "ADT merges applied": (lambda s, r: reverse("interop:adt_merges"), STAFF),
 }
 CASES = [(page, persona) for page in PAGES for persona in PERSONAS]
 

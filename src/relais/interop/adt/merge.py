@@ -14,9 +14,13 @@ record, no program decides they are one: the message waits on the pending page
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relais.access import policy
+from relais.access.policy import Action
 from relais.audit import log as audit
 from relais.audit.models import AuditEvent
 from relais.interop.adt.apply import Outcome, ignored
@@ -123,10 +127,14 @@ def undo_merge(link: PatientLink, *, actor) -> None:
     """Reopen a link a merge closed, as it was before (read from the merge's audit event)."""
     link = PatientLink.objects.select_for_update().get(pk=link.pk)
     if not link.merged_into:
-        raise ValidationError(_("This patient id was not merged."), code="not_merged")
+        raise ValidationError(_("This patient id was not merged, or its merge was already "
+                                "undone."), code="not_merged")
     target_type, target_id = audit.target_of(link)
     merge = AuditEvent.objects.filter(action="patient_link.merge", target_type=target_type,
                                       target_id=target_id).order_by("-id").first()
+    if merge is None:
+        raise ValidationError(_("Relais has no record of how this merge was made: it cannot "
+                                "undo it."), code="no_record")
     before = merge.detail["before"]
     link.person_id, link.merged_into = before["person_id"], before["merged_into"]
     link.save(update_fields=["person", "merged_into"])
@@ -138,3 +146,28 @@ def undo_merge(link: PatientLink, *, actor) -> None:
         surviving.update(person_id=before["surviving_person_id"])
     audit.record("patient_link.unmerge", actor=actor, target=link, person_id=link.person_id,
                  organisation=link.hospital, detail={"surviving": merge.detail["surviving"]})
+
+
+# --- merges applied, for the hospital's liaison staff -----------------------------------
+
+
+def _last_merge_event():
+    return AuditEvent.objects.filter(
+        action="patient_link.merge", target_type=PatientLink._meta.label_lower,
+        target_id=Cast(OuterRef("pk"), output_field=CharField())).order_by("-id")
+
+
+def applied_merges(user) -> QuerySet:
+    """The merged (closed) patient-id links `user` may see, the latest merge first, with
+    when and by whom (empty: the feed) from the merge's audit event."""
+    return policy.visible(user, PatientLink.objects.exclude(merged_into="")).select_related(
+        "hospital").annotate(
+        merged_at=Subquery(_last_merge_event().values("occurred_at")[:1]),
+        merged_by=Subquery(_last_merge_event().values("actor_label")[:1]),
+    ).order_by("-merged_at", "-pk")
+
+
+def merged_link_for(user, pk) -> PatientLink:
+    """A merged link `user` may undo, or Http404 (missing and forbidden alike, audited)."""
+    return policy.object_for(user, PatientLink, pk, Action.CHANGE,
+                             queryset=applied_merges(user))
