@@ -58,7 +58,7 @@ def json_report(report: health.Report) -> str:
 def table_report(report: health.Report) -> str:
     rows = [COLUMNS] + [_row(feed) for feed in report.feeds]
     if not report.feeds:
-        return "No ADT source is configured (admin: Stays → ADT sources)."
+        return "No ADT source is configured (admin: Hospital stays → ADT sources)."
     widths = [max(len(row[n]) for row in rows) for n in range(len(COLUMNS))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
              .rstrip() for row in rows]
