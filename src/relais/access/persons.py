@@ -85,26 +85,34 @@ def excluded_persons(user, queryset: QuerySet) -> QuerySet:
 
 def visible_person_pks(user, persons: QuerySet) -> QuerySet | RawSQL:
     """The pks of the persons `user` may read now, for `pk__in` filters: `persons` is the
-    whole person table (`Person.objects.all()`). In a request the subquery is built and
-    compiled to SQL once, whichever list, section or check uses it."""
-    if not is_signed_in(user) or _expressions(user, "visible") is None:
+    whole person table (`Person.objects.all()`). The subquery's SQL is built once per user
+    and day and kept across requests (`decisions.statement`): it reads the grants' rows
+    when it runs, so a consent withdrawn or an exclusion shows on the next request."""
+    if not is_signed_in(user):
         return persons.none().values("pk")
-    return decisions.remembered(("visible_pks", user.pk), lambda: _compiled(
-        visible_persons(user, persons).values("pk")))
+    return decisions.remembered(("visible_pks", user.pk),
+                                lambda: _kept_pks(user, "visible", persons))
 
 
 def excluded_person_pks(user, persons: QuerySet) -> QuerySet | RawSQL:
-    """The pks of the persons who excluded `user`, as `visible_person_pks` (compiled
-    once per request)."""
-    if not is_signed_in(user) or _expressions(user, "excluded") is None:
+    """The pks of the persons who excluded `user`, as `visible_person_pks`."""
+    if not is_signed_in(user):
         return persons.none().values("pk")
-    return decisions.remembered(("excluded_pks", user.pk), lambda: _compiled(
-        excluded_persons(user, persons).values("pk")))
+    return decisions.remembered(("excluded_pks", user.pk),
+                                lambda: _kept_pks(user, "excluded", persons))
 
 
-def _compiled(queryset: QuerySet) -> RawSQL:
-    sql, params = queryset.query.sql_with_params()
-    return RawSQL(sql, params)  # noqa: S611 - Django's own SQL, its values as parameters
+def _kept_pks(user, question: str, persons: QuerySet) -> QuerySet | RawSQL:
+    def build():
+        if _expressions(user, question) is None:
+            return "", []
+        asked = visible_persons if question == "visible" else excluded_persons
+        return asked(user, persons).values("pk").query.sql_with_params()
+
+    sql, params = decisions.statement(("person_pks", question, decisions.signature(user)),
+                                      build)
+    # Django's own SQL, its values as parameters.
+    return RawSQL(sql, params) if sql else persons.none().values("pk")  # noqa: S611
 
 
 def _granted(user, queryset: QuerySet, question: str) -> QuerySet:

@@ -65,18 +65,19 @@ def consultation(madeleine, world, coordinator, gp, member_of):
 # audit event's), with no news unread (news would add the header's count, and one
 # visible-persons question to gate it).
 PAGES = [
-    # the person (object_for), the network's members (the visible-persons subquery,
-    # compiled once for every section), change rights (asked once though the page, the
-    # access-log link and two sections ask), the stays section's exclusions
-    ("person", "coordinator", {"visible": 2, "completable": 1, "excluded": 1}, 17),
+    # the person (object_for), change rights (asked once though the page, the access-log
+    # link and two sections ask); the network's members (the visible-persons subquery)
+    # and the stays section's exclusions use statements kept since the first visit
+    ("person", "coordinator", {"visible": 1, "completable": 1}, 17),
     # the person; the booklet's and the write form's checks are answered by loading it
     ("booklet", "coordinator", {"visible": 1}, 6),
     # every kind read by the person rule asks the gate once, together, in the page's one
     # query (followup.work), built on the first visit and kept (test_kept_statements.py);
     # nothing to do here, so no list read to audit
     ("my_work", "coordinator", {}, 0),
-    # the stays and referrals: the visible- and excluded-persons subqueries, once each
-    ("worklist", "liaison_nurse", {"visible": 1, "excluded": 1}, 7),
+    # the stays and referrals: the visible- and excluded-persons subqueries, kept since
+    # the first visit
+    ("worklist", "liaison_nurse", {}, 7),
     ("directory", "coordinator", {}, 3),
     ("consultation", "coordinator", {"visible": 1}, 3),
     # the first candidates by name, the gate on them, the page's rows

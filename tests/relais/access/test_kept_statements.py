@@ -121,3 +121,20 @@ def test_another_user_with_the_same_organisations_gets_their_own(world, gp, made
     MembershipFactory(user=colleague, organisation=world.gp_practice)
     assert listed(gp) == ([contact.pk], 1)
     assert listed(colleague) == ([], 1)
+
+
+def test_the_visible_persons_subquery_is_kept_and_reads_the_rows_when_it_runs(
+        gp, coordinator, madeleine):
+    from relais.access.persons import visible_person_pks
+    from relais.network.models import Person
+
+    def seen():
+        with decisions.deciding_once(), decisions.counting() as built:  # a request
+            pks = set(Person.objects.filter(pk__in=visible_person_pks(gp, Person.objects.all()))
+                      .values_list("pk", flat=True))
+        return pks, built["statement"]
+
+    assert seen() == ({madeleine.pk}, 1)
+    assert seen() == ({madeleine.pk}, 0)
+    services.exclude_member(madeleine.members.get(user=gp), actor=coordinator)
+    assert seen() == (set(), 0)
