@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
 from relais.audit.models import GENESIS_HASH, AuditEvent, Outcome
@@ -204,23 +204,32 @@ def _append_reads(events: list[AuditEvent]) -> None:
     params = []
     for event in events:
         event.hash = event.leaf_hash()
-        params += [f.get_db_prep_save(getattr(event, f.attname), real) for f in fields]
+        params += [getattr(event, name) if prepare is None else prepare(getattr(event, name),
+                                                                         real)
+                   for name, prepare in fields]
     with real.cursor() as cursor:
         cursor.execute(statement, params)
 
 
+# Fields whose Python value is what PostgreSQL takes (the others are prepared by Django).
+_AS_IS = (models.CharField, models.BigIntegerField, models.BooleanField, models.ForeignKey)
+
+
 @functools.lru_cache(maxsize=64)
 def _insert_statement(rows: int) -> tuple[list, str]:
-    """The fields and the PostgreSQL of an INSERT of `rows` events, written once per size
-    (a request writes one event, or a few)."""
+    """The columns (each attribute name, with Django's preparation where one is needed)
+    and the PostgreSQL of an INSERT of `rows` events, written once per size (a request
+    writes one event, or a few)."""
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    columns_prepared = [(f.attname, None if type(f) in _AS_IS else f.get_db_prep_save)
+                        for f in fields]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     # One round trip: both statements run in one implicit transaction, so SET LOCAL holds
     # for this INSERT only (client-side binding, Django's default, allows two statements).
     # Names from the model, values bound: nothing here comes from a user.
-    return fields, (f"SET LOCAL synchronous_commit = off; "  # noqa: S608
+    return columns_prepared, (f"SET LOCAL synchronous_commit = off; "  # noqa: S608
                     f"INSERT INTO {AuditEvent._meta.db_table} ({columns}) "
                     f"VALUES {', '.join([row] * rows)}")
 
