@@ -17,13 +17,15 @@ Email deliveries are for platform administrators only (they hold no health data,
 they name who was told something, and when).
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
+from relais.access.persons import visible_person_pks
 from relais.access.policy import (
     Action,
     Policy,
     is_platform_admin,
     register,
+    registered_model,
     sees,
     visible_pks,
 )
@@ -47,9 +49,11 @@ def visible_notifications(user, queryset: QuerySet) -> QuerySet:
     unread count in every page's header cheap (issue 11)."""
     if not _signed_in(user):
         return queryset.none()
-    persons = visible_pks(user, PERSON_LABEL).filter(pk=OuterRef("person_id"))
+    # The visible-persons subquery the gate keeps compiled across requests: the header's
+    # count on every page builds no question once the user has asked it.
+    persons = visible_person_pks(user, registered_model(PERSON_LABEL).objects.all())
     about_nobody = Q(person__isnull=True, target_type="")
-    return queryset.filter(Q(Exists(persons)) | about_nobody, recipient=user)
+    return queryset.filter(Q(person_id__in=persons) | about_nobody, recipient=user)
 
 
 def _visible_target_pks(user, label: str) -> QuerySet | None:
