@@ -254,29 +254,39 @@ def _free_port() -> int:
 
 
 def _profile(messages) -> int:
-    """adt.handle in this process: queries and milliseconds per event, and the costliest
-    kinds of query."""
+    """In this process: each message received (adt.handle) then applied alone (the
+    applier's apply_one); queries and milliseconds per event for each step, and the
+    costliest kinds of query."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from relais.interop import adt
+    from relais.interop.adt import inbox
+    from relais.stays.models import AdtMessage
 
     per_event, kinds = defaultdict(list), Counter()
-    lookups = adt.Lookups(ttl=60)  # as the listener's connection keeps them
+    lookups = adt.Lookups(ttl=60)  # as the listener and the applier keep them
     for _, message in messages:
         event = message.split(b"ADT^")[1][:3].decode()
         connection.queries_log.clear()  # the log keeps 9,000 queries; past that, indexes slip
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as received:
             started = time.perf_counter()
             adt.handle(message, lookups=lookups)
-            spent = time.perf_counter() - started
-        per_event[event].append((len(queries), spent * 1000))
-        kinds.update(_kind(q["sql"]) for q in queries.captured_queries)
-    print(f"{'event':<7}{'n':>5}{'queries':>9}{'ms':>8}")
+            receipt = time.perf_counter() - started
+        pk = AdtMessage.objects.order_by("-pk").values_list("pk", flat=True).first()
+        with CaptureQueriesContext(connection) as applied:
+            started = time.perf_counter()
+            inbox.apply_one(pk, lookups=lookups)
+            applying = time.perf_counter() - started
+        per_event[event].append((len(received), receipt * 1000, len(applied), applying * 1000))
+        kinds.update(_kind(q["sql"]) for q in applied.captured_queries)
+    print(f"{'event':<7}{'n':>5}{'receipt: queries':>18}{'ms':>7}{'apply: queries':>16}"
+          f"{'ms':>7}")
     for event, rows in per_event.items():
-        print(f"{event:<7}{len(rows):>5}{statistics.mean(q for q, _ in rows):>9.1f}"
-              f"{statistics.mean(ms for _, ms in rows):>8.2f}")
-    print("queries per message, by kind:")
+        means = [statistics.mean(row[n] for row in rows) for n in range(4)]
+        print(f"{event:<7}{len(rows):>5}{means[0]:>18.1f}{means[1]:>7.2f}{means[2]:>16.1f}"
+              f"{means[3]:>7.2f}")
+    print("queries per message applied, by kind:")
     for kind, number in kinds.most_common(20):
         print(f"  {number / len(messages):5.2f}  {kind}")
     return 0

@@ -92,6 +92,10 @@ NOT_LINKED = {
                          "(tests/relais/interop/test_adt_corpus.py)",
     "interop:adt_merge_undo": "on a merge the feed applied (none in the demo; "
                               "tests/relais/interop/test_adt_merges_page.py)",
+    "interop:adt_retry": "while a message the feed failed to apply or refused waits "
+                         "(none in the demo; tests/relais/interop/test_adt_inbox.py)",
+    "interop:adt_set_aside": "while a message the feed failed to apply waits (none in the "
+                             "demo; tests/relais/interop/test_adt_inbox.py)",
     "network:break_glass": "when a search finds a record hidden from the searcher",
     "network:mandate_document": "on a mandate with a scanned document",
     "network:mandate_revoke": "on a recorded mandate",

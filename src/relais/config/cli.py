@@ -26,7 +26,10 @@ USAGE = """usage: relais <command> [options]
   audit seal                    seal the committed events now (the worker does it every 2 s)
   directory export|import ...   the directory as Open Referral HSDS 3 (JSON or CSV)
   observatory compute|export ... the observatory's figures: compute now, export published ones
-  adt-listen [--host H] [--port P]  receive the hospital's HL7 v2 ADT feed (MLLP, port 2575)
+  adt-listen [--host H] [--port P] [--appliers N]
+                                receive the hospital's HL7 v2 ADT feed (MLLP, port 2575):
+                                store, acknowledge, and apply it (N applier processes)
+  adt-apply                     one more applier of the stored ADT messages (PostgreSQL)
   adt-status [--json]           each ADT feed's health; exit 1 when a feed is not OK
   manage <command> [...]        any Django management command
 """
@@ -51,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         return manage(["migrate", "--no-input", *rest])
     if command == "adt-listen":
         return manage(["adt_listen", *rest])
+    if command == "adt-apply":
+        return manage(["adt_apply", *rest])
     if command == "adt-status":
         return manage(["adt_status", *rest])
     if command == "manage":

@@ -17,6 +17,9 @@ urlpatterns = [
     path("adt/pending/<int:pk>/create-person/", views_adt.adt_create_person,
          name="adt_create_person"),
     path("adt/pending/<int:pk>/merge/", views_adt.adt_merge, name="adt_merge"),
+    # … and what the feed could not apply: retried, or set aside.
+    path("adt/pending/<int:pk>/retry/", views_adt.adt_retry, name="adt_retry"),
+    path("adt/pending/<int:pk>/set-aside/", views_adt.adt_set_aside, name="adt_set_aside"),
     # For whoever runs the feed: each feed's health, and the merges it applied (undo).
     path("adt/health/", views_feed.adt_health, name="adt_health"),
     path("adt/merges/", views_feed.adt_merges, name="adt_merges"),

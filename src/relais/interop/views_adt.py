@@ -1,19 +1,25 @@
-"""ADT messages waiting for a person match: a hospital's liaison staff say who the
-patient is, by linking an existing record (found by exact national number) or by opening
-one from the message. Thin views: the feed's rules are in relais.interop.adt.
+"""ADT messages waiting for a person: a hospital's liaison staff say who the patient is,
+by linking an existing record (found by exact national number) or by opening one from the
+message; they confirm or decline merges; and they see what the feed could not apply (a
+message that failed, holding its patient's later ones; one Relais' rules refused after
+acknowledging it; one refused while the database was unreachable and not sent again),
+and retry or set it aside. Thin views: the feed's rules are in relais.interop.adt.
 
 Who: professionals with an active membership of the message's hospital; anyone else gets
 the same 404 whether the message exists or not, and the attempt is audited.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,6 +28,7 @@ from relais.access import policy
 from relais.access.policy import Action
 from relais.audit import log as audit
 from relais.interop import adt
+from relais.interop.adt import inbox
 from relais.network import rules as network_rules
 from relais.network.models import Person
 from relais.network.validators import compact_niss, format_niss
@@ -29,6 +36,8 @@ from relais.stays import rules as stay_rules
 from relais.stays.models import AdtMessage, AdtStatus
 
 PAGE_SIZE = 25
+# Messages Relais' rules refused after acknowledging them stay on the page this long.
+REFUSED_SHOWN_FOR = timedelta(days=30)
 EVENT_LABELS = {"A01": gettext_lazy("Admission"), "A02": gettext_lazy("Transfer"),
                 "A03": gettext_lazy("Discharge"), "A08": gettext_lazy("Update"),
                 "A11": gettext_lazy("Admission cancelled"),
@@ -98,7 +107,66 @@ def adt_pending(request):
                                        hospital_id__in=hospitals).select_related("hospital")
     return render(request, "interop/adt_pending.html", {
         "page": page, "rows": rows, "several_hospitals": len(hospitals) > 1,
-        "merges": [Waiting.of(message) for message in merges.order_by("received_at", "pk")]})
+        "merges": [Waiting.of(message) for message in merges.order_by("received_at", "pk")],
+        **not_applied(hospitals)})
+
+
+def not_applied(hospitals: set[int]) -> dict:
+    """What the feed could not apply, in one query: failed (with how many of the
+    patient's messages wait behind each), refused after acknowledgement (the last 30
+    days), and refused while the database was unreachable and not sent again."""
+    rank = Case(When(status=AdtStatus.FAILED, then=Value(0)),
+                When(status=AdtStatus.UNSTORED, then=Value(1)), default=Value(2),
+                output_field=IntegerField())
+    found = list(AdtMessage.objects.filter(
+        Q(status__in=[AdtStatus.FAILED, AdtStatus.UNSTORED])
+        | Q(status=AdtStatus.REJECTED, handled_at__gte=timezone.now() - REFUSED_SHOWN_FOR,
+            lane__gt=""), hospital_id__in=hospitals).select_related("hospital")
+        .order_by(rank, "-received_at", "-pk")[:3 * PAGE_SIZE])
+    failed = [m for m in found if m.status == AdtStatus.FAILED]
+    behind = inbox.waiting_behind(failed) if failed else {}
+    return {"failed": [(Waiting.of(m), behind[m.pk]) for m in failed],
+            "gaps": [m for m in found if m.status == AdtStatus.UNSTORED],
+            "refused": [Waiting.of(m) for m in found if m.status == AdtStatus.REJECTED]}
+
+
+@login_required
+@require_POST
+def adt_retry(request, pk):
+    """Apply again a message that failed, or that Relais' rules refused after the ACK."""
+    message = pending_message_for(request.user, pk, "resolve")
+    try:
+        done = adt.retry(message, actor=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect("interop:adt_pending")
+    if done.status == AdtStatus.FAILED:
+        messages.error(request, _("The message failed again: %(problem)s")
+                       % {"problem": done.problem})
+    elif done.status == AdtStatus.REJECTED:
+        messages.warning(request, _("Relais refused the message again: %(problem)s")
+                         % {"problem": done.problem})
+    else:
+        messages.success(request, _("The message is applied; the patient's messages waiting "
+                                    "behind it follow."))
+    return redirect("interop:adt_pending")
+
+
+@login_required
+@require_POST
+def adt_set_aside(request, pk):
+    """A failed message will not be applied: the patient's later messages go on."""
+    message = pending_message_for(request.user, pk, "resolve")
+    try:
+        adt.set_aside(message, actor=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("The message is set aside; the patient's later messages "
+                                    "are applied."))
+    return redirect("interop:adt_pending")
 
 
 @login_required

@@ -190,9 +190,13 @@ def hospital_ids(user) -> set[int]:
 
 
 def visible_adt_messages(user, queryset: QuerySet) -> QuerySet:
-    """Messages waiting for a match or a merge's confirmation, to the staff of their
-    hospital; they resolve them."""
-    return queryset.filter(status__in=[AdtStatus.PENDING_MATCH, AdtStatus.PENDING_MERGE],
+    """Messages waiting for a person, to the staff of their hospital, who deal with them:
+    a match or a merge's confirmation; what the feed could not apply (failed, or refused by
+    Relais' rules after the ACK: a message with a lane was acknowledged and applied behind);
+    refusals while the database was unreachable."""
+    waiting = [AdtStatus.PENDING_MATCH, AdtStatus.PENDING_MERGE, AdtStatus.FAILED,
+               AdtStatus.UNSTORED]
+    return queryset.filter(Q(status__in=waiting) | Q(status=AdtStatus.REJECTED, lane__gt=""),
                            hospital_id__in=hospital_ids(user))
 
 

@@ -7,7 +7,7 @@ for the feed's group commit). Applying them is the inbox's work (inbox.py).
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from relais.core import sql
@@ -49,15 +49,37 @@ def earlier_copy(received: Received) -> Earlier | None:
                           "ORDER BY CASE WHEN content_hash = %s THEN 0 ELSE 1 END LIMIT 1",
                           [received.sender, received.control_id, received.content_hash],
                           message=AdtMessage)
-    if found is None:
-        return None
-    if found[3] != received.content_hash:
+    return _same_content(received, [found] if found else [])
+
+
+def _same_content(received: Received, copies: list[tuple]) -> Earlier | None:
+    """Of the stored copies with this sender and control id (id, status, ack, hash), the
+    one with the same content; a control id used before for other content is noted."""
+    for copy in copies:
+        if copy[3] == received.content_hash:
+            return Earlier(*copy[:3])
+    if copies:
         note = (f"Control id {received.control_id[:60]} was used before for another "
                 "message: processed as a new message.")
         if note not in received.notes:
             received.notes.append(note)
-        return None
-    return Earlier(*found[:3])
+    return None
+
+
+def earlier_copies(group: list[Received]) -> dict[tuple[str, str], list[tuple]]:
+    """`earlier_copy` for a whole group, in one query: {(sender, control id): copies}."""
+    keys = {(r.sender, r.control_id) for r in group if r.whole and r.control_id}
+    found: dict[tuple[str, str], list[tuple]] = {}
+    if not keys:
+        return found
+    where = " OR ".join(["(sender = %s AND control_id = %s)"] * len(keys))
+    table = connection.ops.quote_name(AdtMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, status, ack, content_hash, sender, control_id "  # noqa: S608
+                       f"FROM {table} WHERE {where}", [v for key in keys for v in key])
+        for row in cursor.fetchall():
+            found.setdefault((row[4], row[5]), []).append(row[:4])
+    return found
 
 
 def record_for(received: Received, earlier: Earlier | None) -> AdtMessage:
@@ -140,19 +162,32 @@ class NotTogether(Exception):
 
 
 def process_together(group: list[Received], lookups: Lookups) -> list[AdtMessage]:
-    """Several messages in one transaction, answered after its one commit (group commit),
-    in arrival order, exactly as one by one; only the commit is shared."""
+    """Several messages in one transaction, answered after its one commit (group commit):
+    one query for their stored copies, one INSERT for the new ones. The answers are those
+    one by one would give, in arrival order; only the round trips are shared."""
+    copies = earlier_copies(group)
+    answers, new, by_key = [], [], {}
+    for received in group:
+        key = (received.sender, received.control_id, received.content_hash)
+        if received.whole and received.control_id and key in by_key:
+            answers.append(by_key[key])  # the same message twice in this group
+            continue
+        same = copies.setdefault(key[:2], [])
+        earlier = _same_content(received, same) if received.whole else None
+        if earlier is not None and not earlier.may_retry:
+            answers.append(_stored(earlier))
+            continue
+        message = judged(received, lookups, earlier)
+        by_key[key] = message
+        same.append((None, message.status, message.ack, received.content_hash))
+        new.append(message)
+        answers.append(message)
     try:
         with transaction.atomic():
-            return [_process_in_group(received, lookups) for received in group]
+            replaced = [message.replaces for message in new if message.replaces]
+            if replaced:
+                AdtMessage.objects.filter(pk__in=replaced).delete()
+            AdtMessage.objects.bulk_create(new)
     except IntegrityError as error:
         raise NotTogether from error
-
-
-def _process_in_group(received: Received, lookups: Lookups) -> AdtMessage:
-    earlier = earlier_copy(received)  # also sees an earlier message of this same group
-    if earlier is not None and not earlier.may_retry:
-        return _stored(earlier)
-    message = judged(received, lookups, earlier)
-    save(message)
-    return message
+    return answers

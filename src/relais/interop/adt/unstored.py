@@ -98,3 +98,9 @@ def _row(gap: Gap, lookups: Lookups) -> AdtMessage:
     except Refused:
         pass  # the row still says who sent what, and when
     return row
+
+
+def forget() -> None:
+    """Drop what is remembered (tests: one test's outage is not the next one's)."""
+    with _lock:
+        _gaps.clear()

@@ -74,7 +74,7 @@ def _start_another(host: str, port: int) -> subprocess.Popen:
 
 def _start_applier() -> subprocess.Popen:
     """It stops when this listener does, even killed (it watches its parent)."""
-    return subprocess.Popen([sys.executable, "-m", "relais.config.cli", "adt_apply",  # noqa: S603
+    return subprocess.Popen([sys.executable, "-m", "relais.config.cli", "adt-apply",  # noqa: S603
                              "--parent", str(os.getpid())])
 
 
