@@ -168,7 +168,7 @@ def test_make_run_then_an_alert_by_the_coordinator_reaches_the_outbox_and_ctrl_c
 
         processes = descendants(tree.pid)
         commands = " ".join(processes.values())
-        for part in ("serve", "worker", "adt-listen"):
+        for part in ("serve", "worker", "adt-listen", "adt-apply"):  # the listener's applier
             assert f"relais.config.cli {part}" in commands
         tree.send_signal(signal.SIGINT)
         assert tree.wait(30) == 0
