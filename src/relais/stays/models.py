@@ -446,8 +446,10 @@ class AdtStatus(models.TextChoices):
     UNSTORED = "unstored", _("Not stored: the database was unreachable")
 
 
-# What the applier still has to do (RECEIVED) or is held by (FAILED).
+# What the applier still has to do (RECEIVED) or is held by (FAILED); and with the gaps
+# (UNSTORED), what the inbox's backlog reports.
 ADT_UNFINISHED = (AdtStatus.RECEIVED, AdtStatus.FAILED)
+ADT_BACKLOG = (*ADT_UNFINISHED, AdtStatus.UNSTORED)
 
 
 class AdtSource(models.Model):
@@ -517,7 +519,9 @@ class AdtMessage(models.Model):
             # The applier's next messages, and what waits in a lane: small partial indexes
             # (only the inbox's rows), whatever the number of messages applied.
             models.Index(fields=["id"], condition=Q(status="received"), name="adt_inbox"),
-            models.Index(fields=["lane", "id"], condition=Q(status__in=ADT_UNFINISHED),
+            # Also the backlog's rows (PostgreSQL proves that the applier's "received or
+            # failed" falls within them).
+            models.Index(fields=["lane", "id"], condition=Q(status__in=ADT_BACKLOG),
                          name="adt_inbox_lane"),
             models.Index(fields=["lane_also", "id"],
                          condition=Q(status__in=ADT_UNFINISHED) & ~Q(lane_also=""),

@@ -43,7 +43,7 @@ from relais.interop.adt.lookups import Lookups
 from relais.interop.adt.matching import match_person
 from relais.interop.adt.merge import MERGES, apply_merge
 from relais.interop.adt.received import Received, read_header
-from relais.stays.models import AdtMessage, AdtSource, AdtStatus
+from relais.stays.models import ADT_BACKLOG, AdtMessage, AdtSource, AdtStatus
 
 logger = logging.getLogger(__name__)
 
@@ -276,8 +276,7 @@ def backlog(source: AdtSource | str | None = None) -> dict[str, dict]:
     database was unreachable and not sent again since. Only senders with something to
     report appear. `source`: an ADT source (its name is MSH-4, or MSH-3 when MSH-4 is
     empty) or a sender as stored."""
-    rows = AdtMessage.objects.filter(status__in=[AdtStatus.RECEIVED, AdtStatus.FAILED,
-                                                 AdtStatus.UNSTORED])
+    rows = AdtMessage.objects.filter(status__in=ADT_BACKLOG)  # a small partial index
     if source is not None:
         rows = rows.filter(_from(source))
     now, found = timezone.now(), {}
