@@ -5,7 +5,7 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 import hl7
@@ -119,13 +119,22 @@ def read_time(text: str, name: str) -> datetime | None:
     try:
         moment = datetime(int(year), int(month or 1), int(day or 1), int(hour or 0),
                           int(minute or 0), int(second or 0))
-    except ValueError as error:
+        moment = _with_offset(moment, offset)
+        # What the database stores is UTC: the first and last hours HL7 can write
+        # (0001-01-01, 9999-12-31) may have none (found by bench/adt_fuzz.py).
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
         raise Refused(f"{name} '{text[:40]}' is not a valid date.") from error
-    if offset:
-        sign = -1 if offset[0] == "-" else 1
-        delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
-        return moment.replace(tzinfo=dt_timezone(sign * delta))
-    return timezone.make_aware(moment)
+    return moment
+
+
+def _with_offset(moment: datetime, offset: str | None) -> datetime:
+    """The offset sent (±HHMM; ValueError beyond a day), else Brussels time."""
+    if not offset:
+        return timezone.make_aware(moment)
+    sign = -1 if offset[0] == "-" else 1
+    delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
+    return moment.replace(tzinfo=dt_timezone(sign * delta))
 
 
 def read_date(text: str, name: str) -> date | None:
