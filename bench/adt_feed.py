@@ -2,6 +2,7 @@
 is durably stored (committed to the inbox), and how far behind the applier is.
 
     .venv/bin/python bench/adt_feed.py [--messages 10000] [--connections 4] [--appliers 1]
+                                       [--apply-after]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_bench_adt \
         .venv/bin/python bench/adt_feed.py
     .venv/bin/python bench/adt_feed.py --profile 300   # queries and time per event, in-process
@@ -15,8 +16,10 @@ on a free loopback port, and sends each person's stay as A01, A08, A03 from
 `--connections` clients, each waiting for its ACK before sending the next. Prints the
 machine's load average, messages/s acknowledged, the ACK latency (p50, p95, p99, max), the
 largest inbox seen while sending, how long the applier took to drain it after the last
-ACK and its own rate; checks that every answer was AA, every message applied and every
-stay ended discharged.
+ACK and its own rate, and the CPU the listener and the appliers used per message (from
+/proc: what the figures would be on an idle machine); checks that every answer was AA,
+every message applied and every stay ended discharged. `--apply-after` starts the appliers
+only once every message is acknowledged: the listener alone, then the appliers alone.
 """
 
 import argparse
@@ -29,6 +32,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from pathlib import Path
 
 from throwaway import setup_database
 
@@ -42,6 +46,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--processes", type=int, default=1, help="listener processes")
     parser.add_argument("--appliers", type=int, default=1, help="applier processes")
+    parser.add_argument("--apply-after", action="store_true",
+                        help="start the appliers only after the last ACK (the listener alone, "
+                             "then the appliers alone)")
     parser.add_argument("--profile", type=int, default=0,
                         help="instead: handle this many messages in-process, count queries")
     options = parser.parse_args()
@@ -55,7 +62,8 @@ def main() -> int:
     if options.profile:
         return _profile(messages)
     connection.close()
-    return _run(messages, options.connections, hospital, options.processes, options.appliers)
+    return _run(messages, options.connections, hospital, options.processes, options.appliers,
+                options.apply_after)
 
 
 # --- the data ---------------------------------------------------------------------------
@@ -130,15 +138,17 @@ def _adt(event: str, n: int, niss: str) -> bytes:
 # --- over the wire ----------------------------------------------------------------------
 
 
-def _run(messages, connections: int, hospital, processes: int, appliers: int) -> int:
+def _run(messages, connections: int, hospital, processes: int, appliers: int,
+         apply_after: bool) -> int:
     port = _free_port()
     print(f"load average before: {_load()}")
     # As in production: DEBUG off (DEBUG keeps a log of every query).
+    env = {**os.environ, "DEBUG": "false"}
     listener = subprocess.Popen([sys.executable, "-m", "relais.config.cli", "adt-listen",
                                  "--port", str(port), "--processes", str(processes),
-                                 "--appliers", str(appliers)],
-                                env={**os.environ, "DEBUG": "false"}, stdout=subprocess.PIPE,
-                                text=True)
+                                 "--appliers", str(0 if apply_after else appliers)],
+                                env=env, stdout=subprocess.PIPE, text=True)
+    later: list[subprocess.Popen] = []
     try:
         listener.stdout.readline()  # "Listening…": every process is ready
         shares = [[m for m in messages if m[0] % connections == c] for c in range(connections)]
@@ -146,25 +156,69 @@ def _run(messages, connections: int, hospital, processes: int, appliers: int) ->
         clients = [threading.Thread(target=_send_all, args=(port, share, results[c]))
                    for c, share in enumerate(shares)]
         inbox = _InboxWatch()
+        cpu = _Cpu(listener.pid)
         started = time.perf_counter()
         for client in clients:
             client.start()
         for client in clients:
             client.join()
         elapsed = time.perf_counter() - started
-        load_while_sending = _load()
+        load_while_sending, listener_cpu = _load(), cpu.listeners()
+        if apply_after:
+            later = [subprocess.Popen([sys.executable, "-m", "relais.config.cli", "adt-apply"],
+                                      env=env) for _ in range(appliers)]
+            cpu = _Cpu(os.getpid())
         drained = inbox.wait_until_empty()
         applied_in = time.perf_counter() - started
+        applier_cpu = cpu.appliers()
     finally:
-        listener.terminate()
-        listener.wait(30)
+        for process in [listener, *later]:
+            process.terminate()
+            process.wait(30)
     answers = [r for result in results for r in result]
     _report(answers, elapsed, connections, processes, load_while_sending)
-    print(f"applied by {appliers} applier process(es): the inbox held at most "
+    print(f"listener CPU: {listener_cpu * 1000 / len(answers):.2f} ms a message")
+    when = "started after the last ACK" if apply_after else "running while sending"
+    print(f"applied by {appliers} applier process(es) ({when}): the inbox held at most "
           f"{inbox.most} messages; drained {drained:.1f} s after the last ACK; "
-          f"{len(answers)} applied in {applied_in:.1f} s = {len(answers) / applied_in:,.0f} "
-          "messages/s")
+          f"{len(answers)} applied {applied_in:.1f} s after the first was sent "
+          f"({len(answers) / (drained if apply_after else applied_in):,.0f} messages/s); "
+          f"applier CPU {applier_cpu * 1000 / len(answers):.1f} ms a message")
     return _check(answers, hospital, len(messages))
+
+
+class _Cpu:
+    """CPU seconds (user + system) used since now by a process's listener and applier
+    processes (itself and its children), read from /proc."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.before = self._read()
+
+    def _read(self) -> dict[int, tuple[str, float]]:
+        found = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            pid = int(stat.parent.name)
+            if pid == self.pid or int(fields[1]) == self.pid:
+                seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                found[pid] = (command.decode(errors="replace"), seconds)
+        return found
+
+    def _used(self, word: str) -> float:
+        now = self._read()
+        return sum(seconds - self.before.get(pid, ("", 0.0))[1]
+                   for pid, (command, seconds) in now.items() if word in command)
+
+    def listeners(self) -> float:
+        return self._used("adt-listen")
+
+    def appliers(self) -> float:
+        return self._used("adt-apply")
 
 
 class _InboxWatch:

@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 import hl7
 import pytest
 from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from relais.audit import sealing, verification
 from relais.audit.models import AuditEvent
 from relais.interop import adt
+from relais.interop.adt import processing
 from relais.interop.mllp import Frame
 from relais.network.demo import niss_for
 from relais.network.services import create_person
@@ -600,18 +602,24 @@ def test_a_group_of_messages_is_stored_in_one_transaction_and_applied_in_one(
         feed, person, second_person, monkeypatch):
     commits = count_commits(monkeypatch)
 
-    answers = adt.handle_frames(arrivals(
-        adt_message("A01", control_id="G1"),
-        adt_message("A01", control_id="G2", niss=OTHER_NISS, patient_id="P0002",
-                    visit="V0002"),
-        adt_message("A08", control_id="G3", expected="20260320")), adt.Lookups())
+    with CaptureQueriesContext(connection) as statements:
+        answers = adt.handle_frames(arrivals(
+            adt_message("A01", control_id="G1"),
+            adt_message("A01", control_id="G2", niss=OTHER_NISS, patient_id="P0002",
+                        visit="V0002"),
+            adt_message("A08", control_id="G3", expected="20260320")), adt.Lookups())
 
     assert [msa(answer)[:2] for answer in answers] == [("AA", "G1"), ("AA", "G2"),
                                                         ("AA", "G3")]
-    assert len(commits) == 1
+    # One INSERT for the three: its own transaction, committed when it returns (no BEGIN
+    # and COMMIT round trips); before it, one SELECT for their earlier copies and, with
+    # fresh Lookups, their senders'.
+    kinds = [q["sql"].split()[0] for q in statements.captured_queries]
+    assert (kinds.count("INSERT"), kinds.count("SELECT"), len(kinds)) == (1, 4, 5)
+    assert commits == []
     # G3 is Madeleine's second message: it waits for G1, in the next batch.
     assert adt.apply_batch() == 2 and adt.apply_batch() == 1 and adt.apply_batch() == 0
-    assert len(commits) == 4
+    assert len(commits) == 3
     assert only_stay(person).expected_discharge_on == date(2026, 3, 20)  # in order
     assert only_stay(second_person).visit_number == "V0002"
     assert AdtMessage.objects.filter(status=AdtStatus.APPLIED).count() == 3
@@ -652,10 +660,10 @@ def test_a_control_id_repeated_within_a_group_gets_the_first_ack(feed, person):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_group_whose_commit_fails_is_answered_ar_and_nothing_is_kept(feed, person,
+def test_a_group_whose_insert_fails_is_answered_ar_and_nothing_is_kept(feed, person,
                                                                        second_person,
                                                                        monkeypatch):
-    _fail_once(monkeypatch, connection, "commit")
+    _fail_once(monkeypatch, processing, "insert")  # the statement that commits the group
 
     answers = adt.handle_frames(arrivals(
         adt_message("A01", control_id="G1"),
