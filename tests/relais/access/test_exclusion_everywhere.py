@@ -38,7 +38,7 @@ consent to share with the network is withdrawn - the physiotherapist of her netw
 
 Names move while this is written (`followup` became `notifications`, the audit log its own
 app, `interop/adt.py` a package): models are looked up by class name, the inbox by its
-path `/inbox/`, the feed through `relais.interop.adt.handle` as tests/relais/interop do.
+path `/inbox/`, the feed through `relais.interop.adt.deliver` as tests/relais/interop do.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ from relais.booklet.models import Audience, EntryKind
 from relais.directory import services as directory
 from relais.directory.models import Category
 from relais.interop import adt
+from relais.interop.adt.merge import merge_links
 from relais.network import portal
 from relais.network import services as network
 from relais.network.models import MemberKind, Relation, Role
@@ -324,7 +325,7 @@ def admit_by_feed(w):
     """An A01 from Hospital Helios's HL7 feed, through the feed's own entry point."""
     admitted = timezone.localtime() - timedelta(hours=5)
     with on_commit():
-        answer = adt.handle(adt_message(
+        answer = adt.deliver(adt_message(
             "A01", control_id="HEL0001", facility=FEED_FACILITY, niss=NISS,
             patient_id="HEL-0001", visit="HV-0001", ward="GER", family=LAST_NAME,
             given=FIRST_NAME, admitted=f"{admitted:%Y%m%d%H%M%S}",
@@ -333,6 +334,15 @@ def admit_by_feed(w):
     stay_model = model_named("Stay")
     w.feed_stay = stay_model.objects.get(person=w.person, hospital=w.feed_hospital)
     return w.feed_stay
+
+
+def merged_by_hestia(w) -> None:
+    """Hospital Hestia merged her patient id HES-OLD into HES-NEW (an A40), as the feed
+    applies it: the merge its staff may undo (X, a nurse there, must not see it)."""
+    link = model_named("PatientLink").objects.create(hospital=w.hospital, patient_id="HES-OLD",
+                                                     person=w.person)
+    merge_links(w.hospital, link, "HES-NEW", w.person.pk, actor=None, how="feed")
+    w.merged_link = link
 
 
 def hospital_work(w) -> None:
@@ -449,7 +459,7 @@ BY_NAME = {"person_pk": "persons", "stay_pk": "stays", "consent_pk": "consent",
 # Keys whose values are hers: a URL made only of these is one of her objects' addresses.
 PERSONAL_KEYS = {"persons", "members", "consent", "mandates", "stays", "plan-items",
                  "referrals", "entries", "consultations", "answer", "versions", "join", "c",
-                 "referral_status", "instrument"}
+                 "referral_status", "instrument", "merges"}
 SEARCH_INPUT = re.compile(r'<input[^>]*name="(?:q|niss|search)"')
 # Every URL is asked first with these: a search by name, and the print version of a page.
 FIRST_QUERY = {"q": SEARCH_PREFIX, "search": SEARCH_PREFIX, "print": "1"}
@@ -513,6 +523,7 @@ def candidates(w) -> dict:
         "versions": sorted(model_named("EmergencySheet").objects.filter(person=p)
                            .values_list("number", flat=True)),
         "pending": ids("AdtMessage"),
+        "merges": ids("PatientLink", person=p),
         "services": [w.service_o.pk, w.service_help.pk],
         "join": [token for _, token in w.portal_links],
         "c": [token for _, token in w.consultation_links],
@@ -705,10 +716,11 @@ def shared_world(django_db_blocker, media, *steps):
 @pytest.fixture(scope="class")
 def everywhere(django_db_setup, django_db_blocker, tmp_path_factory):
     """The sweep's world: O, X and the brother excluded, then the admissions by hand and
-    by the feed, and the hospital's work."""
+    by the feed, the hospital's work, and a merge of her patient ids at Hestia."""
     yield from shared_world(django_db_blocker, tmp_path_factory.mktemp("media"),
                             exclude_organisation, exclude_professional, exclude_brother,
-                            admit_by_hand, hospital_work, admit_by_feed, sign_in)
+                            admit_by_hand, hospital_work, admit_by_feed, merged_by_hestia,
+                            sign_in)
 
 
 def sign_in(w) -> None:
@@ -772,7 +784,8 @@ class TestEveryPage:
                     for url in (f"/persons/{p}/", f"/persons/?q={SEARCH_PREFIX}",
                                 f"/persons/?q={NISS}")}
         expected |= {("hestia nurse", "/hospital/worklist/"), ("hestia nurse", "/referrals/"),
-                     ("coordinator", "/inbox/")}
+                     ("coordinator", "/inbox/"), ("hestia nurse", "/adt/merges/"),
+                     ("hestia nurse", f"/adt/merges/{w.merged_link.pk}/undo/")}
         # Her coordinator, on an address of each kind the sweep builds from her ids: pages,
         # an SVG map, file downloads (PDF, PNG) whose bytes carry her name.
         her_pages = {
