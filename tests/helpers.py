@@ -15,6 +15,11 @@ SIGNED_IN_QUERIES = 4
 # With something unread, the header asks the gate which of it the reader still sees.
 UNREAD_QUERIES = 1
 
+# Loading one person for a page (`person_for`): whether the reader may see them (the gate's
+# question about one person, its SQL kept across requests), then the person and what it
+# shows with it.
+PERSON_QUERIES = 2
+
 # Writing the audit events of a request (its reads, gathered) or of a change: one INSERT,
 # carrying each event's leaf hash; no lock, no read of a chain head (the worker seals).
 AUDIT_EVENT_QUERIES = 1

@@ -28,6 +28,8 @@ from datetime import timedelta
 from functools import reduce
 from operator import or_
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
@@ -113,6 +115,38 @@ def _kept_pks(user, question: str, persons: QuerySet) -> QuerySet | RawSQL:
                                       build)
     # Django's own SQL, its values as parameters.
     return RawSQL(sql, params) if sql else persons.none().values("pk")  # noqa: S611
+
+
+# Stands for the person's id in a kept statement about one person; no person has it.
+SOMEONE = -987_654_321
+
+
+def about_one(user, question: str, persons: QuerySet, pk: int) -> bool:
+    """Whether person #pk is one `user` may read ("visible"), may complete
+    ("completable"), or who excluded them ("excluded"): one query, whose SQL is built once
+    per user and day and kept across requests (`decisions.statement`), the id a
+    parameter. `persons` is the whole person table (`Person.objects.all()`)."""
+    if not is_signed_in(user):
+        return False
+
+    def build():
+        asked = {"visible": visible_persons, "completable": completable_persons,
+                 "excluded": excluded_persons}[question]
+        one = asked(user, persons.filter(pk=SOMEONE)).order_by().values("pk")[:1]
+        try:
+            return one.query.sql_with_params()
+        except EmptyResultSet:  # no grant applies to this user at all
+            return "", []
+
+    sql, params = decisions.statement(
+        ("about_one", persons.model._meta.label_lower, question, decisions.signature(user)),
+        build)
+    if not sql:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk if type(value) is int and value == SOMEONE else value
+                             for value in params])
+        return cursor.fetchone() is not None
 
 
 def _granted(user, queryset: QuerySet, question: str) -> QuerySet:

@@ -38,6 +38,9 @@ class Policy:
     allows: Callable[[object, Model, Action], bool]
     audit_reads: bool = False
     person_id: Callable[[Model], int | None] = lambda obj: None
+    # (user, valid pk) -> whether `visible` holds that object: a faster answer for one
+    # object (`object_for`, `sees`), when the feature has one. The same answer as `visible`.
+    sees_one: Callable[[object, object], bool] | None = None
 
 
 POLICIES: dict[type[Model], Policy] = {}
@@ -151,16 +154,23 @@ def sees(user, obj) -> bool:
     """Whether the gate shows `obj` to `user` now (one query per request; not audited: no
     data read)."""
     model = type(obj)
+    one = policy_for(model).sees_one
     return decisions.remembered(
         ("sees", model._meta.label_lower, getattr(user, "pk", None), obj.pk),
-        lambda: visible(user, model.objects.filter(pk=obj.pk)).exists())
+        lambda: one(user, obj.pk) if one is not None and is_signed_in(user) else visible(
+            user, model.objects.filter(pk=obj.pk)).exists())
 
 
 def object_for(user, model: type[Model], pk, action: Action = Action.VIEW, *, queryset=None):
     """Load `model` #pk for `user` to do `action`, or raise Http404 (missing = forbidden)."""
     policy = policy_for(model)
-    candidates = policy.visible(user, queryset if queryset is not None else model.objects.all())
-    obj = candidates.filter(pk=pk).first() if _is_valid_pk(model, pk) else None
+    queryset = queryset if queryset is not None else model.objects.all()
+    if not _is_valid_pk(model, pk):
+        obj = None
+    elif policy.sees_one is not None:
+        obj = queryset.filter(pk=pk).first() if policy.sees_one(user, pk) else None
+    else:
+        obj = policy.visible(user, queryset).filter(pk=pk).first()
     if obj is None or not policy.allows(user, obj, action):
         _record_denial(user, model, pk, action, obj, policy)
         raise Http404

@@ -22,8 +22,7 @@ from django.http import Http404
 from relais.access import decisions
 from relais.access.models import Consent, ConsentScope
 from relais.access.persons import (
-    completable_persons,
-    excluded_persons,
+    about_one,
     register_exclusion,
     register_grant,
     visible_person_pks,
@@ -84,22 +83,32 @@ def register_person_rules() -> None:
 
 def sees_person(user, person) -> bool:
     """Whether `user` may read `person`'s record now (one query, not audited)."""
-    return _decided(user, "sees", person, visible_persons)  # the same answer as policy.sees
+    return _decided(user, "sees", person)  # the same answer as policy.sees
 
 
 def is_excluded(user, person) -> bool:
-    return _decided(user, "excluded", person, excluded_persons)
+    return _decided(user, "excluded", person)
 
 
 def has_relationship(user, person) -> bool:
-    return _decided(user, "completes", person, completable_persons)
+    return _decided(user, "completes", person)
 
 
-def _decided(user, question: str, person, persons_for) -> bool:
+# The gate's name of each question (`about_one`).
+_ASKED = {"sees": "visible", "excluded": "excluded", "completes": "completable"}
+
+
+def _decided(user, question: str, person) -> bool:
     if not is_signed_in(user):
         return False
-    return decisions.remembered((question, PERSON, user.pk, person.pk), lambda: persons_for(
-        user, Person.objects.filter(pk=person.pk)).exists())
+    return decisions.remembered((question, PERSON, user.pk, person.pk), lambda: about_one(
+        user, _ASKED[question], Person.objects.all(), person.pk))
+
+
+def _sees_one(user, pk) -> bool:
+    """For the gate's `object_for`: whether `user` may read person #pk (a valid id)."""
+    return decisions.remembered(("sees", PERSON, user.pk, int(pk)), lambda: about_one(
+        user, "visible", Person.objects.all(), int(pk)))
 
 
 def may_on_person(user, person, action: Action) -> bool:
@@ -163,7 +172,7 @@ def may_on_member(user, member, action: Action) -> bool:
 def register_policies() -> None:
     register_person_rules()
     register(Person, Policy(visible=visible_persons, allows=may_on_person, audit_reads=True,
-                            person_id=lambda person: person.pk))
+                            person_id=lambda person: person.pk, sees_one=_sees_one))
     register(NetworkMember, Policy(visible=visible_members, allows=may_on_member,
                                    person_id=lambda member: member.person_id))
 

@@ -65,12 +65,14 @@ def consultation(madeleine, world, coordinator, gp, member_of):
 # audit event's), with no news unread (news would add the header's count, and one
 # visible-persons question to gate it).
 PAGES = [
-    # the person (object_for), change rights (asked once though the page, the access-log
-    # link and two sections ask); the network's members (the visible-persons subquery)
-    # and the stays section's exclusions use statements kept since the first visit
-    ("person", "coordinator", {"visible": 1, "completable": 1}, 17),
-    # the person; the booklet's and the write form's checks are answered by loading it
-    ("booklet", "coordinator", {"visible": 1}, 6),
+    # Statements kept since the first visit (test_kept_statements.py): whether the user
+    # sees the person (object_for: one query, then the person is loaded), change rights
+    # (asked once though the page, the access-log link and two sections ask), the
+    # network's members (the visible-persons subquery), the stays section's exclusions
+    ("person", "coordinator", {}, 18),
+    # the person (two queries, as above); the booklet's and the write form's checks are
+    # answered by loading it
+    ("booklet", "coordinator", {}, 7),
     # every kind read by the person rule asks the gate once, together, in the page's one
     # query (followup.work), built on the first visit and kept (test_kept_statements.py);
     # nothing to do here, so no list read to audit
@@ -79,7 +81,7 @@ PAGES = [
     # the first visit
     ("worklist", "liaison_nurse", {}, 7),
     ("directory", "coordinator", {}, 3),
-    ("consultation", "coordinator", {"visible": 1}, 3),
+    ("consultation", "coordinator", {}, 3),
     # the first candidates by name, the gate on them, the page's rows
     ("person_search", "coordinator", {"visible": 1}, 3),
 ]
@@ -108,21 +110,31 @@ def test_each_main_page_asks_the_gate_a_fixed_number_of_questions(
                                         questions)
 
 
-def test_a_request_asks_each_question_about_a_person_once(coordinator, madeleine):
-    with decisions.deciding_once(), decisions.counting() as questions:
+def _asked_three_times(coordinator, madeleine):
+    with (CaptureQueriesContext(connection) as queries, decisions.counting() as questions,
+          decisions.deciding_once()):
         for _ in range(3):
             assert rules.sees_person(coordinator, madeleine)
             assert policy.sees(coordinator, madeleine)
             assert rules.has_relationship(coordinator, madeleine)
             assert not rules.is_excluded(coordinator, madeleine)
-    assert questions == {"visible": 1, "completable": 1, "excluded": 1}
+    return len(queries), dict(questions)
+
+
+def test_a_request_asks_each_question_about_a_person_once(coordinator, madeleine):
+    # Three questions, each one query (and the user's memberships, read once for the
+    # statements' key); each statement built once, then kept.
+    assert _asked_three_times(coordinator, madeleine) == (
+        4, {"visible": 1, "completable": 1, "excluded": 1, "statement": 3})
+    assert _asked_three_times(coordinator, madeleine) == (3, {})  # the next request
 
 
 def test_outside_a_request_every_question_is_asked_again(coordinator, madeleine):
-    with decisions.counting() as questions:
+    with CaptureQueriesContext(connection) as queries, decisions.counting() as questions:
         for _ in range(3):
             assert rules.sees_person(coordinator, madeleine)
-    assert questions == {"visible": 3}
+    # Asked three times (and the memberships read once): built once.
+    assert (len(queries), questions) == (4, {"visible": 1, "statement": 1})
 
 
 def test_a_write_in_the_request_forgets_the_answers(coordinator, excluded_pro, madeleine,
@@ -149,7 +161,7 @@ def test_the_audit_trail_of_a_read_keeps_the_answers(coordinator, madeleine):
     with decisions.deciding_once(), decisions.counting() as questions:
         rules.person_for(coordinator, madeleine.pk)  # audited
         assert rules.sees_person(coordinator, madeleine)
-    assert questions == {"visible": 1}
+    assert questions == {"visible": 1, "statement": 1}
 
 
 def test_the_compiled_subquery_lists_what_the_queryset_does(world, coordinator, gp,

@@ -21,7 +21,12 @@ from relais.booklet.models import Audience, Consultation, Entry, EntryKind, Invi
 from relais.network import services as network_services
 from relais.network.models import MemberKind, Role
 from relais.notifications.models import Notification
-from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES, UNREAD_QUERIES
+from tests.helpers import (
+    AUDIT_EVENT_QUERIES,
+    PERSON_QUERIES,
+    SIGNED_IN_QUERIES,
+    UNREAD_QUERIES,
+)
 from tests.relais.network import conftest as network_fixtures
 
 pytestmark = pytest.mark.django_db
@@ -530,7 +535,8 @@ def test_the_list_page_costs_the_same_whatever_the_number_of_consultations(
     client.get(url)
 
     # The person and its audited read, whether the reader may ask, the consultations.
-    with django_assert_num_queries(SIGNED_IN_QUERIES + 1 + AUDIT_EVENT_QUERIES + 1 + 1):
+    with django_assert_num_queries(SIGNED_IN_QUERIES + PERSON_QUERIES + AUDIT_EVENT_QUERIES
+                                   + 1 + 1):
         response = client.get(url)
 
     assert response.content.decode().count(QUESTION) == 3

@@ -19,7 +19,7 @@ from relais.network import services as network_services
 from relais.network.models import MemberKind, MemberRole, Relation, Role
 from relais.notifications.models import Notification
 from tests.files import JPEG, PDF, PNG
-from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
+from tests.helpers import AUDIT_EVENT_QUERIES, PERSON_QUERIES, SIGNED_IN_QUERIES
 from tests.relais.network import conftest as network_fixtures
 
 pytestmark = pytest.mark.django_db
@@ -431,8 +431,9 @@ def test_the_history_lists_versions_and_prints_in_a_fixed_number_of_queries(
         emergency.record_print(madeleine, actor=coordinator)
     client.force_login(coordinator)
     url = reverse("booklet:emergency_history", args=[madeleine.pk])
-    # The person (and the policy's checks inside it), its read event, versions, prints.
-    with django_assert_num_queries(SIGNED_IN_QUERIES + 1 + AUDIT_EVENT_QUERIES + 2):
+    # The person (the gate's question, then the person), its read event, versions, prints.
+    with django_assert_num_queries(SIGNED_IN_QUERIES + PERSON_QUERIES + AUDIT_EVENT_QUERIES
+                                   + 2):
         response = client.get(url)
     assert response.status_code == 200
     assert [s.number for s in response.context["sheets"]] == [3, 2, 1]
