@@ -156,3 +156,14 @@ def test_a_name_that_grows_when_folded_updates_the_person(feed, errors):
     person = Person.objects.get(niss="41030203610")
     assert person.last_name == name
     assert person.last_name_key == "ss" * 50
+
+
+def test_a_broken_escape_sequence_puts_no_patient_data_in_the_logs(feed, caplog):
+    caplog.set_level(logging.DEBUG)
+    raw = adt_message("A08", niss="41030203610", family="Lam\\Zbert\\\\", given="Hélène\\X0Z\\")
+
+    answer = adt.deliver(raw).decode("ascii")
+
+    assert codes(answer) <= {"AA", "AE"}
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Lam" not in logged and "Hélène" not in logged
