@@ -138,3 +138,27 @@ def test_the_visible_persons_subquery_is_kept_and_reads_the_rows_when_it_runs(
     assert seen() == ({madeleine.pk}, 0)
     services.exclude_member(madeleine.members.get(user=gp), actor=coordinator)
     assert seen() == (set(), 0)
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "gp", "caregiver", "former_member",
+                                     "excluded_pro", "outsider", "liaison_nurse"])
+def test_a_question_about_one_person_answers_as_the_queryset_does(request, world, gp,
+                                                                  madeleine, persona):
+    from relais.access.persons import (
+        about_one,
+        completable_persons,
+        excluded_persons,
+        visible_persons,
+    )
+    from relais.network.models import Person
+
+    other = services.create_person({"first_name": "Other", "last_name": "Patient", "sex": "X"},
+                                   actor=gp, organisation=world.gp_practice)
+    user = request.getfixturevalue(persona)
+    for question, asked in (("visible", visible_persons), ("completable", completable_persons),
+                            ("excluded", excluded_persons)):
+        for person in (madeleine, other):
+            expected = asked(user, Person.objects.filter(pk=person.pk)).exists()
+            for _ in range(2):  # built, then kept
+                assert about_one(user, question, Person.objects.all(), person.pk) == expected, (
+                    persona, question, person)
