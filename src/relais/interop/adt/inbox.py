@@ -330,9 +330,10 @@ class Applier(threading.Thread):
         """Apply a batch; how long to wait before the next (0: go on at once)."""
         try:
             return 0 if apply_batch(self.most, lookups) else self.idle
-        except DATABASE_TROUBLE:
-            logger.warning("ADT applier: the database failed; trying again in %.0f s",
-                           RETRY_SECONDS, exc_info=True)
+        except DATABASE_TROUBLE as error:
+            logger.warning("ADT applier: the database failed (%s); trying again in %.0f s",
+                           str(error).strip().splitlines()[0] if str(error).strip() else
+                           type(error).__name__, RETRY_SECONDS)
         except Exception:
             logger.exception("ADT applier: a batch failed; trying again in %.0f s",
                              RETRY_SECONDS)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from relais.interop.adt.errors import Refused
 from relais.interop.adt.lookups import Lookups
-from relais.interop.adt.receipt import glance
+from relais.interop.adt.receipt import check_header, glance
 from relais.interop.adt.received import Received
 from relais.stays.models import AdtMessage, AdtStatus
 
@@ -46,8 +46,10 @@ def note(received: Received, ack: str) -> None:
     logger.warning("ADT: not stored (database unreachable), answered AR: sender %s, "
                    "control id %s, event %s", received.sender, received.control_id[:60],
                    received.trigger)
-    if not (received.whole and received.control_id):
-        return  # nothing to recognise a resend by
+    try:
+        check_header(received)  # refused anyway, database or not: no gap
+    except Refused:
+        return
     with _lock:
         if len(_gaps) < MOST:
             key = (received.sender, received.control_id, received.content_hash)

@@ -10,6 +10,9 @@ from django.core.management.base import BaseCommand
 from relais.interop.adt.inbox import Applier
 
 STOP_WAIT_SECONDS = 8  # within `relais run`'s grace of 10 s
+# Acknowledging is what a sender waits for; applying is behind anyway: on a busy machine
+# the listener goes first (a lower CPU priority for the applier, as `nice` gives).
+NICENESS = 10
 
 
 class Command(BaseCommand):
@@ -20,8 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--parent", type=int, default=0,
                             help="stop when this process (the listener that started this "
                                  "one) is gone")
+        parser.add_argument("--nice", type=int, default=NICENESS,
+                            help=f"lower CPU priority than the listener (default {NICENESS}; "
+                                 "0: the same)")
 
-    def handle(self, *args, parent, **options):
+    def handle(self, *args, parent, nice, **options):
+        os.nice(max(nice, 0))
         signal.signal(signal.SIGTERM, _interrupt)
         applier = Applier()
         applier.start()
