@@ -526,6 +526,9 @@ class AdtMessage(models.Model):
             models.Index(fields=["lane_also", "id"],
                          condition=Q(status__in=ADT_UNFINISHED) & ~Q(lane_also=""),
                          name="adt_inbox_lane_also"),
+            # The feeds' health reads the last 24 hours (interop.adt.health): at a million
+            # messages, 134 ms through the whole table, 46 ms through this index.
+            models.Index(fields=["received_at"], name="adt_received"),
         ]
 
     def __str__(self) -> str:
