@@ -146,8 +146,9 @@ class FeedHealth:
         return self.problems[0] if self.problems else Status.OK
 
     @property
-    def status_label(self) -> str:
-        return Status.LABELS[self.status]
+    def problem_labels(self) -> list[tuple[str, str]]:
+        """(status, its label) for each problem, worst first."""
+        return [(problem, Status.LABELS[problem]) for problem in self.problems]
 
     @property
     def ok(self) -> bool:
