@@ -108,3 +108,15 @@ def test_the_first_a01_after_a_pre_admission_still_completes_it(person):
     assert msa(answer)[0] == "AA"
     assert only_stay(person).admitted_at == brussels("20260325094500")
     assert "Already admitted" not in msa(answer)[2]
+
+
+def test_two_admissions_applied_in_one_batch_follow_the_same_rule(person, cardiology):
+    """The applier takes both in one transaction: the second still sees the first."""
+    adt.handle(adt_message("A01"))
+    adt.handle(adt_message("A01", control_id="MSG0002", ward="CAR"))
+
+    adt.drain()
+
+    assert Stay.objects.count() == 1 and only_stay(person).ward == cardiology
+    second = AdtMessage.objects.get(control_id="MSG0002")
+    assert msa(second.result.encode())[::2] == ("AA", "Already admitted: stay updated (ward).")
