@@ -17,12 +17,13 @@ that lives as long as the request:
 * `counting()` counts the questions the gate builds (the tests assert them per page, so a
   page that asks again shows up in CI).
 
-Across requests, the largest statements (a work list's: every kind's rows and the gate
-over their persons) are kept compiled (`statement()`): building one costs more than
-running it. The key holds everything in Python the statement is made of (`signature()`:
-the user, their memberships, the rules registered; the day; the caller's filters); all
-else (consents, network members, exclusions, stays, break-the-glass) the statement reads
-from the database when it runs, so a change there shows on the very next request.
+Across requests, the gate's statements (questions about one person, the visible-persons
+subquery, a work list's one query) are kept compiled (`statement()`): building one costs
+more than running it. The key holds everything in Python the statement is made of
+(`policy.signature()`: the user, their memberships; the rules registered; the day; the
+caller's filters); all else (consents, network members, exclusions, stays, break-the-
+glass) the statement reads from the database when it runs, so a change there shows on
+the very next request.
 """
 
 import re
@@ -106,17 +107,6 @@ def forget_statements() -> None:
     """Drop every kept statement (tests start from none, to count what a page builds)."""
     with _statements_lock:
         _statements.clear()
-
-
-def signature(user) -> tuple:
-    """What the gate's SQL for `user` is built from in Python: who they are and whom they
-    act for (the memberships the request read once). Rows the SQL reads are not in it."""
-    from relais.access import policy  # the policy imports this module
-
-    return (getattr(user, "pk", None), bool(getattr(user, "is_active", False)),
-            bool(getattr(user, "is_superuser", False)), getattr(user, "kind", None),
-            tuple(sorted(policy.member_organisation_ids(user))),
-            tuple(sorted(policy.managed_organisation_ids(user))))
 
 
 def statement(key: tuple, build: Callable[[], tuple[str, list]]) -> tuple[str, list]:

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from relais.access import decisions
 from relais.access.models import BreakGlassAccess
-from relais.access.policy import is_signed_in
+from relais.access.policy import is_signed_in, signature
 
 BREAK_GLASS_HOURS = 8
 
@@ -111,7 +111,7 @@ def _kept_pks(user, question: str, persons: QuerySet) -> QuerySet | RawSQL:
         asked = visible_persons if question == "visible" else excluded_persons
         return asked(user, persons).values("pk").query.sql_with_params()
 
-    sql, params = decisions.statement(("person_pks", question, decisions.signature(user)),
+    sql, params = decisions.statement(("person_pks", question, signature(user)),
                                       build)
     # Django's own SQL, its values as parameters.
     return RawSQL(sql, params) if sql else persons.none().values("pk")  # noqa: S611
@@ -139,7 +139,7 @@ def about_one(user, question: str, persons: QuerySet, pk: int) -> bool:
             return "", []
 
     sql, params = decisions.statement(
-        ("about_one", persons.model._meta.label_lower, question, decisions.signature(user)),
+        ("about_one", persons.model._meta.label_lower, question, signature(user)),
         build)
     if not sql:
         return False

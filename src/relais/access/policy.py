@@ -92,6 +92,16 @@ def remember_memberships(user, roles) -> None:
     user._relais_managed_org_ids = {organisation for organisation, manager in roles if manager}
 
 
+def signature(user) -> tuple:
+    """What the gate's SQL for `user` is built from in Python: who they are and whom they
+    act for (the memberships the request read once). The rows the SQL reads are not in it:
+    the key of a statement kept across requests (`decisions.statement`)."""
+    return (getattr(user, "pk", None), bool(getattr(user, "is_active", False)),
+            bool(getattr(user, "is_superuser", False)), getattr(user, "kind", None),
+            tuple(sorted(member_organisation_ids(user))),
+            tuple(sorted(managed_organisation_ids(user))))
+
+
 def forget_cached_memberships(user) -> None:
     for name in ("_relais_member_org_ids", "_relais_managed_org_ids"):
         if hasattr(user, name):

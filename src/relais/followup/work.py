@@ -194,7 +194,7 @@ def _by_person(user, organisation_ids, wanted, person, today, end) -> tuple[dict
 
     Returns {kind: (count, urgent, keys)} for BY_PERSON kinds, and the other kinds with
     rows."""
-    key = ("followup.work", decisions.signature(user),
+    key = ("followup.work", policy.signature(user),
            None if organisation_ids is None else tuple(sorted(organisation_ids)),
            tuple(wanted), person)
     sql, params = decisions.statement(
