@@ -19,8 +19,8 @@ Two steps (issue 16), as integration engines do it:
      kept but a note of the refusal (unstored.py). As HL7 says of AR, the sender may
      resend: a resend is processed again (in place of the rejected copy).
 
-2. Applying, `inbox.apply_batch` (the applier, in `relais worker` and `relais
-   adt-apply`): the stored messages, in order per patient, through the stays' and
+2. Applying, `inbox.apply_batch` (the applier: `relais adt-apply`, started by `relais
+   adt-listen`): the stored messages, in order per patient, through the stays' and
    persons' services, each with its outcome and application acknowledgement
    (`AdtMessage.result`: AA applied/pending/not used, AE refused by Relais' rules).
    A message that fails holds its patient's later ones until a person retries it on the

@@ -48,6 +48,10 @@ from relais.stays.models import ADT_BACKLOG, AdtMessage, AdtSource, AdtStatus
 logger = logging.getLogger(__name__)
 
 BATCH = 20  # messages applied in one transaction (one commit, one round of audit events)
+# SQLite has one writer: an applier's transaction makes the listener wait, and the sender
+# with it. There the applier writes one message at a time and then steps aside a moment,
+# so that an ACK never waits for more than one message being applied.
+SQLITE_BATCH, SQLITE_STEP_ASIDE = 1, 0.02
 IDLE_SECONDS = 0.2  # how long an applier with nothing to do waits before it looks again
 RETRY_SECONDS = 2.0  # after the database failed
 # A person registered at the hospital is not a reason to wait for a match in Relais:
@@ -309,11 +313,11 @@ def _from(source: AdtSource | str) -> Q:
 
 class Applier(threading.Thread):
     """The loop that applies the inbox: a batch whenever there is one, else a look every
-    `idle` seconds. In `relais worker` (beside its task queue) and `relais adt-apply`;
+    `idle` seconds. `relais adt-apply` runs it (`relais adt-listen` starts that process);
     several may run at once, in threads or processes. A batch the database fails is
     tried again after RETRY_SECONDS, on a new connection."""
 
-    def __init__(self, *, most: int = BATCH, idle: float = IDLE_SECONDS):
+    def __init__(self, *, most: int | None = None, idle: float = IDLE_SECONDS):
         super().__init__(name="adt-applier", daemon=True)
         self.most, self.idle = most, idle
         self.stopping = threading.Event()
@@ -328,8 +332,11 @@ class Applier(threading.Thread):
 
     def _pause(self, lookups: Lookups) -> float:
         """Apply a batch; how long to wait before the next (0: go on at once)."""
+        sqlite = connection.vendor == "sqlite"
         try:
-            return 0 if apply_batch(self.most, lookups) else self.idle
+            if not apply_batch(self.most or (SQLITE_BATCH if sqlite else BATCH), lookups):
+                return self.idle
+            return SQLITE_STEP_ASIDE if sqlite else 0
         except DATABASE_TROUBLE as error:
             logger.warning("ADT applier: the database failed (%s); trying again in %.0f s",
                            str(error).strip().splitlines()[0] if str(error).strip() else
