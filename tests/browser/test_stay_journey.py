@@ -15,6 +15,7 @@ from relais.access.models import ConsentScope
 from relais.accounts import demo
 from relais.accounts.models import User
 from relais.directory.demo import load_demo_directory
+from relais.interop import adt as feed
 from relais.network import services as network_services
 from relais.network.demo import load_demo_persons
 from relais.network.models import Person
@@ -91,7 +92,8 @@ def log_in(page, url, email):
 
 def test_admission_to_going_home(live_server, yvonne, mllp, page_factory, screenshot,
                                  tmp_path):
-    assert b"MSA|AA" in mllp(adt("A01", yvonne.niss, "MSG-1"))
+    assert b"MSA|AA" in mllp(adt("A01", yvonne.niss, "MSG-1"))  # stored: applied behind
+    assert feed.drain() == 1  # the applier's turn (relais adt-apply in production)
     stay = Stay.objects.get(person=yvonne)
 
     # The liaison nurse, in Dutch, sees the home network from the work list.
@@ -163,6 +165,7 @@ def test_admission_to_going_home(live_server, yvonne, mllp, page_factory, screen
 
     # The discharge arrives from the feed and closes the stay.
     assert b"MSA|AA" in mllp(adt("A03", yvonne.niss, "MSG-2"))
+    assert feed.drain() == 1
     stay.refresh_from_db()
     assert stay.discharged_at is not None
     assert nurse.console_errors == [] and home.console_errors == []

@@ -53,6 +53,7 @@ UNBOUNDED = {
     "directory.Service.search_text": "derived from names, descriptions and places",
     "stays.AdtMessage.problem": "written by Relais: the reason it gave the sender",
     "stays.AdtMessage.ack": "written by Relais: the acknowledgement it sent",
+    "stays.AdtMessage.result": "written by Relais: the application acknowledgement it sent",
 }
 
 
