@@ -6,10 +6,8 @@ from datetime import date
 
 from django.conf.locale import LANG_INFO
 from django.db.models import QuerySet
-from django.utils import translation
 
-from relais.accounts.models import OrganisationType
-from relais.directory.hsds.ids import child_id, organisation_hsds_id, term_id
+from relais.directory.hsds.ids import child_id, organisation_hsds_id
 from relais.directory.hsds.mapping import (
     BRUSSELS_REGION_NAME,
     BRUSSELS_REGION_NIS,
@@ -25,7 +23,8 @@ from relais.directory.hsds.mapping import (
     TRANSLATED,
 )
 from relais.directory.hsds.schema import HSDS_VERSION, schema_required
-from relais.directory.models import Category, Service
+from relais.directory.hsds.taxonomy import Term, term_record
+from relais.directory.models import Service
 
 
 def _obj(kind: str, **fields) -> dict:
@@ -35,32 +34,9 @@ def _obj(kind: str, **fields) -> dict:
             if k in required or v not in (None, "", [], {})}
 
 
-def _english(label) -> str:
-    with translation.override("en"):
-        return str(label)
-
-
-TERM_DESCRIPTIONS = {
-    I18N: "Relais: this field of the service in another language.",
-    RELAIS: "Relais: a directory field that HSDS 3.0 has no place for.",
-    CATEGORY_TAXONOMY: "Relais directory category.",
-    ORG_TYPE_TAXONOMY: "Relais organisation type.",
-}
-
-
-def _term_name(taxonomy: str, code: str, language: str) -> str:
-    if taxonomy == CATEGORY_TAXONOMY and code in Category.values:
-        return _english(Category(code).label)
-    if taxonomy == ORG_TYPE_TAXONOMY and code in OrganisationType.values:
-        return _english(OrganisationType(code).label)
-    return f"{code} ({language})" if language else code
-
-
 def _attribute(link_id: str, entity: str, taxonomy: str, code: str, value="",
                language: str = "") -> dict:
-    term = _obj("taxonomy_term", id=term_id(taxonomy, code, language), code=code,
-                name=_term_name(taxonomy, code, language),
-                description=TERM_DESCRIPTIONS[taxonomy], taxonomy=taxonomy, language=language)
+    term = term_record(Term(taxonomy, code, language))
     return _obj("attribute", id=child_id(link_id, "attribute", taxonomy, code, language),
                 link_id=link_id, link_entity=entity, taxonomy_term_id=term["id"],
                 value=value, taxonomy_term=term)
@@ -85,6 +61,13 @@ def export_hsds(services=None) -> dict:
     }
 
 
+def organisation_fields(organisation) -> dict:
+    """The organisation's own fields, without nested objects (an HSDS list's record)."""
+    return _obj("organization", id=organisation_hsds_id(organisation), name=organisation.name,
+                description=organisation.description, email=organisation.email,
+                website=organisation.website)
+
+
 def export_organisation(organisation) -> dict:
     oid = organisation_hsds_id(organisation)
     identifiers = [_obj("organization_identifier", id=child_id(oid, "identifier", "kbo"),
@@ -97,17 +80,22 @@ def export_organisation(organisation) -> dict:
         _attribute(oid, "organization", RELAIS, "active",
                    "true" if organisation.is_active else "false"),
     ]
-    return _obj("organization", id=oid, name=organisation.name,
-                description=organisation.description, email=organisation.email,
-                website=organisation.website, phones=phones,
-                locations=_locations(organisation, oid),
-                organization_identifiers=identifiers, attributes=attributes)
+    location = organisation_location(organisation)
+    return organisation_fields(organisation) | _nested(
+        phones=phones, locations=[location] if location else [],
+        organization_identifiers=identifiers, attributes=attributes)
 
 
-def _locations(organisation, oid: str) -> list[dict]:
+def _nested(**lists) -> dict:
+    return {name: value for name, value in lists.items() if value}
+
+
+def organisation_location(organisation) -> dict | None:
+    """The organisation's one place (its address and municipality), if it has one."""
     municipality = organisation.municipality
     if not (municipality or organisation.street or organisation.postcode):
-        return []
+        return None
+    oid = organisation_hsds_id(organisation)
     location_id = child_id(oid, "location")
     addresses = []
     if organisation.street or organisation.postcode:
@@ -116,10 +104,10 @@ def _locations(organisation, oid: str) -> list[dict]:
             city=municipality.bilingual_name if municipality else "",
             state_province=BRUSSELS_REGION_NAME if municipality else "",
             postal_code=organisation.postcode, country="BE", address_type="physical"))
-    return [_obj("location", id=location_id, location_type="physical", name=organisation.name,
-                 external_identifier=municipality.nis_code if municipality else "",
-                 external_identifier_type="NIS" if municipality else "",
-                 addresses=addresses)]
+    return _obj("location", id=location_id, location_type="physical", name=organisation.name,
+                external_identifier=municipality.nis_code if municipality else "",
+                external_identifier_type="NIS" if municipality else "",
+                addresses=addresses)
 
 
 def _best(service, model_field: str) -> tuple[str, str]:
@@ -130,11 +118,24 @@ def _best(service, model_field: str) -> tuple[str, str]:
     return "", ""
 
 
-def export_service(service) -> dict:
-    sid = str(service.hsds_id)
+def service_fields(service) -> dict:
+    """The service's own fields, without nested objects (an HSDS list's record)."""
     name = _best(service, "name")[1]
     alternate = [getattr(service, f"name_{lang}") for lang in LANGUAGE_ORDER]
     alternate = list(dict.fromkeys(n for n in alternate if n and n != name))
+    return _obj(
+        "service", id=str(service.hsds_id),
+        organization_id=organisation_hsds_id(service.organisation), name=name,
+        alternate_name=" / ".join(alternate), description=_best(service, "description")[1],
+        email=service.contact_email, status=service.status,
+        application_process=_best(service, "how_to_refer")[1],
+        fees_description=service.fees, eligibility_description=service.eligibility,
+        minimum_age=service.minimum_age, maximum_age=service.maximum_age,
+        assured_date=service.verified_on.isoformat() if service.verified_on else None)
+
+
+def export_service(service) -> dict:
+    sid = str(service.hsds_id)
     phone = [_obj("phone", id=child_id(sid, "phone"), number=service.contact_phone)] if (
         service.contact_phone) else []
     contacts = [_obj("contact", id=child_id(sid, "contact"), name=service.contact_name,
@@ -142,14 +143,7 @@ def export_service(service) -> dict:
     schedules = _weekly_schedules(service, sid)
     schedules += [_obj("schedule", id=child_id(sid, "schedule"),
                        description=service.schedule)] if service.schedule else []
-    return _obj(
-        "service", id=sid, organization_id=organisation_hsds_id(service.organisation),
-        name=name, alternate_name=" / ".join(alternate),
-        description=_best(service, "description")[1], email=service.contact_email,
-        status=service.status, application_process=_best(service, "how_to_refer")[1],
-        fees_description=service.fees, eligibility_description=service.eligibility,
-        minimum_age=service.minimum_age, maximum_age=service.maximum_age,
-        assured_date=service.verified_on.isoformat() if service.verified_on else None,
+    return service_fields(service) | _nested(
         phones=phone, schedules=schedules, service_areas=_service_areas(service, sid),
         languages=[_obj("language", id=child_id(sid, "language", code), code=code,
                         name=LANG_INFO.get(code, {}).get("name"))

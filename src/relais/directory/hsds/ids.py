@@ -16,10 +16,18 @@ def child_id(parent_id, *parts) -> str:
 def organisation_hsds_id(organisation) -> str:
     if organisation.hsds_id:
         return str(organisation.hsds_id)
-    key = f"kbo:{organisation.kbo_number}" if organisation.kbo_number else (
-        f"pk:{organisation.pk}")
+    return derived_organisation_id(organisation.pk, organisation.kbo_number)
+
+
+def derived_organisation_id(pk: int, kbo_number: str) -> str:
+    """The id of an organisation without a stored `hsds_id` (from its KBO number, else pk)."""
+    key = f"kbo:{kbo_number}" if kbo_number else f"pk:{pk}"
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"relais:organisation:{key}"))
 
 
 def term_id(taxonomy: str, code: str, language: str = "") -> str:
     return str(uuid.uuid5(NAMESPACE, f"{taxonomy}:{code}:{language}"))
+
+
+def taxonomy_id(taxonomy: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"taxonomy:{taxonomy}"))

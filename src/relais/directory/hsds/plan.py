@@ -10,19 +10,10 @@ from functools import cache
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from relais.accounts.models import Organisation, OrganisationType
+from relais.accounts.models import Organisation
 from relais.core.models import CareZone, Municipality
-from relais.directory.hsds.ids import organisation_hsds_id, term_id
-from relais.directory.hsds.mapping import (
-    CATEGORY_TAXONOMY,
-    I18N,
-    LANGUAGE_ORDER,
-    ORG_TYPE_TAXONOMY,
-    RELAIS,
-    SERVICE_EXTRAS,
-    TRANSLATED,
-)
-from relais.directory.models import Category
+from relais.directory.hsds.ids import organisation_hsds_id
+from relais.directory.hsds.taxonomy import all_terms
 
 
 @dataclass
@@ -98,11 +89,7 @@ def read_attributes(obj: dict) -> list[tuple[int, str, str, str, str]]:
 
 @cache
 def _known_terms() -> dict[str, tuple[str, str, str]]:
-    terms = [(CATEGORY_TAXONOMY, c, "") for c in Category.values]
-    terms += [(ORG_TYPE_TAXONOMY, t, "") for t in OrganisationType.values]
-    terms += [(RELAIS, code, "") for code in (*SERVICE_EXTRAS, "active")]
-    terms += [(I18N, f, lang) for f in TRANSLATED.values() for lang in LANGUAGE_ORDER]
-    return {term_id(*term): term for term in terms}
+    return {term.id: (term.taxonomy, term.code, term.language) for term in all_terms()}
 
 
 def phone_number(phone) -> str:
