@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
     "relais.core",
     "relais.audit",
     "relais.accounts",
@@ -323,5 +324,12 @@ RELAIS_ADT_QUIET_MINUTES = envint("RELAIS_ADT_QUIET_MINUTES", 60)
 RELAIS_ADT_ERRORS_24H = envint("RELAIS_ADT_ERRORS_24H", 5)
 RELAIS_ADT_BACKLOG_WAITING = envint("RELAIS_ADT_BACKLOG_WAITING", 1000)
 RELAIS_ADT_BACKLOG_SECONDS = envint("RELAIS_ADT_BACKLOG_SECONDS", 300)
+# The FHIR API's system clients (docs/fhir.md): OAuth2 client credentials with SMART v2
+# system scopes; a token lives five minutes, as SMART Backend Services recommends.
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "relais.interop.fhir.scopes.SmartScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": envint("RELAIS_FHIR_TOKEN_SECONDS", 300),
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named for migrations
 # Links in emails sent outside a web request (the ADT feed, the worker) start with this.
 RELAIS_BASE_URL = envstr("RELAIS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,0 +1,75 @@
+"""Who is calling: a system with an OAuth2 access token (client credentials), or a
+signed-in user's browser session. Either way the gate decides what they read.
+
+A system client acts for its one organisation through its own account, exactly as that
+organisation's staff: the memberships the gate reads for the account are the client's
+organisation and nothing else (`policy.remember_memberships`), and the audit log names
+the account (its address names the client) and the organisation. Its token's scopes
+narrow what it may ask (`scopes.grants`); a session has no scopes, the gate alone
+decides, as on the pages.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from oauth2_provider.oauth2_backends import get_oauthlib_core
+
+from relais.access import policy
+from relais.core import requestcontext
+from relais.interop.fhir import scopes
+from relais.interop.fhir.outcome import FhirError
+from relais.interop.models import SystemClient
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: object
+    client: SystemClient | None = None
+    scopes: tuple[str, ...] | None = None  # None: a session, not narrowed by scopes
+
+
+def caller_for(request, resource: str, interaction: str) -> Caller:
+    """The caller of this request, allowed to ask for `interaction` on `resource`, or a
+    FhirError (401 without valid credentials, 403 when the token's scopes fall short)."""
+    if _has_bearer(request):
+        caller = _system(request)
+    elif policy.is_signed_in(request.user):
+        caller = Caller(request.user)
+    else:
+        raise FhirError(401, "login", _("Authentication is required: an OAuth2 access "
+                                        "token, or a signed-in session."),
+                        headers={"WWW-Authenticate": 'Bearer realm="relais-fhir"'})
+    if caller.scopes is not None and not scopes.grants(caller.scopes, resource, interaction):
+        raise FhirError(403, "forbidden", _("The access token's scopes do not allow this "
+                                            "request."),
+                        headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
+    return caller
+
+
+def _has_bearer(request) -> bool:
+    return request.headers.get("Authorization", "")[:7].lower() == "bearer "
+
+
+def _system(request) -> Caller:
+    valid, oauth = get_oauthlib_core().verify_request(request, scopes=[])
+    client = _client_of(oauth.client) if valid else None
+    if client is None:
+        raise FhirError(401, "login", _("The access token is not valid (unknown, expired or "
+                                        "revoked)."),
+                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    act_for(request, client)
+    return Caller(client.account, client, tuple(oauth.access_token.scope.split()))
+
+
+def _client_of(application) -> SystemClient | None:
+    return (SystemClient.objects.select_related("account", "organisation")
+            .filter(application=application, is_active=True, account__is_active=True,
+                    organisation__is_active=True).first())
+
+
+def act_for(request, client: SystemClient) -> None:
+    """The client's account acts for the client's organisation in this request, and only
+    for it: the gate reads these memberships, the audit events this organisation."""
+    policy.remember_memberships(client.account, [(client.organisation_id, False)])
+    request.user = client.account
+    requestcontext.set_organisation(client.organisation)

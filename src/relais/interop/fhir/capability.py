@@ -1,0 +1,71 @@
+"""The CapabilityStatement at /fhir/metadata, written from the registry: the types, their
+interactions, search parameters and profiles are those the server serves."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from relais.interop.fhir import registry, scopes
+
+IMPLEMENTATION_GUIDES = (
+    "https://www.ehealth.fgov.be/standards/fhir/core/ImplementationGuide/hl7.fhir.be.core",
+    "https://www.ehealth.fgov.be/standards/fhir/patient-care/ImplementationGuide/"
+    "hl7.fhir.be.patient-care",
+)
+SECURITY = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
+
+def capability_statement(request) -> dict:
+    base = request.build_absolute_uri(reverse("fhir:base"))
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": timezone.localdate().isoformat(),
+        "publisher": "Relais",
+        "kind": "instance",
+        "software": {"name": "Relais"},
+        "implementation": {"description": "Relais FHIR R4 API", "url": base},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "json"],
+        "implementationGuide": list(IMPLEMENTATION_GUIDES),
+        "rest": [{"mode": "server", "security": _security(request),
+                  "resource": [_resource(t) for t in registry.TYPES.values()]}],
+    }
+
+
+def _security(request) -> dict:
+    token = request.build_absolute_uri(reverse("fhir:token"))
+    return {
+        "cors": False,
+        "service": [{"coding": [{"system": SECURITY, "code": "SMART-on-FHIR"}]}],
+        "extension": [{"url": OAUTH_URIS,
+                       "extension": [{"url": "token", "valueUri": token}]}],
+        "description": "OAuth2 client credentials (a system acting for one organisation, "
+                       "SMART v2 system scopes), or a signed-in Relais session.",
+    }
+
+
+def _resource(resource: registry.ResourceType) -> dict:
+    return {
+        "type": resource.name,
+        "profile": resource.profile,
+        "documentation": resource.documentation,
+        "interaction": [{"code": code} for code in resource.interactions],
+        "versioning": "versioned",
+        "readHistory": False,
+        "updateCreate": False,
+        "searchParam": [{"name": p.name, "type": p.type, "documentation": p.documentation}
+                        for p in resource.search_params],
+    }
+
+
+def smart_configuration(request) -> dict:
+    """/.well-known/smart-configuration (SMART App Launch 2): what a backend service needs."""
+    return {
+        "token_endpoint": request.build_absolute_uri(reverse("fhir:token")),
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": scopes.every_scope(),
+        "capabilities": ["client-confidential-symmetric", "permission-v1", "permission-v2"],
+    }
+

@@ -1,0 +1,67 @@
+"""The envelopes around what a resource type renders: the resource's id and meta, the
+searchset Bundle with its paging links."""
+
+import hashlib
+import json
+from urllib.parse import urlencode
+
+from relais.interop.fhir.outcome import issue, operation_outcome
+from relais.interop.fhir.registry import ResourceType
+
+
+def as_resource(resource: ResourceType, obj) -> dict:
+    """The resource with its id and meta: the row's version where it has one, else a
+    digest of the content (it changes exactly when what is served does)."""
+    body = resource.render(obj)
+    version = resource.version_of(obj)
+    meta = {"versionId": str(version) if version is not None else digest(body),
+            "profile": [resource.profile]}
+    updated = getattr(obj, "updated_at", None)
+    if updated is not None:
+        meta["lastUpdated"] = updated.isoformat(timespec="milliseconds")
+    return {"resourceType": resource.name, "id": str(obj.pk), "meta": meta, **body}
+
+
+def digest(body: dict) -> str:
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def searchset(base: str, resource: ResourceType, search, total: int, rows: list,
+              warnings: list[str]) -> dict:
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": total,
+              "link": _links(base, resource, search, total)}
+    entries = [{"fullUrl": f"{base}{resource.name}/{row['id']}", "resource": row,
+                "search": {"mode": "match"}} for row in rows]
+    if warnings:
+        entries.append({"resource": operation_outcome(*(issue("warning", "not-supported", w)
+                                                        for w in warnings)),
+                        "search": {"mode": "outcome"}})
+    if entries:
+        bundle["entry"] = entries
+    return bundle
+
+
+def _links(base: str, resource: ResourceType, search, total: int) -> list[dict]:
+    links = [{"relation": "self", "url": _page_url(base, resource, search, search.offset)}]
+    if search.only_count:
+        return links
+    following = search.offset + search.count
+    if search.count and following < total:
+        links.append({"relation": "next",
+                      "url": _page_url(base, resource, search, following)})
+    if search.offset:
+        previous = max(search.offset - max(search.count, 1), 0)
+        links.append({"relation": "previous",
+                      "url": _page_url(base, resource, search, previous)})
+    return links
+
+
+def _page_url(base: str, resource: ResourceType, search, offset: int) -> str:
+    """The search as the server understood it: the parameters it used, the page."""
+    query = list(search.used)
+    if search.only_count:
+        query.append(("_summary", "count"))
+    else:
+        query += [("_count", str(search.count)), ("_offset", str(offset))]
+    return f"{base}{resource.name}?{urlencode(query)}"

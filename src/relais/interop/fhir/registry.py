@@ -1,0 +1,63 @@
+"""The resource types the API serves, registered by `resources/`: the URLs, the
+CapabilityStatement, the scopes a client may ask for and the access tests are all
+generated from this list, so what the server says it does is what it does."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+
+from relais.interop.fhir.outcome import FhirError
+
+READ = "read"
+SEARCH = "search-type"
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    name: str
+    type: str  # FHIR search parameter type: token, string, date, reference
+    documentation: str  # English, for the CapabilityStatement
+    # (queryset, value as sent, modifier) -> the queryset narrowed; FhirError if invalid
+    apply: Callable[[QuerySet, str, str], QuerySet]
+    modifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    name: str  # "Patient"
+    profile: str  # the canonical URL of the Belgian profile it follows
+    model: type[Model]
+    # user -> the rows the user may read (the gate's queryset), with what `render` needs
+    visible: Callable[[object], QuerySet]
+    render: Callable[[Model], dict]
+    documentation: str
+    search_params: tuple[SearchParam, ...] = ()
+    order: tuple[str, ...] = ("pk",)
+    # The audit log: each read names the person it is about (None: not a person's data).
+    person_of: Callable[[Model], int | None] = lambda obj: None
+    read_action: str = ""
+    search_action: str = ""
+    # The row's own version (core.models.Versioned), when it has one; else the content's.
+    version_of: Callable[[Model], int | None] = lambda obj: getattr(obj, "version", None)
+    interactions: tuple[str, ...] = field(default=(READ, SEARCH))
+
+
+TYPES: dict[str, ResourceType] = {}
+
+
+def register(resource: ResourceType) -> None:
+    TYPES[resource.name] = resource
+
+
+def resource_type(name: str) -> ResourceType:
+    try:
+        return TYPES[name]
+    except KeyError:
+        raise unsupported(name) from None
+
+
+def unsupported(name: str) -> FhirError:
+    return FhirError(404, "not-supported", _("This server does not serve the resource type "
+                                             "“%(type)s”.") % {"type": name[:64]})

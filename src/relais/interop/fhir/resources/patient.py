@@ -1,0 +1,137 @@
+"""Patient (BePatient): the person whose network Relais keeps.
+
+Served: the SSIN (national or BIS number), names, sex, birth date, phone, address,
+preferred language and the organisation that keeps the record. Not served: living
+situation, priority groups, the safeguarding flag (for the circle only, never in an
+export) and the care zone.
+"""
+
+from django.db.models import Q
+
+from relais.interop.fhir import identifiers, registry
+from relais.interop.fhir.identifiers import SSIN, SSIN_OLD, identifier
+from relais.interop.fhir.registry import ResourceType, SearchParam
+from relais.interop.fhir.values import ID_PARAM, LAST_UPDATED, any_of, date_param, token
+from relais.network.models import Person, PersonLanguage, Sex, name_key
+from relais.network.search import name_filter, prefix
+
+GENDER = {Sex.FEMALE: "female", Sex.MALE: "male", Sex.OTHER: "unknown"}
+SEX = {gender: sex for sex, gender in GENDER.items()}
+
+
+def visible(user):
+    return Person.objects.visible_to(user).select_related("municipality")
+
+
+def render(person: Person) -> dict:
+    body = {"active": True}
+    if person.niss:
+        body["identifier"] = [identifier(SSIN, person.niss)]
+    body["name"] = [human_name(person.first_name, person.last_name)]
+    if person.phone:
+        body["telecom"] = [{"system": "phone", "value": person.phone, "use": "home"}]
+    body["gender"] = GENDER.get(person.sex, "unknown")
+    if person.birth_date:
+        body["birthDate"] = person.birth_date.isoformat()
+    address = _address(person)
+    if address:
+        body["address"] = [address]
+    body["communication"] = [_language(person)]
+    body["managingOrganization"] = {"reference": f"Organization/{person.owner_organisation_id}"}
+    return body
+
+
+def human_name(first: str, last: str) -> dict:
+    name = {"use": "official", "text": f"{first} {last}".strip()}
+    if last:
+        name["family"] = last
+    if first:
+        name["given"] = [first]
+    return name
+
+
+def _address(person: Person) -> dict:
+    address = {}
+    if person.street:
+        address["line"] = [person.street]
+    if person.municipality_id:
+        dutch = person.language == PersonLanguage.DUTCH
+        municipality = person.municipality
+        address["city"] = municipality.name_nl if dutch else municipality.name_fr
+    if person.postcode:
+        address["postalCode"] = person.postcode
+    if address:
+        address.update(use="home", country="BE")
+    return address
+
+
+def _language(person: Person) -> dict:
+    if person.language == PersonLanguage.OTHER:
+        return {"language": {"text": person.other_language or "other"}, "preferred": True}
+    coding = {"system": "urn:ietf:bcp:47", "code": person.language}
+    return {"language": {"coding": [coding]}, "preferred": True}
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def _identifier(queryset, value, modifier):
+    return any_of(queryset, value, _one_identifier)
+
+
+def _one_identifier(value: str) -> Q:
+    system, code = token(value)
+    if system not in (None, SSIN, SSIN_OLD):
+        return Q(pk__in=[])  # a system Relais does not keep: nobody has it
+    return Q(niss=identifiers.ssin(code))
+
+
+def _name(queryset, value, modifier):
+    if modifier == "exact":
+        return any_of(queryset, value, lambda v: Q(first_name=v) | Q(last_name=v))
+    return any_of(queryset, value, lambda v: name_filter(name_key(v).split()))
+
+
+def _family(queryset, value, modifier):
+    return any_of(queryset, value, lambda v: _starts("last_name_key", v)
+                  | _starts("surname_tail_key", v))
+
+
+def _given(queryset, value, modifier):
+    return any_of(queryset, value, lambda v: _starts("first_name_key", v))
+
+
+def _starts(field: str, value: str) -> Q:
+    key = name_key(value)
+    return prefix(field, key) if key else Q(pk__in=[])
+
+
+def _gender(queryset, value, modifier):
+    return any_of(queryset, value, lambda v: Q(sex=SEX[v]) if v in SEX else Q(pk__in=[]))
+
+
+SEARCH = (
+    ID_PARAM,
+    LAST_UPDATED,
+    SearchParam("identifier", "token", "The SSIN: https://www.ehealth.fgov.be/standards/fhir/"
+                "core/NamingSystem/ssin|<11 digits> (the form without /core/ is read too).",
+                _identifier),
+    SearchParam("name", "string", "Words starting the given name or the family name, "
+                "accents and case ignored; :exact for the whole name.", _name, ("exact",)),
+    SearchParam("family", "string", "Start of the family name (or of its last word).",
+                _family),
+    SearchParam("given", "string", "Start of the given name.", _given),
+    date_param("birthdate", "birth_date", "The birth date, with eq, ge, le, gt, lt prefixes."),
+    SearchParam("gender", "token", "male | female | unknown.", _gender),
+)
+
+
+def register_types() -> None:
+    registry.register(ResourceType(
+        name="Patient", profile=f"{identifiers.PROFILE}be-patient", model=Person,
+        visible=visible, render=render, search_params=SEARCH,
+        order=("last_name", "first_name", "birth_date", "pk"),
+        documentation="The persons whose network the caller may read (consent, exclusions "
+                      "and the other rules of the gate).",
+        person_of=lambda person: person.pk, read_action="person.read",
+        search_action="person.search"))

@@ -1,0 +1,59 @@
+"""RelatedPerson (BeRelatedPerson): a relative, friend or neighbour in the person's
+network, with how they are related and the roles they hold (caregiver, trusted person,
+representative…). A member the person asked never to inform is never served, whoever
+asks: a receiving system might write to them."""
+
+from django.db.models import Q
+
+from relais.interop.fhir import identifiers, registry
+from relais.interop.fhir.registry import ResourceType, SearchParam
+from relais.interop.fhir.resources import codes
+from relais.interop.fhir.values import ID_PARAM, LAST_UPDATED, any_of, reference_id
+from relais.network.models import MemberKind, NetworkMember, Relation
+
+
+def visible(user):
+    return (NetworkMember.objects.visible_to(user)
+            .filter(kind=MemberKind.INFORMAL, never_inform=False).exclude(relation=Relation.SELF)
+            .prefetch_related("roles"))
+
+
+def render(member: NetworkMember) -> dict:
+    body = {"active": member.is_active,
+            "patient": {"reference": f"Patient/{member.person_id}"}}
+    relationship = codes.relationship(member)
+    if relationship:
+        body["relationship"] = relationship
+    if member.name:
+        body["name"] = [{"text": member.name}]
+    telecom = codes.telecom(phone=member.phone, email=member.email, use="home")
+    if telecom:
+        body["telecom"] = telecom
+    if member.language in codes.LANGUAGES:
+        body["communication"] = [codes.language(member.language)]
+    body["period"] = codes.period(member.started_on, member.ended_on)
+    return body
+
+
+def _patient(queryset, value, modifier):
+    return any_of(queryset, value,
+                  lambda v: Q(person_id=reference_id("patient", v, "Patient")))
+
+
+SEARCH = (
+    ID_PARAM,
+    LAST_UPDATED,
+    SearchParam("patient", "reference", "The person (Patient/<id>) they are related to.",
+                _patient),
+)
+
+
+def register_types() -> None:
+    registry.register(ResourceType(
+        name="RelatedPerson", profile=f"{identifiers.PROFILE}be-relatedperson",
+        model=NetworkMember, visible=visible, render=render, search_params=SEARCH,
+        order=("person_id", "name", "pk"),
+        documentation="Relatives, friends and neighbours in the networks the caller may "
+                      "read; never a member the person asked never to inform.",
+        person_of=lambda member: member.person_id,
+        read_action="fhir.relatedperson.read", search_action="fhir.relatedperson.search"))

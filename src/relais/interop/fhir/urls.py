@@ -1,0 +1,33 @@
+"""/fhir/: written from the registry, so each served type has its own two addresses
+(search and read) and anything else is an OperationOutcome, never an HTML page."""
+
+from django.urls import path
+from oauth2_provider.views import TokenView
+
+from relais.interop.fhir import registry, resources, views
+
+app_name = "fhir"
+
+resources.register_all()  # the types, before their URLs are written from them
+
+
+def _type_patterns() -> list:
+    patterns = []
+    for name in registry.TYPES:
+        patterns += [
+            path(name, views.search, {"type": name}, name=f"{name.lower()}_search"),
+            path(f"{name}/<str:id>", views.read, {"type": name}, name=f"{name.lower()}_read"),
+        ]
+    return patterns
+
+
+urlpatterns = [
+    path("", views.base, name="base"),
+    path("metadata", views.metadata, name="metadata"),
+    path(".well-known/smart-configuration", views.smart_configuration,
+         name="smart_configuration"),
+    path("auth/token", TokenView.as_view(), name="token"),
+    *_type_patterns(),
+    path("<str:type>", views.unknown, name="unknown_type"),
+    path("<str:type>/<str:id>", views.unknown, name="unknown_read"),
+]

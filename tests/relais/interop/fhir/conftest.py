@@ -1,0 +1,92 @@
+"""A person with a network, and the systems that may or may not read it.
+
+Madeleine Lambert's record is kept by the coordination centre; she consented to share
+with her network: her GP (in person), the home-nursing service, her daughter Sophie
+(caregiver, trusted person). "Social Excluded" was in the network until she asked never
+to inform it. Each organisation may register a system client (`system_client`).
+"""
+
+import base64
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from relais.access.models import ConsentScope
+from relais.interop.fhir import clients
+from relais.network import services
+from relais.network.models import MemberKind, Relation, Role
+from tests.factories import OrganisationFactory
+
+MADELEINE_SSIN = "41030200244"
+
+
+@pytest.fixture
+def excluded_organisation(db):
+    return OrganisationFactory(name="Social Excluded")
+
+
+@pytest.fixture
+def madeleine(world, coordinator, gp, excluded_organisation):
+    person = services.create_person(
+        {"first_name": "Madeleine", "last_name": "Lambert", "birth_date": date(1941, 3, 2),
+         "sex": "F", "niss": MADELEINE_SSIN, "phone": "+32 2 555 00 00",
+         "street": "Rue Haute 1", "postcode": "1000"},
+        actor=coordinator, organisation=world.coordination_centre)
+    services.record_consent(person, scope=ConsentScope.NETWORK, given_by="Madeleine Lambert",
+                            given_on=date(2026, 1, 5), actor=coordinator)
+    services.add_member(person, kind=MemberKind.PROFESSIONAL, user=gp, roles=[Role.GP],
+                        actor=coordinator)
+    services.add_member(person, kind=MemberKind.ORGANISATION, organisation=world.home_nursing,
+                        roles=[Role.HOME_NURSE], actor=coordinator)
+    services.add_member(person, kind=MemberKind.INFORMAL, name="Sophie Lambert",
+                        relation=Relation.CHILD, phone="+32 470 00 00 01",
+                        roles=[Role.INFORMAL_CAREGIVER, Role.TRUSTED_PERSON],
+                        actor=coordinator)
+    excluded = services.add_member(person, kind=MemberKind.ORGANISATION,
+                                   organisation=excluded_organisation,
+                                   roles=[Role.SOCIAL_WORKER], actor=coordinator)
+    services.exclude_member(excluded, actor=coordinator)
+    return person
+
+
+@pytest.fixture
+def daughter(madeleine):
+    return madeleine.members.get(name="Sophie Lambert")
+
+
+@pytest.fixture
+def system_client(db):
+    """`system_client(organisation, scopes=...)` → (SystemClient, secret)."""
+
+    def make(organisation, allowed="system/*.rs"):
+        return clients.register_client(name=f"{organisation.name} system",
+                                       organisation=organisation, allowed=allowed)
+
+    return make
+
+
+@pytest.fixture
+def api(system_client):
+    """`api(organisation)` → a Client whose requests carry a fresh access token of a
+    system client acting for `organisation` (got from the token endpoint)."""
+
+    def make(organisation, allowed="system/*.rs", scope=None, language="en"):
+        client, secret = system_client(organisation, allowed)
+        token = get_token(client.application.client_id, secret, scope)["access_token"]
+        caller = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE=language)
+        caller.system = client
+        return caller
+
+    return make
+
+
+def get_token(client_id: str, secret: str, scope: str | None = None) -> dict:
+    credentials = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    data = {"grant_type": "client_credentials"}
+    if scope:
+        data["scope"] = scope
+    response = Client().post("/fhir/auth/token", data,
+                             HTTP_AUTHORIZATION=f"Basic {credentials}")
+    assert response.status_code == 200, response.content
+    return response.json()
