@@ -46,6 +46,7 @@ from django.urls import (
 
 from relais.accounts import demo
 from relais.accounts.models import User
+from relais.interop.fhir import urls as fhir_urls
 from relais.network import demo as network_demo
 from relais.network.models import Person
 
@@ -104,6 +105,9 @@ NOT_LINKED = {
     "thematic:presentation_file": "on a presentation kept as a file (the demo's are links)",
     "thematic:session_invite": "while the next session's date is ahead (the demo's passed)",
 }
+# The FHIR API answers systems in JSON; no page links to it (tests/relais/interop/fhir).
+NOT_LINKED.update({f"fhir:{pattern.name}": "the FHIR API, for systems"
+                   for pattern in fhir_urls.urlpatterns})
 
 
 @dataclass

@@ -8,6 +8,7 @@ organisation, in which function, as colleagues see it on the pages.
 
 from django.db.models import Q
 
+from relais.access import policy
 from relais.accounts.models import Function, Membership, Profession, User, UserKind
 from relais.interop.fhir import identifiers, registry
 from relais.interop.fhir.identifiers import NIHDI_PROFESSIONAL, identifier
@@ -23,7 +24,7 @@ FUNCTION = "urn:relais:function"
 
 def visible_practitioners(user):
     colleagues = Membership.objects.visible_to(user).active().values("user_id")
-    in_networks = (NetworkMember.objects.visible_to(user).active()
+    in_networks = (policy.visible(user, NetworkMember.objects.active())
                    .filter(kind=MemberKind.PROFESSIONAL, never_inform=False).values("user_id"))
     return User.objects.filter(Q(pk__in=colleagues) | Q(pk__in=in_networks),
                                kind=UserKind.PROFESSIONAL, is_active=True)

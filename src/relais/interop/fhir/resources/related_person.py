@@ -5,6 +5,7 @@ asks: a receiving system might write to them."""
 
 from django.db.models import Q
 
+from relais.access import policy
 from relais.interop.fhir import identifiers, registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
 from relais.interop.fhir.resources import codes
@@ -13,7 +14,7 @@ from relais.network.models import MemberKind, NetworkMember, Relation
 
 
 def visible(user):
-    return (NetworkMember.objects.visible_to(user)
+    return (policy.visible(user, NetworkMember.objects.all())
             .filter(kind=MemberKind.INFORMAL, never_inform=False).exclude(relation=Relation.SELF)
             .prefetch_related("roles"))
 
