@@ -1,0 +1,99 @@
+"""Everything the API emits is valid FHIR R4 (4.0.1) and keeps the be-core invariants.
+
+The validator: the R4 models of `fhir.resources` 6.1 (pydantic 1), the last release
+whose models are R4 rather than R4B or R5: each resource, Bundle, CapabilityStatement
+and OperationOutcome is parsed by its model, which refuses unknown elements, wrong
+types, missing required elements and malformed primitives (dates, ids, uris). It does
+not check code bindings: `_codes_bound` does, for the codes Relais writes, and
+`_be_core_invariants` the identifier invariants of be-core (be-inv-SSIN, -CBE, -NIHDI).
+"""
+
+import re
+
+import pytest
+from fhir.resources import construct_fhir_element
+
+from relais.interop.fhir import registry, resources
+
+pytestmark = pytest.mark.django_db
+
+resources.register_all()
+
+BOUND = {  # element name -> the codes its required binding allows (R4)
+    "gender": {"male", "female", "other", "unknown"},
+    "use": {"usual", "official", "temp", "secondary", "old", "nickname", "anonymous",
+            "maiden", "home", "work", "billing", "mobile"},
+    "status": {"proposed", "active", "suspended", "inactive", "entered-in-error"},
+    "mode": {"match", "include", "outcome"},
+    "severity": {"fatal", "error", "warning", "information"},
+}
+INVARIANTS = {  # be-core: identifier values, digits only
+    "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin": r"\d{11}",
+    "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/cbe": r"[01]\d{9}",
+    "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional":
+        r"\d{11}",
+}
+
+
+@pytest.fixture
+def everything(world, madeleine, gp, coordinator):
+    """Every type has something to show: a KBO number, a RIZIV number."""
+    world.coordination_centre.kbo_number = "0403019261"
+    world.coordination_centre.save()
+    gp.riziv_number = "10829059000"
+    gp.save()
+    return madeleine
+
+
+@pytest.mark.parametrize("type_name", sorted(registry.TYPES))
+def test_every_resource_of_every_type_is_valid_r4(type_name, api, world, everything):
+    bundle = api(world.coordination_centre).get(f"/fhir/{type_name}").json()
+
+    construct_fhir_element("Bundle", bundle)
+    found = [entry["resource"] for entry in bundle["entry"]]
+    assert found, f"nothing to validate for {type_name}"
+    for resource in found:
+        assert resource["resourceType"] == type_name
+        construct_fhir_element(type_name, resource)
+        _codes_bound(resource)
+        _be_core_invariants(resource)
+        assert resource["meta"]["profile"] == [registry.TYPES[type_name].profile]
+
+
+def test_identifiers_are_in_the_belgian_naming_systems(api, world, everything, gp):
+    caller = api(world.coordination_centre)
+
+    patient = caller.get(f"/fhir/Patient/{everything.pk}").json()
+    organisation = caller.get(f"/fhir/Organization/{world.coordination_centre.pk}").json()
+    practitioner = caller.get(f"/fhir/Practitioner/{gp.pk}").json()
+
+    assert [(i["system"], i["value"]) for i in patient["identifier"]] == [
+        ("https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin", "41030200244")]
+    assert organisation["identifier"][0]["value"] == "0403019261"
+    assert practitioner["identifier"][0]["value"] == "10829059000"
+
+
+def test_the_capability_statement_and_errors_are_valid_r4(client, api, world):
+    construct_fhir_element("CapabilityStatement", client.get("/fhir/metadata").json())
+    construct_fhir_element("OperationOutcome", client.get("/fhir/Patient/1").json())
+    warning = api(world.coordination_centre).get("/fhir/Patient", {"_sort": "name"}).json()
+    construct_fhir_element("Bundle", warning)
+    _codes_bound(warning)
+
+
+def _codes_bound(element, name=""):
+    if isinstance(element, dict):
+        for key, value in element.items():
+            _codes_bound(value, key)
+    elif isinstance(element, list):
+        for value in element:
+            _codes_bound(value, name)
+    elif name in BOUND:
+        assert element in BOUND[name], f"{name}: {element!r}"
+
+
+def _be_core_invariants(resource):
+    for identifier in resource.get("identifier", []):
+        pattern = INVARIANTS.get(identifier["system"])
+        if pattern:
+            assert re.fullmatch(pattern, identifier["value"]), identifier
