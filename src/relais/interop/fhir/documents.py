@@ -16,7 +16,7 @@ def as_resource(resource: ResourceType, obj) -> dict:
     version = resource.version_of(obj)
     meta = {"versionId": str(version) if version is not None else digest(body),
             "profile": [resource.profile]}
-    updated = getattr(obj, "updated_at", None)
+    updated = resource.last_updated(obj)
     if updated is not None:
         meta["lastUpdated"] = updated.isoformat(timespec="milliseconds")
     return {"resourceType": resource.name, "id": str(obj.pk), "meta": meta, **body}

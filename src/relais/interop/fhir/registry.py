@@ -41,6 +41,7 @@ class ResourceType:
     search_action: str = ""
     # The row's own version (core.models.Versioned), when it has one; else the content's.
     version_of: Callable[[Model], int | None] = lambda obj: getattr(obj, "version", None)
+    last_updated: Callable[[Model], object] = lambda obj: getattr(obj, "updated_at", None)
     interactions: tuple[str, ...] = field(default=(READ, SEARCH))
 
 

@@ -100,8 +100,9 @@ def read(request, type, id):
     document = as_resource(resource, row)
     etag = f'W/"{document["meta"]["versionId"]}"'
     headers = {"ETag": etag}
-    if "lastUpdated" in document["meta"]:
-        headers["Last-Modified"] = http_date(row.updated_at.timestamp())
+    updated = resource.last_updated(row)
+    if updated is not None:
+        headers["Last-Modified"] = http_date(updated.timestamp())
     return fhir_response(document, headers=headers)
 
 

@@ -36,6 +36,11 @@ def render(person: Person) -> dict:
     }
 
 
+def last_updated(person: Person):
+    """The latest change to the person or to a current member of the network."""
+    return max([person.updated_at, *(m.updated_at for m in person.current_members)])
+
+
 def _participant(member: NetworkMember) -> dict:
     roles = [codes.role(r.role) for r in member.roles.all()]
     if member.is_contact_point:
@@ -78,4 +83,5 @@ def register_types() -> None:
         documentation="The care network of each person the caller may read: current "
                       "members, their roles, the contact point.",
         person_of=lambda person: person.pk, read_action="person.read",
-        search_action="fhir.careteam.search", version_of=lambda person: None))
+        search_action="fhir.careteam.search", version_of=lambda person: None,
+        last_updated=last_updated))
