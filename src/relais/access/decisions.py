@@ -32,10 +32,11 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.utils import timezone
+
+from relais.core import kept
 
 _memo: ContextVar[dict | None] = ContextVar("relais_gate_memo", default=None)
 _counters: list[Counter] = []  # open `counting()` blocks (tests, benchmarks)
@@ -107,6 +108,7 @@ def forget_statements() -> None:
     """Drop every kept statement (tests start from none, to count what a page builds)."""
     with _statements_lock:
         _statements.clear()
+    kept.forget()
 
 
 def statement(key: tuple, build: Callable[[], tuple[str, list]]) -> tuple[str, list]:
@@ -117,36 +119,18 @@ def statement(key: tuple, build: Callable[[], tuple[str, list]]) -> tuple[str, l
     is never kept: reused, that moment would be wrong. Conditions on "now" say `Now()`."""
     full_key = (connection.vendor, _rules_version[0], timezone.localdate(), *key)
     with _statements_lock:
-        kept = _statements.get(full_key)
-        if kept is not None:
+        found = _statements.get(full_key)
+        if found is not None:
             _statements.move_to_end(full_key)
-            return kept[0], list(kept[1])
+            return found[0], list(found[1])
     counted("statement")
     sql, params = build()
-    if not _holds_the_moment(params):
+    if not kept.holds_the_moment(params):
         with _statements_lock:
             _statements[full_key] = (sql, tuple(params))
             while len(_statements) > STATEMENTS_KEPT:
                 _statements.popitem(last=False)
     return sql, list(params)
-
-
-def _holds_the_moment(params) -> bool:
-    now = timezone.now()
-    return any(abs(moment - now) < timedelta(minutes=1)
-               for moment in map(_moment, params) if moment is not None)
-
-
-def _moment(value) -> datetime | None:
-    """A parameter as an aware moment, if it is one (SQLite gets them as UTC text)."""
-    if isinstance(value, str) and 19 <= len(value) <= 32 and value[10:11] in (" ", "T"):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
 
 
 # --- how many questions the gate built ---------------------------------------------------

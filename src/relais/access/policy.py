@@ -18,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import AutoField, Model, Q, QuerySet
 from django.http import Http404
 
 from relais.access import decisions
 from relais.audit import log as audit
 from relais.audit.models import AuditEvent, Outcome
+from relais.core import kept
 
 
 class Action(StrEnum):
@@ -137,6 +138,17 @@ def visible(user, queryset: QuerySet) -> QuerySet:
     return policy_for(queryset.model).visible(user, queryset)
 
 
+def visible_rows(user, key: tuple, build, *, limit: int | None = None, **values) -> list:
+    """`visible(user, build(slots))[:limit]` as a list, its SQL compiled once per user
+    (their signature) and kept across requests, `values` put in the slots each time
+    (core/kept.py): the gate's SQL reads consents, members and exclusions when it runs."""
+    def built(slots):
+        rows = visible(user, build(slots))
+        return rows[:limit] if limit else rows
+
+    return kept.rows((*key, signature(user)), built, **values)
+
+
 class GuardedQuerySet(QuerySet):
     """The queryset of a guarded model: `Model.objects.visible_to(user)` asks the gate,
     which asks the rules the model's feature registered. A model never names a rule."""
@@ -178,7 +190,7 @@ def object_for(user, model: type[Model], pk, action: Action = Action.VIEW, *, qu
     if not _is_valid_pk(model, pk):
         obj = None
     elif policy.sees_one is not None:
-        obj = queryset.filter(pk=pk).first() if policy.sees_one(user, pk) else None
+        obj = _load_one(queryset, pk) if policy.sees_one(user, pk) else None
     else:
         obj = policy.visible(user, queryset).filter(pk=pk).first()
     if obj is None or not policy.allows(user, obj, action):
@@ -188,6 +200,18 @@ def object_for(user, model: type[Model], pk, action: Action = Action.VIEW, *, qu
         audit.record_read(f"{model._meta.model_name}.read", actor=user, target=obj,
                           person_id=policy.person_id(obj), detail={"for": str(action)})
     return obj
+
+
+def _load_one(queryset: QuerySet, pk):
+    """`queryset.filter(pk=pk).first()`; when the queryset only names what to load with
+    it (select_related, prefetch_related), its SQL is kept across requests (core/kept.py)."""
+    query = queryset.query
+    if (query.where or query.annotations or query.extra or query.is_sliced or query.distinct
+            or not isinstance(queryset.model._meta.pk, AutoField)):
+        return queryset.filter(pk=pk).first()
+    key = ("object_for", queryset.model._meta.label_lower, repr(query.select_related),
+           repr(query.deferred_loading), tuple(map(repr, queryset._prefetch_related_lookups)))
+    return kept.first(key, lambda s: queryset.filter(pk=s.pk), pk=int(pk))
 
 
 def record_list_read(user, action: str, person_ids) -> None:

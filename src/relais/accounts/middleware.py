@@ -5,7 +5,7 @@ from django.utils import translation
 from relais.access import policy
 from relais.accounts import twofactor
 from relais.accounts.models import Membership
-from relais.core import requestcontext
+from relais.core import kept, requestcontext
 
 # Paths a half-logged-in user may still reach: the 2FA pages, logout, language, assets.
 OPEN_PREFIXES = ("/static/", "/i18n/", "/accounts/logout/", "/accounts/two-factor/")
@@ -52,8 +52,9 @@ class SignedInContextMiddleware:
 
 def active_memberships(user) -> list:
     """The user's current memberships, loaded once per request for every view to reuse."""
-    return list(Membership.objects.active().filter(user=user).select_related(
-        "organisation__municipality__care_zone"))
+    return kept.rows(("accounts.memberships",), lambda s: Membership.objects.active().filter(
+        user_id=s.user).select_related("organisation__municipality__care_zone"),
+        user=user.pk)
 
 
 def acting_organisation(request):

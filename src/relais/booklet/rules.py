@@ -15,11 +15,19 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from relais.access.persons import visible_person_pks
-from relais.access.policy import Action, Policy, is_signed_in, member_organisation_ids, register
+from relais.access.policy import (
+    Action,
+    Policy,
+    is_signed_in,
+    member_organisation_ids,
+    register,
+    signature,
+)
 from relais.accounts.models import RIZIV_PROFESSIONS, Profession
 from relais.audit import log as audit
 from relais.audit.models import Outcome
 from relais.booklet.models import Audience, Consultation, Entry, Invitation
+from relais.core import kept
 from relais.network import rules as network_rules
 from relais.network.models import NetworkMember, Person
 
@@ -52,6 +60,15 @@ def entries_of(user, person, queryset: QuerySet | None = None) -> QuerySet:
     if not _sees(user, person):
         return queryset.none()
     return queryset.filter(_audience(user), person=person)
+
+
+def unread_count(user, person) -> int:
+    """How many of the person's entries `user` may read and has not opened yet."""
+    if not _sees(user, person):
+        return 0
+    return kept.count(("booklet.unread", signature(user)),
+                      lambda s: Entry.objects.filter(_audience(user), person_id=s.person)
+                      .exclude(receipts__user=user), person=person.pk)
 
 
 def _sees(user, person) -> bool:

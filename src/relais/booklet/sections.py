@@ -1,12 +1,11 @@
 """The booklet section of the person page (registered when the app is ready)."""
 
-from relais.booklet.rules import entries_of
+from relais.booklet.rules import unread_count
 from relais.network.sections import register_person_section
 
 
 def person_booklet_section(user, person) -> dict:
-    unread = entries_of(user, person).exclude(
-        receipts__user=user).count()
+    unread = unread_count(user, person)
     return {"template": "booklet/partials/person_booklet.html", "person": person,
             "unread": unread}
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relais.core import kept
 from relais.core.i18n import localized
 
 
@@ -141,7 +142,9 @@ def care_zone_for(municipality: Municipality | None, postcode: str = "") -> Care
     if override:
         return CareZone.objects.filter(code=override).first()
     if postcode:
-        match = municipality.postcodes.filter(code=postcode, care_zone__isnull=False).first()
+        match = kept.first(("core.postcode_zone",), lambda s: Postcode.objects.filter(
+            municipality_id=s.municipality, code=s.postcode, care_zone__isnull=False)
+            .select_related("care_zone"), municipality=municipality.pk, postcode=postcode)
         if match:
             return match.care_zone
     return municipality.care_zone

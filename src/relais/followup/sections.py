@@ -11,9 +11,11 @@ from relais.network.sections import register_person_section
 def person_followup_section(user, person) -> dict | None:
     """The follow-up's contacts; the family sees when and how it went, not the
     professionals' notes."""
-    followups = list(policy.visible(user, FollowUp.objects.filter(person=person))
-                     .select_related("stay__hospital", "protocol")
-                     .prefetch_related("contacts__owner", "contacts__owner_organisation")[:3])
+    followups = policy.visible_rows(
+        user, ("followup.section",), lambda s: FollowUp.objects.filter(person_id=s.person)
+        .select_related("stay__hospital", "protocol")
+        .prefetch_related("contacts__owner", "contacts__owner_organisation"),
+        limit=3, person=person.pk)
     if not followups:
         return None
     return {"template": "followup/partials/person_followup.html", "person": person,

@@ -11,9 +11,12 @@ REASON_LABELS = dict(RefusalReason.choices)
 def person_watch_section(user, person) -> dict | None:
     if not user.is_professional:
         return None
-    watches = list(policy.visible(user, Watch.objects.filter(
-        person=person, ended_at__isnull=True)).select_related("owner"))
-    refusals = list(policy.visible(user, Refusal.objects.filter(person=person))[:5])
+    watches = policy.visible_rows(user, ("followup.section_watches",), lambda s: Watch.objects
+                                  .filter(person_id=s.person, ended_at__isnull=True)
+                                  .select_related("owner"), person=person.pk)
+    refusals = policy.visible_rows(user, ("followup.section_refusals",),
+                                   lambda s: Refusal.objects.filter(person_id=s.person),
+                                   limit=5, person=person.pk)
     for refusal in refusals:
         refusal.reasons_display = [REASON_LABELS.get(r, r) for r in refusal.reasons]
     # The page loaded the person through the gate for this user: a professional who
@@ -27,12 +30,16 @@ def person_watch_section(user, person) -> dict | None:
 def declined_by_person(user, person) -> list:
     """Referrals the person refused whose refusal is not recorded yet: the section
     offers the refusal form, filled in from the referral."""
-    recorded = Refusal.objects.filter(person=person, referral__isnull=False).values(
-        "referral_id")
-    return list(policy.visible(user, Referral.objects.filter(
-        person=person, status=ReferralStatus.DECLINED,
-        decline_reason=DeclineReason.PERSON_REFUSED).exclude(pk__in=recorded))
-        .select_related("service")[:5])
+    def declined(s):
+        recorded = Refusal.objects.filter(person_id=s.person, referral__isnull=False).values(
+            "referral_id")
+        return Referral.objects.filter(
+            person_id=s.person, status=ReferralStatus.DECLINED,
+            decline_reason=DeclineReason.PERSON_REFUSED).exclude(
+            pk__in=recorded).select_related("service")
+
+    return policy.visible_rows(user, ("followup.section_declined",), declined, limit=5,
+                               person=person.pk)
 
 
 def register() -> None:

@@ -35,9 +35,11 @@ from relais.access.policy import (
     member_organisation_ids,
     object_for,
     register,
+    signature,
 )
 from relais.audit import log as audit
 from relais.audit.models import Outcome
+from relais.core import kept
 from relais.network.models import NetworkMember, Person, Relation
 
 PERSON = "network.person"  # the gate's label of Person (policy.sees shares the answers)
@@ -126,15 +128,22 @@ def is_in_safeguarding_circle(user, person) -> bool:
 
 
 def _in_safeguarding_circle(user, person) -> bool:
-    circle = _members().filter(person=person, in_safeguarding_circle=True, never_inform=False)
-    return circle.filter(links_to(user)).exists() and not is_excluded(user, person)
+    in_circle = kept.exists(
+        ("network.in_circle", signature(user)),
+        lambda s: _members().filter(links_to(user), person_id=s.person,
+                                    in_safeguarding_circle=True, never_inform=False),
+        person=person.pk)
+    return in_circle and not is_excluded(user, person)
 
 
 def may_see_access_log(user, person) -> bool:
     """"Who looked at my record": the contact point, and professionals who change it."""
-    own = _members().filter(person=person, user=user, never_inform=False).filter(
-        Q(is_contact_point=True) | Q(relation=Relation.SELF))
-    return (own.exists() and sees_person(user, person)) or may_on_person(
+    own = kept.exists(
+        ("network.own_member",),
+        lambda s: _members().filter(person_id=s.person, user_id=s.user, never_inform=False)
+        .filter(Q(is_contact_point=True) | Q(relation=Relation.SELF)),
+        person=person.pk, user=user.pk)
+    return (own and sees_person(user, person)) or may_on_person(
         user, person, Action.CHANGE)
 
 

@@ -19,6 +19,7 @@ from relais.access import policy
 from relais.access.models import Consent
 from relais.access.policy import Action
 from relais.audit import log as audit
+from relais.core import kept
 from relais.core.models import VersionConflict
 from relais.core.uploads import download_name
 from relais.network import legal, portal, roleguide, search, services, who_looked
@@ -39,6 +40,8 @@ from relais.network.models import (
     HEALTH_ROLES,
     LEGAL_ROLES,
     SOCIAL_ROLES,
+    CapacityAssessment,
+    Mandate,
     MemberKind,
     MemberRole,
     NetworkMember,
@@ -131,17 +134,25 @@ def _portal_context(user, context) -> dict:
 
 
 def _members_for(user, person) -> list[NetworkMember]:
-    queryset = policy.visible(user, person.members.active()).select_related(
-        "user", "organisation").prefetch_related(
-        Prefetch("roles", queryset=MemberRole.objects.order_by("role")))
-    return list(queryset)
+    members = policy.visible_rows(
+        user, ("network.members",), lambda s: NetworkMember.objects.active().filter(
+            person_id=s.person).select_related("user", "organisation").prefetch_related(
+            Prefetch("roles", queryset=MemberRole.objects.order_by("role"))),
+        person=person.pk)
+    for member in members:
+        member.person = person  # what person.members would have set
+    return members
 
 
 def _network_context(user, person, members) -> dict:
     shown = [m for m in members if not m.never_inform]
-    mandates = list(person.mandates.select_related("representative__user",
-                                                   "representative__organisation"))
-    assessments = list(person.assessments.all())
+    mandates = kept.rows(("network.mandates",), lambda s: Mandate.objects.filter(
+        person_id=s.person).select_related("representative__user",
+                                           "representative__organisation"), person=person.pk)
+    assessments = kept.rows(("network.assessments",), lambda s: CapacityAssessment.objects
+                            .filter(person_id=s.person), person=person.pk)
+    for row in (*mandates, *assessments):
+        row.person = person
     basis, representatives = legal.who_represents(shown, mandates)
     map_members = _map_members(shown)
     return {
@@ -158,7 +169,8 @@ def _network_context(user, person, members) -> dict:
         "map_text": text_list(map_members),
         "representation": basis, "representatives": representatives,
         "legal_order": legal.legal_order(shown),
-        "consents": Consent.objects.in_force().filter(person=person),
+        "consents": kept.rows(("network.consents",), lambda s: Consent.objects.in_force()
+                              .filter(person_id=s.person), person=person.pk),
         "may_change": policy.policy_for(Person).allows(user, person, Action.CHANGE),
         "sees_safeguarding": network_rules.is_in_safeguarding_circle(user, person),
         "may_see_access_log": network_rules.may_see_access_log(user, person),

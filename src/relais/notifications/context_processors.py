@@ -2,6 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
+from relais.core import kept
 from relais.notifications.models import Notification
 
 
@@ -17,6 +18,7 @@ def _unread_count(user) -> int:
     # Most pages are opened with nothing unread: one indexed look at the user's own rows
     # says so without building the gate's question (milliseconds of Python per page).
     # Anything unread is counted through the gate, as before.
-    if not Notification.objects.filter(recipient=user).unread().exists():
+    if not kept.exists(("notifications.any_unread",), lambda s: Notification.objects
+                       .filter(recipient_id=s.user).unread(), user=user.pk):
         return 0
     return Notification.objects.visible_to(user).unread().count()

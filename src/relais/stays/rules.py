@@ -34,6 +34,7 @@ from relais.access.policy import (
     register,
 )
 from relais.accounts.models import Organisation, OrganisationType
+from relais.core import kept
 from relais.directory.models import Category
 from relais.network import rules as network_rules
 from relais.network.models import MemberRole, NetworkMember, Person, Role
@@ -185,8 +186,10 @@ def hospital_ids(user) -> set[int]:
     member_of = member_organisation_ids(user)
     if not member_of:
         return set()
-    return set(Organisation.objects.filter(pk__in=member_of, type=OrganisationType.HOSPITAL)
-               .values_list("pk", flat=True))
+    return set(kept.rows(("stays.hospital_ids", tuple(sorted(member_of))),
+                         lambda s: Organisation.objects.filter(
+                             pk__in=member_of, type=OrganisationType.HOSPITAL)
+                         .values_list("pk", flat=True)))
 
 
 def visible_adt_messages(user, queryset: QuerySet) -> QuerySet:

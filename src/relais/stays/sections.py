@@ -2,21 +2,24 @@
 
 from relais.access import policy
 from relais.access.policy import Action
+from relais.core import kept
 from relais.network.sections import register_person_section
-from relais.stays.models import AdmissionBrief
+from relais.stays.models import AdmissionBrief, Stay
 from relais.stays.rules import hospital_ids
 
 
 def person_stays_section(user, person) -> dict:
-    stays = list(policy.visible(user, person.stays.select_related(
-        "hospital", "previous_stay__hospital"))[:10])
+    stays = policy.visible_rows(user, ("stays.section",), lambda s: Stay.objects.filter(
+        person_id=s.person).select_related("hospital", "previous_stay__hospital"),
+        limit=10, person=person.pk)
     professional = user.is_professional
     return {
         "template": "stays/partials/person_stays.html", "person": person, "stays": stays,
         "may_admit": professional and bool(hospital_ids(user)),
         "may_brief": professional and policy.policy_for(type(person)).allows(
             user, person, Action.CHANGE),
-        "has_brief": AdmissionBrief.objects.filter(person=person).exists(),
+        "has_brief": kept.exists(("stays.has_brief",), lambda s: AdmissionBrief.objects
+                                 .filter(person_id=s.person), person=person.pk),
     }
 
 

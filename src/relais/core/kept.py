@@ -1,0 +1,190 @@
+"""Querysets compiled once per process, run with each request's own values.
+
+Django builds a queryset's filters and compiles them to SQL every time it runs, and on a
+page of twenty small queries that is most of the page's time: more than the database
+takes to answer. A page's queries keep their shape from one request to the next; only
+their values change (this person, this user). So a query is built once with stand-ins
+for those values (`Slots`: integers no row has), compiled once, and kept; each later run
+puts the request's values where the stand-ins are among the parameters and sends the same
+SQL. Models come back as from the queryset itself (select_related, annotations,
+prefetch_related).
+
+    stays = kept.rows(("stays.section", user_signature),
+                      lambda s: Stay.objects.filter(person_id=s.person).order_by("-admitted_at"),
+                      person=person.pk)
+
+The key names everything else the query is made of (a user's memberships, the caller's
+options); the day is added (a query may say "today"). A query holding the moment it was
+built (`timezone.now()` among its parameters) is not kept: conditions on "now" say
+`Now()`. Only integers can be stand-ins; a stand-in that does not reach the parameters
+(the build used it in Python, or Django wrote it into the SQL) is an error, not a
+silent wrong answer.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import QuerySet, prefetch_related_objects
+from django.utils import timezone
+
+KEPT = 2_000  # per process and kind (rows, counts)
+_FIRST_SLOT = -987_654_000  # below any id a database hands out
+_SLOT_TYPES = (int, str)
+
+
+class Slots:
+    """Stand-ins for the values a kept query takes: `s.person`, `s.user`, ... An integer
+    no row has for an integer, a text no one writes for a text."""
+
+    def __init__(self, values: dict):
+        for number, name in enumerate(sorted(values)):
+            setattr(self, name, f"\x1eslot:{name}\x1e" if isinstance(values[name], str)
+                    else _FIRST_SLOT - number)
+
+
+class _Compiled:
+    __slots__ = ("queryset", "compiler", "sql", "params", "slots")
+
+    def __init__(self, queryset: QuerySet, slots: dict[int, str]):
+        self.queryset = queryset
+        self.compiler = queryset.query.get_compiler(using=queryset.db)
+        self.sql, params = self.compiler.as_sql()
+        self.params = tuple(params)
+        self.slots = slots
+        missing = set(slots) - {p for p in self.params if type(p) in _SLOT_TYPES}
+        if missing:
+            raise ValueError(f"stand-ins not among the parameters: "
+                             f"{sorted(slots[m] for m in missing)}")
+
+    def bound(self, values: dict) -> list:
+        slots = self.slots
+        return [values[slots[p]] if type(p) in _SLOT_TYPES and p in slots else p
+                for p in self.params]
+
+
+_NOT_KEPT = object()  # for a key whose query cannot be kept: run it as Django would
+_kept: OrderedDict[tuple, object] = OrderedDict()
+_lock = threading.Lock()  # the ADT listener and `relais run` use threads
+
+
+def forget() -> None:
+    """Drop every kept query (rules changed; tests start from none)."""
+    with _lock:
+        _kept.clear()
+
+
+def rows(key: tuple, build: Callable[[Slots], QuerySet], **values) -> list:
+    """The objects of the queryset `build(slots)` returns, with `values` in the slots."""
+    compiled = _compiled(("rows", *key), build, values)
+    if compiled is None:
+        return list(build(_given(values)))
+    return _run(compiled, compiled.bound(values))
+
+
+def first(key: tuple, build: Callable[[Slots], QuerySet], **values):
+    """The first object of `build(slots)` (ordered as it says), or None."""
+    found = rows(key, lambda s: build(s)[:1], **values)
+    return found[0] if found else None
+
+
+def count(key: tuple, build: Callable[[Slots], QuerySet], **values) -> int:
+    """How many rows `build(slots)` has: one COUNT over its SQL, kept like the rows."""
+    return _scalar(("count", *key), lambda s: build(s).order_by(), values,
+                   "SELECT COUNT(*) FROM ({}) AS counted", lambda q: q.count())
+
+
+def exists(key: tuple, build: Callable[[Slots], QuerySet], **values) -> bool:
+    """Whether `build(slots)` has a row."""
+    return bool(_scalar(("exists", *key), lambda s: build(s).order_by().values("pk")[:1],
+                        values, "SELECT 1 FROM ({}) AS found", lambda q: q.exists()))
+
+
+def _scalar(key, build, values, wrapper: str, directly):
+    compiled = _compiled(key, build, values)
+    if compiled is None:
+        return directly(build(_given(values)))
+    connection = connections[compiled.queryset.db]
+    with connection.cursor() as cursor:
+        cursor.execute(wrapper.format(compiled.sql), compiled.bound(values))
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def _compiled(key, build, values) -> _Compiled | None:
+    """The kept compilation for `key`; None if this one cannot be kept (the caller then
+    runs the queryset as Django would)."""
+    full_key = (timezone.localdate(), *key,
+                *sorted((name, type(value) is str) for name, value in values.items()))
+    with _lock:
+        compiled = _kept.get(full_key)
+        if compiled is not None:
+            _kept.move_to_end(full_key)
+            return None if compiled is _NOT_KEPT else compiled
+    slots = Slots(values)
+    try:
+        compiled = _Compiled(build(slots), {v: k for k, v in vars(slots).items()})
+    except EmptyResultSet:  # a filter on nothing (`pk__in=[]`): Django sends no query for it
+        compiled = _NOT_KEPT
+    if compiled is not _NOT_KEPT and holds_the_moment(compiled.params):
+        compiled = _NOT_KEPT
+    with _lock:
+        _kept[full_key] = compiled
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+    return None if compiled is _NOT_KEPT else compiled
+
+
+def _given(values: dict) -> Slots:
+    """The slots filled with the real values (for a query run the ordinary way)."""
+    given = Slots(values)
+    given.__dict__.update(values)
+    return given
+
+
+def _run(compiled: _Compiled, params: list) -> list:
+    """What `list(queryset)` does, with the kept SQL: Django's own iterable reads the rows
+    (so select_related, annotations and values() come back as usual), then prefetches."""
+    kept = compiled.queryset
+    alias = kept.db
+    compiler = _shallow(compiled.compiler, connection=connections[alias])  # this thread's
+    sql = compiled.sql
+    compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    query = _shallow(kept.query, get_compiler=lambda *args, **kwargs: compiler)
+    queryset = _shallow(kept, _query=query, _result_cache=None, _prefetch_done=False)
+    found = list(queryset._iterable_class(queryset))
+    if kept._prefetch_related_lookups and found:
+        prefetch_related_objects(found, *kept._prefetch_related_lookups)
+    return found
+
+
+def _shallow(obj, **changes):
+    """A copy sharing `obj`'s attributes, with `changes` (not copy.copy: a QuerySet's
+    pickling support would run the query)."""
+    twin = object.__new__(type(obj))
+    twin.__dict__.update(obj.__dict__, **changes)
+    return twin
+
+
+def holds_the_moment(params) -> bool:
+    """Whether a parameter is within a minute of now (a statement built with
+    `timezone.now()`: reused later, that moment would be wrong)."""
+    now = timezone.now()
+    return any(abs(moment - now) < timedelta(minutes=1)
+               for moment in map(_moment, params) if moment is not None)
+
+
+def _moment(value) -> datetime | None:
+    """A parameter as an aware moment, if it is one (SQLite gets them as UTC text)."""
+    if isinstance(value, str) and 19 <= len(value) <= 32 and value[10:11] in (" ", "T"):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+

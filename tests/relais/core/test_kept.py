@@ -1,0 +1,151 @@
+"""Querysets compiled once and run with each request's values (relais.core.kept)."""
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from relais.access import decisions
+from relais.accounts.models import Membership, Organisation, User
+from relais.core import kept
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class Builds:
+    """A build function that counts how often it is called."""
+
+    def __init__(self, build):
+        self.build, self.calls = build, 0
+
+    def __call__(self, slots):
+        self.calls += 1
+        return self.build(slots)
+
+
+def _memberships_of(slots):
+    return Membership.objects.filter(user_id=slots.user).select_related(
+        "organisation").order_by("organisation__name")
+
+
+def test_rows_are_those_of_the_queryset_for_each_value_and_it_is_built_once():
+    first, second = UserFactory(), UserFactory()
+    for name in ("Alpha", "Beta"):
+        MembershipFactory(user=first, organisation=OrganisationFactory(name=name))
+    MembershipFactory(user=second, organisation=OrganisationFactory(name="Gamma"))
+    build = Builds(_memberships_of)
+
+    for user in (first, second, first):
+        got = kept.rows(("test.memberships",), build, user=user.pk)
+        expected = list(Membership.objects.filter(user=user).order_by("organisation__name"))
+        assert got == expected
+    assert [m.organisation.name for m in kept.rows(("test.memberships",), build,
+                                                   user=first.pk)] == ["Alpha", "Beta"]
+    assert build.calls == 1
+
+
+def test_related_rows_come_with_the_rows_without_more_queries():
+    user = UserFactory()
+    MembershipFactory(user=user, organisation=OrganisationFactory(name="Alpha"))
+    kept.rows(("test.memberships",), _memberships_of, user=user.pk)
+    with CaptureQueriesContext(connection) as queries:
+        [membership] = kept.rows(("test.memberships",), _memberships_of, user=user.pk)
+        assert membership.organisation.name == "Alpha"
+    assert len(queries) == 1
+
+
+def test_prefetched_rows_are_prefetched():
+    organisation = OrganisationFactory()
+    MembershipFactory.create_batch(3, organisation=organisation)
+
+    def build(slots):
+        return Organisation.objects.filter(pk=slots.pk).prefetch_related("memberships")
+
+    kept.rows(("test.prefetch",), build, pk=organisation.pk)
+    with CaptureQueriesContext(connection) as queries:
+        [found] = kept.rows(("test.prefetch",), build, pk=organisation.pk)
+        assert len(found.memberships.all()) == 3
+    assert len(queries) == 2  # the organisation, then its memberships
+
+
+def test_values_counts_existence_and_first():
+    user = UserFactory()
+    MembershipFactory.create_batch(2, user=user)
+
+    def ids(slots):
+        return Membership.objects.filter(user_id=slots.user).values_list(
+            "organisation_id", flat=True)
+
+    expected = set(Membership.objects.filter(user=user).values_list("organisation_id",
+                                                                    flat=True))
+    assert set(kept.rows(("test.ids",), ids, user=user.pk)) == expected
+    assert kept.count(("test.count",), ids, user=user.pk) == 2
+    assert kept.exists(("test.exists",), ids, user=user.pk)
+    assert not kept.exists(("test.exists",), ids, user=UserFactory().pk)
+    assert kept.first(("test.first",), lambda s: Membership.objects.filter(
+        user_id=s.user).order_by("-pk"), user=user.pk) == Membership.objects.filter(
+        user=user).order_by("-pk").first()
+
+
+def test_annotations_come_back():
+    organisation = OrganisationFactory()
+    MembershipFactory.create_batch(2, organisation=organisation)
+
+    def build(slots):
+        return Organisation.objects.filter(pk=slots.pk).annotate(people=Count("memberships"))
+
+    for _ in range(2):
+        [found] = kept.rows(("test.annotated",), build, pk=organisation.pk)
+        assert found.people == 2
+
+
+def test_a_text_takes_a_slot_too():
+    UserFactory(email="one@example.org")
+    build = Builds(lambda s: User.objects.filter(email=s.email))
+    assert [u.email for u in kept.rows(("test.email",), build, email="one@example.org")] == [
+        "one@example.org"]
+    assert kept.rows(("test.email",), build, email="nobody@example.org") == []
+    assert build.calls == 1
+
+
+def test_rows_written_after_the_statement_was_kept_show_at_once():
+    user = UserFactory()
+    assert kept.rows(("test.memberships",), _memberships_of, user=user.pk) == []
+    membership = MembershipFactory(user=user)
+    assert kept.rows(("test.memberships",), _memberships_of, user=user.pk) == [membership]
+
+
+def test_a_slot_that_does_not_reach_the_parameters_is_an_error():
+    with pytest.raises(ValueError, match="person"):
+        kept.rows(("test.unused",), lambda s: User.objects.filter(pk__gt=0), person=1)
+
+
+def test_a_query_holding_the_moment_it_was_built_is_run_each_time_not_kept():
+    user = UserFactory()
+    build = Builds(lambda s: User.objects.filter(pk=s.pk, date_joined__lte=timezone.now()))
+    for _ in range(2):
+        assert kept.rows(("test.moment",), build, pk=user.pk) == [user]
+    assert build.calls == 3  # once to try compiling, then each run the ordinary way
+
+
+def test_a_filter_on_nothing_answers_nothing():
+    assert kept.rows(("test.nothing",), lambda s: User.objects.filter(pk__in=[])) == []
+    assert kept.count(("test.nothing",), lambda s: User.objects.filter(pk__in=[])) == 0
+
+
+def test_forgetting_the_statements_rebuilds_them():
+    user = UserFactory()
+    build = Builds(_memberships_of)
+    kept.rows(("test.memberships",), build, user=user.pk)
+    decisions.forget_statements()  # what changing the gate's rules does
+    kept.rows(("test.memberships",), build, user=user.pk)
+    assert build.calls == 2
+
+
+def test_only_so_many_statements_are_kept(monkeypatch):
+    monkeypatch.setattr(kept, "KEPT", 3)
+    for n in range(5):
+        kept.rows(("test.many", n), lambda s: User.objects.filter(pk=s.pk), pk=1)
+    assert len(kept._kept) == 3
