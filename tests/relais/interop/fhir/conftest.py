@@ -16,6 +16,7 @@ from relais.access.models import ConsentScope
 from relais.interop.fhir import clients
 from relais.network import services
 from relais.network.models import MemberKind, Relation, Role
+from relais.stays import services as stay_services
 from tests.factories import OrganisationFactory
 
 MADELEINE_SSIN = "41030200244"
@@ -53,6 +54,14 @@ def madeleine(world, coordinator, gp, excluded_organisation):
 @pytest.fixture
 def daughter(madeleine):
     return madeleine.members.get(name="Sophie Lambert")
+
+
+@pytest.fixture
+def stay(madeleine, world, liaison_nurse):
+    """Madeleine is in the hospital now."""
+    return stay_services.open_stay(madeleine, hospital=world.hospital, ward=world.ward,
+                                   visit_number="V-2026-001", admission_type="emergency",
+                                   actor=liaison_nurse)
 
 
 @pytest.fixture

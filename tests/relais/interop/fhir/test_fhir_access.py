@@ -7,6 +7,8 @@ difference between "does not exist" and "may not read") and empty searches, for 
 type that holds a person's data. A new type must say where it stands, or this fails.
 """
 
+from types import SimpleNamespace
+
 import pytest
 from django.test import Client
 from oauth2_provider.models import AccessToken
@@ -23,15 +25,21 @@ resources.register_all()
 
 # For each type holding a person's data, the id of Madeleine's object of that type.
 ABOUT_MADELEINE = {
-    "Patient": lambda madeleine, daughter, gp: madeleine.pk,
-    "CareTeam": lambda madeleine, daughter, gp: madeleine.pk,
-    "RelatedPerson": lambda madeleine, daughter, gp: daughter.pk,
-    "Practitioner": lambda madeleine, daughter, gp: gp.pk,  # seen as her GP
+    "Patient": lambda hers: hers.madeleine.pk,
+    "CareTeam": lambda hers: hers.madeleine.pk,
+    "RelatedPerson": lambda hers: hers.daughter.pk,
+    "Practitioner": lambda hers: hers.gp.pk,  # seen as her GP
+    "Encounter": lambda hers: hers.stay.pk,
 }
 NOT_ABOUT_A_PERSON = {
     "Organization": "everyone signed in reads the organisations (R21)",
     "PractitionerRole": "a membership, read by colleagues (test_colleagues_read_roles)",
 }
+
+
+@pytest.fixture
+def hers(madeleine, daughter, gp, stay):
+    return SimpleNamespace(madeleine=madeleine, daughter=daughter, gp=gp, stay=stay)
 
 
 def test_every_type_is_in_the_matrix():
@@ -51,11 +59,10 @@ def _refused_organisation(case, world, madeleine, excluded_organisation, coordin
 @pytest.mark.parametrize("type_name", sorted(ABOUT_MADELEINE))
 @pytest.mark.parametrize("case", ["unrelated", "excluded", "no consent"])
 def test_a_system_that_may_not_read_her_gets_nothing(
-        case, type_name, api, world, madeleine, daughter, gp, excluded_organisation,
-        coordinator):
+        case, type_name, api, world, madeleine, hers, excluded_organisation, coordinator):
     caller = api(_refused_organisation(case, world, madeleine, excluded_organisation,
                                        coordinator))
-    pk = ABOUT_MADELEINE[type_name](madeleine, daughter, gp)
+    pk = ABOUT_MADELEINE[type_name](hers)
     denied_before = AuditEvent.objects.filter(outcome=Outcome.DENIED).count()
 
     read = caller.get(f"/fhir/{type_name}/{pk}")
@@ -70,9 +77,9 @@ def test_a_system_that_may_not_read_her_gets_nothing(
 
 
 @pytest.mark.parametrize("type_name", sorted(ABOUT_MADELEINE))
-def test_a_member_of_her_network_reads_her(type_name, api, world, madeleine, daughter, gp):
+def test_a_member_of_her_network_reads_her(type_name, api, world, hers):
     caller = api(world.home_nursing)
-    pk = ABOUT_MADELEINE[type_name](madeleine, daughter, gp)
+    pk = ABOUT_MADELEINE[type_name](hers)
 
     read = caller.get(f"/fhir/{type_name}/{pk}")
     found = caller.get(f"/fhir/{type_name}", {"_id": pk})
@@ -178,3 +185,14 @@ def test_a_revoked_client_is_refused_at_once(api, world, madeleine):
     response = caller.get(f"/fhir/Patient/{madeleine.pk}")
     assert response.status_code == 401
     assert not AccessToken.objects.filter(application=caller.system.application).exists()
+
+
+def test_the_hospital_reads_its_stay_and_the_visit_number_finds_it(api, world, stay):
+    caller = api(world.hospital)
+
+    found = caller.get("/fhir/Encounter", {"identifier": "V-2026-001", "status": "in-progress"})
+
+    encounter = found.json()["entry"][0]["resource"]
+    assert encounter["id"] == str(stay.pk)
+    assert encounter["serviceProvider"] == {"reference": f"Organization/{world.hospital.pk}"}
+    assert encounter["priority"]["coding"][0]["code"] == "EM"

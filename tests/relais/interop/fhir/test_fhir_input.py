@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from relais.interop.fhir.identifiers import SSIN_OLD
 from relais.network import services
 from relais.network.models import Person
+from relais.stays import services as stay_services
 
 pytestmark = pytest.mark.django_db
 
@@ -135,9 +136,9 @@ def _next(bundle):
     return next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)
 
 
-@pytest.mark.parametrize("type_name", ["Patient", "CareTeam", "RelatedPerson",
+@pytest.mark.parametrize("type_name", ["Patient", "CareTeam", "RelatedPerson", "Encounter",
                                        "Practitioner", "PractitionerRole", "Organization"])
-def test_a_search_costs_the_same_queries_for_one_or_many(type_name, api, world, madeleine,
+def test_a_search_costs_the_same_queries_for_one_or_many(type_name, api, world, stay,
                                                          coordinator):
     caller = api(world.coordination_centre)
     with CaptureQueriesContext(connection) as one:
@@ -146,6 +147,7 @@ def test_a_search_costs_the_same_queries_for_one_or_many(type_name, api, world, 
     for person in Person.objects.filter(last_name="Lambertini"):
         services.add_member(person, kind="informal", name="Neighbour", relation="neighbour",
                             roles=["informal_caregiver"], actor=coordinator)
+        stay_services.open_stay(person, hospital=world.hospital)
     with CaptureQueriesContext(connection) as many:
         bundle = caller.get(f"/fhir/{type_name}").json()
 

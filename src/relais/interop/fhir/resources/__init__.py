@@ -2,13 +2,14 @@
 
 from relais.interop.fhir.resources import (
     care_team,
+    encounter,
     organization,
     patient,
     practitioner,
     related_person,
 )
 
-MODULES = (patient, related_person, practitioner, organization, care_team)
+MODULES = (patient, related_person, practitioner, organization, care_team, encounter)
 
 
 def register_all() -> None:
