@@ -47,6 +47,7 @@ from django.urls import (
 from relais.accounts import demo
 from relais.accounts.models import User
 from relais.interop.fhir import urls as fhir_urls
+from relais.interop.hsds import urls as hsds_urls
 from relais.network import demo as network_demo
 from relais.network.models import Person
 
@@ -75,8 +76,6 @@ NOT_LINKED = {
     "accounts:password_reset_confirm": "the e-mailed link, with its token",
     "network:portal_join": "the e-mailed invitation, with its token",
     "followup:calendar_feed": "the secret address a calendar app subscribes to",
-    "interop:hsds_organization": "JSON API (tests/relais/directory, tests/relais/interop)",
-    "interop:hsds_service": "JSON API (tests/relais/directory, tests/relais/interop)",
     "audit:sealing_health": "monitoring (tests/relais/audit): 503 while the sealer is late",
     # shown in a state the demo care zone does not hold (each has its own tests)
     "accounts:disable_two_factor": "once two-factor authentication is on",
@@ -105,6 +104,10 @@ NOT_LINKED = {
     "thematic:presentation_file": "on a presentation kept as a file (the demo's are links)",
     "thematic:session_invite": "while the next session's date is ahead (the demo's passed)",
 }
+# The HSDS API answers in JSON; its records' addresses come from its lists
+# (tests/relais/interop/hsds).
+NOT_LINKED.update({f"interop:{pattern.name}": "the HSDS API, JSON"
+                   for pattern in hsds_urls.urlpatterns})
 # The FHIR API answers systems in JSON; no page links to it (tests/relais/interop/fhir).
 NOT_LINKED.update({f"fhir:{pattern.name}": "the FHIR API, for systems"
                    for pattern in fhir_urls.urlpatterns})

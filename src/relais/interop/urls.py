@@ -1,15 +1,12 @@
-from django.urls import path
+from django.urls import include, path
 
-from relais.interop import hsds_api, views_adt, views_feed
+from relais.interop import views_adt, views_feed
 
 app_name = "interop"
 
 urlpatterns = [
-    path("hsds/", hsds_api.about, name="hsds_about"),
-    path("hsds/services", hsds_api.services, name="hsds_services"),
-    path("hsds/services/<str:id>", hsds_api.service, name="hsds_service"),
-    path("hsds/organizations", hsds_api.organizations, name="hsds_organizations"),
-    path("hsds/organizations/<str:id>", hsds_api.organization, name="hsds_organization"),
+    # The directory as the Open Referral HSDS 3 API (interop/hsds/urls.py).
+    path("hsds/", include("relais.interop.hsds.urls")),
     # The ADT feed's admissions waiting for a person match (the hospital's staff).
     path("adt/pending/", views_adt.adt_pending, name="adt_pending"),
     path("adt/pending/<int:pk>/", views_adt.adt_message, name="adt_message"),

@@ -1,0 +1,131 @@
+"""The HSDS API against the published HSDS 3.0 OpenAPI, at length (on demand, not in CI).
+
+    .venv/bin/python bench/hsds_contract.py [--requests 5000] [--seed 1]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_hsds_contract \\
+        .venv/bin/python bench/hsds_contract.py
+
+On a throw-away database (bench/throwaway.py) with the demo loaded (`relais demo`: its
+directory, and persons, stays and referrals that must never show through the API),
+schemathesis generates requests for every operation of the published OpenAPI, positive
+and negative, through tests/relais/interop/hsds/contract.py (the suite's contract test
+runs the same with a few cases). Rounds repeat with the next seed until --requests
+requests were sent, in turn as a demo home nurse, anonymously with a public directory,
+and anonymously without one (every answer a JSON 401).
+
+Prints the requests by status and by operation, the server errors and the failed checks
+(each as a curl command); exit code 1 if there is any. Also checks that no demo
+person's name or national number appears in any answer.
+"""
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from throwaway import setup_database
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.relais.interop.hsds.contract
+EXAMPLES = 25  # cases per operation and mode in a round
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=1)
+    options = parser.parse_args()
+    connection = setup_database()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client's host, "testserver", is allowed
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # not each 400/404, a 500
+    started = time.monotonic()
+    call_command("load_demo", verbosity=0)
+    print(f"database: {connection.vendor}; demo loaded in {time.monotonic() - started:.0f} s")
+    return run(options.requests, options.seed)
+
+
+def run(target: int, first_seed: int) -> int:
+    from django.conf import settings
+    from schemathesis import GenerationMode
+
+    from tests.relais.interop.hsds.contract import Contract, Tally
+
+    ids, markers = known_ids(), person_markers()
+    readers = [("home nurse", signed_in(), False), ("public", anonymous(), True),
+               ("anonymous, directory not public", anonymous(), False)]
+    overall, seed, started = Tally(), first_seed, time.monotonic()
+    while overall.requests < target:
+        for name, client, public in readers:
+            settings.RELAIS_PUBLIC_DIRECTORY = public
+            contract = Contract(client, ids, leaks=markers)
+            tally = contract.run(examples=EXAMPLES, seed=seed,
+                                 modes=(GenerationMode.POSITIVE, GenerationMode.NEGATIVE))
+            print(f"seed {seed}, {name}: {tally.summary()}")
+            overall.merge(tally)
+        seed += 1
+    elapsed = time.monotonic() - started
+    report(overall, elapsed)
+    return 1 if overall.server_errors or overall.failures else 0
+
+
+def known_ids() -> dict:
+    from relais.accounts.models import Organisation
+    from relais.directory.hsds.ids import organisation_hsds_id, taxonomy_id
+    from relais.directory.hsds.taxonomy import TAXONOMIES, all_terms
+    from relais.directory.models import Service
+    from relais.interop.hsds.records import service_at_location_id
+
+    services = [str(pk) for pk in Service.objects.values_list("hsds_id", flat=True)]
+    offering = Organisation.objects.filter(services__isnull=False).distinct()
+    return {"services": services,
+            "service_at_locations": [service_at_location_id(s) for s in services],
+            "organizations": [organisation_hsds_id(o) for o in offering],
+            "taxonomies": [taxonomy_id(name) for name in TAXONOMIES],
+            "taxonomy_terms": [term.id for term in all_terms()]}
+
+
+def person_markers() -> list[str]:
+    """The demo persons' names and national numbers: none may be in an answer."""
+    from relais.network.models import Person
+
+    markers = set()
+    for first, last, niss in Person.objects.values_list("first_name", "last_name", "niss"):
+        markers |= {f"{first} {last}", niss} - {""}
+    return sorted(markers)
+
+
+def signed_in():
+    from django.test import Client
+
+    from relais.accounts.demo import DEMO_DOMAIN
+    from relais.accounts.models import User
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(User.objects.get(email=f"home-nurse@{DEMO_DOMAIN}"))
+    return client
+
+
+def anonymous():
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="fr")
+
+
+def report(tally, elapsed: float) -> None:
+    print(f"\nTotal: {tally.summary()} in {elapsed:.0f} s "
+          f"({tally.requests / elapsed:.0f} requests/s)")
+    for label, count in sorted(tally.by_operation.items()):
+        print(f"  {label:<36}{count:>6}")
+    for curl, problems in tally.failures[:20]:
+        print(f"\nFAILED: {curl}")
+        for problem in problems[:5]:
+            print(f"  - {problem[:300]}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.config.settings")
+    sys.exit(main())
