@@ -17,6 +17,7 @@ from relais.access.models import BreakGlassAccess, Consent
 from relais.audit.models import AuditEvent, Outcome
 from relais.interop.fhir import clients, registry, resources
 from relais.network import services
+from relais.network.models import Person
 from tests.relais.interop.fhir.conftest import get_token
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,8 @@ ABOUT_MADELEINE = {
     "RelatedPerson": lambda hers: hers.daughter.pk,
     "Practitioner": lambda hers: hers.gp.pk,  # seen as her GP
     "Encounter": lambda hers: hers.stay.pk,
+    "Consent": lambda hers: hers.consent.pk,
+    "Flag": lambda hers: hers.madeleine.pk,  # her safeguarding concern
 }
 NOT_ABOUT_A_PERSON = {
     "Organization": "everyone signed in reads the organisations (R21)",
@@ -38,8 +41,14 @@ NOT_ABOUT_A_PERSON = {
 
 
 @pytest.fixture
-def hers(madeleine, daughter, gp, stay):
-    return SimpleNamespace(madeleine=madeleine, daughter=daughter, gp=gp, stay=stay)
+def hers(madeleine, daughter, gp, stay, world):
+    """Her objects of every type; a safeguarding concern whose circle holds the
+    home-nursing service."""
+    Person.objects.filter(pk=madeleine.pk).update(safeguarding=True)
+    madeleine.members.filter(organisation=world.home_nursing).update(
+        in_safeguarding_circle=True)
+    return SimpleNamespace(madeleine=madeleine, daughter=daughter, gp=gp, stay=stay,
+                           consent=Consent.objects.get(person=madeleine))
 
 
 def test_every_type_is_in_the_matrix():
@@ -196,3 +205,13 @@ def test_the_hospital_reads_its_stay_and_the_visit_number_finds_it(api, world, s
     assert encounter["id"] == str(stay.pk)
     assert encounter["serviceProvider"] == {"reference": f"Organization/{world.hospital.pk}"}
     assert encounter["priority"]["coding"][0]["code"] == "EM"
+
+
+def test_only_the_safeguarding_circle_reads_the_flag(api, world, hers):
+    in_circle, not_in_circle = api(world.home_nursing), api(world.coordination_centre)
+    flag = f"/fhir/Flag/{hers.madeleine.pk}"
+
+    assert in_circle.get(flag).status_code == 200
+    assert not_in_circle.get(f"/fhir/Patient/{hers.madeleine.pk}").status_code == 200
+    assert not_in_circle.get(flag).status_code == 404
+    assert not_in_circle.get("/fhir/Flag").json()["total"] == 0

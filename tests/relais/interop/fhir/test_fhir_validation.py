@@ -9,11 +9,15 @@ not check code bindings: `_codes_bound` does, for the codes Relais writes, and
 """
 
 import re
+from datetime import date
 
 import pytest
 from fhir.resources import construct_fhir_element
 
+from relais.access.models import ConsentScope
 from relais.interop.fhir import registry, resources
+from relais.network import services
+from relais.network.models import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +31,8 @@ BOUND = {  # element name -> the codes its required binding allows (R4)
     "severity": {"fatal", "error", "warning", "information"},
 }
 STATUS = {  # each type's status binding (required)
+    "Consent": {"draft", "proposed", "active", "rejected", "inactive", "entered-in-error"},
+    "Flag": {"active", "inactive", "entered-in-error"},
     "CareTeam": {"proposed", "active", "suspended", "inactive", "entered-in-error"},
     "Encounter": {"planned", "arrived", "triaged", "in-progress", "onleave", "finished",
                   "cancelled", "entered-in-error", "unknown"},
@@ -41,11 +47,19 @@ INVARIANTS = {  # be-core: identifier values, digits only
 
 @pytest.fixture
 def everything(world, madeleine, gp, coordinator, stay):
-    """Every type has something to show: a KBO number, a RIZIV number."""
+    """Every type has something to show: a KBO number, a RIZIV number, a revoked consent,
+    a safeguarding concern whose circle holds the coordination centre."""
     world.coordination_centre.kbo_number = "0403019261"
     world.coordination_centre.save()
     gp.riziv_number = "10829059000"
     gp.save()
+    hospitals = services.record_consent(madeleine, scope=ConsentScope.HOSPITALS,
+                                        given_by="Madeleine Lambert",
+                                        given_on=date(2026, 1, 5), actor=coordinator)
+    services.revoke_consent(hospitals, actor=coordinator)
+    Person.objects.filter(pk=madeleine.pk).update(safeguarding=True)
+    madeleine.members.filter(organisation=world.coordination_centre).update(
+        in_safeguarding_circle=True)
     return madeleine
 
 

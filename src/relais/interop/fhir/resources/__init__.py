@@ -2,14 +2,17 @@
 
 from relais.interop.fhir.resources import (
     care_team,
+    consent,
     encounter,
+    flag,
     organization,
     patient,
     practitioner,
     related_person,
 )
 
-MODULES = (patient, related_person, practitioner, organization, care_team, encounter)
+MODULES = (patient, related_person, practitioner, organization, care_team, encounter,
+           consent, flag)
 
 
 def register_all() -> None:
