@@ -9,8 +9,9 @@ from relais.interop.fhir.outcome import FhirError, outcome_of
 FHIR_JSON = "application/fhir+json"
 
 
-def fhir_response(document: dict, *, status: int = 200, headers: dict | None = None):
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+def fhir_response(document: dict | None, *, status: int = 200, headers: dict | None = None):
+    body = "" if document is None else json.dumps(document, ensure_ascii=False,
+                                                  separators=(",", ":"))
     response = HttpResponse(body, status=status, content_type=f"{FHIR_JSON}; charset=utf-8")
     for name, value in (headers or {}).items():
         response[name] = value

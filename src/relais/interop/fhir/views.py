@@ -98,12 +98,24 @@ def read(request, type, id):
     user = caller_for(request, resource.name, registry.READ).user
     row = _load(user, resource, id)
     document = as_resource(resource, row)
-    etag = f'W/"{document["meta"]["versionId"]}"'
-    headers = {"ETag": etag}
+    headers = _version_headers(resource, row, document)
+    if _unchanged(request, headers["ETag"]):
+        return fhir_response(None, status=304, headers=headers)
+    return fhir_response(document, headers=headers)
+
+
+def _version_headers(resource, row, document) -> dict:
+    headers = {"ETag": f'W/"{document["meta"]["versionId"]}"'}
     updated = resource.last_updated(row)
     if updated is not None:
         headers["Last-Modified"] = http_date(updated.timestamp())
-    return fhir_response(document, headers=headers)
+    return headers
+
+
+def _unchanged(request, etag: str) -> bool:
+    """If-None-Match naming the version the caller holds: 304, nothing to send again."""
+    wanted = {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}
+    return etag in wanted or etag.removeprefix("W/") in wanted or "*" in wanted
 
 
 def _load(user, resource, id):

@@ -41,3 +41,14 @@ def test_patient_read_and_search(api, world, madeleine):
     assert read.status_code == 200
     assert read["ETag"] == f'W/"{madeleine.version}"'
     assert read.json()["name"][0]["family"] == "Lambert"
+
+
+def test_a_read_answers_304_when_the_caller_holds_that_version(api, world, madeleine):
+    caller = api(world.coordination_centre)
+    etag = caller.get(f"/fhir/Patient/{madeleine.pk}")["ETag"]
+
+    again = caller.get(f"/fhir/Patient/{madeleine.pk}", HTTP_IF_NONE_MATCH=etag)
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
