@@ -14,7 +14,8 @@ from relais.accounts.models import Organisation
 from relais.audit import log as audit
 from relais.booklet import signals
 from relais.booklet.models import PORTAL_KINDS, Audience, Entry, EntryKind, ReadReceipt
-from relais.booklet.rules import entries_of, is_health_professional, visible_entries
+from relais.booklet.rules import entries_of, is_health_professional, readable, visible_entries
+from relais.core import kept
 from relais.core.fields import check_text_limits
 from relais.core.uploads import validate_document
 from relais.network.models import NetworkMember
@@ -111,8 +112,9 @@ def _tell_readers(entry) -> None:
 def mark_read(user, entries) -> None:
     """Read receipts for what the user was shown (one query, whatever the page)."""
     ids = [e.pk for e in entries]
-    seen = set(ReadReceipt.objects.filter(user=user, entry_id__in=ids).values_list(
-        "entry_id", flat=True))
+    seen = set(kept.among(("booklet.receipts_seen",), lambda s, pks: ReadReceipt.objects
+                          .filter(user_id=s.user, entry_id__in=pks)
+                          .values_list("entry_id", flat=True), ids, user=user.pk))
     ReadReceipt.objects.bulk_create(
         [ReadReceipt(entry_id=pk, user=user) for pk in ids if pk not in seen],
         ignore_conflicts=True)
@@ -131,8 +133,16 @@ def acknowledge(entry, *, user) -> None:
 
 
 def unacknowledged_alerts(user, person):
-    return entries_of(user, person, Entry.objects.filter(
-        kind=EntryKind.ALERT, superseded_by__isnull=True)).exclude(
+    return entries_of(user, person, _alerts_not_acknowledged_by(user))
+
+
+def unacknowledged(user, person_id):
+    """`unacknowledged_alerts` once the person is known to be seen (a kept query's slot)."""
+    return readable(user, _alerts_not_acknowledged_by(user), person_id)
+
+
+def _alerts_not_acknowledged_by(user):
+    return Entry.objects.filter(kind=EntryKind.ALERT, superseded_by__isnull=True).exclude(
         receipts__user=user, receipts__acknowledged_at__isnull=False)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Window
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,7 +25,8 @@ from relais.booklet import services
 from relais.booklet.forms import BookletFilterForm, CorrectionForm, EntryForm
 from relais.booklet.models import Audience, Entry, EntryKind, ReadReceipt
 from relais.booklet.rules import may_write_booklet
-from relais.core.pagination import CountingPaginator
+from relais.core import kept
+from relais.core.pagination import TOTAL, CountingPaginator
 from relais.core.text import fold
 from relais.core.uploads import download_name
 from relais.network import rules as network_rules
@@ -37,12 +38,31 @@ def _entries(user, person):
     return booklet_rules.entries_of(user, person).order_by("-created_at", "-pk")
 
 
-def _page_rows(pks):
+def _page_rows(pks) -> dict:
     """The page's 25 entries in full; ranking and counting ran on narrow rows."""
-    receipts = ReadReceipt.objects.select_related("user").order_by("read_at")
-    return Entry.objects.filter(pk__in=pks).select_related(
-        "author", "supersedes", "superseded_by", "reply_to").prefetch_related(
-        Prefetch("receipts", queryset=receipts))
+    def entries(ids):
+        receipts = ReadReceipt.objects.select_related("user").order_by("read_at")
+        return Entry.objects.filter(pk__in=ids).select_related(
+            "author", "supersedes", "superseded_by", "reply_to").prefetch_related(
+            Prefetch("receipts", queryset=receipts))
+
+    return kept.by_pks(("booklet.page_rows",), entries, pks)
+
+
+def _ranked(user, person, form):
+    """The unfiltered booklet's ranking (what most visits open), kept across requests;
+    None when filters shape the query (the paginator then ranks the usual way)."""
+    if form.is_bound and form.is_valid() and any(form.cleaned_data.values()):
+        return None
+
+    def ranked(bottom, size):
+        return kept.rows(
+            ("booklet.ranked", policy.signature(user), bottom, size),
+            lambda s: booklet_rules.readable(user, Entry.objects.all(), s.person)
+            .order_by("-created_at", "-pk").annotate(**{TOTAL: Window(Count("pk"))})
+            .values_list("pk", TOTAL)[bottom:bottom + size], person=person.pk)
+
+    return ranked
 
 
 def filtered(entries, form: BookletFilterForm):
@@ -72,7 +92,8 @@ def booklet(request, pk):
     person = network_rules.person_for(request.user, pk)
     form = BookletFilterForm(request.GET or None)
     page = CountingPaginator(filtered(_entries(request.user, person), form), PAGE_SIZE,
-                             fetch=_page_rows).get_page(request.GET.get("page"))
+                             fetch=_page_rows, ranked=_ranked(request.user, person, form),
+                             ).get_page(request.GET.get("page"))
     services.mark_read(request.user, page)
     _prepare_rows(page.object_list)
     query = request.GET.copy()
@@ -81,7 +102,7 @@ def booklet(request, pk):
         "person": person, "page": page, "filters": form, "query": query.urlencode(),
         "write_form": EntryForm(user=request.user, person=person, prefix="entry"),
         "may_write": may_write_booklet(request.user, person),
-        "alerts": list(services.unacknowledged_alerts(request.user, person)[:10]),
+        "alerts": _alerts(request.user, person),
         "authors": _authors(request.user, person),
     }
     return render(request, "booklet/booklet.html", context)
@@ -113,9 +134,18 @@ def _correction_of(entry):
         return None
 
 
-def _authors(user, person):
-    ids = booklet_rules.entries_of(user, person).values("author_id")
-    return User.objects.filter(pk__in=ids).order_by("first_name", "last_name")
+def _alerts(user, person) -> list:
+    """The alerts the user has not acknowledged (the person is seen: person_for said so)."""
+    return kept.rows(("booklet.alerts", policy.signature(user)), lambda s: services.unacknowledged(
+        user, s.person)[:10], person=person.pk)
+
+
+def _authors(user, person) -> list:
+    def authors(s):
+        ids = booklet_rules.readable(user, Entry.objects.all(), s.person).values("author_id")
+        return User.objects.filter(pk__in=ids).order_by("first_name", "last_name")
+
+    return kept.rows(("booklet.authors", policy.signature(user)), authors, person=person.pk)
 
 
 @login_required

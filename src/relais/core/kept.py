@@ -91,6 +91,21 @@ def first(key: tuple, build: Callable[[Slots], QuerySet], **values):
     return found[0] if found else None
 
 
+def among(key: tuple, build: Callable[[Slots, list], QuerySet], ids, **values) -> list:
+    """The rows of `build(slots, id_slots)` for a list of ids (a page's), kept per number
+    of ids: `build` filters on `id_slots` (`pk__in=id_slots`) and may use `slots`."""
+    names = {f"id{n}": value for n, value in enumerate(ids)}
+    if not names:
+        return []
+    return rows((*key, len(names)), lambda s: build(s, [getattr(s, n) for n in names]),
+                **values, **names)
+
+
+def by_pks(key: tuple, queryset_of: Callable[[list], QuerySet], pks) -> dict:
+    """`queryset_of(pks).in_bulk()` for a page's ids, kept per number of ids."""
+    return {row.pk: row for row in among(key, lambda s, ids: queryset_of(ids), pks)}
+
+
 def count(key: tuple, build: Callable[[Slots], QuerySet], **values) -> int:
     """How many rows `build(slots)` has: one COUNT over its SQL, kept like the rows."""
     return _scalar(("count", *key), lambda s: build(s).order_by(), values,

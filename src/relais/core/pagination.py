@@ -6,7 +6,8 @@ COUNT(*) OVER () (PostgreSQL and SQLite ≥ 3.25 alike).
 
 With `fetch`, the work is split in two: the ranking query returns only primary keys and
 the count (the window then holds narrow rows, not every column of thousands of matches),
-and `fetch(pks)` loads the page's few full rows.
+and `fetch(pks)` loads the page's few full rows ({pk: row}). `ranked(first, size)` may
+give the ranking itself ([(pk, total)]: a query kept across requests, core/kept.py).
 """
 
 from django.core.paginator import Paginator
@@ -16,9 +17,10 @@ TOTAL = "relais_total"
 
 
 class CountingPaginator(Paginator):
-    def __init__(self, object_list, per_page, fetch=None, **kwargs):
+    def __init__(self, object_list, per_page, fetch=None, ranked=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.fetch = fetch
+        self.ranked = ranked  # (first row, rows) -> [(pk, total)]: a kept query's, say
 
     def get_page(self, number):
         number = _page_number(number)
@@ -28,9 +30,10 @@ class CountingPaginator(Paginator):
             rows = list(counted[bottom:bottom + self.per_page])
             total = getattr(rows[0], TOTAL) if rows else None
         else:
-            ranked = list(counted.values_list("pk", TOTAL)[bottom:bottom + self.per_page])
+            ranked = (self.ranked(bottom, self.per_page) if self.ranked else
+                      list(counted.values_list("pk", TOTAL)[bottom:bottom + self.per_page]))
             total = ranked[0][1] if ranked else None
-            by_pk = self.fetch([pk for pk, _ in ranked]).in_bulk()
+            by_pk = self.fetch([pk for pk, _ in ranked])
             rows = [by_pk[pk] for pk, _ in ranked if pk in by_pk]
         if total is None:  # past the last page, or nothing found: count the usual way
             return super().get_page(number)

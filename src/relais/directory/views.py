@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from relais.access.policy import Action
 from relais.accounts import rules as account_rules
+from relais.core import kept
 from relais.core.http import safe_next
 from relais.core.models import VersionConflict
 from relais.core.pagination import CountingPaginator
@@ -46,9 +47,9 @@ LIST_DEFERRED = ["search_text", "name_search", "description_nl", "description_fr
                  "organisation__description"]
 
 
-def _page_rows(pks):
-    return Service.objects.filter(pk__in=pks).select_related("organisation").defer(
-        *LIST_DEFERRED)
+def _page_rows(pks) -> dict:
+    return kept.by_pks(("directory.page_rows",), lambda ids: Service.objects.filter(
+        pk__in=ids).select_related("organisation").defer(*LIST_DEFERRED), pks)
 
 
 def _filtered(user, form):

@@ -38,6 +38,7 @@ from relais.access import decisions, policy
 from relais.accounts.models import Function, Membership, User
 from relais.audit import log as audit
 from relais.booklet.models import Consultation, Entry, EntryKind, Invitation
+from relais.core import kept
 from relais.core.i18n import localized
 from relais.core.models import VersionConflict
 from relais.core.transactions import service_transaction
@@ -309,7 +310,12 @@ def _load(keys, today, team) -> list[Item]:
         wanted.setdefault(kind, []).append(pk)
     labels = {kind: str(KINDS[kind]) for kind in wanted}  # translated once, not per line
     return [_ITEM[kind](row, today, team, labels[kind]) for kind, pks in wanted.items()
-            for row in _MODEL[kind].objects.filter(pk__in=pks).values(*_VALUES[kind])]
+            for row in kept.among(("followup.work_rows", kind),
+                                  functools.partial(_rows_of, kind), pks)]
+
+
+def _rows_of(kind, _slots, ids):
+    return _MODEL[kind].objects.filter(pk__in=ids).values(*_VALUES[kind])
 
 
 def _urgent(due_field: str, today: date) -> Q:

@@ -17,7 +17,7 @@ def names(page):
     return [m.name_fr for m in page]
 
 
-@pytest.mark.parametrize("fetch", [None, lambda pks: Municipality.objects.filter(pk__in=pks)])
+@pytest.mark.parametrize("fetch", [None, lambda pks: Municipality.objects.in_bulk(pks)])
 @pytest.mark.parametrize("number", [1, 2, 4, "x", None, 99])
 def test_pages_match_djangos(number, fetch):
     ours = CountingPaginator(municipalities(), 5, fetch=fetch).get_page(number)
@@ -32,8 +32,22 @@ def test_a_page_costs_one_query_or_two_with_fetch(django_assert_num_queries):
         assert page.paginator.num_pages == 4 and len(names(page)) == 5
     with django_assert_num_queries(2):
         page = CountingPaginator(municipalities(), 5, fetch=lambda pks: Municipality.objects
-                                 .filter(pk__in=pks)).get_page(2)
+                                 .in_bulk(pks)).get_page(2)
         assert page.paginator.num_pages == 4 and len(names(page)) == 5
+
+
+def test_a_given_ranking_is_used_instead_of_the_queryset(django_assert_num_queries):
+    """`ranked` (a kept query, say) ranks the page; the queryset is not asked."""
+    ranking = list(municipalities().values_list("pk", flat=True))
+    expected = names(Paginator(municipalities(), 5).get_page(2))
+
+    def ranked(first, size):
+        return [(pk, len(ranking)) for pk in ranking[first:first + size]]
+
+    with django_assert_num_queries(1):  # the fetch only
+        page = CountingPaginator(municipalities(), 5, ranked=ranked,
+                                 fetch=Municipality.objects.in_bulk).get_page(2)
+        assert names(page) == expected and page.paginator.count == 19
 
 
 def test_nothing_found_is_an_empty_first_page():
