@@ -8,6 +8,7 @@ FHIR's search page says. A parameter the server knows but whose value it cannot 
 than was asked for.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -32,8 +33,10 @@ class Search:
 
 
 def is_strict(request) -> bool:
+    """`Prefer: handling=strict`, alone or among other preferences (RFC 7240)."""
     prefer = request.headers.get("Prefer", "")
-    return any(part.strip().lower() == "handling=strict" for part in prefer.split(";"))
+    return any(part.strip().lower() == "handling=strict"
+               for part in re.split(r"[,;]", prefer))
 
 
 def parse_search(request, resource: ResourceType) -> Search:

@@ -49,8 +49,8 @@ def test_an_unknown_parameter_is_ignored_with_a_warning(api, world, madeleine):
 
 
 def test_strict_handling_refuses_an_unknown_parameter(api, world, madeleine):
-    response = api(world.coordination_centre).get("/fhir/Patient", {"colour": "blue"},
-                                                  HTTP_PREFER="handling=strict")
+    response = api(world.coordination_centre).get(
+        "/fhir/Patient", {"colour": "blue"}, HTTP_PREFER="return=minimal, handling=strict")
 
     assert _outcome(response, 400, "not-supported") == "Unknown search parameters: colour."
 
