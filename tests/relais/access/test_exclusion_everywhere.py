@@ -452,6 +452,8 @@ BY_NAME = {"person_pk": "persons", "stay_pk": "stays", "consent_pk": "consent",
            "mandate_pk": "mandates", "invitation_pk": "answer", "entry_pk": "entries",
            "number": "versions", "instrument": "instrument", "to": "referral_status",
            "uidb64": "_dummy",
+           # The HSDS API's last address: any other path under /hsds/ is a JSON 404.
+           "rest": "_dummy",
            # A consultation's finding or presentation holds no person (counts by sector,
            # texts): its session's id is tried with all of hers, the part's with one id —
            # every pair of her ids would be thousands of requests for nothing more.
