@@ -22,6 +22,7 @@ ready).
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from relais.access import decisions
 from relais.access.models import Consent, ConsentScope
 from relais.access.persons import excluded_person_pks, register_grant, visible_person_pks
 from relais.access.policy import (
@@ -186,6 +187,10 @@ def hospital_ids(user) -> set[int]:
     member_of = member_organisation_ids(user)
     if not member_of:
         return set()
+    return decisions.remembered(("hospital_ids", user.pk), lambda: _hospitals_among(member_of))
+
+
+def _hospitals_among(member_of) -> set[int]:
     return set(kept.rows(("stays.hospital_ids", tuple(sorted(member_of))),
                          lambda s: Organisation.objects.filter(
                              pk__in=member_of, type=OrganisationType.HOSPITAL)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from relais.access import policy
 from relais.access.policy import Action, member_organisation_ids
 from relais.accounts.models import Organisation
+from relais.core import kept
 from relais.core.fields import NOTE
 from relais.core.models import VersionConflict
 from relais.directory import rules as directory_rules
@@ -51,9 +52,12 @@ from relais.stays.models import (
 )
 
 
-def _hospitals_of(user):
-    """The hospitals whose work list and admissions the user handles (access rule)."""
-    return Organisation.objects.filter(pk__in=stay_rules.hospital_ids(user))
+def _hospitals_of(user) -> list:
+    """The hospitals whose work list and admissions the user handles (access rule), with
+    their wards."""
+    ids = tuple(sorted(stay_rules.hospital_ids(user)))
+    return kept.rows(("stays.hospitals", ids), lambda s: Organisation.objects.filter(
+        pk__in=ids).prefetch_related("wards")) if ids else []
 
 
 def _staff_stay(request, pk) -> Stay:
@@ -72,23 +76,16 @@ def worklist(request):
     hospitals = _hospitals_of(request.user)
     if not hospitals:
         raise Http404
-    stays = Stay.objects.visible_to(request.user).open().filter(
-        hospital__in=hospitals).select_related("person", "ward", "hospital",
-                                               "previous_stay__hospital")
+    hospital_ids = tuple(h.pk for h in hospitals)
     ward = request.GET.get("ward", "")
-    if ward.isdigit():
-        stays = stays.filter(ward_id=int(ward))
-    stays = stays.annotate(
-        open_blocking=Count("plan_items", filter=Q(plan_items__blocking=True) & ~Q(
-            plan_items__status__in=["done", "not_applicable"])),
-        screened=Exists(Screening.objects.filter(stay=OuterRef("pk"))),
-        waiting=Count("referrals", filter=Q(referrals__status=ReferralStatus.SENT),
-                      distinct=True),
-    ).order_by("expected_discharge_on", "admitted_at")
-    rows = list(stays)
-    awaiting = list(Referral.objects.visible_to(request.user).filter(
-        stay__in=[s.pk for s in rows], status=ReferralStatus.SENT).select_related(
-        "person", "service", "stay").order_by("respond_by"))
+    wards = {"ward": int(ward)} if ward.isdigit() else {}
+    rows = policy.visible_rows(request.user, ("stays.worklist", hospital_ids, bool(wards)),
+                               lambda s: _worklist_stays(hospital_ids, s), **wards)
+    awaiting = kept.among(
+        ("stays.worklist_awaiting", policy.signature(request.user)),
+        lambda s, ids: Referral.objects.visible_to(request.user).filter(
+            stay__in=ids, status=ReferralStatus.SENT).select_related(
+            "person", "service", "stay").order_by("respond_by"), [s.pk for s in rows])
     policy.record_list_read(request.user, "stay.list", [s.person_id for s in rows])
     soon = timezone.localdate() + timedelta(days=3)
     context = {
@@ -100,10 +97,28 @@ def worklist(request):
         "not_screened": [s for s in rows if not s.screened],
         "awaiting": awaiting,
         "now": timezone.now(),
-        "pending_messages": policy.visible(request.user, AdtMessage.objects.filter(
-            hospital__in=hospitals)).count(),
+        "pending_messages": kept.count(
+            ("stays.pending_messages", policy.signature(request.user), hospital_ids),
+            lambda s: policy.visible(request.user, AdtMessage.objects.filter(
+                hospital__in=hospital_ids))),
     }
     return render(request, "stays/worklist.html", context)
+
+
+def _worklist_stays(hospital_ids, slots):
+    """The hospitals' open stays (on one ward when `slots` has one), with what the list
+    shows of each: blocking items left, screened or not, referrals waiting."""
+    stays = Stay.objects.open().filter(hospital__in=hospital_ids).select_related(
+        "person", "ward", "hospital", "previous_stay__hospital")
+    if hasattr(slots, "ward"):
+        stays = stays.filter(ward_id=slots.ward)
+    return stays.annotate(
+        open_blocking=Count("plan_items", filter=Q(plan_items__blocking=True) & ~Q(
+            plan_items__status__in=["done", "not_applicable"])),
+        screened=Exists(Screening.objects.filter(stay=OuterRef("pk"))),
+        waiting=Count("referrals", filter=Q(referrals__status=ReferralStatus.SENT),
+                      distinct=True),
+    ).order_by("expected_discharge_on", "admitted_at")
 
 
 # --- opening a stay by hand ----------------------------------------------------------------

@@ -78,8 +78,8 @@ PAGES = [
     # nothing to do here, so no list read to audit
     ("my_work", "coordinator", {}, 0),
     # the stays and referrals: the visible- and excluded-persons subqueries, kept since
-    # the first visit
-    ("worklist", "liaison_nurse", {}, 7),
+    # the first visit; the user's hospitals asked once though the page asks twice
+    ("worklist", "liaison_nurse", {}, 6),
     ("directory", "coordinator", {}, 3),
     ("consultation", "coordinator", {}, 3),
     # the first candidates by name, the gate on them, the page's rows
