@@ -99,8 +99,11 @@ def _confirm(service, actor) -> None:
 def confirm_still_accurate(service, *, actor) -> None:
     """The one-click "still accurate": the listing and its capacity are confirmed today."""
     today = timezone.localdate()
+    # updated_at too: the listing's HSDS record changed (assured date, capacity confirmed),
+    # and the HSDS API's modified_after must return it to whoever keeps a copy.
     Service.objects.filter(pk=service.pk).update(verified_on=today, verified_by=actor,
-                                                 capacity_confirmed_on=today)
+                                                 capacity_confirmed_on=today,
+                                                 updated_at=timezone.now())
     service.verified_on = service.capacity_confirmed_on = today
     service.verified_by = actor
     audit.record("service.confirm", actor=actor, target=service,

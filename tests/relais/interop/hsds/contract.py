@@ -34,6 +34,7 @@ import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import requests
@@ -94,6 +95,11 @@ def one_to_one(schema: dict) -> dict:
 
 def local_openapi() -> dict:
     """The published OpenAPI, with its remote schemas as local components (see above)."""
+    return copy.deepcopy(_local_openapi())
+
+
+@cache
+def _local_openapi() -> dict:
     spec = json.loads((SCHEMAS / "openapi.json").read_text())
     spec["servers"] = [{"url": BASE_PATH}]
     refs = {}
@@ -171,7 +177,7 @@ class Contract:
         self.leaks = {marker: {marker.encode(), json.dumps(marker)[1:-1].encode()}
                       for marker in leaks}
         self.spec = local_openapi()
-        self.schema = schemathesis.openapi.from_dict(copy.deepcopy(self.spec))
+        self.schema = schemathesis.openapi.from_dict(local_openapi())
         self.items = item_schemas(self.spec)
         self.known = known_ids  # {"services": [...], "organizations": [...], ...}
         self.tally = Tally()

@@ -14,6 +14,8 @@ from jsonschema import Draft202012Validator
 from relais.directory.hsds.ids import organisation_hsds_id, taxonomy_id, term_id
 from relais.directory.hsds.mapping import CATEGORY_TAXONOMY, I18N, ORG_TYPE_TAXONOMY, RELAIS
 from relais.directory.models import Category, Service
+from relais.directory.services import confirm_still_accurate
+from relais.interop.hsds import paging
 from relais.interop.hsds.records import service_at_location_id
 from tests.relais.interop.hsds.contract import schema_file
 
@@ -447,14 +449,19 @@ def test_a_record_costs_a_fixed_number_of_queries(reader, directory, django_asse
 
 
 def test_ndjson_queries_grow_with_chunks_not_records(reader, directory,
-                                                     django_assert_num_queries, settings):
-    from relais.interop.hsds import paging
+                                                     django_assert_num_queries, monkeypatch):
+    monkeypatch.setattr(paging, "CHUNK", 5)  # 12 services: three chunks
+    # One query read in chunks (a cursor), and three prefetches a chunk.
+    with django_assert_num_queries(AUTH_QUERIES + 1 + 3 * 3):
+        response = get(reader, "hsds_services", format="ndjson", full="true")
+        assert len(b"".join(response.streaming_content).splitlines()) == 12
 
-    paging.CHUNK = 5  # 12 services: three chunks
-    try:
-        # One query read in chunks (a cursor), and three prefetches a chunk.
-        with django_assert_num_queries(AUTH_QUERIES + 1 + 3 * 3):
-            response = get(reader, "hsds_services", format="ndjson", full="true")
-            assert len(b"".join(response.streaming_content).splitlines()) == 12
-    finally:
-        paging.CHUNK = 500
+
+def test_still_accurate_counts_as_a_change_for_modified_after(reader, directory,
+                                                              platform_admin):
+    Service.objects.update(updated_at=timezone.now() - timedelta(days=30))
+    type(directory.nord).objects.update(updated_at=timezone.now() - timedelta(days=30))
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+    confirm_still_accurate(directory.services[0], actor=platform_admin)
+    changed = get(reader, "hsds_services", modified_after=since).json()
+    assert ids(changed) == [str(directory.services[0].hsds_id)]

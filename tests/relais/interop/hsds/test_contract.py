@@ -9,6 +9,7 @@ from schemathesis import GenerationMode
 
 from relais.directory.hsds.ids import organisation_hsds_id, taxonomy_id
 from relais.directory.hsds.taxonomy import TAXONOMIES, all_terms
+from relais.interop.hsds import records
 from relais.interop.hsds.records import service_at_location_id
 from tests.relais.interop.hsds.contract import (
     CORRECTED,
@@ -60,8 +61,6 @@ def test_the_same_seed_sends_the_same_requests(client, home_nurse, directory):
 
 def test_the_checks_catch_what_they_are_for(client, home_nurse, directory, monkeypatch):
     """A record that breaks the schema, an HTML error and a person's name are reported."""
-    from relais.interop.hsds import records
-
     client.force_login(home_nurse)
     monkeypatch.setattr(records, "organization_list", lambda o: {"id": 7, "name": o.name})
     contract = Contract(client, known_ids(directory), leaks=["Soins Nord"])
