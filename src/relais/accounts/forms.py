@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from relais.accounts import lockout
 from relais.accounts.models import Function, Membership, Organisation, User, Ward
 from relais.accounts.validators import compact_kbo, compact_riziv
+from relais.core.forms import ReferenceChoiceField
 from relais.core.models import Municipality
 
 
@@ -51,7 +52,7 @@ class TokenForm(forms.Form):
         return self.cleaned_data["token"].replace(" ", "").strip()
 
 
-class MunicipalityChoiceField(forms.ModelChoiceField):
+class MunicipalityChoiceField(ReferenceChoiceField):
     def label_from_instance(self, obj):
         return obj.bilingual_name
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from relais.accounts.forms import MunicipalityChoiceField
 from relais.accounts.models import Organisation, OrganisationType, Ward
 from relais.accounts.validators import compact_riziv, validate_riziv
-from relais.core.forms import DatePicker
+from relais.core.forms import DatePicker, ReferenceChoiceField
 from relais.core.models import CareZone, Municipality
 from relais.directory.hours import format_hours, parse_hours
 from relais.directory.models import Agreement, Category, Service, UrgentStart
@@ -73,7 +73,7 @@ class SearchForm(forms.Form):
     municipality = MunicipalityChoiceField(label=_("Serves the municipality"), required=False,
                                            queryset=Municipality.objects.all(),
                                            empty_label=_("Anywhere"))
-    zone = forms.ModelChoiceField(label=_("Serves the care zone"), required=False,
+    zone = ReferenceChoiceField(label=_("Serves the care zone"), required=False,
                                   queryset=CareZone.objects.all(), empty_label=_("Any zone"),
                                   to_field_name="code")
     language = forms.ChoiceField(label=_("Speaks"), required=False,
