@@ -35,6 +35,8 @@ class CountingPaginator(Paginator):
             total = ranked[0][1] if ranked else None
             by_pk = self.fetch([pk for pk, _ in ranked])
             rows = [by_pk[pk] for pk, _ in ranked if pk in by_pk]
+        if total is None and self.ranked and not bottom:  # nothing at all: an empty page
+            total = 0
         if total is None:  # past the last page, or nothing found: count the usual way
             return super().get_page(number)
         self.__dict__["count"] = total  # fills Paginator.count, a cached_property

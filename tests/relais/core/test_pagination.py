@@ -50,6 +50,13 @@ def test_a_given_ranking_is_used_instead_of_the_queryset(django_assert_num_queri
         assert names(page) == expected and page.paginator.count == 19
 
 
+def test_an_empty_ranking_is_an_empty_first_page_without_counting(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        page = CountingPaginator(municipalities(), 5, ranked=lambda first, size: [],
+                                 fetch=Municipality.objects.in_bulk).get_page(1)
+        assert (page.number, page.paginator.count, list(page)) == (1, 0, [])
+
+
 def test_nothing_found_is_an_empty_first_page():
     page = CountingPaginator(Municipality.objects.none(), 5).get_page(3)
     assert (page.number, page.paginator.count, list(page)) == (1, 0, [])
