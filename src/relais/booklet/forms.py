@@ -25,11 +25,20 @@ class EntryForm(forms.Form):
             self.fields["kind"].choices = [(k, EntryKind(k).label) for k in PORTAL_KINDS]
         self.fields["audience"].choices = [(value, label) for value, label in Audience.choices
                                            if may_use_audience(user, value)]
-        # Each choice is labelled with the member's name: load the user and organisation
-        # it comes from in the same query.
-        self.fields["named_members"].queryset = NetworkMember.objects.active().filter(
-            person=person, never_inform=False).exclude(relation="self").select_related(
-            "user", "organisation")
+        self.fields["named_members"].queryset = nameable_members(person.pk)
+
+    def shape(self) -> tuple:
+        """What the unbound form's HTML is made of, but the members: the choices offered."""
+        return (self.prefix, tuple(self.fields["kind"].choices),
+                tuple(self.fields["audience"].choices))
+
+
+def nameable_members(person_id):
+    """Members an entry may be addressed to. Each choice is labelled with the member's
+    name: load the user and organisation it comes from in the same query."""
+    return NetworkMember.objects.active().filter(
+        person_id=person_id, never_inform=False).exclude(relation="self").select_related(
+        "user", "organisation")
 
 
 class CorrectionForm(forms.Form):

@@ -4,6 +4,8 @@ Every read goes through relais.access: the person through person_for (audited), 
 entries through their audience rules (access/booklet.py).
 """
 
+import threading
+from collections import OrderedDict
 from datetime import datetime, time
 
 from django.contrib import messages
@@ -14,6 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +25,7 @@ from relais.accounts.models import User
 from relais.audit import log as audit
 from relais.booklet import rules as booklet_rules
 from relais.booklet import services
-from relais.booklet.forms import BookletFilterForm, CorrectionForm, EntryForm
+from relais.booklet.forms import BookletFilterForm, CorrectionForm, EntryForm, nameable_members
 from relais.booklet.models import Audience, Entry, EntryKind, ReadReceipt
 from relais.booklet.rules import may_write_booklet
 from relais.core import kept
@@ -100,7 +103,7 @@ def booklet(request, pk):
     query.pop("page", None)
     context = {
         "person": person, "page": page, "filters": form, "query": query.urlencode(),
-        "write_form": EntryForm(user=request.user, person=person, prefix="entry"),
+        "write_form": _write_form_html(request.user, person),
         "may_write": may_write_booklet(request.user, person),
         "alerts": _alerts(request.user, person),
         "authors": _authors(request.user, person),
@@ -132,6 +135,33 @@ def _correction_of(entry):
         return entry.superseded_by  # loaded with the row (select_related)
     except ObjectDoesNotExist:
         return None
+
+
+_WRITE_FORMS = 500  # rendered forms kept per process
+_write_forms: OrderedDict[tuple, str] = OrderedDict()
+_write_forms_lock = threading.Lock()
+
+
+def _write_form_html(user, person) -> str:
+    """The write form's fields as HTML. Django renders a form through a template per
+    widget, which cost a fifth of the page; the HTML depends only on the choices offered
+    (the user's kinds and audiences, the person's nameable members, the language), so it
+    is rendered once per such set and kept."""
+    form = EntryForm(user=user, person=person, prefix="entry")
+    members = kept.rows(("booklet.nameable",), lambda s: nameable_members(s.person),
+                        person=person.pk)
+    key = (get_language(), form.shape(), tuple((m.pk, str(m)) for m in members))
+    with _write_forms_lock:
+        html = _write_forms.get(key)
+    if html is None:
+        field = form.fields["named_members"]
+        field.choices = [field.iterator(field).choice(m) for m in members]  # no query again
+        html = form.as_div()
+        with _write_forms_lock:
+            _write_forms[key] = html
+            while len(_write_forms) > _WRITE_FORMS:
+                _write_forms.popitem(last=False)
+    return html
 
 
 def _alerts(user, person) -> list:

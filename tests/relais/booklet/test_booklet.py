@@ -216,3 +216,21 @@ def test_the_timeline_shows_each_persona_only_its_audiences(request, client, ent
              if e.kind == "booklet"}
     bodies = {audience: entry.body for audience, entry in entries.items()}
     assert shown == {bodies[a] for a in expected}
+
+
+def test_the_write_form_offers_the_network_of_now_in_the_readers_language(madeleine, coordinator,
+                                                                         client):
+    """The form's HTML is rendered once per set of choices and kept (booklet/views.py):
+    a member added since, or another language, renders it again."""
+    from relais.network import services as network_services
+    from relais.network.models import MemberKind, Role
+
+    client.force_login(coordinator)
+    url = reverse("booklet:booklet", args=[madeleine.pk])
+    assert "Karel Physio" not in client.get(url).content.decode()
+    network_services.add_member(madeleine, kind=MemberKind.INFORMAL, name="Karel Physio",
+                                roles=[Role.FAMILY], actor=coordinator)
+    assert "Karel Physio" in client.get(url).content.decode()
+    coordinator.language = "fr"
+    coordinator.save(update_fields=["language"])
+    assert "Membres désignés" in client.get(url).content.decode()
