@@ -1,7 +1,7 @@
 """Every answer of the HSDS API is JSON, errors included: {"status", "detail"} and, for bad
 parameters, "errors": [{"parameter", "detail"}], in the reader's language.
 
-`endpoint` wraps each view: GET only (405 otherwise, with Allow), the directory's read
+`endpoint` wraps each view: GET or HEAD only (405 otherwise, with Allow), the directory's read
 right (401), then the view; a `BadRequest`, an `Http404` or a request Django refuses
 (too many parameters) become JSON, and an unexpected error is logged as Django logs one
 and answered with a JSON 500. Nothing in the API writes, so a refused request changes
@@ -54,9 +54,9 @@ def endpoint(view=None, *, open_to_all: bool = False):
     @csrf_exempt
     @wraps(view)
     def answer(request, *args, **kwargs):
-        if request.method != "GET":
+        if request.method not in ("GET", "HEAD"):  # HEAD: the server sends no body
             response = error_response(405, _("The HSDS API is read-only: use GET."))
-            response["Allow"] = "GET"
+            response["Allow"] = "GET, HEAD"
             return response
         if not (open_to_all or readable(request)):
             return error_response(401, _("Sign in to read the directory."))

@@ -28,6 +28,7 @@ from relais.directory.hsds.export import (
     organisation_location,
     service_fields,
 )
+from relais.directory.hsds.mapping import LANGUAGE_ORDER
 
 SERVICE_AT_LOCATION_MASK = int.from_bytes(b"relsal", "big")  # 48 bits
 
@@ -39,8 +40,11 @@ def last_modified(service) -> str:
 
 
 def service_minimal(service) -> dict:
-    fields = service_fields(service)
-    return {"id": fields["id"], "name": fields["name"], "status": fields["status"],
+    """From the few columns views.MINIMAL_COLUMNS loads (not service_fields: it reads them
+    all, one deferred load each)."""
+    name = next((n for n in (getattr(service, f"name_{lang}") for lang in LANGUAGE_ORDER)
+                 if n), "")
+    return {"id": str(service.hsds_id), "name": name, "status": service.status,
             "last_modified": last_modified(service)}
 
 

@@ -8,7 +8,6 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from relais.core.text import fold
-from relais.directory.hsds.mapping import LANGUAGE_ORDER
 from relais.directory.hsds.schema import HSDS_VERSION
 from relais.directory.hsds.taxonomy import (
     TAXONOMIES,
@@ -26,6 +25,7 @@ from relais.interop.hsds.paging import page_of
 OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
 # Never shown by a record: kept in the database for the directory's own search.
 SEARCH_COLUMNS = ("search_text", "name_search")
+# What records.service_minimal reads.
 MINIMAL_COLUMNS = ("hsds_id", "name_fr", "name_nl", "name_en", "status", "updated_at",
                    "organisation__updated_at")
 
@@ -42,17 +42,10 @@ def services(request):
     rows = queries.services(request.user, values)
     if values["minimal"]:
         rows = rows.select_related(None).select_related("organisation").only(*MINIMAL_COLUMNS)
-        return page_of(rows, values, service_minimal)
+        return page_of(rows, values, records.service_minimal)
     if values["full"]:
         return page_of(rows.prefetch_related(*queries.NESTED), values, records.service_full)
     return page_of(rows.defer(*SEARCH_COLUMNS), values, records.service_list)
-
-
-def service_minimal(service) -> dict:
-    name = next((n for n in (getattr(service, f"name_{lang}") for lang in LANGUAGE_ORDER)
-                 if n), "")
-    return {"id": str(service.hsds_id), "name": name, "status": service.status,
-            "last_modified": records.last_modified(service)}
 
 
 @endpoint

@@ -381,9 +381,10 @@ def test_other_methods_are_a_json_405_and_change_nothing(reader, directory):
     before = Service.objects.count()
     for method in ("post", "put", "delete", "patch"):
         response = getattr(reader, method)(reverse("interop:hsds_services"))
-        assert response.status_code == 405 and response["Allow"] == "GET"
+        assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
         assert response.json()["detail"] == "The HSDS API is read-only: use GET."
     assert Service.objects.count() == before
+    assert reader.head(reverse("interop:hsds_services")).status_code == 200
 
 
 # --- NDJSON ------------------------------------------------------------------------------------
