@@ -215,3 +215,14 @@ def test_only_the_safeguarding_circle_reads_the_flag(api, world, hers):
     assert not_in_circle.get(f"/fhir/Patient/{hers.madeleine.pk}").status_code == 200
     assert not_in_circle.get(flag).status_code == 404
     assert not_in_circle.get("/fhir/Flag").json()["total"] == 0
+
+
+def test_a_portal_account_never_reads_the_flag(client, caregiver, hers):
+    member = hers.daughter
+    member.user = caregiver
+    member.in_safeguarding_circle = True
+    member.save()
+    client.force_login(caregiver)
+
+    assert client.get(f"/fhir/Patient/{hers.madeleine.pk}").status_code == 200
+    assert client.get(f"/fhir/Flag/{hers.madeleine.pk}").status_code == 404

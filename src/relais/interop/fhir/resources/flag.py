@@ -1,6 +1,7 @@
 """Flag: the safeguarding concern on a person's record (id = the person's), served only to
-the safeguarding circle: a member of the network in the circle (the caller, or an
-organisation it acts for), not excluded, who may read the record. Everyone else gets
+the safeguarding circle: a professional member of the network in the circle (the
+caller, or an organisation it acts for), not excluded, who may read the record; never a
+portal account. Everyone else gets
 the same 404 as for what does not exist: the flag's existence is itself the secret."""
 
 from django.db.models import Exists, OuterRef, Q
@@ -19,6 +20,8 @@ CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
 
 
 def visible(user):
+    if not user.is_professional:  # portal users never see safeguarding (rule 2)
+        return Person.objects.none()
     circle = NetworkMember.objects.active().filter(
         links_to(user), person=OuterRef("pk"), in_safeguarding_circle=True, never_inform=False)
     return Person.objects.visible_to(user).filter(Exists(circle), safeguarding=True)
