@@ -17,6 +17,8 @@ from relais.directory.models import Category, Service
 from relais.directory.services import confirm_still_accurate
 from relais.interop.hsds import paging
 from relais.interop.hsds.records import service_at_location_id
+from relais.network import services as network
+from relais.network.models import MemberKind, Role
 from tests.relais.interop.hsds.contract import schema_file
 
 pytestmark = pytest.mark.django_db
@@ -466,3 +468,38 @@ def test_still_accurate_counts_as_a_change_for_modified_after(reader, directory,
     confirm_still_accurate(directory.services[0], actor=platform_admin)
     changed = get(reader, "hsds_services", modified_after=since).json()
     assert ids(changed) == [str(directory.services[0].hsds_id)]
+
+
+# --- nothing about persons ---------------------------------------------------------------------
+
+
+def test_no_person_shows_through_the_api_even_to_those_who_see_her(client, coordinator,
+                                                                    world, directory):
+    """The API is the directory: a person whose network holds a directory organisation,
+    read by her coordinator (who sees her everywhere else), appears in no answer."""
+    person = network.create_person(
+        {"first_name": "Zoë", "last_name": "Quokkaberg", "sex": "F", "niss": "41030200244"},
+        actor=coordinator, organisation=world.coordination_centre)
+    network.add_member(person, kind=MemberKind.ORGANISATION, organisation=directory.nord,
+                       roles=[Role.HOME_NURSE], actor=coordinator)
+    client.force_login(coordinator)
+    service = directory.services[0]
+    fullest = {"hsds_services": "full=true", "hsds_service_at_locations": "full=true",
+               "hsds_organizations": "full_service=true", "hsds_taxonomies": "",
+               "hsds_taxonomy_terms": ""}
+    addresses = [
+        *(f"{reverse(f'interop:{name}')}?{query}&{more}" for name, query in fullest.items()
+          for more in ("per_page=100", "format=ndjson", "search=Quokkaberg")),
+        reverse("interop:hsds_services") + "?minimal=true&per_page=1000",
+        reverse("interop:hsds_service", args=[service.hsds_id]),
+        reverse("interop:hsds_service_at_location",
+                args=[service_at_location_id(service.hsds_id)]),
+        reverse("interop:hsds_organization", args=[organisation_hsds_id(directory.nord)]),
+    ]
+    for address in addresses:
+        response = client.get(address)
+        body = (b"".join(response.streaming_content) if response.streaming
+                else response.content).decode()
+        assert response.status_code == 200, address
+        for marker in ("Quokkaberg", "Zo\\u00eb", "Zoë", "41030200244", "41.03.02-002.44"):
+            assert marker not in body, (address, marker)
