@@ -70,6 +70,7 @@ from relais.booklet import services as booklet
 from relais.booklet.models import Audience, EntryKind
 from relais.directory import services as directory
 from relais.directory.models import Category
+from relais.followup import work
 from relais.interop import adt
 from relais.interop.adt.merge import merge_links
 from relais.network import portal
@@ -78,6 +79,7 @@ from relais.network.models import MemberKind, Relation, Role
 from relais.stays import referrals, screening, transfer
 from relais.stays import services as stays
 from relais.stays.instruments import INSTRUMENTS
+from relais.thematic.models import ReportLanguage
 from tests import files
 from tests.factories import (
     HospitalFactory,
@@ -531,6 +533,10 @@ def candidates(w) -> dict:
         "c": [token for _, token in w.consultation_links],
         "referral_status": [value for value, _ in statuses],
         "instrument": sorted(INSTRUMENTS),
+        # Words a view checks before it reads anything (a token there is answered 404
+        # before any of her ids is looked up): the words it takes.
+        "work:str": sorted(work.REASSIGNABLE),  # work/<kind>/<pk>/reassign/
+        "report:str": sorted(ReportLanguage.values),  # thematic/<pk>/report/<language>/
         "services:str": [str(w.service_o.hsds_id), str(w.service_help.hsds_id)],
         "organizations:str": [str(w.excluded_org.hsds_id or "x")],
         "reset:str": ["x"],
