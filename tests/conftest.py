@@ -19,6 +19,7 @@ from tests.factories import (
     UserFactory,
     WardFactory,
 )
+from tests.var_dirs import VarDirs
 
 
 def pytest_collection_modifyitems(config, items):
@@ -55,6 +56,14 @@ def no_kept_statements():
     from relais.access import decisions
 
     decisions.forget_statements()
+
+
+@pytest.fixture(scope="session")
+def var_dirs(tmp_path_factory, worker_id) -> VarDirs:
+    """`relais migrate` (and the demo) on a SQLite file, run once for the whole test run and
+    copied into each test that runs `relais` in a subprocess (tests/var_dirs.py)."""
+    shared = tmp_path_factory.getbasetemp()
+    return VarDirs(shared if worker_id == "master" else shared.parent)
 
 
 @pytest.fixture(autouse=True)

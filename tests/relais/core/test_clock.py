@@ -150,10 +150,9 @@ def _clock_rows(database: Path) -> set[str]:
 
 
 @pytest.mark.sqlite_only  # the worker runs on its own SQLite file
-def test_the_worker_ticks_the_clock_and_stops_on_sigterm_and_ctrl_c(tmp_path):
+def test_the_worker_ticks_the_clock_and_stops_on_sigterm_and_ctrl_c(tmp_path, var_dirs):
     env = _environment(tmp_path)
-    migrated = subprocess.run([*RELAIS, "migrate"], env=env, capture_output=True, text=True,
-                              timeout=180)
+    migrated = var_dirs.copy("migrated", tmp_path)["migrate"]  # ran once for the test run
     assert migrated.returncode == 0, migrated.stderr
     database = tmp_path / "relais.sqlite3"
     for signum in (signal.SIGTERM, signal.SIGINT):
