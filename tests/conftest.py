@@ -22,14 +22,47 @@ from tests.factories import (
 from tests.var_dirs import VarDirs
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django has put transactional tests last
 def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL, leave out what runs the same on every database: it ran on SQLite."""
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    """On PostgreSQL, leave out what runs the same on every database: it ran on SQLite.
+    Then the longest transactional tests first among them (see longest_first)."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        once = [item for item in items if item.get_closest_marker("sqlite_only")]
+        if once:
+            config.hook.pytest_deselected(items=once)
+            items[:] = [item for item in items if not item.get_closest_marker("sqlite_only")]
+    longest_first(items)
+
+
+# The transactional tests' longest, by module: the browser journeys, the page matrix first.
+LONGEST_TRANSACTIONAL = ("tests/browser/test_page_matrix.py", "tests/browser/")
+
+
+def transactional(item) -> bool:
+    """pytest-django's own test for a test that flushes the database after itself."""
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))) \
+        or {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+
+
+def longest_first(items) -> None:
+    """pytest-django runs the transactional tests after the others (each empties the
+    database when it ends), the page matrix and the browser journeys among them. The
+    longest go first within that block, so that xdist hands them out while the rest can
+    still fill the other workers: last in the run, the page matrix (two minutes) kept one
+    worker busy long after the other had finished (make test hands tests out two at a
+    time: --maxschedchunk in pyproject.toml)."""
+    block = [i for i, item in enumerate(items) if transactional(item)]
+    if not block:
         return
-    once = [item for item in items if item.get_closest_marker("sqlite_only")]
-    if once:
-        config.hook.pytest_deselected(items=once)
-        items[:] = [item for item in items if not item.get_closest_marker("sqlite_only")]
+    start, end = block[0], block[-1] + 1
+
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next((n for n, prefix in enumerate(LONGEST_TRANSACTIONAL)
+                     if path.startswith(prefix)), len(LONGEST_TRANSACTIONAL))
+
+    items[start:end] = sorted(items[start:end], key=rank)
 
 
 @pytest.fixture
