@@ -39,9 +39,7 @@ def main() -> int:
     from relais.audit import sealing
 
     print(f"database: {connection.vendor}; load average before: {_load()}")
-    server_before = _server_cpu()
-    rate, cpu = _write_concurrently(options, sealing)
-    server = _server_cpu() - server_before
+    rate, cpu, server = _write_concurrently(options, sealing)
     print(f"write: {options.events} audited reads by {options.writers} processes: "
           f"{rate:,.0f} reads/s; CPU per read: writers {cpu * 1e6 / options.events:.0f} µs"
           + (f", PostgreSQL server {server * 1e6 / options.events:.0f} µs" if server else "")
@@ -55,7 +53,9 @@ def main() -> int:
     return 1 if failures else 0
 
 
-def _write_concurrently(options, sealing) -> tuple[float, float]:
+def _write_concurrently(options, sealing) -> tuple[float, float, float]:
+    """Reads/s, the writers' CPU seconds and their PostgreSQL backends' (each writer reads
+    its own backend's before it disconnects: a backend's counters go with it)."""
     context = multiprocessing.get_context("spawn")
     share = options.events // options.writers
     ready, go = context.Barrier(options.writers + 1), context.Event()
@@ -71,16 +71,24 @@ def _write_concurrently(options, sealing) -> tuple[float, float]:
         sealing.seal()  # the worker's clock job, every sealing.EVERY
         time.sleep(sealing.EVERY.total_seconds())
     elapsed = time.perf_counter() - started
-    cpu = sum(results.get() for _ in writers)
-    return share * options.writers / elapsed, cpu
+    spent = [results.get() for _ in writers]
+    return (share * options.writers / elapsed, sum(own for own, _ in spent),
+            sum(backend for _, backend in spent))
 
 
 def _writer(number: int, count: int, ready, go, results) -> None:
     import django
 
     django.setup()
+    from django.db import connection
+
     from relais.audit import log as audit
 
+    backend_before = 0.0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend_before = _process_cpu(cursor.fetchone()[0])
     ready.wait()
     go.wait()
     cpu = time.process_time()
@@ -88,7 +96,15 @@ def _writer(number: int, count: int, ready, go, results) -> None:
         with audit.reads_gathered():  # what GatherReadsMiddleware does for a request
             audit.record_read("person.read", actor=None, person_id=n % 500 + 1,
                               detail={"for": "view", "writer": number})
-    results.put(time.process_time() - cpu)
+    own = time.process_time() - cpu
+    from django.db import connection
+
+    backend = 0.0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = _process_cpu(cursor.fetchone()[0]) - backend_before
+    results.put((own, backend))
 
 
 def _print_sealing_delay() -> None:
@@ -160,20 +176,14 @@ def _tamper(connection, sql: str, params) -> None:
             cursor.execute("SET session_replication_role = origin")
 
 
-def _server_cpu() -> float:
-    """CPU seconds used so far by the local PostgreSQL server's processes (Linux /proc;
-    0 elsewhere), the sealer included: what a read costs the database."""
-    total, tick = 0, os.sysconf("SC_CLK_TCK")
-    for pid in filter(str.isdigit, os.listdir("/proc") if os.path.isdir("/proc") else []):
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)
-        except OSError:
-            continue
-        if "postgres" in fields[0] or "postmaster" in fields[0]:
-            values = fields[1].split()
-            total += int(values[11]) + int(values[12])  # utime + stime
-    return total / tick
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a local process has used (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            values = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(values[11]) + int(values[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _load() -> str:
