@@ -19,7 +19,7 @@ def as_resource(resource: ResourceType, obj) -> dict:
     updated = resource.last_updated(obj)
     if updated is not None:
         meta["lastUpdated"] = updated.isoformat(timespec="milliseconds")
-    return {"resourceType": resource.name, "id": str(obj.pk), "meta": meta, **body}
+    return {"resourceType": resource.name, "id": resource.id_of(obj), "meta": meta, **body}
 
 
 def digest(body: dict) -> str:

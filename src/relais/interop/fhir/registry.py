@@ -2,6 +2,7 @@
 CapabilityStatement, the scopes a client may ask for and the access tests are all
 generated from this list, so what the server says it does is what it does."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -12,6 +13,13 @@ from relais.interop.fhir.outcome import FhirError
 
 READ = "read"
 SEARCH = "search-type"
+PK = re.compile(r"^[0-9]{1,18}$")
+
+
+def by_pk(rows: QuerySet, id: str):
+    """The visible row whose primary key is `id`, or None (an id that is not a number
+    names nothing)."""
+    return rows.filter(pk=int(id)).first() if PK.match(id) else None
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ class SearchParam:
 class ResourceType:
     name: str  # "Patient"
     profile: str  # the canonical URL of the Belgian profile it follows
-    model: type[Model]
+    model: type[Model] | None  # None: not rows of a table (definitions kept in code)
     # user -> the rows the user may read (the gate's queryset), with what `render` needs
     visible: Callable[[object], QuerySet]
     render: Callable[[Model], dict]
@@ -43,6 +51,16 @@ class ResourceType:
     version_of: Callable[[Model], int | None] = lambda obj: getattr(obj, "version", None)
     last_updated: Callable[[Model], object] = lambda obj: getattr(obj, "updated_at", None)
     interactions: tuple[str, ...] = field(default=(READ, SEARCH))
+    # How a read's id finds its row among the visible ones, and a row's id: a primary
+    # key, unless the type spans several models (`rows.Parts`: "referral-12") or
+    # definitions kept in code (`rows.Definitions`).
+    find: Callable[[object, str], object | None] = by_pk
+    id_of: Callable[[object], str] = lambda obj: str(obj.pk)
+
+    @property
+    def target_type(self) -> str:
+        """What the audit log names a refused read's target."""
+        return self.model._meta.label_lower if self.model else f"fhir.{self.name.lower()}"
 
 
 TYPES: dict[str, ResourceType] = {}

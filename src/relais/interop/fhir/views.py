@@ -121,10 +121,10 @@ def _unchanged(request, etag: str) -> bool:
 def _load(user, resource, id):
     """One row through the gate, or a 404 that says the same whether it does not exist or
     may not be read (written to the audit log as a refusal, as `policy.object_for` does)."""
-    row = resource.visible(user).filter(pk=id).first() if _is_id(id) else None
+    row = resource.find(resource.visible(user), id) if ID.match(id) else None
     if row is None:
         audit.record(audit.Actions.ACCESS_DENIED, actor=user,
-                     target_type=resource.model._meta.label_lower, target_id=id[:64],
+                     target_type=resource.target_type, target_id=id[:64],
                      outcome=Outcome.DENIED, detail={"action": "view", "via": "fhir"})
         raise FhirError(404, "not-found", _("%(type)s/%(id)s is not known to this server.")
                         % {"type": resource.name, "id": id[:64]})
@@ -132,10 +132,6 @@ def _load(user, resource, id):
         audit.record_read(resource.read_action, actor=user, target=row,
                           person_id=resource.person_of(row), detail={"for": "fhir"})
     return row
-
-
-def _is_id(id: str) -> bool:
-    return bool(ID.match(id)) and id.isdigit() and len(id) < 19
 
 
 @fhir_view
