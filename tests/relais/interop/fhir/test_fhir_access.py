@@ -15,6 +15,7 @@ from oauth2_provider.models import AccessToken
 
 from relais.access.models import BreakGlassAccess, Consent
 from relais.audit.models import AuditEvent, Outcome
+from relais.booklet import services as booklet
 from relais.interop.fhir import clients, registry, resources
 from relais.network import services
 from relais.network.models import Person
@@ -33,6 +34,7 @@ ABOUT_MADELEINE = {
     "Encounter": lambda hers: hers.stay.pk,
     "Consent": lambda hers: hers.consent.pk,
     "Flag": lambda hers: hers.madeleine.pk,  # her safeguarding concern
+    "Communication": lambda hers: hers.entry.pk,  # a booklet entry for her whole network
 }
 NOT_ABOUT_A_PERSON = {
     "Organization": "everyone signed in reads the organisations (R21)",
@@ -41,14 +43,15 @@ NOT_ABOUT_A_PERSON = {
 
 
 @pytest.fixture
-def hers(madeleine, daughter, gp, stay, world):
+def hers(madeleine, daughter, gp, stay, world, coordinator):
     """Her objects of every type; a safeguarding concern whose circle holds the
     home-nursing service."""
     Person.objects.filter(pk=madeleine.pk).update(safeguarding=True)
     madeleine.members.filter(organisation=world.home_nursing).update(
         in_safeguarding_circle=True)
+    entry = booklet.write(madeleine, author=coordinator, body="Lambert: new dressing.")
     return SimpleNamespace(madeleine=madeleine, daughter=daughter, gp=gp, stay=stay,
-                           consent=Consent.objects.get(person=madeleine))
+                           consent=Consent.objects.get(person=madeleine), entry=entry)
 
 
 def test_every_type_is_in_the_matrix():

@@ -12,12 +12,15 @@ import re
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from fhir.resources import construct_fhir_element
 
 from relais.access.models import ConsentScope
+from relais.booklet import services as booklet
 from relais.interop.fhir import registry, resources
 from relais.network import services
 from relais.network.models import Person
+from tests.files import PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +32,7 @@ BOUND = {  # element name -> the codes its required binding allows (R4)
             "maiden", "home", "work", "billing", "mobile"},
     "mode": {"match", "include", "outcome"},
     "severity": {"fatal", "error", "warning", "information"},
+    "priority": {"routine", "urgent", "asap", "stat"},
 }
 STATUS = {  # each type's status binding (required)
     "Consent": {"draft", "proposed", "active", "rejected", "inactive", "entered-in-error"},
@@ -36,6 +40,8 @@ STATUS = {  # each type's status binding (required)
     "CareTeam": {"proposed", "active", "suspended", "inactive", "entered-in-error"},
     "Encounter": {"planned", "arrived", "triaged", "in-progress", "onleave", "finished",
                   "cancelled", "entered-in-error", "unknown"},
+    "Communication": {"preparation", "in-progress", "not-done", "on-hold", "stopped",
+                      "completed", "entered-in-error", "unknown"},
 }
 INVARIANTS = {  # be-core: identifier values, digits only
     "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin": r"\d{11}",
@@ -60,7 +66,17 @@ def everything(world, madeleine, gp, coordinator, stay):
     Person.objects.filter(pk=madeleine.pk).update(safeguarding=True)
     madeleine.members.filter(organisation=world.coordination_centre).update(
         in_safeguarding_circle=True)
+    _booklet(madeleine, coordinator)
     return madeleine
+
+
+def _booklet(madeleine, coordinator):
+    """An alert with a file, and a question answered."""
+    booklet.write(madeleine, author=coordinator, kind="alert", body="Fell last night.",
+                  attachment=SimpleUploadedFile("x-ray.pdf", PDF))
+    question = booklet.write(madeleine, author=coordinator, kind="question", body="Keys?")
+    booklet.write(madeleine, author=coordinator, kind="answer", body="With the neighbour.",
+                  reply_to=question)
 
 
 @pytest.mark.parametrize("type_name", sorted(registry.TYPES))

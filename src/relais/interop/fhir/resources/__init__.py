@@ -2,6 +2,7 @@
 
 from relais.interop.fhir.resources import (
     care_team,
+    communication,
     consent,
     encounter,
     flag,
@@ -12,7 +13,7 @@ from relais.interop.fhir.resources import (
 )
 
 MODULES = (patient, related_person, practitioner, organization, care_team, encounter,
-           consent, flag)
+           consent, flag, communication)
 
 
 def register_all() -> None:
