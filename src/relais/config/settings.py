@@ -123,6 +123,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer, with selects, inputs and textareas written in Python, byte for
+# byte as its templates write them (core/form_rendering.py: a fifth of a list page).
+FORM_RENDERER = "relais.core.form_rendering.WidgetsInPython"
 
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'relais.sqlite3'}"
 # Production keeps each connection for a minute (opening one costs more than a list page:

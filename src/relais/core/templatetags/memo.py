@@ -1,0 +1,69 @@
+"""`{% memo "name" value1 value2 … %}…{% endmemo %}`: a fragment rendered once per set of
+values, kept in the process, and given back as it was for the same values.
+
+For a part of a list row that is the same for everyone who sees it (a service's card in
+the directory): Django's templates cost about half a millisecond for such a card, twenty
+a page (issue 15). The key is the fragment's name, the language, today's date (a badge
+such as "not verified since" turns with the day), the URL prefix and every value listed,
+so the fragment must depend on nothing else: no user, no form, no CSRF token, no `now`.
+Its test changes each field of the row and checks the page shows it at once
+(tests/relais/directory/test_service_card_memo.py).
+
+Unlike Django's `{% cache %}`, nothing expires and nothing is serialised: a change of any
+value is a new key, the old one ages out of the LRU. The values must be hashable (else the
+fragment is simply rendered).
+"""
+
+import threading
+from collections import OrderedDict
+
+from django import template
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
+
+register = template.Library()
+
+LIMIT = 5_000  # fragments per process: a directory card is about 1 KB
+_kept: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+class MemoNode(template.Node):
+    def __init__(self, nodelist, name: str, values):
+        self.nodelist, self.name, self.values = nodelist, name, values
+
+    def render(self, context) -> str:
+        key = (self.name, translation.get_language(), timezone.localdate(), get_script_prefix(),
+               *(value.resolve(context) for value in self.values))
+        try:
+            hash(key)
+        except TypeError:
+            return self.nodelist.render(context)
+        with _lock:
+            html = _kept.get(key)
+            if html is not None:
+                _kept.move_to_end(key)
+                return html
+        html = self.nodelist.render(context)
+        with _lock:
+            _kept[key] = html
+            if len(_kept) > LIMIT:
+                _kept.popitem(last=False)
+        return html
+
+
+@register.tag
+def memo(parser, token):
+    bits = token.split_contents()
+    if len(bits) < 3 or bits[1][0] not in "\"'":
+        raise template.TemplateSyntaxError(
+            "{% memo \"name\" value … %}: a quoted name and at least one value")
+    nodelist = parser.parse(("endmemo",))
+    parser.delete_first_token()
+    return MemoNode(nodelist, bits[1][1:-1], [parser.compile_filter(bit) for bit in bits[2:]])
+
+
+def forget() -> None:
+    """Empty the fragments (tests)."""
+    with _lock:
+        _kept.clear()
