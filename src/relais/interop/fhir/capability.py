@@ -4,7 +4,7 @@ interactions, search parameters and profiles are those the server serves."""
 from django.urls import reverse
 from django.utils import timezone
 
-from relais.interop.fhir import registry, scopes
+from relais.interop.fhir import includes, registry, scopes
 
 IMPLEMENTATION_GUIDES = (
     "https://www.ehealth.fgov.be/standards/fhir/core/ImplementationGuide/hl7.fhir.be.core",
@@ -13,6 +13,7 @@ IMPLEMENTATION_GUIDES = (
 )
 SECURITY = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+OPERATIONS = "http://hl7.org/fhir/OperationDefinition/"
 
 
 def capability_statement(request) -> dict:
@@ -46,17 +47,29 @@ def _security(request) -> dict:
 
 
 def _resource(resource: registry.ResourceType) -> dict:
-    return {
+    served = {
         "type": resource.name,
         "profile": resource.profile,
         "documentation": resource.documentation,
-        "interaction": [{"code": code} for code in resource.interactions],
-        "versioning": "versioned",
+        "interaction": [{"code": code} for code in resource.served],
+        # If-Match is honoured on update (412 when stale): "versioned-update".
+        "versioning": "versioned-update" if resource.update else "versioned",
         "readHistory": False,
         "updateCreate": False,
+        "conditionalCreate": bool(resource.create),
+        "conditionalRead": "not-match",  # If-None-Match: 304
+        "conditionalUpdate": False,
+        "conditionalDelete": "not-supported",
+        "searchInclude": includes.include_names(resource),
+        "searchRevInclude": includes.revinclude_names(resource),
         "searchParam": [{"name": p.name, "type": p.type, "documentation": p.documentation}
                         for p in resource.search_params],
     }
+    if resource.operations:
+        served["operation"] = [
+            {"name": name, "definition": f"{OPERATIONS}{resource.name}-{name}"}
+            for name in resource.operations]
+    return {name: value for name, value in served.items() if value != []}
 
 
 def smart_configuration(request) -> dict:

@@ -28,11 +28,11 @@ def digest(body: dict) -> str:
 
 
 def searchset(base: str, resource: ResourceType, search, total: int, rows: list,
-              warnings: list[str]) -> dict:
+              warnings: list[str], included: list[dict] = ()) -> dict:
     bundle = {"resourceType": "Bundle", "type": "searchset", "total": total,
               "link": _links(base, resource, search, total)}
-    entries = [{"fullUrl": f"{base}{resource.name}/{row['id']}", "resource": row,
-                "search": {"mode": "match"}} for row in rows]
+    entries = [entry(base, row, "match") for row in rows]
+    entries += [entry(base, row, "include") for row in included]
     if warnings:
         entries.append({"resource": operation_outcome(*(issue("warning", "not-supported", w)
                                                         for w in warnings)),
@@ -40,6 +40,11 @@ def searchset(base: str, resource: ResourceType, search, total: int, rows: list,
     if entries:
         bundle["entry"] = entries
     return bundle
+
+
+def entry(base: str, document: dict, mode: str) -> dict:
+    return {"fullUrl": f"{base}{document['resourceType']}/{document['id']}",
+            "resource": document, "search": {"mode": mode}}
 
 
 def _links(base: str, resource: ResourceType, search, total: int) -> list[dict]:

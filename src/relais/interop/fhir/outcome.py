@@ -15,6 +15,9 @@ class FhirError(Exception):
     text: str
     severity: str = "error"
     headers: dict = field(default_factory=dict)
+    # A write refused inside its transaction: what the audit log records once the
+    # transaction is undone (writes.refusals_recorded).
+    refused: tuple = ()
 
 
 def issue(severity: str, code: str, text: str) -> dict:

@@ -1,11 +1,13 @@
 """The query string of a search: FHIR's own controls (`_count`, `_offset`, `_summary`,
-`_format`) and the resource type's search parameters.
+`_format`, `_sort`, `_elements`, `_include`, `_revinclude`) and the resource type's
+search parameters.
 
 An unknown parameter is ignored and named in a warning (the Bundle's OperationOutcome
 entry) unless the client sent `Prefer: handling=strict`, which turns it into a 400, as
-FHIR's search page says. A parameter the server knows but whose value it cannot read
-(an invalid SSIN, a date that is not one) is always a 400: ignoring it would return more
-than was asked for.
+FHIR's search page says; so is a `_sort` key or an `_include` this server cannot follow
+(ignoring those returns the same matches, in another order or with less beside them). A
+parameter the server knows but whose value it cannot read (an invalid SSIN, a date that
+is not one) is always a 400: ignoring it would return more than was asked for.
 """
 
 import re
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from relais.interop.fhir import includes
+from relais.interop.fhir.elements import read_elements
 from relais.interop.fhir.outcome import FhirError
 from relais.interop.fhir.registry import ResourceType
 
@@ -30,6 +34,9 @@ class Search:
     only_count: bool = False
     ignored: list[str] = field(default_factory=list)
     used: list[tuple[str, str]] = field(default_factory=list)  # for the self link
+    sort: list[str] = field(default_factory=list)  # order_by() fields, "-" descending
+    elements: list[str] = field(default_factory=list)
+    includes: list = field(default_factory=list)  # includes.Include
 
 
 def is_strict(request) -> bool:
@@ -41,19 +48,21 @@ def is_strict(request) -> bool:
 
 def parse_search(request, resource: ResourceType) -> Search:
     search = Search()
-    params = {param.name: param for param in resource.search_params}
     for key, values in request.GET.lists():
         for value in values:
-            _read(search, params, key, value)
+            _read(search, resource, key, value)
     if search.ignored and is_strict(request):
         raise FhirError(400, "not-supported", _(
             "Unknown search parameters: %(names)s.") % {"names": ", ".join(search.ignored)})
     return search
 
 
-def _read(search: Search, params: dict, key: str, value: str) -> None:
+def _read(search: Search, resource: ResourceType, key: str, value: str) -> None:
     name, _colon, modifier = key.partition(":")
-    if key == "_count":
+    params = {param.name: param for param in resource.search_params}
+    if key in CONTROLS:
+        CONTROLS[key](search, resource, value)
+    elif key == "_count":
         search.count = _number(key, value, 0, MAX_COUNT)
     elif key == "_offset":
         search.offset = _number(key, value, 0, 10**9)
@@ -67,6 +76,43 @@ def _read(search: Search, params: dict, key: str, value: str) -> None:
         search.used.append((key, value))
     else:
         search.ignored.append(key[:64])
+
+
+def _sort(search: Search, resource: ResourceType, value: str) -> None:
+    """`_sort=-date,_id`: each key a parameter with `sort_by` fields; `-` descending."""
+    understood = []
+    for key in (part.strip() for part in value.split(",") if part.strip()):
+        param = resource.param(key.removeprefix("-"))
+        if param is None or not param.sort_by:
+            search.ignored.append(f"_sort={key[:40]}")
+            continue
+        descending = "-" if key.startswith("-") else ""
+        search.sort += [f"{descending}{field}" for field in param.sort_by]
+        understood.append(key)
+    if understood:
+        search.used.append(("_sort", ",".join(understood)))
+
+
+def _elements(search: Search, resource: ResourceType, value: str) -> None:
+    search.elements += read_elements(value, resource.name)
+    search.used.append(("_elements", value))
+
+
+def _include(reverse: bool):
+    def read(search: Search, resource: ResourceType, value: str) -> None:
+        include = includes.read_include(resource, value, reverse=reverse)
+        name = "_revinclude" if reverse else "_include"
+        if include is None:
+            search.ignored.append(f"{name}={value[:60]}")
+            return
+        search.includes.append(include)
+        search.used.append((name, value))
+
+    return read
+
+
+CONTROLS = {"_sort": _sort, "_elements": _elements, "_include": _include(reverse=False),
+            "_revinclude": _include(reverse=True)}
 
 
 def _summary(search: Search, value: str) -> None:

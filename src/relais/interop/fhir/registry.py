@@ -13,6 +13,8 @@ from relais.interop.fhir.outcome import FhirError
 
 READ = "read"
 SEARCH = "search-type"
+CREATE = "create"
+UPDATE = "update"
 PK = re.compile(r"^[0-9]{1,18}$")
 
 
@@ -30,6 +32,13 @@ class SearchParam:
     # (queryset, value as sent, modifier) -> the queryset narrowed; FhirError if invalid
     apply: Callable[[QuerySet, str, str], QuerySet]
     modifiers: tuple[str, ...] = ()
+    # A reference parameter names the type it points at: `_revinclude` finds the rows
+    # pointing at a page's resources through `apply`; with `refs` (row -> the ids it
+    # points at) `_include` follows it the other way.
+    target: str = ""
+    refs: Callable[[Model], list] | None = None
+    # The model fields `_sort` orders by for this parameter (none: not sortable).
+    sort_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,22 @@ class ResourceType:
     version_of: Callable[[Model], int | None] = lambda obj: getattr(obj, "version", None)
     last_updated: Callable[[Model], object] = lambda obj: getattr(obj, "updated_at", None)
     interactions: tuple[str, ...] = field(default=(READ, SEARCH))
+    # Writes (writes.py): `create(caller, body) -> row` and `update(caller, row, body)
+    # -> row` call the feature's services inside the view's transaction; whether the
+    # caller may change a row is the gate's (Action.CHANGE on the row's model).
+    create: Callable | None = None
+    update: Callable | None = None
+    operations: tuple[str, ...] = ()  # "everything": Patient/<id>/$everything
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        """Every interaction the type answers: what the CapabilityStatement and the scopes
+        say."""
+        writes = ((CREATE, self.create), (UPDATE, self.update))
+        return (*self.interactions, *(name for name, handler in writes if handler))
+
+    def param(self, name: str) -> SearchParam | None:
+        return next((p for p in self.search_params if p.name == name), None)
     # How a read's id finds its row among the visible ones, and a row's id: a primary
     # key, unless the type spans several models (`rows.Parts`: "referral-12") or
     # definitions kept in code (`rows.Definitions`).

@@ -1,13 +1,16 @@
 """SMART App Launch v2 system scopes (`system/Patient.rs`), and the v1 form
 (`system/Patient.read`) that older clients still send.
 
-A scope grants a resource type (or `*`) some of c, r, u, d, s, in that order. The API
-reads and searches: a client is offered only the read-side scopes its registration
-allows (`SystemClient.scopes`), and a request needs `r` to read and `s` to search.
-Finer scopes (`system/Observation.rs?category=…`) are not supported and not offered.
+A scope grants a resource type (or `*`) some of c, r, u, d, s, in that order. A request
+needs `r` to read, `s` to search, `c` to create and `u` to update; nothing is deleted, so
+no scope with `d` is offered (nor the v1 `write`, which means c, u and d). A client is
+offered the scopes of what each type serves (`ResourceType.served`) that its
+registration allows (`SystemClient.scopes`). Finer scopes
+(`system/Observation.rs?category=…`) are not supported and not offered.
 """
 
 import re
+from itertools import combinations
 
 from oauth2_provider.scopes import BaseScopes
 
@@ -16,8 +19,8 @@ from relais.interop.fhir import registry
 SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]{1,63})\.(?P<permissions>[cruds]{1,5}"
                    r"|read|write|\*)$")
 V1 = {"read": "rs", "write": "cud", "*": "cruds"}
-NEEDED = {registry.READ: "r", registry.SEARCH: "s"}
-OFFERED = ("rs", "r", "s", "read")  # the read side, in the forms clients ask for
+NEEDED = {registry.READ: "r", registry.SEARCH: "s", registry.CREATE: "c",
+          registry.UPDATE: "u"}
 
 
 def parse(scope: str) -> tuple[str, set[str]] | None:
@@ -43,27 +46,42 @@ def grants(scopes, resource: str, interaction: str) -> bool:
 
 
 def covered(scope: str, allowed) -> bool:
-    """Whether every permission `scope` asks for is within the `allowed` scopes."""
+    """Whether `scope` asks only for what its type serves (for `*`: what some type serves)
+    and every permission it asks for is within the `allowed` scopes."""
     parsed = parse(scope)
     if parsed is None:
         return False
     kind, permissions = parsed
     if kind != "*" and kind not in registry.TYPES:
         return False
+    if not permissions <= set(_letters(kind)):
+        return False
     for permission in permissions:
-        interaction = next((i for i, letter in NEEDED.items() if letter == permission), None)
-        if interaction is None:
-            return False
-        types = registry.TYPES if kind == "*" else [kind]
+        interaction = next(i for i, letter in NEEDED.items() if letter == permission)
+        types = [t.name for t in registry.TYPES.values() if interaction in t.served] if (
+            kind == "*") else [kind]
         if not all(grants(allowed, name, interaction) for name in types):
             return False
     return True
 
 
+def _letters(kind: str) -> str:
+    """The permissions the type (or, for `*`, some type) serves, in SMART's order."""
+    types = registry.TYPES.values() if kind == "*" else [registry.TYPES[kind]]
+    served = {NEEDED[i] for t in types for i in t.served if i in NEEDED}
+    return "".join(letter for letter in "cruds" if letter in served)
+
+
 def every_scope() -> list[str]:
-    """The read-side scopes of every registered type, and of `*`."""
-    return [f"system/{name}.{permissions}" for name in ("*", *registry.TYPES)
-            for permissions in OFFERED]
+    """Every scope of every registered type and of `*`: each combination of the
+    permissions it serves (v2), and the v1 `read` form."""
+    scopes = []
+    for name in ("*", *registry.TYPES):
+        letters = _letters(name)
+        forms = ["".join(c) for size in range(len(letters), 0, -1)
+                 for c in combinations(letters, size)]
+        scopes += [f"system/{name}.{form}" for form in (*forms, "read")]
+    return scopes
 
 
 class SmartScopes(BaseScopes):

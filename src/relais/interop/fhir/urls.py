@@ -1,5 +1,6 @@
 """/fhir/: written from the registry, so each served type has its own two addresses
-(search and read) and anything else is an OperationOutcome, never an HTML page."""
+(the type: search, and create where served; an instance: read, and update where served),
+Patient has $everything, and anything else is an OperationOutcome, never an HTML page."""
 
 from django.urls import path
 from oauth2_provider.views import TokenView
@@ -12,11 +13,13 @@ resources.register_all()  # the types, before their URLs are written from them
 
 
 def _type_patterns() -> list:
-    patterns = []
+    patterns = [path("Patient/<str:id>/$everything", views.patient_everything,
+                     name="patient_everything")]
     for name in registry.TYPES:
         patterns += [
-            path(name, views.search, {"type": name}, name=f"{name.lower()}_search"),
-            path(f"{name}/<str:id>", views.read, {"type": name}, name=f"{name.lower()}_read"),
+            path(name, views.type_level, {"type": name}, name=f"{name.lower()}_search"),
+            path(f"{name}/<str:id>", views.instance, {"type": name},
+                 name=f"{name.lower()}_read"),
         ]
     return patterns
 

@@ -84,7 +84,7 @@ def date_param(name: str, field: str, documentation: str) -> SearchParam:
         prefix, start, end = date_range(name, value)
         return queryset.filter(date_condition(field, prefix, start, end))
 
-    return SearchParam(name, "date", documentation, apply)
+    return SearchParam(name, "date", documentation, apply, sort_by=(field,))
 
 
 def _moments(start: date, end: date) -> tuple[datetime, datetime]:
@@ -110,8 +110,8 @@ def reference_id(name: str, value: str, target: str) -> int:
     return int(local)
 
 
-ID_PARAM = SearchParam("_id", "token", "The resource's logical id.", _id)
+ID_PARAM = SearchParam("_id", "token", "The resource's logical id.", _id, sort_by=("pk",))
 LAST_UPDATED = SearchParam("_lastUpdated", "date",
                            "When the resource last changed (Europe/Brussels days).",
-                           _last_updated)
+                           _last_updated, sort_by=("updated_at",))
 COMMON = (ID_PARAM,)

@@ -26,26 +26,28 @@ def _outcome(response, status, code):
 
 @pytest.mark.parametrize("body", ["{not json", json.dumps({"resourceType": "Patient"}),
                                   json.dumps({"resourceType": "Organization", "name": "X"})])
-def test_writes_are_refused_and_change_nothing(body, api, world, madeleine):
+def test_writes_of_a_type_not_written_are_refused_and_change_nothing(body, api, world,
+                                                                     madeleine):
     caller = api(world.coordination_centre)
     persons = Person.objects.count()
 
     response = caller.post("/fhir/Patient", body, content_type="application/fhir+json")
 
-    assert _outcome(response, 405, "not-supported") == "This server only reads: use GET."
-    assert response["Allow"] == "GET"
+    assert _outcome(response, 405, "not-supported") == (
+        "POST is not allowed at this address: use GET, HEAD.")
+    assert response["Allow"] == "GET, HEAD"
     assert Person.objects.count() == persons
 
 
 def test_an_unknown_parameter_is_ignored_with_a_warning(api, world, madeleine):
-    bundle = api(world.coordination_centre).get("/fhir/Patient", {"_sort": "name",
+    bundle = api(world.coordination_centre).get("/fhir/Patient", {"colour": "blue",
                                                                   "family": "lambert"}).json()
 
     assert bundle["total"] == 1
     warning = bundle["entry"][-1]
     assert warning["search"]["mode"] == "outcome"
-    assert "_sort" in warning["resource"]["issue"][0]["diagnostics"]
-    assert "_sort" not in bundle["link"][0]["url"]  # the search as it was understood
+    assert "colour" in warning["resource"]["issue"][0]["diagnostics"]
+    assert "colour" not in bundle["link"][0]["url"]  # the search as it was understood
 
 
 def test_strict_handling_refuses_an_unknown_parameter(api, world, madeleine):

@@ -70,8 +70,9 @@ def _patient(queryset, value, modifier):
 SEARCH = (
     ID_PARAM,
     SearchParam("patient", "reference", "The person (Patient/<id>) whose network it is.",
-                _patient),
-    SearchParam("subject", "reference", "The same as patient.", _patient),
+                _patient, target="Patient", refs=lambda person: [person.pk]),
+    SearchParam("subject", "reference", "The same as patient.", _patient,
+                target="Patient", refs=lambda person: [person.pk]),
 )
 
 

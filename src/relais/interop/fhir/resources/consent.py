@@ -52,7 +52,8 @@ def _status(queryset, value, modifier):
 
 SEARCH = (
     ID_PARAM,
-    SearchParam("patient", "reference", "The person (Patient/<id>) who consented.", _patient),
+    SearchParam("patient", "reference", "The person (Patient/<id>) who consented.", _patient,
+                target="Patient", refs=lambda consent: [consent.person_id]),
     SearchParam("status", "token", "active (in force) | inactive (revoked).", _status),
 )
 

@@ -8,7 +8,15 @@ from django.db.models import Q
 
 from relais.interop.fhir import registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
-from relais.interop.fhir.resources import codes
+from relais.interop.fhir.resources import codes, encounter_writes
+from relais.interop.fhir.resources.encounter_codes import (
+    ACT_CODE,
+    DESTINATION,
+    DISPOSITION,
+    DISPOSITIONS,
+    PRIORITIES,
+    PRIORITY,
+)
 from relais.interop.fhir.values import (
     ID_PARAM,
     LAST_UPDATED,
@@ -18,17 +26,9 @@ from relais.interop.fhir.values import (
     reference_id,
     token,
 )
-from relais.stays.models import AdmissionType, Destination, Stay
+from relais.stays.models import Stay
 
 ENCOUNTER_PROFILE = "http://hl7.org/fhir/StructureDefinition/Encounter"
-ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-PRIORITY = "http://terminology.hl7.org/CodeSystem/v3-ActPriority"
-DISPOSITION = "http://terminology.hl7.org/CodeSystem/discharge-disposition"
-PRIORITIES = {AdmissionType.EMERGENCY: ("EM", "emergency"),
-              AdmissionType.ELECTIVE: ("EL", "elective")}
-DISPOSITIONS = {Destination.HOME: "home", Destination.HOME_WITH_SERVICES: "home",
-                Destination.NURSING_HOME: "long", Destination.OTHER_HOSPITAL: "other-hcf",
-                Destination.DECEASED: "exp", Destination.OTHER: "oth"}
 STATUSES = {"cancelled": Q(cancelled_at__isnull=False),
             "finished": Q(cancelled_at__isnull=True, discharged_at__isnull=False),
             "in-progress": Q(cancelled_at__isnull=True, discharged_at__isnull=True)}
@@ -57,12 +57,23 @@ def render(stay: Stay) -> dict:
         code, display = PRIORITIES[stay.admission_type]
         body["priority"] = {"coding": [{"system": PRIORITY, "code": code, "display": display}]}
     if stay.ward_id:
-        body["location"] = [{"location": {"display": stay.ward.name}}]
+        body["location"] = [{"location": _ward(stay.ward)}]
     if stay.destination in DISPOSITIONS:
         label = stay.get_destination_display()
-        body["hospitalization"] = {"dischargeDisposition": codes.concept(
-            DISPOSITION, DISPOSITIONS[stay.destination], label)}
+        disposition = codes.concept(DISPOSITION, DISPOSITIONS[stay.destination], label)
+        disposition["coding"].append({"system": DESTINATION, "code": stay.destination,
+                                      "display": str(label)})
+        body["hospitalization"] = {"dischargeDisposition": disposition}
     return body
+
+
+def _ward(ward) -> dict:
+    """The ward by its name, and by its code in the hospital's systems when it has one
+    (what an update sends back to say where the person is)."""
+    reference = {"display": ward.name}
+    if ward.code:
+        reference["identifier"] = {"value": ward.code}
+    return reference
 
 
 def _period(stay: Stay) -> dict:
@@ -75,6 +86,11 @@ def _period(stay: Stay) -> dict:
 def _patient(queryset, value, modifier):
     return any_of(queryset, value,
                   lambda v: Q(person_id=reference_id("patient", v, "Patient")))
+
+
+def _service_provider(queryset, value, modifier):
+    return any_of(queryset, value, lambda v: Q(
+        hospital_id=reference_id("service-provider", v, "Organization")))
 
 
 def _status(queryset, value, modifier):
@@ -94,11 +110,16 @@ def _identifier(queryset, value, modifier):
 SEARCH = (
     ID_PARAM,
     LAST_UPDATED,
-    SearchParam("patient", "reference", "The person (Patient/<id>) who stays.", _patient),
-    SearchParam("subject", "reference", "The same as patient.", _patient),
+    SearchParam("patient", "reference", "The person (Patient/<id>) who stays.", _patient,
+                target="Patient", refs=lambda stay: [stay.person_id]),
+    SearchParam("subject", "reference", "The same as patient.", _patient,
+                target="Patient", refs=lambda stay: [stay.person_id]),
+    SearchParam("service-provider", "reference", "The hospital (Organization/<id>).",
+                _service_provider, target="Organization",
+                refs=lambda stay: [stay.hospital_id]),
     SearchParam("status", "token", "in-progress | finished | cancelled.", _status),
     SearchParam("date", "date", "The day of admission, with eq, ge, le, gt, lt prefixes.",
-                _date),
+                _date, sort_by=("admitted_at",)),
     SearchParam("identifier", "token", "The hospital's visit number.", _identifier),
 )
 
@@ -110,4 +131,8 @@ def register_types() -> None:
         documentation="Hospital stays: the hospital's own, and those of the persons the "
                       "caller may read.",
         person_of=lambda stay: stay.person_id, read_action="stay.read",
-        search_action="stay.list"))
+        search_action="stay.list",
+        # The content's digest: a discharge or a transfer leaves the row's version as
+        # it was, and the ETag must change with them (If-Match, If-None-Match).
+        version_of=lambda stay: None,
+        create=encounter_writes.create, update=encounter_writes.update))

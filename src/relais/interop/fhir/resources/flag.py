@@ -42,8 +42,10 @@ def _patient(queryset, value, modifier):
 
 SEARCH = (
     ID_PARAM,
-    SearchParam("patient", "reference", "The person (Patient/<id>) it is about.", _patient),
-    SearchParam("subject", "reference", "The same as patient.", _patient),
+    SearchParam("patient", "reference", "The person (Patient/<id>) it is about.", _patient,
+                target="Patient", refs=lambda person: [person.pk]),
+    SearchParam("subject", "reference", "The same as patient.", _patient,
+                target="Patient", refs=lambda person: [person.pk]),
 )
 
 

@@ -117,10 +117,12 @@ SEARCH = (
                 "core/NamingSystem/ssin|<11 digits> (the form without /core/ is read too).",
                 _identifier),
     SearchParam("name", "string", "Words starting the given name or the family name, "
-                "accents and case ignored; :exact for the whole name.", _name, ("exact",)),
+                "accents and case ignored; :exact for the whole name.", _name, ("exact",),
+                sort_by=("last_name", "first_name")),
     SearchParam("family", "string", "Start of the family name (or of its last word).",
-                _family),
-    SearchParam("given", "string", "Start of the given name.", _given),
+                _family, sort_by=("last_name",)),
+    SearchParam("given", "string", "Start of the given name.", _given,
+                sort_by=("first_name",)),
     date_param("birthdate", "birth_date", "The birth date, with eq, ge, le, gt, lt prefixes."),
     SearchParam("gender", "token", "male | female | unknown.", _gender),
 )
@@ -134,4 +136,4 @@ def register_types() -> None:
         documentation="The persons whose network the caller may read (consent, exclusions "
                       "and the other rules of the gate).",
         person_of=lambda person: person.pk, read_action="person.read",
-        search_action="person.search"))
+        search_action="person.search", operations=("everything",)))

@@ -95,9 +95,11 @@ PRACTITIONER_SEARCH = (
 ROLE_SEARCH = (
     ID_PARAM,
     SearchParam("practitioner", "reference", "Practitioner/<id>.",
-                _reference("user_id", "Practitioner")),
+                _reference("user_id", "Practitioner"), target="Practitioner",
+                refs=lambda membership: [membership.user_id]),
     SearchParam("organization", "reference", "Organization/<id>.",
-                _reference("organisation_id", "Organization")),
+                _reference("organisation_id", "Organization"), target="Organization",
+                refs=lambda membership: [membership.organisation_id]),
 )
 
 

@@ -45,7 +45,7 @@ SEARCH = (
     ID_PARAM,
     LAST_UPDATED,
     SearchParam("patient", "reference", "The person (Patient/<id>) they are related to.",
-                _patient),
+                _patient, target="Patient", refs=lambda member: [member.person_id]),
 )
 
 

@@ -1,0 +1,97 @@
+"""`_include` and `_revinclude`: the resources a page's rows point at, and the rows that
+point at them. Written from the search parameters: a reference parameter that names its
+`target` can be rev-included, and followed forward when it also says which ids a row
+points at (`refs`). Whatever is included is read through its own type's gate (a hospital
+that sees its stay does not see the person by that alone) and audited as a search of
+that type; `:iterate` and `*` are not supported.
+"""
+
+from dataclasses import dataclass
+
+from relais.access import policy
+from relais.interop.fhir import registry
+from relais.interop.fhir.registry import ResourceType, SearchParam
+
+# At most this many rows per _revinclude (a page of patients with all their stays is far
+# fewer); the rest is left out rather than make one search unbounded.
+MAX_REVINCLUDED = 500
+
+
+@dataclass(frozen=True)
+class Include:
+    source: ResourceType  # the type whose search parameter it is
+    param: SearchParam
+    reverse: bool
+
+    @property
+    def target(self) -> ResourceType | None:
+        return self.source if self.reverse else registry.TYPES.get(self.param.target)
+
+
+def include_names(resource: ResourceType) -> list[str]:
+    return [f"{resource.name}:{p.name}" for p in resource.search_params
+            if p.target and p.refs and p.target in registry.TYPES]
+
+
+def revinclude_names(resource: ResourceType) -> list[str]:
+    return [f"{other.name}:{p.name}" for other in registry.TYPES.values()
+            for p in other.search_params if p.target == resource.name]
+
+
+def read_include(resource: ResourceType, value: str, *, reverse: bool) -> Include | None:
+    """`Encounter:patient` (or `Encounter:patient:Patient`) as an Include of a search of
+    `resource`, or None when this server cannot follow it."""
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or parts[0] not in registry.TYPES:
+        return None
+    source = registry.TYPES[parts[0]]
+    param = source.param(parts[1])
+    if param is None or not param.target or parts[2:] not in ([], [param.target]):
+        return None
+    if reverse:
+        followed = param.target == resource.name
+    else:
+        followed = source is resource and param.refs is not None
+    return Include(source, param, reverse) if followed else None
+
+
+def gather(user, resource: ResourceType, page: list, wanted: list[Include]) -> list[tuple]:
+    """(type, row) of each resource included, once each, never one of the page's own."""
+    seen = {(resource.name, resource.id_of(row)) for row in page}
+    found = []
+    for include in wanted:
+        rows = _reverse(user, resource, page, include) if include.reverse else _forward(
+            user, page, include)
+        for row in rows:
+            key = (include.target.name, include.target.id_of(row))
+            if key not in seen:
+                seen.add(key)
+                found.append((include.target, row))
+    _audit(user, found)
+    return found
+
+
+def _forward(user, page: list, include: Include) -> list:
+    target = include.target
+    ids = {pk for row in page for pk in include.param.refs(row) if pk is not None}
+    if target is None or not ids:
+        return []
+    return list(target.visible(user).filter(pk__in=ids).order_by(*target.order))
+
+
+def _reverse(user, resource: ResourceType, page: list, include: Include) -> list:
+    if not page:
+        return []
+    pointing = ",".join(f"{resource.name}/{resource.id_of(row)}" for row in page)
+    rows = include.param.apply(include.source.visible(user), pointing, "")
+    return list(rows.order_by(*include.source.order)[:MAX_REVINCLUDED])
+
+
+def _audit(user, found: list[tuple]) -> None:
+    by_type: dict[str, tuple[ResourceType, list]] = {}
+    for target, row in found:
+        by_type.setdefault(target.name, (target, []))[1].append(row)
+    for target, rows in by_type.values():
+        if target.search_action:
+            policy.record_list_read(user, target.search_action,
+                                    [target.person_of(row) for row in rows])

@@ -1,0 +1,304 @@
+"""Search features: _include and _revinclude through each included type's gate, _elements,
+_sort, lenient and strict handling of what the server cannot follow, Patient
+$everything; the CapabilityStatement and the scopes say the truth about them and about
+the writes. Every Bundle is valid R4 (fhir.resources)."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from fhir.resources import construct_fhir_element
+
+from relais.access.models import Consent
+from relais.audit.models import AuditEvent
+from relais.interop.fhir import registry, resources
+from relais.network import services
+from relais.network.models import Person
+from relais.stays import services as stay_services
+from relais.stays.models import Stay
+from tests.factories import HospitalFactory
+
+pytestmark = pytest.mark.django_db
+
+resources.register_all()
+
+
+def _bundle(response):
+    assert response.status_code == 200, response.content
+    bundle = response.json()
+    construct_fhir_element("Bundle", bundle)
+    return bundle
+
+
+def _entries(bundle, mode):
+    return [(e["resource"]["resourceType"], e["resource"]["id"]) for e in bundle["entry"]
+            if e["search"]["mode"] == mode]
+
+
+def _warning(bundle):
+    outcome = [e for e in bundle.get("entry", []) if e["search"]["mode"] == "outcome"]
+    return outcome[0]["resource"]["issue"][0]["diagnostics"] if outcome else None
+
+
+# --- _include and _revinclude --------------------------------------------------------------
+
+
+def test_include_the_patient_of_each_encounter(api, world, stay, madeleine):
+    bundle = _bundle(api(world.coordination_centre).get(
+        "/fhir/Encounter", {"_include": "Encounter:patient"}))
+
+    assert _entries(bundle, "match") == [("Encounter", str(stay.pk))]
+    assert _entries(bundle, "include") == [("Patient", str(madeleine.pk))]
+    assert bundle["total"] == 1  # matches only
+    assert "_include=Encounter%3Apatient" in bundle["link"][0]["url"]
+    read = AuditEvent.objects.filter(action="person.search").latest("pk")
+    assert read.detail["persons"] == [madeleine.pk]
+
+
+def test_an_included_resource_goes_through_its_own_gate(api, world, stay, madeleine):
+    """The hospital sees its stay but not the person (no consent to share with
+    hospitals): the stay comes, the person does not."""
+    bundle = _bundle(api(world.hospital).get("/fhir/Encounter",
+                                             {"_include": "Encounter:patient"}))
+
+    assert _entries(bundle, "match") == [("Encounter", str(stay.pk))]
+    assert _entries(bundle, "include") == []
+
+
+def test_revinclude_the_stays_and_networks_of_the_patients(api, world, stay, madeleine):
+    bundle = _bundle(api(world.coordination_centre).get("/fhir/Patient", {
+        "_id": madeleine.pk, "_revinclude": ["Encounter:patient", "CareTeam:patient"]}))
+
+    assert _entries(bundle, "match") == [("Patient", str(madeleine.pk))]
+    assert sorted(_entries(bundle, "include")) == [("CareTeam", str(madeleine.pk)),
+                                                   ("Encounter", str(stay.pk))]
+
+
+def test_include_a_roles_practitioner_and_organization(api, world, coordinator):
+    bundle = _bundle(api(world.coordination_centre).get("/fhir/PractitionerRole", {
+        "_include": ["PractitionerRole:practitioner", "PractitionerRole:organization"]}))
+
+    assert sorted(_entries(bundle, "include")) == sorted([
+        ("Practitioner", str(coordinator.pk)),
+        ("Organization", str(world.coordination_centre.pk))])
+
+
+def test_include_the_care_teams_patient(api, world, madeleine):
+    bundle = _bundle(api(world.coordination_centre).get(
+        "/fhir/CareTeam", {"_include": "CareTeam:patient"}))
+
+    assert _entries(bundle, "include") == [("Patient", str(madeleine.pk))]
+
+
+def test_an_include_the_token_may_not_search_is_left_out(api, world, stay, madeleine):
+    caller = api(world.coordination_centre, allowed="system/Encounter.rs")
+
+    bundle = _bundle(caller.get("/fhir/Encounter", {"_include": "Encounter:patient"}))
+
+    assert _entries(bundle, "include") == []
+    assert "Encounter:patient" in _warning(bundle)
+
+
+@pytest.mark.parametrize("query", [{"_include": "Encounter:colour"},
+                                   {"_include": "Patient:organization"},
+                                   {"_include:iterate": "Encounter:patient"},
+                                   {"_revinclude": "Encounter:service-provider"},
+                                   {"_sort": "colour"}])
+def test_what_cannot_be_followed_is_a_warning_or_under_strict_a_400(query, api, world, stay):
+    caller = api(world.coordination_centre)
+
+    lenient = _bundle(caller.get("/fhir/Encounter", query))
+    strict = caller.get("/fhir/Encounter", query, HTTP_PREFER="handling=strict")
+
+    assert lenient["total"] == 1
+    assert "Ignored search parameters" in _warning(lenient)
+    assert strict.status_code == 400
+    assert strict.json()["issue"][0]["code"] == "not-supported"
+
+
+def test_includes_cost_the_same_queries_for_one_or_many(api, world, stay, coordinator):
+    caller = api(world.coordination_centre)
+    query = {"_include": "Encounter:patient", "_revinclude": "CareTeam:patient"}
+    with CaptureQueriesContext(connection) as one:
+        caller.get("/fhir/Encounter", query)
+    for n in range(4):
+        person = services.create_person({"first_name": f"P{n}", "last_name": "Test"},
+                                        actor=coordinator,
+                                        organisation=world.coordination_centre)
+        stay_services.open_stay(person, hospital=HospitalFactory())
+    with CaptureQueriesContext(connection) as many:
+        bundle = _bundle(caller.get("/fhir/Encounter", query))
+
+    assert bundle["total"] == 5
+    assert len(many.captured_queries) == len(one.captured_queries)
+
+
+# --- _elements and _sort -----------------------------------------------------------------
+
+
+def test_elements_keeps_what_was_asked_and_what_r4_requires(api, world, stay, madeleine):
+    caller = api(world.coordination_centre)
+
+    patients = _bundle(caller.get("/fhir/Patient", {"_elements": "name,Patient.birthDate"}))
+    encounter = caller.get(f"/fhir/Encounter/{stay.pk}", {"_elements": "period"}).json()
+
+    patient = patients["entry"][0]["resource"]
+    assert set(patient) == {"resourceType", "id", "meta", "name", "birthDate"}
+    assert patient["meta"]["tag"][0]["code"] == "SUBSETTED"
+    assert set(encounter) == {"resourceType", "id", "meta", "status", "class", "period"}
+    construct_fhir_element("Encounter", encounter)
+    assert "_elements=name%2CPatient.birthDate" in patients["link"][0]["url"]
+
+
+def test_sort_by_date_and_last_updated(api, world, madeleine, coordinator):
+    now = timezone.now()
+    older = stay_services.open_stay(madeleine, hospital=world.hospital,
+                                    admitted_at=now - timedelta(days=30))
+    stay_services.discharge(older, discharged_at=now - timedelta(days=20), from_feed=True)
+    newer = stay_services.open_stay(madeleine, hospital=world.hospital,
+                                    admitted_at=now - timedelta(days=2))
+    other = services.create_person({"first_name": "Albert", "last_name": "Zed"},
+                                   actor=coordinator, organisation=world.coordination_centre)
+    caller = api(world.coordination_centre)
+
+    def ids(type_name, sort):
+        bundle = _bundle(caller.get(f"/fhir/{type_name}", {"_sort": sort}))
+        return [e["resource"]["id"] for e in bundle["entry"]]
+
+    assert ids("Encounter", "date") == [str(older.pk), str(newer.pk)]
+    assert ids("Encounter", "-date") == [str(newer.pk), str(older.pk)]
+    Person.objects.filter(pk=madeleine.pk).update(updated_at=now + timedelta(minutes=1))
+    assert ids("Patient", "-_lastUpdated") == [str(madeleine.pk), str(other.pk)]
+    assert ids("Patient", "_lastUpdated") == [str(other.pk), str(madeleine.pk)]
+    assert ids("Patient", "name") == [str(madeleine.pk), str(other.pk)]  # Lambert, Zed
+
+
+def test_the_next_link_keeps_the_sort(api, world, madeleine, coordinator):
+    for n in range(3):
+        services.create_person({"first_name": f"T{n}", "last_name": "Lambertini"},
+                               actor=coordinator, organisation=world.coordination_centre)
+    caller = api(world.coordination_centre)
+
+    first = _bundle(caller.get("/fhir/Patient", {"_sort": "-given", "_count": 2}))
+    following = next(link["url"] for link in first["link"] if link["relation"] == "next")
+    second = _bundle(caller.get(following))
+
+    names = [e["resource"]["name"][0]["given"][0] for page in (first, second)
+             for e in page["entry"]]
+    assert names == ["T2", "T1", "T0", "Madeleine"]
+
+
+# --- $everything -------------------------------------------------------------------------
+
+
+def test_everything_about_her_that_the_caller_reads(api, world, stay, madeleine, daughter):
+    caller = api(world.coordination_centre)
+
+    bundle = _bundle(caller.get(f"/fhir/Patient/{madeleine.pk}/$everything"))
+
+    found = {(kind, id) for kind, id in _entries(bundle, "match")}
+    assert {("Patient", str(madeleine.pk)), ("CareTeam", str(madeleine.pk)),
+            ("RelatedPerson", str(daughter.pk)), ("Encounter", str(stay.pk))} <= found
+    assert ("Consent", str(Consent.objects.get(person=madeleine).pk)) in found
+    assert not any(kind == "Flag" for kind, _id in found)  # no concern, or not the circle
+    assert bundle["total"] == len(found)
+    assert {e["resource"]["subject" if "subject" in e["resource"] else "patient"]["reference"]
+            for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"} == {
+        f"Patient/{madeleine.pk}"}
+    everything = AuditEvent.objects.get(action="fhir.patient.everything")
+    assert (everything.person_id, everything.actor) == (madeleine.pk,
+                                                        caller.system.account)
+
+
+def test_everything_is_narrowed_by_the_tokens_scopes(api, world, stay, madeleine):
+    caller = api(world.coordination_centre, allowed="system/Patient.r system/Encounter.r")
+
+    bundle = _bundle(caller.get(f"/fhir/Patient/{madeleine.pk}/$everything"))
+
+    assert {kind for kind, _id in _entries(bundle, "match")} == {"Patient", "Encounter"}
+
+
+@pytest.mark.parametrize("organisation", ["care_zone_team", "excluded"])
+def test_everything_of_someone_the_caller_may_not_read_is_a_404(
+        organisation, api, world, madeleine, excluded_organisation):
+    caller = api(excluded_organisation if organisation == "excluded" else
+                 getattr(world, organisation))
+
+    response = caller.get(f"/fhir/Patient/{madeleine.pk}/$everything")
+
+    assert response.status_code == 404
+    assert "Lambert" not in response.content.decode()
+    assert not AuditEvent.objects.filter(action="fhir.patient.everything").exists()
+
+
+def test_a_person_reads_her_own_everything_in_her_session(client, caregiver, madeleine,
+                                                          daughter):
+    """A portal user the gate lets read the record (her daughter, trusted person) gets
+    what the gate gives her, through the same door."""
+    daughter.user = caregiver
+    daughter.save()
+    client.force_login(caregiver)
+
+    Person.objects.filter(pk=madeleine.pk).update(safeguarding=True)
+
+    bundle = _bundle(client.get(f"/fhir/Patient/{madeleine.pk}/$everything"))
+
+    found = _entries(bundle, "match")
+    assert found[0] == ("Patient", str(madeleine.pk))
+    assert ("CareTeam", str(madeleine.pk)) in found
+    assert not [kind for kind, _id in found if kind == "Flag"]  # portal: no safeguarding
+
+
+# --- what the server says it does ----------------------------------------------------------
+
+
+def test_the_capability_statement_tells_the_writes_and_search_features(client):
+    statement = client.get("/fhir/metadata").json()
+    construct_fhir_element("CapabilityStatement", statement)
+    served = {r["type"]: r for r in statement["rest"][0]["resource"]}
+
+    encounter = served["Encounter"]
+    assert [i["code"] for i in encounter["interaction"]] == ["read", "search-type", "create",
+                                                            "update"]
+    assert (encounter["conditionalCreate"], encounter["updateCreate"],
+            encounter["versioning"]) == (True, False, "versioned-update")
+    assert "Encounter:patient" in encounter["searchInclude"]
+    assert "Encounter:patient" in served["Patient"]["searchRevInclude"]
+    assert served["Patient"]["operation"] == [{
+        "name": "everything",
+        "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]
+    assert [i["code"] for i in served["Patient"]["interaction"]] == ["read", "search-type"]
+    for resource in served.values():
+        writes = {"create", "update"} & {i["code"] for i in resource["interaction"]}
+        assert bool(writes) == bool(registry.TYPES[resource["type"]].create
+                                    or registry.TYPES[resource["type"]].update)
+
+
+def test_the_write_scopes_are_offered_for_what_is_written_only(client, system_client, world):
+    scopes = client.get("/fhir/.well-known/smart-configuration").json()["scopes_supported"]
+
+    assert {"system/Encounter.cu", "system/Encounter.crus", "system/*.crus",
+            "system/Patient.rs"} <= set(scopes)
+    assert "system/Patient.cu" not in scopes
+    assert not [scope for scope in scopes if "d" in scope.split(".")[1].replace("read", "")]
+    with pytest.raises(ValueError):
+        system_client(world.hospital, "system/Patient.c")
+    with pytest.raises(ValueError):
+        system_client(world.hospital, "system/*.cruds")
+    client_, _secret = system_client(world.hospital, "system/Encounter.cu system/*.rs")
+    assert client_.scopes == "system/Encounter.cu system/*.rs"
+
+
+def test_stay_ids_in_everything_are_the_visible_ones(api, world, madeleine, stay):
+    """A stay in another hospital: the coordination centre reads it (her network), so it
+    is in her export; its hospital's name is not needed."""
+    other = stay_services.open_stay(madeleine, hospital=HospitalFactory())
+
+    bundle = _bundle(api(world.coordination_centre).get(
+        f"/fhir/Patient/{madeleine.pk}/$everything"))
+
+    stays = {id for kind, id in _entries(bundle, "match") if kind == "Encounter"}
+    assert stays == {str(stay.pk), str(other.pk)} == {
+        str(pk) for pk in Stay.objects.values_list("pk", flat=True)}
