@@ -18,7 +18,7 @@ from django.db.models import Q
 from relais.booklet.models import Audience, Entry, EntryKind
 from relais.interop.fhir import registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
-from relais.interop.fhir.resources import codes
+from relais.interop.fhir.resources import codes, communication_writes
 from relais.interop.fhir.values import (
     ID_PARAM,
     any_of,
@@ -97,8 +97,9 @@ def _one_category(value: str) -> Q:
 SEARCH = (
     ID_PARAM,
     SearchParam("patient", "reference", "The person (Patient/<id>) whose booklet it is in.",
-                _patient),
-    SearchParam("subject", "reference", "The same as patient.", _patient),
+                _patient, target="Patient", refs=lambda entry: [entry.person_id]),
+    SearchParam("subject", "reference", "The same as patient.", _patient,
+                target="Patient", refs=lambda entry: [entry.person_id]),
     SearchParam("sent", "date", "The day it was written (Europe/Brussels), with eq, ge, le, "
                 "gt, lt prefixes.", _sent),
     SearchParam("category", "token", "The entry's kind (urn:relais:booklet-kind: note, "
@@ -116,4 +117,4 @@ def register_types() -> None:
                       "addressed to an audience it belongs to.",
         person_of=lambda entry: entry.person_id, read_action="booklet.read",
         search_action="fhir.communication.search",
-        last_updated=lambda entry: entry.created_at))
+        last_updated=lambda entry: entry.created_at, create=communication_writes.create))
