@@ -20,6 +20,9 @@ USAGE = """usage: relais <command> [options]
   worker                        background tasks (emails) and timed work (reminders,
                                 escalations, digests), every 15 s; no cron
   demo                          load the fictional demo care zone (idempotent)
+  generate [--persons N] [--seed S] ...
+                                a synthetic population for benchmarks, in an empty
+                                database (resumable; docs/bench.md)
   migrate                       create or update the database tables
   audit verify                  check the audit log's sealed batches and old hash chain
   audit proof <event id>        print and check an event's inclusion proof

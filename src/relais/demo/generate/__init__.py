@@ -1,0 +1,1 @@
+"""`relais generate`: a synthetic, reproducible population at national size (docs/bench.md)."""

@@ -1,0 +1,507 @@
+"""One chunk of persons, with everything Relais would hold about them.
+
+Each chunk draws from its own `random.Random(seed, chunk number)`, so a chunk written again
+after an interruption is the one that would have been written. Rows follow the model's
+rules as the services would have written them: one contact point, the person themselves in
+their network, the keeper organisation in it, at most one open stay per hospital and one
+open referral per service, a referral's history in its events, the author's read receipt
+for each booklet entry, an audit event for each change and for reads, with its leaf hash.
+"""
+
+import csv
+import math
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import relais.observatory
+from relais.access.models import Consent, ConsentScope
+from relais.accounts.models import OrganisationType
+from relais.audit.models import AuditEvent
+from relais.booklet.models import Entry, ReadReceipt
+from relais.core.models import Municipality, Postcode
+from relais.core.text import fold
+from relais.demo.generate.names import OUTSIDE_BRUSSELS, BirthRange, Names, national_number
+from relais.demo.generate.tables import Table
+from relais.demo.generate.texts import entry_text, referral_texts
+from relais.followup.models import Contact, ContactStatus, FollowUp
+from relais.network.models import MemberRole, NetworkMember, Person, Relation, Role
+from relais.network.services import ROLE_FOR_ORGANISATION, SELF_NAME_LENGTH
+from relais.stays.models import Destination, Referral, ReferralEvent, ReferralStatus, Stay
+
+Type = OrganisationType
+ELDERLY = BirthRange(date(1925, 1, 1), date(1960, 12, 31))  # 4 persons in 5
+YOUNGER = BirthRange(date(1961, 1, 1), date(2008, 12, 31))
+LIMIT = min(ELDERLY.capacity * 5 // 4, YOUNGER.capacity * 5)  # unique national numbers
+MODELS = (Person, NetworkMember, MemberRole, Consent, Stay, Referral, ReferralEvent, FollowUp,
+          Contact, Entry, ReadReceipt, AuditEvent)
+DAY = timedelta(days=1)
+
+
+def birth(index: int) -> tuple[date, int]:
+    """The birth date and serial slot of the index-th person: unique for every index."""
+    if index % 5 == 4:
+        return YOUNGER.birth(index // 5)
+    return ELDERLY.birth(index // 5 * 4 + index % 5)
+
+
+@lru_cache(maxsize=200_000)
+def name_keys(first: str, last: str) -> tuple[str, str, str]:
+    person = Person(first_name=first, last_name=last)
+    person.fill_name_keys()  # the model's own folding, as bulk loaders must call it
+    return person.first_name_key, person.last_name_key, person.surname_tail_key
+
+
+class _Event:
+    """An audit event's content, hashed by AuditEvent's own code (the leaf the sealer seals
+    and `relais audit verify` checks), without building a model instance per event."""
+
+    __slots__ = ("prev_hash", "occurred_at", "actor_id", "actor_label", "organisation_id",
+                 "action", "target_type", "target_id", "person_id", "purpose", "break_glass",
+                 "request_id", "ip_address", "outcome", "detail")
+    canonical_content = AuditEvent.canonical_content
+    leaf_hash = AuditEvent.leaf_hash
+
+
+class Chunk:
+    """The rows of persons `first`…`first + count - 1`."""
+
+    def __init__(self, *, world, names: Names, seed: int, number: int, as_of: datetime,
+                 ratios: dict):
+        self.world, self.names, self.ratios, self.as_of = world, names, ratios, as_of
+        self.rng = random.Random(f"{seed}:{number}")
+        self.tables = {model: Table(model, as_of) for model in MODELS}
+        self.events: list = []
+        self.municipalities = _municipalities()
+
+    def build(self, first: int, count: int) -> list[Table]:
+        for index in range(first, first + count):
+            self._person(index)
+        self._write_events()
+        return list(self.tables.values())
+
+    # --- the person -------------------------------------------------------------------
+
+    def _person(self, index: int) -> None:
+        rng, t = self.rng, self.tables
+        language = rng.choices(["fr", "nl", "en", "other"], [58, 28, 3, 11])[0]
+        origin = {"nl": "nl", "fr": "fr" if rng.random() < 0.75 else "other"}.get(
+            language, "other")
+        sex = "X" if rng.random() < 0.005 else ("F" if rng.random() < 0.56 else "M")
+        born, slot = birth(index)
+        first = self.names.first_name(rng, origin, sex)
+        last = self.names.last_name(rng, origin)
+        place = self._address(language)
+        owner = self._pick(Type.COORDINATION_CENTRE if rng.random() < 0.7 else Type.HOSPITAL)
+        creator = self._staff_of(owner)
+        created = self.as_of - timedelta(days=rng.randint(30, 5 * 365), seconds=rng.randint(
+            0, 86_399))
+        keys = name_keys(first, last)
+        alone = rng.random() < 0.45
+        person = dict(
+            first_name=first, last_name=last, birth_date=born, sex=sex,
+            niss=national_number(born, slot, sex) if rng.random() < 0.93 else "",
+            language=language, other_language="Arabe" if language == "other" else "",
+            needs_interpreter=language == "other" and rng.random() < 0.4, **place,
+            phone=f"+32 2 {rng.randint(200, 799)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
+            if rng.random() < 0.7 else "",
+            living_situation="alone" if alone else rng.choice(["partner", "family",
+                                                               "institution", "unknown"]),
+            priority_groups=_priority_groups(rng, born, alone),
+            safeguarding=rng.random() < 0.003, owner_organisation_id=owner.id,
+            created_by_id=creator[0], created_at=created, updated_at=created,
+            first_name_key=keys[0], last_name_key=keys[1], surname_tail_key=keys[2])
+        pk = t[Person].add(**person)
+        p = _Person(pk, person, owner, creator, created)
+        self._event(p, "person.create", creator, owner, created, target=("network.person", pk),
+                    detail={"has_niss": bool(person["niss"])})
+        self._network(p)
+        self._consents(p)
+        stays = self._stays(p)
+        self._booklet(p, stays)
+        self._reads(p, stays)
+
+    def _address(self, language: str) -> dict:
+        rng = self.rng
+        if rng.random() < 0.08:  # lives outside Brussels: a postcode, no municipality row
+            return {"street": self.names.street(rng, language), "municipality_id": None,
+                    "postcode": rng.choice(OUTSIDE_BRUSSELS)}
+        municipality, postcodes = self.municipalities.pick(rng)
+        return {"street": self.names.street(rng, language), "municipality_id": municipality,
+                "postcode": rng.choice(postcodes)}
+
+    def _pick(self, kind):
+        return self.rng.choice(self.world.by_type[kind])
+
+    def _staff_of(self, org, function=None):
+        staff = [s for s in org.staff if function is None or s[2] == function] or org.staff
+        return self.rng.choice(staff)
+
+    # --- the network ------------------------------------------------------------------
+
+    def _network(self, p) -> None:
+        rng = self.rng
+        started = p.created.date()
+        relatives = rng.choices([0, 1, 2, 3], [25, 35, 25, 15])[0]
+        relative_is_contact = relatives and rng.random() < 0.15
+        # The person and the keeper, as create_person adds them (its event says so).
+        self._member(p, "informal", started, name=p.full_name[:SELF_NAME_LENGTH],
+                     relation=Relation.SELF, phone=p.data["phone"],
+                     is_contact_point=not relative_is_contact, roles=(), audited=False)
+        self._organisation_member(p, p.owner, started, audited=False)
+        for n in range(relatives):
+            self._relative(p, started, contact=relative_is_contact and n == 0)
+        if rng.random() < 0.007:
+            self._relative(p, started, never_inform=True)
+        if p.owner.type == Type.HOSPITAL and rng.random() < 0.5:
+            self._organisation_member(p, self._pick(Type.COORDINATION_CENTRE), started)
+        if rng.random() < 0.85:
+            practice = self._pick(Type.GP_PRACTICE)
+            gp = self._staff_of(practice)
+            self._member(p, "professional", started, user_id=gp[0], roles=(Role.GP,),
+                         in_safeguarding_circle=p.data["safeguarding"])
+            p.writers.append((gp, practice))
+        for kind, share in ((Type.HOME_NURSING, 0.4), (Type.HOME_HELP, 0.25)):
+            if rng.random() < share:
+                self._organisation_member(p, self._pick(kind), started)
+
+    def _organisation_member(self, p, org, started, audited=True) -> None:
+        self._member(p, "organisation", started, organisation_id=org.id, audited=audited,
+                     roles=(ROLE_FOR_ORGANISATION.get(org.type, Role.OTHER),),
+                     in_safeguarding_circle=p.data["safeguarding"] and org is p.owner)
+        p.organisations.append(org)
+        if org.type != Type.HOSPITAL:
+            p.writers.append((self._staff_of(org), org))
+
+    def _relative(self, p, started, *, contact=False, never_inform=False) -> None:
+        rng = self.rng
+        relation = rng.choice([Relation.PARTNER, Relation.CHILD, Relation.CHILD,
+                               Relation.SIBLING, Relation.FRIEND, Relation.NEIGHBOUR,
+                               Relation.OTHER_FAMILY])
+        family = relation in (Relation.PARTNER, Relation.CHILD, Relation.SIBLING)
+        origin = p.data["language"] if p.data["language"] in ("nl", "fr") else "other"
+        first = self.names.first_name(rng, origin, rng.choice("FM"))
+        last = p.data["last_name"] if family else self.names.last_name(rng, origin)
+        roles = [Role.FAMILY] if family else []
+        if rng.random() < 0.6:
+            roles.append(Role.INFORMAL_CAREGIVER)
+        if contact and rng.random() < 0.5:
+            roles.append(Role.TRUSTED_PERSON)
+        ended = None if never_inform or contact or rng.random() > 0.05 else (
+            self.as_of.date() - timedelta(days=rng.randint(1, 200)))
+        self._member(p, "informal", started, name=f"{first} {last}", relation=relation,
+                     phone=f"+32 4{rng.randint(70, 99)} {rng.randint(10, 99)} "
+                     f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
+                     language=p.data["language"] if p.data["language"] in ("nl", "fr") else "",
+                     is_contact_point=contact, never_inform=never_inform,
+                     ended_on=ended if ended and ended > started else None, roles=roles)
+
+    def _member(self, p, kind, started, *, roles, audited=True, **fields) -> int:
+        t = self.tables
+        member = t[NetworkMember].add(person_id=p.pk, kind=kind, started_on=started,
+                                      created_at=p.created, updated_at=p.created, **fields)
+        for role in sorted(set(roles)):
+            t[MemberRole].add(member_id=member, role=role)
+        if audited:
+            self._event(p, "network_member.create", p.creator, p.owner, p.created,
+                        target=("network.networkmember", member),
+                        detail={"kind": kind, "roles": sorted(set(roles))})
+        return member
+
+    def _consents(self, p) -> None:
+        rng, t = self.rng, self.tables
+        for scope, share in ((ConsentScope.NETWORK, 0.92), (ConsentScope.HOSPITALS, 0.7)):
+            if rng.random() >= share:
+                continue
+            revoked = scope == ConsentScope.NETWORK and rng.random() < 0.03
+            consent = t[Consent].add(
+                person_id=p.pk, scope=scope, given_by=p.full_name, given_on=p.created.date(),
+                recorded_by_id=p.creator[0], recorded_at=p.created,
+                revoked_at=p.created + timedelta(days=rng.randint(1, 20)) if revoked else None,
+                revoked_by_id=p.creator[0] if revoked else None)
+            self._event(p, "consent.give", p.creator, p.owner, p.created,
+                        target=("access.consent", consent), detail={"scope": scope})
+
+    # --- stays, referrals, follow-ups -------------------------------------------------
+
+    def _stays(self, p) -> list[dict]:
+        rng = self.rng
+        count = _poisson(rng, self.ratios["stays"])
+        span = (self.as_of - p.created).total_seconds()
+        starts = sorted(p.created + timedelta(seconds=rng.uniform(0, span)) for _ in range(
+            count))
+        stays, previous = [], None
+        for n, admitted in enumerate(starts):
+            if previous and previous["discharged_at"] and admitted <= previous["discharged_at"]:
+                admitted = previous["discharged_at"] + timedelta(hours=rng.randint(2, 48))
+            if admitted >= self.as_of:
+                break
+            following = starts[n + 1] if n + 1 < len(starts) else None
+            stays.append(self._stay(p, admitted, previous, following))
+            previous = stays[-1]
+        return stays
+
+    def _stay(self, p, admitted, previous, following) -> dict:
+        rng, t = self.rng, self.tables
+        hospital = self._pick(Type.HOSPITAL)
+        nurse = self._staff_of(hospital)
+        discharged = admitted + timedelta(hours=rng.randint(20, 21 * 24))
+        if following and discharged >= following:
+            discharged = max(admitted + timedelta(hours=1), following - timedelta(hours=1))
+        if discharged >= self.as_of:
+            discharged = None  # still in hospital: the last stay only
+        readmission = previous and previous["discharged_at"] and (
+            admitted - previous["discharged_at"] <= timedelta(days=30))
+        source = "hl7" if rng.random() < 0.6 else "manual"
+        stay = dict(
+            person_id=p.pk, hospital_id=hospital.id, ward_id=rng.choice(hospital.wards),
+            admitted_at=admitted, discharged_at=discharged,
+            expected_discharge_on=None if discharged else (admitted + 7 * DAY).date(),
+            destination=(rng.choices([Destination.HOME, Destination.HOME_WITH_SERVICES,
+                                      Destination.NURSING_HOME, Destination.OTHER],
+                                     [55, 30, 10, 5])[0] if discharged else ""),
+            source=source, admission_type=rng.choice(["emergency", "emergency", "elective"]),
+            previous_stay_id=previous["id"] if readmission else None,
+            readmission_planned=False if readmission else None,
+            created_by_id=None if source == "hl7" else nurse[0],
+            created_at=admitted, updated_at=discharged or admitted)
+        stay["id"] = t[Stay].add(**stay, visit_number=f"G{t[Stay].next_id}")
+        actor = None if source == "hl7" else nurse
+        self._event(p, "stay.open", actor, hospital, admitted, target=("stays.stay", stay["id"]),
+                    detail={"source": source})
+        if discharged:
+            self._event(p, "stay.discharge", nurse, hospital, discharged,
+                        target=("stays.stay", stay["id"]),
+                        detail={"destination": stay["destination"]})
+        self._referrals(p, stay, hospital, nurse, last=following is None)
+        if discharged and stay["destination"] in (Destination.HOME,
+                                                   Destination.HOME_WITH_SERVICES):
+            self._followup(p, stay)
+        p.hospitals.append((nurse, hospital))
+        return stay
+
+    def _referrals(self, p, stay, hospital, nurse, *, last: bool) -> None:
+        rng = self.rng
+        count = min(3, _poisson(rng, self.ratios["referrals"]))
+        kinds = rng.sample([Type.HOME_NURSING, Type.HOME_HELP, Type.COORDINATION_CENTRE], count)
+        for kind in kinds:  # one per kind: never two open to the same service
+            own = [o for o in p.organisations if o.type == kind]
+            self._referral(p, stay, hospital, nurse, own[0] if own else self._pick(kind), last)
+
+    def _referral(self, p, stay, hospital, nurse, org, last: bool) -> None:
+        rng, t = self.rng, self.tables
+        sent = stay["admitted_at"] + timedelta(hours=rng.randint(4, 48))
+        if sent >= self.as_of:
+            return
+        path = self._referral_path(last and not stay["discharged_at"], last)
+        times = self._after(sent, len(path))
+        answerer = self._staff_of(org)
+        answered = path and path[0] != "cancelled"
+        help_needed, frequency, reason, wishes = referral_texts(p.data["language"])
+        referral = t[Referral].add(
+            person_id=p.pk, stay_id=stay["id"], service_id=org.service, organisation_id=org.id,
+            sender_id=nurse[0], sender_organisation_id=hospital.id, help_needed=help_needed,
+            frequency=frequency, start_on=(stay["discharged_at"] or sent).date(), reason=reason,
+            person_wishes=wishes, person_agrees=True, urgency=rng.choice(["routine", "72h"]),
+            respond_by=sent + 5 * DAY, status=path[-1] if path else ReferralStatus.SENT,
+            answered_by_id=answerer[0] if answered else None,
+            answered_at=times[0] if answered else None,
+            decline_reason="no_capacity" if path == ["declined"] else "", created_at=sent,
+            updated_at=times[-1] if path else sent)
+        self._event(p, "referral.send", nurse, hospital, sent,
+                    target=("stays.referral", referral), detail={"organisation": org.id})
+        t[ReferralEvent].add(referral_id=referral, status=ReferralStatus.SENT, at=sent,
+                             by_id=nurse[0])
+        for status, at in zip(path, times, strict=True):
+            by = nurse if status == "cancelled" else answerer
+            t[ReferralEvent].add(referral_id=referral, status=status, at=at, by_id=by[0])
+
+    def _referral_path(self, in_hospital: bool, last: bool) -> list[str]:
+        """The statuses a referral went through after "sent" (TRANSITIONS). Only the last
+        stay's referrals may still be open, so no service gets two open ones."""
+        rng = self.rng
+        if in_hospital:
+            outcome = rng.choices(["sent", "accepted", "started"], [3, 3, 4])[0]
+        else:
+            outcome = rng.choices(["completed", "declined", "cancelled", "started"],
+                                  [60, 12, 5, 23 if last else 0])[0]
+        return {"sent": [], "accepted": ["accepted"], "started": ["accepted", "started"],
+                "completed": ["accepted", "started", "completed"], "declined": ["declined"],
+                "cancelled": ["cancelled"]}[outcome]
+
+    def _after(self, start: datetime, count: int) -> list[datetime]:
+        """`count` moments after `start`, in order, all before `as_of`."""
+        rng, moments, at = self.rng, [], start
+        for n in range(count):
+            at += timedelta(hours=rng.randint(2, 70) if n == 0 else rng.randint(24, 480))
+            moments.append(min(at, self.as_of - timedelta(minutes=count - n)))
+        return sorted(moments)
+
+    def _followup(self, p, stay) -> None:
+        rng, t = self.rng, self.tables
+        if rng.random() >= self.ratios["followups"]:
+            return
+        day = stay["discharged_at"].date()
+        closes = datetime.combine(day + 30 * DAY, time(12), tzinfo=UTC)
+        followup = t[FollowUp].add(
+            person_id=p.pk, stay_id=stay["id"], protocol_id=self.world.protocol.id,
+            started_on=day, closed_at=closes if closes < self.as_of else None,
+            created_at=stay["discharged_at"], updated_at=stay["discharged_at"])
+        owner_org = next((o for o in p.organisations if o.type == Type.COORDINATION_CENTRE),
+                         p.owner)
+        for step in self.world.steps:
+            due = day + step.day * DAY
+            happened = datetime.combine(due, time(10), tzinfo=UTC)
+            done = happened < self.as_of
+            t[Contact].add(followup_id=followup, step_id=step.id, channel=step.channel,
+                           what_to_check=step.what_to_check, owner_organisation_id=owner_org.id,
+                           due_on=due, status=ContactStatus.REACHED if done else
+                           ContactStatus.PLANNED, happened_at=happened if done else None,
+                           recorded_by_id=self._staff_of(owner_org)[0] if done else None,
+                           created_at=stay["discharged_at"], updated_at=stay["discharged_at"])
+
+    # --- the booklet, and reads -------------------------------------------------------
+
+    def _booklet(self, p, stays) -> None:
+        rng, t = self.rng, self.tables
+        writers = p.writers + [h for h in p.hospitals]
+        if not writers:
+            return
+        count = int(rng.expovariate(1 / self.ratios["entries"])) if self.ratios[
+            "entries"] else 0
+        span = (self.as_of - p.created).total_seconds()
+        for at in sorted(p.created + timedelta(seconds=rng.uniform(0, span))
+                         for _ in range(count)):
+            writer, org = rng.choice(writers)
+            kind = rng.choices(["note", "observation", "alert", "handover", "question"],
+                               [60, 25, 5, 5, 5])[0]
+            audience = "health" if rng.random() < 0.15 else "network"
+            body = entry_text(rng, p.data["language"], kind, p.data["first_name"])
+            entry = t[Entry].add(person_id=p.pk, kind=kind, audience=audience, body=body,
+                                 author_id=writer[0], author_organisation_id=org.id,
+                                 author_label=f"{writer[3]} · {org.name}"[:300],
+                                 search_text=fold(body), created_at=at)
+            t[ReadReceipt].add(entry_id=entry, user_id=writer[0], read_at=at)
+            self._event(p, "booklet.write", writer, org, at,
+                        target=("booklet.entry", entry),
+                        detail={"kind": kind, "audience": audience})
+
+    def _reads(self, p, stays) -> None:
+        """Reads to bring the person's events to the ratio (a read is one event per page
+        view, as the gate writes them)."""
+        rng = self.rng
+        readers = p.writers + p.hospitals
+        wanted = _poisson(rng, self.ratios["audit"]) - p.events
+        span = (self.as_of - p.created).total_seconds()
+        for _ in range(max(0, wanted) if readers else 0):
+            user, org = rng.choice(readers)
+            at = p.created + timedelta(seconds=rng.uniform(0, span))
+            action = rng.choices(["person.read", "booklet.read", "stay.read"], [60, 30, 10])[0]
+            target = ("network.person", p.pk)
+            if action == "stay.read" and stays:
+                target = ("stays.stay", rng.choice(stays)["id"])
+            elif action == "stay.read":
+                action = "person.read"
+            self._event(p, action, user, org, at, target=target,
+                        detail={} if action != "booklet.read" else {"page": 1})
+
+    # --- the audit log ----------------------------------------------------------------
+
+    def _event(self, p, action, actor, org, at, *, target, detail) -> None:
+        rng = self.rng
+        address = None if actor is None else (  # the feed writes with no one signed in
+            f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}")
+        self.events.append((at, action, actor, org.id if org else None, target, p.pk, detail,
+                            f"{rng.getrandbits(64):016x}", address))
+        p.events += 1
+
+    def _write_events(self) -> None:
+        """In time order within the chunk, each with its leaf hash (AuditEvent's code)."""
+        table = self.tables[AuditEvent]
+        self.events.sort(key=lambda e: e[0])
+        for at, action, actor, org, (ttype, tid), person, detail, request, ip in self.events:
+            event = _Event()
+            event.prev_hash, event.occurred_at, event.organisation_id = "", at, org
+            event.actor_id, event.actor_label = (actor[0], actor[1]) if actor else (None, "")
+            event.action, event.target_type, event.target_id = action, ttype, str(tid)
+            event.person_id, event.purpose, event.break_glass = person, "", False
+            event.request_id, event.ip_address, event.outcome = request, ip, "success"
+            event.detail = detail
+            table.add(occurred_at=at, actor_id=event.actor_id, actor_label=event.actor_label,
+                      organisation_id=org, action=action, target_type=ttype,
+                      target_id=event.target_id, person_id=person, request_id=request,
+                      ip_address=ip, outcome="success", detail=detail, prev_hash="",
+                      hash=event.leaf_hash(), seq=None, purpose="", break_glass=False)
+        self.events = []
+
+
+class _Person:
+    __slots__ = ("pk", "data", "owner", "creator", "created", "writers", "hospitals",
+                 "organisations", "events")
+
+    def __init__(self, pk, data, owner, creator, created):
+        self.pk, self.data, self.owner, self.creator, self.created = (pk, data, owner,
+                                                                      creator, created)
+        self.writers, self.hospitals, self.organisations, self.events = [], [], [], 0
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.data['first_name']} {self.data['last_name']}"
+
+
+def _priority_groups(rng, born: date, alone: bool) -> list[str]:
+    groups = ["elderly"] if born.year <= 1960 else []
+    if alone and rng.random() < 0.3:
+        groups.append("isolated")
+    if rng.random() < 0.2:
+        groups.append("chronic_illness")
+    return groups
+
+
+def _poisson(rng, mean: float) -> int:
+    """Knuth's method (means up to a few dozen); a rounded normal above."""
+    if mean <= 0:
+        return 0
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, k, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        k += 1
+        product *= rng.random()
+    return k
+
+
+class _Places:
+    """Brussels municipalities weighted by population, with their postcodes."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.cumulative = []
+        total = 0
+        for _, _, population in rows:
+            total += population
+            self.cumulative.append(total)
+
+    def pick(self, rng):
+        municipality, postcodes, _ = rng.choices(self.rows, cum_weights=self.cumulative)[0]
+        return municipality, postcodes
+
+
+def _municipalities() -> _Places:
+    population = _population()
+    postcodes: dict[int, list[str]] = {}
+    for municipality_id, code in Postcode.objects.order_by("code").values_list(
+            "municipality_id", "code"):
+        postcodes.setdefault(municipality_id, []).append(code)
+    return _Places([(pk, tuple(postcodes.get(pk, [""])), population.get(nis, 10_000))
+                    for pk, nis in Municipality.objects.order_by("nis_code").values_list(
+                        "id", "nis_code")])
+
+
+@lru_cache(maxsize=1)
+def _population() -> dict[str, int]:
+    """Residents per municipality (Statbel 2020, the observatory's data file)."""
+    path = Path(relais.observatory.__file__).parent / "data" / "population.csv"
+    with open(path, encoding="utf-8") as handle:
+        return {row["nis_code"]: int(row["population"]) for row in csv.DictReader(handle)}

@@ -1,0 +1,126 @@
+"""`relais generate`: the whole run — the check that the database may be touched, the
+marker, the world, then the persons chunk by chunk, each in one transaction with its audit
+events sealed, recorded as done so that an interrupted run resumes where it stopped.
+"""
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from relais.audit import sealing
+from relais.demo.generate import tables as bulk
+from relais.demo.generate.names import Names
+from relais.demo.generate.persons import LIMIT, Chunk
+from relais.demo.generate.world import World, build_world
+from relais.demo.models import GeneratedChunk, GeneratedDataset
+from relais.followup.protocols import ensure_default_protocol
+from relais.network.models import Person
+
+
+class Refused(Exception):
+    """The database may not be touched, or not with these options (a translated reason)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    persons: int
+    seed: int
+    chunk_size: int
+    as_of: datetime
+    ratios: dict  # stays, referrals, followups, entries, audit
+
+    @property
+    def chunks(self) -> int:
+        return math.ceil(self.persons / self.chunk_size)
+
+
+def generate(options: Options, progress) -> GeneratedDataset:
+    """Generate, or resume, the dataset `options` describe; `progress(done, rows)` is told
+    after each chunk (inside its transaction: an exception there undoes the chunk)."""
+    check_options(options)
+    dataset = check_database(options)
+    ensure_default_protocol()  # its own transaction: the same protocol whatever follows
+    names = Names()
+    if dataset is None:
+        dataset = _write_world(options, names)
+    as_of = dataset.as_of
+    world = World.load()
+    done = set(dataset.chunks.values_list("number", flat=True))
+    progress.start(persons_done=sum(_count(options, n) for n in done if n))
+    for number in range(1, options.chunks + 1):
+        if number not in done:
+            _write_chunk(dataset, options, number, world, names, as_of, progress)
+    return dataset
+
+
+def check_options(options: Options) -> None:
+    if not 1 <= options.persons <= LIMIT:
+        raise Refused(_("Choose between 1 and %(limit)s persons.") % {"limit": f"{LIMIT:,}"})
+    if options.chunk_size < 1:
+        raise Refused(_("A chunk holds at least one person."))
+    if any(value < 0 for value in options.ratios.values()):
+        raise Refused(_("Ratios cannot be negative."))
+
+
+def check_database(options: Options) -> GeneratedDataset | None:
+    """The dataset to resume, None for an empty database; refuses real data and a
+    synthetic dataset made with other options."""
+    dataset = GeneratedDataset.objects.first()
+    if dataset is None:
+        if Person.objects.exists():
+            raise Refused(_("This database holds persons that relais generate did not make: "
+                            "it may hold real data, so nothing was changed. Use an empty "
+                            "database."))
+        return None
+    stored = (dataset.seed, dataset.persons, dataset.chunk_size, dataset.ratios)
+    if stored != (options.seed, options.persons, options.chunk_size, options.ratios):
+        raise Refused(_("This database holds a synthetic dataset made with other options "
+                        "(seed %(seed)s, %(persons)s persons, %(chunk)s per chunk, ratios "
+                        "%(ratios)s). Give the same options to resume it, or use another "
+                        "database.") % {"seed": dataset.seed, "persons": dataset.persons,
+                                        "chunk": dataset.chunk_size,
+                                        "ratios": dataset.ratios})
+    return dataset
+
+
+@transaction.atomic
+def _write_world(options: Options, names: Names) -> GeneratedDataset:
+    """The marker and the world (chunk 0), together: a database is marked synthetic from
+    the moment it holds anything generated."""
+    started = time.perf_counter()
+    dataset = GeneratedDataset.objects.create(
+        seed=options.seed, persons=options.persons, chunk_size=options.chunk_size,
+        as_of=options.as_of, ratios=options.ratios)
+    rng = random.Random(f"{options.seed}:0")  # a chunk's generator, as each chunk has
+    written = build_world(options.persons, rng, names, options.as_of)
+    rows = sum(table.write() for table in written)
+    bulk.move_sequences(table.model for table in written)
+    GeneratedChunk.objects.create(dataset=dataset, number=0, rows=rows,
+                                  seconds=time.perf_counter() - started)
+    return dataset
+
+
+def _write_chunk(dataset, options, number, world, names, as_of, progress) -> None:
+    started = time.perf_counter()
+    with transaction.atomic():
+        chunk = Chunk(world=world, names=names, seed=options.seed, number=number, as_of=as_of,
+                      ratios=options.ratios)
+        written = chunk.build((number - 1) * options.chunk_size, _count(options, number))
+        rows = sum(table.write() for table in written)
+        bulk.move_sequences(table.model for table in written)
+        # Sealed as of the dataset's moment (every generated event is before it), so a
+        # chunk written again seals the same batches.
+        sealing.seal(as_of, grace=timedelta(0))
+        GeneratedChunk.objects.create(dataset=dataset, number=number, rows=rows,
+                                      seconds=time.perf_counter() - started)
+        progress.chunk(_count(options, number), rows)
+
+
+def _count(options: Options, number: int) -> int:
+    """Persons in chunk `number` (1-based; the last may be smaller)."""
+    return min(options.chunk_size, options.persons - (number - 1) * options.chunk_size)

@@ -1,0 +1,180 @@
+"""`relais generate`: reproducible, resumable, consistent with Relais's rules, sealed, and
+never run on a database with real data (issue 18)."""
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+from django.http import Http404
+from stdnum.be import nn
+
+from relais.access.models import Consent, ConsentScope
+from relais.accounts.models import Function, Membership, Organisation, User
+from relais.audit import verification
+from relais.audit.models import AuditBatch, AuditEvent
+from relais.booklet.models import Entry, ReadReceipt
+from relais.demo.generate.names import Names
+from relais.demo.generate.persons import Chunk
+from relais.demo.generate.run import Options, generate
+from relais.demo.generate.world import World
+from relais.demo.models import GeneratedChunk, GeneratedDataset
+from relais.followup.models import FollowUp
+from relais.network import services
+from relais.network.models import NetworkMember, Person
+from relais.network.rules import person_for
+from relais.stays.models import OPEN_REFERRAL_STATUSES, Referral, ReferralEvent, Stay
+
+AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
+RATIOS = {"stays": 2.0, "referrals": 0.5, "followups": 0.5, "entries": 6.0, "audit": 20.0}
+
+
+def options(persons=30, seed=7, chunk=10) -> Options:
+    return Options(persons=persons, seed=seed, chunk_size=chunk, as_of=AS_OF,
+                   ratios=dict(RATIOS))
+
+
+class Quiet:
+    """A progress that says nothing; `stop_at` interrupts that chunk before its commit."""
+
+    def __init__(self, stop_at=None):
+        self.stop_at, self.chunks = stop_at, 0
+
+    def start(self, persons_done):
+        self.persons_done = persons_done
+
+    def chunk(self, persons, rows):
+        self.chunks += 1
+        if self.chunks == self.stop_at:
+            raise KeyboardInterrupt
+
+
+@pytest.fixture
+def generated(db):
+    return generate(options(), Quiet())
+
+
+def built(seed: int, first: int) -> list:
+    """The tables chunk 2 (persons first…first + 9) would write now, not written."""
+    chunk = Chunk(world=World.load(), names=Names(), seed=seed, number=2, as_of=AS_OF,
+                  ratios=dict(RATIOS))
+    return chunk.build(first, 10)
+
+
+def rows_of(seed: int, first: int) -> list:
+    return [(table.model.__name__, table.rows) for table in built(seed, first)]
+
+
+def test_the_same_seed_gives_the_same_rows(generated):
+    assert rows_of(7, 10) == rows_of(7, 10)
+    assert rows_of(7, 10) != rows_of(8, 10)
+
+
+def test_an_interrupted_run_resumes_with_the_rows_it_would_have_written(db):
+    with pytest.raises(KeyboardInterrupt):
+        generate(options(), Quiet(stop_at=2))  # during chunk 2, before its commit
+    assert set(GeneratedChunk.objects.values_list("number", flat=True)) == {0, 1}
+    assert Person.objects.count() == 10  # chunk 2 was undone whole
+    persons = next(t for t in built(7, 10) if t.model is Person)
+    expected = [tuple(row[persons.index[name]] for name in ("first_name", "last_name", "niss"))
+                for row in persons.rows]
+
+    progress = Quiet()
+    generate(options(), progress)
+
+    assert progress.persons_done == 10
+    assert set(GeneratedChunk.objects.values_list("number", flat=True)) == {0, 1, 2, 3}
+    assert list(Person.objects.order_by("id")[10:20].values_list(
+        "first_name", "last_name", "niss")) == expected
+    assert Person.objects.count() == 30
+
+
+def test_the_audit_log_it_writes_verifies(generated):
+    summary = verification.Summary()
+    assert list(verification.verify_batches(summary)) == []
+    assert summary.sealed == AuditEvent.objects.count() > 30 * 10
+    assert summary.unsealed == 0
+    call_command("audit", "verify", stdout=io.StringIO())
+
+
+def test_every_row_follows_the_models_rules(generated):
+    persons = Person.objects.annotate(
+        contact_points=Count("members", filter=Q(members__is_contact_point=True,
+                                                  members__ended_on__isnull=True)),
+        selves=Count("members", filter=Q(members__relation="self")))
+    assert {(p.contact_points, p.selves) for p in persons} == {(1, 1)}
+    national = [n for n in Person.objects.values_list("niss", flat=True) if n]
+    assert len(national) == len(set(national)) > 20
+    assert all(nn.is_valid(n) for n in national)
+    assert Stay.objects.filter(discharged_at__isnull=True).values("person", "hospital").annotate(
+        n=Count("id")).filter(n__gt=1).count() == 0
+    open_referrals = Referral.objects.filter(status__in=OPEN_REFERRAL_STATUSES)
+    assert open_referrals.values("person", "service").annotate(n=Count("id")).filter(
+        n__gt=1).count() == 0
+    assert ReferralEvent.objects.filter(status="sent").count() == Referral.objects.count() > 0
+    assert ReadReceipt.objects.count() == Entry.objects.count() > 0
+    assert FollowUp.objects.filter(stay__discharged_at__isnull=True).count() == 0
+    assert AuditEvent.objects.filter(action="booklet.write").count() == Entry.objects.count()
+
+
+def test_a_generated_coordinator_sees_their_persons_only(generated):
+    membership = Membership.objects.filter(function=Function.COORDINATOR).select_related(
+        "user", "organisation").first()
+    coordinator, centre = membership.user, membership.organisation
+    in_network = NetworkMember.objects.filter(organisation=centre, ended_on__isnull=True,
+                                              never_inform=False).values("person")
+    consented = Consent.objects.filter(scope=ConsentScope.NETWORK, revoked_at__isnull=True)
+    expected = set(Person.objects.filter(pk__in=in_network).filter(
+        Q(pk__in=consented.values("person")) | Q(owner_organisation=centre))
+        .values_list("pk", flat=True)) | set(Referral.objects.filter(
+            organisation=centre, status__in=OPEN_REFERRAL_STATUSES).values_list(
+            "person", flat=True))
+
+    seen = set(Person.objects.visible_to(coordinator).values_list("pk", flat=True))
+
+    assert seen == expected
+    assert 0 < len(seen) < Person.objects.count()
+    other = Person.objects.exclude(pk__in=seen).first()
+    with pytest.raises(Http404):
+        person_for(coordinator, other.pk)
+    assert person_for(coordinator, min(seen)).pk == min(seen)
+
+
+def test_refuses_a_database_with_real_persons(db, coordinator, world):
+    services.create_person({"first_name": "Real", "last_name": "Person", "sex": "F"},
+                           actor=coordinator, organisation=world.coordination_centre)
+    before = (Organisation.objects.count(), User.objects.count(), AuditEvent.objects.count())
+
+    with pytest.raises(CommandError, match="did not make"):
+        call_command("generate", persons=10, stdout=io.StringIO())
+
+    assert not GeneratedDataset.objects.exists()
+    assert Person.objects.count() == 1
+    assert (Organisation.objects.count(), User.objects.count(),
+            AuditEvent.objects.count()) == before
+
+
+def test_refuses_other_options_on_a_synthetic_database(generated):
+    before = (Person.objects.count(), AuditBatch.objects.count())
+
+    with pytest.raises(CommandError, match="other options"):
+        call_command("generate", persons=30, seed=8, chunk=10, as_of="2026-11-01",
+                     stdout=io.StringIO())
+
+    assert (Person.objects.count(), AuditBatch.objects.count()) == before
+
+
+def test_the_command_says_what_it_made(db):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("generate", persons=5, chunk=5, as_of="2026-11-01",
+                 entries_per_person=2, audit_per_person=5, stdout=out, stderr=err)
+    assert "5 synthetic persons ready (seed 1)" in out.getvalue()
+    assert "100% 5/5 persons" in err.getvalue()
+    assert GeneratedDataset.objects.get().ratios["entries"] == 2.0
+
+
+def test_a_wrong_date_is_refused(db):
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("generate", persons=5, as_of="01/11/2026")
+    assert not GeneratedDataset.objects.exists()
