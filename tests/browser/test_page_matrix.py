@@ -77,6 +77,8 @@ NOT_LINKED = {
     "network:portal_join": "the e-mailed invitation, with its token",
     "followup:calendar_feed": "the secret address a calendar app subscribes to",
     "audit:sealing_health": "monitoring (tests/relais/audit): 503 while the sealer is late",
+    "core:readyz": "monitoring (tests/relais/core/test_health.py): 503 without a worker",
+    "core:metrics": "Prometheus' scraper, not a person (tests/relais/core/test_health.py)",
     # shown in a state the demo care zone does not hold (each has its own tests)
     "accounts:disable_two_factor": "once two-factor authentication is on",
     "accounts:regenerate_backup_codes": "once two-factor authentication is on",
@@ -229,7 +231,7 @@ def named_patterns(resolver=None, namespace="") -> dict[str, URLPattern]:
 
 
 # Answers for monitoring, not pages for people: not typed in by the walk.
-MONITORING = {"audit:sealing_health"}
+MONITORING = {"audit:sealing_health", "core:readyz", "core:metrics"}
 
 
 def parameterless_urls() -> list[str]:

@@ -6,27 +6,37 @@ signs out). Django slides the expiry by saving the session on every request
 transaction. Here a signed-in request saves the session only when it changed anyway or
 when its expiry was last pushed forward a minute ago or more: the session still ends
 between `SESSION_COOKIE_AGE - 1 min` and `SESSION_COOKIE_AGE` after the last request.
+
+However busy, a signed-in session ends `RELAIS_SESSION_MAX_HOURS` after its login (a
+shift; a screen left signed in on a ward is not signed in for ever): the next request
+finds it flushed and goes to the login page.
 """
 
 import time
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 REFRESHED_AT = "_relais_refreshed_at"  # epoch seconds of the last save of the session
+SIGNED_IN_AT = "_relais_signed_in_at"  # epoch seconds of the login
 REFRESH_SECONDS = 60
 
 
 class SessionRefreshMiddleware:
-    """Placed just after Django's SessionMiddleware: marks the session modified (so that
-    SessionMiddleware saves it and pushes its expiry forward) at most once a minute."""
+    """Placed just after Django's SessionMiddleware: ends a session signed in too long,
+    and marks the session modified (so that SessionMiddleware saves it and pushes its
+    expiry forward) at most once a minute."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
         session = getattr(request, "session", None)
+        if session is not None and signed_in_too_long(session):
+            session.flush()  # signed out: the page asked for sends to the login
+        response = self.get_response(request)
         if session is not None and session.accessed and not session.is_empty():
             refresh_if_due(session)
         return response
@@ -40,8 +50,18 @@ def refresh_if_due(session) -> None:
         session[REFRESHED_AT] = now
 
 
+def signed_in_too_long(session) -> bool:
+    """A signed-in session whose login is RELAIS_SESSION_MAX_HOURS old. A session from
+    before this rule, without the time of its login, counts from now."""
+    if SESSION_KEY not in session:
+        return False
+    now = int(time.time())
+    signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+    return now - signed_in_at >= settings.RELAIS_SESSION_MAX_HOURS * 3600
+
+
 @receiver(user_logged_in)
 def stamp_new_session(sender, request, user, **kwargs):
     # Logging in saves the session: the next request within the minute need not.
     if request is not None and hasattr(request, "session"):
-        request.session[REFRESHED_AT] = int(time.time())
+        request.session[REFRESHED_AT] = request.session[SIGNED_IN_AT] = int(time.time())

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and durations by view for Prometheus (/metrics): first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "relais.core.middleware.RequestContextMiddleware",
@@ -99,6 +101,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Axes last: it turns a lock-out into our own translated page.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -211,6 +214,8 @@ AXES_VERBOSE = False
 # Sessions end after inactivity; each request extends the window, but the session is
 # written at most once a minute (relais.accounts.sessions), not on every read.
 SESSION_COOKIE_AGE = envint("RELAIS_SESSION_MINUTES", 30) * 60
+# ... and, however busy, RELAIS_SESSION_MAX_HOURS after the login (a shift).
+RELAIS_SESSION_MAX_HOURS = envint("RELAIS_SESSION_MAX_HOURS", 12)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -291,13 +296,46 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # RELAIS_POSTCODE_ZONES="1000=centre-west,1020=north" when the official split is known.
 RELAIS_POSTCODE_ZONES = envstr("RELAIS_POSTCODE_ZONES", "")
 
+# Logs go to stderr (journald or the container keeps them), each line with the request's
+# id (X-Request-ID, also in the audit log): one JSON object a line in production, text
+# otherwise (RELAIS_LOG_FORMAT=json|text). RELAIS_REQUEST_LOG: a line per request, with
+# the URL's pattern, never its path or query (relais.core.logs).
+RELAIS_LOG_FORMAT = envstr("RELAIS_LOG_FORMAT", "json" if PRODUCTION else "text")
+if RELAIS_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"RELAIS_LOG_FORMAT: json or text, not {RELAIS_LOG_FORMAT!r}")
+RELAIS_REQUEST_LOG = envbool("RELAIS_REQUEST_LOG", PRODUCTION)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "relais.core.logs.RequestIdFilter"}},
+    "formatters": {"relais": {"()": "relais.core.logs.JsonFormatter"}
+                   if RELAIS_LOG_FORMAT == "json" else
+                   {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "relais",
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Health and metrics (docs/deploy.md, "Watch"): what /readyz checks, what /metrics adds
+# to the web processes' request metrics (django-prometheus), and who may read /metrics:
+# with RELAIS_METRICS_TOKEN, whoever sends it (Authorization: Bearer); without, only a
+# scraper on this machine talking to Relais directly (not through the reverse proxy).
+RELAIS_READINESS_CHECKS = {
+    "database": "relais.core.health.database",
+    "migrations": "relais.core.health.migrations",
+    "worker": "relais.core.health.worker",
+    "adt_listener": "relais.interop.adt.monitoring.listener",
+}
+RELAIS_METRICS_COLLECTORS = [
+    "relais.core.health.task_metrics",
+    "relais.core.health.heartbeat_metrics",
+    "relais.audit.monitoring.metrics",
+    "relais.interop.adt.monitoring.metrics",
+]
+RELAIS_METRICS_TOKEN = envstr("RELAIS_METRICS_TOKEN", "")
+# A worker, ADT listener or applier reports every 10 s; silent longer than this: down.
+RELAIS_HEARTBEAT_STALE_SECONDS = envint("RELAIS_HEARTBEAT_STALE_SECONDS", 60)
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
 CSRF_FAILURE_VIEW = "relais.core.views.csrf_failure"

@@ -1,20 +1,25 @@
+import time
+
 from django.conf import settings
 
-from relais.core import requestcontext
+from relais.core import logs, requestcontext
 
 
 class RequestContextMiddleware:
-    """Give every request an id (echoed in X-Request-ID) that audit events carry."""
+    """Give every request an id (echoed in X-Request-ID) that audit events and log lines
+    carry; log the request once answered (RELAIS_REQUEST_LOG)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        started = time.perf_counter()
         context = requestcontext.context_for(request)
         request.request_id = context.request_id
         token = requestcontext.activate(context)
         try:
             response = self.get_response(request)
+            logs.log_request(request, response, started)
         finally:
             requestcontext.deactivate(token)
         response["X-Request-ID"] = context.request_id

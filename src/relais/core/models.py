@@ -173,3 +173,20 @@ class ClockRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_run_at}"
+
+
+class Heartbeat(models.Model):
+    """A long-running process saying it is alive (`core.heartbeat`): the worker, the ADT
+    listener, an ADT applier. `/readyz` and the metrics read how recent the youngest is."""
+
+    kind = models.CharField(max_length=40)
+    instance = models.CharField(max_length=120)  # host:pid
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "instance"],
+                                               name="core_heartbeat_unique_instance")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.instance} at {self.beat_at}"

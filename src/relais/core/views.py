@@ -1,7 +1,4 @@
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
 
 from relais.core.models import CareZone, Municipality
 
@@ -12,14 +9,6 @@ def care_zones(request):
         "postcodes__care_zone"
     )
     return render(request, "core/care_zones.html", {"zones": zones, "split": split})
-
-
-@never_cache
-def health(request):
-    """For load balancers: the process answers and the database responds."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 def error_400(request, exception=None):

@@ -425,8 +425,9 @@ ADMIN = "admin/"
 
 
 # Monitoring answers 503 when what it watches is late (here: no worker seals the audit
-# log during the sweep); that answer is still read for her name like any page.
-HEALTH_CHECKS = {"/healthz/audit"}
+# log during the sweep, no worker reports to /readyz); that answer is still read for her
+# name like any page.
+HEALTH_CHECKS = {"/healthz/audit", "/readyz"}
 
 
 def probed_routes(resolver=None) -> list[Route]:

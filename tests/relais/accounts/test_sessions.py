@@ -72,3 +72,31 @@ def test_a_session_without_a_stamp_is_written_once(client, home_nurse):
     session.save()  # as a session from before this change
     client.get(HOME)
     assert "_relais_refreshed_at" in client.session
+
+
+def test_however_busy_a_session_ends_twelve_hours_after_its_login(client, home_nurse, settings):
+    assert settings.RELAIS_SESSION_MAX_HOURS == 12
+    with time_machine.travel(START, tick=False):
+        client.force_login(home_nurse)
+    for minute in range(20, 12 * 60, 20):  # a request every 20 minutes, all day
+        with time_machine.travel(START + timedelta(minutes=minute), tick=False):
+            assert signed_in(client), minute
+    with time_machine.travel(START + timedelta(hours=12), tick=False):
+        assert not signed_in(client)
+        assert client.get(reverse("accounts:organisation_list")).url.startswith(
+            "/accounts/login/")
+    with time_machine.travel(START + timedelta(hours=12, minutes=1), tick=False):
+        client.force_login(home_nurse)  # signing in again starts a new twelve hours
+        assert signed_in(client)
+
+
+def test_a_session_from_before_the_rule_counts_its_twelve_hours_from_now(client, home_nurse):
+    with time_machine.travel(START, tick=False):
+        client.force_login(home_nurse)
+        session = client.session
+        del session["_relais_signed_in_at"]
+        session.save()
+    with time_machine.travel(START + timedelta(minutes=10), tick=False):
+        assert signed_in(client)
+        assert client.session["_relais_signed_in_at"] == int(
+            (START + timedelta(minutes=10)).timestamp())

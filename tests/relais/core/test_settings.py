@@ -57,3 +57,13 @@ def test_development_deploy_check_does_warn(tmp_path):
     """The check is real: the development defaults are flagged."""
     result = run_relais("check", "--deploy", env={"RELAIS_VAR_DIR": str(tmp_path)})
     assert "security.W004" in result.stderr + result.stdout  # no HSTS in development
+
+
+def test_deploy_check_warns_when_production_lets_professionals_in_without_2fa(tmp_path):
+    result = run_relais("check", "--deploy", env={
+        "RELAIS_ENV": "production", "SECRET_KEY": STRONG_SECRET, "RELAIS_REQUIRE_2FA": "0",
+        "RELAIS_SESSION_MAX_HOURS": "72", "ALLOWED_HOSTS": "relais.example",
+        "RELAIS_VAR_DIR": str(tmp_path)})
+    output = result.stderr + result.stdout
+    assert "relais.W001" in output and "relais.W002" in output
+    assert "System check identified 2 issues (0 silenced)." in output

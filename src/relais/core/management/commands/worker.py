@@ -1,5 +1,6 @@
 """`relais worker`: the task queue (django-tasks' `db_worker`: emails, …) and the clock
-(`core.clock`: timed work) in one process.
+(`core.clock`: timed work) in one process, which reports it is alive every 10 s while its
+clock runs (`core.heartbeat`, read by `/readyz`).
 
 The clock is a thread beside the queue's loop, so Ctrl+C and SIGTERM stay the queue's
 business: it finishes the task it is running and exits; the clock is then given a few
@@ -12,7 +13,7 @@ import os
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
-from relais.core import clock
+from relais.core import clock, heartbeat
 
 STOP_WAIT_SECONDS = 5  # within `relais run`'s grace of 10 s
 
@@ -25,7 +26,10 @@ class Command(db_worker.Command):
             return super().handle(*args, **options)  # the reloader's parent: no clock
         ticking = clock.Clock()
         ticking.start()
+        beating = heartbeat.Beating(heartbeat.WORKER, alive=ticking.is_alive)
+        beating.start()
         try:
             return super().handle(*args, **options)
         finally:
             ticking.stop(wait=STOP_WAIT_SECONDS)
+            beating.stop(wait=1)

@@ -7,6 +7,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
+from relais.core import heartbeat
 from relais.interop.adt.inbox import Applier
 
 STOP_WAIT_SECONDS = 8  # within `relais run`'s grace of 10 s
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _interrupt)
         applier = Applier()
         applier.start()
+        beating = heartbeat.Beating(heartbeat.ADT_APPLIER, alive=applier.is_alive)
+        beating.start()
         try:
             while applier.is_alive() and (not parent or os.getppid() == parent):
                 applier.join(1)
@@ -39,6 +42,7 @@ class Command(BaseCommand):
             pass
         finally:
             applier.stop(wait=STOP_WAIT_SECONDS)
+            beating.stop(wait=1)
 
 
 def _interrupt(signum, frame):

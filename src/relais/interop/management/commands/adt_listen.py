@@ -8,6 +8,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from relais.core import heartbeat
 from relais.interop.adt.feed import Feed
 from relais.interop.mllp import MllpServer
 
@@ -51,6 +52,9 @@ class Command(BaseCommand):
                               + f", applied by {appliers} applier process(es)")
             self.stdout.flush()
         thread = server.start_in_thread()
+        beating = heartbeat.Beating(heartbeat.ADT_LISTENER, alive=thread.is_alive)
+        if not share_port:  # one report per listener, read by /readyz
+            beating.start()
         try:
             while thread.is_alive():
                 thread.join(1)
@@ -61,6 +65,8 @@ class Command(BaseCommand):
             for other in others:
                 other.terminate()
             server.stop()
+            if beating.is_alive():
+                beating.stop(wait=1)
             for other in others:
                 other.wait(30)
 
