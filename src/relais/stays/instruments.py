@@ -607,5 +607,11 @@ def instrument(key: str, version: int | None = None) -> Instrument:
     return found
 
 
+def every_version() -> list[Instrument]:
+    """Every version of every instrument, by key then version: old screenings are read
+    with theirs (the FHIR API serves each as a Questionnaire)."""
+    return [_VERSIONS[key] for key in sorted(_VERSIONS)]
+
+
 for _definition in (SOCIAL_V1, LACE_V1, KATZ_V1):
     register(_definition)

@@ -35,15 +35,26 @@ ABOUT_MADELEINE = {
     "Consent": lambda hers: hers.consent.pk,
     "Flag": lambda hers: hers.madeleine.pk,  # her safeguarding concern
     "Communication": lambda hers: hers.entry.pk,  # a booklet entry for her whole network
+    "ServiceRequest": lambda hers: hers.referral.pk,
+    "Task": lambda hers: f"referral-{hers.referral.pk}",
+    "CarePlan": lambda hers: f"followup-{hers.followup.pk}",
+    "QuestionnaireResponse": lambda hers: hers.screening.pk,
+}
+# The other kind of the types made of two (rows.Parts), in the same matrix.
+ABOUT_MADELEINE_TOO = {
+    "Task (follow-up contact)": lambda hers: f"contact-{hers.followup.contacts.first().pk}",
+    "CarePlan (discharge plan)": lambda hers: f"discharge-{hers.stay.pk}",
 }
 NOT_ABOUT_A_PERSON = {
     "Organization": "everyone signed in reads the organisations (R21)",
     "PractitionerRole": "a membership, read by colleagues (test_colleagues_read_roles)",
+    "Questionnaire": "the screening instruments, no secret (test_fhir_care.py)",
 }
 
 
 @pytest.fixture
-def hers(madeleine, daughter, gp, stay, world, coordinator):
+def hers(madeleine, daughter, gp, stay, world, coordinator, referral, followup,
+         social_screening):
     """Her objects of every type; a safeguarding concern whose circle holds the
     home-nursing service."""
     Person.objects.filter(pk=madeleine.pk).update(safeguarding=True)
@@ -51,7 +62,8 @@ def hers(madeleine, daughter, gp, stay, world, coordinator):
         in_safeguarding_circle=True)
     entry = booklet.write(madeleine, author=coordinator, body="Lambert: new dressing.")
     return SimpleNamespace(madeleine=madeleine, daughter=daughter, gp=gp, stay=stay,
-                           consent=Consent.objects.get(person=madeleine), entry=entry)
+                           consent=Consent.objects.get(person=madeleine), entry=entry,
+                           referral=referral, followup=followup, screening=social_screening)
 
 
 def test_every_type_is_in_the_matrix():
@@ -68,13 +80,18 @@ def _refused_organisation(case, world, madeleine, excluded_organisation, coordin
     return world.home_nursing  # a member of her network, without her consent now
 
 
-@pytest.mark.parametrize("type_name", sorted(ABOUT_MADELEINE))
+HER_OBJECTS = sorted(ABOUT_MADELEINE.items()) + sorted(ABOUT_MADELEINE_TOO.items())
+
+
+@pytest.mark.parametrize("type_name, pk_of", HER_OBJECTS, ids=[n for n, _o in HER_OBJECTS])
 @pytest.mark.parametrize("case", ["unrelated", "excluded", "no consent"])
 def test_a_system_that_may_not_read_her_gets_nothing(
-        case, type_name, api, world, madeleine, hers, excluded_organisation, coordinator):
+        case, type_name, pk_of, api, world, madeleine, hers, excluded_organisation,
+        coordinator):
+    type_name = type_name.split()[0]
     caller = api(_refused_organisation(case, world, madeleine, excluded_organisation,
                                        coordinator))
-    pk = ABOUT_MADELEINE[type_name](hers)
+    pk = pk_of(hers)
     denied_before = AuditEvent.objects.filter(outcome=Outcome.DENIED).count()
 
     read = caller.get(f"/fhir/{type_name}/{pk}")
@@ -88,10 +105,11 @@ def test_a_system_that_may_not_read_her_gets_nothing(
     assert AuditEvent.objects.filter(outcome=Outcome.DENIED).count() == denied_before + 1
 
 
-@pytest.mark.parametrize("type_name", sorted(ABOUT_MADELEINE))
-def test_a_member_of_her_network_reads_her(type_name, api, world, hers):
+@pytest.mark.parametrize("type_name, pk_of", HER_OBJECTS, ids=[n for n, _o in HER_OBJECTS])
+def test_a_member_of_her_network_reads_her(type_name, pk_of, api, world, hers):
+    type_name = type_name.split()[0]
     caller = api(world.home_nursing)
-    pk = ABOUT_MADELEINE[type_name](hers)
+    pk = pk_of(hers)
 
     read = caller.get(f"/fhir/{type_name}/{pk}")
     found = caller.get(f"/fhir/{type_name}", {"_id": pk})

@@ -34,6 +34,8 @@ BOUND = {  # element name -> the codes its required binding allows (R4)
     "severity": {"fatal", "error", "warning", "information"},
     "priority": {"routine", "urgent", "asap", "stat"},
 }
+REQUEST_STATUS = {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error",
+                  "unknown"}
 STATUS = {  # each type's status binding (required)
     "Consent": {"draft", "proposed", "active", "rejected", "inactive", "entered-in-error"},
     "Flag": {"active", "inactive", "entered-in-error"},
@@ -42,6 +44,13 @@ STATUS = {  # each type's status binding (required)
                   "cancelled", "entered-in-error", "unknown"},
     "Communication": {"preparation", "in-progress", "not-done", "on-hold", "stopped",
                       "completed", "entered-in-error", "unknown"},
+    "CarePlan": REQUEST_STATUS,
+    "ServiceRequest": REQUEST_STATUS,
+    "Task": {"draft", "requested", "received", "accepted", "rejected", "ready", "cancelled",
+             "in-progress", "on-hold", "failed", "completed", "entered-in-error"},
+    "Questionnaire": {"draft", "active", "retired", "unknown"},
+    "QuestionnaireResponse": {"in-progress", "completed", "amended", "entered-in-error",
+                              "stopped"},
 }
 INVARIANTS = {  # be-core: identifier values, digits only
     "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin": r"\d{11}",
@@ -52,9 +61,10 @@ INVARIANTS = {  # be-core: identifier values, digits only
 
 
 @pytest.fixture
-def everything(world, madeleine, gp, coordinator, stay):
+def everything(world, madeleine, gp, coordinator, stay, referral, followup, social_screening):
     """Every type has something to show: a KBO number, a RIZIV number, a revoked consent,
-    a safeguarding concern whose circle holds the coordination centre."""
+    a safeguarding concern whose circle holds the coordination centre, a referral, a
+    follow-up, a screening."""
     world.coordination_centre.kbo_number = "0403019261"
     world.coordination_centre.save()
     gp.riziv_number = "10829059000"

@@ -1,6 +1,7 @@
 """The resource types the API serves, each in its own module."""
 
 from relais.interop.fhir.resources import (
+    care_plan,
     care_team,
     communication,
     consent,
@@ -9,11 +10,16 @@ from relais.interop.fhir.resources import (
     organization,
     patient,
     practitioner,
+    questionnaire,
+    questionnaire_response,
     related_person,
+    service_request,
+    task,
 )
 
 MODULES = (patient, related_person, practitioner, organization, care_team, encounter,
            consent, flag, communication)
+MODULES += (care_plan, service_request, task, questionnaire, questionnaire_response)
 
 
 def register_all() -> None:
