@@ -122,7 +122,8 @@ TEMPLATES = [
                 "relais.core.context_processors.relais",
                 "relais.notifications.context_processors.unread",
             ],
-            "builtins": ["relais.core.templatetags.relais_text"],
+            "builtins": ["relais.core.templatetags.relais_text",
+                         "relais.core.templatetags.learnt_urls"],
         },
     },
 ]
