@@ -3,7 +3,7 @@ values, kept in the process, and given back as it was for the same values.
 
 For a part of a list row that is the same for everyone who sees it (a service's card in
 the directory): Django's templates cost about half a millisecond for such a card, twenty
-a page (issue 15). The key is the fragment's name, the language, today's date (a badge
+a page (issue 15). The key is the fragment's name, the language and time zone, today's date (a badge
 such as "not verified since" turns with the day), the URL prefix and every value listed,
 so the fragment must depend on nothing else: no user, no form, no CSRF token, no `now`.
 Its test changes each field of the row and checks the page shows it at once
@@ -33,7 +33,8 @@ class MemoNode(template.Node):
         self.nodelist, self.name, self.values = nodelist, name, values
 
     def render(self, context) -> str:
-        key = (self.name, translation.get_language(), timezone.localdate(), get_script_prefix(),
+        key = (self.name, translation.get_language(), timezone.get_current_timezone_name(),
+               timezone.localdate(), get_script_prefix(),
                *(value.resolve(context) for value in self.values))
         try:
             hash(key)
