@@ -15,7 +15,7 @@ unexport PYTHONDONTWRITEBYTECODE
 WORKERS := $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -lt 2 ] && n=2; [ $$n -gt 8 ] && n=8; echo $$n)
 PYTEST_ARGS ?= -n $(WORKERS)
 
-.PHONY: run test setup test-setup lint messages compilemessages check-migrations clean
+.PHONY: run test setup test-setup lint messages compilemessages check-migrations clean bench
 
 $(BIN)/relais: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ test: $(VENV)/.test-extras
 	$(BIN)/relais manage makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## make bench: every script in bench/, then one table of each figure beside its goal and the
+## floors measured in the same run (pgbench -S, the minimal signed-in page); on PostgreSQL
+## (BENCH_DATABASE: a server URL, or "sqlite"). Full sizes take hours (docs/bench.md);
+## QUICK=1 runs each script at a small size; ONLY=pages,booklet runs some.
+BENCH_DATABASE ?= postgres://postgres@127.0.0.1:5432
+bench: $(VENV)/.test-extras
+	BENCH_DATABASE=$(BENCH_DATABASE) $(BIN)/python bench/run_all.py $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
+
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check src tests bench
 
@@ -55,6 +63,23 @@ messages: setup
 ## make compilemessages: rebuild the committed .mo files after editing .po files.
 compilemessages: setup
 	cd src/relais && ../../$(BIN)/relais manage compilemessages
+
+## make lock: pin the production dependencies with their hashes (requirements/production.txt)
+## after a change to pyproject.toml's dependencies, or to take a security release.
+.PHONY: lock audit
+lock: setup
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header -o requirements/production.new
+	{ sed -n '/^#/p;/^$$/q' requirements/production.txt; echo; cat requirements/production.new; } \
+		> requirements/production.tmp && mv requirements/production.tmp requirements/production.txt
+	rm -f requirements/production.new
+
+## make audit: known vulnerabilities in the pinned production dependencies (pip-audit; it
+## asks the Python Packaging Advisory Database over the network).
+audit: setup
+	$(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/pip-audit --disable-pip --require-hashes -r requirements/production.txt
 
 clean:
 	rm -rf $(VENV) var/test-artifacts .pytest_cache

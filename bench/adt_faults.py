@@ -33,6 +33,7 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+import summary
 from throwaway import setup_database
 
 FACILITY = "FAULT-HOSPITAL"
@@ -371,6 +372,9 @@ def _verdict(stream: Stream, hospital) -> int:
           f"{stored_twice}; stays with an event more often than sent: {len(doubled)})")
     if lost:
         print("  e.g.", sorted(lost)[:10])
+    summary.at_most("acknowledged and lost", len(lost), "", 0)
+    summary.at_most("applied twice", stored_twice + len(doubled), "", 0)
+    summary.emit("adt_faults")
     return 0 if not lost and not stored_twice and not doubled else 1
 
 

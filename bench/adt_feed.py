@@ -34,6 +34,7 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
+import summary
 from throwaway import setup_database
 
 FACILITY = "BENCH-HOSPITAL"
@@ -184,7 +185,9 @@ def _run(messages, connections: int, hospital, processes: int, appliers: int,
           f"{len(answers)} applied {applied_in:.1f} s after the first was sent "
           f"({len(answers) / (drained if apply_after else applied_in):,.0f} messages/s); "
           f"applier CPU {applier_cpu * 1000 / len(answers):.1f} ms a message")
-    return _check(answers, hospital, len(messages))
+    failed = _check(answers, hospital, len(messages))
+    summary.emit("adt_feed")
+    return failed
 
 
 class _Cpu:
@@ -281,6 +284,8 @@ def _report(answers, elapsed: float, connections: int, processes: int, load: str
     print(f"stored and acknowledged: {len(answers)} messages over {connections} "
           f"connection(s) to {processes} listener process(es) in {elapsed:.1f} s "
           f"= {len(answers) / elapsed:,.0f} messages/s (load average after: {load})")
+    summary.figure("messages stored and acknowledged", len(answers) / elapsed, "/s")
+    summary.figure("ACK latency p95", percentile(0.95), "ms")
     print(f"ACK latency ms: p50 {statistics.median(latencies):.1f}, p95 {percentile(0.95):.1f}, "
           f"p99 {percentile(0.99):.1f}, max {latencies[-1]:.1f}")
 
@@ -293,6 +298,8 @@ def _check(answers, hospital, sent: int) -> int:
     applied = AdtMessage.objects.filter(sender__endswith=f"^{FACILITY}",
                                         status=AdtStatus.APPLIED).count()
     stays = Stay.objects.filter(hospital=hospital)
+    summary.at_most("messages not accepted or not applied", sent - min(codes.get("AA", 0),
+                                                                       applied), "", 0)
     print(f"answers: {dict(codes)}; stored and applied: {applied}; stays: {stays.count()}, "
           f"open {stays.filter(discharged_at__isnull=True).count()}")
     return 0 if codes == {"AA": sent} and applied == sent else 1

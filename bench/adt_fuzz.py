@@ -40,6 +40,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import summary
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from throwaway import setup_database
@@ -397,6 +398,10 @@ def main() -> int:
             timed(tally, "message", lambda: fuzz_messages(tally, deadline, options.timeout,
                                                           errors))
     report(tally, time.monotonic() - started)
+    summary.figure("cases", sum(tally.cases.values()))
+    summary.at_most("crashes and hangs", sum(tally.crashes.values()) + sum(
+        tally.hangs.values()), "", 0)
+    summary.emit("adt_fuzz")
     return 1 if tally.saved else 0
 
 

@@ -25,6 +25,7 @@ import statistics
 import sys
 import time
 
+import summary
 from throwaway import setup_database
 
 
@@ -40,6 +41,7 @@ def main() -> int:
 
     print(f"database: {connection.vendor}; load average before: {_load()}")
     rate, cpu, server = _write_concurrently(options, sealing)
+    summary.at_least(f"audited reads/s, {options.writers} writers", rate, "/s", 5000)
     print(f"write: {options.events} audited reads by {options.writers} processes: "
           f"{rate:,.0f} reads/s; CPU per read: writers {cpu * 1e6 / options.events:.0f} µs"
           + (f", PostgreSQL server {server * 1e6 / options.events:.0f} µs" if server else "")
@@ -50,6 +52,8 @@ def main() -> int:
     _print_sealing_delay()
     failures = _verify_and_time(options.events)
     failures += _tamper_and_verify(connection)
+    summary.at_most("verification and tampering: failures", failures, "", 0)
+    summary.emit("audit_chain")
     return 1 if failures else 0
 
 
@@ -118,6 +122,7 @@ def _print_sealing_delay() -> None:
                    for at in written.values_list("occurred_at", flat=True)]
     delays.sort()
     p95 = delays[int(len(delays) * 0.95)]
+    summary.at_most("sealing delay p95", p95, "s", 5)
     print(f"sealing delay (write → sealed) over {len(delays)} events in {len(sealed_at)} "
           f"batches: p50 {statistics.median(delays):.2f} s, p95 {p95:.2f} s, "
           f"max {delays[-1]:.2f} s")

@@ -26,6 +26,7 @@ import sys
 import time
 from datetime import date, timedelta
 
+import summary
 from throwaway import setup_database
 
 PERSONS = 10_000
@@ -54,10 +55,14 @@ def main() -> int:
     for n, (count, spent, cpu, db_cpu) in enumerate(results, 1):
         print(f"{n:<8}{count:>10,}{spent:>10.1f}{cpu:>8.1f}{db_cpu:>8.1f}")
     print(f"total: {total:,} items in {seconds:.1f} s, {total / seconds:,.0f} items/s")
+    summary.at_most(f"{total:,} due items, {options.workers} workers", seconds, "s", 60)
     duplicates = _duplicates()
     print(f"duplicates: {duplicates}")
     told = _told()
     print(f"owners told: {told:,} of {options.contacts:,}")
+    summary.at_most("duplicates", duplicates, "", 0)
+    summary.at_most("owners not told", options.contacts - told, "", 0)
+    summary.emit("followup_worker")
     return 0 if duplicates == 0 and told == options.contacts else 1
 
 

@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+import summary
 from throwaway import setup_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,11 @@ def run(target: int, first_seed: int) -> int:
         seed += 1
     elapsed = time.monotonic() - started
     report(overall, elapsed)
+    # Issue 17: 0 server errors in ≥ 5,000 generated requests.
+    summary.figure("generated requests", overall.requests)
+    summary.at_most("server errors", overall.server_errors, "", 0)
+    summary.at_most("failed checks", len(overall.failures), "", 0)
+    summary.emit("hsds_contract")
     return 1 if overall.server_errors or overall.failures else 0
 
 

@@ -24,6 +24,7 @@ import sys
 import time
 from datetime import date, timedelta
 
+import summary
 from throwaway import setup_database
 
 FOLLOWED = 50
@@ -60,11 +61,14 @@ def main() -> int:
     last = -(-options.notifications // 30)
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'inbox':<34}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'cpu ms':>9}")
-    print(_line("page 1", _time(client, {}, options.opens)))
+    first = _time(client, {}, options.opens)
+    print(_line("page 1", first))
+    summary.figure("inbox page 1: p95", summary.percentile(first[0], 0.95), "ms")
     print(_line(f"page {last} (the last)", _time(client, {"page": last}, options.opens)))
     _exclude_half(nurse, followed)
     print(_line("page 1, half hidden by exclusions", _time(client, {}, options.opens)))
     _undo_exclusions(followed)
+    summary.emit("notifications")
     return 0
 
 

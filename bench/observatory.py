@@ -27,6 +27,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
+import summary
 from throwaway import setup_database
 
 YEARS = 5
@@ -55,6 +56,7 @@ def main() -> int:
     _compute()
     _read(options.requests)
     _pages(options.requests)
+    summary.emit("observatory")
     return 0
 
 
@@ -307,6 +309,8 @@ def _compute() -> None:
     finally:
         cooperation.compute_links = links
     seconds = time.perf_counter() - started
+    summary.at_most("computation", seconds, "s", 600)
+    summary.at_most("computation: peak RSS", _rss_mb(), "MB", 500)
     print(f"computation: {seconds:.1f} s, {run.rows} figures, peak RSS {_rss_mb():.0f} MB "
           f"(before: {before:.0f} MB)")
     print(f"  of which the cooperation map: {sum(spent):.1f} s, "
@@ -386,6 +390,7 @@ def _pages(requests: int) -> None:
             status = client.get(url).status_code
             times.append((time.perf_counter() - started) * 1000)
         p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
+        summary.at_most(f"page {url}: p95", p95, "ms", 500)
         print(f"page {url}: {status}, p50 {statistics.median(times):.0f} ms, "
               f"p95 {p95:.0f} ms (goal ≤ 500 ms)")
 

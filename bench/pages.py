@@ -45,6 +45,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import summary  # beside this script (Python puts the script's folder on the path)
+
 BENCH_DIR = Path(__file__).resolve().parent
 ENTRIES = 25
 VIEWER, HOSPITAL = "case-manager", "liaison"
@@ -235,6 +237,7 @@ def _measure(options, vendor, person_pk) -> int:
         rate, p50, p99, load_cpu = _wrk(options, path, cookies)
         baseline = baseline or rate
         ratio = rate / baseline
+        _summarise(label, rate, ratio, ratio_goal, single, p50_goal)
         goals = [] if label == "minimal page" else [_goal(f"ratio ≥ {ratio_goal}",
                                                           ratio >= ratio_goal)]
         if p50_goal:
@@ -242,7 +245,17 @@ def _measure(options, vendor, person_pk) -> int:
         print(f"{label:<24}{single:>10.1f}{single_cpu:>10.1f}  {rate:>8.1f}{p50:>9.0f}{p99:>9.0f}"
               f"{load_cpu:>8.1f}{ratio:>8.2f}  {', '.join(goals)}")
     print(f"load average after: {_load()}")
+    summary.emit("pages")
     return 0
+
+
+def _summarise(label, rate, ratio, ratio_goal, single, p50_goal) -> None:
+    if label == "minimal page":  # the floor the others are measured against
+        summary.figure("minimal signed-in page (floor)", rate, "req/s", goal="floor")
+        return
+    summary.at_least(f"{label}: req/s ÷ minimal page", ratio, "", ratio_goal)
+    if p50_goal:
+        summary.at_most(f"{label}: 1 request p50", single, "ms", p50_goal)
 
 
 def _goal(text: str, met: bool) -> str:
