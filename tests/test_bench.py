@@ -1,0 +1,61 @@
+"""`make bench`'s runner: each script's summary line collected into one table (issue 18)."""
+
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import run_all  # noqa: E402 - beside the scripts, as make bench runs it
+import summary  # noqa: E402
+
+pytestmark = pytest.mark.sqlite_only  # runs scripts of its own, on no database
+
+SCRIPT = '''
+import summary
+print("the script's own output, unchanged")
+summary.at_most("page p95", 31.5, "ms", 25)
+summary.at_least("reads/s", 6000, "/s", 5000)
+summary.figure("built in", 12, "s")
+summary.emit("fake")
+'''
+
+
+def test_a_scripts_figures_are_collected_beside_their_goals(tmp_path, monkeypatch, capsys):
+    (tmp_path / "fake.py").write_text(SCRIPT)
+    (tmp_path / "summary.py").write_text((BENCH / "summary.py").read_text())
+    monkeypatch.setattr(run_all, "BENCH", tmp_path)
+    options = Namespace(quick=True, database="sqlite", only="")
+
+    result = run_all._run("fake", options, tmp_path)
+
+    assert result["exit"] == 0
+    assert [(f["name"], f["value"], f["goal"], f["met"]) for f in result["figures"]] == [
+        ("page p95", 31.5, "≤ 25 ms", False), ("reads/s", 6000, "≥ 5000 /s", True),
+        ("built in", 12, "", None)]
+    assert "the script's own output, unchanged" in capsys.readouterr().out
+    assert "the script's own output" in (tmp_path / "fake.log").read_text()
+    table = run_all._table([result], 60, options)
+    assert "page p95" in table and "NO" in table and "yes" in table
+
+
+def test_a_script_without_a_summary_line_is_shown_with_its_exit_code(tmp_path, monkeypatch):
+    (tmp_path / "old.py").write_text("import sys\nprint('figures')\nsys.exit(3)\n")
+    monkeypatch.setattr(run_all, "BENCH", tmp_path)
+    options = Namespace(quick=False, database="sqlite", only="")
+
+    result = run_all._run("old", options, tmp_path)
+
+    assert (result["exit"], result["figures"]) == (3, None)
+    assert "old (0 s, EXIT 3): no summary line" in run_all._table([result], 1, options)
+
+
+def test_every_script_is_run_but_the_helpers():
+    scripts = run_all._scripts("")
+    assert {"pages", "booklet", "person_search", "generate"} <= set(scripts)
+    assert not {"throwaway", "summary", "run_all", "pages_urls"} & set(scripts)
+    assert run_all._scripts("booklet,pages") == ["booklet", "pages"]
+    assert summary.percentile([5, 1, 3, 2, 4], 0.5) == 3
