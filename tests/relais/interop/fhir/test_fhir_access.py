@@ -48,6 +48,9 @@ ABOUT_MADELEINE_TOO = {
 NOT_ABOUT_A_PERSON = {
     "Organization": "everyone signed in reads the organisations (R21)",
     "PractitionerRole": "a membership, read by colleagues (test_colleagues_read_roles)",
+    "HealthcareService": "the directory, read by everyone signed in (R21), as the HSDS API "
+                         "publishes it (test_fhir_directory.py)",
+    "Location": "the place of an organisation offering a listing (test_fhir_directory.py)",
     "Questionnaire": "the screening instruments, no secret (test_fhir_care.py)",
 }
 

@@ -9,7 +9,7 @@ not check code bindings: `_codes_bound` does, for the codes Relais writes, and
 """
 
 import re
-from datetime import date
+from datetime import date, time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,6 +17,7 @@ from fhir.resources import construct_fhir_element
 
 from relais.access.models import ConsentScope
 from relais.booklet import services as booklet
+from relais.directory.services import create_service
 from relais.interop.fhir import registry, resources
 from relais.network import services
 from relais.network.models import Person
@@ -44,6 +45,7 @@ STATUS = {  # each type's status binding (required)
                   "cancelled", "entered-in-error", "unknown"},
     "Communication": {"preparation", "in-progress", "not-done", "on-hold", "stopped",
                       "completed", "entered-in-error", "unknown"},
+    "Location": {"active", "suspended", "inactive"},
     "CarePlan": REQUEST_STATUS,
     "ServiceRequest": REQUEST_STATUS,
     "Task": {"draft", "requested", "received", "accepted", "rejected", "ready", "cancelled",
@@ -77,6 +79,7 @@ def everything(world, madeleine, gp, coordinator, stay, referral, followup, soci
     madeleine.members.filter(organisation=world.coordination_centre).update(
         in_safeguarding_circle=True)
     _booklet(madeleine, coordinator)
+    _directory(world, coordinator)
     return madeleine
 
 
@@ -87,6 +90,16 @@ def _booklet(madeleine, coordinator):
     question = booklet.write(madeleine, author=coordinator, kind="question", body="Keys?")
     booklet.write(madeleine, author=coordinator, kind="answer", body="With the neighbour.",
                   reply_to=question)
+
+
+def _directory(world, coordinator):
+    """A listing with every field a HealthcareService shows, at its organisation's place."""
+    create_service(world.home_nursing, {
+        "category": "home_nursing", "name_fr": "Soins à domicile", "name_nl": "Thuiszorg",
+        "description_fr": "Toilette.", "how_to_refer_fr": "Appeler.", "eligibility": "18+",
+        "schedule": "Aussi le dimanche.", "languages": ["fr", "nl"],
+        "contact_phone": "+32 2 500 00 00", "contact_email": "soins@example.org",
+        "serves_all_brussels": True, "hours": [(0, time(8), time(17))]}, actor=coordinator)
 
 
 @pytest.mark.parametrize("type_name", sorted(registry.TYPES))

@@ -36,6 +36,11 @@ def nursing(n: int, schaerbeek, zone) -> dict:
 
 @pytest.fixture
 def directory(platform_admin, world):
+    return make_directory(platform_admin)
+
+
+def make_directory(platform_admin) -> Directory:
+    """The directory above (the FHIR API's tests read it too)."""
     schaerbeek = Municipality.objects.get(nis_code="21015")
     zone = CareZone.objects.get(code="north-east")
     nord = OrganisationFactory(name="Soins Nord", municipality=schaerbeek, postcode="1030",

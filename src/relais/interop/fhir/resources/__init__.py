@@ -7,6 +7,8 @@ from relais.interop.fhir.resources import (
     consent,
     encounter,
     flag,
+    healthcare_service,
+    location,
     organization,
     patient,
     practitioner,
@@ -18,7 +20,7 @@ from relais.interop.fhir.resources import (
 )
 
 MODULES = (patient, related_person, practitioner, organization, care_team, encounter,
-           consent, flag, communication)
+           consent, flag, communication, healthcare_service, location)
 MODULES += (care_plan, service_request, task, questionnaire, questionnaire_response)
 
 

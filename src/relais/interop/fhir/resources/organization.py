@@ -31,13 +31,14 @@ def render(organisation: Organisation) -> dict:
         telecom.append({"system": "url", "value": organisation.website, "use": "work"})
     if telecom:
         body["telecom"] = telecom
-    address = _address(organisation)
+    address = postal_address(organisation)
     if address:
         body["address"] = [address]
     return body
 
 
-def _address(organisation: Organisation) -> dict:
+def postal_address(organisation: Organisation) -> dict:
+    """The organisation's address (also its Location's), or {} when it has none."""
     address = {}
     if organisation.street:
         address["line"] = [organisation.street]
