@@ -31,7 +31,7 @@ from relais.booklet.rules import may_write_booklet
 from relais.core import kept
 from relais.core.pagination import TOTAL, CountingPaginator
 from relais.core.text import fold
-from relais.core.uploads import download_name
+from relais.core.uploads import download_name, open_stored
 from relais.network import rules as network_rules
 
 PAGE_SIZE = 25
@@ -248,8 +248,9 @@ def entry_attachment(request, pk):
     entry = _entry(request, pk)
     if not entry.attachment:
         raise Http404
+    attachment = open_stored(entry.attachment)
     audit.record("booklet.attachment_read", actor=request.user, target=entry,
                  person_id=entry.person_id)
     name = download_name(entry.attachment_name or "attachment", entry.attachment_type)
-    return FileResponse(entry.attachment.open("rb"), content_type=entry.attachment_type,
+    return FileResponse(attachment, content_type=entry.attachment_type,
                         as_attachment=True, filename=name)

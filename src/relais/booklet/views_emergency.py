@@ -17,6 +17,7 @@ from relais.booklet import emergency
 from relais.booklet.forms_emergency import EmergencySheetForm
 from relais.booklet.qr import qr_svg, summary_text
 from relais.core.models import VersionConflict
+from relais.core.uploads import open_stored
 from relais.network import rules as network_rules
 from relais.network.models import Person, Role
 
@@ -114,8 +115,9 @@ def emergency_photo(request, pk, number):
     sheet = person.emergency_sheets.filter(number=number).exclude(photo="").first()
     if sheet is None:
         raise Http404
+    photo = open_stored(sheet.photo)
     audit.record("emergency_sheet.photo_read", actor=request.user, target=sheet,
                  person_id=person.pk)
-    response = FileResponse(sheet.photo.open("rb"), content_type=sheet.photo_type)
+    response = FileResponse(photo, content_type=sheet.photo_type)
     response["Cache-Control"] = "private, no-store"
     return response

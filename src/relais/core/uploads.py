@@ -7,6 +7,7 @@ more than one file at the limit plus the form's fields is refused before its bod
 (a 413 page), and a file passing the limit within that margin is dropped as it arrives and
 reaches the form as a TooLargeUpload, which validate_document refuses with its size."""
 
+import logging
 import mimetypes
 import os
 from io import BytesIO
@@ -14,11 +15,14 @@ from io import BytesIO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import filetypes
 from relais.core.filetypes import JPEG, PDF, PNG
+
+logger = logging.getLogger(__name__)
 
 TOO_LARGE = _("The file is too large (%(size)s MB). The limit is %(limit)s MB.")
 
@@ -113,3 +117,20 @@ def download_name(name: str, content_type: str) -> str:
     if os.path.splitext(name)[1].lower() in EXTENSIONS.get(content_type, ()):
         return name
     return name + EXTENSIONS.get(content_type, ("",))[0]
+
+
+class StoredFileMissing(Http404):
+    """A file the database names is not in MEDIA_ROOT: the database was restored without
+    the uploaded files (docs/deploy.md, "Back up and restore"). Answered with a page that
+    says so (410, core.views.error_404), not a server error."""
+
+
+def open_stored(field_file):
+    """The stored file, opened for reading (FileResponse closes it). Call it after the
+    gate and before the read's audit event: a missing file was not read."""
+    try:
+        return field_file.open("rb")
+    except FileNotFoundError:
+        logger.error("stored file missing: %s (restore the uploaded files with the "
+                     "database: docs/deploy.md)", field_file.name)
+        raise StoredFileMissing from None

@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from relais.core.models import CareZone, Municipality
+from relais.core.uploads import StoredFileMissing
 
 
 def care_zones(request):
@@ -18,6 +19,8 @@ def error_400(request, exception=None):
 
 
 def error_404(request, exception=None):
+    if isinstance(exception, StoredFileMissing):  # the record is there, its file is not
+        return render(request, "file_missing.html", status=410)
     return render(request, "404.html", status=404)
 
 

@@ -21,7 +21,7 @@ from relais.access.policy import Action
 from relais.audit import log as audit
 from relais.core import kept
 from relais.core.models import VersionConflict
-from relais.core.uploads import download_name
+from relais.core.uploads import download_name, open_stored
 from relais.network import legal, portal, roleguide, search, services, who_looked
 from relais.network import rules as network_rules
 from relais.network.ecomap import MapMember, cached_ecomap, text_list
@@ -393,9 +393,10 @@ def mandate_document(request, pk, mandate_pk):
     mandate = person.mandates.filter(pk=mandate_pk).exclude(document="").first()
     if mandate is None or not network_rules.may_read_mandate(request.user, mandate):
         raise Http404
+    document = open_stored(mandate.document)
     audit.record("mandate.document_read", actor=request.user, target=mandate,
                  person_id=person.pk)
-    response = FileResponse(mandate.document.open("rb"), content_type=mandate.document_type,
+    response = FileResponse(document, content_type=mandate.document_type,
                             as_attachment=True,
                             filename=download_name(f"mandate-{mandate.pk}", mandate.document_type))
     response["Cache-Control"] = "private, no-store"

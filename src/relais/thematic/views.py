@@ -19,7 +19,7 @@ from relais.access.policy import Action
 from relais.accounts.models import Organisation, OrganisationType
 from relais.audit import log as audit
 from relais.core.models import CareZone, VersionConflict
-from relais.core.uploads import download_name
+from relais.core.uploads import download_name, open_stored
 from relais.thematic import indicators, report, rules, services
 from relais.thematic.forms import (
     ActionForm,
@@ -335,10 +335,11 @@ def presentation_file(request, pk, presentation_pk):
         pk=presentation_pk).first()
     if presentation is None:
         raise Http404
+    document = open_stored(presentation.document)
     audit.record("thematic.presentation_read", actor=request.user, target=session,
                  detail={"presentation": presentation.pk})
     response = FileResponse(
-        presentation.document.open("rb"), content_type=presentation.document_type,
+        document, content_type=presentation.document_type,
         as_attachment=True, filename=download_name(
             presentation.document_name or f"presentation-{presentation.pk}",
             presentation.document_type))
