@@ -141,6 +141,17 @@ def test_a_generated_coordinator_sees_their_persons_only(generated):
     assert person_for(coordinator, min(seen)).pk == min(seen)
 
 
+def test_every_booklet_entry_is_written_by_someone_the_gate_lets_see_the_person(generated):
+    by_author: dict[int, set] = {}
+    for author, person in Entry.objects.values_list("author", "person"):
+        by_author.setdefault(author, set()).add(person)
+    assert by_author
+    for author, persons in by_author.items():
+        visible = set(Person.objects.visible_to(User.objects.get(pk=author)).values_list(
+            "pk", flat=True))
+        assert persons <= visible
+
+
 def test_refuses_a_database_with_real_persons(db, coordinator, world):
     services.create_person({"first_name": "Real", "last_name": "Person", "sex": "F"},
                            actor=coordinator, organisation=world.coordination_centre)

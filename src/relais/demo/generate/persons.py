@@ -215,6 +215,8 @@ class Chunk:
             if rng.random() >= share:
                 continue
             revoked = scope == ConsentScope.NETWORK and rng.random() < 0.03
+            if scope == ConsentScope.NETWORK and not revoked:
+                p.consented = True
             consent = t[Consent].add(
                 person_id=p.pk, scope=scope, given_by=p.full_name, given_on=p.created.date(),
                 recorded_by_id=p.creator[0], recorded_at=p.created,
@@ -278,7 +280,7 @@ class Chunk:
         if discharged and stay["destination"] in (Destination.HOME,
                                                    Destination.HOME_WITH_SERVICES):
             self._followup(p, stay)
-        p.hospitals.append((nurse, hospital))
+        stay["nurse"], stay["hospital"] = nurse, hospital  # for its reads, not a column
         return stay
 
     def _referrals(self, p, stay, hospital, nurse, *, last: bool) -> None:
@@ -365,7 +367,7 @@ class Chunk:
 
     def _booklet(self, p, stays) -> None:
         rng, t = self.rng, self.tables
-        writers = p.writers + [h for h in p.hospitals]
+        writers = p.readers()
         if not writers:
             return
         count = int(rng.expovariate(1 / self.ratios["entries"])) if self.ratios[
@@ -391,19 +393,22 @@ class Chunk:
         """Reads to bring the person's events to the ratio (a read is one event per page
         view, as the gate writes them)."""
         rng = self.rng
-        readers = p.writers + p.hospitals
         wanted = _poisson(rng, self.ratios["audit"]) - p.events
         span = (self.as_of - p.created).total_seconds()
+        readers = p.readers()
         for _ in range(max(0, wanted) if readers else 0):
+            action = rng.choices(["person.read", "booklet.read", "stay.read"], [60, 30, 10])[0]
+            if action == "stay.read" and stays:  # the hospital's staff, during the stay
+                stay = rng.choice(stays)
+                end = stay["discharged_at"] or self.as_of
+                at = stay["admitted_at"] + (end - stay["admitted_at"]) * rng.random()
+                self._event(p, action, stay["nurse"], stay["hospital"], at,
+                            target=("stays.stay", stay["id"]), detail={})
+                continue
             user, org = rng.choice(readers)
             at = p.created + timedelta(seconds=rng.uniform(0, span))
-            action = rng.choices(["person.read", "booklet.read", "stay.read"], [60, 30, 10])[0]
-            target = ("network.person", p.pk)
-            if action == "stay.read" and stays:
-                target = ("stays.stay", rng.choice(stays)["id"])
-            elif action == "stay.read":
-                action = "person.read"
-            self._event(p, action, user, org, at, target=target,
+            action = "person.read" if action == "stay.read" else action
+            self._event(p, action, user, org, at, target=("network.person", p.pk),
                         detail={} if action != "booklet.read" else {"page": 1})
 
     # --- the audit log ----------------------------------------------------------------
@@ -437,13 +442,22 @@ class Chunk:
 
 
 class _Person:
-    __slots__ = ("pk", "data", "owner", "creator", "created", "writers", "hospitals",
-                 "organisations", "events")
+    __slots__ = ("pk", "data", "owner", "creator", "created", "writers", "organisations",
+                 "events", "consented")
 
     def __init__(self, pk, data, owner, creator, created):
         self.pk, self.data, self.owner, self.creator, self.created = (pk, data, owner,
                                                                       creator, created)
-        self.writers, self.hospitals, self.organisations, self.events = [], [], [], 0
+        self.writers, self.organisations, self.events = [], [], 0
+        self.consented = False
+
+    def readers(self) -> list:
+        """Who reads and writes the record: the network's professionals while the network
+        consent is in force, else only the keeping organisation's (the gate's rule 1; a
+        hospital sees the person during its stays, `_reads` writes those)."""
+        if self.consented:
+            return self.writers
+        return [(user, org) for user, org in self.writers if org is self.owner]
 
     @property
     def full_name(self) -> str:
