@@ -94,7 +94,9 @@ def _gunicorn(options) -> int:
         sys.executable,
         [sys.executable, "-m", "gunicorn", "relais.config.wsgi:application",
          "--bind", f"{options.host}:{options.port}", "--workers", str(options.workers),
-         "--access-logfile", "-"],
+         # Relais's request log names URL patterns; gunicorn's would write paths and
+         # queries (tokens, searched names).
+         *([] if settings.RELAIS_REQUEST_LOG else ["--access-logfile", "-"])],
     )
     return 0
 

@@ -97,7 +97,6 @@ class Beating(threading.Thread):
                     self._quietly(lambda: beat(self.kind, self.instance,
                                                started_at=self.started_at))
                 self.stopping.wait(self.every)
-            self._quietly(lambda: forget(self.kind, self.instance))
         finally:
             connection.close()
 
@@ -110,5 +109,8 @@ class Beating(threading.Thread):
             connection.close()
 
     def stop(self, wait: float = 5.0) -> None:
+        """Stop beating and delete the row, from the calling thread: a process about to
+        exit would not wait for this daemon thread to do it."""
         self.stopping.set()
         self.join(timeout=wait)
+        self._quietly(lambda: forget(self.kind, self.instance))
