@@ -8,8 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Organisations and accounts")
 
     def ready(self):
-        # why inside: these modules use models, which exist only once apps are ready
-        # (checks, sessions and signals register themselves on import).
+        # These modules use models, which exist only once apps are ready (checks,
+        # sessions and signals register themselves on import): why they are imported here.
         from relais.accounts import checks, menu, rules, sessions, signals  # noqa: F401
 
         rules.register_policies()
