@@ -23,6 +23,7 @@ from relais.access import decisions
 from relais.access.models import Consent, ConsentScope
 from relais.access.persons import (
     about_one,
+    completable_persons,
     register_exclusion,
     register_grant,
     visible_person_pks,
@@ -145,6 +146,20 @@ def may_see_access_log(user, person) -> bool:
         person=person.pk, user=user.pk)
     return (own and sees_person(user, person)) or may_on_person(
         user, person, Action.CHANGE)
+
+
+def access_log_persons(user) -> QuerySet:
+    """The pks of the persons whose "who looked at my record" `user` may open: the list
+    form of `may_see_access_log` (the FHIR API's AuditEvent reads through it)."""
+    if not is_signed_in(user):
+        return Person.objects.none().values("pk")
+    own = _members().filter(person=OuterRef("pk"), user=user, never_inform=False).filter(
+        Q(is_contact_point=True) | Q(relation=Relation.SELF))
+    seen_own = visible_persons(user, Person.objects.filter(Exists(own))).values("pk")
+    if not user.is_professional:
+        return seen_own
+    changed = completable_persons(user, Person.objects.all()).values("pk")
+    return Person.objects.filter(Q(pk__in=seen_own) | Q(pk__in=changed)).values("pk")
 
 
 def may_break_glass(user, person) -> bool:

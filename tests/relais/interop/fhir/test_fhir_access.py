@@ -35,6 +35,7 @@ ABOUT_MADELEINE = {
     "Consent": lambda hers: hers.consent.pk,
     "Flag": lambda hers: hers.madeleine.pk,  # her safeguarding concern
     "Communication": lambda hers: hers.entry.pk,  # a booklet entry for her whole network
+    "AuditEvent": lambda hers: hers.created.pk,  # her record's creation, in "who looked"
     "ServiceRequest": lambda hers: hers.referral.pk,
     "Task": lambda hers: f"referral-{hers.referral.pk}",
     "CarePlan": lambda hers: f"followup-{hers.followup.pk}",
@@ -66,7 +67,9 @@ def hers(madeleine, daughter, gp, stay, world, coordinator, referral, followup,
     entry = booklet.write(madeleine, author=coordinator, body="Lambert: new dressing.")
     return SimpleNamespace(madeleine=madeleine, daughter=daughter, gp=gp, stay=stay,
                            consent=Consent.objects.get(person=madeleine), entry=entry,
-                           referral=referral, followup=followup, screening=social_screening)
+                           referral=referral, followup=followup, screening=social_screening,
+                           created=AuditEvent.objects.get(action="person.create",
+                                                          person_id=madeleine.pk))
 
 
 def test_every_type_is_in_the_matrix():

@@ -34,6 +34,8 @@ BOUND = {  # element name -> the codes its required binding allows (R4)
     "mode": {"match", "include", "outcome"},
     "severity": {"fatal", "error", "warning", "information"},
     "priority": {"routine", "urgent", "asap", "stat"},
+    "action": {"C", "R", "U", "D", "E"},  # AuditEvent's
+    "outcome": {"0", "4", "8", "12"},
 }
 REQUEST_STATUS = {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error",
                   "unknown"}

@@ -1,6 +1,7 @@
 """The resource types the API serves, each in its own module."""
 
 from relais.interop.fhir.resources import (
+    audit_event,
     care_plan,
     care_team,
     communication,
@@ -20,7 +21,7 @@ from relais.interop.fhir.resources import (
 )
 
 MODULES = (patient, related_person, practitioner, organization, care_team, encounter,
-           consent, flag, communication, healthcare_service, location)
+           consent, flag, communication, healthcare_service, location, audit_event)
 MODULES += (care_plan, service_request, task, questionnaire, questionnaire_response)
 
 
