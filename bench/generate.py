@@ -48,7 +48,8 @@ def main() -> int:
     if done.returncode:
         print(done.stderr[-3000:])
         return done.returncode
-    rows = int(re.search(r"([\d,]+) rows in", done.stdout).group(1).replace(",", ""))
+    # "… (seed 1): 222,185 rows in …", in the language the settings give the command.
+    rows = int(re.search(r"\)\s?: ([\d,]+) ", done.stdout).group(1).replace(",", ""))
     national = seconds * NATIONAL / options.persons
     print(f"database: {'postgresql' if 'DATABASE_URL' in env else 'sqlite'}; load average "
           f"{' '.join(f'{n:.2f}' for n in os.getloadavg())} ({os.cpu_count()} cores)")
