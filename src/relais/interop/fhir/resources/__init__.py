@@ -5,6 +5,7 @@ from relais.interop.fhir.resources import (
     care_plan,
     care_team,
     communication,
+    communication_writes,
     consent,
     encounter,
     flag,
@@ -18,11 +19,14 @@ from relais.interop.fhir.resources import (
     related_person,
     service_request,
     task,
+    task_writes,
 )
 
 MODULES = (patient, related_person, practitioner, organization, care_team, encounter,
            consent, flag, communication, healthcare_service, location, audit_event)
 MODULES += (care_plan, service_request, task, questionnaire, questionnaire_response)
+# Last: each gives a type registered above its create or update handler.
+MODULES += (communication_writes, task_writes)
 
 
 def register_all() -> None:

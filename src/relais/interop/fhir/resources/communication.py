@@ -18,7 +18,7 @@ from django.db.models import Q
 from relais.booklet.models import Audience, Entry, EntryKind
 from relais.interop.fhir import registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
-from relais.interop.fhir.resources import codes, communication_writes
+from relais.interop.fhir.resources import codes
 from relais.interop.fhir.values import (
     ID_PARAM,
     any_of,
@@ -117,4 +117,4 @@ def register_types() -> None:
                       "addressed to an audience it belongs to.",
         person_of=lambda entry: entry.person_id, read_action="booklet.read",
         search_action="fhir.communication.search",
-        last_updated=lambda entry: entry.created_at, create=communication_writes.create))
+        last_updated=lambda entry: entry.created_at))

@@ -13,12 +13,14 @@ entry of the same booklet the client reads). The author is the client's account,
 the client's organisation: `sender`, when sent, must be that organisation.
 """
 
+import dataclasses
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from relais.booklet import services as booklet
 from relais.booklet.models import Audience, Entry, EntryKind
-from relais.interop.fhir import writes
+from relais.interop.fhir import registry, writes
 from relais.interop.fhir.outcome import FhirError
 from relais.interop.fhir.resources import communication as read_side
 from relais.interop.fhir.values import invalid
@@ -171,3 +173,10 @@ def _reply_to(body: dict, user, person: Person) -> Entry | None:
         raise _rule(_("%(reference)s is not known to this server.")
                     % {"reference": f"{kind}/{pk}"[:80]})
     return entry
+
+
+def register_types() -> None:
+    """Give the read side's type its create (after it is registered: resources/
+    __init__.py lists the write modules last, so that neither side imports the other's
+    registration and the read side imports nothing of the writes)."""
+    registry.register(dataclasses.replace(registry.TYPES["Communication"], create=create))

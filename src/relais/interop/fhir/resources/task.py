@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from relais.followup.models import Channel, Contact, ContactStatus
 from relais.interop.fhir import identifiers, registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
-from relais.interop.fhir.resources import codes, task_writes
+from relais.interop.fhir.resources import codes
 from relais.interop.fhir.resources.service_request import PRIORITY
 from relais.interop.fhir.rows import PART_ID_PARAM, Parts, part_id
 from relais.interop.fhir.values import (
@@ -246,4 +246,4 @@ def register_types() -> None:
                       "focus the ServiceRequest), and the follow-up contacts after discharge "
                       "(contact-<id>).",
         person_of=person_of, read_action="fhir.task.read", search_action="fhir.task.search",
-        find=Parts.find, id_of=TASK_ID, update=task_writes.update))
+        find=Parts.find, id_of=TASK_ID))

@@ -12,6 +12,8 @@ between whom (`for`, `focus`, `owner`, `requester`) does not change. A follow-up
 contact's Task is recorded on its page, not here.
 """
 
+import dataclasses
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -113,3 +115,10 @@ def _reason(body: dict) -> tuple[str, str]:
         raise _rule(_("The explanation is longer than %(limit)s characters.")
                     % {"limit": REASON})
     return (codes[0] if codes else ""), note
+
+
+def register_types() -> None:
+    """Give the read side's type its update (after it is registered: resources/
+    __init__.py lists the write modules last, so that neither side imports the other's
+    registration and the read side imports nothing of the writes)."""
+    registry.register(dataclasses.replace(registry.TYPES["Task"], update=update))
