@@ -20,6 +20,9 @@ from relais.interop.fhir.registry import ResourceType, SearchParam
 
 # A person's record holds tens of each; past this, the type is cut short and said so.
 MAX_PER_TYPE = 1000
+# Not the record but who accessed it, growing with every read (this one too): asked for
+# on its own (AuditEvent?patient=), by whoever may open "who looked at this record".
+LEFT_OUT = {"AuditEvent"}
 
 
 def about_the_person(resource: ResourceType) -> SearchParam | None:
@@ -36,7 +39,8 @@ def bundle(request, caller, person, base: str) -> dict:
     documents, cut = [as_resource(patient, person)], []
     for resource in registry.TYPES.values():
         param = about_the_person(resource)
-        if resource is patient or param is None or not _may_read(caller, resource):
+        if (resource is patient or param is None or resource.name in LEFT_OUT
+                or not _may_read(caller, resource)):
             continue
         rows = _rows(caller.user, resource, param, person)
         if len(rows) > MAX_PER_TYPE:

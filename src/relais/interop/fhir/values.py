@@ -99,13 +99,19 @@ def _last_updated(queryset, value, modifier):
 
 def _id(queryset, value, modifier):
     ids = [part for part in alternatives(value) if ID.match(part)]
-    return queryset.filter(pk__in=[int(part) for part in ids if part.isdigit()])
+    return queryset.filter(pk__in=[int(part) for part in ids if is_row_id(part)])
+
+
+def is_row_id(text: str) -> bool:
+    """Digits that fit a database key (a longer number names nothing: the database would
+    refuse it, an error rather than "not found")."""
+    return text.isdigit() and len(text) <= 18
 
 
 def reference_id(name: str, value: str, target: str) -> int:
     """12 from "Patient/12" or "12" (a reference to `target`); a 400 otherwise."""
     local = value.removeprefix(f"{target}/")
-    if not local.isdigit():
+    if not is_row_id(local):
         raise invalid(name, value)
     return int(local)
 

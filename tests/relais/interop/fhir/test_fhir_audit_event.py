@@ -80,7 +80,11 @@ def test_a_system_reads_its_own_events(api, world, madeleine):
     found = _ids(caller.get("/fhir/AuditEvent", {"agent": account.pk}))
 
     assert found == set(AuditEvent.objects.filter(actor=account).values_list("pk", flat=True))
-    assert AuditEvent.objects.get(pk=found.pop()).action == "access.denied"
+    denied = found.pop()
+    assert AuditEvent.objects.get(pk=denied).action == "access.denied"
+    who = caller.get(f"/fhir/AuditEvent/{denied}").json()["agent"][0]["who"]
+    assert who == {"identifier": {"system": "urn:relais:user", "value": str(account.pk)},
+                   "display": "Care Zone Team Test system"}  # the client, no Practitioner
     assert _ids(caller.get("/fhir/AuditEvent", {"patient": madeleine.pk})) == set()
 
 
@@ -197,3 +201,11 @@ def test_a_search_costs_the_same_queries_for_one_or_many(api, world, madeleine, 
 
     assert bundle["total"] > 3
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_everything_leaves_the_log_out(api, world, madeleine):
+    bundle = api(world.coordination_centre).get(
+        f"/fhir/Patient/{madeleine.pk}/$everything").json()
+
+    assert "AuditEvent" not in {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert _about(madeleine)  # there are events about her

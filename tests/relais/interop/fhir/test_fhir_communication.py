@@ -118,6 +118,9 @@ def test_an_unreadable_date_or_patient_is_a_400(api, world, entries):
 
     assert caller.get("/fhir/Communication", {"sent": "yesterday"}).status_code == 400
     assert caller.get("/fhir/Communication", {"patient": "Group/1"}).status_code == 400
+    huge = "9" * 30  # no database key is that long
+    assert caller.get("/fhir/Communication", {"patient": huge}).status_code == 400
+    assert caller.get("/fhir/Communication", {"_id": huge}).json()["total"] == 0
 
 
 def test_a_read_is_audited_as_opening_the_booklet(api, world, madeleine, entries):

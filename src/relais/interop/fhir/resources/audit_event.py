@@ -34,7 +34,7 @@ from relais.interop.fhir.values import (
     any_of,
     date_condition,
     date_range,
-    invalid,
+    reference_id,
     token,
 )
 from relais.network.rules import access_log_persons
@@ -48,6 +48,9 @@ ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
 OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role"
 SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
 ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+# A system client's account (clients.ACCOUNT_DOMAIN; clients imports this package): no
+# Practitioner, the client's name.
+CLIENT_ACCOUNTS = "@clients.relais.invalid"
 OUTCOMES = {Outcome.SUCCESS: "0", Outcome.DENIED: "4", Outcome.FAILED: "8"}
 # Relais's objects that the API serves, as the FHIR type of the same id.
 SERVED = {"network.person": "Patient", "stays.stay": "Encounter",
@@ -148,7 +151,7 @@ def _who(event: AuditEvent) -> dict:
     if user is None:
         return {"display": "Relais"}
     who = {"identifier": {"system": "urn:relais:user", "value": str(user.pk)}}
-    if user.is_professional and not user.email.endswith("@clients.relais.invalid"):
+    if user.is_professional and not user.email.endswith(CLIENT_ACCOUNTS):
         who["reference"] = f"Practitioner/{user.pk}"
     name = user.get_full_name()
     if name:
@@ -179,22 +182,15 @@ def _object(event: AuditEvent) -> dict:
 
 
 def _patient(queryset, value, modifier):
-    return any_of(queryset, value, lambda v: Q(person_id=_local_id("patient", v, "Patient")))
-
-
-def _local_id(name: str, value: str, target: str) -> int:
-    local = value.removeprefix(f"{target}/")
-    if not local.isdigit() or len(local) > 18:
-        raise invalid(name, value)
-    return int(local)
+    return any_of(queryset, value, lambda v: Q(person_id=reference_id("patient", v, "Patient")))
 
 
 def _agent(queryset, value, modifier):
     """A Practitioner (or any account by its id) did it, or an Organization acted."""
     def one(v: str) -> Q:
         if v.startswith("Organization/"):
-            return Q(organisation_id=_local_id("agent", v, "Organization"))
-        return Q(actor_id=_local_id("agent", v, "Practitioner"))
+            return Q(organisation_id=reference_id("agent", v, "Organization"))
+        return Q(actor_id=reference_id("agent", v, "Practitioner"))
 
     return any_of(queryset, value, one)
 
