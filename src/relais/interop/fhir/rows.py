@@ -98,3 +98,13 @@ class Definitions:
 
     def __getitem__(self, page: slice) -> list:
         return self.items[page]
+
+
+def any_of(value: str, conditions) -> dict:
+    """{part: Q} matching any of the comma-separated values; `conditions(value)` gives
+    each part's condition for one value (a part left out matches nothing)."""
+    matches: dict[str, Q] = {}
+    for one in alternatives(value):
+        for part, condition in conditions(one).items():
+            matches[part] = matches.get(part, Q(pk__in=[])) | condition
+    return matches

@@ -18,9 +18,8 @@ from relais.followup.models import Contact, FollowUp
 from relais.interop.fhir import identifiers, registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
 from relais.interop.fhir.resources import codes
-from relais.interop.fhir.rows import PART_ID_PARAM, Parts, part_id
+from relais.interop.fhir.rows import PART_ID_PARAM, Parts, any_of, part_id
 from relais.interop.fhir.values import (
-    alternatives,
     date_condition,
     date_range,
     reference_id,
@@ -158,26 +157,18 @@ def _followup_period(followup: FollowUp) -> dict:
 # --- search -----------------------------------------------------------------------------
 
 
-def _each(value: str, conditions) -> dict:
-    matches: dict[str, Q] = {}
-    for one in alternatives(value):
-        for part, condition in conditions(one).items():
-            matches[part] = matches.get(part, Q(pk__in=[])) | condition
-    return matches
-
-
 def _patient(parts, value, modifier):
     def conditions(v):
         person = Q(person_id=reference_id("patient", v, "Patient"))
         return {DISCHARGE: person, FOLLOWUP: person}
-    return parts.narrow(**_each(value, conditions))
+    return parts.narrow(**any_of(value, conditions))
 
 
 def _encounter(parts, value, modifier):
     def conditions(v):
         stay = reference_id("encounter", v, "Encounter")
         return {DISCHARGE: Q(pk=stay), FOLLOWUP: Q(stay_id=stay)}
-    return parts.narrow(**_each(value, conditions))
+    return parts.narrow(**any_of(value, conditions))
 
 
 # The followup's status read from its row and its stay's, as `followup_status` does.
@@ -200,7 +191,7 @@ def _status(parts, value, modifier):
         if code not in STATUSES:
             return {}
         return {DISCHARGE: DISCHARGE_STATUS[code], FOLLOWUP: FOLLOWUP_STATUS[code]}
-    return parts.narrow(**_each(value, conditions))
+    return parts.narrow(**any_of(value, conditions))
 
 
 def _category(parts, value, modifier):
@@ -209,7 +200,7 @@ def _category(parts, value, modifier):
         if system not in (None, CATEGORY) or code not in (DISCHARGE, FOLLOWUP):
             return {}
         return {code: Q(pk__isnull=False)}  # every row of that kind
-    return parts.narrow(**_each(value, conditions))
+    return parts.narrow(**any_of(value, conditions))
 
 
 def _date(parts, value, modifier):

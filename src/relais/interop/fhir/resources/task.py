@@ -28,10 +28,9 @@ from relais.interop.fhir import identifiers, registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
 from relais.interop.fhir.resources import codes
 from relais.interop.fhir.resources.service_request import PRIORITY
-from relais.interop.fhir.rows import PART_ID_PARAM, Parts, part_id
+from relais.interop.fhir.rows import PART_ID_PARAM, Parts, any_of, part_id
 from relais.interop.fhir.values import (
     LAST_UPDATED,
-    alternatives,
     date_condition,
     date_range,
     reference_id,
@@ -158,21 +157,11 @@ def _candidate(reference: dict) -> dict:
 # --- search -----------------------------------------------------------------------------
 
 
-def _each(value: str, conditions) -> dict:
-    """{part: Q} matching any of the comma-separated values; `conditions(value)` gives
-    each part's condition for one value (a part left out matches nothing)."""
-    matches: dict[str, Q] = {}
-    for one in alternatives(value):
-        for part, condition in conditions(one).items():
-            matches[part] = matches.get(part, Q(pk__in=[])) | condition
-    return matches
-
-
 def _patient(parts, value, modifier):
     def conditions(v):
         person = reference_id("patient", v, "Patient")
         return {REFERRAL: Q(person_id=person), CONTACT: Q(followup__person_id=person)}
-    return parts.narrow(**_each(value, conditions))
+    return parts.narrow(**any_of(value, conditions))
 
 
 def _status(parts, value, modifier):
@@ -180,7 +169,7 @@ def _status(parts, value, modifier):
         code = token(v)[1]
         return {REFERRAL: Q(status__in=_having(REFERRAL_TASK_STATUS, code)),
                 CONTACT: Q(status__in=_having(CONTACT_TASK_STATUS, code))}
-    return parts.narrow(**_each(value, conditions))
+    return parts.narrow(**any_of(value, conditions))
 
 
 def _having(statuses: dict, code: str) -> list[str]:
@@ -196,7 +185,7 @@ def _business_status(parts, value, modifier):
         if system in (None, CONTACT_STATUS):
             found[CONTACT] = Q(status=code)
         return found
-    return parts.narrow(**_each(value, conditions))
+    return parts.narrow(**any_of(value, conditions))
 
 
 def _owner(parts, value, modifier):
@@ -206,11 +195,11 @@ def _owner(parts, value, modifier):
         organisation = reference_id("owner", v, "Organization")
         return {REFERRAL: Q(organisation_id=organisation),
                 CONTACT: Q(owner_organisation_id=organisation)}
-    return parts.narrow(**_each(value, conditions))
+    return parts.narrow(**any_of(value, conditions))
 
 
 def _focus(parts, value, modifier):
-    return parts.narrow(**_each(value, lambda v: {
+    return parts.narrow(**any_of(value, lambda v: {
         REFERRAL: Q(pk=reference_id("focus", v, "ServiceRequest"))}))
 
 
