@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from relais.config.env import envbool, envint, envlist, envstr, parse_email_url
+from relais.config.replica import replica_database
 
 SRC_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = Path(envstr("RELAIS_HOME", str(Path.cwd())))
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "relais.core.middleware.RequestContextMiddleware",
     # The gate's answers (who sees which person) kept for the request that asked them.
     "relais.access.decisions.DecideOncePerRequestMiddleware",
+    # Listed pages read the read replica, if any, until they write (relais.core.replica).
+    "relais.core.replica.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Slides the session's expiry by saving it at most once a minute (not every request).
     "relais.accounts.sessions.SessionRefreshMiddleware",
@@ -164,6 +167,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# A read replica (docs/deploy.md, "A read replica"; relais.core.replica): the pages listed
+# and the observatory's computation read from it while it is at most MAX_LAG seconds
+# behind; writes, transactions, and a browser within PIN seconds of a POST, the primary.
+DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL, DATABASES["default"],
+                                            pgbouncer=DATABASE_PGBOUNCER)
+DATABASE_ROUTERS = ["relais.core.replica.ReplicaRouter"]
+RELAIS_REPLICA_PAGES = envlist("RELAIS_REPLICA_PAGES", [
+    "observatory:*", "directory:service_search", "directory:service_detail", "interop:hsds_*"])
+RELAIS_REPLICA_PIN_SECONDS = envint("RELAIS_REPLICA_PIN_SECONDS", 15)
+RELAIS_REPLICA_MAX_LAG_SECONDS = envint("RELAIS_REPLICA_MAX_LAG_SECONDS", 5)
 # A request's audit event for its reads commits without waiting for the disk on
 # PostgreSQL (synchronous_commit off, that transaction only): a crash of the database
 # server can lose the last fraction of a second of read events, never a change's event
@@ -333,6 +348,7 @@ RELAIS_METRICS_COLLECTORS = [
     "relais.core.health.heartbeat_metrics",
     "relais.audit.monitoring.metrics",
     "relais.interop.adt.monitoring.metrics",
+    "relais.core.replica.metrics",
 ]
 RELAIS_METRICS_TOKEN = envstr("RELAIS_METRICS_TOKEN", "")
 # A worker, ADT listener or applier reports every 10 s; silent longer than this: down.
