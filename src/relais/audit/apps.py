@@ -8,6 +8,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit log")
 
     def ready(self):
-        from relais.audit import sealing  # why inside: the sealer and the clock use models
+        from relais.audit import partitions, sealing  # why inside: the clock's jobs use models
 
         sealing.register()
+        partitions.register()

@@ -307,11 +307,24 @@ class ChainProblem:
 def verify_chain() -> Iterator[ChainProblem]:
     """Walk the chained events in order; report every changed, missing or misplaced one."""
     expected_prev, expected_seq, seen = GENESIS_HASH, 1, {GENESIS_HASH: 0}
-    chained = AuditEvent.objects.filter(seq__isnull=False).order_by("seq")
-    for event in chained.iterator(chunk_size=2000):
+    for event in _chained_pages():
         yield from _check_event(event, expected_prev, expected_seq, seen)
         _remember(seen, event)
         expected_prev, expected_seq = event.hash, event.seq + 1
+
+
+def _chained_pages(size: int = 2000) -> Iterator[AuditEvent]:
+    """The chained events in seq order, `size` at a time (keyset on (seq, id): bounded
+    memory also without server-side cursors, as behind PgBouncer)."""
+    chained, last = AuditEvent.objects.filter(seq__isnull=False), None
+    while True:
+        page = chained if last is None else chained.filter(
+            models.Q(seq__gt=last.seq) | models.Q(seq=last.seq, id__gt=last.pk))
+        events = list(page.order_by("seq", "id")[:size])
+        yield from events
+        if len(events) < size:
+            return
+        last = events[-1]
 
 
 SEEN_WINDOW = 10_000

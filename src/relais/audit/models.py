@@ -58,6 +58,13 @@ class AuditEvent(AppendOnly):
     # Events are ordered by `id` (the table's identity sequence: concurrent writers take
     # values without waiting for each other). `seq`, `prev_hash` and the chain they form
     # belong to the events written before the log was sealed in batches (docs/audit.md).
+    # On PostgreSQL the table is partitioned by month of `occurred_at` (migration 0004,
+    # `audit.partitions`): its primary key there is (id, occurred_at) and `seq` has a
+    # plain index, as a partitioned table's unique keys must hold the partition key.
+    # Django's state keeps `id` as the key (one sequence gives it, the append-only
+    # trigger forbids changing it, `audit verify` names a second row with an id): a
+    # migration that altered `id` or `seq` would have to be written by hand for it.
+    # Nothing may hold a foreign key to an event (it would need both columns).
     seq = models.BigIntegerField(_("sequence"), unique=True, null=True, editable=False)
     occurred_at = models.DateTimeField(_("time (UTC)"), db_index=True)
     actor = models.ForeignKey(

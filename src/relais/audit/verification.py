@@ -5,19 +5,28 @@ events read in chunks of `CHUNK`; memory does not grow with the log. For each ba
 checks the head chain (a forged or removed batch), the root over the sealed leaves, and
 each event against the leaf sealed for its id: a changed event, a deleted one (sealed,
 now absent), one moved to another id (its content was sealed under another id), one
-that was never sealed (inserted afterwards).
+that was never sealed (inserted afterwards), a second row with the id of a sealed one.
+
+Batches and the events past the last batch are read in keyset pages (by number, by id):
+bounded memory also where server-side cursors are off (PgBouncer's transaction pooling
+fetches a whole result at once). On PostgreSQL the events are partitioned by month
+(`audit.partitions`); a batch's events may lie in two partitions, and verification reads
+them through the partitioned table, by id, as it always did. A detached (archived) month
+is recorded by an audit event naming its ids: those are counted as archived, not deleted.
 """
 
-from dataclasses import dataclass
+import bisect
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
 
-from relais.audit import merkle, sealing
+from relais.audit import merkle, partitions, sealing
 from relais.audit.models import GENESIS_HASH, AuditBatch, AuditEvent
 
 CHUNK = 2000
+BATCH_PAGE = 50  # batches read at once (each up to 32 bytes × sealing.MAX_BATCH of leaves)
 
 
 @dataclass(frozen=True)
@@ -35,14 +44,37 @@ class Summary:
     head: str = GENESIS_HASH
     unsealed: int = 0
     oldest_unsealed: datetime | None = None
+    archived: int = 0  # sealed, then taken out with a detached month (partitions.detach)
+    detachments: list = field(default_factory=list)  # "2026-01: N events (event id E)"
+
+
+class Archived:
+    """The ids taken out of the log by detached months, as sorted runs [a, b]."""
+
+    def __init__(self):
+        runs, self.detachments = [], []
+        for event in partitions.detached():
+            detail = event.detail or {}
+            runs += [tuple(run) for run in detail.get("ids", [])]
+            self.detachments.append(f"{detail.get('month')}: {detail.get('count')} events "
+                                    f"in {detail.get('archive')}, detached by event id "
+                                    f"{event.pk}")
+        self.runs = sorted(runs)
+        self.starts = [start for start, _ in self.runs]
+
+    def __contains__(self, pk: int) -> bool:
+        at = bisect.bisect_right(self.starts, pk) - 1
+        return at >= 0 and self.runs[at][0] <= pk <= self.runs[at][1]
 
 
 def verify_batches(summary: Summary | None = None, *, chunk: int = CHUNK):
     """Yield a Problem for every sign of tampering; fill `summary` as it goes."""
     summary = summary if summary is not None else Summary()
     previous, pending = None, {}  # events found in a gap: {id: (batch, sealed, written)}
-    for batch in AuditBatch.objects.order_by("number").iterator(chunk_size=50):
-        yield from _check_batch(batch, previous, pending, chunk)
+    archived = Archived()
+    summary.detachments = archived.detachments
+    for batch in _batches():
+        yield from _check_batch(batch, previous, pending, chunk, archived, summary)
         summary.batches, summary.sealed, summary.head = (
             summary.batches + 1, summary.sealed + batch.count, batch.head)
         previous = batch
@@ -50,7 +82,18 @@ def verify_batches(summary: Summary | None = None, *, chunk: int = CHUNK):
     yield from _check_unsealed(previous.last_id if previous else 0, summary, chunk)
 
 
-def _check_batch(batch, previous, pending, chunk):
+def _batches(page: int = BATCH_PAGE):
+    """Every batch in number order, `page` at a time (keyset: no cursor kept open)."""
+    after = 0
+    while True:
+        batches = list(AuditBatch.objects.filter(number__gt=after).order_by("number")[:page])
+        yield from batches
+        if len(batches) < page:
+            return
+        after = batches[-1].number
+
+
+def _check_batch(batch, previous, pending, chunk, archived, summary):
     name = f"batch #{batch.number} (events {batch.first_id}–{batch.last_id})"
     yield from _check_head(batch, previous, name)
     leaves = batch.leaf_list()
@@ -62,7 +105,7 @@ def _check_batch(batch, previous, pending, chunk):
         yield Problem(f"{name}: forged: it seals {len(leaves)} leaves for {len(members)} ids")
         return
     yield from _check_events(batch, dict(zip(members, leaves, strict=True)), pending,
-                             name, chunk)
+                             name, chunk, archived, summary)
 
 
 def _check_head(batch, previous, name):
@@ -87,28 +130,53 @@ def _member_ids(batch) -> list[int]:
     return members
 
 
-def _check_events(batch, sealed: dict[int, bytes], pending, name, chunk):
+def _check_events(batch, sealed: dict[int, bytes], pending, name, chunk, archived,
+                  summary):
     by_leaf = None  # built only when an event does not match its leaf
     seen = set()
-    for event in _events_of(batch, chunk):
-        seen.add(event.pk)
-        if event.pk in batch.late:
-            pending.pop(event.pk, None)
-        if event.pk not in sealed:
+    for rows in _by_id(_events_of(batch, chunk)):
+        pk = rows[0].pk
+        seen.add(pk)
+        if pk in batch.late:
+            pending.pop(pk, None)
+        if pk not in sealed:
             # In a gap: a later batch may seal it.
-            pending[event.pk] = (batch.number, batch.sealed_at, event.occurred_at)
+            pending[pk] = (batch.number, batch.sealed_at, rows[0].occurred_at)
             continue
-        leaf = bytes.fromhex(event.leaf_hash())
-        if leaf == sealed[event.pk]:
+        leaves = [bytes.fromhex(event.leaf_hash()) for event in rows]
+        if len(rows) > 1:
+            # Two rows with one id (the database cannot refuse it: a partitioned table's
+            # keys hold the month): the one that matches the seal is the sealed event.
+            extra = len(rows) - (1 if sealed[pk] in leaves else 0)
+            yield Problem(f"event id {pk}: {len(rows)} rows have this id; {extra} of them "
+                          f"{name} did not seal (inserted afterwards)")
+            continue
+        leaf = leaves[0]
+        if leaf == sealed[pk]:
             continue
         by_leaf = by_leaf or {value: pk for pk, value in sealed.items()}
         if leaf in by_leaf:
-            yield Problem(f"event id {event.pk}: out of order: it holds what {name} sealed "
+            yield Problem(f"event id {pk}: out of order: it holds what {name} sealed "
                           f"as event id {by_leaf[leaf]}")
         else:
-            yield Problem(f"event id {event.pk}: content was changed after {name} sealed it")
+            yield Problem(f"event id {pk}: content was changed after {name} sealed it")
     for pk in sorted(set(sealed) - seen):
+        if pk in archived:
+            summary.archived += 1
+            continue
         yield Problem(f"event id {pk}: deleted: {name} sealed it and it is gone")
+
+
+def _by_id(events):
+    """The events (in id order) grouped by id: one row each, unless one was added."""
+    group = []
+    for event in events:
+        if group and event.pk != group[0].pk:
+            yield group
+            group = []
+        group.append(event)
+    if group:
+        yield group
 
 
 def _events_of(batch, chunk):
@@ -135,13 +203,27 @@ def _check_pending(pending, summary: Summary):
 def _check_unsealed(after: int, summary: Summary, chunk: int):
     """Events past the last batch: changed since written, and the alarm when the
     sealer is late."""
-    for event in AuditEvent.objects.filter(id__gt=after).order_by("id").iterator(chunk):
+    for event in _pages(AuditEvent.objects.filter(id__gt=after), chunk):
         summary.unsealed += 1
         if summary.oldest_unsealed is None or event.occurred_at < summary.oldest_unsealed:
             summary.oldest_unsealed = event.occurred_at
         if event.hash != event.leaf_hash():
             yield Problem(f"event id {event.pk} (not sealed yet): content was changed "
                           "after it was written")
+
+
+def _pages(events, chunk: int):
+    """The events in id order, `chunk` at a time (keyset on (id, occurred_at), the
+    partitioned table's key: a repeated id is not skipped)."""
+    last = None
+    while True:
+        page = events if last is None else events.filter(
+            Q(id__gt=last.pk) | Q(id=last.pk, occurred_at__gt=last.occurred_at))
+        rows = list(page.order_by("id", "occurred_at")[:chunk])
+        yield from rows
+        if len(rows) < chunk:
+            return
+        last = rows[-1]
 
 
 def sealer_is_late(summary: Summary, now=None) -> bool:

@@ -1,9 +1,11 @@
-from datetime import timedelta
+import itertools
+from datetime import UTC, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.utils import OperationalError
 from django.utils import timezone
 
-from relais.audit import sealing, verification
+from relais.audit import partitions, sealing, verification
 from relais.audit.log import chain_head, verify_chain
 from relais.audit.models import AuditEvent
 
@@ -13,31 +15,45 @@ ALARM_EXIT = 2  # no tampering found, but events wait for the sealer too long
 class Command(BaseCommand):
     help = ("Audit log tools. `audit verify` checks every sealed batch and the hash chain "
             "of the oldest events, and names every altered event; `audit seal` seals what "
-            "is committed now; `audit proof <event id>` prints and checks an inclusion proof.")
+            "is committed now; `audit proof <event id>` prints and checks an inclusion "
+            "proof; `audit partitions` makes the coming months' partitions (PostgreSQL) and "
+            "lists them; `audit detach YYYY-MM` takes a past, sealed month out of the log "
+            "as an archive table (retention: docs/audit.md).")
 
     def add_arguments(self, parser):
-        parser.add_argument("operation", choices=["verify", "seal", "proof"])
-        parser.add_argument("event_id", nargs="?", type=int)
+        parser.add_argument("operation",
+                            choices=["verify", "seal", "proof", "partitions", "detach"])
+        parser.add_argument("argument", nargs="?", help="proof: an event id; detach: YYYY-MM")
 
-    def handle(self, *args, operation, event_id=None, **options):
+    def handle(self, *args, operation, argument=None, **options):
         if operation == "seal":
             count = sealing.seal(grace=timedelta(0))
             self.stdout.write(f"sealed {count} events")
         elif operation == "proof":
-            self._proof(event_id)
+            self._proof(int(argument) if argument and argument.isdigit() else None)
+        elif operation == "partitions":
+            self._partitions()
+        elif operation == "detach":
+            self._detach(argument)
         else:
             self._verify()
 
     def _verify(self):
         summary = verification.Summary()
-        problems = list(verify_chain()) + list(verification.verify_batches(summary))
-        for problem in problems:
+        problems = 0
+        # Printed as found: nothing is kept but the count, however broken the log.
+        for problem in itertools.chain(verify_chain(), verification.verify_batches(summary)):
+            problems += 1
             self.stderr.write(f"BROKEN {problem}")
         chained, _ = chain_head()
         counts = (f"{summary.sealed} events in {summary.batches} batches "
                   f"({chained} of them hash-chained), {summary.unsealed} not sealed yet")
+        if summary.archived or summary.detachments:
+            counts += f", {summary.archived} archived"
+            for detachment in summary.detachments:
+                self.stdout.write(f"ARCHIVED {detachment}")
         if problems:
-            raise CommandError(f"audit log: {len(problems)} problem(s); {counts}")
+            raise CommandError(f"audit log: {problems} problem(s); {counts}")
         if verification.sealer_is_late(summary):
             age = (timezone.now() - summary.oldest_unsealed).total_seconds()
             self.stderr.write(f"ALARM the oldest unsealed event waits for {age:.0f} s "
@@ -62,3 +78,34 @@ class Command(BaseCommand):
         if not proof.holds:
             raise CommandError("the proof does NOT hold: the event or its batch was altered")
         self.stdout.write("the proof holds")
+
+    def _partitions(self):
+        if not partitions.is_partitioned():
+            self.stdout.write("the audit log is one table (partitions: PostgreSQL only)")
+            return
+        made = partitions.ensure()
+        self.stdout.write(f"{made} partition(s) made")
+        for partition in partitions.partitions():
+            span = (f"{partition.start:%Y-%m-%d} – {partition.end:%Y-%m-%d}"
+                    if partition.start else "any other time")
+            rows = "?" if partition.rows < 0 else f"~{partition.rows}"
+            self.stdout.write(f"{partition.month}\t{partition.name}\t{span}\t{rows} events")
+
+    def _detach(self, month):
+        try:
+            start = datetime.strptime(month or "", "%Y-%m").replace(tzinfo=UTC)
+        except ValueError:
+            raise CommandError("audit detach YYYY-MM: which month?") from None
+        try:
+            event = partitions.detach(start)
+        except partitions.PartitionError as error:
+            raise CommandError(f"not detached: {error}") from None
+        except OperationalError as error:  # lock_timeout: busy readers or writers
+            raise CommandError(f"not detached, nothing changed ({error}); try again") from None
+        detail = event.detail
+        self.stdout.write(f"{detail['month']}: {detail['count']} events detached into "
+                          f"{detail['archive']} (recorded as event id {event.pk}); "
+                          f"`relais audit verify` counts them as archived")
+        self.stdout.write(f"archive it: pg_dump -Fc -t {detail['archive']} -f "
+                          f"{detail['archive']}.dump <database>; then DROP TABLE "
+                          f"{detail['archive']}")
