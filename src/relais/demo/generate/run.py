@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from relais.audit import sealing
+from relais.audit import partitions, sealing
 from relais.demo.generate import tables as bulk
 from relais.demo.generate.names import Names
 from relais.demo.generate.persons import LIMIT, Chunk
@@ -49,6 +49,9 @@ def generate(options: Options, progress) -> GeneratedDataset:
     if dataset is None:
         dataset = _write_world(options, names)
     as_of = dataset.as_of
+    # The audit events' months (persons are made up to 5 years back) get their partition
+    # first, on PostgreSQL: else they would all fill the default partition.
+    partitions.ensure_span(as_of - timedelta(days=5 * 366 + 31), as_of)
     world = World.load()
     done = set(dataset.chunks.values_list("number", flat=True))
     progress.start(persons_done=sum(_count(options, n) for n in done if n))
