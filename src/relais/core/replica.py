@@ -52,8 +52,10 @@ SAFE_METHODS = ("GET", "HEAD")
 # (the session, the lock-out), the queue the workers share, the audit log.
 PRIMARY_ONLY = {"sessions", "axes", "otp_totp", "otp_static", "django_tasks_db", "audit",
                 "oauth2_provider", "core.heartbeat", "core.clockrun"}
+# A write and its table (SQLite's bulk_create(ignore_conflicts=True) says INSERT OR IGNORE).
+_WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)'
+                    r'\s+"?(\w+)', re.IGNORECASE)
 # Writes after which a page may still read the replica: nothing it shows reads them back.
-_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _NOT_READ_BACK = ("access_auditevent", "audit_", "django_session", "axes_")
 
 
@@ -129,14 +131,15 @@ def _watching(reading: Reading):
 
 
 @contextmanager
-def reading():
-    """Reads inside the block go to the replica while it is usable, even after the block
-    writes: for work that reads what others wrote and writes only what it does not read
-    back (the observatory's computation). Transactions inside it still read the primary."""
+def reading(*, stop_at_write: bool = False):
+    """Reads inside the block go to the replica while it is usable; by default even after
+    the block writes: for work that reads what others wrote and writes only what it does
+    not read back (the observatory's computation). Transactions inside it still read the
+    primary. `stop_at_write=True` is a page's rule: the primary from the first write on."""
     if not configured():
         yield None
         return
-    with _watching(Reading(active=usable(), stop_at_write=False)) as state:
+    with _watching(Reading(active=usable(), stop_at_write=stop_at_write)) as state:
         yield state
 
 

@@ -25,6 +25,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from relais.booklet.models import Consultation
+from relais.core import replica
 from relais.core.models import Municipality
 from relais.directory.models import Service, ServiceStatus
 from relais.followup.models import Contact, ContactStatus, Refusal, RefusalReason, Watch
@@ -235,7 +236,15 @@ def compute(*, since: date | None = None, zone: str = "", now: datetime | None =
     and keeps the other zones' (Brussels' counts are then the sum of the zones', so that
     the sums the suppression relies on still hold). Each indicator's cells are marked
     for publication with the default options (`suppression.protect`) as they are written.
+
+    Its reads go to the read replica when there is one (`core.replica.reading`); the
+    figures are written to the primary.
     """
+    with replica.reading():
+        return _compute(since=since, zone=zone, now=now, specs=specs)
+
+
+def _compute(*, since, zone, now, specs) -> Computation:
     now = now or timezone.now()
     opts = suppression.options()
     since = date(since.year, 1, 1) if since else None
