@@ -65,6 +65,9 @@ class ResourceType:
     # caller may change a row is the gate's (Action.CHANGE on the row's model).
     create: Callable | None = None
     update: Callable | None = None
+    # (user, visible rows) -> the rows a conditional create (If-None-Exist) may answer
+    # instead of creating; None: those the caller may change (Action.CHANGE on the row).
+    matchable: Callable | None = None
     operations: tuple[str, ...] = ()  # "everything": Patient/<id>/$everything
 
     @property

@@ -182,5 +182,21 @@ def conditional_matches(request, user, resource: ResourceType) -> list | None:
                             % {"names": key[:64]})
         for value in values:
             rows = param.apply(rows, value, "")
+    if resource.matchable is not None:
+        return list(resource.matchable(user, rows)[:10])
     return [row for row in rows[:10]
             if policy.policy_for(type(row)).allows(user, row, Action.CHANGE)]
+
+
+class Unshown(FhirError):
+    """A create that names what Relais already holds but the client may not read (Patient
+    create: an SSIN of a person it does not see). Nothing is written and nothing of it is
+    shown: the answer is a 200 OperationOutcome (information) without Location, the same
+    whatever the reason the client may not read it, and the refusal is audited.
+    `reference` is how the other entries of a transaction Bundle point at it (the
+    identifier that names it, as the ADT feed finds a person)."""
+
+    def __init__(self, text: str, *, reference: dict, refused: tuple):
+        super().__init__(200, "informational", text, severity="information",
+                         refused=refused)
+        self.reference = reference

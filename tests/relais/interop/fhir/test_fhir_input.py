@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from relais.accounts.models import Organisation
 from relais.interop.fhir.identifiers import SSIN_OLD
 from relais.network import services
 from relais.network.models import Person
@@ -29,14 +30,14 @@ def _outcome(response, status, code):
 def test_writes_of_a_type_not_written_are_refused_and_change_nothing(body, api, world,
                                                                      madeleine):
     caller = api(world.coordination_centre)
-    persons = Person.objects.count()
+    organisations = Organisation.objects.count()
 
-    response = caller.post("/fhir/Patient", body, content_type="application/fhir+json")
+    response = caller.post("/fhir/Organization", body, content_type="application/fhir+json")
 
     assert _outcome(response, 405, "not-supported") == (
         "POST is not allowed at this address: use GET, HEAD.")
     assert response["Allow"] == "GET, HEAD"
-    assert Person.objects.count() == persons
+    assert Organisation.objects.count() == organisations
 
 
 def test_an_unknown_parameter_is_ignored_with_a_warning(api, world, madeleine):

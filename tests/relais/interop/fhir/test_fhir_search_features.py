@@ -269,7 +269,8 @@ def test_the_capability_statement_tells_the_writes_and_search_features(client):
     assert served["Patient"]["operation"] == [{
         "name": "everything",
         "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]
-    assert [i["code"] for i in served["Patient"]["interaction"]] == ["read", "search-type"]
+    assert [i["code"] for i in served["Patient"]["interaction"]] == ["read", "search-type",
+                                                                    "create"]
     for resource in served.values():
         writes = {"create", "update"} & {i["code"] for i in resource["interaction"]}
         assert bool(writes) == bool(registry.TYPES[resource["type"]].create
@@ -284,7 +285,7 @@ def test_the_write_scopes_are_offered_for_what_is_written_only(client, system_cl
     assert "system/Patient.cu" not in scopes
     assert not [scope for scope in scopes if "d" in scope.split(".")[1].replace("read", "")]
     with pytest.raises(ValueError):
-        system_client(world.hospital, "system/Patient.c")
+        system_client(world.hospital, "system/Patient.u")
     with pytest.raises(ValueError):
         system_client(world.hospital, "system/*.cruds")
     client_, _secret = system_client(world.hospital, "system/Encounter.cu system/*.rs")

@@ -13,6 +13,7 @@ from relais.interop.fhir.resources import (
     location,
     organization,
     patient,
+    patient_writes,
     practitioner,
     questionnaire,
     questionnaire_response,
@@ -26,7 +27,7 @@ MODULES = (patient, related_person, practitioner, organization, care_team, encou
            consent, flag, communication, healthcare_service, location, audit_event)
 MODULES += (care_plan, service_request, task, questionnaire, questionnaire_response)
 # Last: each gives a type registered above its create or update handler.
-MODULES += (communication_writes, task_writes)
+MODULES += (patient_writes, communication_writes, task_writes)
 
 
 def register_all() -> None:
