@@ -30,20 +30,26 @@ class Caller:
 
 def caller_for(request, resource: str, interaction: str) -> Caller:
     """The caller of this request, allowed to ask for `interaction` on `resource`, or a
-    FhirError (401 without valid credentials, 403 when the token's scopes fall short)."""
-    if _has_bearer(request):
-        caller = _system(request)
-    elif policy.is_signed_in(request.user):
-        caller = Caller(request.user)
-    else:
-        raise FhirError(401, "login", _("Authentication is required: an OAuth2 access "
-                                        "token, or a signed-in session."),
-                        headers={"WWW-Authenticate": 'Bearer realm="relais-fhir"'})
+    FhirError (401 without valid credentials, 403 when the token's scopes fall short).
+    An entry of a Bundle is asked by the Bundle's caller (`fhir_caller`, bundles.py):
+    its token was checked once, its scopes are checked for each entry."""
+    caller = getattr(request, "fhir_caller", None) or authenticated(request)
     if caller.scopes is not None and not scopes.grants(caller.scopes, resource, interaction):
         raise FhirError(403, "forbidden", _("The access token's scopes do not allow this "
                                             "request."),
                         headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
     return caller
+
+
+def authenticated(request) -> Caller:
+    """Who calls: a system by its access token, else a signed-in session; 401 else."""
+    if _has_bearer(request):
+        return _system(request)
+    if policy.is_signed_in(request.user):
+        return Caller(request.user)
+    raise FhirError(401, "login", _("Authentication is required: an OAuth2 access token, "
+                                    "or a signed-in session."),
+                    headers={"WWW-Authenticate": 'Bearer realm="relais-fhir"'})
 
 
 def _has_bearer(request) -> bool:

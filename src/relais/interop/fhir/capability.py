@@ -4,7 +4,7 @@ interactions, search parameters and profiles are those the server serves."""
 from django.urls import reverse
 from django.utils import timezone
 
-from relais.interop.fhir import includes, registry, scopes
+from relais.interop.fhir import bundles, includes, registry, scopes
 
 IMPLEMENTATION_GUIDES = (
     "https://www.ehealth.fgov.be/standards/fhir/core/ImplementationGuide/hl7.fhir.be.core",
@@ -30,8 +30,18 @@ def capability_statement(request) -> dict:
         "format": ["application/fhir+json", "json"],
         "implementationGuide": list(IMPLEMENTATION_GUIDES),
         "rest": [{"mode": "server", "security": _security(request),
-                  "resource": [_resource(t) for t in registry.TYPES.values()]}],
+                  "resource": [_resource(t) for t in registry.TYPES.values()],
+                  "interaction": _system_interactions()}],
     }
+
+
+def _system_interactions() -> list[dict]:
+    """POST [base]: a transaction or a batch of the interactions the types serve."""
+    return [{"code": "transaction", "documentation": "All entries in one database "
+             f"transaction, all or nothing; at most {bundles.MAX_ENTRIES} entries; urn:uuid "
+             "references between entries resolved."},
+            {"code": "batch", "documentation": "Each entry on its own, with its own status; "
+             f"at most {bundles.MAX_ENTRIES} entries."}]
 
 
 def _security(request) -> dict:

@@ -19,4 +19,6 @@ def fhir_response(document: dict | None, *, status: int = 200, headers: dict | N
 
 
 def error_response(error: FhirError):
-    return fhir_response(outcome_of(error), status=error.status, headers=error.headers)
+    response = fhir_response(outcome_of(error), status=error.status, headers=error.headers)
+    response.fhir_error = error  # what a Bundle's entry reads of it (bundles.py)
+    return response

@@ -16,7 +16,15 @@ from relais.audit import log as audit
 from relais.audit.models import Outcome
 from relais.core.models import VersionConflict
 from relais.core.transactions import all_or_nothing
-from relais.interop.fhir import capability, everything, includes, registry, scopes, writes
+from relais.interop.fhir import (
+    bundles,
+    capability,
+    everything,
+    includes,
+    registry,
+    scopes,
+    writes,
+)
 from relais.interop.fhir.auth import caller_for
 from relais.interop.fhir.documents import as_resource, searchset
 from relais.interop.fhir.elements import read_elements, subset
@@ -278,4 +286,8 @@ def unknown(request, type, id=None):
 
 @fhir_view
 def base(request):
+    """[base]: POST takes a transaction or a batch Bundle (bundles.py)."""
+    _allow(request, ("POST",))
+    if request.method == "POST":
+        return bundles.process(request)
     raise FhirError(400, "not-supported", _("Name a resource type, or read /fhir/metadata."))
