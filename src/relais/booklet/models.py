@@ -81,6 +81,11 @@ class Entry(models.Model):
     # (folding may lengthen a text: "ﬁ" becomes "fi").
     search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=False)
+    # The identifier a system gave the entry it sent (FHIR Communication.identifier,
+    # system|value), unique per author (a system client has an account of its own): its
+    # retried POST finds the entry instead of writing it twice.
+    identifier_system = models.CharField(max_length=255, blank=True, default="")
+    identifier_value = models.CharField(max_length=200, blank=True, default="")
 
     objects = EntryQuerySet.as_manager()
 
@@ -92,7 +97,12 @@ class Entry(models.Model):
             models.Index(fields=["person", "-created_at", "-id"], name="booklet_person_time"),
             models.Index(fields=["person", "kind"], name="booklet_person_kind"),
         ]
-        constraints = text_limits(body=TEXT)
+        constraints = [
+            *text_limits(body=TEXT),
+            models.UniqueConstraint(fields=["author", "identifier_system", "identifier_value"],
+                                    condition=~models.Q(identifier_value=""),
+                                    name="booklet_entry_identifier"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -52,14 +52,19 @@ def _author_label(author, organisation, person) -> str:
 @transaction.atomic
 def write(person, *, author, body: str, kind: str = EntryKind.NOTE,
           audience: str = Audience.NETWORK, named_members=(), organisation=None,
-          reply_to=None, supersedes=None, attachment=None) -> Entry:
+          reply_to=None, supersedes=None, attachment=None,
+          identifier: tuple[str, str] = ("", "")) -> Entry:
+    """`identifier`: the sending system's (system, value) for the entry (FHIR), unique
+    per author: the same again is the database's IntegrityError, for the caller to
+    answer with the entry already written."""
     named_members = list(named_members)
     _check(person, kind=kind, audience=audience, named_members=named_members, author=author)
     if not body.strip():
         raise ValidationError({"body": _("Write something.")})
     entry = Entry(person=person, kind=kind, audience=audience, body=body.strip(),
                   author=author, author_organisation=organisation, reply_to=reply_to,
-                  supersedes=supersedes,
+                  supersedes=supersedes, identifier_system=identifier[0],
+                  identifier_value=identifier[1],
                   author_label=_author_label(author, organisation, person))
     # Said here, not by the database: its refusal would read as "corrected already" below.
     check_text_limits(entry)
@@ -71,6 +76,8 @@ def write(person, *, author, body: str, kind: str = EntryKind.NOTE,
         with transaction.atomic():
             entry.save()
     except IntegrityError:  # the one-to-one `supersedes`: corrected already
+        if supersedes is None:
+            raise  # the author's identifier, sent twice at once
         raise ValidationError(_("This entry was already corrected: correct the newest "
                                 "version.")) from None
     if named_members:

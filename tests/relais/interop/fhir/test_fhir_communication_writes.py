@@ -28,9 +28,10 @@ def communication(person, text="Wound dressed; she slept well.", **more):
             "payload": [{"contentString": text}], **more}
 
 
-def post(caller, body):
+def post(caller, body, **headers):
     data = body if isinstance(body, str) else json.dumps(body)
-    return caller.post("/fhir/Communication", data, content_type="application/fhir+json")
+    return caller.post("/fhir/Communication", data, content_type="application/fhir+json",
+                       **headers)
 
 
 def _outcome(response, status, code):
@@ -89,6 +90,65 @@ def test_an_answer_to_an_entry_of_her_booklet(nursing_api, madeleine, coordinato
     assert response.json()["inResponseTo"] == [{"reference": f"Communication/{question.pk}"}]
 
 
+# --- the sender's identifier: a retried POST writes nothing twice ----------------------------
+
+SENT = {"system": "urn:oid:2.16.840.1.113883.3.9999.1", "value": "note-4711"}
+CONDITION = {"HTTP_IF_NONE_EXIST": f"identifier={SENT['system']}|{SENT['value']}"}
+
+
+def test_a_retried_post_with_if_none_exist_writes_the_entry_once(nursing_api, madeleine, gp):
+    first = post(nursing_api, communication(madeleine, identifier=[SENT]), **CONDITION)
+    again = post(nursing_api, communication(madeleine, identifier=[SENT]), **CONDITION)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    entry = Entry.objects.get()
+    assert first.json()["id"] == again.json()["id"] == str(entry.pk)
+    assert (entry.identifier_system, entry.identifier_value) == (SENT["system"],
+                                                                 SENT["value"])
+    assert again.json()["identifier"] == [SENT]
+    construct_fhir_element("Communication", again.json())
+    assert AuditEvent.objects.filter(action="booklet.write").count() == 1
+    assert Notification.objects.filter(recipient=gp, kind="booklet.entry").count() == 1
+
+
+def test_a_plain_post_of_an_identifier_used_already_is_a_conflict(nursing_api, madeleine):
+    post(nursing_api, communication(madeleine, identifier=[SENT]))
+
+    response = post(nursing_api, communication(madeleine, identifier=[SENT]))
+
+    assert "already wrote an entry with the identifier “note-4711”" in _outcome(
+        response, 409, "duplicate")
+    assert Entry.objects.count() == 1
+
+
+def test_the_identifier_is_the_senders_own(api, world, nursing_api, madeleine):
+    """Another client (the coordination centre's) using the same identifier writes its own
+    entry: If-None-Exist matches the entries this client wrote, not another's."""
+    centre_api = api(world.coordination_centre, allowed=WRITER)
+    post(nursing_api, communication(madeleine, identifier=[SENT]), **CONDITION)
+
+    response = post(centre_api, communication(madeleine, "From the centre.",
+                                              identifier=[SENT]), **CONDITION)
+
+    assert response.status_code == 201, response.content
+    assert Entry.objects.filter(identifier_value="note-4711").count() == 2
+    found = centre_api.get("/fhir/Communication", {"identifier": "note-4711"}).json()
+    assert found["total"] == 2  # a search finds what the client reads, whoever sent it
+
+
+def test_a_client_that_no_longer_reads_her_finds_nothing_and_writes_nothing(
+        nursing_api, madeleine, coordinator):
+    post(nursing_api, communication(madeleine, identifier=[SENT]), **CONDITION)
+    services.revoke_consent(Consent.objects.in_force().get(person=madeleine),
+                            actor=coordinator)
+
+    response = post(nursing_api, communication(madeleine, identifier=[SENT]), **CONDITION)
+
+    assert _outcome(response, 422, "business-rule") == (
+        f"Patient/{madeleine.pk} is not known to this server.")
+    assert Entry.objects.count() == 1
+
+
 @pytest.mark.parametrize("who", ["unrelated", "excluded", "no consent"])
 def test_a_client_that_does_not_read_her_writes_nothing(who, api, world, madeleine,
                                                         excluded_organisation, coordinator):
@@ -141,10 +201,12 @@ def _bad(madeleine_pk, excluded_pk):
         ({**base, "category": [{"coding": [{"system": KIND, "code": "gossip"}]}]}, 400,
          "invalid"),
         ({**base, "subject": {"reference": "Patient/lambert"}}, 400, "invalid"),
+        ({**base, "identifier": {"value": "x"}}, 400, "invalid"),
+        ({**base, "identifier": [{"system": "urn:x", "value": "y" * 201}]}, 400, "invalid"),
     ]
 
 
-@pytest.mark.parametrize("case", range(12))
+@pytest.mark.parametrize("case", range(14))
 def test_bad_input_is_an_outcome_and_changes_nothing(case, nursing_api, madeleine,
                                                      excluded_organisation):
     body, status, code = _bad(madeleine.pk, excluded_organisation.pk)[case]

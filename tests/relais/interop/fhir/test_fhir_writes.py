@@ -222,6 +222,49 @@ def test_a_discharge_with_open_blocking_items_is_recorded_as_a_fact(hospital_api
     assert Stay.objects.get().discharged_at is not None
 
 
+def test_a_put_without_location_leaves_the_ward_as_it_is(hospital_api, admitted):
+    """FHIR's update replaces the resource, but the ward is the hospital's to say, when it
+    changes (as the feed's PV1-3): an Encounter sent without `location` keeps it."""
+    finished = encounter("finished", ward=None, end="2026-03-09T11:00:00+01:00")
+
+    kept = put(hospital_api, admitted["id"], encounter(ward=None))
+    discharged = put(hospital_api, admitted["id"], finished)
+
+    assert (kept.status_code, discharged.status_code) == (200, 200)
+    assert kept["ETag"] == f'W/"{admitted["meta"]["versionId"]}"'  # nothing changed
+    assert Stay.objects.get().ward.code == "GER"
+    assert stay_events() == ["stay.open", "stay.discharge"]
+    assert discharged.json()["location"][0]["location"]["identifier"] == {"value": "GER"}
+
+
+def test_a_completed_location_and_no_active_one_clear_the_ward(hospital_api, admitted):
+    response = put(hospital_api, admitted["id"], encounter(ward=None, location=[
+        {"location": {"identifier": {"value": "GER"}}, "status": "completed"}]))
+
+    assert response.status_code == 200, response.content
+    assert Stay.objects.get().ward is None
+    assert "location" not in response.json()
+    assert stay_events() == ["stay.open", "stay.transfer"]
+
+
+def test_a_planned_location_says_nothing_of_where_she_is_now(hospital_api, admitted):
+    response = put(hospital_api, admitted["id"], encounter(ward=None, location=[
+        {"location": {"identifier": {"value": "CAR"}}, "status": "planned"}]))
+
+    assert response.status_code == 200, response.content
+    assert Stay.objects.get().ward.code == "GER"
+    assert stay_events() == ["stay.open"]
+
+
+def test_the_active_location_is_the_ward(hospital_api, admitted):
+    response = put(hospital_api, admitted["id"], encounter(ward=None, location=[
+        {"location": {"identifier": {"value": "GER"}}, "status": "completed"},
+        {"location": {"identifier": {"value": "CAR"}}, "status": "active"}]))
+
+    assert response.status_code == 200, response.content
+    assert Stay.objects.get().ward.code == "CAR"
+
+
 def test_a_stale_if_match_is_a_412_and_changes_nothing(hospital_api, admitted):
     put(hospital_api, admitted["id"], encounter(ward="CAR"))
 
@@ -382,6 +425,8 @@ BAD = [
                       "the record first."),
     (encounter(ward="NOPE"), 422, "business-rule",
      "“NOPE” is not a ward of this hospital in Relais."),
+    (encounter(location=[{"location": {"display": "Geriatrics"}, "status": "here"}]), 400,
+     "invalid", "“here” is not a valid value for “location.status”."),
     (encounter(end="2026-03-09T11:00:00+01:00"), 422, "business-rule",
      "An encounter in progress has no end yet: send period.end with status finished."),
     (encounter("finished"), 400, "required", "“period.end” is required."),

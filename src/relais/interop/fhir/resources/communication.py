@@ -54,6 +54,9 @@ def entry_resource(entry: Entry) -> dict:
     }
     if entry.reply_to_id:
         body["inResponseTo"] = [{"reference": f"Communication/{entry.reply_to_id}"}]
+    if entry.identifier_value:
+        body = {"identifier": [{"system": entry.identifier_system,
+                                "value": entry.identifier_value}], **body}
     return body
 
 
@@ -78,6 +81,18 @@ def _patient(queryset, value, modifier):
                   lambda v: Q(person_id=reference_id("patient", v, "Patient")))
 
 
+def _identifier(queryset, value, modifier):
+    return any_of(queryset, value, _one_identifier)
+
+
+def _one_identifier(value: str) -> Q:
+    """The identifier its sender gave the entry: system|value, or the value alone."""
+    system, code = token(value)
+    if system is None:
+        return Q(identifier_value=code) & ~Q(identifier_value="")
+    return Q(identifier_system=system, identifier_value=code) & ~Q(identifier_value="")
+
+
 def _sent(queryset, value, modifier):
     prefix, start, end = date_range("sent", value)
     return queryset.filter(date_condition("created_at__date", prefix, start, end))
@@ -96,6 +111,8 @@ def _one_category(value: str) -> Q:
 
 SEARCH = (
     ID_PARAM,
+    SearchParam("identifier", "token", "The identifier the sending system gave the entry "
+                "(system|value), kept when it wrote it through this API.", _identifier),
     SearchParam("patient", "reference", "The person (Patient/<id>) whose booklet it is in.",
                 _patient, target="Patient", refs=lambda entry: [entry.person_id]),
     SearchParam("subject", "reference", "The same as patient.", _patient,

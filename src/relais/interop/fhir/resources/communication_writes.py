@@ -11,6 +11,11 @@ when `recipient` is sent), `recipient` (RelatedPerson/<member>, Practitioner/<us
 Organization/<organisation> among the members an entry may name), `inResponseTo` (an
 entry of the same booklet the client reads). The author is the client's account, for
 the client's organisation: `sender`, when sent, must be that organisation.
+
+`identifier` (the first one with a system and a value) is the sender's own for the entry,
+kept with it, unique per client: with `If-None-Exist: identifier=<system>|<value>` a
+retried POST finds the entry it wrote (200, nothing written twice); a plain POST of an
+identifier the client used already is a 409 `duplicate`.
 """
 
 import dataclasses
@@ -33,6 +38,8 @@ ELEMENTS = frozenset({
     "category", "priority", "medium", "subject", "topic", "about", "encounter", "sent",
     "received", "recipient", "sender", "reasonCode", "reasonReference", "payload", "note"})
 REFERENCE = frozenset({"id", "extension", "reference", "type", "identifier", "display"})
+IDENTIFIER = frozenset({"id", "extension", "use", "type", "system", "value", "period",
+                        "assigner"})
 PAYLOAD = frozenset({"id", "extension", "modifierExtension", "contentString",
                      "contentAttachment", "contentReference"})
 STATUSES = {"preparation", "in-progress", "not-done", "on-hold", "stopped", "completed",
@@ -56,11 +63,13 @@ def create(caller, body: dict) -> Entry:
     if not booklet.may_use_audience(caller.user, audience):
         raise _rule(_("This client may not write for the audience “%(audience)s”.")
                     % {"audience": audience})
+    text, reply_to = _text(body), _reply_to(body, caller.user, person)
+    identifier = _identifier(body, caller)
     try:
-        return booklet.write(person, author=caller.user, body=_text(body), kind=kind,
+        return booklet.write(person, author=caller.user, body=text, kind=kind,
                              audience=audience, named_members=members,
-                             organisation=caller.client.organisation,
-                             reply_to=_reply_to(body, caller.user, person))
+                             organisation=caller.client.organisation, reply_to=reply_to,
+                             identifier=identifier)
     except ValidationError as error:
         raise _rule(" ".join(error.messages)) from error
 
@@ -149,6 +158,30 @@ def _recipients(body: dict, person: Person) -> list[NetworkMember]:
     return members
 
 
+def _identifier(body: dict, caller) -> tuple[str, str]:
+    """The sender's identifier for the entry, ("", "") when none; one it used already
+    for another entry is a 409 (If-None-Exist finds that entry instead)."""
+    sent = body.get("identifier") or []
+    if not isinstance(sent, list) or not all(isinstance(i, dict) for i in sent):
+        raise invalid("identifier", str(sent)[:64])
+    for item in sent:
+        writes.check_elements(item, IDENTIFIER, "identifier")
+    found = [(i.get("system"), i.get("value")) for i in sent
+             if i.get("system") and i.get("value")]
+    if not found:
+        return "", ""
+    system, value = found[0]
+    if not isinstance(system, str) or not isinstance(value, str) or len(system) > 255 or (
+            len(value) > 200):
+        raise invalid("identifier", f"{system}|{value}"[:64])
+    if Entry.objects.filter(author=caller.user, identifier_system=system,
+                            identifier_value=value).exists():
+        raise FhirError(409, "duplicate", _(
+            "This client already wrote an entry with the identifier “%(value)s”: create "
+            "with If-None-Exist to have it answered.") % {"value": value[:64]})
+    return system, value
+
+
 def _text(body: dict) -> str:
     payload = _required(body, "payload")
     if not isinstance(payload, list) or len(payload) != 1 or not isinstance(payload[0], dict):
@@ -179,4 +212,7 @@ def register_types() -> None:
     """Give the read side's type its create (after it is registered: resources/
     __init__.py lists the write modules last, so that neither side imports the other's
     registration and the read side imports nothing of the writes)."""
-    registry.register(dataclasses.replace(registry.TYPES["Communication"], create=create))
+    registry.register(dataclasses.replace(
+        registry.TYPES["Communication"], create=create,
+        # A conditional create answers an entry this client wrote (none is ever changed).
+        matchable=lambda user, rows: rows.filter(author=user)))

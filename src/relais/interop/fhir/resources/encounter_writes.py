@@ -8,7 +8,9 @@ What the feed's events are here:
 - create `in-progress` (A01); create `finished` (an A03 for a visit not seen: the stay
   opens already discharged); with `If-None-Exist: identifier=<visit number>` a retried
   POST finds the stay it made (conditional create) instead of a second one;
-- update: a new `location` is a transfer (A02); a new `period.start` completes the
+- update: a new `location` is a transfer (A02); a `location` left out leaves the ward
+  as it is (the stay's ward is the hospital's, sent when it changes, as PV1-3), and
+  locations sent that are all `completed` clear it; a new `period.start` completes the
   admission (A08); `finished` discharges (A03); `in-progress` again after `finished`
   cancels the discharge (A13); `cancelled` (or `entered-in-error`) cancels the admission
   (A11). The same state sent again changes nothing (no event, the same version).
@@ -53,6 +55,7 @@ ELEMENTS = frozenset({
 REFERENCE = frozenset({"id", "extension", "reference", "type", "identifier", "display"})
 PERIOD = frozenset({"id", "extension", "start", "end"})
 INPATIENT = {"IMP", "ACUTE", "NONAC"}  # v3 ActCode: the stays Relais follows
+LOCATION_STATUSES = {"planned", "active", "reserved", "completed"}
 CANCELLED = {"cancelled", "entered-in-error"}
 WRITTEN = {"in-progress", "finished", *CANCELLED}
 STATUSES = {"planned", "arrived", "triaged", "in-progress", "onleave", "finished",
@@ -72,6 +75,7 @@ class Visit:
     admitted_at: datetime
     discharged_at: datetime | None
     ward: Ward | None
+    ward_sent: bool  # a current location was sent, or every one sent is completed
     admission_type: str
     destination: str
 
@@ -126,7 +130,7 @@ def _same_moment(sent, held) -> bool:
 def _move(caller, stay: Stay, visit: Visit) -> None:
     if not _same_moment(visit.admitted_at, stay.admitted_at):
         stays.update_stay(stay, actor=caller.user, admitted_at=visit.admitted_at)
-    if visit.ward != stay.ward and stay.is_open:
+    if visit.ward_sent and visit.ward != stay.ward and stay.is_open:
         stays.transfer(stay, ward=visit.ward, actor=caller.user)
 
 
@@ -198,9 +202,10 @@ def read_visit(body: dict, hospital, user, *, stay: Stay | None = None) -> Visit
     status = _status(body)
     _class(body)
     start, end = _period(body, status)
+    ward, ward_sent = _ward(body, hospital)
     return Visit(status=status, person=_person(body, user, stay),
                  visit_number=_visit_number(body), admitted_at=start, discharged_at=end,
-                 ward=_ward(body, hospital), admission_type=_admission_type(body),
+                 ward=ward, ward_sent=ward_sent, admission_type=_admission_type(body),
                  destination=_destination(body, status))
 
 
@@ -312,15 +317,23 @@ def _visit_number(body: dict) -> str:
     return values[0]
 
 
-def _ward(body: dict, hospital) -> Ward | None:
-    """The first location: the ward's code in the hospital's systems (its identifier),
-    else its name (display)."""
+def _ward(body: dict, hospital) -> tuple[Ward | None, bool]:
+    """(the ward, whether the Encounter says where the person is). The first current
+    location (its `status` active or left out): the ward's code in the hospital's systems
+    (its identifier), else its name (display). No `location`, or only planned or
+    reserved ones: not said (an update leaves the ward as it is); `completed` ones and
+    no active one: in no ward now."""
     locations = body.get("location") or []
     if not isinstance(locations, list) or not all(isinstance(x, dict) for x in locations):
         raise invalid("location", str(locations)[:64])
-    if not locations:
-        return None
-    reference = _object(locations[0].get("location"), "location.location", REFERENCE)
+    statuses = [x.get("status", "active") for x in locations]
+    for status in statuses:
+        if not isinstance(status, str) or status not in LOCATION_STATUSES:
+            raise invalid("location.status", str(status))
+    current = [x for x, status in zip(locations, statuses, strict=True) if status == "active"]
+    if not current:
+        return None, "completed" in statuses
+    reference = _object(current[0].get("location"), "location.location", REFERENCE)
     code = (reference.get("identifier") or {}).get("value", "")
     wards = Ward.objects.filter(organisation=hospital)
     ward = wards.filter(code__iexact=code).first() if code else wards.filter(
@@ -328,7 +341,7 @@ def _ward(body: dict, hospital) -> Ward | None:
     if ward is None:
         raise _rule(_("“%(ward)s” is not a ward of this hospital in Relais.")
                     % {"ward": str(code or reference.get("display", ""))[:64]})
-    return ward
+    return ward, True
 
 
 def _admission_type(body: dict) -> str:
