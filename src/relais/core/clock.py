@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import close_old_connections, connection
+from django.db.models import F
 from django.utils import timezone
 
 from relais.core.models import ClockRun
@@ -73,7 +74,8 @@ def _claim(job: Job, now: datetime) -> tuple[bool, datetime | None]:
     before = row.last_run_at
     if before is not None and now - before < job.every:
         return False, before
-    changed = ClockRun.objects.filter(pk=row.pk, last_run_at=before).update(last_run_at=now)
+    changed = ClockRun.objects.filter(pk=row.pk, last_run_at=before).update(
+        last_run_at=now, starts=F("starts") + 1)
     return changed == 1, before
 
 

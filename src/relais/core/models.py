@@ -170,6 +170,8 @@ class ClockRun(models.Model):
 
     name = models.CharField(max_length=80, unique=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
+    # How many times a worker started it: with several workers, once per period in all.
+    starts = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_run_at}"

@@ -43,7 +43,8 @@ def test_a_job_runs_at_once_then_when_its_period_has_elapsed(jobs):
     assert clock.run_due(NOON + timedelta(minutes=14, seconds=59)) == {}
     assert clock.run_due(NOON + timedelta(minutes=15)) == {"test.every_15_min": 1}
     assert runs == [NOON, NOON + timedelta(minutes=15)]
-    assert ClockRun.objects.get(name="test.every_15_min").last_run_at == runs[-1]
+    row = ClockRun.objects.get(name="test.every_15_min")
+    assert (row.last_run_at, row.starts) == (runs[-1], 2)
 
 
 @pytest.mark.django_db
@@ -119,6 +120,7 @@ def test_two_callers_at_once_run_a_due_job_once(jobs):
         thread.join(timeout=30)
     assert len(runs) == 1
     assert sorted(len(r) for r in results) == [0, 0, 0, 1]
+    assert ClockRun.objects.get(name="test.race").starts == 1
 
 
 def test_the_features_register_their_timed_work():
