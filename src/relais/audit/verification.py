@@ -26,7 +26,7 @@ from relais.audit import merkle, partitions, sealing
 from relais.audit.models import GENESIS_HASH, AuditBatch, AuditEvent
 
 CHUNK = 2000
-BATCH_PAGE = 50  # batches read at once (each up to 32 bytes × sealing.MAX_BATCH of leaves)
+BATCH_PAGE = 10  # batches read at once (each up to 32 bytes × sealing.MAX_BATCH of leaves)
 
 
 @dataclass(frozen=True)
