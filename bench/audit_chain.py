@@ -33,6 +33,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=40_000)
     parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--months-kept", type=int, default=0,
+                        help="PostgreSQL: partitions of that many past months first (a log "
+                             "kept for years: lookups by id probe each)")
     options = parser.parse_args()
     os.environ.setdefault("DEBUG", "0")  # as in production: no query log in memory
     connection = setup_database()
@@ -40,6 +43,7 @@ def main() -> int:
     from relais.audit import sealing
 
     print(f"database: {connection.vendor}; load average before: {_load()}")
+    print(f"audit table: {_layout(options.months_kept)}")
     rate, cpu, server = _write_concurrently(options, sealing)
     summary.at_least(f"audited reads/s, {options.writers} writers", rate, "/s", 5000)
     print(f"write: {options.events} audited reads by {options.writers} processes: "
@@ -189,6 +193,22 @@ def _process_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(values[11]) + int(values[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _layout(months_kept: int) -> str:
+    """Partitioned by month (PostgreSQL since audit 0004) or one table; how many."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from relais.audit import partitions
+
+    if not partitions.is_partitioned():
+        return "one table"
+    if months_kept:
+        partitions.ensure_span(timezone.now() - timedelta(days=31 * months_kept),
+                               timezone.now())
+    return f"partitioned by month, {len(partitions.partitions())} partitions"
 
 
 def _load() -> str:
