@@ -29,10 +29,17 @@ def capability_statement(request) -> dict:
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
         "implementationGuide": list(IMPLEMENTATION_GUIDES),
-        "rest": [{"mode": "server", "security": _security(request),
+        "rest": [{"mode": "server", "documentation": _documentation(request),
+                  "security": _security(request),
                   "resource": [_resource(t) for t in registry.TYPES.values()],
                   "interaction": _system_interactions()}],
     }
+
+
+def _documentation(request) -> str:
+    openapi = request.build_absolute_uri(reverse("fhir:openapi"))
+    return (f"The same interactions as an OpenAPI 3.1 document, written from the same "
+            f"registry: {openapi}")
 
 
 def _system_interactions() -> list[dict]:

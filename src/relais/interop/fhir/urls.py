@@ -27,6 +27,7 @@ def _type_patterns() -> list:
 urlpatterns = [
     path("", views.base, name="base"),
     path("metadata", views.metadata, name="metadata"),
+    path("openapi.json", views.openapi_document, name="openapi"),
     path(".well-known/smart-configuration", views.smart_configuration,
          name="smart_configuration"),
     path("auth/token", TokenView.as_view(), name="token"),

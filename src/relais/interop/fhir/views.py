@@ -6,6 +6,7 @@ audit event and answers FHIR JSON; a FhirError anywhere becomes an OperationOutc
 from functools import wraps
 
 from django.db import IntegrityError
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from relais.interop.fhir import (
     capability,
     everything,
     includes,
+    openapi,
     registry,
     scopes,
     writes,
@@ -88,6 +90,14 @@ def _reading(view):
 @_reading
 def metadata(request):
     return fhir_response(capability.capability_statement(request))
+
+
+@fhir_view
+@_reading
+def openapi_document(request):
+    """The OpenAPI 3.1 document, written from the registry (openapi.py); public, as
+    /metadata is. Plain JSON: it is not a FHIR resource."""
+    return JsonResponse(openapi.document(request), json_dumps_params={"ensure_ascii": False})
 
 
 @fhir_view
