@@ -45,6 +45,7 @@ SIZES = {
     "audit_chain": ([], ["--events", "4000"]),
     "booklet": ([], ["--entries", "20000", "--opens", "10"]),
     "directory_search": ([], ["--services", "5000", "--searches", "40"]),
+    "fhir_contract": ([], ["--requests", "300"]),
     "followup_worker": ([], ["--contacts", "10000"]),
     "generate": ([], ["--persons", "2000"]),
     "hsds_contract": ([], ["--requests", "300"]),

@@ -5,14 +5,15 @@ import hashlib
 import json
 from urllib.parse import urlencode
 
-from relais.interop.fhir.outcome import issue, operation_outcome
+from relais.interop.fhir.outcome import fhir_strings, issue, operation_outcome
 from relais.interop.fhir.registry import ResourceType
 
 
 def as_resource(resource: ResourceType, obj) -> dict:
     """The resource with its id and meta: the row's version where it has one, else a
-    digest of the content (it changes exactly when what is served does)."""
-    body = resource.render(obj)
+    digest of the content (it changes exactly when what is served does). Its strings are
+    valid FHIR strings (a French no-break space served as a space)."""
+    body = fhir_strings(resource.render(obj))
     version = resource.version_of(obj)
     meta = {"versionId": str(version) if version is not None else digest(body),
             "profile": [resource.profile]}

@@ -102,6 +102,24 @@ def _id(queryset, value, modifier):
     return queryset.filter(pk__in=[int(part) for part in ids if is_row_id(part)])
 
 
+def audited_id(id: str) -> str:
+    """An id as the audit log keeps it: as sent when it is one (or none), else escaped —
+    a NUL, which no text column takes, among what a client may send."""
+    return id[:64] if not id or ID.match(id) else ascii(id)[:64]
+
+
+def holds_nul(node) -> bool:
+    """Whether a text, or any key or text of a JSON document, holds a NUL (U+0000): no
+    text in Relais does (PostgreSQL refuses it)."""
+    if isinstance(node, str):
+        return "\x00" in node
+    if isinstance(node, dict):
+        return any(holds_nul(key) or holds_nul(value) for key, value in node.items())
+    if isinstance(node, list):
+        return any(holds_nul(item) for item in node)
+    return False
+
+
 def is_row_id(text: str) -> bool:
     """Digits that fit a database key (a longer number names nothing: the database would
     refuse it, an error rather than "not found")."""

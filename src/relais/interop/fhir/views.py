@@ -33,7 +33,7 @@ from relais.interop.fhir.elements import read_elements, subset
 from relais.interop.fhir.outcome import FhirError, issue, operation_outcome
 from relais.interop.fhir.params import parse_search
 from relais.interop.fhir.responses import error_response, fhir_response
-from relais.interop.fhir.values import ID
+from relais.interop.fhir.values import ID, audited_id, holds_nul, invalid
 
 JSON_FORMATS = {"json", "application/json", "application/fhir+json"}
 READING = ("GET", "HEAD")
@@ -46,6 +46,7 @@ def fhir_view(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
+            _check_text(request)
             _check_format(request)
             return view(request, *args, **kwargs)
         except FhirError as error:
@@ -62,6 +63,15 @@ def _allow(request, writing: tuple[str, ...]) -> None:
                                                 "use %(allowed)s.")
                         % {"method": request.method[:10], "allowed": ", ".join(allowed)},
                         headers={"Allow": ", ".join(allowed)})
+
+
+def _check_text(request) -> None:
+    """A NUL in a parameter is a 400: it is no value of anything, and the database would
+    refuse it in a query (an error, not "nothing found")."""
+    for key, values in request.GET.lists():
+        for value in values:
+            if holds_nul(key) or holds_nul(value):
+                raise invalid(key[:64], value)
 
 
 def _check_format(request) -> None:
@@ -268,7 +278,7 @@ def _load(user, resource, id):
     row = resource.find(resource.visible(user), id) if ID.match(id) else None
     if row is None:
         audit.record(audit.Actions.ACCESS_DENIED, actor=user,
-                     target_type=resource.target_type, target_id=id[:64],
+                     target_type=resource.target_type, target_id=audited_id(id),
                      outcome=Outcome.DENIED, detail={"action": "view", "via": "fhir"})
         raise FhirError(404, "not-found", _("%(type)s/%(id)s is not known to this server.")
                         % {"type": resource.name, "id": id[:64]})

@@ -24,7 +24,7 @@ from relais.interop.fhir.auth import Caller, caller_for
 from relais.interop.fhir.documents import as_resource
 from relais.interop.fhir.outcome import FhirError
 from relais.interop.fhir.registry import ResourceType
-from relais.interop.fhir.values import ID, invalid
+from relais.interop.fhir.values import ID, audited_id, holds_nul, invalid
 
 JSON_TYPES = {"application/fhir+json", "application/json", "application/json+fhir"}
 # A resource Relais writes is a few kilobytes; a body past this is not one of them.
@@ -50,7 +50,7 @@ def writer_for(request, resource: ResourceType, interaction: str) -> Caller:
 def refuse(user, resource: ResourceType, id: str, interaction: str, reason: str) -> None:
     """The refused write in the audit log."""
     audit.record(audit.Actions.ACCESS_DENIED, actor=user,
-                 target_type=resource.target_type, target_id=id[:64],
+                 target_type=resource.target_type, target_id=audited_id(id),
                  outcome=Outcome.DENIED,
                  detail={"action": interaction, "via": "fhir", "reason": reason})
 
@@ -88,6 +88,9 @@ def read_body(request, resource: ResourceType) -> dict:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise FhirError(400, "structure", _("The body is not valid JSON.")) from None
+    if holds_nul(body):
+        raise FhirError(400, "invalid", _("The body holds a NUL character (U+0000): no text "
+                                          "in Relais may hold one."))
     if not isinstance(body, dict) or body.get("resourceType") != resource.name:
         found = body.get("resourceType") if isinstance(body, dict) else None
         raise FhirError(400, "invalid", _("The body must be a resource of type %(type)s (its "
@@ -181,6 +184,8 @@ def conditional_matches(request, user, resource: ResourceType) -> list | None:
             raise FhirError(400, "not-supported", _("Unknown search parameters: %(names)s.")
                             % {"names": key[:64]})
         for value in values:
+            if holds_nul(key) or holds_nul(value):
+                raise invalid("If-None-Exist", condition)
             rows = param.apply(rows, value, "")
     if resource.matchable is not None:
         return list(resource.matchable(user, rows)[:10])
