@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -69,13 +69,23 @@ def _periods() -> list[float]:
 
 
 def _claim(job: Job, now: datetime) -> tuple[bool, datetime | None]:
-    """Mark the job started at `now` if it is due and nobody marked it since we looked."""
-    row, _ = ClockRun.objects.get_or_create(name=job.name)
-    before = row.last_run_at
-    if before is not None and now - before < job.every:
-        return False, before
-    changed = ClockRun.objects.filter(pk=row.pk, last_run_at=before).update(
-        last_run_at=now, starts=F("starts") + 1)
+    """Mark the job started at `now` if it is due and nobody marked it since we looked.
+
+    A database that is locked by another writer (SQLite, when another worker claims at
+    the same moment) means another caller is at it: this one leaves the job to the next
+    tick rather than failing the whole tick, whose other jobs still run."""
+    try:
+        row, _ = ClockRun.objects.get_or_create(name=job.name)
+        before = row.last_run_at
+        if before is not None and now - before < job.every:
+            return False, before
+        changed = ClockRun.objects.filter(pk=row.pk, last_run_at=before).update(
+            last_run_at=now, starts=F("starts") + 1)
+    except OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        logger.debug("timed job %s: the database is locked by another caller", job.name)
+        return False, None
     return changed == 1, before
 
 
