@@ -82,12 +82,21 @@ def told_about(user, *, person_ids, target_label: str = "", target_ids=()) -> tu
     (`None` for the targets when the gate has no rule for them: the person decides)."""
     if not _signed_in(user):
         return set(), set()
-    persons = set(visible_pks(user, PERSON_LABEL).filter(pk__in=person_ids)
-                  .values_list("pk", flat=True)) if person_ids else set()
+    persons = set(_visible_persons_among(user, person_ids)) if person_ids else set()
     pks = _visible_target_pks(user, target_label) if target_label else None
     targets = (set(pks.filter(pk__in=target_ids).values_list("pk", flat=True))
                if pks is not None and target_ids else None)
     return persons, targets
+
+
+def _visible_persons_among(user, person_ids):
+    """Of `person_ids`, those the gate shows `user`: through the visible-persons subquery
+    kept compiled across calls (`visible_person_pks`), as the inbox reads them. The
+    worker's timed work asks this once per recipient, and building the gate's question
+    afresh each time cost more than the query."""
+    persons = registered_model(PERSON_LABEL).objects
+    return persons.filter(pk__in=person_ids).filter(
+        pk__in=visible_person_pks(user, persons.all())).values_list("pk", flat=True)
 
 
 def may_on_notification(user, notification, action: Action) -> bool:
