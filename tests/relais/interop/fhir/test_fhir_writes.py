@@ -484,3 +484,11 @@ def test_a_write_response_in_minimal_form(hospital_api, madeleine):
 
 def test_an_anonymous_write_is_a_401(madeleine):
     assert Client().post("/fhir/Encounter", "{}", content_type=FHIR).status_code == 401
+
+
+@pytest.mark.parametrize("status", [["in-progress"], {"code": "in-progress"}, 3])
+def test_a_status_that_is_not_text_is_a_400_and_changes_nothing(hospital_api, madeleine,
+                                                               status):
+    response = post(hospital_api, encounter(status=status))
+    _outcome(response, 400, "invalid")
+    assert stay_events() == []

@@ -86,7 +86,7 @@ def _required(body: dict, name: str):
 
 def _status(body: dict) -> None:
     status = _required(body, "status")
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         raise invalid("status", str(status))
     if status != "completed":
         raise _rule(_("A booklet entry is written once, whole: its status is completed."))

@@ -224,7 +224,7 @@ def _object(value, path: str, known: frozenset) -> dict:
 
 def _status(body: dict) -> str:
     status = _required(body, "status")
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         raise invalid("status", str(status))
     if status not in WRITTEN:
         raise _rule(_("Relais keeps encounters in progress, finished or cancelled; "

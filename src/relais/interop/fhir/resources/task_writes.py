@@ -70,7 +70,7 @@ def _status(body: dict) -> str:
     status = body.get("status")
     if status in (None, ""):
         raise FhirError(400, "required", _("“%(path)s” is required.") % {"path": "status"})
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         raise invalid("status", str(status))
     if status not in read_side.TASK_STATUS_REFERRAL:
         raise _rule(_("A referral's Task is requested, accepted, rejected, in-progress, "
