@@ -147,9 +147,14 @@ def _start_gunicorn(port: int) -> subprocess.Popen:
     # Production serves hashed file names from a manifest: build it as `relais serve` does.
     subprocess.run([sys.executable, "-m", "django", "collectstatic", "--no-input",  # noqa: S603
                     "-v", "0"], env=env, check=True)
+    # Production's request log stays on (its cost is part of a page's), into a file: on
+    # the terminal its line per request buried the table.
+    log = Path(os.environ["RELAIS_VAR_DIR"]) / "gunicorn.log"
+    print(f"server log: {log}")
     server = subprocess.Popen(  # noqa: S603 - our own arguments
         [sys.executable, "-m", "gunicorn", "relais.config.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"], env=env)
+         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"], env=env,
+        stderr=log.open("ab"))
     for _ in range(100):
         time.sleep(0.2)
         try:
