@@ -109,7 +109,9 @@ def _kept_pks(user, question: str, persons: QuerySet) -> QuerySet | RawSQL:
         if _expressions(user, question) is None:
             return "", []
         asked = visible_persons if question == "visible" else excluded_persons
-        return asked(user, persons).values("pk").query.sql_with_params()
+        # No ORDER BY (Person's default ordering): an `IN (subquery)` does not need one, and
+        # PostgreSQL would sort every visible person to answer it.
+        return asked(user, persons).order_by().values("pk").query.sql_with_params()
 
     sql, params = decisions.statement(("person_pks", question, signature(user)),
                                       build)

@@ -141,6 +141,19 @@ def test_the_visible_persons_subquery_is_kept_and_reads_the_rows_when_it_runs(
     assert seen() == (set(), 0)
 
 
+def test_the_kept_person_subqueries_are_not_sorted(gp, madeleine):
+    """An `IN (subquery)` needs no order, and Person's default one made PostgreSQL sort
+    every visible person for each use (bench/fhir_api.py: the count of a home-care
+    organisation's patients in hospital, 100,000 persons, 840 → 496 ms)."""
+    from relais.access.persons import excluded_person_pks, visible_person_pks
+    from relais.network.models import Person
+
+    decisions.forget_statements()
+    for kept in (visible_person_pks(gp, Person.objects.all()),
+                 excluded_person_pks(gp, Person.objects.all())):
+        assert "ORDER BY" not in kept.sql.upper()
+
+
 @pytest.mark.parametrize("persona", ["coordinator", "gp", "caregiver", "former_member",
                                      "excluded_pro", "outsider", "liaison_nurse"])
 def test_a_question_about_one_person_answers_as_the_queryset_does(request, world, gp,
