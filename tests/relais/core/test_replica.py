@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -95,13 +95,30 @@ def _copy_postgresql() -> Replica:
     primary.close()  # a template database must have no other session
     with primary._nodb_cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        _create_from_template(cursor, name, source)
     dsn = {"dbname": name, "host": config["HOST"] or "127.0.0.1",
            "port": int(config["PORT"] or 5432), "user": config["USER"],
            "password": config["PASSWORD"] or None}
     url = (f"postgres://{config['USER']}:{config['PASSWORD'] or ''}@{dsn['host']}:"
            f"{dsn['port']}/{name}")
     return Replica(url, dsn=dsn)
+
+
+def _create_from_template(cursor, name: str, source: str) -> None:
+    """Copy `source`, which must have no other session. This xdist worker owns its test
+    database, so any session still on it is this process's own: a thread an earlier test
+    started (a live server, a worker under test) whose connection outlived it. It is
+    ended; PostgreSQL ends a backend asynchronously, so the copy is tried a few times."""
+    for attempt in range(20):
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = %s AND pid <> pg_backend_pid()", [source])
+        try:
+            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+            return
+        except OperationalError:
+            if attempt == 19:
+                raise
+            time.sleep(0.1)
 
 
 def _register(url: str) -> None:
