@@ -2,7 +2,7 @@
 
 `lint-imports` (run by `make test`) checks that no module imports a higher layer, imports
 inside functions included. These tests keep the escape hatch small: an import inside a
-function hides a dependency from the reader, so there are at most 15, each with a
+function hides a dependency from the reader, so there are at most 16, each with a
 comment saying why (on its line or the line above).
 """
 
@@ -16,7 +16,7 @@ import relais
 
 pytestmark = pytest.mark.sqlite_only  # reads the code, not a database
 
-MAX_IMPORTS_INSIDE_FUNCTIONS = 15
+MAX_IMPORTS_INSIDE_FUNCTIONS = 16  # mostly one per app's ready (rights: the 16th)
 SOURCE = Path(relais.__file__).parent
 
 

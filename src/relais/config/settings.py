@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "relais.followup",
     "relais.observatory",
     "relais.thematic",
+    "relais.rights",
     "relais.interop",
     "relais.demo",
     "relais.notifications",
@@ -357,6 +358,13 @@ RELAIS_HEARTBEAT_STALE_SECONDS = envint("RELAIS_HEARTBEAT_STALE_SECONDS", 60)
 SILENCED_SYSTEM_CHECKS: list[str] = []
 CSRF_FAILURE_VIEW = "relais.core.views.csrf_failure"
 RELAIS_UPLOAD_MAX_MB = envint("RELAIS_UPLOAD_MAX_MB", 5)
+# The person's rights (docs/retention.md): a closed record (nothing open, or the person
+# died) is anonymised after this many years without activity; Relais is a coordination
+# record, not the medical file (kept 30 years by the hospital and the GP).
+RELAIS_RETENTION_YEARS = envint("RELAIS_RETENTION_YEARS", 10)
+if RELAIS_RETENTION_YEARS < 1:
+    raise ImproperlyConfigured(
+        f"RELAIS_RETENTION_YEARS must be at least 1, got {RELAIS_RETENTION_YEARS}")
 # An admission within this many days of a discharge (any hospital) is a readmission.
 RELAIS_READMISSION_DAYS = envint("RELAIS_READMISSION_DAYS", 30)
 # The observatory's small cells (docs/observatory.md): counts under the threshold are

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RightsConfig(AppConfig):
+    """The person's rights (GDPR): the readable export and the retention policy."""
+
+    name = "relais.rights"
+    label = "rights"
+    verbose_name = _("The person's rights")
+
+    def ready(self):
+        # why inside: retention uses models, which exist only once apps are ready.
+        from relais.rights import retention
+
+        retention.register_job()
