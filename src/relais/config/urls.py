@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("relais.followup.urls")),
     path("", include("relais.observatory.urls")),
     path("", include("relais.thematic.urls")),
+    path("", include("relais.rights.urls")),
     path("fhir/", include("relais.interop.fhir.urls")),
     path("", include("relais.interop.urls")),
     path("", include("relais.notifications.urls")),
