@@ -85,10 +85,12 @@ def english_outside_requests():
 def no_kept_statements():
     """The gate's statements kept across requests (`decisions.statement`) are kept per
     process: each test starts with none, so what a page builds is the same alone or after
-    another test."""
+    another test. Those built per shape of user (the person statements) name no one and
+    run no query when built: they are kept from test to test, as across requests (a
+    test that counts them forgets them: tests/relais/access/test_decide_once.py)."""
     from relais.access import decisions
 
-    decisions.forget_statements()
+    decisions.forget_statements(per_shape_too=False)
 
 
 @pytest.fixture(scope="session")

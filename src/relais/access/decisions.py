@@ -39,6 +39,7 @@ from django.utils import timezone
 from relais.core import kept
 
 _memo: ContextVar[dict | None] = ContextVar("relais_gate_memo", default=None)
+_not_remembering: ContextVar[bool] = ContextVar("relais_gate_not_remembering", default=False)
 _counters: list[Counter] = []  # open `counting()` blocks (tests, benchmarks)
 
 # Writes that never change who sees what: the audit trail of the reads themselves, the
@@ -63,15 +64,40 @@ def remembered(key: tuple, compute: Callable[[], object]):
     memo = _memo.get()
     if memo is None:
         return compute()
-    if key not in memo:
-        memo[key] = compute()
+    if key in memo:
+        return memo[key]
+    if _not_remembering.get():
+        return compute()
+    memo[key] = compute()
     return memo[key]
+
+
+@contextmanager
+def not_remembering():
+    """Answers found inside the block are not kept for the request (those kept before
+    are still read): the block asks narrower questions (`persons.deciding_among`)."""
+    token = _not_remembering.set(True)
+    try:
+        yield
+    finally:
+        _not_remembering.reset(token)
+
+
+@contextmanager
+def answering_anew():
+    """Inside the block no answer is read from or kept for the request (a statement built
+    for a stand-in user: the request's answers are about the real one)."""
+    token = _memo.set(None)
+    try:
+        yield
+    finally:
+        _memo.reset(token)
 
 
 def remember(key: tuple, answer) -> None:
     """Record an answer learnt another way (loading the person answers "sees it")."""
     memo = _memo.get()
-    if memo is not None:
+    if memo is not None and not _not_remembering.get():
         memo[key] = answer
 
 
@@ -104,10 +130,20 @@ def rules_changed() -> None:
     forget_statements()
 
 
-def forget_statements() -> None:
-    """Drop every kept statement (tests start from none, to count what a page builds)."""
+# The first item of the key of a statement built for a shape of user, not for one user
+# (`persons._statement_for`): it names no one and runs no query when built.
+PER_SHAPE = "per_shape"
+
+
+def forget_statements(*, per_shape_too: bool = True) -> None:
+    """Drop the kept statements (tests start from none, to count what a page builds; each
+    test keeps those built per shape of user, which name no one: `per_shape_too=False`)."""
     with _statements_lock:
-        _statements.clear()
+        if per_shape_too:
+            _statements.clear()
+        else:
+            for key in [key for key in _statements if key[3:4] != (PER_SHAPE,)]:
+                del _statements[key]
     kept.forget()
 
 

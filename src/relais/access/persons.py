@@ -22,7 +22,9 @@ evaluated as a correlated EXISTS: a selective search stays fast however many per
 user may see.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import reduce
@@ -37,7 +39,12 @@ from django.utils import timezone
 
 from relais.access import decisions
 from relais.access.models import BreakGlassAccess
-from relais.access.policy import is_signed_in, signature
+from relais.access.policy import (
+    is_signed_in,
+    managed_organisation_ids,
+    member_organisation_ids,
+    remember_memberships,
+)
 
 BREAK_GLASS_HOURS = 8
 
@@ -85,13 +92,16 @@ def excluded_persons(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(excluded) if excluded is not None else queryset.none()
 
 
-def visible_person_pks(user, persons: QuerySet) -> QuerySet | RawSQL:
+def visible_person_pks(user, persons: QuerySet) -> QuerySet | RawSQL | list[int]:
     """The pks of the persons `user` may read now, for `pk__in` filters: `persons` is the
     whole person table (`Person.objects.all()`). The subquery's SQL is built once per user
     and day and kept across requests (`decisions.statement`): it reads the grants' rows
-    when it runs, so a consent withdrawn or an exclusion shows on the next request."""
+    when it runs, so a consent withdrawn or an exclusion shows on the next request.
+    Inside `deciding_among(...)`, the list of those among the block's persons."""
     if not is_signed_in(user):
         return persons.none().values("pk")
+    if _among.get() is not None:
+        return _answer_among(user, "visible", persons)
     return decisions.remembered(("visible_pks", user.pk),
                                 lambda: _kept_pks(user, "visible", persons))
 
@@ -100,23 +110,82 @@ def excluded_person_pks(user, persons: QuerySet) -> QuerySet | RawSQL:
     """The pks of the persons who excluded `user`, as `visible_person_pks`."""
     if not is_signed_in(user):
         return persons.none().values("pk")
+    if _among.get() is not None:
+        return _answer_among(user, "excluded", persons)
     return decisions.remembered(("excluded_pks", user.pk),
                                 lambda: _kept_pks(user, "excluded", persons))
 
 
 def _kept_pks(user, question: str, persons: QuerySet) -> QuerySet | RawSQL:
-    def build():
-        if _expressions(user, question) is None:
+    def build(asker):
+        if _expressions(asker, question) is None:
             return "", []
         asked = visible_persons if question == "visible" else excluded_persons
         # No ORDER BY (Person's default ordering): an `IN (subquery)` does not need one, and
         # PostgreSQL would sort every visible person to answer it.
-        return asked(user, persons).order_by().values("pk").query.sql_with_params()
+        return asked(asker, persons).order_by().values("pk").query.sql_with_params()
 
-    sql, params = decisions.statement(("person_pks", question, signature(user)),
-                                      build)
+    sql, params = _statement_for(user, ("person_pks", question), build)
     # Django's own SQL, its values as parameters.
     return RawSQL(sql, params) if sql else persons.none().values("pk")  # noqa: S611
+
+
+# --- statements built once per shape of user ---------------------------------------------
+# The person statements depend on the user only through who they are (their id, kind and
+# flags) and whom they act for (their organisations' ids): a grant's condition puts those
+# ids among the statement's parameters. So a statement is built for a stand-in user of the
+# same shape (kind, flags, how many organisations, which of them managed), whose ids are
+# integers no row has, and kept once for every user of that shape; each use puts the
+# user's own ids where the stand-ins are. Building one costs more than running it, and a
+# region's thousands of professionals share a handful of shapes.
+STAND_IN_USER = -987_653_000
+STAND_IN_ORGANISATION = -987_652_000  # minus n for the user's nth organisation (by id)
+
+
+def shape(user) -> tuple:
+    """What a person statement for `user` is built from, their ids left out."""
+    organisations = sorted(member_organisation_ids(user))
+    managed = managed_organisation_ids(user)
+    return (bool(user.is_active), bool(user.is_superuser), getattr(user, "kind", None),
+            tuple(organisation in managed for organisation in organisations))
+
+
+def _stand_in(user):
+    """A user of `user`'s shape whose ids are stand-ins (never saved)."""
+    stand_in = user._meta.model(pk=STAND_IN_USER, is_active=user.is_active,
+                                 is_superuser=user.is_superuser)
+    if hasattr(user, "kind"):
+        stand_in.kind = user.kind
+    managed = managed_organisation_ids(user)
+    remember_memberships(stand_in, [
+        (STAND_IN_ORGANISATION - number, organisation in managed)
+        for number, organisation in enumerate(sorted(member_organisation_ids(user)))])
+    return stand_in
+
+
+def _own_ids(user) -> dict[int, int]:
+    """Each stand-in, and the id of `user`'s that takes its place."""
+    ids = {STAND_IN_USER: user.pk}
+    ids.update({STAND_IN_ORGANISATION - number: organisation
+                for number, organisation in enumerate(sorted(member_organisation_ids(user)))})
+    return ids
+
+
+def _statement_for(user, key: tuple, build: Callable[[object], tuple[str, list]]):
+    """`decisions.statement` for a person statement about `user`: `build(asker)` is called
+    with a stand-in of the user's shape (the request's remembered answers are not read:
+    they are the real user's), and the parameters come back with the user's own ids."""
+    def build_for_the_shape():
+        with decisions.answering_anew():
+            sql, params = build(_stand_in(user))
+        if str(STAND_IN_USER) in sql or str(STAND_IN_ORGANISATION)[:-3] in sql:
+            raise ValueError(f"a stand-in was written into the SQL, not passed: {key}")
+        return sql, params
+
+    sql, params = decisions.statement((decisions.PER_SHAPE, *key, shape(user)),
+                                      build_for_the_shape)
+    own = _own_ids(user)
+    return sql, [own.get(value, value) if type(value) is int else value for value in params]
 
 
 # Stands for the person's id in a kept statement about one person; no person has it.
@@ -131,24 +200,98 @@ def about_one(user, question: str, persons: QuerySet, pk: int) -> bool:
     if not is_signed_in(user):
         return False
 
-    def build():
+    def build(asker):
         asked = {"visible": visible_persons, "completable": completable_persons,
                  "excluded": excluded_persons}[question]
-        one = asked(user, persons.filter(pk=SOMEONE)).order_by().values("pk")[:1]
+        one = asked(asker, persons.filter(pk=SOMEONE)).order_by().values("pk")[:1]
         try:
             return one.query.sql_with_params()
         except EmptyResultSet:  # no grant applies to this user at all
             return "", []
 
-    sql, params = decisions.statement(
-        ("about_one", persons.model._meta.label_lower, question, signature(user)),
-        build)
+    sql, params = _statement_for(
+        user, ("about_one", persons.model._meta.label_lower, question), build)
     if not sql:
         return False
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk if type(value) is int and value == SOMEONE else value
                              for value in params])
         return cursor.fetchone() is not None
+
+
+# --- deciding about a few candidates --------------------------------------------------
+
+# Candidates asked about in one query, at most (a search's chunk: bench/fhir_api.py, and
+# network/search.py for why PostgreSQL wants chunks of about this size).
+AMONG_AT_MOST = 128
+# The persons `deciding_among` narrows the person questions to, with the answers found.
+_among: ContextVar[dict | None] = ContextVar("relais_gate_among", default=None)
+
+
+def persons_among(user, question: str, persons: QuerySet, pks: Iterable[int]) -> set[int]:
+    """Which of the persons #pks `user` may read ("visible") or was excluded by
+    ("excluded"): the same answer as `visible_persons` / `excluded_persons` gives for
+    them, asked about these persons only (a search's candidates, not every person the
+    user may read). One query per AMONG_AT_MOST persons, whose SQL is built once per
+    user, day and size and kept across requests (`decisions.statement`). `persons` is
+    the whole person table (`Person.objects.all()`)."""
+    pks = sorted(set(pks))
+    if not pks or not is_signed_in(user):
+        return set()
+    found = set()
+    for start in range(0, len(pks), AMONG_AT_MOST):
+        found |= _among_once(user, question, persons, pks[start:start + AMONG_AT_MOST])
+    return found
+
+
+def _among_once(user, question: str, persons: QuerySet, pks: list[int]) -> set[int]:
+    size = 1 << (len(pks) - 1).bit_length()  # 1, 2, 4, ... : few statements per user
+    stand_ins = [SOMEONE - number for number in range(size)]
+
+    def build(asker):
+        asked = visible_persons if question == "visible" else excluded_persons
+        try:
+            return asked(asker, persons.filter(pk__in=stand_ins)).order_by().values(
+                "pk").query.sql_with_params()
+        except EmptyResultSet:  # no grant (or no exclusion) applies to this user at all
+            return "", []
+
+    sql, params = _statement_for(
+        user, ("among", persons.model._meta.label_lower, question, size), build)
+    if not sql:
+        return set()
+    # The last pk fills the places of a shorter list (IN (1, 2, 2, 2) is IN (1, 2)).
+    value = {stand_in: pks[min(number, len(pks) - 1)]
+             for number, stand_in in enumerate(stand_ins)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value.get(param, param) if type(param) is int else param
+                             for param in params])
+        return {row[0] for row in cursor.fetchall()}
+
+
+@contextmanager
+def deciding_among(person_ids: Iterable[int]):
+    """Inside the block, `visible_person_pks` and `excluded_person_pks` answer about the
+    persons #person_ids only, as lists (`persons_among`), instead of subqueries over
+    every person: a feature's rule asked about a few rows whose persons are all among
+    them (a search's candidates, each row's person in `person_ids`) gives the very
+    answer it gives alone, without reading every person the user may read. Nothing
+    learnt inside is kept for the request (`decisions.not_remembering`): outside, the
+    questions are about every person again."""
+    token = _among.set({"ids": frozenset(person_ids), "answers": {}})
+    try:
+        with decisions.not_remembering():
+            yield
+    finally:
+        _among.reset(token)
+
+
+def _answer_among(user, question: str, persons: QuerySet) -> list[int]:
+    among = _among.get()
+    key = (question, user.pk, persons.model._meta.label_lower)
+    if key not in among["answers"]:
+        among["answers"][key] = sorted(persons_among(user, question, persons, among["ids"]))
+    return among["answers"][key]
 
 
 def _granted(user, queryset: QuerySet, question: str) -> QuerySet:

@@ -32,6 +32,13 @@ member_of = network_fixtures.member_of
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_statement_kept_before():
+    """These tests count the statements built: none kept by an earlier test, not even
+    those built per shape of user (tests/conftest.py keeps them otherwise)."""
+    decisions.forget_statements()
+
+
 def cost(client, url, query=None):
     """(queries, the gate's questions built, by kind) of one GET of `url`."""
     with CaptureQueriesContext(connection) as queries, decisions.counting() as questions:

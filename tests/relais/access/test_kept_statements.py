@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from relais.access import decisions
+from relais.access import persons as persons_module
 from relais.access.models import BreakGlassAccess, ConsentScope
 from relais.accounts.models import Membership
 from relais.followup import work
@@ -24,6 +25,13 @@ former_member = network_fixtures.former_member
 excluded_pro = network_fixtures.excluded_pro
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_statement_kept_before():
+    """These tests count the statements built: none kept by an earlier test, not even
+    those built per shape of user (tests/conftest.py keeps them otherwise)."""
+    decisions.forget_statements()
 
 TODAY = timezone.localdate
 
@@ -176,3 +184,93 @@ def test_a_question_about_one_person_answers_as_the_queryset_does(request, world
             for _ in range(2):  # built, then kept
                 assert about_one(user, question, Person.objects.all(), person.pk) == expected, (
                     persona, question, person)
+
+
+# --- person statements built once per shape of user --------------------------------------
+
+
+def _built_for_the_user_itself(user, key_start: str, question: str) -> tuple[str, list]:
+    """The statement as it was built before shapes: for the user, with their own ids."""
+    from relais.network.models import Person
+
+    persons = Person.objects.all()
+    asked = {"visible": persons_module.visible_persons,
+             "completable": persons_module.completable_persons,
+             "excluded": persons_module.excluded_persons}[question]
+    with decisions.answering_anew():
+        if key_start == "person_pks":
+            if persons_module._expressions(user, question) is None:
+                return "", []
+            sql, params = asked(user, persons).order_by().values("pk").query.sql_with_params()
+            return sql, tuple(params)
+        one = asked(user, persons.filter(pk=persons_module.SOMEONE)).order_by().values("pk")[:1]
+        sql, params = one.query.sql_with_params()
+        return sql, tuple(params)
+
+
+def _built_for_the_shape(user, key_start: str, question: str) -> tuple[str, list]:
+    from relais.network.models import Person
+
+    persons = Person.objects.all()
+    asked = {"visible": persons_module.visible_persons,
+             "completable": persons_module.completable_persons,
+             "excluded": persons_module.excluded_persons}[question]
+
+    def build(asker):
+        if key_start == "person_pks":
+            if persons_module._expressions(asker, question) is None:
+                return "", []
+            return asked(asker, persons).order_by().values("pk").query.sql_with_params()
+        return asked(asker, persons.filter(pk=persons_module.SOMEONE)).order_by().values(
+            "pk")[:1].query.sql_with_params()
+
+    sql, params = persons_module._statement_for(user, (key_start, "test", question), build)
+    return sql, tuple(params)
+
+
+@pytest.fixture
+def everyone(world, liaison_nurse, hospital_manager, coordinator, gp, home_nurse, analyst,
+             platform_admin, outsider, caregiver):
+    """Users of every shape the fixtures make, and one acting for three organisations,
+    managing the second."""
+    busy = UserFactory(email="busy@test.relais.example")
+    MembershipFactory(user=busy, organisation=world.hospital)
+    MembershipFactory(user=busy, organisation=world.home_nursing, is_manager=True)
+    MembershipFactory(user=busy, organisation=world.gp_practice)
+    return [liaison_nurse, hospital_manager, coordinator, gp, home_nurse, analyst,
+            platform_admin, outsider, caregiver, busy]
+
+
+@pytest.mark.parametrize(("key_start", "question"), [
+    ("person_pks", "visible"), ("person_pks", "excluded"),  # no list of completable is kept
+    ("about_one", "visible"), ("about_one", "completable"), ("about_one", "excluded")])
+def test_a_statement_built_for_the_shape_is_the_users_own(everyone, key_start, question):
+    decisions.forget_statements()
+    for user in everyone:
+        shaped = _built_for_the_shape(user, key_start, question)
+        own = _built_for_the_user_itself(user, key_start, question)
+        assert shaped[0] == own[0], user.email
+        # The organisations sit in `IN (...)` lists, in the order their set iterates.
+        assert _organisations_unnamed(user, shaped[1]) == _organisations_unnamed(user, own[1])
+        assert sorted(map(str, shaped[1])) == sorted(map(str, own[1])), user.email
+
+
+def _organisations_unnamed(user, params) -> list:
+    from relais.access.policy import member_organisation_ids
+
+    organisations = member_organisation_ids(user)
+    return ["organisation" if type(value) is int and value in organisations else value
+            for value in params]
+
+
+def test_users_of_one_shape_share_a_statement_and_each_gets_their_own_ids(world):
+    nurses = [UserFactory(email=f"nurse{n}@test.relais.example") for n in range(3)]
+    for nurse in nurses:
+        MembershipFactory(user=nurse, organisation=world.home_nursing)
+    decisions.forget_statements()
+    with decisions.counting() as built:
+        statements = [_built_for_the_shape(nurse, "person_pks", "visible") for nurse in nurses]
+    assert built["statement"] == 1
+    assert [nurse.pk in params for nurse, (_, params) in zip(nurses, statements, strict=True)] \
+        == [True] * 3
+    assert len({tuple(params) for _, params in statements}) == 3

@@ -14,6 +14,13 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_statement_kept_before():
+    """These tests count the statements built: none kept by an earlier test, not even
+    those built per shape of user (tests/conftest.py keeps them otherwise)."""
+    decisions.forget_statements()
+
+
 class Builds:
     """A build function that counts how often it is called."""
 
