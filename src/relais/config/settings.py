@@ -394,6 +394,8 @@ RELAIS_ADT_BACKLOG_SECONDS = envint("RELAIS_ADT_BACKLOG_SECONDS", 300)
 # system scopes; a token lives five minutes, as SMART Backend Services recommends.
 OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "relais.interop.fhir.scopes.SmartScopes",
+    # The toolkit's checks; the token loaded with its system client (one query).
+    "OAUTH2_VALIDATOR_CLASS": "relais.interop.fhir.auth.TokenValidator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": envint("RELAIS_FHIR_TOKEN_SECONDS", 300),
     # RFC 9700 (OAuth 2.0 Security BCP) enforced, not merely warned about: no implicit or
     # password grant, no token in a URL, tokens stored as hashes, https redirects only.

@@ -28,10 +28,14 @@ def digest(body: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def searchset(base: str, resource: ResourceType, search, total: int, rows: list,
-              warnings: list[str], included: list[dict] = ()) -> dict:
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": total,
-              "link": _links(base, resource, search, total)}
+def searchset(base: str, resource: ResourceType, search, total: int | None, rows: list,
+              warnings: list[str], included: list[dict] = (), *, more: bool) -> dict:
+    """The searchset Bundle: `total` when known (None: left out, FHIR allows it), a
+    `next` link when `more` visible rows follow the page."""
+    bundle = {"resourceType": "Bundle", "type": "searchset"}
+    if total is not None:
+        bundle["total"] = total
+    bundle["link"] = _links(base, resource, search, more)
     entries = [entry(base, row, "match") for row in rows]
     entries += [entry(base, row, "include") for row in included]
     if warnings:
@@ -48,12 +52,12 @@ def entry(base: str, document: dict, mode: str) -> dict:
             "resource": document, "search": {"mode": mode}}
 
 
-def _links(base: str, resource: ResourceType, search, total: int) -> list[dict]:
+def _links(base: str, resource: ResourceType, search, more: bool) -> list[dict]:
     links = [{"relation": "self", "url": _page_url(base, resource, search, search.offset)}]
     if search.only_count:
         return links
     following = search.offset + search.count
-    if search.count and following < total:
+    if search.count and more:
         links.append({"relation": "next",
                       "url": _page_url(base, resource, search, following)})
     if search.offset:

@@ -3,13 +3,14 @@ point at them. Written from the search parameters: a reference parameter that na
 `target` can be rev-included, and followed forward when it also says which ids a row
 points at (`refs`). Whatever is included is read through its own type's gate (a hospital
 that sees its stay does not see the person by that alone) and audited as a search of
-that type; `:iterate` and `*` are not supported.
+that type; `:iterate` and `*` are not supported. A type searched from candidates
+(candidates.py) has its gate asked about the included rows only.
 """
 
 from dataclasses import dataclass
 
 from relais.access import policy
-from relais.interop.fhir import registry
+from relais.interop.fhir import candidates, registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
 
 # At most this many rows per _revinclude (a page of patients with all their stays is far
@@ -76,6 +77,8 @@ def _forward(user, page: list, include: Include) -> list:
     ids = {pk for row in page for pk in include.param.refs(row) if pk is not None}
     if target is None or not ids:
         return []
+    if candidates.is_served(target):
+        return candidates.visible_among(user, target, ids)
     return list(target.visible(user).filter(pk__in=ids).order_by(*target.order))
 
 
@@ -83,8 +86,12 @@ def _reverse(user, resource: ResourceType, page: list, include: Include) -> list
     if not page:
         return []
     pointing = ",".join(f"{resource.name}/{resource.id_of(row)}" for row in page)
-    rows = include.param.apply(include.source.visible(user), pointing, "")
-    return list(rows.order_by(*include.source.order)[:MAX_REVINCLUDED])
+    source = include.source
+    if candidates.is_served(source):
+        pointed = include.param.apply(source.candidates(), pointing, "")
+        return candidates.page(user, source, pointed, source.order, 0, MAX_REVINCLUDED).rows
+    rows = include.param.apply(source.visible(user), pointing, "")
+    return list(rows.order_by(*source.order)[:MAX_REVINCLUDED])
 
 
 def _audit(user, found: list[tuple]) -> None:

@@ -8,9 +8,10 @@ The schemas are FHIR R4's own, element by element (data/r4.json, read from the R
 of fhir.resources and checked against them by the suite): no element R4 does not define,
 each with its type (a date matches R4's date pattern, a list is a list), R4's required
 elements and required code bindings. Relais adds what it always sends: a resource has
-`resourceType`, `id` and `meta`; a search answers a `searchset` Bundle with `total` and
-a `self` link, whose entries are the type's matches, what its `_include`/`_revinclude`
-can bring, and an OperationOutcome of warnings; every error is an OperationOutcome.
+`resourceType`, `id` and `meta`; a search answers a `searchset` Bundle with a `self`
+link (and `total` when known: docs/fhir.md, "Search"), whose entries are the type's
+matches, what its `_include`/`_revinclude` can bring, and an OperationOutcome of
+warnings; every error is an OperationOutcome.
 A request body's schema is the type's top-level R4 elements (shallower: a generator can
 use it), with what the write requires.
 """
@@ -345,6 +346,10 @@ def search_parameters(resource) -> list[dict]:
                "Matches skipped (the paging links carry it)."),
         _query("_summary", {"type": "string", "enum": ["count", "false"]},
                "count: the total alone."),
+        _query("_total", {"type": "string", "enum": ["none", "estimate", "accurate"]},
+               "accurate: the total always (counted through the whole gate: slower on a "
+               "broad search); none: never; estimate (the default): when every candidate "
+               "was decided."),
         _query("_sort", {"type": "string"}, "Comma-separated parameters, - descending: "
                + ", ".join(p.name for p in resource.search_params if p.sort_by) + "."),
         _ref_parameter("_elements"),
@@ -438,7 +443,8 @@ def included(resource) -> list[str]:
 
 
 def searchset(matches: str | None, beside: list[str]) -> dict:
-    """A searchset Bundle as Relais answers it: R4's Bundle, with `total` and links, whose
+    """A searchset Bundle as Relais answers it: R4's Bundle, with links (and `total`: a
+    type's search leaves it out when unknown; $everything always has it), whose
     entries are matches (of `matches`; of any served type when None), included resources
     (of the types `beside`, none when empty) and one OperationOutcome of warnings."""
     bundle = complex_schema("Bundle", r4()["types"]["Bundle"], resource=True)
@@ -453,7 +459,8 @@ def searchset(matches: str | None, beside: list[str]) -> dict:
         "total": {"type": "integer", "minimum": 0},
         "entry": {"type": "array", "minItems": 1, "items": {"anyOf": variants}},
     }
-    bundle["required"] = sorted({*bundle["required"], "total", "link"})
+    always = ("link",) if matches else ("total", "link")
+    bundle["required"] = sorted({*bundle["required"], *always})
     return bundle
 
 

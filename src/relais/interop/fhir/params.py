@@ -22,8 +22,9 @@ from relais.interop.fhir.registry import ResourceType
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
-# Read by the server but not searched on: output format, pretty printing, totals.
-PASSED = {"_format", "_pretty", "_total"}
+# Read by the server but not searched on: output format, pretty printing.
+PASSED = {"_format", "_pretty"}
+TOTALS = ("none", "estimate", "accurate")
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Search:
     sort: list[str] = field(default_factory=list)  # order_by() fields, "-" descending
     elements: list[str] = field(default_factory=list)
     includes: list = field(default_factory=list)  # includes.Include
-
+    total: str = "estimate"  # _total: none | estimate (when known) | accurate
 
 def is_strict(request) -> bool:
     """`Prefer: handling=strict`, alone or among other preferences (RFC 7240)."""
@@ -68,6 +69,8 @@ def _read(search: Search, resource: ResourceType, key: str, value: str) -> None:
         search.offset = _number(key, value, 0, 10**9)
     elif key == "_summary":
         _summary(search, value)
+    elif key == "_total":
+        _total(search, value)
     elif key in PASSED:
         return
     elif name in params:
@@ -120,6 +123,15 @@ def _summary(search: Search, value: str) -> None:
         search.only_count = True
     elif value != "false":
         search.ignored.append(f"_summary={value[:20]}")
+
+
+def _total(search: Search, value: str) -> None:
+    """`_total`: whether the Bundle counts every match (docs/fhir.md, "Search")."""
+    if value in TOTALS:
+        search.total = value
+        search.used.append(("_total", value))
+    else:
+        search.ignored.append(f"_total={value[:20]}")
 
 
 def _modifier(param, modifier: str) -> None:

@@ -84,6 +84,14 @@ class ResourceType:
     # definitions kept in code (`rows.Definitions`).
     find: Callable[[object, str], object | None] = by_pk
     id_of: Callable[[object], str] = lambda obj: str(obj.pk)
+    # Searches from candidates (candidates.py): `candidates()` is the type's rows before
+    # the gate, with what `render` needs (its `visible(user)` is the gate on them);
+    # `person_field` the person each row belongs to, whose questions the gate is asked
+    # about a chunk's persons only ("pk": the row is the person); `shown(user, pks)`, when
+    # given, the pks among `pks` the gate shows, asked more directly than `visible`.
+    candidates: Callable[[], QuerySet] | None = None
+    person_field: str = "pk"
+    shown: Callable[[object, list], set] | None = None
 
     @property
     def target_type(self) -> str:

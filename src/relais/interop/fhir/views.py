@@ -19,6 +19,7 @@ from relais.core.models import VersionConflict
 from relais.core.transactions import all_or_nothing
 from relais.interop.fhir import (
     bundles,
+    candidates,
     capability,
     everything,
     includes,
@@ -140,19 +141,44 @@ def search(request, resource):
     caller = caller_for(request, resource.name, registry.SEARCH)
     user = caller.user
     query = parse_search(request, resource)
-    rows = resource.visible(user)
-    for param, modifier, value in query.filters:
-        rows = param.apply(rows, value, modifier)
-    total = rows.count()
-    order = (*query.sort, *resource.order)
-    page = [] if query.only_count else list(
-        rows.order_by(*order)[query.offset:query.offset + query.count])
+    page, more, total = _found(user, resource, query)
     _audit_search(user, resource, page)
     documents = [subset(as_resource(resource, row), query.elements) for row in page]
     included = includes.gather(user, resource, page, _allowed_includes(caller, query))
     return fhir_response(searchset(
         base_url(request), resource, query, total, documents, _warnings(query),
-        included=[as_resource(target, row) for target, row in included]))
+        included=[as_resource(target, row) for target, row in included], more=more))
+
+
+def _found(user, resource, query) -> tuple[list, bool, int | None]:
+    """(the page's rows, whether visible rows follow it, the total or None): from the
+    candidates (candidates.py) where the type allows, else through the whole gate."""
+    counted = query.only_count or query.total == "accurate" or not query.count
+    if counted or not candidates.is_served(resource):
+        page, more, total = _found_through_gate(user, resource, query)
+    else:
+        filtered = _filtered(resource.candidates(), query)
+        found = candidates.page(user, resource, filtered, (*query.sort, *resource.order),
+                                query.offset, query.count)
+        page, more, total = found.rows, found.more, found.total
+    return page, more, None if query.total == "none" and not query.only_count else total
+
+
+def _found_through_gate(user, resource, query) -> tuple[list, bool, int | None]:
+    """The gate over every row matching the search, counted: exact, and slow on a broad
+    search of a type whose rows are persons' (`_summary=count`, `_total=accurate`)."""
+    rows = _filtered(resource.visible(user), query)
+    total = rows.count()
+    order = (*query.sort, *resource.order)
+    page = [] if query.only_count else list(
+        rows.order_by(*order)[query.offset:query.offset + query.count])
+    return page, query.offset + query.count < total, total
+
+
+def _filtered(rows, query):
+    for param, modifier, value in query.filters:
+        rows = param.apply(rows, value, modifier)
+    return rows
 
 
 def _allowed_includes(caller, query) -> list:

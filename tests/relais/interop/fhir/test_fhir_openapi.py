@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 ADDRESSES = {"read": ("get", "/{type}/{{id}}"), "search-type": ("get", "/{type}"),
              "create": ("post", "/{type}"), "update": ("put", "/{type}/{{id}}")}
 SYSTEM = {"transaction": ("post", "/"), "batch": ("post", "/")}
-CONTROLS = {"_count", "_offset", "_summary", "_sort", "_elements", "_format", "_include",
+CONTROLS = {"_count", "_offset", "_summary", "_total", "_sort", "_elements", "_format", "_include",
             "_revinclude"}
 
 

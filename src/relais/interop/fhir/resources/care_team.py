@@ -18,11 +18,15 @@ CATEGORY = "http://loinc.org"
 LONGITUDINAL = "LA28865-6"  # Longitudinal care-coordination focused care team
 
 
-def visible(user):
+def candidates():
     members = (NetworkMember.objects.active().filter(never_inform=False)
                .prefetch_related("roles").order_by("-is_contact_point", "started_on", "pk"))
-    return Person.objects.visible_to(user).prefetch_related(
+    return Person.objects.prefetch_related(
         Prefetch("members", queryset=members, to_attr="current_members"))
+
+
+def visible(user):
+    return candidates().visible_to(user)
 
 
 def render(person: Person) -> dict:
@@ -85,4 +89,4 @@ def register_types() -> None:
                       "members, their roles, the contact point.",
         person_of=lambda person: person.pk, read_action="person.read",
         search_action="fhir.careteam.search", version_of=lambda person: None,
-        last_updated=last_updated))
+        last_updated=last_updated, candidates=candidates))

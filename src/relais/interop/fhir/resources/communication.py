@@ -35,8 +35,12 @@ AUDIENCE = "urn:relais:booklet-audience"
 PRIORITY = {EntryKind.ALERT: "urgent"}  # an alert asks to be acknowledged
 
 
+def candidates():
+    return Entry.objects.select_related("author")
+
+
 def visible(user):
-    return Entry.objects.visible_to(user).select_related("author")
+    return candidates().visible_to(user)
 
 
 def entry_resource(entry: Entry) -> dict:
@@ -134,4 +138,5 @@ def register_types() -> None:
                       "addressed to an audience it belongs to.",
         person_of=lambda entry: entry.person_id, read_action="booklet.read",
         search_action="fhir.communication.search",
-        last_updated=lambda entry: entry.created_at))
+        last_updated=lambda entry: entry.created_at, candidates=candidates,
+        person_field="person_id"))

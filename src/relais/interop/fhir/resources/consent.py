@@ -18,8 +18,12 @@ ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 RELAIS_SCOPE = "urn:relais:consent-scope"
 
 
+def candidates():
+    return Consent.objects.all()
+
+
 def visible(user):
-    return Consent.objects.filter(person__in=visible_person_pks(user, Person.objects.all()))
+    return candidates().filter(person__in=visible_person_pks(user, Person.objects.all()))
 
 
 def render(consent: Consent) -> dict:
@@ -65,4 +69,5 @@ def register_types() -> None:
         documentation="What each person the caller may read agreed to share with Relais's "
                       "networks and hospitals, in force or revoked.",
         person_of=lambda consent: consent.person_id, read_action="fhir.consent.read",
-        search_action="fhir.consent.search", last_updated=lambda consent: None))
+        search_action="fhir.consent.search", last_updated=lambda consent: None,
+        candidates=candidates, person_field="person_id"))

@@ -34,8 +34,12 @@ STATUSES = {"cancelled": Q(cancelled_at__isnull=False),
             "in-progress": Q(cancelled_at__isnull=True, discharged_at__isnull=True)}
 
 
+def candidates():
+    return Stay.objects.select_related("ward")
+
+
 def visible(user):
-    return Stay.objects.visible_to(user).select_related("ward")
+    return candidates().visible_to(user)
 
 
 def status(stay: Stay) -> str:
@@ -135,4 +139,5 @@ def register_types() -> None:
         # The content's digest: a discharge or a transfer leaves the row's version as
         # it was, and the ETag must change with them (If-Match, If-None-Match).
         version_of=lambda stay: None,
-        create=encounter_writes.create, update=encounter_writes.update))
+        create=encounter_writes.create, update=encounter_writes.update,
+        candidates=candidates, person_field="person_id"))

@@ -24,7 +24,11 @@ def visible(user):
         return Person.objects.none()
     circle = NetworkMember.objects.active().filter(
         links_to(user), person=OuterRef("pk"), in_safeguarding_circle=True, never_inform=False)
-    return Person.objects.visible_to(user).filter(Exists(circle), safeguarding=True)
+    return candidates().visible_to(user).filter(Exists(circle))
+
+
+def candidates():
+    return Person.objects.filter(safeguarding=True)
 
 
 def render(person: Person) -> dict:
@@ -56,4 +60,4 @@ def register_types() -> None:
         documentation="The safeguarding concern, for the safeguarding circle only.",
         person_of=lambda person: person.pk, read_action="fhir.flag.read",
         search_action="fhir.flag.search", version_of=lambda person: None,
-        last_updated=lambda person: None))
+        last_updated=lambda person: None, candidates=candidates))

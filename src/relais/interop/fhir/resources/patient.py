@@ -8,6 +8,7 @@ export) and the care zone.
 
 from django.db.models import Q
 
+from relais.access import persons
 from relais.interop.fhir import identifiers, registry
 from relais.interop.fhir.identifiers import SSIN, SSIN_OLD, identifier
 from relais.interop.fhir.registry import ResourceType, SearchParam
@@ -19,8 +20,18 @@ GENDER = {Sex.FEMALE: "female", Sex.MALE: "male", Sex.OTHER: "unknown"}
 SEX = {gender: sex for sex, gender in GENDER.items()}
 
 
+def candidates():
+    return Person.objects.select_related("municipality")
+
+
 def visible(user):
-    return Person.objects.visible_to(user).select_related("municipality")
+    return candidates().visible_to(user)
+
+
+def shown(user, pks: list) -> set:
+    """The persons among `pks` the gate shows `user`: the person rule itself (one kept
+    query), as `visible` asks it."""
+    return persons.persons_among(user, "visible", Person.objects.all(), pks)
 
 
 def render(person: Person) -> dict:
@@ -136,4 +147,5 @@ def register_types() -> None:
         documentation="The persons whose network the caller may read (consent, exclusions "
                       "and the other rules of the gate).",
         person_of=lambda person: person.pk, read_action="person.read",
-        search_action="person.search", operations=("everything",)))
+        search_action="person.search", operations=("everything",),
+        candidates=candidates, shown=shown))

@@ -13,10 +13,13 @@ from relais.interop.fhir.values import ID_PARAM, LAST_UPDATED, any_of, reference
 from relais.network.models import MemberKind, NetworkMember, Relation
 
 
+def candidates():
+    return (NetworkMember.objects.filter(kind=MemberKind.INFORMAL, never_inform=False)
+            .exclude(relation=Relation.SELF).prefetch_related("roles"))
+
+
 def visible(user):
-    return (policy.visible(user, NetworkMember.objects.all())
-            .filter(kind=MemberKind.INFORMAL, never_inform=False).exclude(relation=Relation.SELF)
-            .prefetch_related("roles"))
+    return policy.visible(user, candidates())
 
 
 def render(member: NetworkMember) -> dict:
@@ -57,4 +60,5 @@ def register_types() -> None:
         documentation="Relatives, friends and neighbours in the networks the caller may "
                       "read; never a member the person asked never to inform.",
         person_of=lambda member: member.person_id,
-        read_action="fhir.relatedperson.read", search_action="fhir.relatedperson.search"))
+        read_action="fhir.relatedperson.read", search_action="fhir.relatedperson.search",
+        candidates=candidates, person_field="person_id"))

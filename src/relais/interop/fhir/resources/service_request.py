@@ -41,8 +41,12 @@ PRIORITY = {Urgency.ROUTINE: "routine", Urgency.WITHIN_72H: "urgent",
             Urgency.WITHIN_24H: "asap"}
 
 
+def candidates():
+    return Referral.objects.select_related("service", "sender")
+
+
 def visible(user):
-    return Referral.objects.visible_to(user).select_related("service", "sender")
+    return candidates().visible_to(user)
 
 
 def render(referral: Referral) -> dict:
@@ -133,4 +137,4 @@ def register_types() -> None:
         documentation="Referrals with their needs analysis: those the caller's organisation "
                       "sent or received, and those of the persons the caller may read.",
         person_of=lambda referral: referral.person_id, read_action="referral.read",
-        search_action="referral.list"))
+        search_action="referral.list", candidates=candidates, person_field="person_id"))
