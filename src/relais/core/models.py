@@ -6,10 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relais.core import kept
+from relais.core.constraints import ConstraintsInPython
 from relais.core.i18n import localized
 
 
-class TimeStamped(models.Model):
+class TimeStamped(ConstraintsInPython, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relais.access.policy import GuardedQuerySet
 from relais.accounts.models import OrganisationType
+from relais.core.constraints import ConstraintsInPython
 from relais.core.fields import LONG_NOTE, NOTE, REASON, bounded_text, text_limits
 from relais.core.models import TimeStamped, Versioned
 from relais.core.validators import validate_planning_date
@@ -159,7 +160,7 @@ class SectorCount(models.Model):
         return f"{self.sector}: {self.participants}"
 
 
-class Finding(models.Model):
+class Finding(ConstraintsInPython, models.Model):
     session = models.ForeignKey(ThematicSession, on_delete=models.CASCADE,
                                 related_name="findings")
     section = models.CharField(_("section"), max_length=12, choices=Section)
@@ -227,7 +228,7 @@ class JointAction(TimeStamped, Versioned):
         return bool(self.is_open and self.due_on and self.due_on < timezone.localdate())
 
 
-class ProgressNote(models.Model):
+class ProgressNote(ConstraintsInPython, models.Model):
     action = models.ForeignKey(JointAction, on_delete=models.CASCADE, related_name="notes")
     written_at = models.DateTimeField(_("written at"), default=timezone.now)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -253,7 +254,7 @@ def presentation_path(instance, filename: str) -> str:
     return f"thematic/{instance.session_id}/{uuid.uuid4().hex}"
 
 
-class Presentation(models.Model):
+class Presentation(ConstraintsInPython, models.Model):
     """A presentation shown at the session: a file kept by Relais, or a public address."""
 
     session = models.ForeignKey(ThematicSession, on_delete=models.CASCADE,
