@@ -2,6 +2,7 @@
 Jean-Pierre Kabongo's readmission."""
 
 import pytest
+from django.db import transaction
 
 from relais.accounts.demo import load_demo
 from relais.accounts.models import User
@@ -16,13 +17,17 @@ from relais.stays.readmissions import home_records
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def loaded():
-    load_demo()
-    load_demo_persons()
-    load_demo_directory()
-    load_demo_stays()
-    return load_demo_followup()
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    """The demo, loaded once for the module's tests (about 5 s a load), in a transaction
+    rolled back after them; each test runs in its own savepoint inside it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_demo()
+        load_demo_persons()
+        load_demo_directory()
+        load_demo_stays()
+        yield load_demo_followup()
+        transaction.set_rollback(True)
 
 
 def test_the_three_situations_load_once(loaded):
