@@ -358,7 +358,8 @@ def _dispatch(outer, caller, call: Call):
     except Resolver404:
         match = None
     if match is None or match.namespace != "fhir" or not (
-            match.url_name in SERVED or match.url_name.endswith(("_search", "_read"))):
+            match.url_name in SERVED
+            or match.url_name.endswith(("_search", "_read", "_vread", "_history"))):
         return _outcome_response(FhirError(400, "not-supported", _(
             "“%(url)s” is not an interaction a Bundle's entry may ask for here.")
             % {"url": call.url[:80]}))

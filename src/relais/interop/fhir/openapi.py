@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of the FHIR API, at /fhir/openapi.json: written from the same
 registry as the URLs and the CapabilityStatement (registry.py), so it describes exactly
-what the server serves — each type's read and search with its search parameters,
-`_include`/`_revinclude` and scopes, the writes a type has (create, update), transaction
+what the server serves — each type's read, vread, history and search with its search
+parameters, `_include`/`_revinclude` and scopes, the writes a type has (create, update), transaction
 and batch Bundles, Patient `$everything` — and cannot drift from it.
 
 The schemas are FHIR R4's own, element by element (data/r4.json, read from the R4 models
@@ -77,7 +77,7 @@ SEARCH_VALUE = {
 ERRORS_READ = ("400", "401", "403", "404", "406")
 ERRORS_WRITE = ("400", "401", "403", "404", "409", "412", "413", "415", "422")
 # A transaction that fails answers the failing entry's status (a batch answers 200).
-ERRORS_BUNDLE = ("400", "401", "403", "404", "405", "406", "409", "412", "413", "415",
+ERRORS_BUNDLE = ("400", "401", "403", "404", "405", "406", "409", "410", "412", "413", "415",
                  "422")
 ERROR_TEXT = {
     "400": "Bad input: a value the server cannot read, an unknown parameter with "
@@ -88,6 +88,7 @@ ERROR_TEXT = {
     "405": "A method the address does not take (an entry of a transaction).",
     "406": "A _format other than JSON.",
     "409": "A conflict: a duplicate, a transition not allowed, a version changed meanwhile.",
+    "410": "An earlier version: Relais keeps only the current one.",
     "412": "If-Match names an older version, or If-None-Exist matches several resources.",
     "413": "The body is larger than this server accepts.",
     "415": "The body is not application/fhir+json.",
@@ -143,6 +144,9 @@ def paths() -> dict:
     for resource in registry.TYPES.values():
         found[f"/{resource.name}"] = _type_level(resource)
         found[f"/{resource.name}/{{id}}"] = _instance(resource)
+        if registry.VREAD in resource.served:
+            found[f"/{resource.name}/{{id}}/_history"] = {"get": _history(resource)}
+            found[f"/{resource.name}/{{id}}/_history/{{vid}}"] = {"get": _vread(resource)}
         if "everything" in resource.operations:
             found[f"/{resource.name}/{{id}}/$everything"] = {"get": _everything(resource)}
     return found
@@ -194,6 +198,38 @@ def _read(resource) -> dict:
         "responses": {"200": _ok(resource.name, "The resource.", versioned=True),
                       "304": {"description": "Not modified: If-None-Match names the version "
                                              "held (no body)."},
+                      **_errors(ERRORS_READ)},
+    }
+
+
+def _vread(resource) -> dict:
+    return {
+        "operationId": f"vread{resource.name}",
+        "summary": f"Read a version of a {resource.name}: Relais keeps only the current "
+                   "one (an earlier one is a 410).",
+        "tags": [resource.name],
+        "security": _scope(resource, registry.VREAD),
+        "parameters": [_ref_parameter("id"), _ref_parameter("vid"),
+                       _ref_parameter("_elements"), _ref_parameter("_format"),
+                       _ref_parameter("If-None-Match")],
+        "responses": {"200": _ok(resource.name, "The resource, at its current version.",
+                                 versioned=True),
+                      "304": {"description": "Not modified: If-None-Match names the version "
+                                             "held (no body)."},
+                      **_errors((*ERRORS_READ, "410"))},
+    }
+
+
+def _history(resource) -> dict:
+    return {
+        "operationId": f"history{resource.name}",
+        "summary": f"The versions of a {resource.name}: the current one with its content, "
+                   "the earlier ones Relais can date without it.",
+        "tags": [resource.name],
+        "security": _scope(resource, registry.HISTORY),
+        "parameters": [_ref_parameter("id"), _ref_parameter("_format")],
+        "responses": {"200": _ok(f"{resource.name}History", "A history Bundle, newest "
+                                                            "first."),
                       **_errors(ERRORS_READ)},
     }
 
@@ -314,6 +350,9 @@ def _shared_parameters() -> dict:
         "id": {"name": "id", "in": "path", "required": True,
                "description": "The resource's logical id.",
                "schema": {"type": "string", "pattern": r"^[A-Za-z0-9\-.]{1,64}$"}},
+        "vid": {"name": "vid", "in": "path", "required": True,
+                "description": "A version id (meta.versionId).",
+                "schema": {"type": "string", "pattern": r"^[A-Za-z0-9\-.]{1,64}$"}},
         "_elements": _query("_elements", {"type": "string"},
                             "Comma-separated top-level elements to return."),
         "_format": _query("_format", {"type": "string",
@@ -395,6 +434,7 @@ def schemas() -> dict:
     found["Extension"], found["Resource"] = EXTENSION, RESOURCE
     for resource in registry.TYPES.values():
         found[f"{resource.name}Searchset"] = searchset(resource.name, included(resource))
+        found[f"{resource.name}History"] = history_bundle(resource.name)
     found["EverythingBundle"] = searchset(None, [])
     found["AnySearchset"] = searchset(None, sorted(registry.TYPES))
     found["TransactionResponse"] = transaction_response()
@@ -464,6 +504,22 @@ def searchset(matches: str | None, beside: list[str]) -> dict:
     return bundle
 
 
+def history_bundle(name: str) -> dict:
+    """A history Bundle as Relais answers it: the current version with its resource, the
+    earlier ones with their request and response only (history.py)."""
+    bundle = complex_schema("Bundle", r4()["types"]["Bundle"], resource=True)
+    entry = complex_schema("BundleEntry", r4()["types"]["BundleEntry"])
+    entry["properties"] |= {"fullUrl": URI, "resource": {"$ref": f"{SCHEMAS}{name}"}}
+    entry["required"] = ["fullUrl", "request", "response"]
+    bundle["properties"] |= {
+        "type": {"const": "history"},
+        "total": {"type": "integer", "minimum": 1},
+        "entry": {"type": "array", "minItems": 1, "items": entry},
+    }
+    bundle["required"] = sorted({*bundle["required"], "total", "link", "entry"})
+    return bundle
+
+
 def _entry(entry: dict, mode: str, types: list[str]) -> dict:
     resources = [{"$ref": f"{SCHEMAS}{name}"} for name in types]
     return entry | {
@@ -520,8 +576,9 @@ def transaction_response() -> dict:
     entry = complex_schema("BundleEntry", r4()["types"]["BundleEntry"])
     answer = complex_schema("BundleEntryResponse", r4()["types"]["BundleEntryResponse"])
     answer["properties"]["outcome"] = {"$ref": f"{SCHEMAS}OperationOutcome"}
-    resources = [{"$ref": f"{SCHEMAS}{name}"} for name in (*sorted(registry.TYPES),
-                                                            "AnySearchset", "EverythingBundle")]
+    resources = [{"$ref": f"{SCHEMAS}{name}"} for name in (
+        *sorted(registry.TYPES), "AnySearchset", "EverythingBundle",
+        *(f"{name}History" for name in sorted(registry.TYPES)))]
     entry["properties"] |= {"fullUrl": URI, "resource": {"anyOf": resources},
                             "response": answer}
     entry["required"] = ["response"]

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from relais.interop.fhir.outcome import FhirError
 
 READ = "read"
+VREAD = "vread"
+HISTORY = "history-instance"
 SEARCH = "search-type"
 CREATE = "create"
 UPDATE = "update"
@@ -69,13 +71,18 @@ class ResourceType:
     # instead of creating; None: those the caller may change (Action.CHANGE on the row).
     matchable: Callable | None = None
     operations: tuple[str, ...] = ()  # "everything": Patient/<id>/$everything
+    # History (history.py): row -> [(version, when)] of the versions before the current
+    # one that Relais can date (their content is not kept); None: none known.
+    past_versions: Callable[[Model], list] | None = None
 
     @property
     def served(self) -> tuple[str, ...]:
         """Every interaction the type answers: what the CapabilityStatement and the scopes
-        say."""
+        say. Whatever is read is read by version too (the current one: history.py)."""
+        versions = (VREAD, HISTORY) if READ in self.interactions else ()
         writes = ((CREATE, self.create), (UPDATE, self.update))
-        return (*self.interactions, *(name for name, handler in writes if handler))
+        return (*self.interactions, *versions,
+                *(name for name, handler in writes if handler))
 
     def param(self, name: str) -> SearchParam | None:
         return next((p for p in self.search_params if p.name == name), None)

@@ -2,10 +2,10 @@
 (`system/Patient.read`) that older clients still send.
 
 A scope grants a resource type (or `*`) some of c, r, u, d, s, in that order. A request
-needs `r` to read, `s` to search, `c` to create and `u` to update; nothing is deleted, so
-no scope with `d` is offered (nor the v1 `write`, which means c, u and d). A client is
-offered the scopes of what each type serves (`ResourceType.served`) that its
-registration allows (`SystemClient.scopes`). Finer scopes
+needs `r` to read (a version, the history too), `s` to search, `c` to create and `u` to
+update; nothing is deleted, so no scope with `d` is offered (nor the v1 `write`, which
+means c, u and d). A client is offered the scopes of what each type serves
+(`ResourceType.served`) that its registration allows (`SystemClient.scopes`). Finer scopes
 (`system/Observation.rs?category=…`) are not supported and not offered.
 """
 
@@ -20,7 +20,7 @@ SCOPE = re.compile(r"^system/(?P<type>\*|[A-Z][A-Za-z]{1,63})\.(?P<permissions>[
                    r"|read|write|\*)$")
 V1 = {"read": "rs", "write": "cud", "*": "cruds"}
 NEEDED = {registry.READ: "r", registry.SEARCH: "s", registry.CREATE: "c",
-          registry.UPDATE: "u"}
+          registry.UPDATE: "u", registry.VREAD: "r", registry.HISTORY: "r"}
 
 
 def parse(scope: str) -> tuple[str, set[str]] | None:

@@ -1,5 +1,6 @@
 """/fhir/: written from the registry, so each served type has its own two addresses
-(the type: search, and create where served; an instance: read, and update where served),
+(the type: search, and create where served; an instance: read, and update where served;
+its versions: vread and history),
 Patient has $everything, and anything else is an OperationOutcome, never an HTML page."""
 
 from django.urls import path
@@ -17,6 +18,10 @@ def _type_patterns() -> list:
                      name="patient_everything")]
     for name in registry.TYPES:
         patterns += [
+            path(f"{name}/<str:id>/_history", views.instance_history, {"type": name},
+                 name=f"{name.lower()}_history"),
+            path(f"{name}/<str:id>/_history/<str:vid>", views.vread, {"type": name},
+                 name=f"{name.lower()}_vread"),
             path(name, views.type_level, {"type": name}, name=f"{name.lower()}_search"),
             path(f"{name}/<str:id>", views.instance, {"type": name},
                  name=f"{name.lower()}_read"),

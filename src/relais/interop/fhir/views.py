@@ -22,6 +22,7 @@ from relais.interop.fhir import (
     candidates,
     capability,
     everything,
+    history,
     includes,
     openapi,
     registry,
@@ -209,7 +210,37 @@ def _audit_search(user, resource, page) -> None:
 def read(request, resource, id):
     user = caller_for(request, resource.name, registry.READ).user
     row = _load(user, resource, id)
+    return _served(request, resource, row, as_resource(resource, row))
+
+
+@fhir_view
+@_reading
+def vread(request, type, id, vid):
+    """[base]/Type/id/_history/vid: the current version as a read; an earlier one is
+    gone, only the current one is kept (history.py). Through the gate and audited as a
+    read, whatever the version asked."""
+    resource = registry.resource_type(type)
+    user = caller_for(request, resource.name, registry.VREAD).user
+    row = _load(user, resource, id)
     document = as_resource(resource, row)
+    history.check_version(resource, row, document, vid)
+    return _served(request, resource, row, document)
+
+
+@fhir_view
+@_reading
+def instance_history(request, type, id):
+    """[base]/Type/id/_history: a history Bundle of what Relais knows of its versions."""
+    resource = registry.resource_type(type)
+    user = caller_for(request, resource.name, registry.HISTORY).user
+    row = _load(user, resource, id)
+    document = as_resource(resource, row)
+    return fhir_response(history.bundle(base_url(request), resource, row, document))
+
+
+def _served(request, resource, row, document):
+    """A read's answer: the resource with its version headers, or a 304 when the caller
+    holds that version; `_elements` applied."""
     headers = _version_headers(resource, row, document)
     if _unchanged(request, headers["ETag"]):
         return fhir_response(None, status=304, headers=headers)

@@ -106,6 +106,10 @@ class Known:
     def ids(self, kind: str) -> list[str]:
         return [r["id"] for r in self.resources.get(kind, [])]
 
+    def versions(self, kind: str, id: str) -> list[str]:
+        return [r["meta"]["versionId"] for r in self.resources.get(kind, [])
+                if r["id"] == id and "versionId" in r.get("meta", {})]
+
     def values(self, kind: str, element: str) -> list:
         return [r[element] for r in self.resources.get(kind, []) if element in r]
 
@@ -194,7 +198,11 @@ class Contract:
             case = draw(base)
             ids = self.known.ids(kind)
             if "id" in (case.path_parameters or {}) and ids and draw(st.booleans()):
-                case.path_parameters = {"id": draw(st.sampled_from(ids))}
+                case.path_parameters = {**case.path_parameters,
+                                        "id": draw(st.sampled_from(ids))}
+                versions = self.known.versions(kind, case.path_parameters["id"])
+                if "vid" in case.path_parameters and versions and draw(st.booleans()):
+                    case.path_parameters["vid"] = versions[0]  # the current version
             query = dict(case.query or {})
             for name in list(query):
                 strategy = self._value(kind, name)

@@ -223,6 +223,6 @@ def test_the_capability_statement_says_communication_is_created(client):
     scopes = client.get("/fhir/.well-known/smart-configuration").json()["scopes_supported"]
 
     assert [i["code"] for i in served["Communication"]["interaction"]] == [
-        "read", "search-type", "create"]
+        "read", "search-type", "vread", "history-instance", "create"]
     assert "system/Communication.crs" in scopes
     assert "system/Communication.u" not in scopes

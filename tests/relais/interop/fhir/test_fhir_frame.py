@@ -22,7 +22,8 @@ def test_metadata_is_public_and_lists_every_registered_type(client):
     patient = served["Patient"]
     assert patient["profile"] == ("https://www.ehealth.fgov.be/standards/fhir/core/"
                                   "StructureDefinition/be-patient")
-    assert [i["code"] for i in patient["interaction"]] == ["read", "search-type", "create"]
+    assert [i["code"] for i in patient["interaction"]] == ["read", "search-type", "vread",
+                                                       "history-instance", "create", "update"]
     assert {"identifier", "name", "birthdate"} <= {p["name"] for p in patient["searchParam"]}
 
 

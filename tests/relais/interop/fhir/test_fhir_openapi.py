@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 # CapabilityStatement interaction -> (method, path) in the OpenAPI document.
 ADDRESSES = {"read": ("get", "/{type}/{{id}}"), "search-type": ("get", "/{type}"),
-             "create": ("post", "/{type}"), "update": ("put", "/{type}/{{id}}")}
+             "create": ("post", "/{type}"), "update": ("put", "/{type}/{{id}}"),
+             "vread": ("get", "/{type}/{{id}}/_history/{{vid}}"),
+             "history-instance": ("get", "/{type}/{{id}}/_history")}
 SYSTEM = {"transaction": ("post", "/"), "batch": ("post", "/")}
 CONTROLS = {"_count", "_offset", "_summary", "_total", "_sort", "_elements", "_format", "_include",
             "_revinclude"}

@@ -260,7 +260,8 @@ def test_the_capability_statement_tells_the_writes_and_search_features(client):
     served = {r["type"]: r for r in statement["rest"][0]["resource"]}
 
     encounter = served["Encounter"]
-    assert [i["code"] for i in encounter["interaction"]] == ["read", "search-type", "create",
+    assert [i["code"] for i in encounter["interaction"]] == ["read", "search-type", "vread",
+                                                            "history-instance", "create",
                                                             "update"]
     assert (encounter["conditionalCreate"], encounter["updateCreate"],
             encounter["versioning"]) == (True, False, "versioned-update")
@@ -270,7 +271,8 @@ def test_the_capability_statement_tells_the_writes_and_search_features(client):
         "name": "everything",
         "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]
     assert [i["code"] for i in served["Patient"]["interaction"]] == ["read", "search-type",
-                                                                    "create"]
+                                                                    "vread", "history-instance",
+                                                                    "create", "update"]
     for resource in served.values():
         writes = {"create", "update"} & {i["code"] for i in resource["interaction"]}
         assert bool(writes) == bool(registry.TYPES[resource["type"]].create
@@ -282,10 +284,11 @@ def test_the_write_scopes_are_offered_for_what_is_written_only(client, system_cl
 
     assert {"system/Encounter.cu", "system/Encounter.crus", "system/*.crus",
             "system/Patient.rs"} <= set(scopes)
-    assert "system/Patient.cu" not in scopes
+    assert "system/Patient.cu" in scopes  # created and updated
+    assert "system/Organization.cu" not in scopes
     assert not [scope for scope in scopes if "d" in scope.split(".")[1].replace("read", "")]
     with pytest.raises(ValueError):
-        system_client(world.hospital, "system/Patient.u")
+        system_client(world.hospital, "system/Organization.u")
     with pytest.raises(ValueError):
         system_client(world.hospital, "system/*.cruds")
     client_, _secret = system_client(world.hospital, "system/Encounter.cu system/*.rs")

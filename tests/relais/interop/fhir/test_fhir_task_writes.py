@@ -215,5 +215,6 @@ def test_the_capability_statement_says_task_is_updated(client):
     served = {r["type"]: r for r in client.get("/fhir/metadata").json()["rest"][0]["resource"]}
 
     assert [i["code"] for i in served["Task"]["interaction"]] == ["read", "search-type",
+                                                                 "vread", "history-instance",
                                                                  "update"]
     assert served["Task"]["versioning"] == "versioned-update"

@@ -204,7 +204,7 @@ def read_visit(body: dict, hospital, user, *, stay: Stay | None = None) -> Visit
     start, end = _period(body, status)
     ward, ward_sent = _ward(body, hospital)
     return Visit(status=status, person=_person(body, user, stay),
-                 visit_number=_visit_number(body), admitted_at=start, discharged_at=end,
+                 visit_number=_visit_number(body, stay), admitted_at=start, discharged_at=end,
                  ward=ward, ward_sent=ward_sent, admission_type=_admission_type(body),
                  destination=_destination(body, status))
 
@@ -306,7 +306,12 @@ def _reference(value, path: str, target: str) -> int:
     return int(local)
 
 
-def _visit_number(body: dict) -> str:
+def _visit_number(body: dict, stay: Stay | None) -> str:
+    """The hospital's visit number: required, except on an update of a stay opened
+    without one (on the pages): its Encounter is served without `identifier`, and sent
+    back so (giving it one is a change of identifier: 422)."""
+    if stay is not None and not stay.visit_number and body.get("identifier") in (None, []):
+        return ""
     found = _required(body, "identifier")
     if not isinstance(found, list):
         raise invalid("identifier", str(found))

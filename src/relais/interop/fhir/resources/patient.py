@@ -9,7 +9,7 @@ export) and the care zone.
 from django.db.models import Q
 
 from relais.access import persons
-from relais.interop.fhir import identifiers, registry
+from relais.interop.fhir import history, identifiers, registry
 from relais.interop.fhir.identifiers import SSIN, SSIN_OLD, identifier
 from relais.interop.fhir.registry import ResourceType, SearchParam
 from relais.interop.fhir.values import ID_PARAM, LAST_UPDATED, any_of, date_param, token
@@ -148,4 +148,4 @@ def register_types() -> None:
                       "and the other rules of the gate).",
         person_of=lambda person: person.pk, read_action="person.read",
         search_action="person.search", operations=("everything",),
-        candidates=candidates, shown=shown))
+        candidates=candidates, shown=shown, past_versions=history.person_versions))

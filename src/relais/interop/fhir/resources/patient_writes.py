@@ -37,7 +37,7 @@ from relais.interop.fhir.outcome import FhirError
 from relais.interop.fhir.resources.patient import SEX
 from relais.interop.fhir.values import invalid
 from relais.network.models import Person, PersonLanguage
-from relais.network.services import create_person
+from relais.network.services import create_person, update_person
 from relais.network.validators import check_niss_matches
 
 # FHIR R4's elements of Patient: anything else is a 400. Those Relais does not keep
@@ -67,6 +67,61 @@ def create(caller, body: dict) -> Person:
         return create_person(data, actor=caller.user, organisation=caller.client.organisation)
     except ValidationError as error:
         raise _rule(" ".join(error.messages)) from error
+
+
+def update(caller, person: Person, body: dict) -> Person:
+    """PUT: the details Relais keeps, as sent, through the persons' service (the page's
+    "edit" form's): `person.change` naming the fields changed, the row's version + 1.
+    What the API does not serve (living situation, priority groups, safeguarding…) is
+    left as it is; so is the SSIN when none is sent, and the language."""
+    writes.check_elements(body, ELEMENTS, "Patient")
+    data = read_changes(body, person)
+    try:
+        update_person(person, data, actor=caller.user, expected_version=person.version)
+    except ValidationError as error:
+        raise _rule(" ".join(error.messages)) from error
+    return person
+
+
+def read_changes(body: dict, person: Person) -> dict:
+    """What an update sends of the details Relais keeps, checked as the page's form
+    checks them (the SSIN's check digits, what it encodes, one record per SSIN)."""
+    if body.get("active", True) is not True or body.get("deceasedBoolean") or body.get(
+            "deceasedDateTime"):
+        raise _rule(_("A death or the end of a record is recorded on the person's page in "
+                      "Relais, not through this API."))
+    sent = body.get("managingOrganization")
+    if sent is not None and (not isinstance(sent, dict) or sent.get("reference")
+                             != f"Organization/{person.owner_organisation_id}"):
+        raise _rule(_("“%(path)s” cannot change on an existing record.")
+                    % {"path": "managingOrganization"})
+    first, last = _name(body)
+    born, sex = _birth_date(body), _sex(body)
+    niss = _ssin(body, required=False) or person.niss
+    _not_taken(niss, person)
+    errors = check_niss_matches(niss, born, sex) if niss else []
+    if errors:
+        raise _rule(" ".join(message for error in errors for message in error.messages))
+    data = {"first_name": first, "last_name": last, "birth_date": born, "sex": sex,
+            "niss": niss, "phone": _phone(body), **_address(body)}
+    if data.get("postcode") == person.postcode and not _city_sent(body):
+        # Served without a city when Relais holds none: sent back so, it stays none.
+        data["municipality"] = person.municipality
+    if body.get("communication"):
+        data["language"], data["other_language"] = _language(body)
+    return data
+
+
+def _city_sent(body: dict) -> bool:
+    return any(a.get("city") for a in _list(body, "address") if a.get("use") != "old")
+
+
+def _not_taken(niss: str, person: Person) -> None:
+    """One record per SSIN, as the page's form says it."""
+    if niss and Person.objects.filter(niss=niss).exclude(pk=person.pk).exists():
+        raise FhirError(409, "duplicate", _(
+            "A record with this number already exists in Relais. Ask its care network to "
+            "add you, or search for it."))
 
 
 def _not_held(caller, niss: str) -> None:
@@ -132,12 +187,14 @@ def _managing(body: dict, caller) -> None:
                       "managingOrganization out or name that organisation."))
 
 
-def _ssin(body: dict) -> str:
+def _ssin(body: dict, *, required: bool = True) -> str:
     found = set()
     for item in _list(body, "identifier"):
         writes.check_elements(item, IDENTIFIER, "identifier")
         if item.get("system") in (identifiers.SSIN, identifiers.SSIN_OLD):
             found.add(identifiers.ssin(str(item.get("value", ""))))
+    if not found and not required:
+        return ""
     if not found:
         raise FhirError(400, "required", _("“%(path)s” is required.")
                         % {"path": f"identifier ({identifiers.SSIN})"})
@@ -230,6 +287,8 @@ def _language(body: dict) -> tuple[str, str]:
         return PersonLanguage.FRENCH, ""
     concept = chosen.get("language")
     codings = concept.get("coding") if isinstance(concept, dict) else None
+    if codings is None and isinstance(concept, dict) and isinstance(concept.get("text"), str):
+        return PersonLanguage.OTHER, concept["text"][:60]  # as served for "other"
     if not isinstance(codings, list) or not codings or not isinstance(codings[0], dict):
         raise invalid("communication.language", str(concept)[:64])
     code = str(codings[0].get("code", ""))
@@ -241,9 +300,9 @@ def _language(body: dict) -> tuple[str, str]:
 
 
 def register_types() -> None:
-    """Give the read side's type its create and its conditional match: a Patient the
+    """Give the read side's type its create, its update and its conditional match: a Patient the
     client reads (it does not change a record it was not given, but a retried create
     must find the one it made, or one it sees)."""
     registry.register(dataclasses.replace(
-        registry.TYPES["Patient"], create=create,
+        registry.TYPES["Patient"], create=create, update=update,
         matchable=lambda user, rows: rows))
