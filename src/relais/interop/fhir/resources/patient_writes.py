@@ -1,6 +1,8 @@
-"""Patient create: a system opens the record of a person Relais does not know yet — a
-hospital's, so that it can then admit them with Encounter create — through the persons'
-own service (`network.services.create_person`): the record kept by the client's
+"""Patient create and update (`update`, below: the details a system may complete, through
+`update_person`, as the page's edit form). Create: a system opens the record of a person
+Relais does not know yet — a hospital's, so that it can then admit them with Encounter
+create — through the persons' own service (`network.services.create_person`): the record
+kept by the client's
 organisation (which joins the network; the person is their own contact point), the
 `person.create` audit event, as the page's "new person" form does.
 
