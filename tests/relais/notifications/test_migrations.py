@@ -35,10 +35,22 @@ def tables() -> set[str]:
     return set(connection.introspection.table_names())
 
 
+def unapply_app(executor, app_label: str) -> None:
+    """`executor.migrate([(app_label, None)])` more cheaply: the same plan (the app's
+    migrations and those that depend on them, last first), each unapplied from the state
+    of the migrations it depends on. Django's own way renders every model after each
+    migration of the whole plan from the app's first one on (half of this test's 26 s)."""
+    for migration, backwards in executor.migration_plan([(app_label, None)]):
+        assert backwards
+        before = executor.loader.project_state((migration.app_label, migration.name),
+                                               at_end=False)
+        executor.unapply_migration(before, migration)
+
+
 def back_to_the_followup_app():
     """The database as the last release with `followup` left it."""
     executor = MigrationExecutor(connection)
-    executor.migrate([("notifications", None)])
+    unapply_app(executor, "notifications")
     apps = executor.loader.project_state(("notifications", "0001_initial")).apps
     with connection.schema_editor() as editor:
         for name, table in zip(("Notification", "EmailDelivery", "NotificationPreference"),
