@@ -161,14 +161,17 @@ class Contract:
     def run(self, *, examples: int, seed: int, modes=(GenerationMode.POSITIVE,),
             only=None) -> Tally:
         """`examples` generated cases per operation and mode, twice as many for a write
-        (where the state changes), the same ones for a seed (`only`: the operations whose
-        path is one of these)."""
+        (where the state changes), one for a version or a history, the same ones for a
+        seed (`only`: the operations whose path is one of these)."""
         for operation in self.operations():
             if only is not None and operation.path not in only:
                 continue
             writes = operation.method.upper() in ("POST", "PUT")
+            # A version's read and a history are the same code for every type (only the
+            # gate differs, as for the read): one case each keeps the sample's cost.
+            count = 1 if "/_history" in operation.path else examples * (2 if writes else 1)
             for mode in modes:
-                self._run_operation(operation, mode, examples * (2 if writes else 1), seed)
+                self._run_operation(operation, mode, count, seed)
         return self.tally
 
     def _run_operation(self, operation, mode, examples: int, seed: int) -> None:

@@ -17,7 +17,8 @@ from tests.relais.interop.fhir.contract import Contract
 pytestmark = pytest.mark.django_db
 
 SEED = 20261203
-SAMPLE = 3  # cases per operation and mode (49 operations, 2 modes): about 300 requests
+SAMPLE = 3  # cases per operation and mode (88 operations, 2 modes; 1 for the 38 vread
+# and history ones): about 420 requests
 CPU_BUDGET_SECONDS = 30
 HOSPITAL_SCOPES = "system/*.rs system/Encounter.cu"
 CENTRE_SCOPES = "system/*.rs system/Task.u system/Communication.c"

@@ -379,7 +379,8 @@ def test_a_session_reads_but_never_writes(client, liaison_nurse, madeleine):
 
 
 def test_a_type_that_is_not_written_answers_405(hospital_api, madeleine):
-    response = hospital_api.put(f"/fhir/Patient/{madeleine.pk}", "{}", content_type=FHIR)
+    response = hospital_api.put(f"/fhir/Organization/{madeleine.owner_organisation_id}", "{}",
+                                content_type=FHIR)
 
     assert _outcome(response, 405, "not-supported") == (
         "PUT is not allowed at this address: use GET, HEAD.")
