@@ -35,7 +35,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 # The transactional tests' longest, by module: the browser journeys, the page matrix first.
-LONGEST_TRANSACTIONAL = ("tests/browser/test_page_matrix.py", "tests/browser/")
+LONGEST_TRANSACTIONAL = ("tests/browser/test_page_matrix.py", "tests/browser/",
+                         "tests/relais/notifications/test_several_workers.py",
+                         "tests/relais/notifications/test_migrations.py",
+                         "tests/relais/core/test_clock.py")
 
 
 def transactional(item) -> bool:

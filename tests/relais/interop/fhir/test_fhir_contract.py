@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 SEED = 20261203
 SAMPLE = 3  # cases per operation and mode (88 operations, 2 modes; 1 for the 38 vread
 # and history ones): about 420 requests
-CPU_BUDGET_SECONDS = 30
+# The sample's size, not its time, is what the suite keeps small (a time would fail on a
+# busy CI machine): bench/fhir_contract.py prints the rate.
+MOST_REQUESTS = 600
 HOSPITAL_SCOPES = "system/*.rs system/Encounter.cu"
 CENTRE_SCOPES = "system/*.rs system/Task.u system/Communication.c"
 
@@ -58,7 +60,7 @@ def test_a_sample_of_generated_requests_conforms(callers):
         tally.written)  # writes were made, and their answers checked
     found = {kind for kind, resources in contract.known.resources.items() if resources}
     assert found == set(registry.TYPES) - {"Flag"}  # the centre is not her circle
-    assert cpu < CPU_BUDGET_SECONDS
+    assert tally.requests <= MOST_REQUESTS
 
 
 def test_the_same_seed_sends_the_same_requests(callers):
