@@ -142,12 +142,16 @@ STAND_IN_USER = -987_653_000
 STAND_IN_ORGANISATION = -987_652_000  # minus n for the user's nth organisation (by id)
 
 
+def _organisations(user) -> list[int]:
+    """Whom `user` acts for, in the order their stand-ins are numbered."""
+    return sorted(member_organisation_ids(user))
+
+
 def shape(user) -> tuple:
     """What a person statement for `user` is built from, their ids left out."""
-    organisations = sorted(member_organisation_ids(user))
     managed = managed_organisation_ids(user)
     return (bool(user.is_active), bool(user.is_superuser), getattr(user, "kind", None),
-            tuple(organisation in managed for organisation in organisations))
+            tuple(organisation in managed for organisation in _organisations(user)))
 
 
 def _stand_in(user):
@@ -159,7 +163,7 @@ def _stand_in(user):
     managed = managed_organisation_ids(user)
     remember_memberships(stand_in, [
         (STAND_IN_ORGANISATION - number, organisation in managed)
-        for number, organisation in enumerate(sorted(member_organisation_ids(user)))])
+        for number, organisation in enumerate(_organisations(user))])
     return stand_in
 
 
@@ -167,7 +171,7 @@ def _own_ids(user) -> dict[int, int]:
     """Each stand-in, and the id of `user`'s that takes its place."""
     ids = {STAND_IN_USER: user.pk}
     ids.update({STAND_IN_ORGANISATION - number: organisation
-                for number, organisation in enumerate(sorted(member_organisation_ids(user)))})
+                for number, organisation in enumerate(_organisations(user))})
     return ids
 
 

@@ -24,6 +24,7 @@ class CannotTell(Exception):
 
 
 UNKNOWN = None  # SQL's NULL as a truth value
+ASK_THE_DATABASE = object()  # what `_truth` answers when only the database can
 
 
 def _compare(lookup: str, left, right):
@@ -135,16 +136,22 @@ class ConstraintsInPython:
             raise ValidationError(errors)
 
 
+def _truth(condition, instance, exclude):
+    """The condition's truth for the instance, or ASK_THE_DATABASE; `_Skip` goes through."""
+    try:
+        return holds(condition, instance, exclude)
+    except CannotTell:
+        return ASK_THE_DATABASE
+
+
 def _validate(constraint, model_class, instance, exclude, using) -> None:
     condition = getattr(constraint, "condition", None)
     if isinstance(constraint, CheckConstraint | UniqueConstraint) and condition is not None:
         try:
-            truth = holds(condition, instance, exclude)
+            truth = _truth(condition, instance, exclude)
         except _Skip:
             return
-        except CannotTell:
-            truth = "ask"
-        if isinstance(constraint, CheckConstraint) and truth != "ask":
+        if isinstance(constraint, CheckConstraint) and truth is not ASK_THE_DATABASE:
             if truth is False:
                 raise ValidationError(constraint.get_violation_error_message(),
                                       code=constraint.violation_error_code)

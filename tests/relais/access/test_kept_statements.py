@@ -189,42 +189,35 @@ def test_a_question_about_one_person_answers_as_the_queryset_does(request, world
 # --- person statements built once per shape of user --------------------------------------
 
 
-def _built_for_the_user_itself(user, key_start: str, question: str) -> tuple[str, list]:
+def _build(asker, key_start: str, question: str) -> tuple[str, tuple]:
+    """A person statement for `asker`, as persons.py builds it (the list of pks, or the
+    question about one person)."""
+    from relais.network.models import Person
+
+    persons = Person.objects.all()
+    asked = {"visible": persons_module.visible_persons,
+             "completable": persons_module.completable_persons,
+             "excluded": persons_module.excluded_persons}[question]
+    if key_start == "person_pks":
+        if persons_module._expressions(asker, question) is None:
+            return "", ()
+        query = asked(asker, persons).order_by().values("pk")
+    else:
+        query = asked(asker, persons.filter(pk=persons_module.SOMEONE)).order_by().values(
+            "pk")[:1]
+    sql, params = query.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _built_for_the_user_itself(user, key_start: str, question: str) -> tuple[str, tuple]:
     """The statement as it was built before shapes: for the user, with their own ids."""
-    from relais.network.models import Person
-
-    persons = Person.objects.all()
-    asked = {"visible": persons_module.visible_persons,
-             "completable": persons_module.completable_persons,
-             "excluded": persons_module.excluded_persons}[question]
     with decisions.answering_anew():
-        if key_start == "person_pks":
-            if persons_module._expressions(user, question) is None:
-                return "", []
-            sql, params = asked(user, persons).order_by().values("pk").query.sql_with_params()
-            return sql, tuple(params)
-        one = asked(user, persons.filter(pk=persons_module.SOMEONE)).order_by().values("pk")[:1]
-        sql, params = one.query.sql_with_params()
-        return sql, tuple(params)
+        return _build(user, key_start, question)
 
 
-def _built_for_the_shape(user, key_start: str, question: str) -> tuple[str, list]:
-    from relais.network.models import Person
-
-    persons = Person.objects.all()
-    asked = {"visible": persons_module.visible_persons,
-             "completable": persons_module.completable_persons,
-             "excluded": persons_module.excluded_persons}[question]
-
-    def build(asker):
-        if key_start == "person_pks":
-            if persons_module._expressions(asker, question) is None:
-                return "", []
-            return asked(asker, persons).order_by().values("pk").query.sql_with_params()
-        return asked(asker, persons.filter(pk=persons_module.SOMEONE)).order_by().values(
-            "pk")[:1].query.sql_with_params()
-
-    sql, params = persons_module._statement_for(user, (key_start, "test", question), build)
+def _built_for_the_shape(user, key_start: str, question: str) -> tuple[str, tuple]:
+    sql, params = persons_module._statement_for(
+        user, (key_start, "test", question), lambda asker: _build(asker, key_start, question))
     return sql, tuple(params)
 
 

@@ -76,6 +76,7 @@ SEARCH_VALUE = {
 }
 ERRORS_READ = ("400", "401", "403", "404", "406")
 ERRORS_WRITE = ("400", "401", "403", "404", "409", "412", "413", "415", "422")
+NOT_MODIFIED = {"description": "Not modified: If-None-Match names the version held (no body)."}
 # A transaction that fails answers the failing entry's status (a batch answers 200).
 ERRORS_BUNDLE = ("400", "401", "403", "404", "405", "406", "409", "410", "412", "413", "415",
                  "422")
@@ -196,8 +197,7 @@ def _read(resource) -> dict:
         "parameters": [_ref_parameter("id"), _ref_parameter("_elements"),
                        _ref_parameter("_format"), _ref_parameter("If-None-Match")],
         "responses": {"200": _ok(resource.name, "The resource.", versioned=True),
-                      "304": {"description": "Not modified: If-None-Match names the version "
-                                             "held (no body)."},
+                      "304": NOT_MODIFIED,
                       **_errors(ERRORS_READ)},
     }
 
@@ -214,8 +214,7 @@ def _vread(resource) -> dict:
                        _ref_parameter("If-None-Match")],
         "responses": {"200": _ok(resource.name, "The resource, at its current version.",
                                  versioned=True),
-                      "304": {"description": "Not modified: If-None-Match names the version "
-                                             "held (no body)."},
+                      "304": NOT_MODIFIED,
                       **_errors((*ERRORS_READ, "410"))},
     }
 
