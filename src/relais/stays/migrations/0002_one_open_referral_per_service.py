@@ -36,7 +36,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(refuse_existing_duplicates, migrations.RunPython.noop),
+        # Existing rows only: elided from the squashed migration, which runs on new databases.
+        migrations.RunPython(refuse_existing_duplicates, migrations.RunPython.noop,
+                             elidable=True),
         migrations.AddConstraint(
             model_name='referral',
             constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['sent', 'accepted', 'started'])), fields=('person', 'service'), name='one_open_referral_per_service'),

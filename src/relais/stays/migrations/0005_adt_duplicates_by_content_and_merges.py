@@ -36,7 +36,8 @@ class Migration(migrations.Migration):
             name='content_hash',
             field=models.CharField(blank=True, max_length=64),
         ),
-        migrations.RunPython(hash_kept_messages, migrations.RunPython.noop),
+        # Existing rows only: elided from the squashed migration, which runs on new databases.
+        migrations.RunPython(hash_kept_messages, migrations.RunPython.noop, elidable=True),
         migrations.AddField(
             model_name='patientlink',
             name='merged_into',
