@@ -70,9 +70,11 @@ from relais.booklet import services as booklet
 from relais.booklet.models import Audience, EntryKind
 from relais.directory import services as directory
 from relais.directory.models import Category
+from relais.followup import watch as followup_watch
 from relais.followup import work
 from relais.interop import adt
 from relais.interop.adt.merge import merge_links
+from relais.interop.fhir import registry as fhir_registry
 from relais.network import portal
 from relais.network import services as network
 from relais.network.models import MemberKind, Relation, Role
@@ -315,6 +317,22 @@ def exclude_brother(w) -> None:
     network.exclude_member(w.member_brother, actor=w.coordinator)
 
 
+def followed_up_and_watched(w) -> None:
+    """Before this admission: a stay at Hestia a month ago, discharged home, with its
+    follow-up calls; and help she refused, with the watch her coordinator keeps."""
+    with on_commit():
+        earlier = stays.open_stay(w.person, hospital=w.hospital, ward=w.ward, actor=w.nurse,
+                                  admitted_at=timezone.now() - timedelta(days=30))
+        stays.discharge(earlier, actor=w.nurse, destination="home",
+                        discharged_at=timezone.now() - timedelta(days=20), reason="Home")
+    w.followup = model_named("FollowUp").objects.get(stay=earlier)
+    with on_commit():
+        followup_watch.record_refusal(w.person, offered="Meals on wheels", reasons=["cost"],
+                                      capacity="yes", actor=w.coordinator,
+                                      organisation=w.centre)
+    w.watch = model_named("Watch").objects.get(person=w.person)
+
+
 def admit_by_hand(w):
     with on_commit():
         w.stay = stays.open_stay(w.person, hospital=w.hospital, ward=w.ward, actor=w.nurse,
@@ -464,7 +482,8 @@ BY_NAME = {"person_pk": "persons", "stay_pk": "stays", "consent_pk": "consent",
 # Keys whose values are hers: a URL made only of these is one of her objects' addresses.
 PERSONAL_KEYS = {"persons", "members", "consent", "mandates", "stays", "plan-items",
                  "referrals", "entries", "consultations", "answer", "versions", "join", "c",
-                 "referral_status", "instrument", "merges"}
+                 "referral_status", "instrument", "merges", "followups", "followup-contacts",
+                 "watches"}
 SEARCH_INPUT = re.compile(r'<input[^>]*name="(?:q|niss|search)"')
 # Every URL is asked first with these: a search by name, and the print version of a page.
 FIRST_QUERY = {"q": SEARCH_PREFIX, "search": SEARCH_PREFIX, "print": "1"}
@@ -529,6 +548,15 @@ def candidates(w) -> dict:
                            .values_list("number", flat=True)),
         "pending": ids("AdtMessage"),
         "merges": ids("PatientLink", person=p),
+        "followups": ids("FollowUp", person=p),
+        "followup-contacts": ids("Contact", followup__person=p),
+        "watches": ids("Watch", person=p),
+        # What holds no person (a thematic session and its actions, a team's anonymised
+        # case review, a follow-up protocol): her person's id, which a view that took it
+        # for a person's would show her by; every id she has would be hundreds of 404s.
+        **dict.fromkeys(("thematic", "actions", "reviews", "followup-protocols"), [p.pk]),
+        # The FHIR API's ids of her resources, of each type, and their versions.
+        **fhir_ids(w),
         "services": [w.service_o.pk, w.service_help.pk],
         "join": [token for _, token in w.portal_links],
         "c": [token for _, token in w.consultation_links],
@@ -537,6 +565,10 @@ def candidates(w) -> dict:
         # Words a view checks before it reads anything (a token there is answered 404
         # before any of her ids is looked up): the words it takes.
         "work:str": sorted(work.REASSIGNABLE),  # work/<kind>/<pk>/reassign/
+        # ... and the ids of the things it reassigns that are hers (calls, watches).
+        "work": sorted({*ids("Contact", followup__person=p), *ids("Watch", person=p), p.pk}),
+        # /fhir/<type>/<id>: a type the API does not serve answers an OperationOutcome.
+        "fhir:str": ["Unknown"],
         "report:str": sorted(ReportLanguage.values),  # thematic/<pk>/report/<language>/
         "services:str": [str(w.service_o.hsds_id), str(w.service_help.hsds_id)],
         "organizations:str": [str(w.excluded_org.hsds_id or "x")],
@@ -552,6 +584,31 @@ def candidates(w) -> dict:
     found["_all_tokens"] = [*found["join"], *found["c"], "x"]
     w._candidates = found
     return found
+
+
+def fhir_ids(w) -> dict:
+    """For each FHIR type, the ids of her resources ("Encounter:str": [...]) as her
+    coordinator's `Patient/<id>/$everything` lists them, with her person's id for the
+    types it holds none of (a view that took it for a person's); and the versions they
+    are at ("_history:str"), for vread."""
+    p = w.person.pk
+    answer = client_for(w.coordinator).get(f"/fhir/Patient/{p}/$everything",
+                                           {"_count": 1000})
+    assert answer.status_code == 200, answer.content[:300]
+    found = {f"{name}:str": [] for name in fhir_registry.TYPES}
+    patient_version = None
+    for entry in answer.json().get("entry", []):
+        resource = entry["resource"]
+        found[f"{resource['resourceType']}:str"].append(resource["id"])
+        if resource["resourceType"] == "Patient":
+            patient_version = resource["meta"]["versionId"]
+    assert found["Patient:str"] == [str(p)], "her Patient id is her person's id"
+    for key, ids in found.items():
+        found[key] = sorted(set(ids)) or [str(p)]
+    # vread reads through the gate before it looks at the version (history.py): each id
+    # is asked at version 1 and at her Patient's current version (the positive control
+    # reads it there).
+    return {**found, "_history:str": sorted({"1", patient_version})}
 
 
 def candidates_for(w, param, own=None) -> list:
@@ -724,12 +781,13 @@ def shared_world(django_db_blocker, media, *steps):
 
 @pytest.fixture(scope="class")
 def everywhere(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The sweep's world: O, X and the brother excluded, then the admissions by hand and
-    by the feed, the hospital's work, and a merge of her patient ids at Hestia."""
+    """The sweep's world: O, X and the brother excluded, then an earlier stay followed up
+    and a watch, the admissions by hand and by the feed, the hospital's work, and a
+    merge of her patient ids at Hestia."""
     yield from shared_world(django_db_blocker, tmp_path_factory.mktemp("media"),
                             exclude_organisation, exclude_professional, exclude_brother,
-                            admit_by_hand, hospital_work, admit_by_feed, merged_by_hestia,
-                            sign_in)
+                            followed_up_and_watched, admit_by_hand, hospital_work,
+                            admit_by_feed, merged_by_hestia, sign_in)
 
 
 def sign_in(w) -> None:
@@ -812,6 +870,11 @@ class TestEveryPage:
             "stays/<int:pk>/transfer-note/": f"/stays/{w.stay.pk}/transfer-note/",
             "referrals/<int:pk>/": f"/referrals/{w.referral_to_o.pk}/",
             "consultations/<int:pk>/": f"/consultations/{w.consultation.pk}/",
+            "followups/<int:pk>/": f"/followups/{w.followup.pk}/",
+            "watches/<int:pk>/": f"/watches/{w.watch.pk}/",
+            "fhir/Patient/<str:id>": f"/fhir/Patient/{p}",
+            "fhir/Patient/<str:id>/_history/<str:vid>":
+                f"/fhir/Patient/{p}/_history/{candidates(w)['_history:str'][-1]}",
         }
         routes = {r.route: r for r in ROUTES}
         for route, url in her_pages.items():
