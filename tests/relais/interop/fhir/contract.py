@@ -30,19 +30,17 @@ from dataclasses import dataclass, field
 
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
 from schemathesis.core.transport import Response
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.relais.interop import contract_runner as runner
 
 BASE = "http://testserver/fhir"
 FHIR_JSON = "application/fhir+json"
@@ -58,43 +56,16 @@ WORDS = ["Lam", "lambert", "Madeleine", "jo", "Sophie", "test", "Soins", "é", "
 
 
 @dataclass
-class Tally:
-    requests: int = 0
-    statuses: Counter = field(default_factory=Counter)
-    by_operation: Counter = field(default_factory=Counter)
+class Tally(runner.Tally):
     written: Counter = field(default_factory=Counter)  # 2xx answers to a write
-    server_errors: int = 0
-    failures: list = field(default_factory=list)  # (case as curl, what failed)
-    not_generated: list = field(default_factory=list)
 
     def add(self, case, status: int) -> None:
-        label = f"{case.method} {case.operation.path}"
-        self.requests += 1
-        self.statuses[status] += 1
-        self.by_operation[label] += 1
-        self.server_errors += status >= 500
+        super().add(case, status)
         if case.method in ("POST", "PUT") and status < 300 and case.operation.path != "/":
-            self.written[label] += 1  # (a batch answers 200 whatever its entries did)
+            self.written[runner.label_of(case)] += 1  # (a batch answers 200 whatever)
 
-    def merge(self, other: "Tally") -> None:
-        self.requests += other.requests
-        self.statuses += other.statuses
-        self.by_operation += other.by_operation
-        self.written += other.written
-        self.server_errors += other.server_errors
-        self.failures += other.failures
-        self.not_generated += other.not_generated
-
-    def failed(self, most: int = 20) -> str:
-        """The failed checks, each with the request as curl (an assertion's message)."""
-        return "\n\n".join(f"{curl}\n" + "\n".join(f"  - {p[:1500]}" for p in problems[:4])
-                           for curl, problems in self.failures[:most])
-
-    def summary(self) -> str:
-        statuses = ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items()))
-        return (f"{self.requests} requests ({statuses}); {sum(self.written.values())} "
-                f"writes made; {self.server_errors} server errors; "
-                f"{len(self.failures)} failed checks")
+    def _more(self) -> list[str]:
+        return [f"{sum(self.written.values())} writes made"]
 
 
 @dataclass
@@ -131,32 +102,27 @@ def openapi(client) -> dict:
     return answer.json()
 
 
-class Contract:
+class Contract(runner.ContractRunner):
     """Generates requests for every operation and checks the answers (see the module).
 
     `client` reads (and writes what no `writers` entry names); `writers` maps a type to
     the client that writes it (the hospital's system writes its stays, the receiving
     organisation's answers a referral)."""
 
+    tally_class = Tally
+
     def __init__(self, client, *, writers=None, leaks=(), known: Known | None = None):
-        self.client = client
+        super().__init__(client, leaks)
         self.writers = writers or {}
         for caller in (client, *self.writers.values()):
             # A server error is an answer to count and show, not an end to the run.
             caller.raise_request_exception = False
-        self.leaks = {marker: {marker.encode(), json.dumps(marker)[1:-1].encode()}
-                      for marker in leaks}
         self.spec = openapi(client)
         self.schema = schemathesis.openapi.from_dict(copy.deepcopy(self.spec))
         self.types = [path.strip("/") for path in self.spec["paths"]
                       if path.count("/") == 1 and path[1:2].isupper()]
         self.known = known or discover(client, self.types)
-        self.tally = Tally()
         self._raised = ""  # the exception behind the last answer, if it was a 500
-
-    def operations(self):
-        for result in self.schema.get_all_operations():
-            yield result.ok()
 
     def run(self, *, examples: int, seed: int, modes=(GenerationMode.POSITIVE,),
             only=None) -> Tally:
@@ -173,21 +139,6 @@ class Contract:
             for mode in modes:
                 self._run_operation(operation, mode, count, seed)
         return self.tally
-
-    def _run_operation(self, operation, mode, examples: int, seed: int) -> None:
-        @hypothesis_seed(seed)
-        @settings(max_examples=examples, database=None, deadline=None,
-                  phases=[Phase.explicit, Phase.generate], print_blob=False,
-                  suppress_health_check=list(HealthCheck))
-        @given(case=self._cases(operation, mode))
-        def exercise(case):
-            self.check(case)
-
-        try:
-            exercise()
-        except Unsatisfiable:  # nothing to get wrong (GET /metadata, in the negative mode)
-            self.tally.not_generated.append(f"{operation.method.upper()} {operation.path} "
-                                            f"({mode})")
 
     # --- meaningful values -------------------------------------------------------------------
 
@@ -304,22 +255,6 @@ class Contract:
 
     # --- sending and checking ----------------------------------------------------------------
 
-    def check(self, case) -> None:
-        response, body = self.send(case)
-        self.tally.add(case, response.status_code)
-        problems = [f"raised {self._raised!r}"] if self._raised else []
-        problems += self._answer_problems(case, response, body)
-        problems += [f"shows {marker!r}" for marker, forms in self.leaks.items()
-                     if any(form in body for form in forms)]
-        try:
-            case.validate_response(response, checks=self._checks(case, body))
-        except FailureGroup as group:
-            problems += [f"{failure.title}: {failure.message}" for failure in group.exceptions]
-        except AssertionError as error:
-            problems.append(str(error))
-        if problems:
-            self.tally.failures.append((case.as_curl_command(), problems))
-
     def _client_for(self, case):
         if case.method in ("POST", "PUT"):
             return self.writers.get(case.operation.path.strip("/").split("/")[0], self.client)
@@ -347,13 +282,17 @@ class Contract:
         return response, content
 
     @staticmethod
-    def _checks(case, body: bytes) -> list:
+    def _checks(case, response, body: bytes) -> list:
         checks = [not_a_server_error, status_code_conformance]
         if body:  # a 304, or a write with Prefer: return=minimal, has none
             checks += [content_type_conformance, response_schema_conformance]
         return checks
 
     def _answer_problems(self, case, response, body: bytes) -> list[str]:
+        raised = [f"raised {self._raised!r}"] if self._raised else []
+        return raised + self._document_problems(case, response, body)
+
+    def _document_problems(self, case, response, body: bytes) -> list[str]:
         if not body:
             minimal = "return=minimal" in str((case.headers or {}).get("Prefer", ""))
             expected = response.status_code == 304 or (minimal and response.status_code < 300)

@@ -32,23 +32,19 @@ given real ids of the test data, so records are found and checked, not only 404s
 import copy
 import datetime as dt
 import json
-from collections import Counter
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
 from jsonschema import Draft202012Validator
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
 from schemathesis.core.transport import Response
 from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tests.relais.interop import contract_runner as runner
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "fixtures" / "hsds3" / "schema"
 PUBLISHED = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
@@ -139,74 +135,22 @@ def item_schemas(spec: dict) -> dict[str, dict]:
 # --- running it ------------------------------------------------------------------------------
 
 
-@dataclass
-class Tally:
-    requests: int = 0
-    statuses: Counter = field(default_factory=Counter)
-    by_operation: Counter = field(default_factory=Counter)
-    server_errors: int = 0
-    failures: list = field(default_factory=list)  # (case as curl, what failed)
-    not_generated: list = field(default_factory=list)  # operations without such a case
-
-    def add(self, label: str, status: int) -> None:
-        self.requests += 1
-        self.statuses[status] += 1
-        self.by_operation[label] += 1
-        self.server_errors += status >= 500
-
-    def merge(self, other: "Tally") -> None:
-        self.requests += other.requests
-        self.statuses += other.statuses
-        self.by_operation += other.by_operation
-        self.server_errors += other.server_errors
-        self.failures += other.failures
-        self.not_generated += other.not_generated
-
-    def summary(self) -> str:
-        statuses = ", ".join(f"{code}: {n}" for code, n in sorted(self.statuses.items()))
-        return (f"{self.requests} requests ({statuses}); {self.server_errors} server errors; "
-                f"{len(self.failures)} failed checks")
-
-
-class Contract:
+class Contract(runner.ContractRunner):
     """Generates requests for every operation and checks the answers (see the module)."""
 
     def __init__(self, client, known_ids: dict[str, list[str]], leaks=()):
-        self.client = client
-        # Never in an answer, as UTF-8 (NDJSON) or JSON-escaped (JsonResponse's ASCII).
-        self.leaks = {marker: {marker.encode(), json.dumps(marker)[1:-1].encode()}
-                      for marker in leaks}
+        super().__init__(client, leaks)
         self.spec = local_openapi()
         self.schema = schemathesis.openapi.from_dict(local_openapi())
         self.items = item_schemas(self.spec)
         self.known = known_ids  # {"services": [...], "organizations": [...], ...}
-        self.tally = Tally()
 
-    def operations(self):
-        for result in self.schema.get_all_operations():
-            yield result.ok()
-
-    def run(self, *, examples: int, seed: int, modes=(GenerationMode.POSITIVE,)) -> Tally:
+    def run(self, *, examples: int, seed: int, modes=(GenerationMode.POSITIVE,)) -> runner.Tally:
         """`examples` generated cases per operation and mode, the same ones for a seed."""
         for operation in self.operations():
             for mode in modes:
                 self._run_operation(operation, mode, examples, seed)
         return self.tally
-
-    def _run_operation(self, operation, mode, examples: int, seed: int) -> None:
-        @hypothesis_seed(seed)
-        @settings(max_examples=examples, database=None, deadline=None,
-                  phases=[Phase.explicit, Phase.generate], print_blob=False,
-                  suppress_health_check=list(HealthCheck))
-        @given(case=self._cases(operation, mode))
-        def exercise(case):
-            self.check(case)
-
-        try:
-            exercise()
-        except Unsatisfiable:  # no parameter to get wrong (GET /, in the negative mode)
-            self.tally.not_generated.append(f"{operation.method.upper()} {operation.path} "
-                                            f"({mode})")
 
     def _cases(self, operation, mode):
         base = operation.as_strategy(generation_mode=mode)
@@ -245,22 +189,6 @@ class Contract:
             "search": st.sampled_from(["soins", "Thuisverpleging 3", "médecin", "cpas", "x"]),
         }
 
-    def check(self, case) -> None:
-        response, body = self.send(case)
-        label = f"{case.method} {case.operation.path}"
-        self.tally.add(label, response.status_code)
-        problems = self._answer_problems(case, response, body)
-        problems += [f"shows {marker!r}" for marker, forms in self.leaks.items()
-                     if any(form in body for form in forms)]
-        try:
-            case.validate_response(response, checks=self._checks(response))
-        except FailureGroup as group:
-            problems += [f"{failure.title}: {failure.message}" for failure in group.exceptions]
-        except AssertionError as error:
-            problems.append(str(error))
-        if problems:
-            self.tally.failures.append((case.as_curl_command(), problems))
-
     def send(self, case) -> tuple[Response, bytes]:
         kwargs = case.as_transport_kwargs(base_url=f"http://testserver{BASE_PATH}")
         prepared = requests.Request(method=kwargs["method"], url=kwargs["url"],
@@ -274,7 +202,7 @@ class Contract:
         return response, body
 
     @staticmethod
-    def _checks(response) -> list:
+    def _checks(case, response, body: bytes) -> list:
         ndjson = response.headers.get("content-type", [""])[0] == "application/x-ndjson"
         return [not_a_server_error] if ndjson else [not_a_server_error,
                                                      response_schema_conformance]
