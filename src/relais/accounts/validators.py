@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import vat
 
+from relais.core.text import is_digits
+
 RIZIV_LENGTHS = (8, 11)
 
 
@@ -36,7 +38,8 @@ def riziv_check_digits_valid(number: str) -> bool:
 def validate_riziv(value: str) -> None:
     """RIZIV/INAMI number: 8 digits (provider) or 11 (with qualification), check on first 6."""
     number = compact_riziv(value)
-    if not (number.isdigit() and len(number) in RIZIV_LENGTHS and riziv_check_digits_valid(number)):
+    if not (is_digits(number) and len(number) in RIZIV_LENGTHS
+            and riziv_check_digits_valid(number)):
         raise ValidationError(
             _(
                 "%(value)s is not a valid RIZIV/INAMI number "

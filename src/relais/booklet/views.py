@@ -30,7 +30,7 @@ from relais.booklet.models import Audience, Entry, EntryKind, ReadReceipt
 from relais.booklet.rules import may_write_booklet
 from relais.core import kept
 from relais.core.pagination import TOTAL, CountingPaginator
-from relais.core.text import fold
+from relais.core.text import fold, is_digits
 from relais.core.uploads import download_name, open_stored
 from relais.network import rules as network_rules
 
@@ -205,7 +205,7 @@ def entry_new(request, pk):
 
 def _entry(request, pk) -> Entry:
     entry = policy.visible(request.user, Entry.objects.filter(pk=pk)).select_related(
-        "person").first() if str(pk).isdigit() else None
+        "person").first() if is_digits(str(pk)) else None
     if entry is None:
         audit.record(audit.Actions.ACCESS_DENIED, actor=request.user, target_type="booklet.entry",
                      target_id=str(pk)[:64], outcome="denied")

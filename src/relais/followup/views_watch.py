@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from relais.access import policy
 from relais.accounts.middleware import acting_organisation
+from relais.core.text import is_digits
 from relais.directory import rules as directory_rules
 from relais.directory.matching import match_services
 from relais.directory.models import Service
@@ -50,7 +51,7 @@ def _watch_to_work_on(request, pk):
 def _declined_referral(request, person):
     """The referral the person declined, named in ?referral= (through the gate)."""
     pk = request.GET.get("referral", "")
-    if not pk.isdigit():
+    if not is_digits(pk):
         return None
     return policy.visible(request.user, Referral.objects.filter(person=person, pk=pk)
                           ).select_related("service").first()

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from relais.core.text import is_digits
 from relais.followup import calendar, work
 
 
@@ -20,7 +21,7 @@ def _professional(request):
 
 
 def _int_or_none(value):
-    return int(value) if value and str(value).isdigit() else None
+    return int(value) if value and is_digits(str(value)) else None
 
 
 def work_context(request, *, team: bool = False, per_page: int | None = None) -> dict:

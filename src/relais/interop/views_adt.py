@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from relais.access import policy
 from relais.access.policy import Action
 from relais.audit import log as audit
+from relais.core.text import is_digits
 from relais.interop import adt
 from relais.interop.adt import inbox
 from relais.network import rules as network_rules
@@ -203,7 +204,7 @@ def _persons_with_niss(user, niss: str) -> list:
     if not niss:
         return []
     audit.record("person.search", actor=user, detail={"searched": True, "for": "adt_match"})
-    if not (len(niss) == 11 and niss.isdigit()):
+    if not (len(niss) == 11 and is_digits(niss)):
         return []
     return list(Person.objects.visible_to(user).filter(niss=niss)[:5])
 

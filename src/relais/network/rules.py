@@ -41,6 +41,7 @@ from relais.access.policy import (
 from relais.audit import log as audit
 from relais.audit.models import Outcome
 from relais.core import kept
+from relais.core.text import is_digits
 from relais.network.models import NetworkMember, Person, Relation
 
 PERSON = "network.person"  # the gate's label of Person (policy.sees shares the answers)
@@ -220,7 +221,7 @@ def member_for(user, pk, action: Action = Action.VIEW):
 
 def person_for_break_glass(user, pk):
     """The record a professional may open in an emergency, else Http404 (audited)."""
-    person = Person.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    person = Person.objects.filter(pk=pk).first() if is_digits(str(pk)) else None
     if person is None or not may_break_glass(user, person):
         audit.record(audit.Actions.ACCESS_DENIED, actor=user, target_type="network.person",
                      target_id=str(pk)[:64], outcome=Outcome.DENIED,

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.formats import get_format
 
 from relais.access.persons import visible_persons
+from relais.core.text import is_digits
 from relais.network.models import Person, name_key
 from relais.network.validators import compact_niss
 
@@ -94,7 +95,7 @@ def search_filter(query: str) -> Q:
     """A NISS, a birth date (as pages show it, 31/12/1941, or as forms accept it:
     31-12-1941, 31.12.1941, 1941-12-31), or words of the name."""
     digits = compact_niss(query)
-    if len(digits) == 11 and digits.isdigit():
+    if len(digits) == 11 and is_digits(digits):
         return Q(niss=digits)
     for pattern in get_format("DATE_INPUT_FORMATS"):
         try:

@@ -21,6 +21,7 @@ from relais.access.policy import Action
 from relais.audit import log as audit
 from relais.core import kept
 from relais.core.models import VersionConflict
+from relais.core.text import is_digits
 from relais.core.uploads import download_name, open_stored
 from relais.network import legal, portal, roleguide, search, services, who_looked
 from relais.network import rules as network_rules
@@ -77,7 +78,7 @@ def person_list(request):
 def _hidden_niss_match(request, query, page):
     """An exact NISS that exists but is not shared: offer break-the-glass (rule 4)."""
     digits = compact_niss(query)
-    if page.paginator.count or len(digits) != 11 or not digits.isdigit():
+    if page.paginator.count or len(digits) != 11 or not is_digits(digits):
         return None
     return network_rules.hidden_person_with_niss(request.user, digits)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.utils import translation
 
+from relais.core.text import is_digits
 from relais.observatory.figures import Cell
 
 FIELDS = ["indicator", "zone", "municipality", "period", "period_start", "dimension", "key",
@@ -93,7 +94,7 @@ def _with_decimal(values: dict, decimal: str) -> dict:
 
 def _is_decimal(text: str) -> bool:
     whole, dot, fraction = text.partition(".")
-    return bool(dot) and whole.lstrip("-").isdigit() and fraction.isdigit()
+    return bool(dot) and is_digits(whole.lstrip("-")) and is_digits(fraction)
 
 
 def _json_chunks(cells, about) -> Iterator[str]:

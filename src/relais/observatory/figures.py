@@ -58,6 +58,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from relais.accounts.models import Organisation
+from relais.core.text import is_digits
 from relais.directory.models import Category
 from relais.network.models import PriorityGroup
 from relais.observatory import rules, suppression
@@ -361,7 +362,7 @@ def key_label(by: str, key: str) -> str:
         return str(_WORDS[by][key])
     if by in _CHOICES and key in _CHOICES[by].values:
         return str(_CHOICES[by](key).label)
-    if by == "hospital" and key.isdigit():
+    if by == "hospital" and is_digits(key):
         return Organisation.objects.filter(pk=int(key)).values_list(
             "name", flat=True).first() or key
     if key == "":

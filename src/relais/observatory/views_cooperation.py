@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from relais.audit.log import record
+from relais.core.text import is_digits
 from relais.observatory import cooperation_map, exports, figures, rules
 from relais.observatory.models import REGION
 
@@ -31,7 +32,7 @@ def _year(query) -> tuple[int | None, str]:
     text = query.get("year", "")
     if not text:
         return None, ""
-    if not (text.isdigit() and 2000 <= int(text) <= 2100):
+    if not (is_digits(text) and 2000 <= int(text) <= 2100):
         return None, _("Choose a year from the list.")
     return int(text), ""
 

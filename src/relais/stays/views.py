@@ -19,6 +19,7 @@ from relais.accounts.models import Organisation
 from relais.core import kept
 from relais.core.fields import NOTE
 from relais.core.models import VersionConflict
+from relais.core.text import is_digits
 from relais.directory import rules as directory_rules
 from relais.directory.matching import match_services
 from relais.directory.models import Service
@@ -78,7 +79,7 @@ def worklist(request):
         raise Http404
     hospital_ids = tuple(h.pk for h in hospitals)
     ward = request.GET.get("ward", "")
-    wards = {"ward": int(ward)} if ward.isdigit() else {}
+    wards = {"ward": int(ward)} if is_digits(ward) else {}
     rows = policy.visible_rows(request.user, ("stays.worklist", hospital_ids, bool(wards)),
                                lambda s: _worklist_stays(hospital_ids, s), **wards)
     awaiting = kept.among(

@@ -17,6 +17,7 @@ a read of it (views.py)."""
 from django.utils.translation import gettext as _
 
 from relais.audit.models import AuditEvent
+from relais.core.text import is_digits
 from relais.interop.fhir.outcome import FhirError
 from relais.interop.fhir.registry import ResourceType
 
@@ -34,7 +35,7 @@ def check_version(resource: ResourceType, row, document: dict, vid: str) -> None
     names = {"type": resource.name, "id": document["id"], "version": vid[:64],
              "current": current}
     counted = resource.version_of(row)
-    if counted is not None and vid.isdigit() and 1 <= int(vid) < int(counted):
+    if counted is not None and is_digits(vid) and 1 <= int(vid) < int(counted):
         raise FhirError(410, "deleted", _(
             "Relais keeps only the current version of %(type)s/%(id)s (version "
             "%(current)s): version %(version)s is no longer available.") % names)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from relais.core.text import is_digits
 from relais.interop.fhir import includes
 from relais.interop.fhir.elements import read_elements
 from relais.interop.fhir.outcome import FhirError
@@ -142,7 +143,7 @@ def _modifier(param, modifier: str) -> None:
 
 
 def _number(name: str, value: str, low: int, high: int) -> int:
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not is_digits(value) or not low <= int(value) <= high:
         raise FhirError(400, "invalid", _(
             "“%(name)s” must be a whole number from %(low)s to %(high)s.")
             % {"name": name, "low": low, "high": high})

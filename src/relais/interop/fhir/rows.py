@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from django.db.models import Q, QuerySet
 
+from relais.core.text import is_digits
 from relais.interop.fhir.registry import SearchParam
 from relais.interop.fhir.values import ID, alternatives
 
@@ -60,7 +61,7 @@ class Parts:
     def find(self, id: str):
         """The visible row named `prefix-pk`, or None."""
         prefix, _dash, pk = id.rpartition("-")
-        if prefix not in self.parts or not pk.isdigit() or len(pk) > 18:
+        if prefix not in self.parts or not is_digits(pk) or len(pk) > 18:
             return None
         return self.parts[prefix].filter(pk=int(pk)).first()
 
@@ -74,7 +75,7 @@ def _part_ids(parts: Parts, value: str, modifier: str) -> Parts:
     wanted: dict[str, list[int]] = {}
     for one in alternatives(value):
         prefix, _dash, pk = one.rpartition("-")
-        if ID.match(one) and pk.isdigit() and len(pk) <= 18:
+        if ID.match(one) and is_digits(pk) and len(pk) <= 18:
             wanted.setdefault(prefix, []).append(int(pk))
     return parts.narrow(**{prefix: Q(pk__in=pks) for prefix, pks in wanted.items()})
 

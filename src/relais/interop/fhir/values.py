@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from relais.core.text import is_digits
 from relais.interop.fhir.outcome import FhirError
 from relais.interop.fhir.registry import SearchParam
 
@@ -123,7 +124,7 @@ def holds_nul(node) -> bool:
 def is_row_id(text: str) -> bool:
     """Digits that fit a database key (a longer number names nothing: the database would
     refuse it, an error rather than "not found")."""
-    return text.isdigit() and len(text) <= 18
+    return is_digits(text) and len(text) <= 18
 
 
 def reference_id(name: str, value: str, target: str) -> int:

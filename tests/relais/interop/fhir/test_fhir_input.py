@@ -8,6 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from relais.accounts.models import Organisation
+from relais.interop.fhir import registry
+from relais.interop.fhir import urls as fhir_urls
 from relais.interop.fhir.identifiers import SSIN_OLD
 from relais.network import services
 from relais.network.models import Person
@@ -156,3 +158,28 @@ def test_a_search_costs_the_same_queries_for_one_or_many(type_name, api, world, 
 
     assert len(many.captured_queries) == len(one.captured_queries), type_name
     assert bundle["total"] >= 1
+
+
+# "²" passes str.isdigit() and int() refuses it; "٣" (Arabic-Indic three) int() takes.
+# Neither is a digit of an id, a count or a version: a 400 or a 404, never a 500.
+NOT_OUR_DIGITS = ("²", "٣", "1²")
+assert fhir_urls.urlpatterns and registry.TYPES
+
+
+@pytest.mark.parametrize("kind", sorted(registry.TYPES))  # written by importing fhir_urls
+def test_digits_of_other_scripts_are_refused_not_a_server_error(kind, api, world, madeleine):
+    caller = api(world.coordination_centre)
+    caller.raise_request_exception = False
+    asked = []
+    for value in NOT_OUR_DIGITS:
+        asked += [f"/fhir/{kind}/{value}", f"/fhir/{kind}/{value}/_history",
+                  f"/fhir/{kind}/{madeleine.pk}/_history/{value}"]
+        asked += [f"/fhir/{kind}?{name}={value}" for name in
+                  ("_id", "subject", "patient", "_count", "_offset", "organization")]
+    answers = {url: caller.get(url) for url in asked}
+
+    failed = {url: answer.status_code for url, answer in answers.items()
+              if answer.status_code >= 500
+              or not answer["Content-Type"].startswith("application/fhir+json")}
+    assert failed == {}
+    assert {answer.status_code for answer in answers.values()} <= {200, 400, 404, 410}

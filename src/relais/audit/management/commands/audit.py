@@ -8,6 +8,7 @@ from django.utils import timezone
 from relais.audit import partitions, sealing, verification
 from relais.audit.log import chain_head, verify_chain
 from relais.audit.models import AuditEvent
+from relais.core.text import is_digits
 
 ALARM_EXIT = 2  # no tampering found, but events wait for the sealer too long
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             count = sealing.seal(grace=timedelta(0))
             self.stdout.write(f"sealed {count} events")
         elif operation == "proof":
-            self._proof(int(argument) if argument and argument.isdigit() else None)
+            self._proof(int(argument) if argument and is_digits(argument) else None)
         elif operation == "partitions":
             self._partitions()
         elif operation == "detach":

@@ -27,6 +27,7 @@ from django.db.models import Q
 
 from relais.access import policy
 from relais.audit.models import AuditEvent, Outcome
+from relais.core.text import is_digits
 from relais.interop.fhir import registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
 from relais.interop.fhir.values import (
@@ -175,7 +176,7 @@ def _entities(event: AuditEvent) -> list[dict]:
 
 def _object(event: AuditEvent) -> dict:
     served = SERVED.get(event.target_type)
-    if served and event.target_id.isdigit():
+    if served and is_digits(event.target_id):
         return {"reference": f"{served}/{event.target_id}"}
     return {"identifier": {"system": f"urn:relais:{event.target_type}",
                            "value": event.target_id}}

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from relais.booklet import services as booklet
 from relais.booklet.models import Audience, Entry, EntryKind
+from relais.core.text import is_digits
 from relais.interop.fhir import registry, writes
 from relais.interop.fhir.outcome import FhirError
 from relais.interop.fhir.resources import communication as read_side
@@ -97,7 +98,7 @@ def _reference(value, path: str) -> tuple[str, int]:
         raise invalid(path, str(value)[:64])
     writes.check_elements(value, REFERENCE, path)
     kind, _slash, local = str(value.get("reference", "")).partition("/")
-    if not local.isdigit() or len(local) > 18:
+    if not is_digits(local) or len(local) > 18:
         raise invalid(path, str(value.get("reference", ""))[:64])
     return kind, int(local)
 

@@ -31,6 +31,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from relais.accounts.models import OrganisationType, Ward
+from relais.core.text import is_digits
 from relais.interop.fhir import identifiers, registry, writes
 from relais.interop.fhir.outcome import FhirError
 from relais.interop.fhir.resources.encounter_codes import (
@@ -301,7 +302,7 @@ def _by_ssin(subject: dict) -> Person | None:
 def _reference(value, path: str, target: str) -> int:
     reference = _object(value, path, REFERENCE).get("reference", "")
     local = str(reference).removeprefix(f"{target}/")
-    if not local.isdigit() or len(local) > 18:
+    if not is_digits(local) or len(local) > 18:
         raise invalid(path, str(reference))
     return int(local)
 

@@ -33,7 +33,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from relais.core.models import Municipality, Postcode
-from relais.core.text import fold
+from relais.core.text import fold, is_digits
 from relais.interop.fhir import identifiers, registry, writes
 from relais.interop.fhir.outcome import FhirError
 from relais.interop.fhir.resources.patient import SEX
@@ -230,7 +230,7 @@ def _birth_date(body: dict) -> date | None:
         return None
     text = str(sent)
     day = parse_date(text) if len(text) == 10 else None
-    if day is None and len(text) in (4, 7) and text[:4].isdigit():
+    if day is None and len(text) in (4, 7) and is_digits(text[:4]):
         raise _rule(_("Relais keeps a birth date as a whole day (YYYY-MM-DD): leave "
                       "birthDate out when only its year or month is known."))
     if day is None:

@@ -15,6 +15,7 @@ so nothing in what is served gives the concern away. Decided in the gate's query
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 
 from relais.access.policy import member_organisation_ids
+from relais.core.text import is_digits
 from relais.interop.fhir import registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
 from relais.interop.fhir.resources.questionnaire import URL, answer_system, canonical
@@ -169,7 +170,7 @@ def _questionnaire(queryset, value, modifier):
     def condition(v):
         instrument_url, _bar, version = v.partition("|")
         key = instrument_url.removeprefix(URL)
-        if not instrument_url.startswith(URL) or not key or not (version or "1").isdigit():
+        if not instrument_url.startswith(URL) or not key or not is_digits(version or "1"):
             return Q(pk__in=[])
         return Q(instrument=key, **({"version": int(version)} if version else {}))
     return any_of(queryset, value, condition)

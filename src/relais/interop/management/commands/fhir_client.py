@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from relais.accounts.models import Organisation
 from relais.accounts.validators import compact_kbo
+from relais.core.text import is_digits
 from relais.interop.fhir import clients
 from relais.interop.models import SystemClient
 
@@ -55,7 +56,7 @@ class Command(BaseCommand):
 
 def _organisation(value: str) -> Organisation:
     found = Organisation.objects.filter(kbo_number=compact_kbo(value)).first()
-    if found is None and value.isdigit() and len(value) < 10:
+    if found is None and is_digits(value) and len(value) < 10:
         found = Organisation.objects.filter(pk=int(value)).first()
     if found is None:
         raise CommandError(f"No organisation with id or KBO/BCE number {value}.")
