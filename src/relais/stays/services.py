@@ -138,6 +138,19 @@ def update_stay(stay, *, actor=None, expected_version=None, **fields) -> list[st
     return changed
 
 
+@service_transaction
+def give_visit_number(stay, visit_number: str, *, actor=None) -> Stay:
+    """The hospital's number for a stay opened on the pages without one: its system links
+    its encounter to the stay. Given once (the caller checks that no other stay of the
+    hospital has it; the database refuses a duplicate all the same)."""
+    if stay.visit_number or not visit_number:
+        raise ValueError("a visit number is given once, to a stay without one")
+    stay.visit_number = visit_number
+    stay.save(update_fields=["visit_number", "updated_at"])
+    _record("stay.change", stay, actor=actor, fields=["visit_number"])
+    return stay
+
+
 def open_blocking_items(stay):
     return stay.plan_items.filter(blocking=True).exclude(status__in=["done", "not_applicable"])
 

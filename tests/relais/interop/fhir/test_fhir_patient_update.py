@@ -5,7 +5,7 @@ read or a 403, and bad input is an OperationOutcome; in every refusal nothing ch
 And an Encounter opened on the pages (no visit number) is sent back as read."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -236,8 +236,36 @@ def test_an_encounter_opened_on_the_pages_is_sent_back_as_read(api, world, madel
 
     assert response.status_code == 200, response.content
     assert Stay.objects.get(pk=stay.pk).discharged_at is not None
-    body = response.json()
-    body["identifier"] = [{"value": "V-9"}]  # a visit number is not given afterwards
-    given = caller.put(f"/fhir/Encounter/{stay.pk}", json.dumps(body), content_type=FHIR)
-    assert given.status_code == 422
     assert Stay.objects.get(pk=stay.pk).visit_number == ""
+
+
+def test_the_hospital_gives_a_stay_opened_on_the_pages_its_visit_number_once(
+        api, world, madeleine, liaison_nurse, coordinator):
+    stay = stay_services.open_stay(madeleine, hospital=world.hospital, ward=world.ward,
+                                   admitted_at=timezone.now() - timedelta(days=2),
+                                   actor=liaison_nurse)
+    someone = services.create_person(
+        {"first_name": "Odon", "last_name": "Other", "birth_date": date(1950, 1, 1)},
+        actor=coordinator, organisation=world.coordination_centre)
+    other = stay_services.open_stay(
+        someone, hospital=world.hospital, ward=world.ward, visit_number="V-TAKEN",
+        admitted_at=timezone.now() - timedelta(days=1), actor=liaison_nurse)
+    caller = api(world.hospital, allowed=WRITER)
+    body = caller.get(f"/fhir/Encounter/{stay.pk}").json()
+
+    def send(number):
+        sent = {**body, "identifier": [{"value": number}]}
+        return caller.put(f"/fhir/Encounter/{stay.pk}", json.dumps(sent), content_type=FHIR)
+
+    taken = send("V-TAKEN")
+    assert taken.status_code == 409 and Stay.objects.get(pk=stay.pk).visit_number == ""
+    given = send("V-9")
+    assert given.status_code == 200, given.content
+    assert given.json()["identifier"][0]["value"] == "V-9"
+    assert Stay.objects.get(pk=stay.pk).visit_number == "V-9"
+    assert caller.get("/fhir/Encounter", {"identifier": "V-9"}).json()["total"] == 1
+    body = given.json()
+    again = send("V-10")  # then it is the encounter's identifier: it does not change
+    assert again.status_code == 422
+    assert Stay.objects.get(pk=stay.pk).visit_number == "V-9"
+    assert Stay.objects.get(pk=other.pk).visit_number == "V-TAKEN"

@@ -110,6 +110,7 @@ def update(caller, stay: Stay, body: dict) -> Stay:
                           "admission needs a new identifier)."))
         return stay
     with _services():
+        _give_number(caller, stay, visit)
         if visit.status in CANCELLED:
             stays.cancel_admission(stay, actor=caller.user)
             return stay
@@ -119,6 +120,18 @@ def update(caller, stay: Stay, body: dict) -> Stay:
         if visit.status == "finished":
             _discharge(caller, stay, visit)
     return stay
+
+
+def _give_number(caller, stay: Stay, visit: Visit) -> None:
+    """A stay opened on the pages has no visit number until the hospital's system sends
+    its Encounter back with one (once: then it is the encounter's identifier)."""
+    if stay.visit_number or not visit.visit_number:
+        return
+    if Stay.objects.filter(hospital=stay.hospital, visit_number=visit.visit_number).exists():
+        raise FhirError(409, "duplicate", _(
+            "This hospital already has an encounter with the identifier “%(value)s”: "
+            "update it (PUT), or create with If-None-Exist.") % {"value": visit.visit_number})
+    stays.give_visit_number(stay, visit.visit_number, actor=caller.user)
 
 
 def _same_moment(sent, held) -> bool:
@@ -148,8 +161,9 @@ def _discharge(caller, stay: Stay, visit: Visit) -> None:
 def _unchanged(visit: Visit, stay: Stay, body: dict) -> None:
     """What identifies the stay, where and how it began, are not changed by an update
     (a priority or a serviceProvider left out is left as it is)."""
-    fixed = {"subject": (visit.person.pk, stay.person_id),
-             "identifier": (visit.visit_number, stay.visit_number)}
+    fixed = {"subject": (visit.person.pk, stay.person_id)}
+    if stay.visit_number:  # else it is given now (_give_number)
+        fixed["identifier"] = (visit.visit_number, stay.visit_number)
     if visit.admission_type:
         fixed["priority"] = (visit.admission_type, stay.admission_type)
     if body.get("serviceProvider") is not None:
@@ -309,8 +323,8 @@ def _reference(value, path: str, target: str) -> int:
 
 def _visit_number(body: dict, stay: Stay | None) -> str:
     """The hospital's visit number: required, except on an update of a stay opened
-    without one (on the pages): its Encounter is served without `identifier`, and sent
-    back so (giving it one is a change of identifier: 422)."""
+    without one (on the pages): its Encounter is served without `identifier`, and may be
+    sent back so, or with the number the hospital gives it (once)."""
     if stay is not None and not stay.visit_number and body.get("identifier") in (None, []):
         return ""
     found = _required(body, "identifier")
