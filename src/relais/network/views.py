@@ -50,7 +50,7 @@ from relais.network.models import (
     Relation,
     Role,
 )
-from relais.network.sections import PERSON_SECTIONS
+from relais.network.sections import PERSON_NOTICES, PERSON_SECTIONS, built
 from relais.network.validators import compact_niss
 
 PAGE_SIZE = 25
@@ -110,16 +110,13 @@ def _person_data(form) -> dict:
 # --- one person ------------------------------------------------------------------------
 
 
-def _extra_sections(user, person) -> list[dict]:
-    return [section for build in PERSON_SECTIONS if (section := build(user, person))]
-
-
 @login_required
 def person_detail(request, pk):
     person = network_rules.person_for(request.user, pk)
     members = _members_for(request.user, person)
     context = _network_context(request.user, person, members)
-    context["extra_sections"] = _extra_sections(request.user, person)
+    context["extra_sections"] = built(PERSON_SECTIONS, request.user, person)
+    context["notices"] = built(PERSON_NOTICES, request.user, person)
     if not request.user.is_professional:
         return render(request, "network/portal.html", _portal_context(request.user, context))
     return render(request, "network/person_detail.html", context)

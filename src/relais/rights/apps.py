@@ -10,7 +10,9 @@ class RightsConfig(AppConfig):
     verbose_name = _("The person's rights")
 
     def ready(self):
-        # why inside: retention uses models, which exist only once apps are ready.
-        from relais.rights import retention
+        # why inside: retention and the notice use models, which exist only once apps are
+        # ready.
+        from relais.rights import retention, sections
 
         retention.register_job()
+        sections.register()

@@ -254,3 +254,22 @@ def test_the_worker_runs_it_daily(closed, madeleine, settings):
     assert job.every == timedelta(days=1)
     assert job.run(years_ahead(11)) == 1
     assert Person.objects.get(pk=madeleine.pk).first_name == ""
+
+
+def test_the_person_page_says_the_record_was_anonymised(closed, madeleine, coordinator,
+                                                       client):
+    client.force_login(coordinator)
+    before = client.get(f"/persons/{madeleine.pk}/")
+    assert "was anonymised" not in before.content.decode()
+    later = years_ahead(11)
+    retention.run(now=later, years=YEARS)
+
+    page = client.get(f"/persons/{madeleine.pk}/")
+
+    text = " ".join(page.content.decode().split())
+    assert page.status_code == 200
+    assert f"#{madeleine.pk}" in text
+    assert (f"This record was anonymised on {timezone.localtime(later):%-d %B %Y}, under the "
+            f"retention policy: nothing had been written about the person for {YEARS} "
+            "years.") in text
+    assert "Nothing was open any more" in text
