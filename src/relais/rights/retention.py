@@ -123,10 +123,13 @@ def _deceased() -> Exists:
                                       discharged_at__isnull=False, cancelled_at__isnull=True))
 
 
-def _open() -> Q:
-    """Care still going on: a stay, a referral, a follow-up or a watch."""
+def _open(cut: datetime) -> Q:
+    """Care still going on: a stay, a referral, a follow-up or a watch. Not a stay
+    admitted before `cut` and never discharged: with nothing written about the person
+    since (the record is due only then), it is an admission whose discharge the hospital
+    never recorded, and kept the record open forever."""
     return (Exists(Stay.objects.filter(person=OuterRef("pk"), discharged_at__isnull=True,
-                                       cancelled_at__isnull=True))
+                                       cancelled_at__isnull=True, admitted_at__gte=cut))
             | Exists(Referral.objects.filter(person=OuterRef("pk"),
                                              status__in=OPEN_REFERRAL_STATUSES))
             | Exists(FollowUp.objects.filter(person=OuterRef("pk"), closed_at__isnull=True))
@@ -136,10 +139,11 @@ def _open() -> Q:
 def due(now: datetime, years: int) -> QuerySet:
     """The persons whose record is closed and quiet for `years`, not yet anonymised,
     annotated with `deceased`."""
+    cut = cutoff(now, years)
     return (Person.objects.order_by().annotate(deceased=_deceased())
             .filter(~Exists(Anonymisation.objects.filter(person=OuterRef("pk"))))
-            .filter(Q(deceased=True) | ~_open())
-            .exclude(_recent(cutoff(now, years))))
+            .filter(Q(deceased=True) | ~_open(cut))
+            .exclude(_recent(cut)))
 
 
 # --- the dry run ------------------------------------------------------------------------

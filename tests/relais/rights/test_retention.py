@@ -85,9 +85,15 @@ def test_a_closed_record_is_due_only_after_the_retention_period(closed, madelein
     assert due_pks(10.1) == {madeleine.pk}
 
 
-def test_a_stay_in_progress_keeps_the_record(madeleine, stay):
+def test_a_stay_never_discharged_keeps_the_record_no_longer_than_the_period(madeleine, stay):
+    """An admission the hospital never closed: while it is recent, the record is not quiet
+    anyway; once it is older than the period, it is a discharge never recorded, which
+    used to keep the record forever."""
     assert Stay.objects.get().discharged_at is None
-    assert due_pks(30) == set()
+    assert due_pks(9) == set()
+    assert due_pks(10.1) == {madeleine.pk}
+    assert retention.run(now=years_ahead(10.1), years=YEARS) == 1
+    assert Anonymisation.objects.get().closed_because == ClosedBecause.NOTHING_OPEN
 
 
 def test_a_running_follow_up_keeps_the_record(closed, madeleine):
