@@ -41,6 +41,9 @@ PAGES = {
     "edit member": (member_url("member_edit"), expect(IN_NETWORK)),
     "consent": (person_url("consent"), expect(IN_NETWORK)),
     "who looked": (person_url("access_log"), expect(IN_NETWORK)),
+    # The readable export (relais.rights): whoever may see who looked, nobody else.
+    "everything held": (lambda p, m: reverse("rights:person_export", args=[p.pk]),
+                        expect(IN_NETWORK)),
     "emergency access": (person_url("break_glass"),
                          expect({"liaison_nurse", "analyst", "former_member"})),
     "role guide": (lambda p, m: reverse("network:role_guide"),
