@@ -10,8 +10,8 @@ class RightsConfig(AppConfig):
     verbose_name = _("The person's rights")
 
     def ready(self):
-        # why inside: retention and the notice use models, which exist only once apps are
-        # ready.
+        # The retention job and the person page's notice read models, ready only now:
+        # why inside: models exist only once apps are ready.
         from relais.rights import retention, sections
 
         retention.register_job()
