@@ -179,6 +179,7 @@ def test_make_run_then_an_alert_by_the_coordinator_reaches_the_outbox_and_ctrl_c
         output = tree.communicate()[0]
     assert "Ctrl+C stops all three" in output
     assert "stopped by itself" not in output
+    assert "Traceback" not in output  # each process ends quietly, the applier too
 
 
 # --- the supervisor alone, with stand-in commands (fast) -------------------------------

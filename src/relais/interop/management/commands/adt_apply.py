@@ -41,6 +41,11 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # Ctrl+C reaches every process of `relais run`, which then sends SIGTERM too:
+            # a second signal while the batch is finished would cut it (and print a
+            # traceback). The wait is bounded; then the process ends.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             applier.stop(wait=STOP_WAIT_SECONDS)
             beating.stop(wait=1)
 
