@@ -10,8 +10,7 @@ class RightsConfig(AppConfig):
     verbose_name = _("The person's rights")
 
     def ready(self):
-        # The retention job and the person page's notice read models, ready only now:
-        # why inside: models exist only once apps are ready.
+        # why inside: the retention job and the page's notice use models, ready only now.
         from relais.rights import retention, sections
 
         retention.register_job()

@@ -96,6 +96,11 @@ ACTIVITY = [
 ]
 
 
+def anonymised_name(pk: int) -> str:
+    """What an anonymised record is called (its first name blank)."""
+    return f"#{pk}"
+
+
 def cutoff(now: datetime, years: int) -> datetime:
     """`years` before `now` (29 February falls back to the 28th)."""
     try:
@@ -237,7 +242,7 @@ def _anonymise(pk: int, niss: str, now: datetime) -> dict:
 
 
 def _person(pk: int) -> None:
-    keys = Person(first_name="", last_name=f"#{pk}")
+    keys = Person(first_name="", last_name=anonymised_name(pk))
     keys.fill_name_keys()
     # Kept for the observatory: sex, language, living situation, priority groups, the
     # municipality, postcode and care zone (where they lived, never the street).

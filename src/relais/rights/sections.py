@@ -3,12 +3,13 @@ ready): the page keeps working, named `#<id>`, and says what happened to it."""
 
 from relais.network.sections import register_person_notice
 from relais.rights.models import Anonymisation
+from relais.rights.retention import anonymised_name
 
 
 def anonymised_notice(user, person) -> dict | None:
-    # Anonymising blanks the first name and names the record `#<id>` (retention.py): only
-    # such a record is looked up, so other person pages ask nothing more.
-    if person.first_name or person.last_name != f"#{person.pk}":
+    # Anonymising blanks the first name and names the record `#<id>`: only such a record
+    # is looked up, so other person pages ask nothing more.
+    if person.first_name or person.last_name != anonymised_name(person.pk):
         return None
     anonymisation = Anonymisation.objects.filter(person_id=person.pk).first()
     if anonymisation is None:

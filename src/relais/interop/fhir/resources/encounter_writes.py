@@ -86,10 +86,7 @@ def create(caller, body: dict) -> Stay:
     visit = read_visit(body, hospital, caller.user)
     if visit.status not in ("in-progress", "finished"):
         raise _rule(_("An encounter is created in progress or finished."))
-    if Stay.objects.filter(hospital=hospital, visit_number=visit.visit_number).exists():
-        raise FhirError(409, "duplicate", _(
-            "This hospital already has an encounter with the identifier “%(value)s”: "
-            "update it (PUT), or create with If-None-Exist.") % {"value": visit.visit_number})
+    _refuse_taken(hospital, visit.visit_number)
     with _services():
         stay = stays.open_stay(
             visit.person, hospital=hospital, actor=caller.user, ward=visit.ward,
@@ -127,11 +124,16 @@ def _give_number(caller, stay: Stay, visit: Visit) -> None:
     its Encounter back with one (once: then it is the encounter's identifier)."""
     if stay.visit_number or not visit.visit_number:
         return
-    if Stay.objects.filter(hospital=stay.hospital, visit_number=visit.visit_number).exists():
+    _refuse_taken(stay.hospital, visit.visit_number)
+    stays.give_visit_number(stay, visit.visit_number, actor=caller.user)
+
+
+def _refuse_taken(hospital, visit_number: str) -> None:
+    """409 when another stay of the hospital has this visit number."""
+    if Stay.objects.filter(hospital=hospital, visit_number=visit_number).exists():
         raise FhirError(409, "duplicate", _(
             "This hospital already has an encounter with the identifier “%(value)s”: "
-            "update it (PUT), or create with If-None-Exist.") % {"value": visit.visit_number})
-    stays.give_visit_number(stay, visit.visit_number, actor=caller.user)
+            "update it (PUT), or create with If-None-Exist.") % {"value": visit_number})
 
 
 def _same_moment(sent, held) -> bool:
