@@ -9,7 +9,9 @@ DATABASE_URL (created if missing, emptied of audit events and batches first).
 
 `--writers` processes each write their share of the events as production does for an
 audited read: a request's reads gathered (`audit.reads_gathered`) and written as one
-event, its own transaction. Meanwhile this process runs the sealer every
+event, its own transaction, with what a request gives it: one of 50 professionals of one
+hospital as the actor, that hospital as the acting organisation, a request id and an
+address. Meanwhile this process runs the sealer every
 `sealing.EVERY` seconds with the production grace, as `relais worker` does. Prints:
 audited reads/s (wall clock, all writers) and the writers' CPU time per read; the
 sealing delay (from an event's write to the seal of its batch: p50, p95, max);
@@ -42,9 +44,10 @@ def main() -> int:
     _empty_audit_log(connection)
     from relais.audit import sealing
 
+    actors = _professionals()
     print(f"database: {connection.vendor}; load average before: {_load()}")
     print(f"audit table: {_layout(options.months_kept)}")
-    rate, cpu, server = _write_concurrently(options, sealing)
+    rate, cpu, server = _write_concurrently(options, sealing, actors)
     summary.at_least(f"audited reads/s, {options.writers} writers", rate, "/s", 5000)
     print(f"write: {options.events} audited reads by {options.writers} processes: "
           f"{rate:,.0f} reads/s; CPU per read: writers {cpu * 1e6 / options.events:.0f} µs"
@@ -61,36 +64,61 @@ def main() -> int:
     return 1 if failures else 0
 
 
-def _write_concurrently(options, sealing) -> tuple[float, float, float]:
+def _professionals() -> tuple[int, list[int]]:
+    """A hospital and 50 of its staff (the actors of the reads), made once per database."""
+    from relais.accounts.models import Organisation, User
+
+    hospital, _ = Organisation.objects.get_or_create(name="Bench hospital",
+                                                     defaults={"type": "hospital"})
+    staff = [User.objects.get_or_create(email=f"bench-{n}@audit.example",
+                                        defaults={"first_name": "Bench"})[0].pk
+             for n in range(50)]
+    return hospital.pk, staff
+
+
+def _write_concurrently(options, sealing, actors) -> tuple[float, float, float]:
     """Reads/s, the writers' CPU seconds and their PostgreSQL backends' (each writer reads
     its own backend's before it disconnects: a backend's counters go with it)."""
     context = multiprocessing.get_context("spawn")
     share = options.events // options.writers
     ready, go = context.Barrier(options.writers + 1), context.Event()
     results = context.Queue()
-    writers = [context.Process(target=_writer, args=(n, share, ready, go, results))
+    writers = [context.Process(target=_writer, args=(n, share, ready, go, results, actors))
                for n in range(options.writers)]
     for writer in writers:
         writer.start()
     ready.wait()
-    started = time.perf_counter()
+    started = time.time()
     go.set()
     while any(writer.is_alive() for writer in writers):
         sealing.seal()  # the worker's clock job, every sealing.EVERY
         time.sleep(sealing.EVERY.total_seconds())
-    elapsed = time.perf_counter() - started
     spent = [results.get() for _ in writers]
-    return (share * options.writers / elapsed, sum(own for own, _ in spent),
-            sum(backend for _, backend in spent))
+    # Until the last writer finished (by its own clock: this loop wakes each EVERY).
+    elapsed = max(finished for _, _, finished in spent) - started
+    return (share * options.writers / elapsed, sum(own for own, _, _ in spent),
+            sum(backend for _, backend, _ in spent))
 
 
-def _writer(number: int, count: int, ready, go, results) -> None:
+def _writer(number: int, count: int, ready, go, results, actors) -> None:
+    import uuid
+
     import django
 
     django.setup()
     from django.db import connection
 
+    from relais.accounts.models import Organisation, User
     from relais.audit import log as audit
+    from relais.core import requestcontext
+
+    hospital_pk, staff_pks = actors
+    hospital = Organisation.objects.get(pk=hospital_pk)
+    staff = list(User.objects.filter(pk__in=staff_pks))
+    # The request's context is made by the middleware for any request, audited or not:
+    # made before the clock starts, 250 of them in turn.
+    contexts = [requestcontext.RequestContext(uuid.uuid4().hex, f"10.0.{number}.{n + 1}",
+                                              hospital) for n in range(250)]
 
     backend_before = 0.0
     if connection.vendor == "postgresql":
@@ -101,9 +129,12 @@ def _writer(number: int, count: int, ready, go, results) -> None:
     go.wait()
     cpu = time.process_time()
     for n in range(count):
+        token = requestcontext.activate(contexts[n % len(contexts)])
         with audit.reads_gathered():  # what GatherReadsMiddleware does for a request
-            audit.record_read("person.read", actor=None, person_id=n % 500 + 1,
-                              detail={"for": "view", "writer": number})
+            audit.record_read("person.read", actor=staff[n % len(staff)],
+                              person_id=n % 500 + 1, detail={"for": "view"})
+        requestcontext.deactivate(token)
+    finished = time.time()
     own = time.process_time() - cpu
     from django.db import connection
 
@@ -112,7 +143,7 @@ def _writer(number: int, count: int, ready, go, results) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             backend = _process_cpu(cursor.fetchone()[0]) - backend_before
-    results.put((own, backend))
+    results.put((own, backend, finished))
 
 
 def _print_sealing_delay() -> None:

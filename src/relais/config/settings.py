@@ -161,6 +161,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # parallel workers). RELAIS_PG_OPTIONS replaces these, e.g. for a reporting replica.
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = envstr(
             "RELAIS_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
+        # Statements sent with their values apart may be prepared (Django's own cursors
+        # send values inside the SQL and never are): the audit log's append of a
+        # request's reads, which psycopg is asked to prepare at once (audit/log.py).
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {

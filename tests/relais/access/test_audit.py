@@ -178,3 +178,28 @@ def test_reads_written_early_are_not_written_twice(home_nurse):
         assert AuditEvent.objects.count() == 1
         audit.record_read("person.read", actor=home_nurse, person_id=8)
     assert sorted(AuditEvent.objects.values_list("person_id", flat=True)) == [7, 8]
+
+
+def test_who_acted_and_for_whom_are_kept_without_database_constraints(home_nurse):
+    # The database no longer checks them at each append (it locked the user's and the
+    # organisation's rows): Django still refuses to delete them while events name them.
+    from django.db.models import ProtectedError
+
+    from relais.core import requestcontext
+
+    organisation = home_nurse.memberships.first().organisation
+    token = requestcontext.activate(requestcontext.RequestContext("r" * 32, "10.1.2.3",
+                                                                  organisation))
+    try:
+        with audit.reads_gathered():
+            audit.record_read("person.read", actor=home_nurse, person_id=3)
+    finally:
+        requestcontext.deactivate(token)
+    event = AuditEvent.objects.get()
+    assert (event.actor, event.organisation, event.ip_address, event.request_id) == (
+        home_nurse, organisation, "10.1.2.3", "r" * 32)
+    assert event.hash == event.leaf_hash()
+    with pytest.raises(ProtectedError):
+        home_nurse.delete()
+    with pytest.raises(ProtectedError):
+        organisation.delete()

@@ -415,13 +415,33 @@ def test_a_requests_reads_outside_a_transaction_are_one_statement_and_seal_like_
                           detail={"for": "view"})
         audit.record_read("worklist.read", actor=home_nurse, persons=[2, 1])
     [statement] = [q["sql"] for q in queries.captured_queries]
-    assert statement.startswith("SET LOCAL synchronous_commit = off; INSERT INTO")
+    assert statement.startswith("INSERT INTO") and statement.endswith(
+        "RETURNING set_config('synchronous_commit', 'off', true)")
     person, worklist = AuditEvent.objects.order_by("id")
     assert (person.person_id, person.actor, worklist.detail) == (
         7, home_nurse, {"persons": [1, 2], "count": 2})
     assert person.hash == person.leaf_hash() and worklist.hash == worklist.leaf_hash()
     sealing.seal(grace=NOW)
     assert problems() == [] and verification.proof_for(worklist).holds
+    with connection.cursor() as cursor:  # the commit's setting was that transaction's only
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="prepared statements are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_requests_reads_are_a_statement_prepared_once_per_connection(home_nurse):
+    for person in range(1, 9):  # psycopg prepares a statement at its fifth use
+        with audit.reads_gathered():
+            audit.record_read("person.read", actor=home_nurse, person_id=person)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements "
+                       "WHERE statement LIKE 'INSERT INTO access_auditevent%%'")
+        assert cursor.fetchone() == (1,)
+    assert list(AuditEvent.objects.order_by("id").values_list("person_id", flat=True)) == [
+        *range(1, 9)]
+    sealing.seal(grace=NOW)
+    assert problems() == []
 
 
 def test_the_sealing_health_check_says_when_the_sealer_is_late(client, time_machine):
