@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
-from psycopg import Cursor as ServerBindingCursor
 from psycopg.types.json import Jsonb
 
 from relais.audit.models import GENESIS_HASH, AuditEvent, Outcome
@@ -202,19 +201,11 @@ def _append_reads(events: list[AuditEvent]) -> None:
         values = vars(event)
         params += [values[name] for name in columns]
         params[-columns.detail_from_end] = Jsonb(event.detail)
-    with _server_bound(real) as cursor:
+    # Django's cursor sends the values apart from the SQL on PostgreSQL (settings.py), so
+    # this statement is prepared at its fifth use on a connection: parsed and planned once
+    # per connection, not per request (not behind PgBouncer: nothing is prepared there).
+    with real.cursor() as cursor:
         cursor.execute(statement, params)
-
-
-def _server_bound(real):
-    """A cursor that sends the values apart from the SQL (Django's own put them into it),
-    so that psycopg prepares the statement after a few uses on a connection: it is then
-    parsed and planned once per connection, not once per request. Behind PgBouncer's
-    transaction pooling settings.py gives psycopg no threshold, which it takes as "never".
-    Wrapped as Django wraps its cursors: errors, execute wrappers and the query log."""
-    real.ensure_connection()
-    raw = ServerBindingCursor(real.connection)
-    return real.make_debug_cursor(raw) if real.queries_logged else real.make_cursor(raw)
 
 
 class _Columns(tuple):

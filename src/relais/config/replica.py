@@ -24,7 +24,7 @@ def replica_database(url: str, primary: dict, *, pgbouncer: bool) -> dict:
     if replica["ENGINE"] == POSTGRESQL:
         options["connect_timeout"] = envint("RELAIS_REPLICA_CONNECT_TIMEOUT", 2)
         options.update({key: value for key, value in primary.get("OPTIONS", {}).items()
-                        if key == "prepare_threshold"})
+                        if key in ("prepare_threshold", "server_side_binding")})
         if not pgbouncer:  # PgBouncer refuses startup options: set it on the role there
             options["options"] = (primary.get("OPTIONS", {}).get("options", "")
                                   + " -c default_transaction_read_only=on").strip()

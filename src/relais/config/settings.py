@@ -150,21 +150,24 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Values are sent apart from the SQL (psycopg's server-side binding), so that psycopg
+    # prepares a statement at its fifth use on a connection: PostgreSQL then parses and
+    # plans it once per connection, not at every request. The gate's and the pages' SQL
+    # is the same from one request to the next (core/kept.py), so nearly every query of
+    # a page is prepared: planning was most of the database's time (docs/performance.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     if DATABASE_PGBOUNCER:
         # No session state behind transaction pooling: no prepared statements (psycopg
-        # prepares a query run 5 times otherwise), and no startup options, which
-        # PgBouncer refuses: set jit and parallel workers on the role (README).
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+        # takes no threshold as "never"), and no startup options, which PgBouncer
+        # refuses: set jit and parallel workers on the role (README).
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
     else:
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
         # JIT compilation, and starting parallel workers, cost more than they save on
         # short interactive queries (bench/directory_search.py: p95 29 → 24 ms without
         # parallel workers). RELAIS_PG_OPTIONS replaces these, e.g. for a reporting replica.
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = envstr(
+        DATABASES["default"]["OPTIONS"]["options"] = envstr(
             "RELAIS_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
-        # Statements sent with their values apart may be prepared (Django's own cursors
-        # send values inside the SQL and never are): the audit log's append of a
-        # request's reads, which psycopg is asked to prepare at once (audit/log.py).
-        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {

@@ -30,7 +30,8 @@ def database_settings(**env) -> dict:
 def test_production_keeps_connections_a_minute_and_checks_them():
     database = database_settings(DATABASE_URL=POSTGRES, **PRODUCTION)
     assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
-    assert database["OPTIONS"] == {"options": "-c jit=off -c max_parallel_workers_per_gather=0"}
+    assert database["OPTIONS"] == {"options": "-c jit=off -c max_parallel_workers_per_gather=0",
+                                   "server_side_binding": True, "prepare_threshold": 5}
     assert database["DISABLE_SERVER_SIDE_CURSORS"] is False
 
 
@@ -42,7 +43,8 @@ def test_development_opens_a_connection_per_request_unless_told():
 
 def test_behind_pgbouncer_nothing_outlives_a_transaction():
     database = database_settings(DATABASE_URL=POSTGRES, DATABASE_PGBOUNCER="1", **PRODUCTION)
-    assert database["OPTIONS"] == {"prepare_threshold": None}  # no prepared statements,
+    assert database["OPTIONS"] == {"prepare_threshold": None,  # no prepared statements,
+                                   "server_side_binding": True}  # unnamed ones are fine
     assert database["DISABLE_SERVER_SIDE_CURSORS"] is True     # no named cursors
     assert database["CONN_MAX_AGE"] == 60
 
