@@ -12,7 +12,8 @@ Anonymising keeps every row the observatory counts (stays, referrals, screenings
 follow-up contacts, refusals, watches, consultations) and what it counts them by (the
 municipality, postcode, care zone, priority groups, dates), and blanks who the person
 was and every word written about them: names, national number, birth date, street,
-phones, emails, the free text of every note, entry and answer; stored files are deleted
+phones, emails, the free text of every note, entry and answer, a screening's item
+answers (its score, result and flagged domains stay); stored files are deleted
 (once the transaction commits); the hospital's patient ids are forgotten; the portal
 accounts of the person and of relatives who followed no one else are disabled and
 blanked. The audit log is not touched: its events keep who did what when, by ids, and
@@ -275,6 +276,10 @@ def _stays(pk: int, niss: str) -> int:
     PlanItem.objects.filter(stay__person_id=pk).update(note="")
     TransferNote.objects.filter(stay__person_id=pk).update(sections={})
     AdmissionBrief.objects.filter(person_id=pk).update(text="")
+    # A screening's item answers (lives alone, violence suspected, ...) go: with the
+    # municipality and the dates kept they would say too much about one person. What the
+    # observatory counts stays: the instrument, score, result band and flagged domains.
+    Screening.objects.filter(person_id=pk).update(answers={})
     return stays.update(visit_number="", discharge_reason="", followup_needs="", watch_for="",
                         appointments="", explained_by="")
 

@@ -26,7 +26,8 @@ from relais.notifications.models import Notification
 from relais.rights import retention
 from relais.rights.models import Anonymisation, ClosedBecause
 from relais.stays import services as stays
-from relais.stays.models import Destination, Referral, Stay
+from relais.stays import screening
+from relais.stays.models import Destination, Referral, Screening, Stay
 from tests.files import PDF
 from tests.relais.network import conftest as network_fixtures
 from tests.relais.stays import conftest as stay_fixtures
@@ -38,6 +39,10 @@ hospital_consent = stay_fixtures.hospital_consent
 stay = stay_fixtures.stay
 nursing_service = stay_fixtures.nursing_service
 NEEDS = stay_fixtures.NEEDS
+SOCIAL = {"living": "with_others", "caregiver": "yes", "contacts": "weekly", "network": "yes",
+          "psychosocial": "no", "cognition": "no", "housing": "ready", "finances": "no",
+          "language": "yes", "refusal": "no", "dependants": "no", "priority": "no",
+          "violence": "no"}
 
 YEARS = 10
 
@@ -172,6 +177,21 @@ def test_anonymising_blanks_who_she_was_and_every_word_written(
             "entries": Entry.objects.count(),
             "members": NetworkMember.objects.count()} == before
     assert not Notification.objects.filter(person=madeleine).exists()
+
+
+def test_a_screenings_answers_go_and_what_the_observatory_counts_stays(
+        closed, madeleine, stay, liaison_nurse):
+    screening.record_screening(stay, "relais-social", {**SOCIAL, "living": "alone",
+                                                       "violence": "suspected"},
+                               actor=liaison_nurse, organisation=stay.hospital)
+    before = Screening.objects.get()
+    assert before.answers["violence"] == "suspected"
+    assert retention.run(now=years_ahead(11), years=YEARS) == 1
+    after = Screening.objects.get()
+    assert after.answers == {}
+    assert (after.instrument, after.score, after.band, after.flagged, after.recommendations,
+            after.done_on) == (before.instrument, before.score, before.band, before.flagged,
+                               before.recommendations, before.done_on)
 
 
 def test_the_portal_account_of_a_relative_who_followed_only_her_is_closed(
