@@ -25,8 +25,8 @@ from relais.network.models import NetworkMember, Person
 from relais.notifications.models import Notification
 from relais.rights import retention
 from relais.rights.models import Anonymisation, ClosedBecause
-from relais.stays import services as stays
 from relais.stays import screening
+from relais.stays import services as stays
 from relais.stays.models import Destination, Referral, Screening, Stay
 from tests.files import PDF
 from tests.relais.network import conftest as network_fixtures
