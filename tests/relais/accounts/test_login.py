@@ -130,3 +130,14 @@ def test_language_choice_is_remembered_on_the_account(client):
     user.refresh_from_db()
     assert user.language == "fr"
     assert 'lang="fr"' in client.get(HOME).content.decode()
+
+
+def test_a_signed_in_request_carries_the_user_itself_verified_as_at_login(client, home_nurse):
+    # Out of Django's and django-otp's lazy wrappers (a page reads the user's attributes
+    # hundreds of times); what django-otp knows of the login comes along.
+    from relais.accounts.models import User
+
+    client.force_login(home_nurse)
+    request = client.get(reverse("network:person_list")).wsgi_request
+    assert type(request.user) is User and request.user.pk == home_nurse.pk
+    assert request.user.is_verified() is False  # force_login gives no second factor
