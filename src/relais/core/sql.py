@@ -10,6 +10,7 @@ from the model) and skip the rest. Use them only where a benchmark shows the nee
 import functools
 
 from django.db import connection
+from django.db.models import Lookup
 from django.utils import timezone
 
 
@@ -89,3 +90,23 @@ def insert_rows(model, rows: list[dict]) -> None:
                           "VALUES", ", ".join([one] * len(rows))])
     with connection.cursor() as cursor:
         cursor.execute(statement, values)
+
+
+class AnyOf(Lookup):
+    """`column = ANY(%s::bigint[])`: a list of ids as one parameter (PostgreSQL), where
+    `column__in` writes one parameter per id. The statement's text is then the same for
+    any number of ids, and PostgreSQL, once it has prepared it, plans it once (a generic
+    plan) instead of at every run: planning a gate's question about a search's 128
+    candidates cost twice running it. Used as an expression:
+    `queryset.filter(AnyOf(F("pk"), ids))`."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs}::bigint[])", [*lhs_params, *rhs_params]
