@@ -47,10 +47,11 @@ class Slots:
 
 
 class _Compiled:
-    __slots__ = ("queryset", "compiler", "sql", "params", "slots")
+    __slots__ = ("queryset", "compiler", "sql", "params", "slots", "converters")
 
     def __init__(self, queryset: QuerySet, slots: dict[int, str]):
         self.queryset = queryset
+        self.converters = {}  # per connection object: what Django would work out each run
         self.compiler = queryset.query.get_compiler(using=queryset.db)
         self.sql, params = self.compiler.as_sql()
         self.params = tuple(params)
@@ -165,15 +166,32 @@ def _run(compiled: _Compiled, params: list) -> list:
     (so select_related, annotations and values() come back as usual), then prefetches."""
     kept = compiled.queryset
     alias = kept.db
-    compiler = _shallow(compiled.compiler, connection=connections[alias])  # this thread's
+    connection = connections[alias]  # this thread's
+    compiler = _shallow(compiled.compiler, connection=connection)
     sql = compiled.sql
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    compiler.get_converters = _converters_kept(compiled, compiler, connection)
     query = _shallow(kept.query, get_compiler=lambda *args, **kwargs: compiler)
     queryset = _shallow(kept, _query=query, _result_cache=None, _prefetch_done=False)
     found = list(queryset._iterable_class(queryset))
     if kept._prefetch_related_lookups and found:
         prefetch_related_objects(found, *kept._prefetch_related_lookups)
     return found
+
+
+def _converters_kept(compiled: _Compiled, compiler, connection):
+    """The compiler's `get_converters`, worked out once per kept statement and connection:
+    Django asks every column of every row set for its converters at each run (500 calls
+    on a person page)."""
+    work_out = type(compiler).get_converters
+
+    def get_converters(expressions):
+        key = id(connection)
+        if key not in compiled.converters:
+            compiled.converters[key] = work_out(compiler, expressions)
+        return compiled.converters[key]
+
+    return get_converters
 
 
 def _shallow(obj, **changes):

@@ -279,7 +279,16 @@ class NetworkMember(TimeStamped):
         return self.organisation.phone if self.organisation_id else ""
 
     def role_codes(self) -> set[str]:
-        return {r.role for r in self.roles.all()}
+        # A page asks each member's roles dozens of times (the legal order, the map,
+        # the template): with the roles prefetched, the set is made once per prefetch.
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("roles")
+        if prefetched is None:
+            return {r.role for r in self.roles.all()}
+        made_from, codes = self.__dict__.get("_role_codes", (None, None))
+        if made_from is not prefetched:
+            codes = {r.role for r in prefetched}
+            self._role_codes = (prefetched, codes)
+        return set(codes)
 
 
 class Role(models.TextChoices):
