@@ -111,7 +111,13 @@ class Stay(TimeStamped, Versioned):
             *text_limits(discharge_reason=REASON, followup_needs=NOTE, watch_for=NOTE,
                          appointments=NOTE),
         ]
-        indexes = [models.Index(fields=["hospital", "discharged_at"], name="stay_hospital_open")]
+        indexes = [
+            models.Index(fields=["hospital", "discharged_at"], name="stay_hospital_open"),
+            # Who is in hospital now, newest first (FHIR `Encounter?status=in-progress`, a
+            # home-care system's poll): read in order, not sorted at every search.
+            models.Index(fields=["-admitted_at", "id"], name="stay_in_progress",
+                         condition=Q(discharged_at__isnull=True, cancelled_at__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} @ {self.hospital}"

@@ -26,6 +26,7 @@ from relais.interop.fhir.values import (
     reference_id,
     token,
 )
+from relais.stays import rules as stays_rules
 from relais.stays.models import Stay
 
 ENCOUNTER_PROFILE = "http://hl7.org/fhir/StructureDefinition/Encounter"
@@ -40,6 +41,13 @@ def candidates():
 
 def visible(user):
     return candidates().visible_to(user)
+
+
+def shown(user, pks: list) -> set:
+    """The stays among `pks` the gate shows `user`: the stays' rule decided for these
+    rows (`stays.rules.shown_stays`), as `visible` asks it."""
+    rows = Stay.objects.filter(pk__in=pks).values_list("pk", "person_id", "hospital_id")
+    return stays_rules.shown_stays(user, list(rows))
 
 
 def status(stay: Stay) -> str:
@@ -140,4 +148,4 @@ def register_types() -> None:
         # it was, and the ETag must change with them (If-Match, If-None-Match).
         version_of=lambda stay: None,
         create=encounter_writes.create, update=encounter_writes.update,
-        candidates=candidates, person_field="person_id"))
+        candidates=candidates, person_field="person_id", shown=shown))
