@@ -86,11 +86,20 @@ def managed_organisation_ids(user) -> set[int]:
     return getattr(user, "_relais_managed_org_ids", set())
 
 
-def remember_memberships(user, roles) -> None:
-    """Cache (organisation id, is manager) pairs on the user object for this request."""
+def remember_memberships(user, roles, *, types: dict[int, str] | None = None) -> None:
+    """Cache (organisation id, is manager) pairs on the user object for this request, and
+    the organisations' types when the caller has them at hand."""
     roles = list(roles)
     user._relais_member_org_ids = {organisation for organisation, _ in roles}
     user._relais_managed_org_ids = {organisation for organisation, manager in roles if manager}
+    if types is not None:
+        user._relais_member_org_types = dict(types)
+
+
+def member_organisation_types(user) -> dict[int, str] | None:
+    """{organisation id: its type} of the user's memberships, when the request loaded
+    them with the memberships (the signed-in middleware does); None otherwise."""
+    return getattr(user, "_relais_member_org_types", None)
 
 
 def signature(user) -> tuple:
@@ -104,7 +113,8 @@ def signature(user) -> tuple:
 
 
 def forget_cached_memberships(user) -> None:
-    for name in ("_relais_member_org_ids", "_relais_managed_org_ids"):
+    for name in ("_relais_member_org_ids", "_relais_managed_org_ids",
+                 "_relais_member_org_types"):
         if hasattr(user, name):
             delattr(user, name)
 

@@ -74,7 +74,9 @@ def acting_organisation(request):
     memberships = request.memberships
     # Prime the access policy's cache so it does not ask the database again.
     policy.remember_memberships(request.user,
-                                [(m.organisation_id, m.is_manager) for m in memberships])
+                                [(m.organisation_id, m.is_manager) for m in memberships],
+                                types={m.organisation_id: m.organisation.type
+                                       for m in memberships})
     chosen = request.session.get("acting_organisation_id")
     by_org = {m.organisation_id: m.organisation for m in memberships}
     if chosen in by_org:

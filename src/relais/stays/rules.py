@@ -36,6 +36,7 @@ from relais.access.policy import (
     is_platform_admin,
     is_signed_in,
     member_organisation_ids,
+    member_organisation_types,
     object_for,
     register,
 )
@@ -206,6 +207,9 @@ def hospital_ids(user) -> set[int]:
     member_of = member_organisation_ids(user)
     if not member_of:
         return set()
+    types = member_organisation_types(user)  # loaded with the request's memberships
+    if types is not None and member_of <= types.keys():
+        return {pk for pk in member_of if types[pk] == OrganisationType.HOSPITAL}
     return decisions.remembered(("hospital_ids", user.pk), lambda: _hospitals_among(member_of))
 
 

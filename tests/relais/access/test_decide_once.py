@@ -77,8 +77,9 @@ PAGES = [
     # Statements kept since the first visit (test_kept_statements.py): whether the user
     # sees the person (object_for: one query, then the person is loaded), change rights
     # (asked once though the page, the access-log link and two sections ask), the
-    # network's members (the visible-persons subquery), the stays section's exclusions
-    ("person", "coordinator", {}, 18),
+    # network's members (the visible-persons subquery), the stays section's exclusions;
+    # the user's hospitals come with the request's memberships (no query)
+    ("person", "coordinator", {}, 17),
     # the person (two queries, as above); the booklet's and the write form's checks are
     # answered by loading it; an empty booklet's ranking says so without counting again
     ("booklet", "coordinator", {}, 6),
@@ -87,8 +88,8 @@ PAGES = [
     # nothing to do here, so no list read to audit
     ("my_work", "coordinator", {}, 0),
     # the stays and referrals: the visible- and excluded-persons subqueries, kept since
-    # the first visit; the user's hospitals asked once though the page asks twice
-    ("worklist", "liaison_nurse", {}, 6),
+    # the first visit; the user's hospitals come with the request's memberships
+    ("worklist", "liaison_nurse", {}, 5),
     ("directory", "coordinator", {}, 3),
     ("consultation", "coordinator", {}, 3),
     # the first candidates by name, the gate on them, the page's rows

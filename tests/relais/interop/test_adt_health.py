@@ -254,8 +254,9 @@ def test_the_page_costs_the_same_whatever_the_messages(persona_client, feed, wit
     client = persona_client("liaison_nurse")
     client.get(reverse("interop:adt_health"))  # the session is warm
 
-    # + hospitals, sources, the day's counts, the waiting messages
-    with django_assert_num_queries(SIGNED_IN_QUERIES + 4):
+    # + sources, the day's counts, the waiting messages (the hospitals come with the
+    # request's memberships)
+    with django_assert_num_queries(SIGNED_IN_QUERIES + 3):
         response = client.get(reverse("interop:adt_health"))
 
     assert response.status_code == 200

@@ -74,8 +74,9 @@ def test_the_list_costs_the_same_whatever_the_merges(persona_client, link, world
     client = persona_client("liaison_nurse")
     client.get(reverse("interop:adt_merges"))  # the session is warm
 
-    # + hospitals, the page and its count, the persons shown, the read's audit event
-    with django_assert_num_queries(SIGNED_IN_QUERIES + 4 + AUDIT_EVENT_QUERIES):
+    # + the page and its count, the persons shown, the read's audit event (the hospitals
+    # come with the request's memberships)
+    with django_assert_num_queries(SIGNED_IN_QUERIES + 3 + AUDIT_EVENT_QUERIES):
         response = client.get(reverse("interop:adt_merges"))
 
     assert response.status_code == 200 and "R9" in response.content.decode()
