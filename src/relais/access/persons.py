@@ -279,7 +279,7 @@ def _question_sql(asker, question: str, candidates: QuerySet) -> tuple[str, list
 
 
 # Stands for the candidates' ids, one array parameter on PostgreSQL; no person has its id.
-SOMEONE_AMONG = (SOMEONE,)
+SOMEONE_AMONG = [SOMEONE]
 
 
 def _among_as_array(user, question: str, persons: QuerySet, pks: list[int]) -> set[int]:
@@ -294,8 +294,7 @@ def _among_as_array(user, question: str, persons: QuerySet, pks: list[int]) -> s
         return set()
     ids = list(pks)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ids if param == list(SOMEONE_AMONG) else param
-                             for param in params])
+        cursor.execute(sql, [ids if param == SOMEONE_AMONG else param for param in params])
         return {row[0] for row in cursor.fetchall()}
 
 

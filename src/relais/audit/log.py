@@ -196,11 +196,12 @@ def _append_reads(events: list[AuditEvent]) -> None:
         return
     columns, statement = _insert_statement(len(events))
     params = []
+    detail = columns.index("detail")
     for event in events:
         event.hash = event.leaf_hash()
-        values = vars(event)
-        params += [values[name] for name in columns]
-        params[-columns.detail_from_end] = Jsonb(event.detail)
+        row = [getattr(event, name) for name in columns]
+        row[detail] = Jsonb(event.detail)
+        params += row
     # Django's cursor sends the values apart from the SQL on PostgreSQL (settings.py), so
     # this statement is prepared at its fifth use on a connection: parsed and planned once
     # per connection, not per request (not behind PgBouncer: nothing is prepared there).
@@ -208,21 +209,14 @@ def _append_reads(events: list[AuditEvent]) -> None:
         cursor.execute(statement, params)
 
 
-class _Columns(tuple):
-    """The attribute names of an event's columns, in the INSERT's order."""
-
-    detail_from_end: int
-
-
 @functools.lru_cache(maxsize=64)
-def _insert_statement(rows: int) -> tuple[_Columns, str]:
+def _insert_statement(rows: int) -> tuple[tuple[str, ...], str]:
     """The attribute names of the columns and the PostgreSQL of an INSERT of `rows`
     events, written once per size (a request writes one event, or a few). The values go
     as they are: the values are sent apart from the SQL and PostgreSQL takes each as its
     column's type (a text for the address's inet); the detail goes as JSONB."""
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    columns = _Columns(f.attname for f in fields)
-    columns.detail_from_end = len(columns) - columns.index("detail")
+    columns = tuple(f.attname for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     names = ", ".join(quote(f.column) for f in fields)
