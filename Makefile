@@ -29,6 +29,10 @@ $(VENV)/.test-extras: $(BIN)/relais
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
 	touch $@
 
+$(VENV)/.bench-extras: $(VENV)/.test-extras
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test,bench]'
+	touch $@
+
 setup: $(BIN)/relais
 
 ## make run: set up, migrate the SQLite database under var/, load the demo, then run the
@@ -52,7 +56,7 @@ test: $(VENV)/.test-extras
 ## (BENCH_DATABASE: a server URL, or "sqlite"). Full sizes take hours (docs/bench.md);
 ## QUICK=1 runs each script at a small size; ONLY=pages,booklet runs some.
 BENCH_DATABASE ?= postgres://postgres@127.0.0.1:5432
-bench: $(VENV)/.test-extras
+bench: $(VENV)/.bench-extras
 	BENCH_DATABASE=$(BENCH_DATABASE) $(BIN)/python bench/run_all.py $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 lint: $(VENV)/.test-extras

@@ -61,7 +61,7 @@ def main() -> int:
     parser.add_argument("--sequential", type=int, default=30, help="single requests per page")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     options = parser.parse_args()
-    options.port = options.port or _free_port()
+    options.port = options.port or free_port()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 1
@@ -71,7 +71,7 @@ def main() -> int:
 
     connection = setup_database()
     person_pk = _prepare()
-    server = _start_gunicorn(options.port)
+    server = start_gunicorn(options.port)
     try:
         return _measure(options, connection.vendor, person_pk)
     finally:
@@ -90,7 +90,7 @@ def _prepare() -> int:
     person = Person.objects.get(first_name=PERSON[0], last_name=PERSON[1])
     _top_up_booklet(person)
     for login in (VIEWER, HOSPITAL):
-        _totp_device(_user(login))
+        totp_device(_user(login))
     return person.pk
 
 
@@ -110,7 +110,7 @@ def _top_up_booklet(person) -> None:
                        "ate well, blood pressure 13/8.")
 
 
-def _totp_device(user):
+def totp_device(user):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench",
@@ -129,13 +129,16 @@ def _current_token(login) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _start_gunicorn(port: int) -> subprocess.Popen:
+def start_gunicorn(port: int, options=("--workers", "2")) -> subprocess.Popen:
+    """Relais under gunicorn, production settings, on 127.0.0.1:`port`, with the minimal
+    page of bench/pages_settings.py; `options` are gunicorn's (bench/load.py gives
+    deploy/gunicorn.conf.py)."""
     with socket.socket() as probe:  # a server left over would answer in our place
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             raise SystemExit(f"port {port} is taken: --port another")
@@ -153,7 +156,7 @@ def _start_gunicorn(port: int) -> subprocess.Popen:
     print(f"server log: {log}")
     server = subprocess.Popen(  # noqa: S603 - our own arguments
         [sys.executable, "-m", "gunicorn", "relais.config.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"], env=env,
+         "--bind", f"127.0.0.1:{port}", *options, "--log-level", "warning"], env=env,
         stderr=log.open("ab"))
     for _ in range(100):
         time.sleep(0.2)

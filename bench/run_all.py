@@ -35,7 +35,7 @@ import summary
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-NOT_SCRIPTS = {"run_all", "summary", "throwaway", "pages_settings", "pages_urls"}
+NOT_SCRIPTS = {"run_all", "summary", "throwaway", "pages_settings", "pages_urls", "locustfile"}
 
 # Arguments per script: (the full run, the quick run). Scripts not listed run with none.
 SIZES = {
@@ -51,6 +51,7 @@ SIZES = {
     "followup_worker": ([], ["--contacts", "10000"]),
     "generate": ([], ["--persons", "2000"]),
     "hsds_contract": ([], ["--requests", "300"]),
+    "load": ([], ["--minutes", "1"]),
     "my_work": ([], ["--items", "500", "--opens", "40"]),
     "notifications": ([], ["--opens", "40"]),
     "observatory": ([], ["--persons", "20000", "--stays", "20000", "--referrals", "15000",

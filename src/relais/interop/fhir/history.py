@@ -9,21 +9,75 @@ expunged version alike), and a version the row never had is a 404. The history i
 `history` Bundle, newest first: the current version with its resource, then the earlier
 versions Relais can date, without content (a Patient's: its changes are in the audit
 log, `past_versions`). Who made a change is not said here: the audit log shows it to
-those who may read it (`AuditEvent?patient=`).
+those who may read it (`AuditEvent?patient=`). `_since` keeps the versions made at or
+after a moment, `_count` the newest few (`total` still counts all that match); `_at` is
+not served.
 
 Everything here is read after the row was loaded through the type's gate and audited as
 a read of it (views.py)."""
 
+from dataclasses import dataclass
+from datetime import datetime, time
+from urllib.parse import urlencode
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from relais.audit.models import AuditEvent
 from relais.core.text import is_digits
 from relais.interop.fhir.outcome import FhirError
+from relais.interop.fhir.params import is_strict, whole_number
 from relais.interop.fhir.registry import ResourceType
 
 # The audit events that each make a new version of a person's record (Person.version):
 # its opening, a change of its details (pages, ADT feed, FHIR), its anonymisation.
 PERSON_VERSIONS = ("person.create", "person.change", "person.anonymise")
+MAX_COUNT = 1000
+# Read by the server, not a filter of the history.
+PASSED = {"_format", "_pretty"}
+
+
+@dataclass
+class HistoryQuery:
+    since: datetime | None = None
+    count: int | None = None
+    used: tuple = ()  # (name, value) pairs, for the self link
+
+
+def read_query(request) -> HistoryQuery:
+    """`_since` (an instant, or a day: its start in Relais's time zone) and `_count`;
+    anything else is ignored, or a 400 with `Prefer: handling=strict`. A value that
+    cannot be read is a 400: ignoring it would answer more than was asked."""
+    query, unknown, used = HistoryQuery(), [], []
+    for name, value in request.GET.items():
+        if name == "_since":
+            query.since = _moment(name, value)
+        elif name == "_count":
+            query.count = whole_number(name, value, 1, MAX_COUNT)
+        elif name not in PASSED:
+            unknown.append(name[:40])
+            continue
+        used.append((name, value))
+    if unknown and is_strict(request):
+        raise FhirError(400, "not-supported", _(
+            "Unknown parameters of a history: %(names)s.") % {"names": ", ".join(unknown)})
+    query.used = tuple(used)
+    return query
+
+
+def _moment(name: str, value: str) -> datetime:
+    moment = parse_datetime(value) if "T" in value else None
+    if moment is None and "T" not in value:
+        day = parse_date(value) if len(value) == 10 else None
+        if day is not None:
+            return timezone.make_aware(datetime.combine(day, time.min))
+    if moment is None or moment.tzinfo is None:  # FHIR's instant carries its zone
+        raise FhirError(400, "invalid", _(
+            "“%(value)s” is not a valid value for “%(name)s”: give an instant with its "
+            "time zone (2026-12-01T09:30:00+01:00) or a day (2026-12-01).")
+            % {"value": value[:64], "name": name})
+    return moment
 
 
 def check_version(resource: ResourceType, row, document: dict, vid: str) -> None:
@@ -44,20 +98,32 @@ def check_version(resource: ResourceType, row, document: dict, vid: str) -> None
         "version (%(current)s).") % names)
 
 
-def bundle(base: str, resource: ResourceType, row, document: dict) -> dict:
-    """The history Bundle: the current version, then the earlier ones that can be dated."""
+def bundle(base: str, resource: ResourceType, row, document: dict,
+           query: HistoryQuery | None = None) -> dict:
+    """The history Bundle: the current version, then the earlier ones that can be dated;
+    those made since `query.since`, the newest `query.count` of them."""
+    query = query or HistoryQuery()
     url = f"{resource.name}/{document['id']}"
     current = document["meta"]["versionId"]
-    first = resource.version_of(row) == 1
-    entries = [_entry(base, url, current, document["meta"].get("lastUpdated"), first,
-                      document)]
+    updated = document["meta"].get("lastUpdated")
+    # (version, when, when as served, created?, content): only the current one has it.
+    versions = [(current, datetime.fromisoformat(updated) if updated else None, updated,
+                 resource.version_of(row) == 1, document)]
     if resource.past_versions is not None:
-        entries += [_entry(base, url, str(version), when.isoformat(timespec="milliseconds"),
-                           version == 1)
-                    for version, when in resource.past_versions(row)]
-    return {"resourceType": "Bundle", "type": "history", "total": len(entries),
-            "link": [{"relation": "self", "url": f"{base}{url}/_history"}],
-            "entry": entries}
+        versions += [(str(version), when, when.isoformat(timespec="milliseconds"),
+                      version == 1, None)
+                     for version, when in resource.past_versions(row)]
+    if query.since is not None:  # an undated current version is still the current one
+        versions = [v for v in versions if v[1] is None and v[4] is not None
+                    or v[1] is not None and v[1] >= query.since]
+    shown = versions[:query.count] if query.count else versions
+    self_url = f"{base}{url}/_history" + (f"?{urlencode(query.used)}" if query.used else "")
+    history = {"resourceType": "Bundle", "type": "history", "total": len(versions),
+               "link": [{"relation": "self", "url": self_url}]}
+    if shown:  # FHIR JSON has no empty arrays
+        history["entry"] = [_entry(base, url, version, served, created, content)
+                            for version, _when, served, created, content in shown]
+    return history
 
 
 def _entry(base: str, url: str, version: str, when: str | None, created: bool,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.urls import reverse
 
-from relais.interop.fhir import includes, registry, scopes
+from relais.interop.fhir import history, includes, registry, scopes
 from relais.interop.fhir.params import MAX_COUNT
 from relais.interop.fhir.responses import FHIR_JSON
 
@@ -226,7 +226,14 @@ def _history(resource) -> dict:
                    "the earlier ones Relais can date without it.",
         "tags": [resource.name],
         "security": _scope(resource, registry.HISTORY),
-        "parameters": [_ref_parameter("id"), _ref_parameter("_format")],
+        "parameters": [
+            _ref_parameter("id"), _ref_parameter("_format"),
+            _query("_since", {"type": "string", "format": "date-time"},
+                   "Only the versions made at or after this instant (with its time zone) or "
+                   "the start of this day."),
+            _query("_count", {"type": "integer", "minimum": 1,
+                              "maximum": history.MAX_COUNT},
+                   "Only the newest so many versions (`total` counts all that match).")],
         "responses": {"200": _ok(f"{resource.name}History", "A history Bundle, newest "
                                                             "first."),
                       **_errors(ERRORS_READ)},
@@ -512,10 +519,10 @@ def history_bundle(name: str) -> dict:
     entry["required"] = ["fullUrl", "request", "response"]
     bundle["properties"] |= {
         "type": {"const": "history"},
-        "total": {"type": "integer", "minimum": 1},
+        "total": {"type": "integer", "minimum": 0},  # none since `_since`
         "entry": {"type": "array", "minItems": 1, "items": entry},
     }
-    bundle["required"] = sorted({*bundle["required"], "total", "link", "entry"})
+    bundle["required"] = sorted({*bundle["required"], "total", "link"})
     return bundle
 
 

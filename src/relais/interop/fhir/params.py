@@ -65,9 +65,9 @@ def _read(search: Search, resource: ResourceType, key: str, value: str) -> None:
     if key in CONTROLS:
         CONTROLS[key](search, resource, value)
     elif key == "_count":
-        search.count = _number(key, value, 0, MAX_COUNT)
+        search.count = whole_number(key, value, 0, MAX_COUNT)
     elif key == "_offset":
-        search.offset = _number(key, value, 0, 10**9)
+        search.offset = whole_number(key, value, 0, 10**9)
     elif key == "_summary":
         _summary(search, value)
     elif key == "_total":
@@ -142,7 +142,7 @@ def _modifier(param, modifier: str) -> None:
             % {"name": param.name, "modifier": modifier[:20]})
 
 
-def _number(name: str, value: str, low: int, high: int) -> int:
+def whole_number(name: str, value: str, low: int, high: int) -> int:
     if not is_digits(value) or not low <= int(value) <= high:
         raise FhirError(400, "invalid", _(
             "“%(name)s” must be a whole number from %(low)s to %(high)s.")

@@ -233,9 +233,10 @@ def instance_history(request, type, id):
     """[base]/Type/id/_history: a history Bundle of what Relais knows of its versions."""
     resource = registry.resource_type(type)
     user = caller_for(request, resource.name, registry.HISTORY).user
+    query = history.read_query(request)  # before the read: a bad value reads nothing
     row = _load(user, resource, id)
     document = as_resource(resource, row)
-    return fhir_response(history.bundle(base_url(request), resource, row, document))
+    return fhir_response(history.bundle(base_url(request), resource, row, document, query))
 
 
 def _served(request, resource, row, document):

@@ -166,3 +166,51 @@ def test_only_read_methods_reach_a_version(api, world, madeleine):
 
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
+
+
+def test_since_keeps_the_versions_made_from_then_and_count_the_newest(api, world, madeleine,
+                                                                      coordinator):
+    _changed(madeleine, coordinator, phone="+32 2 555 00 09")
+    _changed(madeleine, coordinator, street="Rue Haute 2")
+    made = list(AuditEvent.objects.filter(person_id=madeleine.pk, action__in=(
+        "person.create", "person.change")).order_by("occurred_at", "pk"))
+    caller = api(world.coordination_centre)
+    history = f"/fhir/Patient/{madeleine.pk}/_history"
+
+    since = caller.get(history, {"_since": made[1].occurred_at.isoformat()}).json()
+    newest = caller.get(history, {"_count": "1"}).json()
+    later = caller.get(history, {"_since": "2999-01-01"}).json()
+
+    construct_fhir_element("Bundle", since)
+    assert [e["response"]["etag"] for e in since["entry"]] == ['W/"3"', 'W/"2"']
+    assert since["total"] == 2
+    assert "_since=" in since["link"][0]["url"]
+    assert [e["response"]["etag"] for e in newest["entry"]] == ['W/"3"']
+    assert newest["total"] == 3  # all there are; the page holds the newest
+    construct_fhir_element("Bundle", later)
+    assert (later["total"], "entry" in later) == (0, False)  # FHIR has no empty arrays
+
+
+@pytest.mark.parametrize("query", [{"_since": "yesterday"}, {"_since": "2026-12-01T10:00:00"},
+                                   {"_count": "0"}, {"_count": "many"}])
+def test_a_history_value_that_cannot_be_read_is_a_400_that_reads_nothing(query, api, world,
+                                                                          madeleine):
+    caller = api(world.coordination_centre)
+
+    response = caller.get(f"/fhir/Patient/{madeleine.pk}/_history", query)
+
+    assert response.status_code == 400
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert _reads(madeleine) == 0
+
+
+def test_an_unknown_history_parameter_is_ignored_unless_strict(api, world, madeleine):
+    caller = api(world.coordination_centre)
+    history = f"/fhir/Patient/{madeleine.pk}/_history"
+
+    lenient = caller.get(history, {"_at": "2026-12-01"})
+    strict = caller.get(history, {"_at": "2026-12-01"}, headers={"Prefer": "handling=strict"})
+
+    assert lenient.status_code == 200
+    assert strict.status_code == 400
+    assert "_at" in strict.json()["issue"][0]["diagnostics"]
