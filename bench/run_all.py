@@ -58,6 +58,7 @@ SIZES = {
                          "--requests", "5"]),
     "pages": ([], ["--duration", "3", "--sequential", "10"]),
     "person_search": ([], ["--persons", "10000", "--searches", "40"]),
+    "retention": ([], ["--persons", "2000", "--anonymise", "50"]),
 }
 
 

@@ -11,7 +11,7 @@ class RightsConfig(AppConfig):
 
     def ready(self):
         # why inside: the retention job and the page's notice use models, ready only now.
-        from relais.rights import retention, sections
+        from relais.rights import sections, tasks
 
-        retention.register_job()
+        tasks.register_job()
         sections.register()

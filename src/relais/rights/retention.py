@@ -21,11 +21,11 @@ blanked. The audit log is not touched: its events keep who did what when, by ids
 own audit event (counts only); a person already anonymised is never taken again.
 """
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -35,7 +35,6 @@ from relais.access.models import BreakGlassAccess, Consent
 from relais.accounts.models import User, UserKind
 from relais.audit import log as audit
 from relais.booklet.models import Consultation, EmergencySheet, Entry, Invitation, SheetPrint
-from relais.core import clock
 from relais.followup.models import (
     CheckIn,
     Contact,
@@ -69,6 +68,7 @@ from relais.stays.models import (
 )
 
 ANONYMISE = "person.anonymise"
+BATCH = 200  # due persons chosen at a time, in id order
 
 # Where something written about a person leaves a date: (model, path to the person,
 # its date fields). A date on or after the cut-off keeps the record.
@@ -191,23 +191,31 @@ def _files(pks) -> int:
 # --- the run ----------------------------------------------------------------------------
 
 
-def register_job() -> None:
-    """Daily is plenty for a period counted in years; a run is idempotent."""
-    clock.register("rights.retention", timedelta(days=1), run_at)
-
-
-def run_at(now: datetime) -> int:
-    """The worker's daily job: anonymise every due person; returns how many."""
-    return run(now=now, years=settings.RELAIS_RETENTION_YEARS)
-
-
 def run(*, now: datetime | None = None, years: int) -> int:
-    """Anonymise every person due at `now`, one transaction each; returns how many."""
-    now = now or timezone.now()
-    done = 0
-    for pk in list(due(now, years).values_list("pk", flat=True)):
-        done += anonymise_if_due(pk, now=now, years=years)
+    """Anonymise every person due at `now`, one transaction each; returns how many
+    (`relais retention`, in the foreground)."""
+    done, _left = run_for(now=now or timezone.now(), years=years, seconds=None)
     return done
+
+
+def run_for(*, now: datetime, years: int, seconds: float | None,
+            after_pk: int = 0) -> tuple[int, int | None]:
+    """Anonymise the persons due at `now` whose id is above `after_pk`, in id order, until
+    `seconds` have passed (None: all of them). Returns (how many were anonymised, the id
+    to go on after when time ran out, else None). Each batch is chosen again, so a record
+    written to meanwhile is skipped, and a sweep can stop and resume anywhere."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    done = 0
+    while True:
+        batch = list(due(now, years).filter(pk__gt=after_pk).order_by("pk")
+                     .values_list("pk", flat=True)[:BATCH])
+        for pk in batch:
+            done += anonymise_if_due(pk, now=now, years=years)
+            after_pk = pk
+            if deadline is not None and time.monotonic() >= deadline:
+                return done, after_pk
+        if len(batch) < BATCH:
+            return done, None
 
 
 def anonymise_if_due(pk: int, *, now: datetime, years: int) -> bool:

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from relais.accounts.models import User
 from relais.audit import sealing
@@ -23,7 +24,7 @@ from relais.followup.watch import record_refusal
 from relais.network import services as network_services
 from relais.network.models import NetworkMember, Person
 from relais.notifications.models import Notification
-from relais.rights import retention
+from relais.rights import retention, tasks
 from relais.rights.models import Anonymisation, ClosedBecause
 from relais.stays import screening
 from relais.stays import services as stays
@@ -274,12 +275,50 @@ def test_the_command_anonymises_and_refuses_a_period_under_a_year(closed, madele
     assert "anonymised 0 person(s)" in out.getvalue()  # her record was written today
 
 
-def test_the_worker_runs_it_daily(closed, madeleine, settings):
+def _queued_sweeps() -> list:
+    return list(DBTaskResult.objects.filter(task_path="relais.rights.tasks.sweep")
+                .order_by("enqueued_at", "pk"))
+
+
+def test_the_worker_queues_a_daily_sweep_that_stops_in_time_and_goes_on(
+        closed, madeleine, settings, monkeypatch):
+    """The clock only queues the sweep (anonymising takes ~50 ms a record: the first run
+    over a decade takes hours, and the audit sealer must not wait); a sweep out of time
+    puts the rest back in the queue, from the next id on, until every record is done."""
     settings.RELAIS_RETENTION_YEARS = YEARS
+    quiet = [Person.objects.create(first_name=f"Quiet {n}", last_name="Person",
+                                   created_by=madeleine.created_by,
+                                   owner_organisation=madeleine.owner_organisation)
+             for n in range(4)]
+    monkeypatch.setattr(retention, "BATCH", 2)
+    monkeypatch.setattr(tasks, "SWEEP_SECONDS", 0)  # each sweep stops after one record
     job = clock.JOBS["rights.retention"]
+    later = years_ahead(11)
+
     assert job.every == timedelta(days=1)
-    assert job.run(years_ahead(11)) == 1
+    assert job.run(later) == 1
+
+    assert Person.objects.get(pk=madeleine.pk).first_name == "Madeleine"  # not by the clock
+    sweeps, done = 0, []
+    while queued := _queued_sweeps():
+        task = queued[0]
+        task.delete()
+        done.append(tasks.sweep.call(*task.task_result.args))
+        sweeps += 1
+    due_ids = sorted([madeleine.pk, *(person.pk for person in quiet)])
+    assert done == [1, 1, 1, 1, 1, 0]  # one record each, then a last look finds none
+    assert sweeps == 6
+    assert sorted(Anonymisation.objects.values_list("person_id", flat=True)) == due_ids
+    assert not Person.objects.filter(pk__in=due_ids).exclude(first_name="").exists()
+
+
+def test_a_sweep_with_time_does_everything_at_once(closed, madeleine, settings):
+    settings.RELAIS_RETENTION_YEARS = YEARS
+
+    assert tasks.sweep.call(years_ahead(11).isoformat()) == 1
+
     assert Person.objects.get(pk=madeleine.pk).first_name == ""
+    assert not _queued_sweeps()
 
 
 def test_the_person_page_says_the_record_was_anonymised(closed, madeleine, coordinator,
