@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from relais.interop.fhir import identifiers, registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
-from relais.interop.fhir.resources import codes
+from relais.interop.fhir.resources import codes, patient
 from relais.interop.fhir.values import ID_PARAM, any_of, reference_id
 from relais.network.models import MemberKind, NetworkMember, Person, Relation
 
@@ -27,6 +27,13 @@ def candidates():
 
 def visible(user):
     return candidates().visible_to(user)
+
+
+def shown(user, pks: list) -> set:
+    """The teams among `pks` the gate shows `user`: a team is its person, so the
+    person rule itself (one kept query, as the Patient's), not a query built each time —
+    a hospital's `Patient?…&_revinclude=CareTeam:patient` asks it at every admission."""
+    return patient.shown(user, pks)
 
 
 def render(person: Person) -> dict:
@@ -89,4 +96,4 @@ def register_types() -> None:
                       "members, their roles, the contact point.",
         person_of=lambda person: person.pk, read_action="person.read",
         search_action="fhir.careteam.search", version_of=lambda person: None,
-        last_updated=last_updated, candidates=candidates))
+        last_updated=last_updated, candidates=candidates, shown=shown))
