@@ -8,7 +8,7 @@ from django.db.models import Q
 from relais.access import policy
 from relais.interop.fhir import identifiers, registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
-from relais.interop.fhir.resources import codes
+from relais.interop.fhir.resources import codes, patient
 from relais.interop.fhir.values import ID_PARAM, LAST_UPDATED, any_of, reference_id
 from relais.network.models import MemberKind, NetworkMember, Relation
 
@@ -20,6 +20,15 @@ def candidates():
 
 def visible(user):
     return policy.visible(user, candidates())
+
+
+def shown(user, pks: list) -> set:
+    """The members among `pks` the gate shows `user`: those of the persons it shows
+    (the members' rule, `network.rules.visible_members`; the candidates already leave out
+    those never to inform), decided by the person rule itself, one kept query."""
+    rows = list(NetworkMember.objects.filter(pk__in=pks).values_list("pk", "person_id"))
+    persons = patient.shown(user, sorted({person for _pk, person in rows}))
+    return {pk for pk, person in rows if person in persons}
 
 
 def render(member: NetworkMember) -> dict:
@@ -61,4 +70,4 @@ def register_types() -> None:
                       "read; never a member the person asked never to inform.",
         person_of=lambda member: member.person_id,
         read_action="fhir.relatedperson.read", search_action="fhir.relatedperson.search",
-        candidates=candidates, person_field="person_id"))
+        candidates=candidates, person_field="person_id", shown=shown))
