@@ -109,14 +109,14 @@ def _prepare(options, connection, rng):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-    _sign_in_ready(user)
+    sign_in_ready(user)
     persons = list(kept.values_list("first_name", "last_name", "niss"))
     client = clients.register_client(name="Bench home-care software",
                                      organisation=organisation, allowed="system/*.rs")
     return persons, client, user
 
 
-def _sign_in_ready(user) -> None:
+def sign_in_ready(user) -> None:
     """The bench user signs in for the minimal page as a person does: a password, then a
     TOTP code (bench/pages.py's device)."""
     user.set_password(PASSWORD)
@@ -124,7 +124,7 @@ def _sign_in_ready(user) -> None:
     pages.totp_device(user)
 
 
-def _log_in(port, user) -> dict:
+def log_in(port, user) -> dict:
     """The login form, then the two-factor form (bench/pages.py's log_in, for this user)."""
     from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -183,7 +183,7 @@ def _stays(count: int, organisation, rng) -> None:
 def _measure(options, port, persons, client, user, rng) -> int:
     token = _token(port, client)
     bearer = {"Authorization": f"Bearer {token}"}
-    cookies = _log_in(port, user)
+    cookies = log_in(port, user)
     cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
     with_ssin = [p for p in persons if p[2]]
     print(f"gunicorn 2 workers, production settings; load average before: {pages._load()}")

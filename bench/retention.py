@@ -23,13 +23,13 @@ job runs once a day in the worker.
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 
 import summary
+from generated import generated
 from throwaway import setup_database
 
 NATIONAL = 1_000_000
@@ -42,7 +42,7 @@ def main() -> int:
     options = parser.parse_args()
     os.environ.setdefault("RELAIS_VAR_DIR", tempfile.mkdtemp(prefix="relais-bench-retention-"))
     connection = setup_database()
-    dataset = _generated(options.persons)
+    dataset = generated(options.persons)
     if dataset is None:
         return 1
     from relais.rights import retention
@@ -75,29 +75,6 @@ def main() -> int:
     summary.figure("anonymising one record", round(each), "ms")
     summary.emit("retention")
     return 0
-
-
-def _generated(persons: int):
-    """The database's generated dataset, made (or completed) first; None when the
-    database holds other persons."""
-    from relais.demo.models import GeneratedDataset
-    from relais.network.models import Person
-
-    dataset = GeneratedDataset.objects.first()
-    if dataset is None and Person.objects.exists():
-        print("this database holds persons that were not generated: name another",
-              file=sys.stderr)
-        return None
-    if dataset is not None and dataset.persons != persons:
-        print(f"this database holds {dataset.persons:,} generated persons, not "
-              f"{persons:,}: name another, or drop it", file=sys.stderr)
-        return None
-    # Makes it, resumes an interrupted run, or finds every chunk done.
-    print(f"relais generate --persons {persons} …", flush=True)
-    subprocess.run([sys.executable, "-m", "relais.config.cli", "generate",  # noqa: S603
-                    "--persons", str(persons)], check=True)
-    dataset = GeneratedDataset.objects.get()
-    return dataset
 
 
 def _timed(work):

@@ -35,7 +35,8 @@ import summary
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-NOT_SCRIPTS = {"run_all", "summary", "throwaway", "pages_settings", "pages_urls", "locustfile"}
+NOT_SCRIPTS = {"run_all", "summary", "throwaway", "pages_settings", "pages_urls", "locustfile",
+               "generated"}
 
 # Arguments per script: (the full run, the quick run). Scripts not listed run with none.
 SIZES = {
@@ -57,6 +58,7 @@ SIZES = {
     "observatory": ([], ["--persons", "20000", "--stays", "20000", "--referrals", "15000",
                          "--requests", "5"]),
     "pages": ([], ["--duration", "3", "--sequential", "10"]),
+    "person_page_scale": ([], ["--sizes", "2000,10000", "--opens", "50"]),
     "person_search": ([], ["--persons", "10000", "--searches", "40"]),
     "retention": ([], ["--persons", "2000", "--anonymise", "50"]),
 }

@@ -56,6 +56,7 @@ def test_a_script_without_a_summary_line_is_shown_with_its_exit_code(tmp_path, m
 def test_every_script_is_run_but_the_helpers():
     scripts = run_all._scripts("")
     assert {"pages", "booklet", "person_search", "generate", "load"} <= set(scripts)
-    assert not {"throwaway", "summary", "run_all", "pages_urls", "locustfile"} & set(scripts)
+    assert not {"throwaway", "summary", "run_all", "pages_urls", "locustfile",
+                 "generated"} & set(scripts)
     assert run_all._scripts("booklet,pages") == ["booklet", "pages"]
     assert summary.percentile([5, 1, 3, 2, 4], 0.5) == 3

@@ -1,0 +1,153 @@
+"""The person page and the booklet as the database grows (issue 18): the same pages, the
+same kind of user, at 10,000 persons and at a larger size.
+
+    .venv/bin/python bench/person_page_scale.py [--sizes 10000,100000] [--opens 200]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_bench_person_page_scale \\
+        .venv/bin/python bench/person_page_scale.py --sizes 10000,1000000
+
+For each size, a PostgreSQL database of its own on DATABASE_URL's server
+(`relais_bench_scale_<size>`), filled by `relais generate --persons <size>` if it is empty
+(kept between runs; generating 1,000,000 persons takes over an hour, docs/bench.md).
+A generated coordinator of the first home-care coordination centre (which keeps about
+5,000 persons whatever the size: what grows is everyone else) signs in under gunicorn
+(bench/pages.py: 2 workers, production settings; password, then the TOTP code) and opens
+the network page, then the booklet, of --opens persons they may read, drawn at random
+(seeded), one request after another: p50, p95, and the workers' CPU per request.
+
+Goal (issue 18): the person page p95 ≤ 60 ms at the largest size and ≤ 1.3× its p95 at
+10,000 persons (the first size); the booklet's p95 is printed beside it.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+import summary
+
+RESULT = "PERSON-PAGE-SCALE "
+P95_GOAL_MS = 60
+GROWTH_GOAL = 1.3
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--opens", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # the child: one size, this DB
+    options = parser.parse_args()
+    if options.one:
+        return _measure_one(int(options.one), options)
+    server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/x")
+    if not server.startswith("postgres"):
+        print("this bench needs PostgreSQL (DATABASE_URL)", file=sys.stderr)
+        return 1
+    server = server.rsplit("/", 1)[0]
+    results = []
+    for size in [int(size) for size in options.sizes.split(",")]:
+        child = subprocess.run(  # noqa: S603 - our own arguments
+            [sys.executable, __file__, "--one", str(size), "--opens", str(options.opens),
+             "--seed", str(options.seed)],
+            env=dict(os.environ, DATABASE_URL=f"{server}/relais_bench_scale_{size}"),
+            capture_output=True, text=True)
+        sys.stdout.write(child.stdout.replace(RESULT, "") if child.returncode else
+                         "".join(line + "\n" for line in child.stdout.splitlines()
+                                 if not line.startswith(RESULT)))
+        if child.returncode:
+            print(child.stderr[-3000:], file=sys.stderr)
+            return child.returncode
+        results.append(json.loads(child.stdout.split(RESULT, 1)[1].splitlines()[0]))
+    _report(results)
+    return 0
+
+
+def _report(results: list[dict]) -> None:
+    first, last = results[0], results[-1]
+    print(f"\n{'persons':>10}{'visible':>9}{'page p50':>10}{'p95':>8}{'CPU':>7}"
+          f"{'booklet p50':>13}{'p95':>8}{'CPU':>7}   (ms)")
+    for r in results:
+        print(f"{r['size']:>10,}{r['visible']:>9,}{r['person'][0]:>10.1f}{r['person'][1]:>8.1f}"
+              f"{r['person'][2]:>7.1f}{r['booklet'][0]:>13.1f}{r['booklet'][1]:>8.1f}"
+              f"{r['booklet'][2]:>7.1f}")
+    growth = last["person"][1] / first["person"][1]
+    print(f"person page p95 at {last['size']:,} ÷ at {first['size']:,}: {growth:.2f} "
+          f"(goal ≤ {GROWTH_GOAL})")
+    summary.at_most(f"person page p95 at {last['size']:,} persons", last["person"][1], "ms",
+                    P95_GOAL_MS)
+    summary.at_most(f"person page p95, {last['size']:,} ÷ {first['size']:,} persons",
+                    round(growth, 2), "", GROWTH_GOAL)
+    summary.figure(f"booklet p95 at {last['size']:,} persons", last["booklet"][1], "ms")
+    summary.emit("person_page_scale")
+
+
+def _measure_one(size: int, options) -> int:
+    os.environ.setdefault("RELAIS_VAR_DIR", tempfile.mkdtemp(prefix="relais-bench-scale-"))
+    import fhir_api
+    import pages
+    from generated import generated
+    from throwaway import setup_database
+
+    setup_database()
+    if generated(size) is None:
+        return 1
+    user, persons = _coordinator_and_persons(options)
+    fhir_api.sign_in_ready(user)
+    port = pages.free_port()
+    server = pages.start_gunicorn(port)
+    try:
+        cookies = fhir_api.log_in(port, user)
+        person = _opens(port, cookies, [f"/persons/{pk}/" for pk in persons])
+        booklet = _opens(port, cookies, [f"/persons/{pk}/booklet/" for pk in persons])
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"{size:,} persons: {user.email} may read {len(persons):,} sampled of "
+          f"{_visible_count(user):,}; load average {pages._load()}")
+    print(RESULT + json.dumps({"size": size, "visible": _visible_count(user),
+                               "person": person, "booklet": booklet}))
+    return 0
+
+
+def _coordinator_and_persons(options):
+    from relais.accounts.models import Membership
+    from relais.network.models import Person
+
+    membership = (Membership.objects.filter(function="coordinator", ended_on=None)
+                  .select_related("user").order_by("organisation_id", "pk").first())
+    user = membership.user
+    pks = list(Person.objects.visible_to(user).exclude(first_name="")
+               .order_by("pk").values_list("pk", flat=True))
+    return user, random.Random(options.seed).sample(pks, min(options.opens, len(pks)))
+
+
+def _visible_count(user) -> int:
+    from relais.network.models import Person
+
+    return Person.objects.visible_to(user).count()
+
+
+def _opens(port, cookies, paths) -> list[float]:
+    """[p50, p95, workers' CPU ms per request] of one request after another."""
+    import pages
+
+    for path in paths[:5]:  # each worker's first requests prepare its statements
+        pages._request(port, "GET", path, dict(cookies))
+    times = []
+    cpu_before = pages._workers_cpu(port)
+    for path in paths:
+        started = time.perf_counter()
+        status, location, _ = pages._request(port, "GET", path, dict(cookies))
+        times.append((time.perf_counter() - started) * 1000)
+        assert status == 200, f"{path}: HTTP {status} {location}"
+    cpu = (pages._workers_cpu(port) - cpu_before) * 1000 / len(paths)
+    return [round(summary.percentile(times, 0.5), 1), round(summary.percentile(times, 0.95), 1),
+            round(cpu, 1)]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
