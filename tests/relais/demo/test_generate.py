@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, Q
 from django.http import Http404
 from stdnum.be import nn
@@ -189,3 +190,14 @@ def test_a_wrong_date_is_refused(db):
     with pytest.raises(CommandError, match="is not a date"):
         call_command("generate", persons=5, as_of="01/11/2026")
     assert not GeneratedDataset.objects.exists()
+
+
+def test_the_planner_has_statistics_once_it_is_done(generated):
+    """A bulk load leaves no statistics: the planner then scans whole tables for one
+    person's rows (bench/person_page_scale.py found the person page 8× slower)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'stays_stay'")
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'stays_stay'")
+        assert cursor.fetchone()[0] > 0

@@ -58,6 +58,7 @@ def generate(options: Options, progress) -> GeneratedDataset:
     for number in range(1, options.chunks + 1):
         if number not in done:
             _write_chunk(dataset, options, number, world, names, as_of, progress)
+    bulk.analyze()
     return dataset
 
 

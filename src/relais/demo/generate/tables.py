@@ -103,6 +103,15 @@ def _insert(table: str, columns: list[str], rows: list) -> None:
             cursor.executemany(statement, batch)
 
 
+def analyze() -> None:
+    """The planner's statistics, once the rows are in: a bulk load leaves the tables
+    without any until autovacuum's next look (never where it is off), and the planner
+    then reads a table of 200,000 stays end to end to find one person's two (the person
+    page took 330 ms at 100,000 persons instead of 40; bench/person_page_scale.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def move_sequences(models_written) -> None:
     """PostgreSQL's sequences past the ids the generator gave (SQLite's AUTOINCREMENT
     follows by itself), so rows created later by Relais get new ids."""
