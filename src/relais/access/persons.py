@@ -93,6 +93,26 @@ def excluded_persons(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(excluded) if excluded is not None else queryset.none()
 
 
+@contextmanager
+def asking_per_row(field: str = "person_id"):
+    """Inside the block, `visible_person_pks` and `excluded_person_pks` ask about the
+    person of each row being filtered (its `field`), as a correlated subquery, instead of
+    as the set of every person the user may read. For a query about one person's rows
+    (the person page's sections): PostgreSQL computes that set whole before keeping the
+    person's two stays (200 ms at 100,000 persons, growing with them;
+    bench/person_page_scale.py), where asking about their person takes an index lookup.
+    A list over many persons wants the set: it stays the default."""
+    token = _per_row.set(field)
+    try:
+        yield
+    finally:
+        _per_row.reset(token)
+
+
+def _about_each_row(asked, user, persons: QuerySet) -> QuerySet:
+    return asked(user, persons.filter(pk=OuterRef(_per_row.get()))).order_by().values("pk")
+
+
 def visible_person_pks(user, persons: QuerySet) -> QuerySet | RawSQL | list[int]:
     """The pks of the persons `user` may read now, for `pk__in` filters: `persons` is the
     whole person table (`Person.objects.all()`). The subquery's SQL is built once per user
@@ -103,6 +123,8 @@ def visible_person_pks(user, persons: QuerySet) -> QuerySet | RawSQL | list[int]
         return persons.none().values("pk")
     if _among.get() is not None:
         return _answer_among(user, "visible", persons)
+    if _per_row.get() is not None:
+        return _about_each_row(visible_persons, user, persons)
     return decisions.remembered(("visible_pks", user.pk),
                                 lambda: _kept_pks(user, "visible", persons))
 
@@ -113,6 +135,8 @@ def excluded_person_pks(user, persons: QuerySet) -> QuerySet | RawSQL:
         return persons.none().values("pk")
     if _among.get() is not None:
         return _answer_among(user, "excluded", persons)
+    if _per_row.get() is not None:
+        return _about_each_row(excluded_persons, user, persons)
     return decisions.remembered(("excluded_pks", user.pk),
                                 lambda: _kept_pks(user, "excluded", persons))
 
@@ -231,6 +255,7 @@ def about_one(user, question: str, persons: QuerySet, pk: int) -> bool:
 AMONG_AT_MOST = 128
 # The persons `deciding_among` narrows the person questions to, with the answers found.
 _among: ContextVar[dict | None] = ContextVar("relais_gate_among", default=None)
+_per_row: ContextVar[str | None] = ContextVar("relais_gate_per_row", default=None)
 
 
 def persons_among(user, question: str, persons: QuerySet, pks: Iterable[int]) -> set[int]:

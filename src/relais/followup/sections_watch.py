@@ -1,6 +1,6 @@
 """The refusals-and-watch section of the person page (registered when the app is ready)."""
 
-from relais.access import policy
+from relais.access import persons, policy
 from relais.followup.models import Refusal, RefusalReason, Watch
 from relais.network.sections import register_person_section
 from relais.stays.models import DeclineReason, Referral, ReferralStatus
@@ -38,8 +38,9 @@ def declined_by_person(user, person) -> list:
             decline_reason=DeclineReason.PERSON_REFUSED).exclude(
             pk__in=recorded).select_related("service")
 
-    return policy.visible_rows(user, ("followup.section_declined",), declined, limit=5,
-                               person=person.pk)
+    with persons.asking_per_row():  # one person's referrals: not every person's set
+        return policy.visible_rows(user, ("followup.section_declined",), declined, limit=5,
+                                   person=person.pk)
 
 
 def register() -> None:

@@ -1,6 +1,6 @@
 """The stays section of the person page (registered when the app is ready)."""
 
-from relais.access import policy
+from relais.access import persons, policy
 from relais.access.policy import Action
 from relais.core import kept
 from relais.network.sections import register_person_section
@@ -9,9 +9,10 @@ from relais.stays.rules import hospital_ids
 
 
 def person_stays_section(user, person) -> dict:
-    stays = policy.visible_rows(user, ("stays.section",), lambda s: Stay.objects.filter(
-        person_id=s.person).select_related("hospital", "previous_stay__hospital"),
-        limit=10, person=person.pk)
+    with persons.asking_per_row():  # one person's stays: not every person's set
+        stays = policy.visible_rows(user, ("stays.section",), lambda s: Stay.objects.filter(
+            person_id=s.person).select_related("hospital", "previous_stay__hospital"),
+            limit=10, person=person.pk)
     professional = user.is_professional
     return {
         "template": "stays/partials/person_stays.html", "person": person, "stays": stays,

@@ -238,3 +238,27 @@ def test_outsiders_find_nothing_among_the_candidates(crowd):
     patients = registry.TYPES["Patient"]
     found = candidates.page(stranger, patients, Person.objects.all(), patients.order, 0, 20)
     assert (found.rows, found.more, found.total) == ([], False, 0)
+
+
+def test_the_persons_questions_asked_per_row_give_what_the_whole_set_gives(crowd, callers,
+                                                                           referral):
+    """`persons.asking_per_row` (the person page's stays and declined referrals): each
+    row's person asked about, rather than the set of every person the user may read —
+    the same rows for every kind of caller and every person, for each rule built on the
+    persons' questions."""
+    from relais.access import persons, policy
+    from relais.network.models import NetworkMember
+    from relais.stays.models import Referral
+
+    compared = 0
+    for model in (Stay, Referral, NetworkMember):
+        for person in Person.objects.all():
+            rows = model.objects.filter(person_id=person.pk).order_by("pk")
+            for label, user in callers.items():
+                with decisions.deciding_once():
+                    whole = list(policy.visible(user, rows).values_list("pk", flat=True))
+                with decisions.deciding_once(), persons.asking_per_row():
+                    per_row = list(policy.visible(user, rows).values_list("pk", flat=True))
+                assert per_row == whole, (model.__name__, person.last_name, label)
+                compared += bool(whole)
+    assert compared > 30  # most comparisons are about something seen
