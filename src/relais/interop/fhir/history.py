@@ -67,17 +67,20 @@ def read_query(request) -> HistoryQuery:
 
 
 def _moment(name: str, value: str) -> datetime:
-    moment = parse_datetime(value) if "T" in value else None
-    if moment is None and "T" not in value:
-        day = parse_date(value) if len(value) == 10 else None
-        if day is not None:
+    """An instant with its time zone (FHIR's `instant`), or a day: its start."""
+    try:  # Django's parsers raise on a well-formed impossible date (month 13)
+        if "T" in value:
+            moment = parse_datetime(value)
+            if moment is not None and moment.tzinfo is not None:
+                return moment
+        elif len(value) == 10 and (day := parse_date(value)) is not None:
             return timezone.make_aware(datetime.combine(day, time.min))
-    if moment is None or moment.tzinfo is None:  # FHIR's instant carries its zone
-        raise FhirError(400, "invalid", _(
-            "“%(value)s” is not a valid value for “%(name)s”: give an instant with its "
-            "time zone (2026-12-01T09:30:00+01:00) or a day (2026-12-01).")
-            % {"value": value[:64], "name": name})
-    return moment
+    except ValueError:
+        pass
+    raise FhirError(400, "invalid", _(
+        "“%(value)s” is not a valid value for “%(name)s”: give an instant with its "
+        "time zone (2026-12-01T09:30:00+01:00) or a day (2026-12-01).")
+        % {"value": value[:64], "name": name})
 
 
 def check_version(resource: ResourceType, row, document: dict, vid: str) -> None:

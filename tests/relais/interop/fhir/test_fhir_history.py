@@ -192,6 +192,8 @@ def test_since_keeps_the_versions_made_from_then_and_count_the_newest(api, world
 
 
 @pytest.mark.parametrize("query", [{"_since": "yesterday"}, {"_since": "2026-12-01T10:00:00"},
+                                   {"_since": "2026-13-01"},
+                                   {"_since": "2026-12-01T25:00:00+01:00"},
                                    {"_count": "0"}, {"_count": "many"}])
 def test_a_history_value_that_cannot_be_read_is_a_400_that_reads_nothing(query, api, world,
                                                                           madeleine):
