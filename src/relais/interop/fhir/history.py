@@ -18,6 +18,7 @@ a read of it (views.py)."""
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.utils import timezone
@@ -101,31 +102,38 @@ def check_version(resource: ResourceType, row, document: dict, vid: str) -> None
         "version (%(current)s).") % names)
 
 
+class _Version(NamedTuple):
+    number: str
+    when: datetime | None
+    served: str | None  # `when` as the Bundle says it
+    created: bool
+    content: dict | None = None  # the current version's only
+
+
 def bundle(base: str, resource: ResourceType, row, document: dict,
            query: HistoryQuery | None = None) -> dict:
     """The history Bundle: the current version, then the earlier ones that can be dated;
     those made since `query.since`, the newest `query.count` of them."""
     query = query or HistoryQuery()
     url = f"{resource.name}/{document['id']}"
-    current = document["meta"]["versionId"]
     updated = document["meta"].get("lastUpdated")
-    # (version, when, when as served, created?, content): only the current one has it.
-    versions = [(current, datetime.fromisoformat(updated) if updated else None, updated,
-                 resource.version_of(row) == 1, document)]
+    versions = [_Version(document["meta"]["versionId"],
+                         datetime.fromisoformat(updated) if updated else None, updated,
+                         resource.version_of(row) == 1, document)]
     if resource.past_versions is not None:
-        versions += [(str(version), when, when.isoformat(timespec="milliseconds"),
-                      version == 1, None)
+        versions += [_Version(str(version), when, when.isoformat(timespec="milliseconds"),
+                              version == 1)
                      for version, when in resource.past_versions(row)]
     if query.since is not None:  # an undated current version is still the current one
-        versions = [v for v in versions if v[1] is None and v[4] is not None
-                    or v[1] is not None and v[1] >= query.since]
+        versions = [v for v in versions if (v.content is not None if v.when is None
+                                            else v.when >= query.since)]
     shown = versions[:query.count] if query.count else versions
     self_url = f"{base}{url}/_history" + (f"?{urlencode(query.used)}" if query.used else "")
     history = {"resourceType": "Bundle", "type": "history", "total": len(versions),
                "link": [{"relation": "self", "url": self_url}]}
     if shown:  # FHIR JSON has no empty arrays
-        history["entry"] = [_entry(base, url, version, served, created, content)
-                            for version, _when, served, created, content in shown]
+        history["entry"] = [_entry(base, url, v.number, v.served, v.created, v.content)
+                            for v in shown]
     return history
 
 
