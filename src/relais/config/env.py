@@ -7,6 +7,7 @@ settings.py readable, in the manner of healthchecks' `hc/settings.py`.
 import os
 from urllib.parse import parse_qs, unquote, urlparse
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -68,4 +69,35 @@ def parse_email_url(url: str) -> dict:
     }
     if parsed.scheme == "file":
         config["EMAIL_FILE_PATH"] = parsed.path
+    return config
+
+
+def parse_database_url(url: str, **options) -> dict:
+    """`dj_database_url.parse`, and also PostgreSQL's several hosts as libpq writes them:
+    `postgres://relais@db1:5432,db2:5432/relais?target_session_attrs=read-write`.
+
+    A Patroni cluster (docs/deploy.md, "High availability") has no fixed primary: given
+    every node, libpq tries them in turn and keeps the one that accepts writes, so that
+    after a failover new connections find the new primary without a proxy."""
+    scheme, separator, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    hosts, slash, tail = location.partition("/")
+    if not separator or "," not in hosts:
+        return dj_database_url.parse(url, **options)
+    if not scheme.startswith("postgres"):
+        raise ImproperlyConfigured("Only a PostgreSQL DATABASE_URL may name several hosts.")
+    names, ports = [], []
+    for host in hosts.split(","):
+        if host.startswith("["):  # an IPv6 address: [::1]:5432
+            name, _, port = host[1:].partition("]")
+            port = port.removeprefix(":")
+        else:
+            name, _, port = host.partition(":")
+        if not name or (port and not port.isdigit()):
+            raise ImproperlyConfigured(f"DATABASE_URL: {host!r} is not host:port.")
+        names.append(name)
+        ports.append(port or "5432")
+    config = dj_database_url.parse(f"{scheme}://{credentials}{at}placeholder{slash}{tail}",
+                                   **options)
+    config["HOST"], config["PORT"] = ",".join(names), ",".join(ports)
     return config

@@ -1,10 +1,9 @@
 """The read replica's database settings (`DATABASE_REPLICA_URL`; docs/deploy.md, "A read
 replica"). Which reads go there is `relais.core.replica`'s business."""
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from relais.config.env import envint
+from relais.config.env import envint, parse_database_url
 
 POSTGRESQL = "django.db.backends.postgresql"
 SQLITE = "django.db.backends.sqlite3"
@@ -14,9 +13,9 @@ def replica_database(url: str, primary: dict, *, pgbouncer: bool) -> dict:
     """The `replica` alias: the primary's engine and connection options, opened read-only
     (a hot standby is anyway), and quick to give up when the standby is away: a page then
     reads the primary instead of waiting."""
-    replica = dj_database_url.parse(url, conn_max_age=primary["CONN_MAX_AGE"],
-                                    conn_health_checks=True,
-                                    disable_server_side_cursors=pgbouncer)
+    replica = parse_database_url(url, conn_max_age=primary["CONN_MAX_AGE"],
+                                 conn_health_checks=True,
+                                 disable_server_side_cursors=pgbouncer)
     if replica["ENGINE"] != primary["ENGINE"]:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must name the same kind of database "
                                    "as DATABASE_URL (a PostgreSQL standby of it).")

@@ -7,12 +7,18 @@ start without a real SECRET_KEY, so that `relais check --deploy` reports nothing
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from relais.config.env import envbool, envint, envlist, envstr, parse_email_url
+from relais.config.env import (
+    envbool,
+    envint,
+    envlist,
+    envstr,
+    parse_database_url,
+    parse_email_url,
+)
 from relais.config.replica import replica_database
 
 SRC_DIR = Path(__file__).resolve().parent.parent
@@ -140,7 +146,7 @@ DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'relais.sqlite3'}"
 # the work list was 1.9x faster), checked before reuse after an error or a restart.
 DATABASE_PGBOUNCER = envbool("DATABASE_PGBOUNCER", False)
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": parse_database_url(
         envstr("DATABASE_URL", DEFAULT_DATABASE_URL),
         conn_max_age=envint("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
         conn_health_checks=True,
