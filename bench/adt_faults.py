@@ -51,10 +51,10 @@ def main() -> int:
     parser.add_argument("--appliers", type=int, default=2)
     options = parser.parse_args()
     connection = setup_database()
-    hospital = _hospital()
-    _empty(hospital)
-    patients = _persons(hospital, -(-options.messages // len(STAY)))
-    messages = _messages(patients)[:options.messages]
+    hospital = bench_hospital()
+    empty_hospital(hospital)
+    patients = fictional_persons(hospital, -(-options.messages // len(STAY)))
+    messages = stay_messages(patients)[:options.messages]
     print(f"database: {connection.vendor}; {len(messages)} messages for {len(patients)} "
           f"patients; load average {_load()}")
     connection.close()
@@ -65,19 +65,19 @@ def main() -> int:
         stream.start()
         _faults(stream, listener, len(messages))
         stream.join()
-        drained = _wait_until_applied()
+        drained = wait_until_applied()
     finally:
         listener.stop()
     print(f"sent: {stream.sent} frames for {len(messages)} messages "
           f"({stream.sent - len(messages)} resent), answers {dict(stream.codes)}; "
           f"drained {drained:.1f} s after the last ACK; load average {_load()}")
-    return _verdict(stream, hospital)
+    return verdict(stream, hospital)
 
 
 # --- the data ---------------------------------------------------------------------------
 
 
-def _hospital():
+def bench_hospital():
     from relais.accounts.demo import kbo
     from relais.accounts.models import Organisation, OrganisationType, Ward
     from relais.stays.models import AdtSource
@@ -92,7 +92,7 @@ def _hospital():
     return hospital
 
 
-def _empty(hospital) -> None:
+def empty_hospital(hospital) -> None:
     from relais.followup.models import FollowUp
     from relais.network.models import Person
     from relais.stays.models import AdtMessage, PatientLink, Stay
@@ -104,7 +104,7 @@ def _empty(hospital) -> None:
     Person.objects.filter(owner_organisation=hospital).delete()
 
 
-def _persons(hospital, count: int) -> list:
+def fictional_persons(hospital, count: int) -> list:
     """Fictional persons with valid, distinct national numbers (bulk: no audit events)."""
     from relais.accounts.models import User
     from relais.network.demo import niss_for
@@ -124,7 +124,7 @@ def _persons(hospital, count: int) -> list:
     return persons
 
 
-def _messages(patients) -> list[tuple[int, str, bytes]]:
+def stay_messages(patients) -> list[tuple[int, str, bytes]]:
     """(patient number, control id, message), each patient's in the order they happen."""
     return [(n, f"F{n:06d}{k}", _adt(event, n, k, person.niss, **fields))
             for n, person in enumerate(patients)
@@ -152,8 +152,8 @@ def _adt(event: str, n: int, k: int, niss: str, ward="GER", expected="",
 class Listener:
     """The real `relais adt-listen`, on one port, started again after each kill."""
 
-    def __init__(self, appliers: int, *, on_postgres: bool):
-        self.appliers, self.on_postgres = appliers, on_postgres
+    def __init__(self, appliers: int, *, on_postgres: bool, log=None):
+        self.appliers, self.on_postgres, self.log = appliers, on_postgres, log
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
         self.kills = 0
@@ -162,7 +162,8 @@ class Listener:
         env = {**os.environ, "DEBUG": "false", "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "relais.config.cli", "adt-listen", "--port", str(self.port),
-             "--appliers", str(self.appliers)], env=env, stdout=subprocess.PIPE, text=True)
+             "--appliers", str(self.appliers)], env=env, stdout=subprocess.PIPE, text=True,
+            stderr=self.log)
         self.process.stdout.readline()  # "Listening…"
         threading.Thread(target=self.process.stdout.read, daemon=True).start()
 
@@ -331,7 +332,7 @@ def _code(ack: bytes) -> str:
 # --- the verdict ----------------------------------------------------------------------------
 
 
-def _wait_until_applied(limit: float = 1800) -> float:
+def wait_until_applied(limit: float = 1800) -> float:
     from django.db import connection
 
     from relais.stays.models import AdtMessage, AdtStatus
@@ -348,7 +349,7 @@ def _wait_until_applied(limit: float = 1800) -> float:
     return time.perf_counter() - started
 
 
-def _verdict(stream: Stream, hospital) -> int:
+def verdict(stream: "Stream", hospital, script: str = "adt_faults") -> int:
     from django.db.models import Count
 
     from relais.audit.models import AuditEvent
@@ -374,7 +375,7 @@ def _verdict(stream: Stream, hospital) -> int:
         print("  e.g.", sorted(lost)[:10])
     summary.at_most("acknowledged and lost", len(lost), "", 0)
     summary.at_most("applied twice", stored_twice + len(doubled), "", 0)
-    summary.emit("adt_faults")
+    summary.emit(script)
     return 0 if not lost and not stored_twice and not doubled else 1
 
 

@@ -277,14 +277,17 @@ def _measure_mixed(options, sessions, person_pk, baseline) -> None:
 def _mixed_script(pages, sessions) -> str:
     """A wrk script that sends the pages one after another, each with its login's cookie."""
     rows = ",\n".join(
-        "  {%s, %s}" % (json.dumps(path), json.dumps(
-            "; ".join(f"{k}={v}" for k, v in sessions[login].items())))
+        f"  {{{json.dumps(path)}, {json.dumps(_cookie_header(sessions[login]))}}}"
         for login, path in pages)
     return ("local pages = {\n" + rows + "\n}\nlocal n = 0\n"
             "request = function()\n"
             "  n = n % #pages + 1\n"
             "  return wrk.format('GET', pages[n][1], {Cookie = pages[n][2]})\n"
             "end\n")
+
+
+def _cookie_header(cookies: dict) -> str:
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
 def _summarise(label, rate, ratio, ratio_goal, single, p50_goal) -> None:
@@ -312,7 +315,7 @@ def _sequential(options, path, cookies) -> tuple[float, float]:
 
 
 def _wrk(options, path, cookies, script=None) -> tuple[float, float, float, float]:
-    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    cookie = _cookie_header(cookies)
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
         lua.write(script or "")
         lua.flush()

@@ -1,0 +1,405 @@
+"""High availability with Patroni (issue 18): what a hospital's ADT feed sees when the
+primary is switched over for maintenance, and when the primary's machine dies.
+
+    .venv/bin/python bench/failover.py [--messages 25000] [--connections 2]
+
+Needs Patroni and etcd (Debian: `apt-get install patroni etcd-server`) and PostgreSQL
+15's server binaries; run as root, it runs the database nodes as the postgres user.
+
+In a temporary folder, on loopback: one etcd and two Patroni nodes made from
+deploy/patroni/patroni.yml (only names, addresses, ports, folders, memory and pg_hba
+replaced: the same timings, synchronous mode). Once there is a leader and a
+synchronous standby, Relais runs on a DATABASE_URL that names both nodes
+(`target_session_attrs=read-write`, docs/deploy.md): migrate, the hospital and patients
+of bench/adt_faults.py, the real `relais adt-listen`, and its senders, which behave as
+interface engines do (wait for the ACK; on a broken connection, a timeout or an error,
+send the message again). While the stream runs:
+
+1. at 15 % of the messages, a switchover (`patronictl switchover`: planned maintenance);
+2. once the old primary is a synchronous standby again, and 5 s more, kill -9 of every
+   process of the new primary's node (Patroni and PostgreSQL: the machine died), then its
+   Patroni started again, to rejoin as a standby.
+
+For each, the longest time without an acknowledged message (AA) after it, and for the
+kill the time until the old primary streams again as a standby. At the end, as in
+bench/adt_faults.py: lost (acknowledged, not applied) and applied twice, both must be 0.
+"""
+
+import argparse
+import copy
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import summary
+import yaml
+from adt_faults import (
+    STAY,
+    Listener,
+    Stream,
+    bench_hospital,
+    empty_hospital,
+    fictional_persons,
+    stay_messages,
+    verdict,
+    wait_until_applied,
+)
+from pages import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "deploy" / "patroni" / "patroni.yml"
+PASSWORD = "bench"  # noqa: S105 - a throw-away cluster on loopback
+NODES = ("node1", "node2")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=25000)
+    parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--appliers", type=int, default=2)
+    options = parser.parse_args()
+    missing = [tool for tool in ("patroni", "patronictl", "etcd") if not shutil.which(tool)]
+    if missing or not _bin_dir():
+        print(f"missing: {', '.join(missing) or 'PostgreSQL server binaries'} "
+              "(apt-get install patroni etcd-server postgresql)", file=sys.stderr)
+        return 1
+    cluster = Cluster(Path(tempfile.mkdtemp(prefix="relais-failover-")))
+    try:
+        cluster.start()
+        return _run(options, cluster)
+    finally:
+        cluster.stop()
+
+
+def _run(options, cluster: "Cluster") -> int:
+    os.environ["DATABASE_URL"] = cluster.database_url()
+    cluster.create_database("relais")
+    from throwaway import setup_database
+
+    connection = setup_database()  # migrates, through the URL naming both nodes
+    hospital = bench_hospital()
+    empty_hospital(hospital)
+    patients = fictional_persons(hospital, -(-options.messages // len(STAY)))
+    messages = stay_messages(patients)[:options.messages]
+    connection.close()
+    print(f"{len(messages)} messages for {len(patients)} patients over "
+          f"{options.connections} connections; leader {cluster.leader()}, synchronous "
+          f"standby {cluster.sync_standby()}; load average {_load()}")
+    log = cluster.log("relais-adt-listen")
+    print(f"logs: {log.name.replace('relais-adt-listen', '*')}")
+    listener = Listener(options.appliers, on_postgres=True, log=log)
+    stream = Stream(messages, options.connections, listener.port)
+    acks = AckClock(stream)
+    try:
+        listener.start()
+        stream.start()
+        acks.start()
+        _switchover(cluster, stream, acks, 0.15 * len(messages))
+        time.sleep(5)  # the cluster as it runs every day: in sync, for a while
+        if not stream.running():
+            raise SystemExit("the messages were all sent before the crash: --messages more")
+        _crash(cluster, stream, acks)
+        stream.join()
+        acks.stop()
+        wait_until_applied()
+    finally:
+        listener.stop()
+    print(f"sent: {stream.sent} frames for {len(messages)} messages "
+          f"({stream.sent - len(messages)} resent), answers {dict(stream.codes)}; "
+          f"load average {_load()}")
+    return verdict(stream, hospital, script="failover")
+
+
+def _switchover(cluster, stream, acks, at: float) -> None:
+    _wait_for(stream, at)
+    leader = cluster.leader()
+    started = time.monotonic()
+    cluster.switchover(leader)
+    gap = acks.longest_gap_after(started)
+    cluster.wait_for(lambda: cluster.sync_standby() == leader, f"{leader} synchronous")
+    print(f"switchover {leader} → {cluster.leader()} at {acks.count_at(started)} "
+          f"acknowledged: longest time without an AA {gap:.1f} s; {leader} a synchronous "
+          f"standby again {time.monotonic() - started:.1f} s after")
+    _figure("switchover: longest time without an AA", gap)
+
+
+def _crash(cluster, stream, acks) -> None:
+    dead = cluster.leader()
+    started = time.monotonic()
+    cluster.kill(dead)
+    new = cluster.wait_for_leader(other_than=dead)
+    promoted = time.monotonic() - started
+    cluster.start_node(dead)
+    cluster.wait_for_streaming_standby(dead)
+    rejoined = time.monotonic() - started
+    gap = acks.longest_gap_after(started)
+    print(f"kill -9 of {dead} (the primary) at {acks.count_at(started)} acknowledged: "
+          f"{new} promoted after {promoted:.1f} s; longest time without an AA {gap:.1f} s; "
+          f"{dead} streams again as a standby {rejoined:.1f} s after the kill")
+    _figure("primary killed: longest time without an AA", gap)
+    _figure("primary killed: a standby promoted after", promoted)
+
+
+def _figure(name: str, seconds: float) -> None:
+    summary.figure(name, round(seconds, 1), "s")
+
+
+def _wait_for(stream, acknowledged: float) -> None:
+    while stream.acked_count() < acknowledged and stream.running():
+        time.sleep(0.05)
+
+
+class AckClock:
+    """Samples the number of acknowledged messages every 20 ms: the gaps in it are the
+    time the hospital's messages waited."""
+
+    def __init__(self, stream):
+        self.stream, self.samples, self.running = stream, [], True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.running = False
+        self.thread.join()
+
+    def _sample(self) -> None:
+        while self.running:
+            self.samples.append((time.monotonic(), self.stream.acked_count()))
+            time.sleep(0.02)
+
+    def count_at(self, moment: float) -> int:
+        return max((n for t, n in list(self.samples) if t <= moment), default=0)
+
+    def longest_gap_after(self, moment: float) -> float:
+        """Waits until acknowledgements have flowed for 5 s since the last gap, then
+        the longest time between two acknowledgements from `moment` on."""
+        while True:
+            times = self._ack_times(moment)
+            if len(times) > 1 and time.monotonic() - times[-1] < 1 and \
+                    time.monotonic() - max(_gaps(times, moment))[1] > 5:
+                return max(_gaps(times, moment))[0]
+            if not self.stream.running():
+                return max(_gaps(times, moment))[0] if times else 0.0
+            time.sleep(0.2)
+
+    def _ack_times(self, moment: float) -> list[float]:
+        times, last = [], None
+        for t, n in list(self.samples):
+            if t >= moment and last is not None and n > last:
+                times.append(t)
+            last = n
+        return times
+
+
+def _gaps(times: list[float], moment: float) -> list[tuple[float, float]]:
+    """(length, end) of each wait between acknowledgements, from `moment` on."""
+    points = [moment, *times]
+    return [(b - a, b) for a, b in zip(points, points[1:], strict=False)] or [(0.0, moment)]
+
+
+# --- the cluster ---------------------------------------------------------------------------
+
+
+class Cluster:
+    """etcd and two Patroni nodes on loopback, run as the postgres user."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.etcd_port, etcd_peer = free_port(), free_port()
+        self.etcd_args = ["etcd", "--name", "bench", "--data-dir", str(folder / "etcd"),
+                          "--listen-client-urls", f"http://127.0.0.1:{self.etcd_port}",
+                          "--advertise-client-urls", f"http://127.0.0.1:{self.etcd_port}",
+                          "--listen-peer-urls", f"http://127.0.0.1:{etcd_peer}",
+                          "--initial-advertise-peer-urls", f"http://127.0.0.1:{etcd_peer}",
+                          "--initial-cluster", f"bench=http://127.0.0.1:{etcd_peer}"]
+        self.ports = {name: (free_port(), free_port()) for name in NODES}  # (pg, rest)
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self) -> None:
+        user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+        if user:
+            os.chown(self.folder, user.pw_uid, user.pw_gid)
+        self.processes["etcd"] = subprocess.Popen(  # noqa: S603 - our own arguments
+            self.etcd_args, stdout=self.log("etcd"), stderr=subprocess.STDOUT)
+        for name in NODES:
+            self._configure(name)
+            self.start_node(name)
+            if name == NODES[0]:
+                self.wait_for_leader()
+        for name in NODES[1:]:
+            self.wait_for_streaming_standby(name)
+        self.wait_for(lambda: self.sync_standby(), "a synchronous standby")
+
+    def _configure(self, name: str) -> None:
+        pg_port, rest_port = self.ports[name]
+        config = copy.deepcopy(yaml.safe_load(TEMPLATE.read_text()))
+        config["name"] = name
+        config["restapi"] = {"listen": f"127.0.0.1:{rest_port}",
+                             "connect_address": f"127.0.0.1:{rest_port}"}
+        config["etcd3"] = {"hosts": f"127.0.0.1:{self.etcd_port}"}
+        config["bootstrap"]["pg_hba"] = ["local all all trust",
+                                         "host replication all 127.0.0.1/32 trust",
+                                         "host all all 127.0.0.1/32 trust"]
+        postgresql = config["postgresql"]
+        postgresql.update({
+            "listen": f"127.0.0.1:{pg_port}", "connect_address": f"127.0.0.1:{pg_port}",
+            "data_dir": str(self.folder / name), "bin_dir": str(_bin_dir()),
+            "pgpass": str(self.folder / f"{name}.pgpass")})
+        for role in postgresql["authentication"].values():
+            role["password"] = PASSWORD
+        # This machine runs two nodes (and the other benches' server): little memory.
+        postgresql["parameters"].update({"shared_buffers": "128MB",
+                                         "effective_cache_size": "1GB",
+                                         "unix_socket_directories": str(self.folder)})
+        path = self.folder / f"{name}.yml"
+        path.write_text(yaml.safe_dump(config))
+        self._own(path)
+
+    def start_node(self, name: str) -> None:
+        command = ["patroni", str(self.folder / f"{name}.yml")]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own arguments
+            command, stdout=self.log(name), stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+
+    def kill(self, name: str) -> None:
+        """kill -9 of the node's Patroni, PostgreSQL and every backend, all at once
+        (Patroni's launcher leaves the postmaster to init: found by its pid file)."""
+        root = self.processes[name].pid
+        postmaster = self._postmaster(name)
+        pids = [root, *_descendants(root)]
+        if postmaster:
+            pids += [postmaster, *_descendants(postmaster)]
+        for pid in dict.fromkeys(pids):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+        self.processes[name].wait()
+
+    def _postmaster(self, name: str) -> int | None:
+        try:
+            return int((self.folder / name / "postmaster.pid").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def switchover(self, leader: str) -> None:
+        candidate = next(name for name in NODES if name != leader)
+        subprocess.run(  # noqa: S603 - our own arguments
+            ["patronictl", "-c", str(self.folder / f"{leader}.yml"), "switchover",
+             "--leader", leader, "--candidate", candidate, "--force"],
+            check=True, capture_output=True)
+        self.wait_for_leader(other_than=leader)
+
+    def database_url(self) -> str:
+        hosts = ",".join(f"127.0.0.1:{self.ports[name][0]}" for name in NODES)
+        return (f"postgres://postgres:{PASSWORD}@{hosts}/relais"
+                "?target_session_attrs=read-write&connect_timeout=3")
+
+    def create_database(self, name: str) -> None:
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.ports[self.leader()][0],
+                             user="postgres", dbname="postgres", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+    # --- what Patroni says ----------------------------------------------------------------
+
+    def _status(self, name: str, path: str = "/patroni") -> tuple[int, dict]:
+        try:
+            with urllib.request.urlopen(  # noqa: S310 - loopback
+                    f"http://127.0.0.1:{self.ports[name][1]}{path}", timeout=2) as answer:
+                return answer.status, json.loads(answer.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            return error.code, {}
+        except OSError:
+            return 0, {}
+
+    def leader(self) -> str | None:
+        return next((name for name in NODES if self._status(name, "/primary")[0] == 200),
+                    None)
+
+    def sync_standby(self) -> str | None:
+        return next((name for name in NODES if self._status(name, "/sync")[0] == 200), None)
+
+    def wait_for_leader(self, other_than: str | None = None) -> str:
+        return self.wait_for(lambda: (leader := self.leader()) and leader != other_than
+                             and leader, "a leader")
+
+    def wait_for_streaming_standby(self, name: str) -> None:
+        """The leader lists `name` among the standbys it streams to."""
+        def streaming():
+            leader = self.leader()
+            replication = self._status(leader)[1].get("replication", []) if leader else []
+            return any(standby.get("application_name") == name
+                       and standby.get("state") == "streaming" for standby in replication)
+        self.wait_for(streaming, f"{name} streaming")
+
+    def wait_for(self, check, what: str, limit: float = 180):
+        started = time.monotonic()
+        while time.monotonic() - started < limit:
+            if answer := check():
+                return answer
+            time.sleep(0.1)
+        raise SystemExit(f"no {what} after {limit:.0f} s: see the logs in {self.folder}")
+
+    def stop(self) -> None:
+        for name in (*NODES, "etcd"):
+            process = self.processes.get(name)
+            if process and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    self.kill(name)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def log(self, name: str):
+        return (self.folder.parent / f"{self.folder.name}-{name}.log").open("ab")
+
+    def _own(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(path, user.pw_uid, user.pw_gid)
+
+
+def _bin_dir() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+    return found[-1].parent if found else None
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
