@@ -46,6 +46,7 @@ SIZES = {
     "audit_chain": ([], ["--events", "4000"]),
     "booklet": ([], ["--entries", "20000", "--opens", "10"]),
     "directory_search": ([], ["--services", "5000", "--searches", "40"]),
+    "failover": ([], ["--messages", "15000"]),
     "fhir_api": ([], ["--persons", "10000", "--stays", "2000", "--searches", "40",
                       "--duration", "3"]),
     "fhir_contract": ([], ["--requests", "300"]),
