@@ -5,8 +5,10 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 pytestmark = pytest.mark.sqlite_only  # reads settings in a subprocess, whatever the test DB
 
@@ -53,3 +55,29 @@ def test_sqlite_keeps_its_own_options_in_production():
     database = database_settings(**PRODUCTION)
     assert database["ENGINE"] == "django.db.backends.sqlite3"
     assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_a_url_naming_every_node_of_a_cluster_keeps_the_postgresql_options():
+    """docs/deploy.md, "High availability with Patroni": the primary found by libpq."""
+    database = database_settings(
+        DATABASE_URL="postgres://relais@10.0.0.11:5432,10.0.0.12:5432/relais"
+                     "?target_session_attrs=read-write&connect_timeout=3", **PRODUCTION)
+    assert (database["HOST"], database["PORT"]) == ("10.0.0.11,10.0.0.12", "5432,5432")
+    assert database["OPTIONS"]["target_session_attrs"] == "read-write"
+    assert database["OPTIONS"]["prepare_threshold"] == 5
+    assert database["OPTIONS"]["server_side_binding"] is True
+
+
+def test_the_patroni_file_keeps_what_the_deployment_guide_promises():
+    config = yaml.safe_load((Path(__file__).parents[3] / "deploy" / "patroni" /
+                             "patroni.yml").read_text())
+    dcs = config["bootstrap"]["dcs"]
+    # No acknowledged write lost at a failover; the primary goes on without its standby.
+    assert (dcs["synchronous_mode"], dcs["synchronous_mode_strict"]) == (True, False)
+    # Patroni's rule, so that a slow etcd does not demote a healthy primary.
+    assert dcs["loop_wait"] + 2 * dcs["retry_timeout"] <= dcs["ttl"]
+    assert dcs["postgresql"]["use_pg_rewind"] and \
+        dcs["postgresql"]["parameters"]["wal_log_hints"] == "on"
+    # Settings every node must share live in etcd, not in one node's file.
+    assert "max_connections" in dcs["postgresql"]["parameters"]
+    assert "max_connections" not in config["postgresql"]["parameters"]
