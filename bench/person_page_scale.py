@@ -12,7 +12,8 @@ A generated coordinator of the first home-care coordination centre (which keeps 
 5,000 persons whatever the size: what grows is everyone else) signs in under gunicorn
 (bench/pages.py: 2 workers, production settings; password, then the TOTP code) and opens
 the network page, then the booklet, of --opens persons they may read, drawn at random
-(seeded), one request after another: p50, p95, and the workers' CPU per request.
+(seeded), one request after another: p50, p95, and the workers' CPU per request; then,
+printed beside, each person's timeline and consultations list, and "my work" as often.
 
 Goal (issue 18): the person page p95 ≤ 60 ms at the largest size and ≤ 1.3× its p95 at
 10,000 persons (the first size); the booklet's p95 is printed beside it.
@@ -31,6 +32,10 @@ import summary
 
 RESULT = "PERSON-PAGE-SCALE "
 P95_GOAL_MS = 60
+# The other pages a coordinator opens all day, printed beside: lists over one person, or
+# over everything of theirs (my work), that must not grow with the database either.
+OTHER_PAGES = {"timeline": "/persons/{pk}/timeline/",
+               "consultations": "/persons/{pk}/consultations/", "my work": "/work/"}
 GROWTH_GOAL = 1.3
 
 
@@ -74,6 +79,10 @@ def _report(results: list[dict]) -> None:
         print(f"{r['size']:>10,}{r['visible']:>9,}{r['person'][0]:>10.1f}{r['person'][1]:>8.1f}"
               f"{r['person'][2]:>7.1f}{r['booklet'][0]:>13.1f}{r['booklet'][1]:>8.1f}"
               f"{r['booklet'][2]:>7.1f}")
+    for label in OTHER_PAGES:
+        print(f"{label:>14} p50 / p95 (ms): " + ";  ".join(
+            f"{r['size']:,}: {r[label][0]:.1f} / {r[label][1]:.1f}" for r in results
+            if label in r))
     growth = last["person"][1] / first["person"][1]
     print(f"person page p95 at {last['size']:,} ÷ at {first['size']:,}: {growth:.2f} "
           f"(goal ≤ {GROWTH_GOAL})")
@@ -82,6 +91,8 @@ def _report(results: list[dict]) -> None:
     summary.at_most(f"person page p95, {last['size']:,} ÷ {first['size']:,} persons",
                     round(growth, 2), "", GROWTH_GOAL)
     summary.figure(f"booklet p95 at {last['size']:,} persons", last["booklet"][1], "ms")
+    for label in OTHER_PAGES:
+        summary.figure(f"{label} p95 at {last['size']:,} persons", last[label][1], "ms")
     summary.emit("person_page_scale")
 
 
@@ -103,13 +114,15 @@ def _measure_one(size: int, options) -> int:
         cookies = fhir_api.log_in(port, user)
         person = _opens(port, cookies, [f"/persons/{pk}/" for pk in persons])
         booklet = _opens(port, cookies, [f"/persons/{pk}/booklet/" for pk in persons])
+        others = {label: _opens(port, cookies, [path.format(pk=pk) for pk in persons])
+                  for label, path in OTHER_PAGES.items()}
     finally:
         server.terminate()
         server.wait(timeout=10)
     print(f"{size:,} persons: {user.email} may read {len(persons):,} sampled of "
           f"{_visible_count(user):,}; load average {pages._load()}")
     print(RESULT + json.dumps({"size": size, "visible": _visible_count(user),
-                               "person": person, "booklet": booklet}))
+                               "person": person, "booklet": booklet, **others}))
     return 0
 
 

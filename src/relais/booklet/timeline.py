@@ -11,9 +11,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from relais.access import policy
+from relais.access import persons, policy
 from relais.booklet.rules import entries_of, may_see_consultation
-from relais.stays.models import ReferralEvent, Stay
+from relais.core import kept
+from relais.stays.models import Referral, ReferralEvent, Stay
 
 KINDS = {
     "booklet": (gettext_lazy("Booklet"), "#2f6f8f"),
@@ -54,8 +55,11 @@ def _booklet(user, person):
 
 def _stays(user, person):
     found = []
-    for stay in policy.visible(user, Stay.objects.filter(person=person)).select_related(
-            "hospital")[:LIMIT]:
+    with persons.asking_per_row():  # one person's stays: not every person's set
+        stays = policy.visible_rows(user, ("booklet.timeline_stays",), lambda s: (
+            Stay.objects.filter(person_id=s.person).select_related("hospital")),
+            limit=LIMIT, person=person.pk)
+    for stay in stays:
         link = reverse("stays:stay_detail", args=[stay.pk])
         found.append(Event(stay.admitted_at, "stays",
                            _("Admitted to %(hospital)s") % {"hospital": stay.hospital.name},
@@ -67,9 +71,14 @@ def _stays(user, person):
 
 
 def _referrals(user, person):
-    referrals = policy.visible(user, person.referrals.all()).values("pk")
-    rows = ReferralEvent.objects.filter(referral__in=referrals).select_related(
-        "referral__service").order_by("-at")[:LIMIT]
+    def build(slots):  # the events of the person's referrals the user may see
+        referrals = policy.visible(user, Referral.objects.filter(person_id=slots.person))
+        return ReferralEvent.objects.filter(referral__in=referrals.values("pk")).select_related(
+            "referral__service").order_by("-at")[:LIMIT]
+
+    with persons.asking_per_row():  # one person's referrals: not every person's set
+        rows = kept.rows(("booklet.timeline_referrals", policy.signature(user)), build,
+                         person=person.pk)
     return [Event(r.at, "referrals", f"{r.referral.service.name}: {r.get_status_display()}",
                   reverse("stays:referral_detail", args=[r.referral_id])) for r in rows]
 

@@ -262,3 +262,33 @@ def test_the_persons_questions_asked_per_row_give_what_the_whole_set_gives(crowd
                 assert per_row == whole, (model.__name__, person.last_name, label)
                 compared += bool(whole)
     assert compared > 30  # most comparisons are about something seen
+
+
+def test_the_timeline_shows_each_caller_the_stays_and_referrals_the_whole_gate_gives(
+        crowd, callers, referral):
+    """The timeline asks about its person's rows one by one, in SQL kept per kind of
+    caller (booklet/timeline.py): each caller sees there the stays and referrals the
+    whole gate gives them, whoever asked before."""
+    from django.urls import reverse
+
+    from relais.access import policy
+    from relais.booklet import timeline
+    from relais.stays.models import Referral
+
+    compared = 0
+    for _ in range(2):  # the second time round, from the kept SQL
+        for person in Person.objects.all():
+            for label, user in callers.items():
+                with decisions.deciding_once():
+                    shown = {e.link for e in timeline.events(user, person,
+                                                             {"stays", "referrals"})}
+                    stays = policy.visible(user, Stay.objects.filter(person=person))
+                    referrals = policy.visible(user, Referral.objects.filter(
+                        person=person, events__isnull=False))
+                    whole = {reverse("stays:stay_detail", args=[pk])
+                             for pk in stays.values_list("pk", flat=True)} | {
+                        reverse("stays:referral_detail", args=[pk])
+                        for pk in referrals.values_list("pk", flat=True)}
+                assert shown == whole, (person.last_name, label)
+                compared += bool(whole)
+    assert compared > 20
