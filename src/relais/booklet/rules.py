@@ -88,11 +88,12 @@ def _sees(user, person) -> bool:
 def _audience(user) -> Q:
     named = Entry.named_members.through.objects.filter(
         entry=OuterRef("pk"), networkmember__in=_my_members().filter(network_rules.links_to(user)))
-    circle = _my_members().filter(network_rules.links_to(user), in_safeguarding_circle=True,
-                                  person=OuterRef("person"))
-    audience = (Q(audience=Audience.NETWORK) | Q(author=user)
-                | (Q(audience=Audience.NAMED) & Exists(named))
-                | (Q(audience=Audience.SAFEGUARDING) & Exists(circle)))
+    audience = Q(audience=Audience.NETWORK) | Q(author=user) | (Q(audience=Audience.NAMED) &
+                                                                Exists(named))
+    if user.is_professional:  # never family or proxies, even named in the circle
+        circle = _my_members().filter(network_rules.links_to(user), in_safeguarding_circle=True,
+                                      person=OuterRef("person"))
+        audience |= Q(audience=Audience.SAFEGUARDING) & Exists(circle)
     if is_health_professional(user):
         audience |= Q(audience=Audience.HEALTH)
     return audience

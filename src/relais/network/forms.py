@@ -13,6 +13,7 @@ from relais.core.models import Municipality
 from relais.core.uploads import validate_document
 from relais.core.validators import validate_past_date
 from relais.network.models import (
+    CIRCLE_FOR_PROFESSIONALS,
     CapacityAssessment,
     Mandate,
     MemberKind,
@@ -116,6 +117,9 @@ class MemberForm(forms.Form):
         cleaned = super().clean()
         if self.editing is None:
             self._clean_link(cleaned)
+        kind = self.editing.kind if self.editing is not None else cleaned.get("kind")
+        if cleaned.get("in_safeguarding_circle") and kind == MemberKind.INFORMAL:
+            self.add_error("in_safeguarding_circle", CIRCLE_FOR_PROFESSIONALS)
         return cleaned
 
     def _clean_link(self, cleaned):

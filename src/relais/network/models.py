@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -167,6 +168,11 @@ class Person(TimeStamped, Versioned):
         return [PriorityGroup(g).label for g in self.priority_groups if g in PriorityGroup.values]
 
 
+CIRCLE_FOR_PROFESSIONALS = _(
+    "The safeguarding circle is for professionals only: relatives, friends and neighbours "
+    "never see safeguarding entries or flags.")
+
+
 class MemberKind(models.TextChoices):
     PROFESSIONAL = "professional", _("A professional with a Relais account")
     ORGANISATION = "organisation", _("An organisation")
@@ -253,6 +259,15 @@ class NetworkMember(TimeStamped):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self):
+        super().clean()
+        if self.in_safeguarding_circle and self.kind == MemberKind.INFORMAL:
+            # Safeguarding entries and flags are hidden from family, proxies and
+            # printouts (a partner, a relative, may be the danger): the circle is the
+            # professionals' and the organisations' only (access/rules, docs/access.md).
+            raise ValidationError({"in_safeguarding_circle": CIRCLE_FOR_PROFESSIONALS},
+                                  code="circle_for_professionals")
 
     def get_relation_display(self) -> str:
         return choice_label(Relation, self.relation)

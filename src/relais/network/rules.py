@@ -130,6 +130,8 @@ def is_in_safeguarding_circle(user, person) -> bool:
 
 
 def _in_safeguarding_circle(user, person) -> bool:
+    if not user.is_professional:  # family and proxies never: NetworkMember.clean
+        return False
     in_circle = kept.exists(
         ("network.in_circle", signature(user)),
         lambda s: _members().filter(links_to(user), person_id=s.person,

@@ -69,9 +69,21 @@ def test_each_persona_reads_only_its_audiences(request, client, entries, persona
         assert response.status_code == 404
 
 
-def test_the_safeguarding_circle_reads_its_entries(entries, caregiver, madeleine):
+def test_the_safeguarding_circle_reads_its_entries_and_family_never(entries, caregiver, gp,
+                                                                     madeleine, client):
+    """DOMAIN.md: safeguarding entries are hidden from family and proxies. A professional
+    put in the circle reads them; a relative never, even one a record from before put
+    there (a relative can no longer be: test_network_rules)."""
+    madeleine.members.filter(user=gp).update(in_safeguarding_circle=True)
     madeleine.members.filter(user=caregiver).update(in_safeguarding_circle=True)
-    assert Entry.objects.visible_to(caregiver).filter(audience="safeguarding").exists()
+    assert Entry.objects.visible_to(gp).filter(audience="safeguarding").exists()
+    assert not Entry.objects.visible_to(caregiver).filter(audience="safeguarding").exists()
+    client.force_login(caregiver)
+    for name in ("booklet:booklet", "booklet:timeline"):
+        page = client.get(reverse(name, args=[madeleine.pk]))
+        assert page.status_code == 200
+        assert "Network news" in page.content.decode(), name
+        assert "Circle only" not in page.content.decode(), name
 
 
 def test_entries_cannot_be_changed_or_deleted(entries):

@@ -3,13 +3,17 @@
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
+from relais.access import decisions
 from relais.audit.models import AuditEvent
 from relais.network import legal, services
+from relais.network.forms import MemberForm
 from relais.network.models import MemberKind, NetworkMember, Person, Relation, Role
+from relais.network.rules import is_in_safeguarding_circle
 from relais.notifications.models import Notification
 from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
 
@@ -332,3 +336,26 @@ def test_name_search_ignores_accents_and_case_and_finds_compound_surnames(
     assert [p.pk for p in page.object_list] == [person.pk]
     assert client.get(reverse("network:person_list"), {"q": "ayse " + query}).context[
         "page"].paginator.count == 1
+
+
+def test_a_relative_cannot_be_put_in_the_safeguarding_circle(client, coordinator, madeleine):
+    """DOMAIN.md: safeguarding is hidden from family and proxies. The form says why and
+    changes nothing; the service refuses too; a portal account is never in the circle, even
+    on a record from before."""
+    daughter = madeleine.members.get(kind=MemberKind.INFORMAL, user__isnull=False)
+    client.force_login(coordinator)
+    edit = reverse("network:member_edit", args=[daughter.pk])
+    form = MemberForm.initial_for(daughter)
+    answer = client.post(edit, {**form, "roles": list(daughter.role_codes()),
+                                "in_safeguarding_circle": "on"})
+    assert answer.status_code == 200
+    assert "for professionals only" in answer.content.decode()
+    daughter.refresh_from_db()
+    assert daughter.in_safeguarding_circle is False
+    with pytest.raises(ValidationError):
+        services.add_member(madeleine, kind=MemberKind.INFORMAL, name="Paul Lambert",
+                            roles=[Role.FAMILY], actor=coordinator, in_safeguarding_circle=True)
+    assert not madeleine.members.filter(name="Paul Lambert").exists()
+    NetworkMember.objects.filter(pk=daughter.pk).update(in_safeguarding_circle=True)
+    with decisions.deciding_once():
+        assert not is_in_safeguarding_circle(daughter.user, madeleine)
