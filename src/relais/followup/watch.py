@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relais.access import policy
+from relais.access import persons, policy
 from relais.access.policy import member_organisation_ids
 from relais.accounts.models import Organisation
 from relais.audit import log as audit
@@ -215,8 +215,9 @@ def on_entry_written(sender, *, entry, **kwargs) -> None:
 
 
 def last_referral(user, person):
-    return policy.visible(user, Referral.objects.filter(person=person)).select_related(
-        "stay", "service").order_by("-created_at").first()
+    with persons.asking_per_row():  # one person's referrals: not every person's set
+        return policy.visible(user, Referral.objects.filter(person=person)).select_related(
+            "stay", "service").order_by("-created_at").first()
 
 
 def in_network(user, person) -> bool:

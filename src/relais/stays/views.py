@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relais.access import policy
+from relais.access import persons, policy
 from relais.access.policy import Action, member_organisation_ids
 from relais.accounts.models import Organisation
 from relais.core import kept
@@ -171,12 +171,12 @@ def stay_detail(request, pk):
         context["brief"] = AdmissionBrief.objects.filter(person=person).select_related(
             "updated_by").first()
     context.update(_plan_context(stay))
-    context["referrals"] = list(policy.visible(request.user, stay.referrals.all())
-                                .select_related("service", "organisation"))
+    with persons.asking_per_row():  # one person's referrals: not every person's set
+        context["referrals"] = list(policy.visible(request.user, stay.referrals.all())
+                                    .select_related("service", "organisation"))
     context["screenings"] = [
         screening.summarise(s, show_restricted=stay_rules.sees_restricted_findings(
             request.user, stay)) for s in screening.latest_screenings(stay)]
-    context["stays"] = policy.visible(request.user, stay.person.stays.exclude(pk=stay.pk))
     context["expected_form"] = ExpectedDateForm(initial={
         "expected_discharge_on": stay.expected_discharge_on, "version": stay.version})
     return render(request, "stays/stay_detail.html", context)
