@@ -6,6 +6,7 @@ the old one. Every write is audited with the person's id; the audience is told i
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,7 +151,16 @@ def unacknowledged(user, person_id):
 
 def _alerts_not_acknowledged_by(user):
     return Entry.objects.filter(kind=EntryKind.ALERT, superseded_by__isnull=True).exclude(
-        receipts__user=user, receipts__acknowledged_at__isnull=False)
+        acknowledged_by(user))
+
+
+def acknowledged_by(user) -> Exists:
+    """The entry has this user's receipt with an acknowledgement: one receipt with both.
+    (`exclude(receipts__user=…, receipts__acknowledged_at__isnull=False)` lets the two hold
+    on two receipts: an alert the user had only opened left their list as soon as anyone
+    else acknowledged it.)"""
+    return Exists(ReadReceipt.objects.filter(entry=OuterRef("pk"), user=user,
+                                             acknowledged_at__isnull=False))
 
 
 def may_use_audience(user, audience: str) -> bool:

@@ -38,6 +38,7 @@ from relais.access import decisions, policy
 from relais.accounts.models import Function, Membership, User
 from relais.audit import log as audit
 from relais.booklet.models import Consultation, Entry, EntryKind, Invitation
+from relais.booklet.services import acknowledged_by
 from relais.core import kept
 from relais.core.i18n import localized
 from relais.core.models import VersionConflict
@@ -385,7 +386,7 @@ def _alerts(user, organisation_ids, today):
     since = _start_of(today - timedelta(days=ALERT_DAYS))
     return Entry.objects.filter(
         kind=EntryKind.ALERT, superseded_by__isnull=True, created_at__gte=since).exclude(
-        author=user).exclude(receipts__user=user, receipts__acknowledged_at__isnull=False)
+        author=user).exclude(acknowledged_by(user))
 
 
 def _gate(kind: str, user, rows):

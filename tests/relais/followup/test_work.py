@@ -369,3 +369,22 @@ def test_fold_never_splits_a_character():
     folded = calendar.fold(line)
     assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
     assert folded.replace("\r\n ", "") == line
+
+
+def test_an_alert_stays_on_my_list_until_i_acknowledge_it_whoever_else_did(
+        madeleine, gp, coordinator, home_nurse):
+    """Alerts are listed until each reader acknowledges them: the GP who only opened it
+    still has it when the home nurse has acknowledged it (a receipt each)."""
+    from relais.booklet import services as booklet
+
+    alert = _alert(madeleine, coordinator)
+    booklet.mark_read(gp, [alert])
+    booklet.mark_read(home_nurse, [alert])
+    booklet.acknowledge(alert, user=home_nurse)
+
+    assert ("alert", alert.pk) in [(i.kind, i.pk) for i in work.items_for(gp).items]
+    assert ("alert", alert.pk) not in [(i.kind, i.pk) for i in work.items_for(home_nurse).items]
+    assert list(booklet.unacknowledged_alerts(gp, madeleine)) == [alert]
+    booklet.acknowledge(alert, user=gp)
+    assert ("alert", alert.pk) not in [(i.kind, i.pk) for i in work.items_for(gp).items]
+    assert list(booklet.unacknowledged_alerts(gp, madeleine)) == []
