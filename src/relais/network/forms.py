@@ -118,7 +118,7 @@ class MemberForm(forms.Form):
         if self.editing is None:
             self._clean_link(cleaned)
         kind = self.editing.kind if self.editing is not None else cleaned.get("kind")
-        if cleaned.get("in_safeguarding_circle") and kind == MemberKind.INFORMAL:
+        if cleaned.get("in_safeguarding_circle") and not NetworkMember.may_be_in_circle(kind):
             self.add_error("in_safeguarding_circle", CIRCLE_FOR_PROFESSIONALS)
         return cleaned
 

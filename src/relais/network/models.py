@@ -262,12 +262,16 @@ class NetworkMember(TimeStamped):
 
     def clean(self):
         super().clean()
-        if self.in_safeguarding_circle and self.kind == MemberKind.INFORMAL:
-            # Safeguarding entries and flags are hidden from family, proxies and
-            # printouts (a partner, a relative, may be the danger): the circle is the
-            # professionals' and the organisations' only (access/rules, docs/access.md).
+        if self.in_safeguarding_circle and not self.may_be_in_circle(self.kind):
             raise ValidationError({"in_safeguarding_circle": CIRCLE_FOR_PROFESSIONALS},
                                   code="circle_for_professionals")
+
+    @staticmethod
+    def may_be_in_circle(kind: str) -> bool:
+        """Safeguarding entries and flags are hidden from family, proxies and printouts (a
+        partner, a relative, may be the danger): the circle is the professionals' and the
+        organisations' only (docs/architecture.md, the booklet's audiences)."""
+        return kind != MemberKind.INFORMAL
 
     def get_relation_display(self) -> str:
         return choice_label(Relation, self.relation)

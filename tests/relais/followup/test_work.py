@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from relais.accounts.models import Function
 from relais.audit.models import AuditEvent
+from relais.booklet import services as booklet
 from relais.booklet.models import Entry, EntryKind
 from relais.directory.models import Service
 from relais.followup import calendar, work
@@ -375,8 +376,6 @@ def test_an_alert_stays_on_my_list_until_i_acknowledge_it_whoever_else_did(
         madeleine, gp, coordinator, home_nurse):
     """Alerts are listed until each reader acknowledges them: the GP who only opened it
     still has it when the home nurse has acknowledged it (a receipt each)."""
-    from relais.booklet import services as booklet
-
     alert = _alert(madeleine, coordinator)
     booklet.mark_read(gp, [alert])
     booklet.mark_read(home_nurse, [alert])
