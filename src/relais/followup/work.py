@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from relais.access import decisions, policy
+from relais.access import decisions, persons, policy
 from relais.accounts.models import Function, Membership, User
 from relais.audit import log as audit
 from relais.booklet.models import Consultation, Entry, EntryKind, Invitation
@@ -42,6 +42,7 @@ from relais.booklet.services import acknowledged_by
 from relais.core import kept
 from relais.core.i18n import localized
 from relais.core.models import VersionConflict
+from relais.core.sql import AnyOf
 from relais.core.transactions import service_transaction
 from relais.followup import rules
 from relais.followup.models import Channel, Contact, ContactStatus, Rhythm, Watch
@@ -169,7 +170,7 @@ def items_for(user, *, organisation_ids=None, kinds=None, person=None, page: int
     found, others = _by_person(user, organisation_ids, wanted, person, today, end)
     if others:
         sources = _sources(user, organisation_ids, others, person, today)
-        found.update({kind: _counts_and_keys(kind, _gate(kind, user, rows), today, end)
+        found.update({kind: _counts_and_keys(kind, user, rows, today, end)
                       for kind, rows in sources.items()})
     first = []
     for kind, (count, urgent, keys) in found.items():
@@ -281,12 +282,12 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _counts_and_keys(kind, rows, today, end) -> tuple[int, int, list]:
+def _counts_and_keys(kind, user, rows, today, end) -> tuple[int, int, list]:
     """One query: the kind's first `end` keys by due date, each row carrying the kind's
     counts (all rows, and the urgent ones) from a window over every row the gate let
     through."""
     due = _DUE_FIELD[kind]
-    keys = list(rows.order_by(due, "pk").annotate(
+    keys = list(_gate(kind, user, rows).order_by(due, "pk").annotate(
         all_rows=Window(Count("pk")),
         urgent_rows=Window(Count("pk", filter=_urgent(due, today)))).values_list(
         due, "pk", "all_rows", "urgent_rows")[:end])
@@ -397,6 +398,13 @@ def _gate(kind: str, user, rows):
     if kind == CONSULTATION:
         consultations = policy.visible(user, Consultation.objects.all())
         return rows.filter(consultation__in=consultations.values("pk"))
+    if kind == ALERT:
+        # Every booklet's alerts, not the user's own rows: first those of the persons a
+        # grant may show the user (found from their side, by index), so that the gate is
+        # asked about a few rows, not about each alert of the region.
+        candidates = persons.candidate_person_ids(user)
+        if candidates is not None:
+            rows = rows.filter(AnyOf(F("person_id"), candidates))
     return policy.visible(user, rows)
 
 

@@ -75,8 +75,12 @@ def _by_exclusion(user):
     return Exists(_members().filter(excludes(user), person=OuterRef("pk")))
 
 
+def _linked_persons(user):
+    return _members().filter(links_to(user), never_inform=False).values("person_id")
+
+
 def register_person_rules() -> None:
-    register_grant("network", _by_network, completes=True)
+    register_grant("network", _by_network, completes=True, candidates=_linked_persons)
     register_exclusion("never_inform", _by_exclusion)
 
 

@@ -70,6 +70,16 @@ def _by_referral(user):
                                                  person=OuterRef("pk")))
 
 
+def _staying_persons(user):
+    return Stay.objects.open().filter(
+        hospital_id__in=member_organisation_ids(user)).values("person_id")
+
+
+def _referred_persons(user):
+    return Referral.objects.open().filter(
+        organisation_id__in=member_organisation_ids(user)).values("person_id")
+
+
 # --- stays and referrals ----------------------------------------------------------------
 
 
@@ -269,8 +279,9 @@ def may_on_patient_link(user, link, action: Action) -> bool:
 
 
 def register_policies() -> None:
-    register_grant("hospital_stay", _by_stay, completes=True)
-    register_grant("open_referral", _by_referral, completes=False)
+    register_grant("hospital_stay", _by_stay, completes=True, candidates=_staying_persons)
+    register_grant("open_referral", _by_referral, completes=False,
+                   candidates=_referred_persons)
     register(AdtMessage, Policy(visible=visible_adt_messages, allows=may_on_adt_message))
     register(AdtSource, Policy(visible=visible_adt_sources, allows=may_on_adt_source))
     register(PatientLink, Policy(visible=visible_patient_links, allows=may_on_patient_link,

@@ -267,3 +267,37 @@ def test_users_of_one_shape_share_a_statement_and_each_gets_their_own_ids(world)
     assert [nurse.pk in params for nurse, (_, params) in zip(nurses, statements, strict=True)] \
         == [True] * 3
     assert len({tuple(params) for _, params in statements}) == 3
+
+
+# --- candidates: the persons a grant may admit, found from the user's side ---------------
+
+
+def test_every_grant_names_its_candidates():
+    """Without them, `candidate_person_ids` answers None and a list over the region's rows
+    (my work's alerts) probes the gate for each row again."""
+    assert [name for name, grant in persons_module.GRANTS.items()
+            if grant.candidates is None] == []
+
+
+def test_the_candidates_hold_every_person_each_user_may_read(everyone, madeleine, gp):
+    from relais.access.persons import candidate_person_ids, visible_persons
+    from relais.network.models import Person
+
+    services.create_person({"first_name": "Other", "last_name": "Patient", "sex": "X"},
+                           actor=gp, organisation=gp.memberships.first().organisation)
+    BreakGlassAccess.objects.create(
+        person=madeleine, user=everyone[-1], organisation=None, reason="Unconscious at home",
+        expires_at=timezone.now() + timedelta(hours=1))
+    seen_by_someone = 0
+    for user in everyone:
+        visible = set(visible_persons(user, Person.objects.all()).values_list("pk", flat=True))
+        candidates = candidate_person_ids(user)
+        assert visible <= set(candidates), user.email
+        seen_by_someone += bool(visible)
+    assert seen_by_someone >= 4  # the check compared real sets, not empty ones
+
+
+def test_the_candidates_leave_out_what_no_grant_reaches(outsider, madeleine):
+    from relais.access.persons import candidate_person_ids
+
+    assert candidate_person_ids(outsider) == []
