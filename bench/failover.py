@@ -18,10 +18,18 @@ send the message again). While the stream runs:
 1. at 15 % of the messages, a switchover (`patronictl switchover`: planned maintenance);
 2. once the old primary is a synchronous standby again, and 5 s more, kill -9 of every
    process of the new primary's node (Patroni and PostgreSQL: the machine died), then its
-   Patroni started again, to rejoin as a standby.
+   Patroni started again, to rejoin as a standby;
+3. once it is a synchronous standby again, and 5 s more, the primary's machine vanishes
+   without closing anything (a power cut, a cable pulled): every packet to and from its
+   PostgreSQL and Patroni ports dropped (iptables) and every process of the node frozen
+   (SIGSTOP), so that Relais's open connections to it get neither an answer nor a reset;
+   30 s after the new primary took over, the machine comes back (rules removed,
+   SIGCONT): its PostgreSQL still believes it is the primary until its Patroni demotes
+   it. Only as root with iptables (`--no-vanish` leaves it out). Relais's URL carries
+   docs/deploy.md's keepalives and `tcp_user_timeout`: what this measures is the guide.
 
 For each, the longest time without an acknowledged message (AA) after it, and for the
-kill the time until the old primary streams again as a standby. At the end, as in
+kill and the vanishing the time until the old primary streams again as a standby. At the end, as in
 bench/adt_faults.py: lost (acknowledged, not applied) and applied twice, both must be 0.
 """
 
@@ -67,7 +75,13 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=25000)
     parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--appliers", type=int, default=2)
+    parser.add_argument("--no-vanish", action="store_true",
+                        help="leave out the vanishing machine (needs root and iptables)")
     options = parser.parse_args()
+    options.vanish = not options.no_vanish and os.geteuid() == 0 and bool(
+        shutil.which("iptables"))
+    if not options.vanish:
+        print("the vanishing machine is left out (needs root and iptables)")
     missing = [tool for tool in ("patroni", "patronictl", "etcd") if not shutil.which(tool)]
     if missing or not _bin_dir():
         print(f"missing: {', '.join(missing) or 'PostgreSQL server binaries'} "
@@ -108,7 +122,14 @@ def _run(options, cluster: "Cluster") -> int:
         time.sleep(5)  # the cluster as it runs every day: in sync, for a while
         if not stream.running():
             raise SystemExit("the messages were all sent before the crash: --messages more")
-        _crash(cluster, stream, acks)
+        dead = _crash(cluster, stream, acks)
+        if options.vanish:
+            cluster.wait_for(lambda: cluster.sync_standby() == dead, f"{dead} synchronous")
+            time.sleep(5)
+            if not stream.running():
+                raise SystemExit("the messages were all sent before the machine vanished: "
+                                 "--messages more")
+            _vanish(cluster, acks)
         stream.join()
         acks.stop()
         wait_until_applied()
@@ -148,6 +169,28 @@ def _crash(cluster, stream, acks) -> None:
           f"{dead} streams again as a standby {rejoined:.1f} s after the kill")
     _figure("primary killed: longest time without an AA", gap)
     _figure("primary killed: a standby promoted after", promoted)
+    return dead
+
+
+def _vanish(cluster, acks) -> None:
+    gone = cluster.leader()
+    started = time.monotonic()
+    cluster.cut_off(gone)
+    try:
+        new = cluster.wait_for_leader(other_than=gone)
+        promoted = time.monotonic() - started
+        gap = acks.longest_gap_after(started)
+        time.sleep(max(0.0, started + promoted + 30 - time.monotonic()))
+    finally:
+        cluster.bring_back(gone)
+    back = time.monotonic() - started
+    cluster.wait_for_streaming_standby(gone)
+    rejoined = time.monotonic() - started
+    print(f"{gone} (the primary) vanished at {acks.count_at(started)} acknowledged: {new} "
+          f"promoted after {promoted:.1f} s; longest time without an AA {gap:.1f} s; {gone} "
+          f"back after {back:.1f} s streams again as a standby {rejoined - back:.1f} s later")
+    _figure("primary vanished: longest time without an AA", gap)
+    _figure("primary vanished: a standby promoted after", promoted)
 
 
 def _figure(name: str, seconds: float) -> None:
@@ -226,6 +269,7 @@ class Cluster:
                           "--initial-cluster", f"bench=http://127.0.0.1:{etcd_peer}"]
         self.ports = {name: (free_port(), free_port()) for name in NODES}  # (pg, rest)
         self.processes: dict[str, subprocess.Popen] = {}
+        self.cut: str | None = None  # the node cut off, if one is
 
     def start(self) -> None:
         user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
@@ -278,17 +322,41 @@ class Cluster:
     def kill(self, name: str) -> None:
         """kill -9 of the node's Patroni, PostgreSQL and every backend, all at once
         (Patroni's launcher leaves the postmaster to init: found by its pid file)."""
+        self._signal(name, signal.SIGKILL)
+        self.processes[name].wait()
+
+    def _node_pids(self, name: str) -> list[int]:
         root = self.processes[name].pid
         postmaster = self._postmaster(name)
         pids = [root, *_descendants(root)]
         if postmaster:
             pids += [postmaster, *_descendants(postmaster)]
-        for pid in dict.fromkeys(pids):
+        return list(dict.fromkeys(pids))
+
+    def _rules(self, name: str) -> list[list[str]]:
+        """iptables rules dropping every packet to and from the node's two ports."""
+        return [["INPUT", "-p", "tcp", direction, str(port), "-j", "DROP"]
+                for port in self.ports[name] for direction in ("--dport", "--sport")]
+
+    def cut_off(self, name: str) -> None:
+        """The machine vanishes: no packet in or out, and nothing of it runs."""
+        for rule in self._rules(name):
+            subprocess.run(["iptables", "-I", *rule], check=True)  # noqa: S603, S607
+        self._signal(name, signal.SIGSTOP)
+        self.cut = name
+
+    def bring_back(self, name: str) -> None:
+        self._signal(name, signal.SIGCONT)
+        for rule in self._rules(name):
+            subprocess.run(["iptables", "-D", *rule], check=False)  # noqa: S603, S607
+        self.cut = None
+
+    def _signal(self, name: str, signum) -> None:
+        for pid in self._node_pids(name):
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, signum)
             except ProcessLookupError:
                 continue
-        self.processes[name].wait()
 
     def _postmaster(self, name: str) -> int | None:
         try:
@@ -306,8 +374,10 @@ class Cluster:
 
     def database_url(self) -> str:
         hosts = ",".join(f"127.0.0.1:{self.ports[name][0]}" for name in NODES)
+        # docs/deploy.md's options: a machine that vanished is given up within seconds.
         return (f"postgres://postgres:{PASSWORD}@{hosts}/relais"
-                "?target_session_attrs=read-write&connect_timeout=3")
+                "?target_session_attrs=read-write&connect_timeout=3&keepalives_idle=10"
+                "&keepalives_interval=3&keepalives_count=3&tcp_user_timeout=15000")
 
     def create_database(self, name: str) -> None:
         import psycopg
@@ -357,6 +427,8 @@ class Cluster:
         raise SystemExit(f"no {what} after {limit:.0f} s: see the logs in {self.folder}")
 
     def stop(self) -> None:
+        if self.cut:
+            self.bring_back(self.cut)
         for name in (*NODES, "etcd"):
             process = self.processes.get(name)
             if process and process.poll() is None:
