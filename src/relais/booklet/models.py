@@ -96,6 +96,10 @@ class Entry(models.Model):
         indexes = [
             models.Index(fields=["person", "-created_at", "-id"], name="booklet_person_time"),
             models.Index(fields=["person", "kind"], name="booklet_person_kind"),
+            # My work's alerts: the last month's of the persons a user may read, found
+            # without reading their older alerts (bench/person_page_scale.py).
+            models.Index(fields=["person", "-created_at"], condition=models.Q(kind="alert"),
+                         name="booklet_person_alerts"),
         ]
         constraints = [
             *text_limits(body=TEXT),
