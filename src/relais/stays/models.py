@@ -360,7 +360,11 @@ class Referral(TimeStamped, Versioned):
         ordering = ["-created_at"]
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
-        indexes = [models.Index(fields=["organisation", "status"], name="referral_inbox")]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="referral_inbox"),
+            # The inbox's "sent" list: an organisation's latest 50 of all it ever sent.
+            models.Index(fields=["sender_organisation", "-updated_at"], name="referral_sent"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(status="declined") | ~Q(decline_reason=""),
                                    name="declined_referral_has_reason"),
