@@ -349,16 +349,22 @@ def deciding_among(person_ids: Iterable[int]):
         _among.reset(token)
 
 
+# Past this many candidates a list of them costs more than it saves (a user who may read
+# a hundred thousand persons: bench/person_search.py): `candidate_person_ids` says None.
+CANDIDATES_AT_MOST = 20_000
+
+
 def candidate_person_ids(user) -> list[int] | None:
     """Every person a grant may admit for `user` (a superset of those they may read),
     found from the user's side by index: their networks, their hospitals' open stays,
     their organisations' open referrals, their open break-the-glass accesses (each
-    grant's `candidates`, one UNION). Cheap whatever the size of the region: no rule is
-    asked. A list driven by rows of the whole region (every booklet's alerts of the last
-    month) narrows its rows to these persons first and then asks the gate as usual, about
-    the few rows left, instead of probing the gate for each row of the region (5 s at a
-    million persons: bench/person_page_scale.py's "my work"). None when a grant names no
-    candidates (the caller asks the gate alone). Remembered for the request."""
+    grant's `candidates`). Cheap whatever the size of the region: no rule is asked. A
+    list driven by rows of the whole region (every booklet's alerts of the last month,
+    every person in name order) narrows its rows to these persons first and then asks
+    the gate as usual, about the few rows left, instead of probing the gate for each row
+    of the region (5 s at a million persons: bench/person_page_scale.py's "my work").
+    None when a grant names no candidates or there are more than CANDIDATES_AT_MOST: the
+    caller asks the gate alone. Remembered for the request."""
     if any(grant.candidates is None for grant in GRANTS.values()):
         return None
     if not is_signed_in(user):
@@ -366,19 +372,24 @@ def candidate_person_ids(user) -> list[int] | None:
     return decisions.remembered(("candidate_ids", user.pk), lambda: _candidate_ids(user))
 
 
-def _candidate_ids(user) -> list[int]:
+def _candidate_ids(user) -> list[int] | None:
     sql, params = _statement_for(user, ("candidates",), _candidates_sql)
     if not sql:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return sorted(row[0] for row in cursor.fetchall())
+        # UNION ALL and a LIMIT: the database stops at the cap instead of first
+        # gathering a large set; the duplicates go here.
+        cursor.execute(f"{sql} LIMIT %s", [*params, CANDIDATES_AT_MOST * 2 + 1])
+        rows = cursor.fetchall()
+    found = sorted({row[0] for row in rows})
+    return None if len(rows) > CANDIDATES_AT_MOST * 2 or len(found) > CANDIDATES_AT_MOST \
+        else found
 
 
 def _candidates_sql(user) -> tuple[str, list]:
     parts = [grant.candidates(user).order_by().query.sql_with_params()
              for grant in GRANTS.values() if grant.condition(user) is not None]
-    return " UNION ".join(sql for sql, _params in parts), [
+    return " UNION ALL ".join(sql for sql, _params in parts), [
         param for _sql, part_params in parts for param in part_params]
 
 

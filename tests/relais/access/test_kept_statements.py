@@ -301,3 +301,18 @@ def test_the_candidates_leave_out_what_no_grant_reaches(outsider, madeleine):
     from relais.access.persons import candidate_person_ids
 
     assert candidate_person_ids(outsider) == []
+
+
+def test_past_the_cap_there_are_no_candidates_and_lists_ask_the_gate_alone(
+        monkeypatch, coordinator, gp, madeleine):
+    from relais.access.persons import candidate_person_ids
+    from relais.booklet.models import Entry, EntryKind
+
+    alert = Entry.objects.create(person=madeleine, kind=EntryKind.ALERT, author=gp,
+                                 body="Fell in the kitchen")
+    assert madeleine.pk in candidate_person_ids(coordinator)
+    assert [i.pk for i in work.items_for(coordinator).items if i.kind == "alert"] == [alert.pk]
+    monkeypatch.setattr(persons_module, "CANDIDATES_AT_MOST", 0)
+    assert candidate_person_ids(coordinator) is None
+    # My work's alerts, the gate alone: the same answer.
+    assert [i.pk for i in work.items_for(coordinator).items if i.kind == "alert"] == [alert.pk]

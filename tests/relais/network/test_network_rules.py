@@ -294,8 +294,9 @@ def test_person_list_query_count_does_not_grow(client, coordinator, world, madel
         services.create_person({"first_name": f"P{n}", "last_name": "Many", "sex": "X"},
                                actor=coordinator, organisation=world.coordination_centre)
     client.force_login(coordinator)
-    # the first candidates in order, the gate on them, the page's rows; the audit event
-    with django_assert_num_queries(SIGNED_IN_QUERIES + 3 + AUDIT_EVENT_QUERIES):
+    # the persons a grant may show the coordinator (found from their side), the first of
+    # them in order, the gate on them, the page's rows; the audit event
+    with django_assert_num_queries(SIGNED_IN_QUERIES + 4 + AUDIT_EVENT_QUERIES):
         response = client.get(reverse("network:person_list"))
     assert len(response.context["page"].object_list) == 25
 
