@@ -80,13 +80,18 @@ def worklist(request):
     hospital_ids = tuple(h.pk for h in hospitals)
     ward = request.GET.get("ward", "")
     wards = {"ward": int(ward)} if is_digits(ward) else {}
-    rows = policy.visible_rows(request.user, ("stays.worklist", hospital_ids, bool(wards)),
-                               lambda s: _worklist_stays(hospital_ids, s), **wards)
-    awaiting = kept.among(
-        ("stays.worklist_awaiting", policy.signature(request.user)),
-        lambda s, ids: Referral.objects.visible_to(request.user).filter(
-            stay__in=ids, status=ReferralStatus.SENT).select_related(
-            "person", "service", "stay").order_by("respond_by"), [s.pk for s in rows])
+    # The hospitals' own stays, each asked about its person: given the set of every
+    # person the user may read, PostgreSQL walked every person to join them (265 ms at
+    # 800,000 persons, growing with the region: docs/bench.md).
+    with persons.asking_per_row():
+        rows = policy.visible_rows(
+            request.user, ("stays.worklist", hospital_ids, bool(wards)),
+            lambda s: _worklist_stays(hospital_ids, s), **wards)
+        awaiting = kept.among(
+            ("stays.worklist_awaiting", policy.signature(request.user)),
+            lambda s, ids: Referral.objects.visible_to(request.user).filter(
+                stay__in=ids, status=ReferralStatus.SENT).select_related(
+                "person", "service", "stay").order_by("respond_by"), [s.pk for s in rows])
     policy.record_list_read(request.user, "stay.list", [s.person_id for s in rows])
     soon = timezone.localdate() + timedelta(days=3)
     context = {
