@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
 from django.db.models import Case, Count, F, Q, Value, When, Window
@@ -334,9 +335,8 @@ def _start_of(day: date):
 
 def _owned(user, organisation_ids, owner_org_field="owner_organisation_id") -> Q:
     if organisation_ids is not None:
-        members = Membership.objects.active().filter(organisation_id__in=organisation_ids)
-        return (Q(**{f"{owner_org_field}__in": organisation_ids})
-                | Q(owner_id__in=members.values("user_id")))
+        return Q(**{f"{owner_org_field}__in": organisation_ids}) | _by_members(
+            organisation_ids)
     mine = policy.member_organisation_ids(user)
     return Q(owner=user) | Q(owner__isnull=True, **{f"{owner_org_field}__in": mine})
 
@@ -349,6 +349,19 @@ _OWNER = ("owner__first_name", "owner__last_name", "owner__email")
 # The first part alone is cheap; the gate's questions cost milliseconds of building per
 # kind, so they are asked once for BY_PERSON kinds, and for the others only when they have
 # rows at all (`_by_person`).
+
+
+def _by_members(organisation_ids) -> Q:
+    """Owned by an active member of these organisations. On PostgreSQL as
+    `owner_id = ANY(ARRAY(members))`: the members are read first and the owner index
+    used, beside the organisation's, where `owner_id IN (members)` OR'd with the
+    organisation made PostgreSQL read every planned contact of the region (275 ms for a
+    coordinator's team at 800,000 persons, growing with it)."""
+    members = Membership.objects.active().filter(
+        organisation_id__in=organisation_ids).values("user_id")
+    if connection.vendor == "postgresql":
+        return Q(AnyOf(F("owner_id"), ArraySubquery(members)))
+    return Q(owner_id__in=members)
 
 
 def _contacts(user, organisation_ids, today):
@@ -377,9 +390,7 @@ def _consultations(user, organisation_ids, today):
 
 
 def _plan_items(user, organisation_ids, today):
-    owned = Q(owner=user) if organisation_ids is None else Q(
-        owner_id__in=Membership.objects.active().filter(
-            organisation_id__in=organisation_ids).values("user_id"))
+    owned = Q(owner=user) if organisation_ids is None else _by_members(organisation_ids)
     return PlanItem.objects.filter(owned).exclude(status__in=FINISHED_ITEM_STATUSES)
 
 
