@@ -13,7 +13,8 @@ A generated coordinator of the first home-care coordination centre (which keeps 
 (bench/pages.py: 2 workers, production settings; password, then the TOTP code) and opens
 the network page, then the booklet, of --opens persons they may read, drawn at random
 (seeded), one request after another: p50, p95, and the workers' CPU per request; then,
-printed beside, each person's timeline and consultations list, and "my work" as often.
+printed beside, each person's timeline and consultations list, and as often "my work",
+the team's work, the person list and the referral inbox.
 
 Goal (issue 18): the person page p95 ≤ 60 ms at the largest size and ≤ 1.3× its p95 at
 10,000 persons (the first size); the booklet's p95 is printed beside it.
@@ -35,7 +36,9 @@ P95_GOAL_MS = 60
 # The other pages a coordinator opens all day, printed beside: lists over one person, or
 # over everything of theirs (my work), that must not grow with the database either.
 OTHER_PAGES = {"timeline": "/persons/{pk}/timeline/",
-               "consultations": "/persons/{pk}/consultations/", "my work": "/work/"}
+               "consultations": "/persons/{pk}/consultations/", "my work": "/work/",
+               "my team's work": "/work/?team=1", "person list": "/persons/",
+               "referral inbox": "/referrals/"}
 GROWTH_GOAL = 1.3
 
 
