@@ -92,8 +92,9 @@ PAGES = [
     ("worklist", "liaison_nurse", {}, 5),
     ("directory", "coordinator", {}, 3),
     ("consultation", "coordinator", {}, 3),
-    # the first candidates by name, the gate on them, the page's rows
-    ("person_search", "coordinator", {"visible": 1}, 3),
+    # the persons a grant may show the user (candidate_person_ids, from their side), the
+    # first of them by name, the gate on them, the page's rows
+    ("person_search", "coordinator", {"visible": 1}, 4),
 ]
 
 
