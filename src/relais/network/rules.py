@@ -76,7 +76,16 @@ def _by_exclusion(user):
 
 
 def _linked_persons(user):
-    return _members().filter(links_to(user), never_inform=False).values("person_id")
+    """The persons whose network holds `user` or an organisation they act for (the
+    network grant's candidates): one branch each, so that each is read from its index
+    alone (an OR of the two is a bitmap scan that reads every row from the table)."""
+    linked = _members().filter(never_inform=False).order_by()  # a union keeps each order
+    own = linked.filter(user=user).values("person_id")
+    organisations = member_organisation_ids(user)
+    if not organisations:
+        return own
+    return own.union(linked.filter(organisation_id__in=organisations).values("person_id"),
+                     all=True)
 
 
 def register_person_rules() -> None:
