@@ -437,14 +437,17 @@ def break_glass_expiry():
     return timezone.now() + timedelta(hours=BREAK_GLASS_HOURS)
 
 
-def _broken_glass(user):
+def _open_accesses(user):
     # The database's clock, not a parameter: the statement may be kept across requests.
-    return Exists(BreakGlassAccess.objects.filter(user=user, expires_at__gt=Now(),
-                                                  person=OuterRef("pk")))
+    return BreakGlassAccess.objects.filter(user=user, expires_at__gt=Now())
+
+
+def _broken_glass(user):
+    return Exists(_open_accesses(user).filter(person=OuterRef("pk")))
 
 
 def _broken_glass_persons(user):
-    return BreakGlassAccess.objects.filter(user=user, expires_at__gt=Now()).values("person_id")
+    return _open_accesses(user).values("person_id")
 
 
 def register_break_glass() -> None:

@@ -59,10 +59,7 @@ class SearchPaginator(Paginator):
 def search_persons(user, query: str, number, *, per_page: int) -> SearchPage:
     """The page `number` of the persons `user` may read that match `query` (all of them
     when empty), in the list's order; at most `SHOWN_AT_MOST` are counted."""
-    candidates = Person.objects.filter(search_filter(query)) if query else Person.objects.all()
-    pks = _visible_first(user, _theirs(user, candidates, SEARCH_ORDER) if query else
-                         _theirs(user, candidates, LIST_ORDER, sorted_here=True),
-                         SHOWN_AT_MOST + 1)
+    pks = _visible_first(user, _candidates(user, query), SHOWN_AT_MOST + 1)
     paginator = SearchPaginator(pks[:SHOWN_AT_MOST], per_page, more=len(pks) > SHOWN_AT_MOST)
     page = paginator.get_page(number)
     # The page's rows, by the keys the gate has just let through in this request.
@@ -71,17 +68,22 @@ def search_persons(user, query: str, number, *, per_page: int) -> SearchPage:
     return page
 
 
-def _theirs(user, candidates, order, *, sorted_here=False):
-    """The candidates a grant may show the user (their networks, their hospitals' stays,
-    their organisations' referrals: `candidate_person_ids`, found from their side), in
-    `order`. A coordinator may read 4,000 persons of a region's million: walked in name
-    order, the whole table held about 250 others for each one shown, every one asked of
-    the gate (170 ms for the list at 300,000 persons, growing with the region)."""
+def _candidates(user, query: str):
+    """The persons matching `query` (all when empty) that a grant may show the user
+    (their networks, their hospitals' stays, their organisations' referrals:
+    `candidate_person_ids`, found from their side), in the list's order. A coordinator
+    may read 4,000 persons of a region's million: walked in name order, the whole table
+    held about 250 others for each one shown, every one asked of the gate (170 ms for the
+    list at 300,000 persons, growing with the region)."""
+    if query:
+        candidates, order = Person.objects.filter(search_filter(query)), SEARCH_ORDER
+    else:
+        candidates, order = Person.objects.all(), LIST_ORDER
     ids = candidate_person_ids(user)
     if ids is None:
         return candidates.order_by(*order)
     candidates = candidates.filter(AnyOf(F("pk"), ids))
-    if not sorted_here:  # a search: its words' indexes find few rows, then sorted
+    if query:  # its words' indexes find few rows, then sorted
         return candidates.order_by(*order)
     # The whole list: NULLS FIRST on a column that has no NULL is the same order, which
     # the name index does not give, so PostgreSQL reads the candidates by id and sorts

@@ -50,12 +50,23 @@ from relais.stays.models import AdtMessage, AdtSource, AdtStatus, PatientLink, R
 # --- the person's record, opened by a stay or a referral --------------------------------
 
 
+# Each grant's rows, written once: its condition asks them about one person, its
+# candidates read their persons (a grant's candidates must hold every person it admits).
+
+
+def _open_stays_at(organisations):
+    return Stay.objects.open().filter(hospital_id__in=organisations)
+
+
+def _open_referrals_to(organisations):
+    return Referral.objects.open().filter(organisation_id__in=organisations)
+
+
 def _by_stay(user):
     organisations = member_organisation_ids(user)
     if not organisations:
         return None
-    at_hospital = Stay.objects.open().filter(hospital_id__in=organisations,
-                                             person=OuterRef("pk"))
+    at_hospital = _open_stays_at(organisations).filter(person=OuterRef("pk"))
     consented = Consent.objects.in_force().filter(scope=ConsentScope.HOSPITALS,
                                                   person=OuterRef("pk"))
     owned = Q(owner_organisation_id__in=organisations)
@@ -66,18 +77,15 @@ def _by_referral(user):
     organisations = member_organisation_ids(user)
     if not organisations:
         return None
-    return Exists(Referral.objects.open().filter(organisation_id__in=organisations,
-                                                 person=OuterRef("pk")))
+    return Exists(_open_referrals_to(organisations).filter(person=OuterRef("pk")))
 
 
 def _staying_persons(user):
-    return Stay.objects.open().filter(
-        hospital_id__in=member_organisation_ids(user)).values("person_id")
+    return _open_stays_at(member_organisation_ids(user)).values("person_id")
 
 
 def _referred_persons(user):
-    return Referral.objects.open().filter(
-        organisation_id__in=member_organisation_ids(user)).values("person_id")
+    return _open_referrals_to(member_organisation_ids(user)).values("person_id")
 
 
 # --- stays and referrals ----------------------------------------------------------------
