@@ -8,7 +8,8 @@
 On a throw-away database (bench/throwaway.py): N fictional persons kept by a bench
 home-nursing organisation, which is in each one's network (most with consent), as
 bench/person_search.py builds them (its bench user signs in for the minimal page), and
-one stay each for --stays of them at a bench hospital (a tenth still in hospital).
+one stay each for --stays of them at a bench hospital (a tenth still in hospital), and a
+GP each (one of 100 bench GPs).
 PostgreSQL keeps them between runs (rebuilt when N changes). A system client of the bench
 organisation is registered and gets its token from the token endpoint, as a hospital's
 or a home-care software would (client credentials, `system/*.rs`).
@@ -20,16 +21,19 @@ Then gunicorn with 2 workers and production settings, as bench/pages.py starts i
   each time) and by name prefix (`Patient?family=<4 letters>`), single requests one
   after another: p50, p95, and the gunicorn workers' CPU per request;
 - under load (`wrk`, 16 connections, 10 s): the minimal signed-in page, the Patient
-  search by SSIN, the same Patient with their care network (what a hospital's system asks
-  at an admission: `&_revinclude=CareTeam:patient&_revinclude=RelatedPerson:patient`),
+  search by SSIN, the same Patient with their GP and the organisation keeping the record
+  (what a hospital's system asks at an admission:
+  `&_include=Patient:general-practitioner&_include=Patient:organization`), the same
+  Patient with their care network (`&_revinclude=CareTeam:patient&_revinclude=
+  RelatedPerson:patient`),
   and the Encounter search a home-care system polls — who of its patients is in hospital
   now, with them (`Encounter?status=in-progress&_include=Encounter:patient`, 20 a page):
   req/s, p50, p99, CPU per request, and req/s as a share of the minimal page's.
 
 Goals (issue 17): Patient search by identifier p95 ≤ 30 ms at 100,000 persons on
 PostgreSQL; a Patient with `_include` ≥ 0.35 of the minimal page's throughput (the
-Patient with their network; the Encounter search, twenty patients a page, is reported
-beside it). Every
+Patient with their GP and organisation; the Patient with their whole network and the
+Encounter search, twenty patients a page, are reported beside it). Every
 search is audited (one event per page naming the persons shown), as in production.
 """
 
@@ -56,6 +60,7 @@ from throwaway import setup_database
 SSIN = "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin"
 PASSWORD = "relais-bench-fhir-2026"  # a throw-away database's fictional user
 OPEN_SHARE = 0.1
+GP_COUNT = 100
 
 
 def main() -> int:
@@ -106,6 +111,8 @@ def _prepare(options, connection, rng):
         organisation, user = person_search._organisation_and_user()
         person_search._build(options.persons, organisation, user, rng)
         _stays(options.stays, organisation, rng)
+    if not _has_gps(organisation):
+        _gps(organisation, rng)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -146,6 +153,36 @@ def log_in(port, user) -> dict:
             return cookies
         time.sleep(30 - time.time() % 30 + 1)  # a code is taken once: the next one
     raise SystemExit(f"two-factor login refused: HTTP {status}")
+
+
+def _has_gps(organisation) -> bool:
+    from relais.network.models import NetworkMember, Role
+
+    return NetworkMember.objects.filter(person__owner_organisation=organisation,
+                                        roles__role=Role.GP).exists()
+
+
+def _gps(organisation, rng) -> None:
+    """A GP in each person's network, one of GP_COUNT bench GPs (a Brussels GP has about
+    a thousand patients), as a professional member with the GP role."""
+    from django.db import transaction
+
+    from relais.accounts.models import Profession, User, UserKind
+    from relais.network.models import MemberKind, MemberRole, NetworkMember, Person, Role
+
+    gps = [User.objects.get_or_create(
+        email=f"gp{number}@bench.relais.example",
+        defaults={"first_name": "Bench", "last_name": f"GP {number}",
+                  "kind": UserKind.PROFESSIONAL, "profession": Profession.GENERAL_PRACTITIONER})[0]
+        for number in range(GP_COUNT)]
+    ids = list(Person.objects.filter(owner_organisation=organisation).values_list(
+        "pk", flat=True))
+    for start in range(0, len(ids), 10_000):
+        with transaction.atomic():
+            members = NetworkMember.objects.bulk_create(
+                NetworkMember(person_id=pk, kind=MemberKind.PROFESSIONAL, user=rng.choice(gps))
+                for pk in ids[start:start + 10_000])
+            MemberRole.objects.bulk_create(MemberRole(member=m, role=Role.GP) for m in members)
 
 
 def _stays(count: int, organisation, rng) -> None:
@@ -212,11 +249,16 @@ def _under_load(options, port, cookie, bearer, ssin) -> None:
         ("Patient?identifier=<SSIN>", bearer,
          "/fhir/Patient?" + urlencode({"identifier": f"{SSIN}|{ssin}"}), None),
         # The issue's "Patient with _include": a hospital's system asks for the person
-        # by SSIN with their care network (the CareTeam and the relatives).
-        ("Patient?identifier=<SSIN>&_revinclude", bearer,
+        # by SSIN with their GP and the organisation that keeps the record.
+        ("Patient?identifier=<SSIN>&_include (GP, organisation)", bearer,
+         "/fhir/Patient?" + urlencode([("identifier", f"{SSIN}|{ssin}"),
+                                       ("_include", "Patient:general-practitioner"),
+                                       ("_include", "Patient:organization")]), 0.35),
+        # More: the person with their whole care network (the CareTeam and the relatives).
+        ("Patient?identifier=<SSIN>&_revinclude (network)", bearer,
          "/fhir/Patient?" + urlencode([("identifier", f"{SSIN}|{ssin}"),
                                        ("_revinclude", "CareTeam:patient"),
-                                       ("_revinclude", "RelatedPerson:patient")]), 0.35),
+                                       ("_revinclude", "RelatedPerson:patient")]), None),
         # Harder: twenty stays and their twenty patients, each put to the gate.
         ("Encounter?status=in-progress&_include", bearer,
          "/fhir/Encounter?status=in-progress&_include=Encounter:patient&_count=20", None),

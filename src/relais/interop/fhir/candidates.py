@@ -22,6 +22,7 @@ gate, as before: slow on a broad search); otherwise a broad search's Bundle carr
 from dataclasses import dataclass
 
 from relais.access import persons
+from relais.core import kept
 from relais.interop.fhir.registry import ResourceType
 
 CHUNK = persons.AMONG_AT_MOST
@@ -117,5 +118,6 @@ def _load(resource: ResourceType, pks: list) -> list:
     needs."""
     if not pks:
         return []
-    by_pk = {row.pk: row for row in resource.candidates().filter(pk__in=pks)}
+    by_pk = kept.by_pks(("fhir.load", resource.name),
+                        lambda ids: resource.candidates().filter(pk__in=ids), pks)
     return [by_pk[pk] for pk in pks if pk in by_pk]

@@ -10,6 +10,7 @@ that type; `:iterate` and `*` are not supported. A type searched from candidates
 from dataclasses import dataclass
 
 from relais.access import policy
+from relais.core import kept
 from relais.interop.fhir import candidates, registry
 from relais.interop.fhir.registry import ResourceType, SearchParam
 
@@ -23,37 +24,45 @@ class Include:
     source: ResourceType  # the type whose search parameter it is
     param: SearchParam
     reverse: bool
+    to: str = ""  # forward: the type followed (a reference may point at several)
 
     @property
     def target(self) -> ResourceType | None:
-        return self.source if self.reverse else registry.TYPES.get(self.param.target)
+        return self.source if self.reverse else registry.TYPES.get(self.to)
+
+    def refs(self, row) -> list:
+        return self.param.targets()[self.to](row)
 
 
 def include_names(resource: ResourceType) -> list[str]:
     return [f"{resource.name}:{p.name}" for p in resource.search_params
-            if p.target and p.refs and p.target in registry.TYPES]
+            if any(name in registry.TYPES and refs for name, refs in p.targets().items())]
 
 
 def revinclude_names(resource: ResourceType) -> list[str]:
     return [f"{other.name}:{p.name}" for other in registry.TYPES.values()
-            for p in other.search_params if p.target == resource.name]
+            for p in other.search_params if resource.name in p.targets()]
 
 
-def read_include(resource: ResourceType, value: str, *, reverse: bool) -> Include | None:
-    """`Encounter:patient` (or `Encounter:patient:Patient`) as an Include of a search of
-    `resource`, or None when this server cannot follow it."""
+def read_include(resource: ResourceType, value: str, *, reverse: bool) -> list[Include]:
+    """`Encounter:patient` (or `Encounter:patient:Patient`) as the Includes of a search of
+    `resource` (one per type a reference may point at, unless one is named), or none
+    when this server cannot follow it."""
     parts = value.split(":")
     if len(parts) not in (2, 3) or parts[0] not in registry.TYPES:
-        return None
+        return []
     source = registry.TYPES[parts[0]]
     param = source.param(parts[1])
-    if param is None or not param.target or parts[2:] not in ([], [param.target]):
-        return None
+    targets = param.targets() if param is not None else {}
+    named = parts[2:] or list(targets)
+    if not targets or any(name not in targets for name in named):
+        return []
     if reverse:
-        followed = param.target == resource.name
-    else:
-        followed = source is resource and param.refs is not None
-    return Include(source, param, reverse) if followed else None
+        return [Include(source, param, True)] if resource.name in named else []
+    if source is not resource:
+        return []
+    followed = [name for name in named if targets[name] and name in registry.TYPES]
+    return [Include(source, param, False, name) for name in followed]
 
 
 def gather(user, resource: ResourceType, page: list, wanted: list[Include]) -> list[tuple]:
@@ -74,9 +83,29 @@ def gather(user, resource: ResourceType, page: list, wanted: list[Include]) -> l
 
 def _forward(user, page: list, include: Include) -> list:
     target = include.target
-    ids = {pk for row in page for pk in include.param.refs(row) if pk is not None}
+    ids = {pk for row in page for pk in include.refs(row) if pk is not None}
     if target is None or not ids:
         return []
+    vouched = _vouched(include, page, ids)
+    ids -= {row.pk for row in vouched}
+    return vouched + _through_the_gate(user, target, ids) if ids else vouched
+
+
+def _vouched(include: Include, page: list, ids: set) -> list:
+    """The targets the page's persons vouch for: a Patient page's rows passed the gate,
+    so the members of their networks are what the caller may read of them (the network
+    rule: the members of the persons one sees)."""
+    target = include.target
+    if include.source.name != "Patient" or target.vouched is None:
+        return []
+    persons = {f"person{n}": row.pk for n, row in enumerate(page)}
+    return kept.among(  # compiled once per number of ids and of persons
+        ("fhir.vouched", target.name), lambda s, pks: target.vouched(
+            pks, [getattr(s, name) for name in persons]).order_by(*target.order),
+        sorted(ids), **persons)
+
+
+def _through_the_gate(user, target: ResourceType, ids: set) -> list:
     if candidates.is_served(target):
         return candidates.visible_among(user, target, ids)
     return list(target.visible(user).filter(pk__in=ids).order_by(*target.order))

@@ -482,9 +482,9 @@ def included(resource) -> list[str]:
     names = set()
     for name, backwards in [(n, False) for n in includes.include_names(resource)] + [
             (n, True) for n in includes.revinclude_names(resource)]:
-        include = includes.read_include(resource, name, reverse=backwards)
-        if include is not None and include.target is not None:
-            names.add(include.target.name)
+        names.update(include.target.name
+                     for include in includes.read_include(resource, name, reverse=backwards)
+                     if include.target is not None)
     return sorted(names)
 
 

@@ -104,12 +104,12 @@ def _elements(search: Search, resource: ResourceType, value: str) -> None:
 
 def _include(reverse: bool):
     def read(search: Search, resource: ResourceType, value: str) -> None:
-        include = includes.read_include(resource, value, reverse=reverse)
+        found = includes.read_include(resource, value, reverse=reverse)
         name = "_revinclude" if reverse else "_include"
-        if include is None:
+        if not found:
             search.ignored.append(f"{name}={value[:60]}")
             return
-        search.includes.append(include)
+        search.includes += found
         search.used.append((name, value))
 
     return read

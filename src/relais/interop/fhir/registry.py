@@ -39,8 +39,19 @@ class SearchParam:
     # points at) `_include` follows it the other way.
     target: str = ""
     refs: Callable[[Model], list] | None = None
+    # A reference that may point at other types too (Patient.generalPractitioner: a
+    # Practitioner or an Organization): each further type, with the ids a row points at.
+    # `apply` reads references of every target ("Organization/5").
+    other_targets: tuple[tuple[str, Callable[[Model], list]], ...] = ()
     # The model fields `_sort` orders by for this parameter (none: not sortable).
     sort_by: tuple[str, ...] = ()
+
+    def targets(self) -> dict[str, Callable[[Model], list] | None]:
+        """Each type this reference may point at, with the ids a row points at (None:
+        not followed forward)."""
+        found = {self.target: self.refs} if self.target else {}
+        found.update(self.other_targets)
+        return found
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,11 @@ class ResourceType:
     candidates: Callable[[], QuerySet] | None = None
     person_field: str = "pk"
     shown: Callable[[object, list], set] | None = None
+    # (pks, person ids) -> the rows among `pks` that the networks of those persons hold,
+    # ready to render: a Patient page's persons, which the caller may read, vouch for the
+    # members of their networks (`_include=Patient:general-practitioner`), so the gate
+    # is asked about the others only. None: the gate is asked about every row.
+    vouched: Callable[[list, list], QuerySet] | None = None
 
     @property
     def target_type(self) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from relais.access import decisions
 from relais.access.models import ConsentScope
 from relais.accounts.models import Function
-from relais.interop.fhir import candidates, registry, resources
+from relais.interop.fhir import candidates, includes, registry, resources
 from relais.network import services
 from relais.network.models import MemberKind, Person, Relation, Role
 from relais.stays import services as stay_services
@@ -126,6 +126,25 @@ def test_candidates_give_what_the_whole_gate_gives(crowd, callers, chunk, monkey
                         assert total == len(old), (name, search, label, count)
                     compared += bool(old)
     assert compared > 60  # most comparisons are about something seen
+
+
+def test_the_patients_vouch_for_the_gps_the_whole_gate_shows(crowd, callers):
+    """`_include=Patient:general-practitioner` takes the GPs of the page's patients
+    without asking the gate (their networks vouch for them): exactly the GPs the
+    Practitioner gate shows, for every caller."""
+    patient, practitioner = registry.TYPES["Patient"], registry.TYPES["Practitioner"]
+    wanted = includes.read_include(patient, "Patient:general-practitioner", reverse=False)
+    compared = 0
+    for label, user in callers.items():
+        page = list(patient.visible(user))
+        with decisions.deciding_once():
+            found = {(target.name, row.pk)
+                     for target, row in includes.gather(user, patient, page, wanted)}
+        gps = {pk for row in page for pk in wanted[0].refs(row)}
+        shown = set(practitioner.visible(user).filter(pk__in=gps).values_list("pk", flat=True))
+        assert found == {("Practitioner", pk) for pk in shown}, label
+        compared += bool(found)
+    assert compared >= 3
 
 
 def test_the_whole_gate_after_candidates_in_one_request_is_not_narrowed(crowd, callers):

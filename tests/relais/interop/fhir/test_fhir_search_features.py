@@ -15,10 +15,10 @@ from relais.access.models import Consent
 from relais.audit.models import AuditEvent
 from relais.interop.fhir import registry, resources
 from relais.network import services
-from relais.network.models import Person
+from relais.network.models import MemberKind, Person, Role
 from relais.stays import services as stay_services
 from relais.stays.models import Stay
-from tests.factories import HospitalFactory
+from tests.factories import HospitalFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +85,81 @@ def test_include_a_roles_practitioner_and_organization(api, world, coordinator):
         ("Organization", str(world.coordination_centre.pk))])
 
 
+def test_a_patient_with_her_gp_and_the_organisation_that_keeps_her_record(
+        api, world, madeleine, gp):
+    """What a hospital's system asks at an admission: the person by SSIN with her GP."""
+    bundle = _bundle(api(world.coordination_centre).get("/fhir/Patient", {
+        "identifier": f"https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin|"
+                      f"{madeleine.niss}",
+        "_include": ["Patient:general-practitioner", "Patient:organization"]}))
+
+    patient = bundle["entry"][0]["resource"]
+    assert patient["generalPractitioner"] == [{"reference": f"Practitioner/{gp.pk}"}]
+    assert sorted(_entries(bundle, "include")) == sorted([
+        ("Practitioner", str(gp.pk)), ("Organization", str(world.coordination_centre.pk))])
+    assert "_include=Patient%3Ageneral-practitioner" in bundle["link"][0]["url"]
+
+
+def test_a_gp_practice_is_an_organization_and_the_type_can_be_named(
+        api, world, madeleine, gp, coordinator):
+    practice = OrganisationFactory(name="Maison médicale du Midi")
+    services.add_member(madeleine, kind=MemberKind.ORGANISATION, organisation=practice,
+                        roles=[Role.GP], actor=coordinator)
+    caller = api(world.coordination_centre)
+
+    both = _bundle(caller.get("/fhir/Patient", {
+        "_id": madeleine.pk, "_include": "Patient:general-practitioner"}))
+    practices = _bundle(caller.get("/fhir/Patient", {
+        "_id": madeleine.pk, "_include": "Patient:general-practitioner:Organization"}))
+
+    assert both["entry"][0]["resource"]["generalPractitioner"] == [
+        {"reference": f"Practitioner/{gp.pk}"}, {"reference": f"Organization/{practice.pk}"}]
+    assert sorted(_entries(both, "include")) == sorted([
+        ("Practitioner", str(gp.pk)), ("Organization", str(practice.pk))])
+    assert _entries(practices, "include") == [("Organization", str(practice.pk))]
+
+
+def test_a_gp_who_left_or_is_never_informed_is_not_her_gp(api, world, madeleine, gp,
+                                                          coordinator):
+    member = madeleine.members.get(user=gp)
+    services.exclude_member(member, actor=coordinator)
+
+    bundle = _bundle(api(world.coordination_centre).get("/fhir/Patient", {
+        "_id": madeleine.pk, "_include": "Patient:general-practitioner"}))
+
+    assert "generalPractitioner" not in bundle["entry"][0]["resource"]
+    assert _entries(bundle, "include") == []
+
+
+@pytest.mark.parametrize("value", ["Practitioner/{gp}", "{gp}"])
+def test_search_patients_by_their_gp(value, api, world, madeleine, gp):
+    caller = api(world.coordination_centre)
+
+    found = _bundle(caller.get("/fhir/Patient", {
+        "general-practitioner": value.format(gp=gp.pk)}))
+    none = _bundle(caller.get("/fhir/Patient", {
+        "general-practitioner": f"Organization/{gp.pk}"}))
+
+    assert _entries(found, "match") == [("Patient", str(madeleine.pk))]
+    assert none["total"] == 0
+
+
+def test_the_gps_patients_come_with_a_revinclude(api, world, madeleine, gp):
+    bundle = _bundle(api(world.coordination_centre).get("/fhir/Practitioner", {
+        "_id": gp.pk, "_revinclude": "Patient:general-practitioner"}))
+
+    assert _entries(bundle, "include") == [("Patient", str(madeleine.pk))]
+
+
+@pytest.mark.parametrize("value", ["Location/3", "Practitioner/x", "Practitioner/"])
+def test_a_gp_reference_that_is_not_one_is_a_400(value, api, world, madeleine):
+    response = api(world.coordination_centre).get("/fhir/Patient",
+                                                  {"general-practitioner": value})
+
+    assert response.status_code == 400
+    assert response.json()["resourceType"] == "OperationOutcome"
+
+
 def test_include_the_care_teams_patient(api, world, madeleine):
     bundle = _bundle(api(world.coordination_centre).get(
         "/fhir/CareTeam", {"_include": "CareTeam:patient"}))
@@ -103,6 +178,7 @@ def test_an_include_the_token_may_not_search_is_left_out(api, world, stay, madel
 
 @pytest.mark.parametrize("query", [{"_include": "Encounter:colour"},
                                    {"_include": "Patient:organization"},
+                                   {"_include": "Encounter:patient:Organization"},
                                    {"_include:iterate": "Encounter:patient"},
                                    {"_revinclude": "Encounter:service-provider"},
                                    {"_sort": "colour"}])

@@ -1,19 +1,38 @@
 """Patient (BePatient): the person whose network Relais keeps.
 
 Served: the SSIN (national or BIS number), names, sex, birth date, phone, address,
-preferred language and the organisation that keeps the record. Not served: living
+preferred language, the organisation that keeps the record and the general practitioner
+(the network's GP: a professional as Practitioner, a practice as Organization; not one
+the person asked never to inform, nor one whose membership ended). Not served: living
 situation, priority groups, the safeguarding flag (for the circle only, never in an
 export) and the care zone.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from relais.access import persons
 from relais.interop.fhir import history, identifiers, registry
 from relais.interop.fhir.identifiers import SSIN, SSIN_OLD, identifier
 from relais.interop.fhir.registry import ResourceType, SearchParam
-from relais.interop.fhir.values import ID_PARAM, LAST_UPDATED, any_of, date_param, token
-from relais.network.models import Person, PersonLanguage, Sex, name_key
+from relais.interop.fhir.values import (
+    ID_PARAM,
+    LAST_UPDATED,
+    any_of,
+    date_param,
+    invalid,
+    is_row_id,
+    reference_id,
+    token,
+)
+from relais.network.models import (
+    MemberKind,
+    NetworkMember,
+    Person,
+    PersonLanguage,
+    Role,
+    Sex,
+    name_key,
+)
 from relais.network.search import name_filter, prefix
 
 GENDER = {Sex.FEMALE: "female", Sex.MALE: "male", Sex.OTHER: "unknown"}
@@ -21,7 +40,32 @@ SEX = {gender: sex for sex, gender in GENDER.items()}
 
 
 def candidates():
-    return Person.objects.select_related("municipality")
+    return Person.objects.select_related("municipality").prefetch_related(
+        Prefetch("members", queryset=_general_practitioners(), to_attr="general_practitioners"))
+
+
+def _general_practitioners():
+    return (NetworkMember.objects.active()
+            .filter(roles__role=Role.GP, never_inform=False,
+                    kind__in=(MemberKind.PROFESSIONAL, MemberKind.ORGANISATION))
+            .only("person_id", "kind", "user_id", "organisation_id").order_by("pk"))
+
+
+def general_practitioners(person: Person) -> list:
+    """The person's GPs in their network (prefetched by `candidates`, else read)."""
+    found = getattr(person, "general_practitioners", None)
+    if found is None:
+        found = list(_general_practitioners().filter(person=person))
+    return found
+
+
+def _practitioner_ids(person: Person) -> list:
+    return [m.user_id for m in general_practitioners(person) if m.kind == MemberKind.PROFESSIONAL]
+
+
+def _practice_ids(person: Person) -> list:
+    return [m.organisation_id for m in general_practitioners(person)
+            if m.kind == MemberKind.ORGANISATION]
 
 
 def visible(user):
@@ -48,6 +92,10 @@ def render(person: Person) -> dict:
     if address:
         body["address"] = [address]
     body["communication"] = [_language(person)]
+    gps = [f"Practitioner/{pk}" for pk in _practitioner_ids(person)] + [
+        f"Organization/{pk}" for pk in _practice_ids(person)]
+    if gps:
+        body["generalPractitioner"] = [{"reference": gp} for gp in gps]
     body["managingOrganization"] = {"reference": f"Organization/{person.owner_organisation_id}"}
     return body
 
@@ -117,6 +165,28 @@ def _starts(field: str, value: str) -> Q:
     return prefix(field, key) if key else Q(pk__in=[])
 
 
+def _general_practitioner(queryset, value, modifier):
+    return any_of(queryset, value, _one_general_practitioner)
+
+
+def _one_general_practitioner(value: str) -> Q:
+    kind, _, local = value.rpartition("/")
+    if kind not in ("", "Practitioner", "Organization") or not is_row_id(local):
+        raise invalid("general-practitioner", value)
+    pk = int(local)
+    by_user = Q(kind=MemberKind.PROFESSIONAL, user_id=pk)
+    by_practice = Q(kind=MemberKind.ORGANISATION, organisation_id=pk)
+    wanted = {"Practitioner": by_user, "Organization": by_practice}.get(kind,
+                                                                         by_user | by_practice)
+    members = _general_practitioners().filter(wanted, person=OuterRef("pk"))
+    return Q(Exists(members))
+
+
+def _organization(queryset, value, modifier):
+    return any_of(queryset, value, lambda v: Q(
+        owner_organisation_id=reference_id("organization", v, "Organization")))
+
+
 def _gender(queryset, value, modifier):
     return any_of(queryset, value, lambda v: Q(sex=SEX[v]) if v in SEX else Q(pk__in=[]))
 
@@ -136,6 +206,14 @@ SEARCH = (
                 sort_by=("first_name",)),
     date_param("birthdate", "birth_date", "The birth date, with eq, ge, le, gt, lt prefixes."),
     SearchParam("gender", "token", "male | female | unknown.", _gender),
+    SearchParam("general-practitioner", "reference",
+                "The person's GP in their network: Practitioner/<id> (a professional) or "
+                "Organization/<id> (a practice).", _general_practitioner,
+                target="Practitioner", refs=_practitioner_ids,
+                other_targets=(("Organization", _practice_ids),)),
+    SearchParam("organization", "reference",
+                "The organisation that keeps the record (Organization/<id>).", _organization,
+                target="Organization", refs=lambda person: [person.owner_organisation_id]),
 )
 
 

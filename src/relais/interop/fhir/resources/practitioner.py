@@ -6,9 +6,9 @@ that asked never to inform them). PractitionerRole is a membership: who works fo
 organisation, in which function, as colleagues see it on the pages.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from relais.access import policy
+from relais.access import persons, policy
 from relais.accounts.models import Function, Membership, Profession, User, UserKind
 from relais.interop.fhir import identifiers, registry
 from relais.interop.fhir.identifiers import NIHDI_PROFESSIONAL, identifier
@@ -23,11 +23,26 @@ FUNCTION = "urn:relais:function"
 
 
 def visible_practitioners(user):
-    colleagues = Membership.objects.visible_to(user).active().values("user_id")
-    in_networks = (policy.visible(user, NetworkMember.objects.active())
-                   .filter(kind=MemberKind.PROFESSIONAL, never_inform=False).values("user_id"))
-    return User.objects.filter(Q(pk__in=colleagues) | Q(pk__in=in_networks),
+    """Asked about each professional (EXISTS, correlated): a read or an `_include` of a
+    few ids finds their memberships by index and asks the gate about those members'
+    persons only, where `pk IN (every visible member)` made PostgreSQL gather the
+    memberships of every person the caller may read (3.4 s at 100,000 persons)."""
+    colleagues = Membership.objects.visible_to(user).active().filter(user_id=OuterRef("pk"))
+    with persons.asking_per_row():
+        in_networks = policy.visible(user, NetworkMember.objects.active()).filter(
+            kind=MemberKind.PROFESSIONAL, never_inform=False, user_id=OuterRef("pk"))
+    return User.objects.filter(Exists(colleagues) | Exists(in_networks),
                                kind=UserKind.PROFESSIONAL, is_active=True)
+
+
+def vouched_practitioners(pks: list, person_ids: list):
+    """The professionals among `pks` in the network of one of `person_ids` (persons the
+    caller may read: visible_practitioners' second way, asked without the gate)."""
+    members = NetworkMember.objects.active().filter(
+        kind=MemberKind.PROFESSIONAL, never_inform=False, user_id=OuterRef("pk"),
+        person_id__in=person_ids)
+    return User.objects.filter(Exists(members), pk__in=pks, kind=UserKind.PROFESSIONAL,
+                               is_active=True)
 
 
 def render_practitioner(user: User) -> dict:
@@ -107,6 +122,7 @@ def register_types() -> None:
     registry.register(ResourceType(
         name="Practitioner", profile=f"{identifiers.PROFILE}be-practitioner", model=User,
         visible=visible_practitioners, render=render_practitioner,
+        vouched=vouched_practitioners,
         search_params=PRACTITIONER_SEARCH, order=("last_name", "first_name", "pk"),
         documentation="Professionals the caller works with: colleagues, and members of "
                       "the networks the caller may read.",
