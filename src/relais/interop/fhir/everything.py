@@ -7,15 +7,25 @@ circle, booklet entries by their audience…), and only the types the token may 
 (`r`). Audited as the reads they are: the Patient's read, one event per type naming the
 person, and `fhir.patient.everything`. Practitioners and organisations the resources
 point at are not added (they are not the person's data; `_include` fetches them).
+
+Parameters (FHIR's Patient-everything): `_type` (the types wanted, comma-separated),
+`_since` (only what changed at or after an instant, or a day), `_count` and `_offset`
+(pages of the Bundle, with `next` and `previous` links); anything else is ignored, or a
+400 under `Prefer: handling=strict`. A value that cannot be read is a 400.
 """
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
 
 from relais.access import policy
 from relais.audit import log as audit
-from relais.interop.fhir import registry, scopes
+from relais.interop.fhir import history, registry, scopes
 from relais.interop.fhir.documents import as_resource, entry
-from relais.interop.fhir.outcome import issue, operation_outcome
+from relais.interop.fhir.outcome import FhirError, issue, operation_outcome
+from relais.interop.fhir.params import PASSED, is_strict, whole_number
 from relais.interop.fhir.registry import ResourceType, SearchParam
 
 # A person's record holds tens of each; past this, the type is cut short and said so.
@@ -23,6 +33,49 @@ MAX_PER_TYPE = 1000
 # Not the record but who accessed it, growing with every read (this one too): asked for
 # on its own (AuditEvent?patient=), by whoever may open "who looked at this record".
 LEFT_OUT = {"AuditEvent"}
+MAX_COUNT = 1000  # a page of the Bundle; none asked: the whole Bundle
+
+
+@dataclass
+class EverythingQuery:
+    types: set[str] | None = None  # None: every type
+    since: datetime | None = None
+    count: int | None = None
+    offset: int = 0
+    used: tuple = ()  # (name, value), for the links
+
+
+def read_query(request) -> EverythingQuery:
+    query, unknown, used = EverythingQuery(), [], []
+    for name, value in request.GET.items():
+        if name == "_type":
+            query.types = _types(value)
+        elif name == "_since":
+            query.since = history.moment(name, value)
+        elif name == "_count":
+            query.count = whole_number(name, value, 1, MAX_COUNT)
+        elif name == "_offset":
+            query.offset = whole_number(name, value, 0, 10**9)
+            continue  # each link says its own
+        elif name not in PASSED:
+            unknown.append(name[:40])
+            continue
+        used.append((name, value))
+    if unknown and is_strict(request):
+        raise FhirError(400, "not-supported", _(
+            "Unknown parameters of $everything: %(names)s.") % {"names": ", ".join(unknown)})
+    query.used = tuple(used)
+    return query
+
+
+def _types(value: str) -> set[str]:
+    names = {name.strip() for name in value.split(",") if name.strip()}
+    unknown = sorted(name for name in names if name not in registry.TYPES)
+    if unknown or not names:
+        raise FhirError(400, "not-supported", _(
+            "“_type” names types this server does not serve: %(names)s.")
+            % {"names": ", ".join(name[:40] for name in unknown) or "—"})
+    return names
 
 
 def about_the_person(resource: ResourceType) -> SearchParam | None:
@@ -35,29 +88,63 @@ def about_the_person(resource: ResourceType) -> SearchParam | None:
 
 
 def bundle(request, caller, person, base: str) -> dict:
+    query = read_query(request)
     patient = registry.TYPES["Patient"]
-    documents, cut = [as_resource(patient, person)], []
+    documents, cut = [], []
+    if _wanted(query, patient) and _changed_since(query, patient, person):
+        documents.append(as_resource(patient, person))
     for resource in registry.TYPES.values():
         param = about_the_person(resource)
         if (resource is patient or param is None or resource.name in LEFT_OUT
-                or not _may_read(caller, resource)):
+                or not _wanted(query, resource) or not _may_read(caller, resource)):
             continue
         rows = _rows(caller.user, resource, param, person)
         if len(rows) > MAX_PER_TYPE:
             rows, cut = rows[:MAX_PER_TYPE], [*cut, resource.name]
-        documents += [as_resource(resource, row) for row in rows]
+        documents += [as_resource(resource, row) for row in rows
+                      if _changed_since(query, resource, row)]
     audit.record_read("fhir.patient.everything", actor=caller.user, target=person,
                       person_id=person.pk)
-    entries = [entry(base, document, "match") for document in documents]
+    shown = documents[query.offset:query.offset + query.count] if query.count else documents
+    entries = [entry(base, document, "match") for document in shown]
     if cut:
         entries.append({"resource": operation_outcome(issue("warning", "too-costly", _(
             "Only the first %(count)s of these types are included: %(types)s.")
             % {"count": MAX_PER_TYPE, "types": ", ".join(cut)})),
             "search": {"mode": "outcome"}})
     return {"resourceType": "Bundle", "type": "searchset", "total": len(documents),
-            "link": [{"relation": "self",
-                      "url": f"{base}Patient/{person.pk}/$everything"}],
+            "link": _links(f"{base}Patient/{person.pk}/$everything", query, len(documents)),
             "entry": entries}
+
+
+def _wanted(query: EverythingQuery, resource: ResourceType) -> bool:
+    return query.types is None or resource.name in query.types
+
+
+def _changed_since(query: EverythingQuery, resource: ResourceType, row) -> bool:
+    """Whether the row changed at or after `_since`; a row whose change is not known
+    (a definition kept in code) is kept: leaving it out could hide a change."""
+    if query.since is None:
+        return True
+    changed = resource.last_updated(row)
+    return changed is None or changed >= query.since
+
+
+def _links(address: str, query: EverythingQuery, total: int) -> list[dict]:
+    def at(offset: int | None) -> str:
+        paging = [("_offset", offset)] if offset is not None else []
+        asked = [*query.used, *paging]
+        return f"{address}?{urlencode(asked)}" if asked else address
+
+    if not query.count:
+        return [{"relation": "self", "url": at(None)}]
+    links = [{"relation": "self", "url": at(query.offset)}]
+    if query.offset + query.count < total:
+        links.append({"relation": "next", "url": at(query.offset + query.count)})
+    if query.offset:
+        links.append({"relation": "previous",
+                      "url": at(max(query.offset - query.count, 0))})
+    return links
 
 
 def _may_read(caller, resource: ResourceType) -> bool:

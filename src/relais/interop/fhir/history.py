@@ -53,7 +53,7 @@ def read_query(request) -> HistoryQuery:
     query, unknown, used = HistoryQuery(), [], []
     for name, value in request.GET.items():
         if name == "_since":
-            query.since = _moment(name, value)
+            query.since = moment(name, value)
         elif name == "_count":
             query.count = whole_number(name, value, 1, MAX_COUNT)
         elif name not in PASSED:
@@ -67,7 +67,7 @@ def read_query(request) -> HistoryQuery:
     return query
 
 
-def _moment(name: str, value: str) -> datetime:
+def moment(name: str, value: str) -> datetime:
     """An instant with its time zone (FHIR's `instant`), or a day: its start."""
     try:  # Django's parsers raise on a well-formed impossible date (month 13)
         if "T" in value:

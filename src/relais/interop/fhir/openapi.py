@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.urls import reverse
 
-from relais.interop.fhir import history, includes, registry, scopes
+from relais.interop.fhir import everything, history, includes, registry, scopes
 from relais.interop.fhir.params import MAX_COUNT
 from relais.interop.fhir.responses import FHIR_JSON
 
@@ -246,8 +246,21 @@ def _everything(resource) -> dict:
         "summary": "The person and everything the caller may read about them.",
         "tags": [resource.name],
         "security": _scope(resource, registry.READ),
-        "parameters": [_ref_parameter("id"), _ref_parameter("_format")],
-        "responses": {"200": _ok("EverythingBundle", "A searchset Bundle, not paged."),
+        "parameters": [
+            _ref_parameter("id"), _ref_parameter("_format"),
+            _query("_type", {"type": "string", "pattern": "^[A-Za-z]+(,[A-Za-z]+)*$"},
+                   "Only these types, comma-separated (Patient included only if named)."),
+            _query("_since", {"type": "string", "format": "date-time"},
+                   "Only what changed at or after this instant (with its time zone) or the "
+                   "start of this day."),
+            _query("_count", {"type": "integer", "minimum": 1,
+                              "maximum": everything.MAX_COUNT},
+                   "Pages of so many resources (`next` and `previous` links); none: the "
+                   "whole Bundle."),
+            _query("_offset", {"type": "integer", "minimum": 0},
+                   "Where the page starts (as the links say).")],
+        "responses": {"200": _ok("EverythingBundle", "A searchset Bundle, paged when "
+                                                     "`_count` is given."),
                       **_errors(ERRORS_READ)},
     }
 

@@ -296,6 +296,75 @@ def test_everything_is_narrowed_by_the_tokens_scopes(api, world, stay, madeleine
     assert {kind for kind, _id in _entries(bundle, "match")} == {"Patient", "Encounter"}
 
 
+def test_everything_of_some_types_only(api, world, stay, madeleine, daughter):
+    caller = api(world.coordination_centre)
+
+    bundle = _bundle(caller.get(f"/fhir/Patient/{madeleine.pk}/$everything",
+                                {"_type": "Encounter,RelatedPerson"}))
+
+    assert sorted(_entries(bundle, "match")) == [("Encounter", str(stay.pk)),
+                                                 ("RelatedPerson", str(daughter.pk))]
+    assert bundle["total"] == 2
+    assert "_type=Encounter%2CRelatedPerson" in bundle["link"][0]["url"]
+
+
+def test_everything_since_a_moment_is_what_changed_since(api, world, stay, madeleine):
+    caller = api(world.coordination_centre)
+    Stay.objects.filter(pk=stay.pk).update(updated_at=timezone.now() + timedelta(hours=1))
+    since = (timezone.now() + timedelta(minutes=30)).isoformat()
+
+    bundle = _bundle(caller.get(f"/fhir/Patient/{madeleine.pk}/$everything",
+                                {"_since": since}))
+
+    assert sorted(_entries(bundle, "match")) == [  # the stay and its discharge plan
+        ("CarePlan", f"discharge-{stay.pk}"), ("Encounter", str(stay.pk))]
+
+
+def test_everything_in_pages_with_next_and_previous_links(api, world, stay, madeleine):
+    caller = api(world.coordination_centre)
+    whole = _bundle(caller.get(f"/fhir/Patient/{madeleine.pk}/$everything"))
+    assert whole["total"] >= 5
+
+    found, url, pages = [], f"/fhir/Patient/{madeleine.pk}/$everything?_count=2", 0
+    while url:
+        page = _bundle(caller.get(url))
+        assert page["total"] == whole["total"]
+        assert len(_entries(page, "match")) <= 2
+        found += _entries(page, "match")
+        following = [link["url"] for link in page["link"] if link["relation"] == "next"]
+        url = following[0].removeprefix("http://testserver") if following else None
+        pages += 1
+        if pages > 1:
+            assert any(link["relation"] == "previous" for link in page["link"])
+
+    assert found == _entries(whole, "match")
+    assert pages == -(-whole["total"] // 2)
+
+
+@pytest.mark.parametrize("query", [{"_type": "Patient,Colour"}, {"_type": ","},
+                                   {"_since": "yesterday"}, {"_count": "0"},
+                                   {"_count": "many"}, {"_offset": "-1"}])
+def test_everything_with_a_value_it_cannot_read_is_a_400(query, api, world, madeleine):
+    response = api(world.coordination_centre).get(
+        f"/fhir/Patient/{madeleine.pk}/$everything", query)
+
+    assert response.status_code == 400
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert not AuditEvent.objects.filter(action="fhir.patient.everything").exists()
+
+
+def test_everything_with_an_unknown_parameter_under_strict_is_a_400(api, world, madeleine):
+    caller = api(world.coordination_centre)
+    address = f"/fhir/Patient/{madeleine.pk}/$everything"
+
+    lenient = caller.get(address, {"start": "2026-01-01"})
+    strict = caller.get(address, {"start": "2026-01-01"}, HTTP_PREFER="handling=strict")
+
+    assert lenient.status_code == 200
+    assert strict.status_code == 400
+    assert strict.json()["issue"][0]["code"] == "not-supported"
+
+
 @pytest.mark.parametrize("organisation", ["care_zone_team", "excluded"])
 def test_everything_of_someone_the_caller_may_not_read_is_a_404(
         organisation, api, world, madeleine, excluded_organisation):

@@ -69,5 +69,6 @@ def register_types() -> None:
         documentation="What each person the caller may read agreed to share with Relais's "
                       "networks and hospitals, in force or revoked.",
         person_of=lambda consent: consent.person_id, read_action="fhir.consent.read",
-        search_action="fhir.consent.search", last_updated=lambda consent: None,
+        search_action="fhir.consent.search",
+        last_updated=lambda consent: consent.revoked_at or consent.recorded_at,
         candidates=candidates, person_field="person_id"))
