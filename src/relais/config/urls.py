@@ -22,6 +22,9 @@ def _admin_login(request):
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    # Before the pages' patterns: Django tries each in turn, and a system's request
+    # should not walk the ~200 of the pages first.
+    path("fhir/", include("relais.interop.fhir.urls")),
     path("", include("relais.accounts.urls")),
     path("", include("relais.audit.urls")),
     path("", include("relais.access.urls")),
@@ -33,7 +36,6 @@ urlpatterns = [
     path("", include("relais.observatory.urls")),
     path("", include("relais.thematic.urls")),
     path("", include("relais.rights.urls")),
-    path("fhir/", include("relais.interop.fhir.urls")),
     path("", include("relais.interop.urls")),
     path("", include("relais.notifications.urls")),
     path("", include("relais.core.urls")),

@@ -3,8 +3,10 @@ point at them. Written from the search parameters: a reference parameter that na
 `target` can be rev-included, and followed forward when it also says which ids a row
 points at (`refs`). Whatever is included is read through its own type's gate (a hospital
 that sees its stay does not see the person by that alone) and audited as a search of
-that type; `:iterate` and `*` are not supported. A type searched from candidates
-(candidates.py) has its gate asked about the included rows only.
+that type. `:iterate` follows the same from what was included too (a search's stays,
+their patients, those patients' GPs), at most MAX_ROUNDS times; `*` is not supported.
+A type searched from candidates (candidates.py) has its gate asked about the included
+rows only.
 """
 
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ from relais.interop.fhir.registry import ResourceType, SearchParam
 # At most this many rows per _revinclude (a page of patients with all their stays is far
 # fewer); the rest is left out rather than make one search unbounded.
 MAX_REVINCLUDED = 500
+# `:iterate` follows what it found again, this many times at most (HAPI FHIR's default).
+MAX_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,8 @@ class Include:
     source: ResourceType  # the type whose search parameter it is
     param: SearchParam
     reverse: bool
-    to: str = ""  # forward: the type followed (a reference may point at several)
+    to: str = ""  # the type pointed at (a reference may point at several)
+    iterate: bool = False  # also from what was included (`_include:iterate`)
 
     @property
     def target(self) -> ResourceType | None:
@@ -44,10 +49,11 @@ def revinclude_names(resource: ResourceType) -> list[str]:
             for p in other.search_params if resource.name in p.targets()]
 
 
-def read_include(resource: ResourceType, value: str, *, reverse: bool) -> list[Include]:
+def read_include(resource: ResourceType, value: str, *, reverse: bool,
+                 iterate: bool = False) -> list[Include]:
     """`Encounter:patient` (or `Encounter:patient:Patient`) as the Includes of a search of
     `resource` (one per type a reference may point at, unless one is named), or none
-    when this server cannot follow it."""
+    when this server cannot follow it. Iterated, it may start from any type served."""
     parts = value.split(":")
     if len(parts) not in (2, 3) or parts[0] not in registry.TYPES:
         return []
@@ -58,25 +64,49 @@ def read_include(resource: ResourceType, value: str, *, reverse: bool) -> list[I
     if not targets or any(name not in targets for name in named):
         return []
     if reverse:
-        return [Include(source, param, True)] if resource.name in named else []
-    if source is not resource:
+        pointed = [name for name in named if name in registry.TYPES
+                   and (iterate or name == resource.name)]
+        return [Include(source, param, True, name, iterate) for name in pointed]
+    if source is not resource and not iterate:
         return []
     followed = [name for name in named if targets[name] and name in registry.TYPES]
-    return [Include(source, param, False, name) for name in followed]
+    return [Include(source, param, False, name, iterate) for name in followed]
 
 
 def gather(user, resource: ResourceType, page: list, wanted: list[Include]) -> list[tuple]:
-    """(type, row) of each resource included, once each, never one of the page's own."""
+    """(type, row) of each resource included, once each, never one of the page's own:
+    first from the page, then (`:iterate`) from the page and what was included, until a
+    round adds nothing."""
     seen = {(resource.name, resource.id_of(row)) for row in page}
     found = []
-    for include in wanted:
-        rows = _reverse(user, resource, page, include) if include.reverse else _forward(
-            user, page, include)
+    pool = {resource.name: list(page)}  # the rows of each type, to iterate from
+
+    def follow(include: Include) -> bool:
+        start = include.to if include.reverse else include.source.name
+        rows = pool.get(start, [])
+        if not rows:
+            return False
+        if include.reverse:
+            rows = _reverse(user, registry.TYPES[start], rows, include)
+        else:
+            rows = _forward(user, rows, include)
+        added = False
         for row in rows:
             key = (include.target.name, include.target.id_of(row))
             if key not in seen:
                 seen.add(key)
                 found.append((include.target, row))
+                pool.setdefault(include.target.name, []).append(row)
+                added = True
+        return added
+
+    for include in wanted:
+        if not include.iterate:
+            follow(include)
+    iterated = [include for include in wanted if include.iterate]
+    for _round in range(MAX_ROUNDS if iterated else 0):
+        if not any([follow(include) for include in iterated]):
+            break
     _audit(user, found)
     return found
 

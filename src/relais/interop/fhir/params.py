@@ -102,10 +102,10 @@ def _elements(search: Search, resource: ResourceType, value: str) -> None:
     search.used.append(("_elements", value))
 
 
-def _include(reverse: bool):
+def _include(reverse: bool, iterate: bool = False):
     def read(search: Search, resource: ResourceType, value: str) -> None:
-        found = includes.read_include(resource, value, reverse=reverse)
-        name = "_revinclude" if reverse else "_include"
+        found = includes.read_include(resource, value, reverse=reverse, iterate=iterate)
+        name = ("_revinclude" if reverse else "_include") + (":iterate" if iterate else "")
         if not found:
             search.ignored.append(f"{name}={value[:60]}")
             return
@@ -116,7 +116,9 @@ def _include(reverse: bool):
 
 
 CONTROLS = {"_sort": _sort, "_elements": _elements, "_include": _include(reverse=False),
-            "_revinclude": _include(reverse=True)}
+            "_revinclude": _include(reverse=True),
+            "_include:iterate": _include(reverse=False, iterate=True),
+            "_revinclude:iterate": _include(reverse=True, iterate=True)}
 
 
 def _summary(search: Search, value: str) -> None:

@@ -100,6 +100,40 @@ def test_a_patient_with_her_gp_and_the_organisation_that_keeps_her_record(
     assert "_include=Patient%3Ageneral-practitioner" in bundle["link"][0]["url"]
 
 
+def test_iterate_from_the_stays_to_their_patients_and_their_gps(api, world, stay, madeleine,
+                                                                gp):
+    """A home-care system's morning question: who of mine is in hospital, and who is
+    their GP."""
+    bundle = _bundle(api(world.coordination_centre).get("/fhir/Encounter", {
+        "status": "in-progress", "_include": "Encounter:patient",
+        "_include:iterate": "Patient:general-practitioner"}))
+
+    assert _entries(bundle, "match") == [("Encounter", str(stay.pk))]
+    assert _entries(bundle, "include") == [("Patient", str(madeleine.pk)),
+                                           ("Practitioner", str(gp.pk))]
+    assert "_include%3Aiterate=Patient%3Ageneral-practitioner" in bundle["link"][0]["url"]
+
+
+def test_iterate_goes_no_further_than_the_gate(api, world, stay, madeleine):
+    """The hospital sees its stay, not the person: no patient, so no GP either."""
+    bundle = _bundle(api(world.hospital).get("/fhir/Encounter", {
+        "_include": "Encounter:patient", "_include:iterate": "Patient:general-practitioner"}))
+
+    assert _entries(bundle, "match") == [("Encounter", str(stay.pk))]
+    assert _entries(bundle, "include") == []
+
+
+def test_revinclude_iterate_from_what_was_included(api, world, stay, madeleine):
+    """The GP's patients, and those patients' stays."""
+    gp_id = madeleine.members.get(roles__role=Role.GP).user_id
+    bundle = _bundle(api(world.coordination_centre).get("/fhir/Practitioner", {
+        "_id": gp_id, "_revinclude": "Patient:general-practitioner",
+        "_revinclude:iterate": "Encounter:patient"}))
+
+    assert sorted(_entries(bundle, "include")) == [("Encounter", str(stay.pk)),
+                                                   ("Patient", str(madeleine.pk))]
+
+
 def test_a_gp_practice_is_an_organization_and_the_type_can_be_named(
         api, world, madeleine, gp, coordinator):
     practice = OrganisationFactory(name="Maison médicale du Midi")
@@ -179,7 +213,8 @@ def test_an_include_the_token_may_not_search_is_left_out(api, world, stay, madel
 @pytest.mark.parametrize("query", [{"_include": "Encounter:colour"},
                                    {"_include": "Patient:organization"},
                                    {"_include": "Encounter:patient:Organization"},
-                                   {"_include:iterate": "Encounter:patient"},
+                                   {"_include:iterate": "Encounter:colour"},
+                                   {"_include": "Patient:general-practitioner"},
                                    {"_revinclude": "Encounter:service-provider"},
                                    {"_sort": "colour"}])
 def test_what_cannot_be_followed_is_a_warning_or_under_strict_a_400(query, api, world, stay):
