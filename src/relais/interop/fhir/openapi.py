@@ -402,8 +402,9 @@ def search_parameters(resource) -> list[dict]:
                f"Matches per page (default 20, at most {MAX_COUNT})."),
         _query("_offset", {"type": "integer", "minimum": 0, "maximum": 10**9},
                "Matches skipped (the paging links carry it)."),
-        _query("_summary", {"type": "string", "enum": ["count", "false"]},
-               "count: the total alone."),
+        _query("_summary", {"type": "string", "enum": ["count", "false", "data", "text"]},
+               "count: the total alone; data: the whole resources (they carry no "
+               "narrative); text: id, meta and what R4 makes mandatory."),
         _query("_total", {"type": "string", "enum": ["none", "estimate", "accurate"]},
                "accurate: the total always (counted through the whole gate: slower on a "
                "broad search); none: never; estimate (the default): when every candidate "

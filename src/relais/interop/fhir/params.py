@@ -122,8 +122,16 @@ CONTROLS = {"_sort": _sort, "_elements": _elements, "_include": _include(reverse
 
 
 def _summary(search: Search, value: str) -> None:
+    """count; false and data (Relais's resources carry no narrative `text`: the whole
+    resource); text (the narrative, none, with id, meta and what R4 makes mandatory,
+    tagged SUBSETTED). `true` is not known: R4's summary flags are not at hand."""
     if value == "count":
         search.only_count = True
+    elif value == "text":
+        search.elements.append("text")
+        search.used.append(("_summary", value))
+    elif value == "data":
+        search.used.append(("_summary", value))
     elif value != "false":
         search.ignored.append(f"_summary={value[:20]}")
 

@@ -263,6 +263,20 @@ def test_elements_keeps_what_was_asked_and_what_r4_requires(api, world, stay, ma
     assert "_elements=name%2CPatient.birthDate" in patients["link"][0]["url"]
 
 
+def test_summary_text_keeps_what_r4_requires_and_data_everything(api, world, stay):
+    caller = api(world.coordination_centre)
+
+    text = _bundle(caller.get("/fhir/Encounter", {"_summary": "text"}))
+    data = _bundle(caller.get("/fhir/Encounter", {"_summary": "data"}))
+    whole = _bundle(caller.get("/fhir/Encounter"))
+
+    encounter = text["entry"][0]["resource"]
+    assert set(encounter) == {"resourceType", "id", "meta", "status", "class"}
+    assert encounter["meta"]["tag"][0]["code"] == "SUBSETTED"
+    assert data["entry"] == whole["entry"]
+    assert "_summary=text" in text["link"][0]["url"]
+
+
 def test_sort_by_date_and_last_updated(api, world, madeleine, coordinator):
     now = timezone.now()
     older = stay_services.open_stay(madeleine, hospital=world.hospital,
