@@ -1,10 +1,12 @@
 """The stay's pages. Permissions are asked of relais.access; the rules live in services."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -71,6 +73,11 @@ def _staff_stay(request, pk) -> Stay:
 
 # --- the ward's work list (issue 5 point 10) ---------------------------------------------
 
+# A hospital has hundreds of open stays (1,115 for the largest at a million persons):
+# the table shows them by pages, and each card its first few with a link to all of them.
+WORKLIST_PAGE = 50
+CARD_AT_MOST = 10
+
 
 @login_required
 def worklist(request):
@@ -79,7 +86,8 @@ def worklist(request):
         raise Http404
     hospital_ids = tuple(h.pk for h in hospitals)
     ward = request.GET.get("ward", "")
-    wards = {"ward": int(ward)} if is_digits(ward) else {}
+    ward = ward if is_digits(ward) and len(ward) <= 18 else ""  # else: every ward
+    wards = {"ward": int(ward)} if ward else {}
     # The hospitals' own stays, each asked about its person: given the set of every
     # person the user may read, PostgreSQL walked every person to join them (265 ms at
     # 800,000 persons, growing with the region: docs/bench.md).
@@ -92,16 +100,24 @@ def worklist(request):
             lambda s, ids: Referral.objects.visible_to(request.user).filter(
                 stay__in=ids, status=ReferralStatus.SENT).select_related(
                 "person", "service", "stay").order_by("respond_by"), [s.pk for s in rows])
-    policy.record_list_read(request.user, "stay.list", [s.person_id for s in rows])
     soon = timezone.localdate() + timedelta(days=3)
-    context = {
-        "rows": rows, "wards": [w for h in hospitals for w in h.wards.all()],
-        "ward": ward,
-        "leaving_soon": [s for s in rows if s.expected_discharge_on
-                         and s.expected_discharge_on <= soon],
+    groups = {
+        "leaving": [s for s in rows if s.expected_discharge_on
+                    and s.expected_discharge_on <= soon],
         "not_ready": [s for s in rows if s.open_blocking],
         "not_screened": [s for s in rows if not s.screened],
-        "awaiting": awaiting,
+    }
+    show = request.GET.get("show", "")
+    show = show if show in groups else ""
+    page = Paginator(groups.get(show, rows), WORKLIST_PAGE).get_page(request.GET.get("page"))
+    _record_worklist_read(request.user, page, groups, awaiting)
+    context = {
+        "rows": list(page), "page": page, "show": show, "shown_at_most": CARD_AT_MOST,
+        "shown_at_most_slice": f":{CARD_AT_MOST}",
+        "query": urlencode({k: v for k, v in (("ward", ward), ("show", show)) if v}),
+        "wards": [w for h in hospitals for w in h.wards.all()], "ward": ward,
+        "leaving_soon": groups["leaving"], "not_ready": groups["not_ready"],
+        "not_screened": groups["not_screened"], "awaiting": awaiting,
         "now": timezone.now(),
         "pending_messages": kept.count(
             ("stays.pending_messages", policy.signature(request.user), hospital_ids),
@@ -109,6 +125,15 @@ def worklist(request):
                 hospital__in=hospital_ids))),
     }
     return render(request, "stays/worklist.html", context)
+
+
+def _record_worklist_read(user, page, groups: dict, awaiting: list) -> None:
+    """The audit event names the persons the page shows: the table's page and the first
+    of each card, not every open stay of the hospital."""
+    shown = [s.person_id for s in page]
+    shown += [s.person_id for group in groups.values() for s in group[:CARD_AT_MOST]]
+    shown += [r.person_id for r in awaiting[:CARD_AT_MOST]]
+    policy.record_list_read(user, "stay.list", list(dict.fromkeys(shown)))
 
 
 def _worklist_stays(hospital_ids, slots):

@@ -180,6 +180,55 @@ def test_worklist_query_count_does_not_grow_with_stays(persona_client, stay, wor
         client.get(reverse("stays:worklist"))
 
 
+@pytest.fixture
+def full_hospital(world, liaison_nurse):
+    """57 persons in hospital now, none screened, the last 12 leaving tomorrow."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    stays = []
+    for n in range(57):
+        person = Person.objects.create(first_name=f"P{n:02}", last_name="Full",
+                                       created_by=liaison_nurse,
+                                       owner_organisation=world.hospital)
+        stays.append(services.open_stay(
+            person, hospital=world.hospital, actor=liaison_nurse,
+            expected_discharge_on=tomorrow if n >= 45 else None))
+    return stays
+
+
+def test_a_full_hospitals_worklist_comes_in_pages_naming_only_those_shown(
+        persona_client, full_hospital):
+    client = persona_client("liaison_nurse")
+
+    first = client.get(reverse("stays:worklist"))
+    second = client.get(reverse("stays:worklist"), {"page": 2})
+
+    assert first.context["page"].paginator.count == 57
+    assert len(first.context["rows"]) == 50 and len(second.context["rows"]) == 7
+    assert {s.pk for s in first.context["rows"] + second.context["rows"]} == {
+        s.pk for s in full_hospital}
+    assert 'rel="next"' in first.content.decode()
+    listed = AuditEvent.objects.filter(action="stay.list").order_by("pk")
+    shown_first = set(listed[0].detail["persons"])
+    assert shown_first == {s.person_id for s in first.context["rows"]} | {
+        s.person_id for s in first.context["leaving_soon"][:10]}
+    assert len(shown_first) < 57  # not every open stay of the hospital
+
+
+def test_a_card_shows_its_first_ten_and_leads_to_all_of_them(persona_client, full_hospital):
+    client = persona_client("liaison_nurse")
+
+    page = client.get(reverse("stays:worklist")).content.decode()
+    listed = client.get(reverse("stays:worklist"), {"show": "leaving"})
+    unknown = client.get(reverse("stays:worklist"), {"show": "colour", "ward": "x" * 40})
+
+    assert "show=leaving" in page and "All 12" in page
+    assert "show=not_screened" in page and "All 57" in page
+    assert page.count("Full</a>") <= 50 + 3 * 10
+    assert [s.pk for s in listed.context["rows"]] == [s.pk for s in full_hospital[45:]]
+    assert listed.context["page"].paginator.count == 12
+    assert unknown.status_code == 200 and unknown.context["page"].paginator.count == 57
+
+
 def test_manual_admission_form_refuses_expected_date_before_admission(persona_client, stay,
                                                                       world):
     from relais.network import services as network_services
