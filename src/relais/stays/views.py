@@ -1,5 +1,6 @@
 """The stay's pages. Permissions are asked of relais.access; the rules live in services."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -77,6 +78,7 @@ def _staff_stay(request, pk) -> Stay:
 # the table shows them by pages, and each card its first few with a link to all of them.
 WORKLIST_PAGE = 50
 CARD_AT_MOST = 10
+KEY_FIELDS = ("pk", "person_id", "expected_discharge_on", "open_blocking", "screened")
 
 
 @login_required
@@ -91,33 +93,41 @@ def worklist(request):
     # The hospitals' own stays, each asked about its person: given the set of every
     # person the user may read, PostgreSQL walked every person to join them (265 ms at
     # 800,000 persons, growing with the region: docs/bench.md).
+    # Narrow rows first (what the cards sort on), the full ones only for what is shown:
+    # a hospital has a thousand open stays, of which the page shows fifty.
     with persons.asking_per_row():
-        rows = policy.visible_rows(
-            request.user, ("stays.worklist", hospital_ids, bool(wards)),
-            lambda s: _worklist_stays(hospital_ids, s), **wards)
+        keys = policy.visible_rows(
+            request.user, ("stays.worklist_keys", hospital_ids, bool(wards)),
+            lambda s: _worklist_stays(hospital_ids, s).values_list(*KEY_FIELDS, named=True),
+            **wards)
         awaiting = kept.among(
             ("stays.worklist_awaiting", policy.signature(request.user)),
             lambda s, ids: Referral.objects.visible_to(request.user).filter(
                 stay__in=ids, status=ReferralStatus.SENT).select_related(
-                "person", "service", "stay").order_by("respond_by"), [s.pk for s in rows])
+                "person", "service", "stay").order_by("respond_by"), [k.pk for k in keys])
     soon = timezone.localdate() + timedelta(days=3)
     groups = {
-        "leaving": [s for s in rows if s.expected_discharge_on
-                    and s.expected_discharge_on <= soon],
-        "not_ready": [s for s in rows if s.open_blocking],
-        "not_screened": [s for s in rows if not s.screened],
+        "leaving": [k for k in keys if k.expected_discharge_on
+                    and k.expected_discharge_on <= soon],
+        "not_ready": [k for k in keys if k.open_blocking],
+        "not_screened": [k for k in keys if not k.screened],
     }
     show = request.GET.get("show", "")
     show = show if show in groups else ""
-    page = Paginator(groups.get(show, rows), WORKLIST_PAGE).get_page(request.GET.get("page"))
-    _record_worklist_read(request.user, page, groups, awaiting)
+    page = Paginator(groups.get(show, keys), WORKLIST_PAGE).get_page(request.GET.get("page"))
+    shown = [k.pk for k in page] + [k.pk for g in groups.values() for k in g[:CARD_AT_MOST]]
+    full = kept.by_pks(("stays.worklist_rows",), _worklist_rows, list(dict.fromkeys(shown)))
+    cards = {name: Card([full[k.pk] for k in group[:CARD_AT_MOST]], len(group))
+             for name, group in groups.items()}
+    rows = [full[k.pk] for k in page]
+    _record_worklist_read(request.user, rows, cards, awaiting)
     context = {
-        "rows": list(page), "page": page, "show": show, "shown_at_most": CARD_AT_MOST,
+        "rows": rows, "page": page, "show": show, "shown_at_most": CARD_AT_MOST,
         "shown_at_most_slice": f":{CARD_AT_MOST}",
         "query": urlencode({k: v for k, v in (("ward", ward), ("show", show)) if v}),
         "wards": [w for h in hospitals for w in h.wards.all()], "ward": ward,
-        "leaving_soon": groups["leaving"], "not_ready": groups["not_ready"],
-        "not_screened": groups["not_screened"], "awaiting": awaiting,
+        "leaving_soon": cards["leaving"], "not_ready": cards["not_ready"],
+        "not_screened": cards["not_screened"], "awaiting": awaiting,
         "now": timezone.now(),
         "pending_messages": kept.count(
             ("stays.pending_messages", policy.signature(request.user), hospital_ids),
@@ -127,29 +137,44 @@ def worklist(request):
     return render(request, "stays/worklist.html", context)
 
 
-def _record_worklist_read(user, page, groups: dict, awaiting: list) -> None:
+@dataclass
+class Card:
+    rows: list  # the first CARD_AT_MOST
+    count: int  # all of them
+
+
+def _record_worklist_read(user, rows: list, cards: dict, awaiting: list) -> None:
     """The audit event names the persons the page shows: the table's page and the first
     of each card, not every open stay of the hospital."""
-    shown = [s.person_id for s in page]
-    shown += [s.person_id for group in groups.values() for s in group[:CARD_AT_MOST]]
+    shown = [s.person_id for s in rows]
+    shown += [s.person_id for card in cards.values() for s in card.rows]
     shown += [r.person_id for r in awaiting[:CARD_AT_MOST]]
     policy.record_list_read(user, "stay.list", list(dict.fromkeys(shown)))
 
 
 def _worklist_stays(hospital_ids, slots):
-    """The hospitals' open stays (on one ward when `slots` has one), with what the list
-    shows of each: blocking items left, screened or not, referrals waiting."""
-    stays = Stay.objects.open().filter(hospital__in=hospital_ids).select_related(
-        "person", "ward", "hospital", "previous_stay__hospital")
+    """The hospitals' open stays (on one ward when `slots` has one), in the list's order."""
+    stays = Stay.objects.open().filter(hospital__in=hospital_ids)
     if hasattr(slots, "ward"):
         stays = stays.filter(ward_id=slots.ward)
+    return _with_what_the_list_shows(stays).order_by("expected_discharge_on", "admitted_at")
+
+
+def _worklist_rows(pks):
+    """The stays the page shows (the gate showed them: `keys`), whole."""
+    return _with_what_the_list_shows(Stay.objects.filter(pk__in=pks).select_related(
+        "person", "ward", "hospital", "previous_stay__hospital"))
+
+
+def _with_what_the_list_shows(stays):
+    """Blocking items left, screened or not, referrals waiting."""
     return stays.annotate(
         open_blocking=Count("plan_items", filter=Q(plan_items__blocking=True) & ~Q(
             plan_items__status__in=["done", "not_applicable"])),
         screened=Exists(Screening.objects.filter(stay=OuterRef("pk"))),
         waiting=Count("referrals", filter=Q(referrals__status=ReferralStatus.SENT),
                       distinct=True),
-    ).order_by("expected_discharge_on", "admitted_at")
+    )
 
 
 # --- opening a stay by hand ----------------------------------------------------------------
