@@ -40,7 +40,7 @@ from relais.core import requestcontext
 from relais.core.transactions import all_or_nothing
 from relais.interop.fhir import writes
 from relais.interop.fhir.auth import authenticated
-from relais.interop.fhir.outcome import FhirError, issue, operation_outcome
+from relais.interop.fhir.outcome import FhirError, fhir_string, issue, operation_outcome
 from relais.interop.fhir.responses import FHIR_JSON, fhir_response
 
 MAX_ENTRIES = 100
@@ -307,8 +307,8 @@ def _failure(call: Call, response):
     outcome = json.loads(response.content)
     asked = f"{call.method} {call.url[:80]}".strip() or "?"
     for found in outcome.get("issue", []):
-        text = _("Entry %(index)s (%(request)s): %(text)s") % {
-            "index": call.index, "request": asked, "text": found.get("diagnostics", "")}
+        text = fhir_string(_("Entry %(index)s (%(request)s): %(text)s") % {  # quotes the URL
+            "index": call.index, "request": asked, "text": found.get("diagnostics", "")})
         found["diagnostics"] = text
         found["details"] = {"text": text}
         found["expression"] = [f"Bundle.entry[{call.index}]"]

@@ -4,6 +4,7 @@ each entry on its own; every entry goes through the scopes, the gate and the aud
 meets alone; limits and bad Bundles are OperationOutcomes. Every answer is valid R4."""
 
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -145,6 +146,18 @@ def test_a_refusal_inside_an_undone_transaction_stays_in_the_audit_log(hospital_
     refused = AuditEvent.objects.get(outcome=Outcome.DENIED)
     assert (refused.actor, refused.target_id, refused.detail) == (
         hospital_api.system.account, str(madeleine.pk), {"action": "view", "via": "fhir"})
+
+
+def test_a_failed_entry_quoting_other_whitespace_is_still_valid_fhir(hospital_api):
+    """The outcome quotes the entry's URL: a next-line or a no-break space in it is
+    served as a space (FHIR's string allows no other whitespace; found by the contract
+    run)."""
+    response = send(hospital_api, bundle("transaction", entry("GET", "Ø\x85\xa0x\x06")))
+
+    text = response.json()["issue"][0]["diagnostics"]
+    assert response.status_code == 404
+    assert text.startswith("Entry 0 (GET Ø  x\x06)")
+    assert re.fullmatch(r"[ \r\n\t\S]+", text)
 
 
 def test_a_person_the_hospital_may_not_read_is_admitted_by_her_ssin(hospital_api, madeleine):
