@@ -12,7 +12,12 @@ token is checked once, for the Bundle.
   their references need: a `urn:uuid:` fullUrl of a created entry is replaced, wherever
   another entry's resource (or a GET entry's URL) refers to it, by what it became
   (`Patient/12`; a Patient the client may not read by its SSIN, as the ADT feed finds a
-  person: `writes.Unshown`). The first entry that fails undoes everything: the answer
+  person: `writes.Unshown`). A conditional reference (`Patient?identifier=<SSIN
+  system>|<number>`, any search the type serves) is searched as the caller, through the
+  gate, and replaced by the one resource it finds; none or several fail the
+  transaction (412), except a Patient by SSIN the client may not read or Relais does
+  not hold, which stays a reference by identifier, as a create that names such a
+  person does. The first entry that fails undoes everything: the answer
   is its status with its OperationOutcome, naming the entry; the refusals written inside
   the undone transaction are written again after it (a refusal is never undone). Else
   200 `transaction-response`, each entry's status, location, etag, lastModified and
@@ -23,6 +28,7 @@ limit (413), each resource within a single write's (writes.MAX_BODY).
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -38,8 +44,9 @@ from relais.audit import log as audit
 from relais.audit.models import AuditEvent, Outcome
 from relais.core import requestcontext
 from relais.core.transactions import all_or_nothing
-from relais.interop.fhir import writes
+from relais.interop.fhir import identifiers, writes
 from relais.interop.fhir.auth import authenticated
+from relais.interop.fhir.identifiers import SSIN, SSIN_OLD, identifier
 from relais.interop.fhir.outcome import FhirError, fhir_string, issue, operation_outcome
 from relais.interop.fhir.responses import FHIR_JSON, fhir_response
 
@@ -47,6 +54,7 @@ MAX_ENTRIES = 100
 KINDS = {"transaction": "transaction-response", "batch": "batch-response"}
 METHODS = ("POST", "PUT", "GET", "HEAD")  # FHIR's order in a transaction (no DELETE here)
 NOT_SERVED = ("DELETE", "PATCH")
+CONDITIONAL = re.compile(r"^[A-Z][A-Za-z]{1,40}\?[^#]+$")  # `Patient?identifier=…`
 # What a Bundle's entry may address (URL names): the types' two addresses, Patient's
 # $everything, and an unknown type (its own 404); not the metadata, the token, a Bundle.
 SERVED = ("patient_everything", "unknown_type", "unknown_read")
@@ -184,9 +192,13 @@ def _transaction(request, caller, calls: list[Call]):
 
 def _run(request, caller, ordered, answers, mark) -> None:
     resolved: dict[str, dict] = {}
+
+    def search(reference: str) -> dict:
+        return _conditional(request, caller, reference)
+
     for call in ordered:
         try:
-            _resolve(call, resolved)
+            _resolve(call, resolved, search)
         except FhirError as error:
             response = _outcome_response(error)
         else:
@@ -238,12 +250,13 @@ def _references(value) -> list[str]:
     return []
 
 
-def _resolve(call: Call, resolved: dict[str, dict]) -> None:
+def _resolve(call: Call, resolved: dict[str, dict], search=None) -> None:
     """Each reference to the fullUrl of an entry created before, replaced by what it
     became; a `urn:uuid:` naming no entry of the transaction is a 400 (in a URL, a value
-    that is an entry's fullUrl)."""
+    that is an entry's fullUrl); a conditional reference in a resource by what `search`
+    finds."""
     if call.resource is not None:
-        _replace(call.resource, resolved)
+        _replace(call.resource, resolved, search)
     path, _mark, query = call.url.partition("?")
     if any(full_url in query for full_url in resolved):
         call.url = f"{path}?{_query_resolved(query, resolved)}"
@@ -257,10 +270,10 @@ def _query_resolved(query: str, resolved: dict[str, dict]) -> str:
     return urlencode([(name, _in_url(value, resolved)) for name, value in pairs])
 
 
-def _replace(value, resolved: dict[str, dict]) -> None:
+def _replace(value, resolved: dict[str, dict], search=None) -> None:
     if isinstance(value, list):
         for item in value:
-            _replace(item, resolved)
+            _replace(item, resolved, search)
         return
     if not isinstance(value, dict):
         return
@@ -272,8 +285,50 @@ def _replace(value, resolved: dict[str, dict]) -> None:
         del value["reference"]
         value.pop("identifier", None)
         value.update(resolved[reference])
+    elif isinstance(reference, str) and search is not None and CONDITIONAL.match(reference):
+        del value["reference"]
+        value.pop("identifier", None)
+        value.update(search(reference))
     for item in value.values():
-        _replace(item, resolved)
+        _replace(item, resolved, search)
+
+
+def _conditional(request, caller, reference: str) -> dict:
+    """`Type?search` as the one resource the caller's search finds: `{"reference":
+    "Type/id"}`; a Patient by SSIN it does not find, by that identifier."""
+    kind, _mark, query = reference.partition("?")
+    found = _dispatch(request, caller, Call(-1, "GET", f"{kind}?{query}&_count=2"))
+    if found.status_code >= 400:
+        raise FhirError(400, "invalid", _(
+            "The conditional reference “%(reference)s” is not a search this server can "
+            "make.") % {"reference": fhir_string(reference[:80])})
+    matches = [e["resource"]["id"] for e in json.loads(found.content).get("entry", [])
+               if e.get("search", {}).get("mode") == "match"]
+    if len(matches) == 1:
+        return {"reference": f"{kind}/{matches[0]}"}
+    ssin = _ssin_only(kind, query)
+    if not matches and ssin:
+        return {"identifier": identifier(SSIN, ssin)}
+    shown = {"reference": fhir_string(reference[:80])}
+    if matches:
+        raise FhirError(412, "multiple-matches", _(
+            "The conditional reference “%(reference)s” matches several resources: it must "
+            "match exactly one.") % shown)
+    raise FhirError(412, "not-found", _(
+        "The conditional reference “%(reference)s” matches no resource you may read: it "
+        "must match exactly one.") % shown)
+
+
+def _ssin_only(kind: str, query: str) -> str:
+    """The SSIN of `Patient?identifier=<SSIN system>|<number>` (a valid one), else ""."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if kind != "Patient" or len(pairs) != 1 or pairs[0][0] != "identifier":
+        return ""
+    system, _bar, number = pairs[0][1].rpartition("|")
+    try:
+        return identifiers.ssin(number) if system in (SSIN, SSIN_OLD) else ""
+    except FhirError:
+        return ""
 
 
 def _in_url(value: str, resolved: dict[str, dict]) -> str:

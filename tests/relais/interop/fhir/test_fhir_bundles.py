@@ -14,6 +14,7 @@ from fhir.resources import construct_fhir_element
 from relais.audit.models import AuditEvent, Outcome
 from relais.interop.fhir import bundles
 from relais.interop.fhir.identifiers import SSIN
+from relais.network import services as network_services
 from relais.network.models import Person
 from relais.stays.models import Stay
 from tests.factories import HospitalFactory
@@ -176,6 +177,62 @@ def test_a_person_the_hospital_may_not_read_is_admitted_by_her_ssin(hospital_api
     assert entries[1]["response"]["status"] == "201 Created"
     assert Stay.objects.get().person == madeleine
     assert Person.objects.count() == 1
+
+
+def by_ssin(number):
+    return {"reference": f"Patient?identifier={SSIN}|{number}"}
+
+
+def test_a_conditional_reference_names_the_one_patient_found(hospital_api):
+    _answered(send(hospital_api, bundle("transaction", entry("POST", "Patient", patient()))),
+              "transaction")
+    jan = Person.objects.get(niss=JAN_SSIN)
+
+    entries = _answered(send(hospital_api, bundle(
+        "transaction", entry("POST", "Encounter", encounter(by_ssin(JAN_SSIN))))),
+        "transaction")
+
+    assert entries[0]["response"]["status"] == "201 Created"
+    assert entries[0]["resource"]["subject"] == {"reference": f"Patient/{jan.pk}"}
+    assert Stay.objects.get().person == jan
+    assert AuditEvent.objects.filter(action="person.search",
+                                     actor=hospital_api.system.account).exists()
+
+
+def test_a_conditional_reference_to_someone_not_shown_admits_her_by_her_ssin(
+        hospital_api, madeleine):
+    """The hospital may not read her: the search finds nobody, and the SSIN names her
+    as it does in a create (her record stays unshown)."""
+    entries = _answered(send(hospital_api, bundle(
+        "transaction", entry("POST", "Encounter", encounter(by_ssin(MADELEINE_SSIN))))),
+        "transaction")
+
+    assert entries[0]["response"]["status"] == "201 Created"
+    assert Stay.objects.get().person == madeleine
+
+
+def test_a_conditional_reference_matching_several_fails_the_transaction(
+        hospital_api, world, liaison_nurse):
+    for number in range(2):
+        network_services.create_person({"first_name": f"Twin{number}", "last_name": "Dupont"},
+                                       actor=liaison_nurse, organisation=world.hospital)
+    body = bundle("transaction", entry("POST", "Patient", patient()),
+                  entry("POST", "Encounter", encounter({"reference": "Patient?family=dupont"})))
+
+    response = send(hospital_api, body)
+
+    assert "matches several" in _outcome(response, 412, "multiple-matches")
+    assert not Person.objects.filter(niss=JAN_SSIN).exists()
+    assert not Stay.objects.exists()
+
+
+@pytest.mark.parametrize("reference", ["Colour?name=x", "Patient?birthdate=yesterday"])
+def test_a_conditional_reference_that_is_no_search_is_a_400(reference, hospital_api):
+    response = send(hospital_api, bundle(
+        "transaction", entry("POST", "Encounter", encounter({"reference": reference}))))
+
+    assert "conditional reference" in _outcome(response, 400, "invalid")
+    assert not Stay.objects.exists()
 
 
 def test_a_token_short_of_a_scope_fails_the_transaction(api, world):
