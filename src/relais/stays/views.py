@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -117,9 +117,10 @@ def worklist(request):
     page = Paginator(groups.get(show, keys), WORKLIST_PAGE).get_page(request.GET.get("page"))
     shown = [k.pk for k in page] + [k.pk for g in groups.values() for k in g[:CARD_AT_MOST]]
     full = kept.by_pks(("stays.worklist_rows",), _worklist_rows, list(dict.fromkeys(shown)))
-    cards = {name: Card([full[k.pk] for k in group[:CARD_AT_MOST]], len(group))
-             for name, group in groups.items()}
-    rows = [full[k.pk] for k in page]
+    # (a stay deleted between the two reads is left out)
+    cards = {name: Card([full[k.pk] for k in group[:CARD_AT_MOST] if k.pk in full],
+                        len(group)) for name, group in groups.items()}
+    rows = [full[k.pk] for k in page if k.pk in full]
     _record_worklist_read(request.user, rows, cards, awaiting)
     context = {
         "rows": rows, "page": page, "show": show, "shown_at_most": CARD_AT_MOST,
@@ -157,7 +158,10 @@ def _worklist_stays(hospital_ids, slots):
     stays = Stay.objects.open().filter(hospital__in=hospital_ids)
     if hasattr(slots, "ward"):
         stays = stays.filter(ward_id=slots.ward)
-    return _with_what_the_list_shows(stays).order_by("expected_discharge_on", "admitted_at")
+    # Those leaving soonest first, the undated last (on SQLite as on PostgreSQL); the pk
+    # keeps equal rows in one order from one page to the next.
+    return _with_what_the_list_shows(stays).order_by(
+        F("expected_discharge_on").asc(nulls_last=True), "admitted_at", "pk")
 
 
 def _worklist_rows(pks):

@@ -15,7 +15,9 @@ def as_resource(resource: ResourceType, obj) -> dict:
     valid FHIR strings (a French no-break space served as a space)."""
     body = fhir_strings(resource.render(obj))
     version = resource.version_of(obj)
-    meta = {"versionId": str(version) if version is not None else digest(body),
+    detail = resource.version_detail(obj) if resource.version_detail else ""
+    meta = {"versionId": (f"{version}-{detail}" if detail else str(version))
+            if version is not None else digest(body),
             "profile": [resource.profile]}
     updated = resource.last_updated(obj)
     if updated is not None:

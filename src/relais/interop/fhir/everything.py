@@ -47,9 +47,10 @@ class EverythingQuery:
 
 def read_query(request) -> EverythingQuery:
     query, unknown, used = EverythingQuery(), [], []
-    for name, value in request.GET.items():
+    for name, value in request.GET.items():  # the last of a repeated one; _type: all
         if name == "_type":
-            query.types = _types(value)
+            query.types = set().union(*(_types(v) for v in request.GET.getlist(name)))
+            value = ",".join(sorted(query.types))
         elif name == "_since":
             query.since = history.moment(name, value)
         elif name == "_count":
@@ -87,8 +88,7 @@ def about_the_person(resource: ResourceType) -> SearchParam | None:
     return None
 
 
-def bundle(request, caller, person, base: str) -> dict:
-    query = read_query(request)
+def bundle(caller, person, base: str, query: EverythingQuery) -> dict:
     patient = registry.TYPES["Patient"]
     documents, cut = [], []
     if _wanted(query, patient) and _changed_since(query, patient, person):

@@ -21,6 +21,7 @@ from relais.interop.fhir.registry import ResourceType, SearchParam
 MAX_REVINCLUDED = 500
 # `:iterate` follows what it found again, this many times at most (HAPI FHIR's default).
 MAX_ROUNDS = 3
+POINTED_AT = 100  # a search's page at most (MAX_COUNT)
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,12 @@ def gather(user, resource: ResourceType, page: list, wanted: list[Include]) -> l
     seen = {(resource.name, resource.id_of(row)) for row in page}
     found = []
     pool = {resource.name: list(page)}  # the rows of each type, to iterate from
+    followed: dict[Include, int] = {}  # how many of its starting rows each has followed
 
     def follow(include: Include) -> bool:
         start = include.to if include.reverse else include.source.name
-        rows = pool.get(start, [])
+        rows = pool.get(start, [])[followed.get(include, 0):]  # the new ones only
+        followed[include] = len(pool.get(start, []))
         if not rows:
             return False
         if include.reverse:
@@ -142,15 +145,26 @@ def _through_the_gate(user, target: ResourceType, ids: set) -> list:
 
 
 def _reverse(user, resource: ResourceType, page: list, include: Include) -> list:
-    if not page:
-        return []
+    """The rows pointing at the page's, at most MAX_REVINCLUDED, asked about POINTED_AT
+    rows at a time (an iteration's pool can be hundreds: one condition each)."""
+    found = []
+    for start in range(0, len(page), POINTED_AT):
+        chunk = page[start:start + POINTED_AT]
+        found += _pointing_at(user, resource, chunk, include, MAX_REVINCLUDED - len(found))
+        if len(found) >= MAX_REVINCLUDED:
+            break
+    return found
+
+
+def _pointing_at(user, resource: ResourceType, page: list, include: Include,
+                 at_most: int) -> list:
     pointing = ",".join(f"{resource.name}/{resource.id_of(row)}" for row in page)
     source = include.source
     if candidates.is_served(source):
         pointed = include.param.apply(source.candidates(), pointing, "")
-        return candidates.page(user, source, pointed, source.order, 0, MAX_REVINCLUDED).rows
+        return candidates.page(user, source, pointed, source.order, 0, at_most).rows
     rows = include.param.apply(source.visible(user), pointing, "")
-    return list(rows.order_by(*source.order)[:MAX_REVINCLUDED])
+    return list(rows.order_by(*source.order)[:at_most])
 
 
 def _audit(user, found: list[tuple]) -> None:

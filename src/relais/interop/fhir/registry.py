@@ -71,6 +71,9 @@ class ResourceType:
     search_action: str = ""
     # The row's own version (core.models.Versioned), when it has one; else the content's.
     version_of: Callable[[Model], int | None] = lambda obj: getattr(obj, "version", None)
+    # What the served content holds beyond the row, in its versionId ("3-" and a digest;
+    # "": the row's version alone): a Patient's GPs come from the network's rows.
+    version_detail: Callable[[Model], str] | None = None
     last_updated: Callable[[Model], object] = lambda obj: getattr(obj, "updated_at", None)
     interactions: tuple[str, ...] = field(default=(READ, SEARCH))
     # Writes (writes.py): `create(caller, body) -> row` and `update(caller, row, body)

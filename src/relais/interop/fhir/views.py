@@ -353,8 +353,9 @@ def patient_everything(request, id):
     them (everything.py)."""
     resource = registry.resource_type("Patient")
     caller = caller_for(request, resource.name, registry.READ)
+    query = everything.read_query(request)  # a bad parameter reads nothing, not even her
     person = _load(caller.user, resource, id)
-    return fhir_response(everything.bundle(request, caller, person, base_url(request)))
+    return fhir_response(everything.bundle(caller, person, base_url(request), query))
 
 
 @fhir_view

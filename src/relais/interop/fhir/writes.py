@@ -139,14 +139,17 @@ def check_version(request, body: dict, resource: ResourceType, row) -> None:
     older version: 409. Neither: the update applies to the version it finds (the
     hospital's system is the source of what it sends, as with the ADT feed)."""
     current = as_resource(resource, row)["meta"]["versionId"]
+    # The row's own version names it too: what an update writes is the row's (a
+    # Patient's GPs, in its versionId, are the network's, not written by an update).
+    held_now = {current, str(resource.version_of(row))}
     wanted = request.headers.get("If-Match", "").strip()
-    if wanted and wanted != "*" and _tag(wanted) != current:
+    if wanted and wanted != "*" and _tag(wanted) not in held_now:
         raise FhirError(412, "conflict", _("%(type)s/%(id)s has changed since the version "
                                            "this client holds (If-Match): read it again.")
                         % {"type": resource.name, "id": resource.id_of(row)})
     meta = body.get("meta")
     held = meta.get("versionId") if isinstance(meta, dict) else None
-    if held is not None and str(held) != current:
+    if held is not None and str(held) not in held_now:
         raise FhirError(409, "conflict", _("%(type)s/%(id)s has changed since the version "
                                            "this client holds (meta.versionId): read it "
                                            "again.")

@@ -7,10 +7,14 @@ import pytest
 from fhir.resources import construct_fhir_element
 
 from relais.audit.models import AuditEvent, Outcome
+from relais.interop.fhir import registry, resources
+from relais.interop.fhir.documents import as_resource
 from relais.network import services
 from relais.network.models import Person
 
 pytestmark = pytest.mark.django_db
+
+resources.register_all()
 
 
 def _changed(person, coordinator, **fields):
@@ -31,10 +35,20 @@ def test_vread_of_the_current_version_is_the_read(api, world, madeleine):
 
     assert version.status_code == 200, version.content
     assert version.json() == read.json()
-    assert version["ETag"] == 'W/"1"'
+    # Her version is the row's and her GP's (the network's): "1-…"
+    assert version["ETag"] == read["ETag"] and read["ETag"].startswith('W/"1-')
     assert _reads(madeleine) == 2  # each a read of her record
-    held = caller.get(f"/fhir/Patient/{madeleine.pk}/_history/1", HTTP_IF_NONE_MATCH='W/"1"')
+    held = caller.get(f"/fhir/Patient/{madeleine.pk}/_history/1",
+                      HTTP_IF_NONE_MATCH=read["ETag"])
     assert held.status_code == 304
+
+
+def _served(person) -> str:
+    """The versionId served: the row's version and a digest of her GPs ("3-…")."""
+    row = registry.TYPES["Patient"].candidates().get(pk=person.pk)
+    served = as_resource(registry.TYPES["Patient"], row)["meta"]["versionId"]
+    assert served.startswith(f"{row.version}-")
+    return served
 
 
 def test_an_earlier_version_is_gone_and_one_never_made_is_not_found(api, world, madeleine,
@@ -48,12 +62,12 @@ def test_an_earlier_version_is_gone_and_one_never_made_is_not_found(api, world, 
     assert gone.status_code == 410
     outcome = construct_fhir_element("OperationOutcome", gone.json())
     assert outcome.issue[0].diagnostics == (
-        f"Relais keeps only the current version of Patient/{madeleine.pk} (version 2): "
-        "version 1 is no longer available.")
+        f"Relais keeps only the current version of Patient/{madeleine.pk} (version "
+        f"{_served(madeleine)}): version 1 is no longer available.")
     assert never.status_code == 404
     assert never.json()["issue"][0]["diagnostics"] == (
         f"Patient/{madeleine.pk} has no version “7”: Relais keeps only its current version "
-        "(2).")
+        f"({_served(madeleine)}).")
     assert "Lambert" not in gone.content.decode() + never.content.decode()
     assert _reads(madeleine) == 2  # asked through the gate, audited as reads
 
@@ -79,7 +93,8 @@ def test_a_patients_history_dates_its_versions_from_the_audit_log(api, world, ma
     construct_fhir_element("Bundle", bundle)
     assert (bundle["type"], bundle["total"]) == ("history", 3)
     entries = bundle["entry"]
-    assert [e["response"]["etag"] for e in entries] == ['W/"3"', 'W/"2"', 'W/"1"']
+    assert [e["response"]["etag"] for e in entries] == [
+        f'W/"{_served(madeleine)}"', 'W/"2"', 'W/"1"']
     assert [e["request"] for e in entries] == [
         {"method": "PUT", "url": f"Patient/{madeleine.pk}"},
         {"method": "PUT", "url": f"Patient/{madeleine.pk}"},
@@ -182,10 +197,11 @@ def test_since_keeps_the_versions_made_from_then_and_count_the_newest(api, world
     later = caller.get(history, {"_since": "2999-01-01"}).json()
 
     construct_fhir_element("Bundle", since)
-    assert [e["response"]["etag"] for e in since["entry"]] == ['W/"3"', 'W/"2"']
+    assert [e["response"]["etag"] for e in since["entry"]] == [
+        f'W/"{_served(madeleine)}"', 'W/"2"']
     assert since["total"] == 2
     assert "_since=" in since["link"][0]["url"]
-    assert [e["response"]["etag"] for e in newest["entry"]] == ['W/"3"']
+    assert [e["response"]["etag"] for e in newest["entry"]] == [f'W/"{_served(madeleine)}"']
     assert newest["total"] == 3  # all there are; the page holds the newest
     construct_fhir_element("Bundle", later)
     assert (later["total"], "entry" in later) == (0, False)  # FHIR has no empty arrays

@@ -153,6 +153,28 @@ def test_a_gp_practice_is_an_organization_and_the_type_can_be_named(
     assert _entries(practices, "include") == [("Organization", str(practice.pk))]
 
 
+def test_a_gp_added_or_excluded_is_a_new_version_of_her(api, world, madeleine, gp,
+                                                        coordinator):
+    """Her GPs come from the network's rows: a change there changes her ETag and
+    lastUpdated, so a client holding the old copy is not told it is still current."""
+    caller = api(world.coordination_centre)
+    before = caller.get(f"/fhir/Patient/{madeleine.pk}")
+    practice = OrganisationFactory(name="Maison médicale du Midi")
+    services.add_member(madeleine, kind=MemberKind.ORGANISATION, organisation=practice,
+                        roles=[Role.GP], actor=coordinator)
+
+    added = caller.get(f"/fhir/Patient/{madeleine.pk}", HTTP_IF_NONE_MATCH=before["ETag"])
+    services.exclude_member(madeleine.members.get(organisation=practice), actor=coordinator)
+    excluded = caller.get(f"/fhir/Patient/{madeleine.pk}", HTTP_IF_NONE_MATCH=added["ETag"])
+
+    assert added.status_code == 200 and added["ETag"] != before["ETag"]
+    assert {"reference": f"Organization/{practice.pk}"} in added.json()["generalPractitioner"]
+    assert (added.json()["meta"]["lastUpdated"] > before.json()["meta"]["lastUpdated"])
+    assert excluded.status_code == 200 and excluded["ETag"] == before["ETag"]
+    assert excluded.json()["generalPractitioner"] == before.json()["generalPractitioner"]
+    assert excluded.json()["meta"]["lastUpdated"] > added.json()["meta"]["lastUpdated"]
+
+
 def test_a_gp_who_left_or_is_never_informed_is_not_her_gp(api, world, madeleine, gp,
                                                           coordinator):
     member = madeleine.members.get(user=gp)
@@ -165,12 +187,13 @@ def test_a_gp_who_left_or_is_never_informed_is_not_her_gp(api, world, madeleine,
     assert _entries(bundle, "include") == []
 
 
-@pytest.mark.parametrize("value", ["Practitioner/{gp}", "{gp}"])
-def test_search_patients_by_their_gp(value, api, world, madeleine, gp):
+@pytest.mark.parametrize("key, value", [("general-practitioner", "Practitioner/{gp}"),
+                                        ("general-practitioner", "{gp}"),
+                                        ("general-practitioner:Practitioner", "{gp}")])
+def test_search_patients_by_their_gp(key, value, api, world, madeleine, gp):
     caller = api(world.coordination_centre)
 
-    found = _bundle(caller.get("/fhir/Patient", {
-        "general-practitioner": value.format(gp=gp.pk)}))
+    found = _bundle(caller.get("/fhir/Patient", {key: value.format(gp=gp.pk)}))
     none = _bundle(caller.get("/fhir/Patient", {
         "general-practitioner": f"Organization/{gp.pk}"}))
 
@@ -357,6 +380,16 @@ def test_everything_of_some_types_only(api, world, stay, madeleine, daughter):
     assert "_type=Encounter%2CRelatedPerson" in bundle["link"][0]["url"]
 
 
+def test_everything_with_the_types_repeated_takes_them_all(api, world, stay, madeleine,
+                                                           daughter):
+    bundle = _bundle(api(world.coordination_centre).get(
+        f"/fhir/Patient/{madeleine.pk}/$everything",
+        {"_type": ["Encounter", "RelatedPerson"]}))
+
+    assert {kind for kind, _id in _entries(bundle, "match")} == {"Encounter",
+                                                                 "RelatedPerson"}
+
+
 def test_everything_since_a_moment_is_what_changed_since(api, world, stay, madeleine):
     caller = api(world.coordination_centre)
     Stay.objects.filter(pk=stay.pk).update(updated_at=timezone.now() + timedelta(hours=1))
@@ -399,7 +432,8 @@ def test_everything_with_a_value_it_cannot_read_is_a_400(query, api, world, made
 
     assert response.status_code == 400
     assert response.json()["resourceType"] == "OperationOutcome"
-    assert not AuditEvent.objects.filter(action="fhir.patient.everything").exists()
+    assert not AuditEvent.objects.filter(
+        action__in=["fhir.patient.everything", "person.read"]).exists()
 
 
 def test_everything_with_an_unknown_parameter_under_strict_is_a_400(api, world, madeleine):

@@ -9,9 +9,11 @@ export) and the care zone.
 """
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
 
 from relais.access import persons
 from relais.interop.fhir import history, identifiers, registry
+from relais.interop.fhir.documents import digest
 from relais.interop.fhir.identifiers import SSIN, SSIN_OLD, identifier
 from relais.interop.fhir.registry import ResourceType, SearchParam
 from relais.interop.fhir.values import (
@@ -41,22 +43,52 @@ SEX = {gender: sex for sex, gender in GENDER.items()}
 
 def candidates():
     return Person.objects.select_related("municipality").prefetch_related(
-        Prefetch("members", queryset=_general_practitioners(), to_attr="general_practitioners"))
+        Prefetch("members", queryset=_gp_memberships(), to_attr="gp_memberships"))
+
+
+def _gp_memberships():
+    """Every GP membership, ended and excluded ones too: when one ends or is excluded,
+    the Patient's version and lastUpdated change (`version_detail`, `last_updated`)."""
+    return (NetworkMember.objects
+            .filter(roles__role=Role.GP,
+                    kind__in=(MemberKind.PROFESSIONAL, MemberKind.ORGANISATION))
+            .only("person_id", "kind", "user_id", "organisation_id", "never_inform",
+                  "ended_on", "updated_at").order_by("pk"))
 
 
 def _general_practitioners():
-    return (NetworkMember.objects.active()
-            .filter(roles__role=Role.GP, never_inform=False,
-                    kind__in=(MemberKind.PROFESSIONAL, MemberKind.ORGANISATION))
-            .only("person_id", "kind", "user_id", "organisation_id").order_by("pk"))
+    """The GPs served (`general_practitioners`), as a query: the search's."""
+    return NetworkMember.objects.active().filter(
+        roles__role=Role.GP, never_inform=False,
+        kind__in=(MemberKind.PROFESSIONAL, MemberKind.ORGANISATION))
+
+
+def gp_memberships(person: Person) -> list:
+    """The person's GP memberships (prefetched by `candidates`, else read)."""
+    found = getattr(person, "gp_memberships", None)
+    if found is None:
+        found = list(_gp_memberships().filter(person=person))
+    return found
 
 
 def general_practitioners(person: Person) -> list:
-    """The person's GPs in their network (prefetched by `candidates`, else read)."""
-    found = getattr(person, "general_practitioners", None)
-    if found is None:
-        found = list(_general_practitioners().filter(person=person))
-    return found
+    """The person's GPs in their network: not one they asked never to inform, nor one
+    whose membership ended."""
+    today = timezone.localdate()
+    return [m for m in gp_memberships(person) if not m.never_inform
+            and (m.ended_on is None or m.ended_on > today)]
+
+
+def version_detail(person: Person) -> str:
+    """The GPs served, in the version: a GP added, ended or excluded in the network makes
+    a new version of the Patient (`3-…`); none, the row's version alone."""
+    gps = sorted((m.kind, m.user_id or m.organisation_id)
+                 for m in general_practitioners(person))
+    return digest({"gps": gps})[:8] if gps else ""
+
+
+def last_updated(person: Person):
+    return max([person.updated_at, *(m.updated_at for m in gp_memberships(person))])
 
 
 def _practitioner_ids(person: Person) -> list:
@@ -166,7 +198,10 @@ def _starts(field: str, value: str) -> Q:
 
 
 def _general_practitioner(queryset, value, modifier):
-    return any_of(queryset, value, _one_general_practitioner)
+    """`Practitioner/12`, `Organization/5`, `12` (either); `:Practitioner=12` names the
+    type of a bare id."""
+    return any_of(queryset, value, lambda v: _one_general_practitioner(
+        f"{modifier}/{v}" if modifier and "/" not in v else v))
 
 
 def _one_general_practitioner(value: str) -> Q:
@@ -208,7 +243,9 @@ SEARCH = (
     SearchParam("gender", "token", "male | female | unknown.", _gender),
     SearchParam("general-practitioner", "reference",
                 "The person's GP in their network: Practitioner/<id> (a professional) or "
-                "Organization/<id> (a practice).", _general_practitioner,
+                "Organization/<id> (a practice); :Practitioner or :Organization names "
+                "the type of a bare id.", _general_practitioner,
+                modifiers=("Practitioner", "Organization"),
                 target="Practitioner", refs=_practitioner_ids,
                 other_targets=(("Organization", _practice_ids),)),
     SearchParam("organization", "reference",
@@ -226,4 +263,5 @@ def register_types() -> None:
                       "and the other rules of the gate).",
         person_of=lambda person: person.pk, read_action="person.read",
         search_action="person.search", operations=("everything",),
-        candidates=candidates, shown=shown, past_versions=history.person_versions))
+        candidates=candidates, shown=shown, past_versions=history.person_versions,
+        version_detail=version_detail, last_updated=last_updated))
