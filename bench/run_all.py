@@ -62,6 +62,7 @@ SIZES = {
     "person_page_scale": ([], ["--sizes", "2000,10000", "--opens", "50"]),
     "person_search": ([], ["--persons", "10000", "--searches", "40"]),
     "retention": ([], ["--persons", "2000", "--anonymise", "50"]),
+    "worklist": ([], ["--stays", "300", "--opens", "10"]),
 }
 
 

@@ -88,8 +88,10 @@ PAGES = [
     # nothing to do here, so no list read to audit
     ("my_work", "coordinator", {}, 0),
     # the stays and referrals: the visible- and excluded-persons subqueries, kept since
-    # the first visit; the user's hospitals come with the request's memberships
-    ("worklist", "liaison_nurse", {}, 5),
+    # the first visit; the user's hospitals come with the request's memberships; the open
+    # stays narrow through the gate, then those shown whole (one query more, whatever
+    # the number of stays)
+    ("worklist", "liaison_nurse", {}, 6),
     ("directory", "coordinator", {}, 3),
     ("consultation", "coordinator", {}, 3),
     # the persons a grant may show the user (candidate_person_ids, from their side), the
