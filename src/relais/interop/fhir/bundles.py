@@ -270,16 +270,16 @@ def _query_resolved(query: str, resolved: dict[str, dict]) -> str:
     return urlencode([(name, _in_url(value, resolved)) for name, value in pairs])
 
 
-def _replace(value, resolved: dict[str, dict], search=None) -> None:
+def _replace(value, resolved: dict[str, dict], search=None, conditional_only=False) -> None:
     if isinstance(value, list):
         for item in value:
-            _replace(item, resolved, search)
+            _replace(item, resolved, search, conditional_only)
         return
     if not isinstance(value, dict):
         return
     reference = value.get("reference")
-    if isinstance(reference, str) and (reference in resolved
-                                       or reference.startswith("urn:uuid:")):
+    if isinstance(reference, str) and not conditional_only and (
+            reference in resolved or reference.startswith("urn:uuid:")):
         if reference not in resolved:
             raise _unresolved(reference)
         del value["reference"]
@@ -290,7 +290,14 @@ def _replace(value, resolved: dict[str, dict], search=None) -> None:
         value.pop("identifier", None)
         value.update(search(reference))
     for item in value.values():
-        _replace(item, resolved, search)
+        _replace(item, resolved, search, conditional_only)
+
+
+def resolve_conditional_references(request, caller, resource: dict) -> None:
+    """A single create or update (or a batch's entry): each conditional reference in the
+    resource replaced by what the caller's search finds (`_conditional`)."""
+    _replace(resource, {}, lambda reference: _conditional(request, caller, reference),
+             conditional_only=True)
 
 
 def _conditional(request, caller, reference: str) -> dict:

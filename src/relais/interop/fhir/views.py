@@ -254,6 +254,7 @@ def create(request, resource):
     this client may change that matches is answered instead (200, nothing written)."""
     caller = writes.writer_for(request, resource, registry.CREATE)
     body = writes.read_body(request, resource)
+    bundles.resolve_conditional_references(request, caller, body)
     try:
         with writes.refusals_recorded(), all_or_nothing():
             row, status = _create_once(request, caller, resource, body)
@@ -287,6 +288,7 @@ def update(request, resource, id):
     caller = writes.writer_for(request, resource, registry.UPDATE)
     body = writes.read_body(request, resource)
     writes.check_id(body, id)
+    bundles.resolve_conditional_references(request, caller, body)
     try:
         with writes.refusals_recorded(), all_or_nothing():
             row = writes.load_for_update(caller.user, resource, id)

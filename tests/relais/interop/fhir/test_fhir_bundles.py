@@ -199,6 +199,28 @@ def test_a_conditional_reference_names_the_one_patient_found(hospital_api):
                                      actor=hospital_api.system.account).exists()
 
 
+def test_a_conditional_reference_in_a_single_create_and_in_a_batch(hospital_api):
+    _answered(send(hospital_api, bundle("transaction", entry("POST", "Patient", patient()))),
+              "transaction")
+    jan = Person.objects.get(niss=JAN_SSIN)
+
+    alone = hospital_api.post("/fhir/Encounter", json.dumps(encounter(
+        by_ssin(JAN_SSIN), status="finished", period={
+            "start": "2026-03-02T10:15:00+01:00", "end": "2026-03-05T11:00:00+01:00"})),
+        content_type=FHIR)
+    batch = _answered(send(hospital_api, bundle("batch", entry(
+        "POST", "Encounter", encounter(by_ssin(JAN_SSIN), visit="V-2026-201")))), "batch")
+    several = hospital_api.post("/fhir/Encounter", json.dumps(encounter(
+        {"reference": "Patient?family=nobody-at-all"}, visit="V-2026-202")),
+        content_type=FHIR)
+
+    assert alone.status_code == 201, alone.content
+    assert alone.json()["subject"] == {"reference": f"Patient/{jan.pk}"}
+    assert batch[0]["response"]["status"] == "201 Created"
+    assert "matches no resource" in _outcome(several, 412, "not-found")
+    assert Stay.objects.filter(person=jan).count() == 2
+
+
 def test_a_conditional_reference_to_someone_not_shown_admits_her_by_her_ssin(
         hospital_api, madeleine):
     """The hospital may not read her: the search finds nobody, and the SSIN names her
