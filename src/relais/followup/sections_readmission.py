@@ -74,8 +74,21 @@ def home_records(user, stays) -> dict[int, dict]:
 def _followups(user, previous_stay_ids) -> list[FollowUp]:
     done = Contact.objects.filter(status__in=[*DONE, ContactStatus.NOT_REACHED]).order_by(
         "happened_at", "pk").select_related("owner", "owner_organisation", "recorded_by")
-    return list(policy.visible(user, FollowUp.objects.filter(stay__in=previous_stay_ids))
-                .prefetch_related(Prefetch("contacts", queryset=done)))
+    return _visible_among(user, "followups", previous_stay_ids, lambda ids: FollowUp.objects
+                          .filter(stay__in=ids).prefetch_related(
+                              Prefetch("contacts", queryset=done)))
+
+
+def _visible_among(user, name: str, ids, build) -> list:
+    """`policy.visible(user, build(ids))`, its SQL kept across requests for the user and
+    the number of ids (a work list asks it on every open: compiling it cost more than
+    running it)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    names = {f"id{n}": pk for n, pk in enumerate(ids)}
+    return policy.visible_rows(user, ("followup.home_record", name, len(ids)),
+                               lambda s: build([getattr(s, n) for n in names]), **names)
 
 
 def _who(contact) -> str:
@@ -91,9 +104,10 @@ def _add_watches_and_refusals(user, stays, records) -> None:
     last check-in) and refusals recorded in between."""
     persons = {stay.person_id for stay in stays}
     last_check_ins = Prefetch("check_ins", queryset=CheckIn.objects.select_related("by"))
-    watches = list(policy.visible(user, Watch.objects.filter(person__in=persons))
-                   .select_related("owner").prefetch_related(last_check_ins))
-    refusals = list(policy.visible(user, Refusal.objects.filter(person__in=persons)))
+    watches = _visible_among(user, "watches", persons, lambda ids: Watch.objects.filter(
+        person__in=ids).select_related("owner").prefetch_related(last_check_ins))
+    refusals = _visible_among(user, "refusals", persons,
+                              lambda ids: Refusal.objects.filter(person__in=ids))
     for stay in stays:
         record = records[stay.pk]
         record.watches = [w for w in watches if _ran_between(w, stay, record)]
