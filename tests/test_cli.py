@@ -1,9 +1,11 @@
 """The `relais` command end to end, in its own process and its own SQLite database."""
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -53,3 +55,21 @@ def test_migrate_demo_twice_and_verify_the_audit_chain(tmp_path, var_dirs):
     broken = relais("audit", "verify", var_dir=tmp_path)
     assert broken.returncode == 1
     assert "event id 1: content was changed after batch #1" in broken.stderr
+
+
+@pytest.mark.parametrize("after", [0.05, 0.3])
+def test_ctrl_c_while_a_command_is_starting_ends_it_quietly(tmp_path, after):
+    """`relais run` stopping may reach the ADT applier while it still imports Django
+    (niced, on a busy machine: seconds): no traceback, the shell's code for SIGINT."""
+    env = {**os.environ, "RELAIS_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "relais.config.cli", "migrate"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=env)
+    time.sleep(after)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+
+    assert "Traceback" not in output
+    # 130: stopped by Ctrl+C; -SIGINT: before Python itself was up; 0: done before it came
+    assert process.returncode in (0, 130, -signal.SIGINT)

@@ -7,10 +7,11 @@ import argparse
 import os
 import sys
 
-from django.conf import settings
-from django.core.management import execute_from_command_line
-
 from relais.config import run
+
+# Django is imported when a command runs, not with this module: a Ctrl+C that comes
+# while a process is still starting then ends it quietly (`main`), where an import of
+# this module's would print a traceback.
 
 USAGE = """usage: relais <command> [options]
 
@@ -39,7 +40,17 @@ USAGE = """usage: relais <command> [options]
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Ctrl+C (or `relais run` stopping) may come while a command is still starting (a
+    niced ADT applier on a busy machine imports Django for seconds): it ends quietly with
+    the shell's code for SIGINT, without a traceback. Once started, each command handles
+    it itself (finishing what it is doing)."""
+    try:
+        return _command(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _command(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.config.settings")
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(USAGE)
@@ -67,12 +78,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def manage(args: list[str]) -> int:
+    from django.core.management import execute_from_command_line
+
     ensure_var_dir()
     execute_from_command_line(["relais", *args])
     return 0
 
 
 def ensure_var_dir() -> None:
+    from django.conf import settings
+
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
@@ -89,6 +104,8 @@ def serve(args: list[str]) -> int:
 
 
 def _gunicorn(options) -> int:
+    from django.conf import settings
+
     manage(["collectstatic", "--no-input", "-v", "0"])
     os.execvp(  # noqa: S606 - replaces this process with gunicorn, arguments are ours
         sys.executable,
