@@ -3,15 +3,10 @@
 Any other word is passed to Django's manage, so `relais check --deploy` works too.
 """
 
-import argparse
 import os
 import sys
 
 from relais.config import run
-
-# Django is imported when a command runs, not with this module: a Ctrl+C that comes
-# while a process is still starting then ends it quietly (`main`), where an import of
-# this module's would print a traceback.
 
 USAGE = """usage: relais <command> [options]
 
@@ -58,6 +53,10 @@ def _command(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "run":
         return run.main(rest)
+    # Django comes with the commands (seconds to import on a busy machine): a Ctrl+C
+    # while it loads then ends the process quietly (`main`): why this import is inside
+    from relais.config.commands import manage, serve
+
     if command == "serve":
         return serve(rest)
     if command == "worker":
@@ -75,47 +74,6 @@ def _command(argv: list[str]) -> int:
     if command == "manage":
         return manage(rest)
     return manage(argv)
-
-
-def manage(args: list[str]) -> int:
-    from django.core.management import execute_from_command_line
-
-    ensure_var_dir()
-    execute_from_command_line(["relais", *args])
-    return 0
-
-
-def ensure_var_dir() -> None:
-    from django.conf import settings
-
-    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
-    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-
-
-def serve(args: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="relais serve")
-    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
-    parser.add_argument("--workers", default=os.environ.get("WEB_CONCURRENCY", "3"))
-    options = parser.parse_args(args)
-    if os.environ.get("RELAIS_ENV") == "production":
-        return _gunicorn(options)
-    return manage(["runserver", f"{options.host}:{options.port}"])
-
-
-def _gunicorn(options) -> int:
-    from django.conf import settings
-
-    manage(["collectstatic", "--no-input", "-v", "0"])
-    os.execvp(  # noqa: S606 - replaces this process with gunicorn, arguments are ours
-        sys.executable,
-        [sys.executable, "-m", "gunicorn", "relais.config.wsgi:application",
-         "--bind", f"{options.host}:{options.port}", "--workers", str(options.workers),
-         # Relais's request log names URL patterns; gunicorn's would write paths and
-         # queries (tokens, searched names).
-         *([] if settings.RELAIS_REQUEST_LOG else ["--access-logfile", "-"])],
-    )
-    return 0
 
 
 if __name__ == "__main__":
