@@ -25,7 +25,7 @@ from relais.audit import log as audit
 from relais.interop.fhir import history, registry, scopes
 from relais.interop.fhir.documents import as_resource, entry
 from relais.interop.fhir.outcome import FhirError, issue, operation_outcome
-from relais.interop.fhir.params import PASSED, is_strict, whole_number
+from relais.interop.fhir.params import whole_number
 from relais.interop.fhir.registry import ResourceType, SearchParam
 
 # A person's record holds tens of each; past this, the type is cut short and said so.
@@ -46,26 +46,27 @@ class EverythingQuery:
 
 
 def read_query(request) -> EverythingQuery:
-    query, unknown, used = EverythingQuery(), [], []
-    for name, value in request.GET.items():  # the last of a repeated one; _type: all
-        if name == "_type":
-            query.types = set().union(*(_types(v) for v in request.GET.getlist(name)))
-            value = ",".join(sorted(query.types))
-        elif name == "_since":
-            query.since = history.moment(name, value)
-        elif name == "_count":
-            query.count = whole_number(name, value, 1, MAX_COUNT)
-        elif name == "_offset":
-            query.offset = whole_number(name, value, 0, 10**9)
-            continue  # each link says its own
-        elif name not in PASSED:
-            unknown.append(name[:40])
-            continue
-        used.append((name, value))
-    if unknown and is_strict(request):
-        raise FhirError(400, "not-supported", _(
-            "Unknown parameters of $everything: %(names)s.") % {"names": ", ".join(unknown)})
-    query.used = tuple(used)
+    query = EverythingQuery()
+
+    def types(name, value):  # repeated: all of them
+        query.types = set().union(*(_types(v) for v in request.GET.getlist(name)))
+        return ",".join(sorted(query.types))
+
+    def since(name, value):
+        query.since = history.moment(name, value)
+        return value
+
+    def count(name, value):
+        query.count = whole_number(name, value, 1, MAX_COUNT)
+        return value
+
+    def offset(name, value):
+        query.offset = whole_number(name, value, 0, 10**9)
+        return None  # each link says its own
+
+    query.used = history.read_parameters(
+        request, {"_type": types, "_since": since, "_count": count, "_offset": offset},
+        _("Unknown parameters of $everything: %(names)s."))
     return query
 
 

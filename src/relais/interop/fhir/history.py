@@ -50,21 +50,38 @@ def read_query(request) -> HistoryQuery:
     """`_since` (an instant, or a day: its start in Relais's time zone) and `_count`;
     anything else is ignored, or a 400 with `Prefer: handling=strict`. A value that
     cannot be read is a 400: ignoring it would answer more than was asked."""
-    query, unknown, used = HistoryQuery(), [], []
-    for name, value in request.GET.items():
-        if name == "_since":
-            query.since = moment(name, value)
-        elif name == "_count":
-            query.count = whole_number(name, value, 1, MAX_COUNT)
-        elif name not in PASSED:
-            unknown.append(name[:40])
-            continue
-        used.append((name, value))
-    if unknown and is_strict(request):
-        raise FhirError(400, "not-supported", _(
-            "Unknown parameters of a history: %(names)s.") % {"names": ", ".join(unknown)})
-    query.used = tuple(used)
+    query = HistoryQuery()
+
+    def since(name, value):
+        query.since = moment(name, value)
+        return value
+
+    def count(name, value):
+        query.count = whole_number(name, value, 1, MAX_COUNT)
+        return value
+
+    query.used = read_parameters(request, {"_since": since, "_count": count},
+                                 _("Unknown parameters of a history: %(names)s."))
     return query
+
+
+def read_parameters(request, readers: dict, unknown_text: str) -> tuple:
+    """The (name, value) pairs a link keeps, each parameter read by its reader (name,
+    value → the value kept, None: none), the passed ones (`_format`) as sent; any other
+    is ignored, or with `Prefer: handling=strict` a 400 saying `unknown_text`."""
+    unknown, used = [], []
+    for name, value in request.GET.items():
+        if name in readers:
+            kept = readers[name](name, value)
+            if kept is not None:
+                used.append((name, kept))
+        elif name in PASSED:
+            used.append((name, value))
+        else:
+            unknown.append(name[:40])
+    if unknown and is_strict(request):
+        raise FhirError(400, "not-supported", unknown_text % {"names": ", ".join(unknown)})
+    return tuple(used)
 
 
 def moment(name: str, value: str) -> datetime:
