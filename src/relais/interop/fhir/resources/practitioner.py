@@ -29,20 +29,26 @@ def visible_practitioners(user):
     memberships of every person the caller may read (3.4 s at 100,000 persons)."""
     colleagues = Membership.objects.visible_to(user).active().filter(user_id=OuterRef("pk"))
     with persons.asking_per_row():
-        in_networks = policy.visible(user, NetworkMember.objects.active()).filter(
-            kind=MemberKind.PROFESSIONAL, never_inform=False, user_id=OuterRef("pk"))
-    return User.objects.filter(Exists(colleagues) | Exists(in_networks),
-                               kind=UserKind.PROFESSIONAL, is_active=True)
+        in_networks = policy.visible(user, _their_memberships())
+    return _professionals().filter(Exists(colleagues) | Exists(in_networks))
 
 
 def vouched_practitioners(pks: list, person_ids: list):
     """The professionals among `pks` in the network of one of `person_ids` (persons the
     caller may read: visible_practitioners' second way, asked without the gate)."""
-    members = NetworkMember.objects.active().filter(
-        kind=MemberKind.PROFESSIONAL, never_inform=False, user_id=OuterRef("pk"),
-        person_id__in=person_ids)
-    return User.objects.filter(Exists(members), pk__in=pks, kind=UserKind.PROFESSIONAL,
-                               is_active=True)
+    members = _their_memberships().filter(person_id__in=person_ids)
+    return _professionals().filter(Exists(members), pk__in=pks)
+
+
+def _their_memberships():
+    """Each professional's memberships of networks that may name them (the same for the
+    gate and for what a page of patients vouches for)."""
+    return NetworkMember.objects.active().filter(
+        kind=MemberKind.PROFESSIONAL, never_inform=False, user_id=OuterRef("pk"))
+
+
+def _professionals():
+    return User.objects.filter(kind=UserKind.PROFESSIONAL, is_active=True)
 
 
 def render_practitioner(user: User) -> dict:
