@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html_join
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -107,8 +107,10 @@ def booklet(request, pk):
         "may_write": may_write_booklet(request.user, person),
         "alerts": _alerts(request.user, person),
         "authors": _authors(request.user, person),
+        "entry_count": ngettext("%(counter)s entry", "%(counter)s entries",
+                                page.paginator.count) % {"counter": page.paginator.count},
     }
-    return render(request, "booklet/booklet.html", context)
+    return render(request, "booklet/booklet.jinja", context, using="jinja2")
 
 
 def _prepare_rows(entries) -> None:

@@ -119,7 +119,7 @@ def person_detail(request, pk):
     context["notices"] = built(PERSON_NOTICES, request.user, person)
     if not request.user.is_professional:
         return render(request, "network/portal.html", _portal_context(request.user, context))
-    return render(request, "network/person_detail.html", context)
+    return render(request, "network/person_detail.jinja", context, using="jinja2")
 
 
 def _portal_context(user, context) -> dict:

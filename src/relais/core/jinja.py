@@ -1,0 +1,150 @@
+"""Jinja2 for the pages opened all day: the chrome around every page, the person page and
+the booklet (docs/architecture.md, "Two template engines").
+
+Django's template language walks its nodes and looks each variable up by trying a dict, an
+attribute and an index in turn, with a translation lookup per `{% translate %}`: the person
+page spent 13 of its 27 ms rendering (issue 15). Jinja2 compiles a template to Python once.
+
+What a Jinja2 template of Relais may use, beside Jinja2's own:
+- `{{ _("…") }}` for a translation, and `{{ _("… %(name)s …") % {"name": value} }}` for one
+  with values. `make messages` extracts them as it does `{% translate %}`
+  (core/management/commands/makemessages.py adds `.jinja` files), so a text keeps the
+  msgid, and the translation, it had in the Django template. The whole expression must
+  start with `_("`, in double quotes, or it is not extracted. A plural is chosen in Python.
+- `url(name, *args)`, `static(path)`, `colon()`, `language_name(code)`;
+- Django's filters `date`, `linebreaksbr`, `truncatechars`, `capfirst`;
+- `django_template(name, values)`: a Django template's fragment, for the sections another
+  feature registers on the person page (they stay in Django's language, where the
+  features' other pages include them too).
+
+The backend sends Django's `template_rendered` signal, as Django's own templates do, so the
+test client's `response.context` and `assertTemplateUsed` work for both engines.
+"""
+
+import datetime
+import functools
+
+import jinja2
+from django.middleware.csrf import get_token
+from django.template import Context, defaultfilters, engines
+from django.template.backends import jinja2 as django_jinja2
+from django.template.backends.utils import csrf_input
+from django.templatetags.static import static
+from django.test.signals import template_rendered
+from django.utils import formats, translation
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
+from django.utils.translation import trans_real
+
+from relais.core import reversing
+from relais.core.templatetags.relais_text import colon
+
+
+def environment(**options) -> jinja2.Environment:
+    options.pop("autoescape", None)  # always on: every page escapes what it prints
+    env = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
+    env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=False)
+    env.globals.update(url=url, static=static, colon=colon, language_name=language_name,
+                       django_template=django_template)
+    env.filters.update(date=date, linebreaksbr=defaultfilters.linebreaksbr,
+                       truncatechars=defaultfilters.truncatechars,
+                       capfirst=defaultfilters.capfirst)
+    return env
+
+
+def date(value, arg=None) -> str:
+    """Django's `date` filter, in the user's time zone as Django's templates give it.
+
+    A numeric format (Relais's `d/m/Y H:i`) is written by `str.format`, learnt once per
+    format: Django's `dateformat` parses the format at every call, and a booklet page has
+    fifty dates (a tenth of its time). Anything else is Django's own."""
+    if value in (None, ""):
+        return ""
+    value = template_localtime(value)
+    if arg == "c":
+        return value.isoformat()
+    pattern = formats.get_format(arg or "DATE_FORMAT")
+    written = _numeric_format(pattern)
+    if written is None or (written[1] and not isinstance(value, datetime.datetime)):
+        return defaultfilters.date(value, pattern)
+    return written[0].format(value)
+
+
+_NUMERIC = {"d": "{0.day:02d}", "j": "{0.day}", "m": "{0.month:02d}", "n": "{0.month}",
+            "Y": "{0.year:04d}", "H": "{0.hour:02d}", "G": "{0.hour}",
+            "i": "{0.minute:02d}", "s": "{0.second:02d}"}
+_TIME_PARTS = set("HGis")
+_SEPARATORS = set(" /:-.,")
+
+
+@functools.lru_cache(maxsize=64)
+def _numeric_format(pattern: str) -> tuple[str, bool] | None:
+    """(`str.format` pattern, whether it needs a time) for a format of numbers and
+    separators only; None for any other (month names, escapes, AM/PM)."""
+    if not all(c in _NUMERIC or c in _SEPARATORS for c in pattern):
+        return None
+    return "".join(_NUMERIC.get(c, c) for c in pattern), bool(_TIME_PARTS & set(pattern))
+
+
+def url(viewname: str, *args) -> str:
+    return reversing.reverse(viewname, args=args)
+
+
+def language_name(code: str) -> str:
+    """The language's name in itself, capitalised: what the language switch offers."""
+    return defaultfilters.capfirst(translation.get_language_info(code)["name_local"])
+
+
+@jinja2.pass_context
+def django_template(context, template_name: str, values: dict):
+    """A Django template rendered with the page's values and `values`, as `{% include %}`
+    would (a section's template may use the page's `person`, `user` or CSRF token)."""
+    template = engines["django"].engine.get_template(template_name)
+    return mark_safe(template.render(Context(  # noqa: S308 - Django's template escapes
+        {**context.get_all(), **values}, autoescape=True)))
+
+
+class Jinja2(django_jinja2.Jinja2):
+    """Django's Jinja2 backend, announcing each page it renders as Django's templates do."""
+
+    def get_template(self, template_name):
+        return Template(super().get_template(template_name).template, self)
+
+
+class Template(django_jinja2.Template):
+    @property
+    def name(self) -> str:
+        return self.origin.template_name
+
+    def render(self, context=None, request=None):
+        context = {} if context is None else context
+        if request is not None:
+            context.update(request_values(request))
+            for context_processor in self.backend.template_context_processors:
+                context.update(context_processor(request))
+        html = self.template.render(context)
+        # No receiver outside tests: `send` returns at once.
+        template_rendered.send(sender=self, template=self, context=context)
+        return html
+
+
+def request_values(request) -> dict:
+    """What Django's Jinja2 backend gives a template, with the CSRF field made once (its
+    `csrf_input` masks the token again at each use, 0.25 ms, and a page has twenty forms),
+    and the active language's catalogue looked up once (`_()` goes through
+    `gettext` in the template's values before the environment's)."""
+    active = trans_real.catalog()
+    return {"request": request, "csrf_input": SimpleLazyObject(lambda: csrf_input(request)),
+            "csrf_token": SimpleLazyObject(lambda: get_token(request)),
+            "gettext": active.gettext, "ngettext": active.ngettext}
+
+
+def fragment(name: str, context) -> str:
+    """A Jinja2 fragment for a Django template (`{% jinja %}`): the page's values,
+    flattened, and the CSRF field (the language switch and the log-out form need it)."""
+    values = context.flatten()
+    request = values.get("request")
+    if request is not None:
+        values.update(request_values(request))
+    return mark_safe(engines["jinja2"].get_template(name).template.render(values))  # noqa: S308 - Jinja2 escapes
