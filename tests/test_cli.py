@@ -57,10 +57,12 @@ def test_migrate_demo_twice_and_verify_the_audit_chain(tmp_path, var_dirs):
     assert "event id 1: content was changed after batch #1" in broken.stderr
 
 
-@pytest.mark.parametrize("after", [0.05, 0.3])
+@pytest.mark.parametrize("after", [0.15, 0.3])
 def test_ctrl_c_while_a_command_is_starting_ends_it_quietly(tmp_path, after):
     """`relais run` stopping may reach the ADT applier while it still imports Django
-    (niced, on a busy machine: seconds): no traceback, the shell's code for SIGINT."""
+    (niced, on a busy machine: seconds): no traceback, the shell's code for SIGINT.
+    Whether it comes during `relais.config.cli`'s own imports or Django's depends on the
+    machine's load; not before 0.15 s: CPython's start itself prints a traceback."""
     env = {**os.environ, "RELAIS_VAR_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen([sys.executable, "-m", "relais.config.cli", "migrate"],

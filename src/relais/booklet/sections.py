@@ -6,7 +6,7 @@ from relais.network.sections import register_person_section
 
 def person_booklet_section(user, person) -> dict:
     unread = unread_count(user, person)
-    return {"template": "booklet/partials/person_booklet.html", "person": person,
+    return {"template": "booklet/partials/person_booklet.jinja", "person": person,
             "unread": unread}
 
 

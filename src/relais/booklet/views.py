@@ -5,13 +5,13 @@ entries through their audience rules (access/booklet.py).
 """
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from datetime import datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Count, Prefetch, Window
+from django.db.models import Count, Window
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -43,13 +43,20 @@ def _entries(user, person):
 
 def _page_rows(pks) -> dict:
     """The page's 25 entries in full; ranking and counting ran on narrow rows."""
-    def entries(ids):
-        receipts = ReadReceipt.objects.select_related("user").order_by("read_at")
-        return Entry.objects.filter(pk__in=ids).select_related(
-            "author", "supersedes", "superseded_by", "reply_to").prefetch_related(
-            Prefetch("receipts", queryset=receipts))
+    return kept.by_pks(("booklet.page_rows",), lambda ids: Entry.objects.filter(
+        pk__in=ids).select_related("author", "supersedes", "superseded_by", "reply_to"), pks)
 
-    return kept.by_pks(("booklet.page_rows",), entries, pks)
+
+def _receipts_of(entries) -> dict[int, list]:
+    """The page's read receipts by entry, oldest first, in one kept statement: Django's
+    `prefetch_related` builds and compiles its query at each request (a sixth of the
+    booklet's time)."""
+    found = defaultdict(list)
+    for receipt in kept.among(("booklet.page_receipts",), lambda s, ids: ReadReceipt.objects
+                              .filter(entry_id__in=ids).select_related("user")
+                              .order_by("read_at", "pk"), [e.pk for e in entries]):
+        found[receipt.entry_id].append(receipt)
+    return found
 
 
 def _ranked(user, person, form):
@@ -94,11 +101,12 @@ def _start_of(day):
 def booklet(request, pk):
     person = network_rules.person_for(request.user, pk)
     form = BookletFilterForm(request.GET or None)
-    page = CountingPaginator(filtered(_entries(request.user, person), form), PAGE_SIZE,
+    page = CountingPaginator(lambda: filtered(_entries(request.user, person), form), PAGE_SIZE,
                              fetch=_page_rows, ranked=_ranked(request.user, person, form),
                              ).get_page(request.GET.get("page"))
+    receipts = _receipts_of(page.object_list)  # before this visit's own
     services.mark_read(request.user, page)
-    _prepare_rows(page.object_list)
+    _prepare_rows(page.object_list, receipts)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -113,7 +121,7 @@ def booklet(request, pk):
     return render(request, "booklet/booklet.jinja", context, using="jinja2")
 
 
-def _prepare_rows(entries) -> None:
+def _prepare_rows(entries, receipts: dict[int, list]) -> None:
     """What each entry shows, worked out once in Python so the template only prints it.
 
     Rendering 25 entries cost more than the rest of the page: the template asked three
@@ -129,7 +137,7 @@ def _prepare_rows(entries) -> None:
         entry.seen_by = format_html_join(", ", "{} {}{}", (
             (r.user.get_full_name() or r.user.email,
              timezone.localtime(r.read_at).strftime("%H:%M"), " ✓" if r.acknowledged_at else "")
-            for r in entry.receipts.all()))
+            for r in receipts[entry.pk]))
 
 
 def _correction_of(entry):

@@ -3,10 +3,18 @@
 Any other word is passed to Django's manage, so `relais check --deploy` works too.
 """
 
-import os
-import sys
+# First, before anything slow: a Ctrl+C while this module still imports ends the process
+# as SIGINT does by default, without Python's traceback; `main` gives Python its handler
+# back. (`_signal` is built in: importing it takes no time.)
+import _signal
 
-from relais.config import run
+_signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+
+import os  # noqa: E402 - after the handler above
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+from relais.config import run  # noqa: E402
 
 USAGE = """usage: relais <command> [options]
 
@@ -40,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     the shell's code for SIGINT, without a traceback. Once started, each command handles
     it itself (finishing what it is doing)."""
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         return _command(list(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:
         return 130

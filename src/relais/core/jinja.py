@@ -132,12 +132,12 @@ class Template(django_jinja2.Template):
 def request_values(request) -> dict:
     """What Django's Jinja2 backend gives a template, with the CSRF field made once (its
     `csrf_input` masks the token again at each use, 0.25 ms, and a page has twenty forms),
-    and the active language's catalogue looked up once (`_()` goes through
-    `gettext` in the template's values before the environment's)."""
+    and the active language's catalogue looked up once: `_()` finds it among the
+    template's values before the environment's `_`, which asks for the language each time."""
     active = trans_real.catalog()
     return {"request": request, "csrf_input": SimpleLazyObject(lambda: csrf_input(request)),
             "csrf_token": SimpleLazyObject(lambda: get_token(request)),
-            "gettext": active.gettext, "ngettext": active.ngettext}
+            "_": active.gettext, "gettext": active.gettext, "ngettext": active.ngettext}
 
 
 def fragment(name: str, context) -> str:

@@ -17,21 +17,40 @@ TOTAL = "relais_total"
 
 
 class CountingPaginator(Paginator):
+    """`object_list` may be a function giving the queryset: with `ranked`, a page within
+    the rows never needs it, and building a gated queryset costs milliseconds."""
+
     def __init__(self, object_list, per_page, fetch=None, ranked=None, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
+        self._build = object_list if callable(object_list) else lambda: object_list
+        super().__init__(None, per_page, **kwargs)
         self.fetch = fetch
         self.ranked = ranked  # (first row, rows) -> [(pk, total)]: a kept query's, say
+
+    @property
+    def object_list(self):
+        if self._built is None:
+            self._built = self._build()
+            super()._check_object_list_is_ordered()
+        return self._built
+
+    @object_list.setter
+    def object_list(self, value):  # Paginator.__init__'s None: built when first asked
+        self._built = value
+
+    def _check_object_list_is_ordered(self):
+        """Django's check, when the queryset is built (`object_list`)."""
 
     def get_page(self, number):
         number = _page_number(number)
         bottom = (number - 1) * self.per_page
-        counted = self.object_list.annotate(**{TOTAL: Window(Count("pk"))})
         if self.fetch is None:
+            counted = self.object_list.annotate(**{TOTAL: Window(Count("pk"))})
             rows = list(counted[bottom:bottom + self.per_page])
             total = getattr(rows[0], TOTAL) if rows else None
         else:
-            ranked = (self.ranked(bottom, self.per_page) if self.ranked else
-                      list(counted.values_list("pk", TOTAL)[bottom:bottom + self.per_page]))
+            ranked = (self.ranked(bottom, self.per_page) if self.ranked else list(
+                self.object_list.annotate(**{TOTAL: Window(Count("pk"))})
+                .values_list("pk", TOTAL)[bottom:bottom + self.per_page]))
             total = ranked[0][1] if ranked else None
             by_pk = self.fetch([pk for pk, _ in ranked])
             rows = [by_pk[pk] for pk, _ in ranked if pk in by_pk]

@@ -50,9 +50,17 @@ def _whole_numbers(args, kwargs) -> bool:
 
 
 def _only_djangos_converters() -> bool:
+    # Django keeps one table of converters until one is registered, which makes a new one:
+    # the answer is kept for the table it was given for (a page writes fifty links).
+    global _converters_checked
     converters = get_converters()
-    return converters.keys() == DEFAULT_CONVERTERS.keys() and all(
-        type(converters[name]) is type(DEFAULT_CONVERTERS[name]) for name in converters)
+    if _converters_checked[0] is not converters:
+        _converters_checked = (converters, converters.keys() == DEFAULT_CONVERTERS.keys() and all(
+            type(converters[name]) is type(DEFAULT_CONVERTERS[name]) for name in converters))
+    return _converters_checked[1]
+
+
+_converters_checked: tuple = (None, False)
 
 
 def _learn(viewname, args, kwargs, current_app, key) -> tuple | str:

@@ -353,7 +353,7 @@ def person_review_link(user, person) -> dict | None:
     """The person page's way to start a review: for professionals acting for a team."""
     if not (user.is_professional and member_organisation_ids(user)):
         return None
-    return {"template": "followup/review_person_link.html", "person": person}
+    return {"template": "followup/partials/review_person_link.jinja", "person": person}
 
 
 def register() -> None:

@@ -22,7 +22,7 @@ def person_watch_section(user, person) -> dict | None:
     # The page loaded the person through the gate for this user: a professional who
     # sees them may work on them (rules.may_work_on), without asking again.
     may_work = True
-    return {"template": "followup/partials/person_watch.html", "person": person,
+    return {"template": "followup/partials/person_watch.jinja", "person": person,
             "watches": watches, "refusals": refusals, "may_work": may_work,
             "declined": declined_by_person(user, person) if may_work else []}
 

@@ -12,3 +12,12 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def jinja(context, name: str) -> str:
     return jinja_templates.fragment(name, context)
+
+
+@register.simple_tag(takes_context=True)
+def include_any(context, name: str) -> str:
+    """`{% include %}` of a template in either language: the sections and notices other
+    features register on a person's pages name a `.jinja` or a Django template."""
+    if name.endswith(".jinja"):
+        return jinja_templates.fragment(name, context)
+    return context.template.engine.get_template(name).render(context)
