@@ -21,16 +21,25 @@ class EntryForm(forms.Form):
 
     def __init__(self, *args, user, person, **kwargs):
         super().__init__(*args, **kwargs)
-        if not user.is_professional:
-            self.fields["kind"].choices = [(k, EntryKind(k).label) for k in PORTAL_KINDS]
-        self.fields["audience"].choices = [(value, label) for value, label in Audience.choices
-                                           if may_use_audience(user, value)]
+        self.fields["kind"].choices = kinds_for(user)
+        self.fields["audience"].choices = audiences_for(user)
         self.fields["named_members"].queryset = nameable_members(person.pk)
 
-    def shape(self) -> tuple:
-        """What the unbound form's HTML is made of, but the members: the choices offered."""
-        return (self.prefix, tuple(self.fields["kind"].choices),
-                tuple(self.fields["audience"].choices))
+    @staticmethod
+    def shape_for(user, prefix=None) -> tuple:
+        """What the unbound form's HTML is made of, but the members: the choices offered
+        (worked out without making the form: the booklet keeps its HTML by this)."""
+        return prefix, tuple(kinds_for(user)), tuple(audiences_for(user))
+
+
+def kinds_for(user) -> list:
+    if user.is_professional:
+        return EntryKind.choices
+    return [(k, EntryKind(k).label) for k in PORTAL_KINDS]
+
+
+def audiences_for(user) -> list:
+    return [(value, label) for value, label in Audience.choices if may_use_audience(user, value)]
 
 
 def nameable_members(person_id):

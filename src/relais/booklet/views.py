@@ -112,6 +112,7 @@ def booklet(request, pk):
     context = {
         "person": person, "page": page, "filters": form, "query": query.urlencode(),
         "write_form": _write_form_html(request.user, person),
+        "filter_fields": _filter_fields_html(form),
         "may_write": may_write_booklet(request.user, person),
         "alerts": _alerts(request.user, person),
         "authors": _authors(request.user, person),
@@ -157,13 +158,14 @@ def _write_form_html(user, person) -> str:
     widget, which cost a fifth of the page; the HTML depends only on the choices offered
     (the user's kinds and audiences, the person's nameable members, the language), so it
     is rendered once per such set and kept."""
-    form = EntryForm(user=user, person=person, prefix="entry")
     members = kept.rows(("booklet.nameable",), lambda s: nameable_members(s.person),
                         person=person.pk)
-    key = (get_language(), form.shape(), tuple((m.pk, str(m)) for m in members))
+    key = (get_language(), EntryForm.shape_for(user, "entry"),
+           tuple((m.pk, str(m)) for m in members))
     with _write_forms_lock:
         html = _write_forms.get(key)
     if html is None:
+        form = EntryForm(user=user, person=person, prefix="entry")
         field = form.fields["named_members"]
         field.choices = [field.iterator(field).choice(m) for m in members]  # no query again
         html = form.as_div()
@@ -172,6 +174,26 @@ def _write_form_html(user, person) -> str:
             while len(_write_forms) > _WRITE_FORMS:
                 _write_forms.popitem(last=False)
     return html
+
+
+_unbound_filters: dict[str, str] = {}  # language -> HTML
+
+
+def _filter_fields_html(form: BookletFilterForm) -> str:
+    """The filters but the author (the template writes its select) as HTML. Without a
+    filter chosen (most visits) it is the same for everyone in a language, and kept:
+    Django renders each label and widget through a template (a twentieth of the page)."""
+    if form.is_bound:
+        return _fields_html(form)
+    language = get_language()
+    if language not in _unbound_filters:
+        _unbound_filters[language] = _fields_html(form)
+    return _unbound_filters[language]
+
+
+def _fields_html(form) -> str:
+    return format_html_join("", "<div>{} {}</div>", (
+        (field.label_tag(), field) for field in form if field.name != "author"))
 
 
 def _alerts(user, person) -> list:

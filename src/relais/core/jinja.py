@@ -31,7 +31,7 @@ from django.template.backends import jinja2 as django_jinja2
 from django.template.backends.utils import csrf_input
 from django.templatetags.static import static
 from django.test.signals import template_rendered
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -53,7 +53,8 @@ def environment(**options) -> jinja2.Environment:
     return env
 
 
-def date(value, arg=None) -> str:
+@jinja2.pass_context
+def date(context, value, arg=None) -> str:
     """Django's `date` filter, in the user's time zone as Django's templates give it.
 
     A numeric format (Relais's `d/m/Y H:i`) is written by `str.format`, learnt once per
@@ -61,7 +62,11 @@ def date(value, arg=None) -> str:
     fifty dates (a tenth of its time). Anything else is Django's own."""
     if value in (None, ""):
         return ""
-    value = template_localtime(value)
+    zone = context.get("time_zone")  # looked up once a page (request_values)
+    if zone is None or not isinstance(value, datetime.datetime) or timezone.is_naive(value):
+        value = template_localtime(value)
+    else:
+        value = value.astimezone(zone)
     if arg == "c":
         return value.isoformat()
     pattern = formats.get_format(arg or "DATE_FORMAT")
@@ -137,7 +142,8 @@ def request_values(request) -> dict:
     active = trans_real.catalog()
     return {"request": request, "csrf_input": SimpleLazyObject(lambda: csrf_input(request)),
             "csrf_token": SimpleLazyObject(lambda: get_token(request)),
-            "_": active.gettext, "gettext": active.gettext, "ngettext": active.ngettext}
+            "_": active.gettext, "gettext": active.gettext, "ngettext": active.ngettext,
+            "time_zone": timezone.get_current_timezone()}
 
 
 def fragment(name: str, context) -> str:

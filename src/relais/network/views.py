@@ -190,7 +190,7 @@ def _map_members(members) -> list[MapMember]:
         if member.relation == Relation.SELF:
             continue  # the person is the centre of the map, not one of its nodes
         roles = member.role_codes()
-        labels = [r.get_role_display() for r in member.roles.all()]
+        labels = [r.get_role_display() for r in member.role_rows()]
         if member.relation and member.kind == MemberKind.INFORMAL:
             labels.insert(0, member.get_relation_display())
         result.append(MapMember(
