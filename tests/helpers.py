@@ -12,8 +12,10 @@ def without_tokens(response) -> str:
 # notification count in the header. The sliding session is saved at most once a minute
 # (relais.accounts.sessions), not within a test. Page-specific queries come on top.
 SIGNED_IN_QUERIES = 4
-# With something unread, the header asks the gate which of it the reader still sees.
-UNREAD_QUERIES = 1
+# With something unread, the header asks the gate which of it the reader still sees, in
+# place of the quick look: from the second page on, the process remembers there was some
+# (notifications/context_processors.py). The first page with something unread asks both.
+UNREAD_QUERIES = 0
 
 # Loading one person for a page (`person_for`): whether the reader may see them (the gate's
 # question about one person, its SQL kept across requests), then the person and what it

@@ -13,6 +13,7 @@ _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
 import os  # noqa: E402 - after the handler above
 import signal  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 
 from relais.config import run  # noqa: E402
 
@@ -49,9 +50,20 @@ def main(argv: list[str] | None = None) -> int:
     it itself (finishing what it is doing)."""
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.unraisablehook = _deliver_interrupts_again
         return _command(list(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:
         return 130
+
+
+def _deliver_interrupts_again(unraisable) -> None:
+    """A Ctrl+C that lands in a finaliser or a weak reference's callback (imports run
+    some) cannot be raised there: Python prints its traceback and drops it. It is sent
+    again a moment later, from another thread, to reach the command (or `main`)."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT)).start()
+    else:
+        sys.__unraisablehook__(unraisable)
 
 
 def _command(argv: list[str]) -> int:

@@ -25,11 +25,13 @@ import datetime
 import functools
 
 import jinja2
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.template import Context, defaultfilters, engines
 from django.template.backends import jinja2 as django_jinja2
 from django.template.backends.utils import csrf_input
-from django.templatetags.static import static
+from django.templatetags.static import static as django_static
 from django.test.signals import template_rendered
 from django.utils import formats, timezone, translation
 from django.utils.functional import SimpleLazyObject
@@ -96,6 +98,20 @@ def url(viewname: str, *args) -> str:
     return reversing.reverse(viewname, args=args)
 
 
+@functools.cache
+def static(path: str) -> str:
+    """Django's `static`, kept per path: a file's URL (its hashed name in production) does
+    not change while the process runs, and every page links four."""
+    return django_static(path)
+
+
+@receiver(setting_changed)
+def _forget_static(setting, **kwargs):
+    if setting in {"STATIC_URL", "STORAGES", "STATIC_ROOT"}:
+        static.cache_clear()
+
+
+@functools.cache
 def language_name(code: str) -> str:
     """The language's name in itself, capitalised: what the language switch offers."""
     return defaultfilters.capfirst(translation.get_language_info(code)["name_local"])

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+
+from relais.core.reversing import reverse  # Django's, learnt: every page has the menu
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,16 @@ class Link:
 _ENTRIES: dict[str, Entry] = {}
 
 
+_sorted: list[Entry] = []
+
+
 def register(entry: Entry) -> None:
     _ENTRIES[entry.key] = entry
+    _sorted[:] = sorted(_ENTRIES.values(), key=lambda entry: entry.order)
 
 
 def registered() -> list[Entry]:
-    return sorted(_ENTRIES.values(), key=lambda entry: entry.order)
+    return list(_sorted)
 
 
 def links_for(request: HttpRequest) -> list[Link]:
@@ -49,7 +54,7 @@ def links_for(request: HttpRequest) -> list[Link]:
         return []
     match = getattr(request, "resolver_match", None)
     return [Link(entry.label, reverse(entry.url_name), _is_current(entry, match))
-            for entry in registered() if entry.shown(request)]
+            for entry in _sorted if entry.shown(request)]
 
 
 def lazy_links(request: HttpRequest):
