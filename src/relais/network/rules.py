@@ -154,14 +154,17 @@ def _in_safeguarding_circle(user, person) -> bool:
 
 
 def may_see_access_log(user, person) -> bool:
-    """"Who looked at my record": the contact point, and professionals who change it."""
+    """"Who looked at my record": the contact point, and professionals who change it.
+    Changing first: the page has already asked it (decided once a request), so a
+    professional's page sends no query for this."""
+    if may_on_person(user, person, Action.CHANGE):
+        return True
     own = kept.exists(
         ("network.own_member",),
         lambda s: _members().filter(person_id=s.person, user_id=s.user, never_inform=False)
         .filter(Q(is_contact_point=True) | Q(relation=Relation.SELF)),
         person=person.pk, user=user.pk)
-    return (own and sees_person(user, person)) or may_on_person(
-        user, person, Action.CHANGE)
+    return own and sees_person(user, person)
 
 
 def access_log_persons(user) -> QuerySet:

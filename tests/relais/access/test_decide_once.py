@@ -76,10 +76,11 @@ def consultation(madeleine, world, coordinator, gp, member_of):
 PAGES = [
     # Statements kept since the first visit (test_kept_statements.py): whether the user
     # sees the person (object_for: one query, then the person is loaded), change rights
-    # (asked once though the page, the access-log link and two sections ask), the
+    # (asked once though the page, the access-log link and two sections ask: it also
+    # opens the access log to a professional who changes the record, no query), the
     # network's members (the visible-persons subquery), the stays section's exclusions;
     # the user's hospitals come with the request's memberships (no query)
-    ("person", "coordinator", {}, 17),
+    ("person", "coordinator", {}, 16),
     # the person (two queries, as above); the booklet's and the write form's checks are
     # answered by loading it; an empty booklet's ranking says so without counting again
     ("booklet", "coordinator", {}, 6),

@@ -307,18 +307,19 @@ def test_person_page_query_count_does_not_grow_with_members(client, coordinator,
     url = reverse("network:person_detail", args=[madeleine.pk])
     client.get(url)
     # person, its audited read, members, roles, consents, the relationship check for
-    # change rights (asked once a request: relais.access.decisions), safeguarding and the
-    # access log link, mandates, capacity assessments; the stays section: stays and the
+    # change rights (asked once a request: relais.access.decisions; it also opens the
+    # access log link to the coordinator), safeguarding, mandates, capacity assessments;
+    # the stays section: stays and the
     # before-admission summary (whether the reader works at a hospital comes with the
     # request's memberships); the booklet section: unread entries (whether
     # the reader sees the person is known from loading it); the follow-up section;
     # refusals and the watch: open watches, refusals, referrals the person refused; the
     # person is loaded after the gate's kept question about them (one query more)
-    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 17):
+    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 16):
         client.get(url)
     for n in range(10):
         informal(madeleine, f"Cousin {n}", Relation.OTHER_FAMILY)
-    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 17):
+    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 16):
         response = client.get(url)
     assert len(response.context["members"]) == 15
 
