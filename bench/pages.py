@@ -18,9 +18,9 @@ person page and booklet of Jozef Verhaegen, the directory search, the HSDS servi
 (25 a page) and "my work"; the liaison nurse (Sofie Claes) the hospital work list.
 
 For each page it prints:
-- sequential: p50 of single requests one after another (no load), and the gunicorn
-  workers' CPU time per request (user + system, from /proc: load by others does not
-  inflate it);
+- sequential: after a few requests to warm both workers, the p50 of single requests one
+  after another (no load), and the gunicorn workers' CPU time per request (user +
+  system, from /proc: load by others does not inflate it);
 - under load: `wrk` (Debian's; `apt-get install wrk`) with 16 connections for 10 s:
   req/s, p50, p99, CPU ms per request, and req/s as a share of the minimal page's.
 Then mixed browsing: wrk asks for those six pages in turn, each with its login's session,
@@ -56,6 +56,7 @@ VIEWER, HOSPITAL = "case-manager", "liaison"
 PERSON = ("Jozef", "Verhaegen")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MIXED_GOAL = 0.35  # issue 18: mixed authenticated browsing, beside the minimal page
+WARM_UP = 6  # requests of each page before its single requests are timed
 
 
 def main() -> int:
@@ -304,6 +305,10 @@ def _goal(text: str, met: bool) -> str:
 
 
 def _sequential(options, path, cookies) -> tuple[float, float]:
+    # A server in use has each page's templates compiled and its statements kept in both
+    # workers: the first requests of a page, which do that, are not counted.
+    for _ in range(WARM_UP):
+        _request(options.port, "GET", path, dict(cookies))
     times = []
     cpu_before = _workers_cpu(options.port)
     for _ in range(options.sequential):
