@@ -3,7 +3,7 @@ stays and plans from 2000 to a year ahead, ends of mandates within 30 years; ref
 forms with a message naming the window, and by the stay services (the ADT feed too)."""
 
 import html
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -32,6 +32,18 @@ nursing_service = stay_fixtures.nursing_service
 
 TODAY = timezone.localdate()
 A_YEAR_AHEAD = TODAY + timedelta(days=validators.PLANNED_DAYS_AHEAD)
+
+
+@pytest.fixture(autouse=True)
+def _still_the_day_the_windows_were_computed(time_machine):
+    """TODAY is computed when pytest collects this module; a run that crosses midnight in
+    Brussels (23:00 UTC) would hold it against the next day's windows. Such a test runs
+    in the last second of TODAY instead (only then: the database's own clock stays
+    near Python's)."""
+    if timezone.localdate() != TODAY:
+        last_second = datetime.combine(TODAY, time(23, 59, 59),
+                                       tzinfo=timezone.get_current_timezone())
+        time_machine.move_to(last_second, tick=False)
 
 
 def shown(day: date) -> str:
