@@ -162,11 +162,24 @@ def request_values(request) -> dict:
             "time_zone": timezone.get_current_timezone()}
 
 
-def fragment(name: str, context) -> str:
+def fragment(name: str, context, *, page_values: bool = False) -> str:
     """A Jinja2 fragment for a Django template (`{% jinja %}`): the page's values,
-    flattened, and the CSRF field (the language switch and the log-out form need it)."""
+    flattened, and the CSRF field (the language switch and the log-out form need it).
+    With `page_values`, the values flattened for the page's first such fragment are used
+    again (the chrome's three parts: none of them inside a loop)."""
+    if not page_values:
+        values = _flattened(context)
+    elif (values := context.render_context.get(_FLATTENED)) is None:
+        values = context.render_context[_FLATTENED] = _flattened(context)
+    return mark_safe(engines["jinja2"].get_template(name).template.render(values))  # noqa: S308 - Jinja2 escapes
+
+
+_FLATTENED = "relais.jinja.flattened"
+
+
+def _flattened(context) -> dict:
     values = context.flatten()
     request = values.get("request")
     if request is not None:
         values.update(request_values(request))
-    return mark_safe(engines["jinja2"].get_template(name).template.render(values))  # noqa: S308 - Jinja2 escapes
+    return values

@@ -306,16 +306,19 @@ class NetworkMember(TimeStamped):
             return self.user.phone
         return self.organisation.phone if self.organisation_id else ""
 
+    def _prefetched_roles(self):
+        return getattr(self, "_prefetched_objects_cache", {}).get("roles")
+
     def role_rows(self) -> list:
         """The member's roles, read from the prefetch when there is one without making a
         related manager (a tenth of the person page's rendering, for eight members)."""
-        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("roles")
+        prefetched = self._prefetched_roles()
         return list(self.roles.all() if prefetched is None else prefetched)
 
     def role_codes(self) -> set[str]:
         # A page asks each member's roles dozens of times (the legal order, the map,
         # the template): with the roles prefetched, the set is made once per prefetch.
-        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("roles")
+        prefetched = self._prefetched_roles()
         if prefetched is None:
             return {r.role for r in self.roles.all()}
         made_from, codes = self.__dict__.get("_role_codes", (None, None))

@@ -1,4 +1,4 @@
-"""`{% jinja "chrome/header.jinja" %}`: a fragment written once in Jinja2 for both
+"""`{% jinja "network/partials/map_text.jinja" %}`: a fragment written once in Jinja2 for both
 template engines, rendered with the page's values (core/jinja.py): the chrome of every
 page (templates/base.html), the ecomap's text."""
 
@@ -12,6 +12,13 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def jinja(context, name: str) -> str:
     return jinja_templates.fragment(name, context)
+
+
+@register.simple_tag(takes_context=True)
+def chrome(context, name: str) -> str:
+    """A part of the chrome (templates/base.html): the three share one flattening of the
+    page's values, made for the first."""
+    return jinja_templates.fragment(name, context, page_values=True)
 
 
 @register.simple_tag(takes_context=True)
