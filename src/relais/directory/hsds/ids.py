@@ -3,6 +3,7 @@ from the KBO number (else the primary key); child objects and taxonomy terms one
 from their parent's, so the same directory always exports the same ids.
 """
 
+import functools
 import uuid
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "relais:hsds")
@@ -19,6 +20,7 @@ def organisation_hsds_id(organisation) -> str:
     return derived_organisation_id(organisation.pk, organisation.kbo_number)
 
 
+@functools.lru_cache(maxsize=4096)  # a page of services names the same few, at each request
 def derived_organisation_id(pk: int, kbo_number: str) -> str:
     """The id of an organisation without a stored `hsds_id` (from its KBO number, else pk)."""
     key = f"kbo:{kbo_number}" if kbo_number else f"pk:{pk}"

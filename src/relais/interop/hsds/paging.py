@@ -29,6 +29,23 @@ def page_of(rows, values: dict, record) -> JsonResponse | StreamingHttpResponse:
     pages = math.ceil(total / per_page)
     start = (number - 1) * per_page
     contents = [record(row) for row in rows[start:start + per_page]] if number <= pages else []
+    return _page(contents, total, per_page, number)
+
+
+def ranked_page(values: dict, ranked, fetch, count, record) -> JsonResponse:
+    """The `page` asked for, from `ranked(start, size)` ([(pk, total)], best first),
+    `fetch(pks)` ({pk: row}) and `count()` (only for a page past the last one)."""
+    per_page, number = values["per_page"], values["page"]
+    start = (number - 1) * per_page
+    ranking = ranked(start, per_page)
+    total = ranking[0][1] if ranking else (count() if start else 0)
+    by_pk = fetch([pk for pk, _ in ranking])
+    contents = [record(by_pk[pk]) for pk, _ in ranking if pk in by_pk]
+    return _page(contents, total, per_page, number)
+
+
+def _page(contents: list, total: int, per_page: int, number: int) -> JsonResponse:
+    pages = math.ceil(total / per_page)
     return JsonResponse({
         "total_items": total, "total_pages": pages, "page_number": number,
         "size": len(contents), "first_page": number == 1, "last_page": number >= pages,

@@ -3,10 +3,13 @@ rows the reader may see, answer them in the representation asked for."""
 
 import uuid
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Window
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from relais.access.policy import signature
+from relais.core import kept
+from relais.core.pagination import TOTAL
 from relais.core.text import fold
 from relais.directory.hsds.schema import HSDS_VERSION
 from relais.directory.hsds.taxonomy import (
@@ -20,7 +23,7 @@ from relais.directory.hsds.taxonomy import (
 from relais.directory.models import Service
 from relais.interop.hsds import params, queries, records
 from relais.interop.hsds.errors import endpoint, not_found
-from relais.interop.hsds.paging import page_of
+from relais.interop.hsds.paging import page_of, ranked_page
 
 OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
 # Never shown by a record: kept in the database for the directory's own search.
@@ -39,6 +42,8 @@ def about(request):
 @endpoint
 def services(request):
     values = params.read(request, params.SERVICES)
+    if _plain(values):
+        return _plain_services(request.user, values)
     rows = queries.services(request.user, values)
     if values["minimal"]:
         rows = rows.select_related(None).select_related("organisation").only(*MINIMAL_COLUMNS)
@@ -46,6 +51,35 @@ def services(request):
     if values["full"]:
         return page_of(rows.prefetch_related(*queries.NESTED), values, records.service_full)
     return page_of(rows.defer(*SEARCH_COLUMNS), values, records.service_list)
+
+
+KEPT_PAGES = 5  # a harvester walks on: later pages are not worth a kept statement each
+
+
+def _plain(values: dict) -> bool:
+    """The list as most clients ask for it: no search, no filter, one of the first pages."""
+    return (not values["search"] and values["format"] == "json" and not values["minimal"]
+            and not values["full"]
+            and not any(values[name] for name in params.SERVICE_FILTERS)
+            and values["page"] <= KEPT_PAGES)
+
+
+def _plain_services(user, values: dict):
+    """The unfiltered list from statements kept across requests (core/kept.py): its
+    ranking per reader and page, then the page's rows."""
+    def ranked(start, size):
+        return kept.rows(("hsds.services.ranked", signature(user), start, size),
+                         lambda s: queries.visible_services(user).order_by("pk").annotate(
+                             **{TOTAL: Window(Count("pk"))}).values_list("pk", TOTAL)
+                         [start:start + size])
+
+    def fetch(pks):
+        return kept.by_pks(("hsds.services.rows",), lambda ids: Service.objects.filter(
+            pk__in=ids).select_related("organisation__municipality").defer(*SEARCH_COLUMNS),
+            pks)
+
+    return ranked_page(values, ranked, fetch, lambda: queries.visible_services(user).count(),
+                       records.service_list)
 
 
 @endpoint

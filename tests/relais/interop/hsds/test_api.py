@@ -15,7 +15,7 @@ from relais.directory.hsds.ids import organisation_hsds_id, taxonomy_id, term_id
 from relais.directory.hsds.mapping import CATEGORY_TAXONOMY, I18N, ORG_TYPE_TAXONOMY, RELAIS
 from relais.directory.models import Category, Service
 from relais.directory.services import confirm_still_accurate
-from relais.interop.hsds import paging
+from relais.interop.hsds import paging, views
 from relais.interop.hsds.records import service_at_location_id
 from relais.network import services as network
 from relais.network.models import MemberKind, Role
@@ -111,6 +111,15 @@ def test_a_page_past_the_last_is_empty_not_an_error(reader, directory):
     page = get(reader, "hsds_services", per_page=5, page=99).json()
     assert (page["page_number"], page["size"], page["contents"]) == (99, 0, [])
     assert (page["total_items"], page["last_page"], page["empty"]) == (12, True, False)
+
+
+@pytest.mark.parametrize("page", [1, 2, 3, 4])  # 4: past the last, among the kept pages
+def test_kept_pages_answer_what_the_ordinary_query_answers(reader, directory, monkeypatch,
+                                                           page):
+    kept_answer = get(reader, "hsds_services", per_page=5, page=page).json()
+    monkeypatch.setattr(views, "KEPT_PAGES", 0)
+    assert get(reader, "hsds_services", per_page=5, page=page).json() == kept_answer
+    assert kept_answer["total_items"] == 12
 
 
 def test_nothing_found_is_an_empty_page(reader, directory):
