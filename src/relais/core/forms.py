@@ -1,5 +1,11 @@
+import threading
+from collections import OrderedDict
+
 from django import forms
 from django.forms.models import ModelChoiceIterator
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from relais.core import kept
 
@@ -38,3 +44,43 @@ class ReferenceChoiceField(forms.ModelChoiceField):
     def __init__(self, *args, kept_as: str = "all", **kwargs):
         super().__init__(*args, **kwargs)
         self.kept_as = kept_as
+
+
+# --- a form's fields as HTML, kept ------------------------------------------------------
+
+FIELDS_HTML_KEPT = 512
+_fields_html: OrderedDict[tuple, str] = OrderedDict()
+_fields_html_lock = threading.Lock()
+
+
+def kept_fields_html(form: forms.Form, layout: tuple[tuple[str, str], ...]) -> SafeString:
+    """The HTML `layout` makes of `form`'s fields: each (field name, a format naming
+    `{label_tag}`, `{label}` and `{widget}`). Kept per language and per values shown: a
+    filter form's selects are the same for everyone who chose the same filters, and
+    Django renders each option of each select (a fifth of a list page). The choices of
+    reference lists come from the database: kept.forget() drops this with the kept
+    queries (a municipality or care zone saved does, see CoreConfig.ready)."""
+    key = (type(form), form.prefix, form.auto_id, layout, get_language(), form.is_bound,
+           *((repr(form[name].value()), form.is_bound and name in form.errors)
+             for name, _format in layout))
+    with _fields_html_lock:
+        html = _fields_html.get(key)
+        if html is not None:
+            _fields_html.move_to_end(key)
+            return mark_safe(html)  # noqa: S308 - built below by format_html from fields
+    html = "".join(format_html(shape, label_tag=form[name].label_tag(),
+                               label=form[name].label, widget=form[name])
+                   for name, shape in layout)
+    with _fields_html_lock:
+        _fields_html[key] = html
+        while len(_fields_html) > FIELDS_HTML_KEPT:
+            _fields_html.popitem(last=False)
+    return mark_safe(html)  # noqa: S308 - format_html escaped what it was given
+
+
+def forget_fields_html() -> None:
+    with _fields_html_lock:
+        _fields_html.clear()
+
+
+kept.when_forgotten(forget_fields_html)

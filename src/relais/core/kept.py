@@ -72,10 +72,21 @@ _kept: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()  # the ADT listener and `relais run` use threads
 
 
+_forgetters: list[Callable[[], None]] = []  # what else is kept from the rows read
+
+
+def when_forgotten(forget_too: Callable[[], None]) -> None:
+    """Call `forget_too` whenever the kept queries are dropped (something kept from what
+    they read: a form's HTML with its choices)."""
+    _forgetters.append(forget_too)
+
+
 def forget() -> None:
     """Drop every kept query (rules changed; tests start from none)."""
     with _lock:
         _kept.clear()
+    for forget_too in _forgetters:
+        forget_too()
 
 
 def rows(key: tuple, build: Callable[[Slots], QuerySet], **values) -> list:

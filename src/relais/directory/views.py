@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from relais.access.policy import Action
 from relais.accounts import rules as account_rules
 from relais.core import kept
+from relais.core.forms import kept_fields_html
 from relais.core.http import safe_next
 from relais.core.models import VersionConflict
 from relais.core.pagination import CountingPaginator
@@ -35,10 +36,18 @@ def service_search(request):
                              fetch=_page_rows).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
-    template = ("directory/partials/service_rows.html" if request.htmx
-                else "directory/service_search.html")
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "directory/partials/service_rows.html",
+                      {"page": page, "query": query.urlencode()})
+    context = {"form": form, "filter_fields": kept_fields_html(form, FILTER_LAYOUT),
+               "page": page, "query": query.urlencode()}
+    return render(request, "directory/service_search.html", context)
+
+
+FIELD = "<div>{label_tag}{widget}</div>"
+FILTER_LAYOUT = (("category", FIELD), ("municipality", FIELD), ("zone", FIELD),
+                 ("language", FIELD), ("urgent", FIELD),
+                 ("accepting", "<div><label>{widget} {label}</label></div>"))
 
 
 # The result list shows none of these long texts: leave them in the database.

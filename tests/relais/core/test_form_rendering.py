@@ -11,6 +11,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
 from relais.core.form_rendering import WidgetsInPython
+from relais.core.forms import kept_fields_html
+from relais.core.models import Municipality
 from relais.directory.forms import SearchForm, ServiceForm
 
 TRICKY = 'Saint-Gilles <b>"&\'</b>'
@@ -99,3 +101,51 @@ def test_an_app_overriding_a_widget_template_gets_the_templates(monkeypatch):
     monkeypatch.setattr(renderer, "get_template", overridden)
     assert renderer.templates_are_djangos is False
     assert WidgetsInPython().templates_are_djangos is True
+
+
+# --- kept_fields_html ------------------------------------------------------------------------
+
+LAYOUT = (("category", "<div>{label_tag}{widget}</div>"),
+          ("municipality", "<div>{label_tag}{widget}</div>"),
+          ("accepting", "<div><label>{widget} {label}</label></div>"))
+
+
+def rendered_afresh(form) -> str:
+    return "".join(f"<div>{form[n].label_tag()}{form[n]}</div>" for n in ("category",
+                                                                            "municipality")
+                   ) + f"<div><label>{form['accepting']} {form['accepting'].label}</label></div>"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", [None, {"category": "home_nursing", "accepting": "on"},
+                                  {"category": "no such", "municipality": "1"}])
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_kept_fields_are_the_fields_each_time(data, language):
+    with override(language):
+        first = kept_fields_html(SearchForm(data), LAYOUT)
+        again = kept_fields_html(SearchForm(data), LAYOUT)
+        afresh = rendered_afresh(SearchForm(data))
+    assert first == again == afresh
+    assert ('value="home_nursing" selected' in first) == bool(
+        data and data["category"] == "home_nursing")
+
+
+@pytest.mark.django_db
+def test_kept_fields_differ_by_language_and_values():
+    with override("nl"):
+        dutch = kept_fields_html(SearchForm(), LAYOUT)
+        chosen = kept_fields_html(SearchForm({"category": "home_nursing"}), LAYOUT)
+    with override("fr"):
+        french = kept_fields_html(SearchForm(), LAYOUT)
+    assert len({dutch, chosen, french}) == 3
+
+
+@pytest.mark.django_db
+def test_a_municipality_renamed_is_shown_at_once():
+    with override("nl"):
+        assert "Schaarbeek-Renamed" not in kept_fields_html(SearchForm(), LAYOUT)
+    municipality = Municipality.objects.get(nis_code="21015")
+    municipality.name_nl = "Schaarbeek-Renamed"
+    municipality.save()
+    with override("nl"):
+        assert "Schaarbeek-Renamed" in kept_fields_html(SearchForm(), LAYOUT)
