@@ -12,7 +12,9 @@ the same way: a word found in the service's name counts most, then its category 
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, CharField, F, IntegerField, Value, When
+from django.db.models.functions import StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils import translation
 
 from relais.core.text import fold
@@ -72,34 +74,56 @@ def words_of(query: str) -> list[str]:
     return fold(query).split()
 
 
+def tsquery_of(words: list[str]) -> str:
+    """PostgreSQL's full-text query for `words`: each a prefix, all of them."""
+    return " & ".join(f"{w}:*" for w in words)
+
+
 def matching(queryset, query: str):
     """Services matching every word of `query`, best first."""
     words = words_of(query)
     if not words:
         return queryset
+    return matching_words(queryset, words, tsquery_of(words))
+
+
+def matching_words(queryset, words: list, tsquery):
+    """`matching` for the folded `words` and their `tsquery`: each is one parameter of
+    the SQL, so they may be a kept query's stand-ins (core/kept.py)."""
     if connection.vendor == "postgresql":
-        queryset = _full_text(queryset, words)
+        queryset = _full_text(queryset, tsquery)
     else:
         for word in words:
-            queryset = queryset.filter(search_text__contains=word)
+            queryset = queryset.filter(_has(F("search_text"), word))
     return queryset.annotate(relevance=_relevance(words)).order_by("-relevance", "name_fr",
                                                                    "name_nl", "pk")
 
 
-def _full_text(queryset, words):
+def _full_text(queryset, tsquery):
     # The same expression as the GIN index (directory migration 0002), so the index answers.
     vector = SearchVector("search_text", config="simple")
-    query = SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw",
-                        config="simple")
+    query = SearchQuery(tsquery, search_type="raw", config="simple")
     return queryset.annotate(search_vector=vector).filter(search_vector=query)
+
+
+def _has(text, word) -> GreaterThan:
+    """`word` is within `text` (as `__contains`, with the word as the parameter itself:
+    folded text has no capitals, so SQLite's INSTR and LIKE agree)."""
+    return GreaterThan(StrIndex(text, Value(word)), 0)
+
+
+def _category_words():
+    """Each service's category words (models.CATEGORY_WORDS) in SQL."""
+    return Case(*(When(category=category, then=Value(text))
+                  for category, text in CATEGORY_WORDS.items()),
+                default=Value(""), output_field=CharField())
 
 
 def _relevance(words):
     """Name words weigh 3, category words 2, anything else 1: portable SQL, no extension."""
     score = Value(0)
     for word in words:
-        in_name = Q(name_search__contains=word)
-        in_category = Q(category__in=[c for c, text in CATEGORY_WORDS.items() if word in text])
-        score = score + Case(When(in_name, then=Value(3)), When(in_category, then=Value(2)),
+        score = score + Case(When(_has(F("name_search"), word), then=Value(3)),
+                             When(_has(_category_words(), word), then=Value(2)),
                              default=Value(1), output_field=IntegerField())
     return score

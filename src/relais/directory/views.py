@@ -3,19 +3,21 @@ on); editing goes through relais.access.directory."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db import connection
+from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relais.access.policy import Action
+from relais.access.policy import Action, signature
 from relais.accounts import rules as account_rules
 from relais.core import kept
 from relais.core.forms import kept_fields_html
 from relais.core.http import safe_next
 from relais.core.models import VersionConflict
-from relais.core.pagination import CountingPaginator
+from relais.core.pagination import TOTAL, CountingPaginator
 from relais.directory import rules as directory_rules
 from relais.directory import search, services
 from relais.directory.forms import AgreementForm, SearchForm, ServiceForm
@@ -32,8 +34,9 @@ def service_search(request):
     if not _may_read(request):
         return redirect_to_login(request.get_full_path())
     form = SearchForm(request.GET or None)
-    page = CountingPaginator(_filtered(request.user, form), PAGE_SIZE,
-                             fetch=_page_rows).get_page(request.GET.get("page"))
+    page = CountingPaginator(lambda: _filtered(request.user, form), PAGE_SIZE,
+                             fetch=_page_rows, ranked=_ranked(request.user, form),
+                             ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     if request.htmx:
@@ -61,8 +64,36 @@ def _page_rows(pks) -> dict:
         pk__in=ids).select_related("organisation").defer(*LIST_DEFERRED), pks)
 
 
-def _filtered(user, form):
-    """The matching services, best first: ranked on narrow rows, see _page_rows."""
+def _ranked(user, form):
+    """The ranking of a search by words alone, or of no search (what most visits ask),
+    kept across requests per reader, number of words and page (core/kept.py); None when
+    other filters shape the query (the paginator then ranks the usual way)."""
+    words = search.words_of(form.cleaned_data["q"] or "") if form.is_valid() else []
+    if form.is_valid() and (any(value for name, value in form.cleaned_data.items()
+                                if name != "q") or form.cleaned_data["q"] and not words):
+        return None
+    values = {f"word{n}": word for n, word in enumerate(words)}
+    if words and connection.vendor == "postgresql":
+        values["tsquery"] = search.tsquery_of(words)
+
+    def matching(s):
+        return lambda services_, _q: search.matching_words(
+            services_, [getattr(s, f"word{n}") for n in range(len(words))],
+            getattr(s, "tsquery", None))
+
+    def ranked(bottom, size):
+        return kept.rows(
+            ("directory.ranked", signature(user), form.is_bound, len(words), bottom, size),
+            lambda s: _filtered(user, form, matching(s)).annotate(
+                **{TOTAL: Window(Count("pk"))}).values_list("pk", TOTAL)[bottom:bottom + size],
+            **values)
+
+    return ranked
+
+
+def _filtered(user, form, matching=search.matching):
+    """The matching services, best first: ranked on narrow rows, see _page_rows.
+    `matching(services, q)` narrows them to the words of `q` (search.matching)."""
     services_ = Service.objects.visible_to(user)
     if not form.is_bound or not form.is_valid():
         return services_.active().order_by("category", "name_fr", "pk")
@@ -83,7 +114,7 @@ def _filtered(user, form):
         services_ = services_.filter(capacity=Capacity.ACCEPTING)
     services_ = services_.exclude(status__in=[ServiceStatus.INACTIVE, ServiceStatus.DEFUNCT])
     if data["q"]:
-        return search.matching(services_, data["q"])
+        return matching(services_, data["q"])
     return services_.order_by("category", "name_fr", "pk")
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from relais.accounts.models import Function, OrganisationType
 from relais.audit.models import AuditEvent
 from relais.core.models import CareZone, Municipality
+from relais.directory import search as search_module
 from relais.directory import services
 from relais.directory.matching import match_services
 from relais.directory.models import Category, Service
@@ -76,6 +77,17 @@ def test_place_names_work_in_french_and_dutch(client, home_nurse, directory, que
 def test_a_word_in_the_name_ranks_first(client, home_nurse, directory):
     found = search(client, home_nurse, q="quartier infirmier")
     assert found[0] == directory["schaerbeek_full"].pk
+
+
+def test_kept_searches_answer_each_their_own_words(client, home_nurse, directory):
+    """The ranking is kept per number of words: each search puts its own words in it."""
+    for query in ["schaerbeek", "verpleging", "gezinszorg", "quartier infirmier",
+                  "home nursing", "zzzz", "", "schaerbeek"]:
+        expected = search_module.matching(
+            Service.objects.visible_to(home_nurse).exclude(status__in=["inactive", "defunct"]),
+            query) if query else Service.objects.visible_to(home_nurse).active().order_by(
+            "category", "name_fr", "pk")
+        assert search(client, home_nurse, q=query) == [s.pk for s in expected], query
 
 
 def test_filters_combine(client, home_nurse, directory):
@@ -268,6 +280,9 @@ def test_search_page_query_count_does_not_grow(client, home_nurse, directory, pl
     with django_assert_num_queries(SIGNED_IN_QUERIES + 4):  # zones, municipalities, count, page
         response = client.get(reverse("directory:service_search"), {"q": "soins"})
     assert len(response.context["page"].object_list) == 25
+    # The filters' choices are kept with the form's HTML (core.forms.kept_fields_html).
+    with django_assert_num_queries(SIGNED_IN_QUERIES + 2):  # ranking and count, page
+        client.get(reverse("directory:service_search"), {"q": "soins", "page": "2"})
 
 
 DIRECTORY_PERSONAS = ["liaison_nurse", "coordinator", "gp", "home_nurse", "analyst",
