@@ -28,7 +28,10 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.fields.related_descriptors import ReverseManyToOneDescriptor
+from django.db.models.query import prefetch_one_level
 from django.utils import timezone
 
 KEPT = 2_000  # per process and kind (rows, counts)
@@ -47,9 +50,11 @@ class Slots:
 
 
 class _Compiled:
-    __slots__ = ("queryset", "compiler", "sql", "params", "slots", "converters")
+    __slots__ = ("key", "queryset", "compiler", "sql", "params", "slots", "converters",
+                 "prefetches")
 
-    def __init__(self, queryset: QuerySet, slots: dict[int, str]):
+    def __init__(self, key: tuple, queryset: QuerySet, slots: dict[int, str]):
+        self.key = key
         self.queryset = queryset
         self.converters = {}  # per connection object: what Django would work out each run
         self.compiler = queryset.query.get_compiler(using=queryset.db)
@@ -60,6 +65,9 @@ class _Compiled:
         if missing:
             raise ValueError(f"stand-ins not among the parameters: "
                              f"{sorted(slots[m] for m in missing)}")
+        # Each prefetch lookup: kept (_KeptPrefetch), Django's own (None), or _TAKES_VALUES.
+        self.prefetches = [_KeptPrefetch.of(self, position, lookup) for position, lookup
+                           in enumerate(queryset._prefetch_related_lookups)]
 
     def bound(self, values: dict) -> list:
         slots = self.slots
@@ -153,10 +161,11 @@ def _compiled(key, build, values) -> _Compiled | None:
             return None if compiled is _NOT_KEPT else compiled
     slots = Slots(values)
     try:
-        compiled = _Compiled(build(slots), {v: k for k, v in vars(slots).items()})
+        compiled = _Compiled(full_key, build(slots), {v: k for k, v in vars(slots).items()})
     except EmptyResultSet:  # a filter on nothing (`pk__in=[]`): Django sends no query for it
         compiled = _NOT_KEPT
-    if compiled is not _NOT_KEPT and holds_the_moment(compiled.params):
+    if compiled is not _NOT_KEPT and (holds_the_moment(compiled.params)
+                                      or _TAKES_VALUES in compiled.prefetches):
         compiled = _NOT_KEPT
     with _lock:
         _kept[full_key] = compiled
@@ -186,8 +195,97 @@ def _run(compiled: _Compiled, params: list) -> list:
     queryset = _shallow(kept, _query=query, _result_cache=None, _prefetch_done=False)
     found = list(queryset._iterable_class(queryset))
     if kept._prefetch_related_lookups and found:
-        prefetch_related_objects(found, *kept._prefetch_related_lookups)
+        _prefetch(compiled, found)
     return found
+
+
+def _prefetch(compiled: _Compiled, found: list) -> None:
+    """`prefetch_related_objects(found, *lookups)`, a reverse foreign key's rows (a
+    follow-up's contacts) read by a kept statement too: Django builds and compiles each
+    prefetch's query at every run, and on a work list that cost more than the list."""
+    others = []
+    for lookup, kept_prefetch in zip(compiled.queryset._prefetch_related_lookups,
+                                     compiled.prefetches, strict=True):
+        if kept_prefetch is None:
+            others.append(lookup)
+        else:
+            kept_prefetch.run(found)
+    if others:
+        prefetch_related_objects(found, *others)
+
+
+class _KeptPrefetch:
+    """One prefetch lookup through a reverse foreign key to a primary key, with no
+    value of the request in its queryset: its rows come from a kept statement per
+    number of objects, and Django's own `prefetch_one_level` files them on each object
+    (caches, `to_attr`) exactly as `prefetch_related` would."""
+
+    def __init__(self, key: tuple, lookup: Prefetch, field, rows: QuerySet):
+        self.key, self.lookup, self.field, self.rows = key, lookup, field, rows
+
+    @classmethod
+    def of(cls, compiled: _Compiled, position: int, lookup):
+        """How to run `lookup`: a _KeptPrefetch, None (Django's prefetch, as built), or
+        _TAKES_VALUES: its queryset holds a request's value (a stand-in, the moment),
+        which a statement kept would keep; the whole query is then not kept."""
+        lookup = lookup if isinstance(lookup, Prefetch) else Prefetch(lookup)
+        params = _parameters(lookup.queryset) if lookup.queryset is not None else ()
+        if params is None:
+            return None  # a filter on nothing: Django answers it without a query
+        if any(type(p) in _SLOT_TYPES and p in compiled.slots for p in params) or (
+                holds_the_moment(params)):
+            return _TAKES_VALUES
+        model = compiled.queryset.model
+        descriptor = getattr(model, lookup.prefetch_through, None)
+        if LOOKUP_SEP in lookup.prefetch_through or type(descriptor) is not (
+                ReverseManyToOneDescriptor) or not _has_integer_pk(model):
+            return None
+        field = descriptor.field
+        rows = lookup.queryset if lookup.queryset is not None else (
+            field.model._default_manager.all())
+        if not field.target_field.primary_key or rows.query.is_sliced:
+            return None
+        return cls(("prefetch", *compiled.key, position), lookup, field, rows)
+
+    def run(self, found: list) -> None:
+        name = self.field.name
+        related = among(self.key, lambda _s, ids: self.rows.filter(**{f"{name}__in": ids}),
+                        sorted({obj.pk for obj in found}))
+        for obj in found:  # as prefetch_related_objects starts
+            if not hasattr(obj, "_prefetched_objects_cache"):
+                obj._prefetched_objects_cache = {}
+        prefetch_one_level(found, _Fetched(self.field, related), self.lookup, 0)
+
+
+class _Fetched:
+    """A prefetcher (as a reverse foreign key's related manager is one) whose rows are
+    already read: what RelatedManager.get_prefetch_querysets gives, minus the query."""
+
+    def __init__(self, field, rows: list):
+        self.field, self.rows = field, rows
+
+    def get_prefetch_querysets(self, instances, querysets=None):
+        field = self.field
+        by_key = {field.get_foreign_related_value(obj): obj for obj in instances}
+        for row in self.rows:  # the reverse side, as Django sets it
+            if not field.is_cached(row):
+                field.set_cached_value(row, by_key[field.get_local_related_value(row)])
+        return (self.rows, field.get_local_related_value, field.get_foreign_related_value,
+                False, field.remote_field.cache_name, False)
+
+
+_TAKES_VALUES = object()
+
+
+def _parameters(queryset: QuerySet) -> tuple | None:
+    try:
+        return tuple(queryset.query.get_compiler(using=queryset.db).as_sql()[1])
+    except EmptyResultSet:
+        return None
+
+
+def _has_integer_pk(model) -> bool:
+    return model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField")
 
 
 def _converters_kept(compiled: _Compiled, compiler, connection):

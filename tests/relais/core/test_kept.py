@@ -2,7 +2,10 @@
 
 import pytest
 from django.db import connection
-from django.db.models import Count
+from unittest import mock
+
+from django.db.models import Count, Prefetch
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -75,6 +78,73 @@ def test_prefetched_rows_are_prefetched():
         [found] = kept.rows(("test.prefetch",), build, pk=organisation.pk)
         assert len(found.memberships.all()) == 3
     assert len(queries) == 2  # the organisation, then its memberships
+
+
+def _compiled_models(run) -> list:
+    compiled = []
+    real = SQLCompiler.as_sql
+
+    def counting(compiler, *args, **kwargs):
+        compiled.append(compiler.query.model)
+        return real(compiler, *args, **kwargs)
+
+    with mock.patch.object(SQLCompiler, "as_sql", counting):
+        run()
+    return compiled
+
+
+def test_a_reverse_foreign_keys_prefetch_is_kept_and_files_each_objects_rows():
+    alpha, beta, empty = (OrganisationFactory(name=n) for n in ("Alpha", "Beta", "Empty"))
+    MembershipFactory.create_batch(2, organisation=alpha)
+    MembershipFactory.create_batch(3, organisation=beta)
+    newest_first = Membership.objects.select_related("user").order_by("-pk")
+
+    def build(slots):
+        return Organisation.objects.filter(pk__in=[slots.a, slots.b, slots.c]).order_by(
+            "name").prefetch_related(Prefetch("memberships", queryset=newest_first),
+                                     Prefetch("memberships", queryset=newest_first,
+                                              to_attr="listed"))
+
+    def run():
+        return kept.rows(("test.kept_prefetch",), build, a=alpha.pk, b=beta.pk, c=empty.pk)
+
+    run()
+    found = None
+
+    def again():
+        nonlocal found
+        found = run()
+
+    assert _compiled_models(again) == []  # nothing built or compiled the second time
+    expected = list(Organisation.objects.filter(pk__in=[alpha.pk, beta.pk, empty.pk]).order_by(
+        "name").prefetch_related(Prefetch("memberships", queryset=newest_first)))
+    with CaptureQueriesContext(connection) as queries:
+        for got, wanted in zip(found, expected, strict=True):
+            assert list(got.memberships.all()) == list(wanted.memberships.all())
+            assert got.listed == list(wanted.memberships.all())
+            assert all(m.organisation is got and m.user.email for m in got.listed)
+    assert len(queries) == 0
+    assert [len(o.listed) for o in found] == [2, 3, 0]
+
+
+def test_a_prefetch_with_a_value_of_the_request_is_built_each_time():
+    """A stand-in in a prefetch's own queryset: the query is run as Django would, each
+    time with the request's values (kept, the first request's would stay in it)."""
+    organisation = OrganisationFactory()
+    first, second = MembershipFactory(organisation=organisation), MembershipFactory(
+        organisation=organisation)
+
+    def build(slots):
+        return Organisation.objects.filter(pk=slots.pk, memberships__user_id=slots.user
+                                           ).prefetch_related(Prefetch(
+                                               "memberships", to_attr="theirs",
+                                               queryset=Membership.objects.filter(
+                                                   user_id=slots.user)))
+
+    for membership in (first, second, first):
+        [found] = kept.rows(("test.request_prefetch",), build, pk=organisation.pk,
+                            user=membership.user_id)
+        assert found.theirs == [membership]
 
 
 def test_values_counts_existence_and_first():
