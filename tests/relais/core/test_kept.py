@@ -1,9 +1,9 @@
 """Querysets compiled once and run with each request's values (relais.core.kept)."""
 
-import pytest
-from django.db import connection
 from unittest import mock
 
+import pytest
+from django.db import connection
 from django.db.models import Count, Prefetch
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
