@@ -16,11 +16,12 @@ prefetch_related).
 The key names everything else the query is made of (a user's memberships, the caller's
 options); the day is added (a query may say "today"). A query holding the moment it was
 built (`timezone.now()` among its parameters) is not kept: conditions on "now" say
-`Now()`. Only integers can be stand-ins; a stand-in that does not reach the parameters
-(the build used it in Python, or Django wrote it into the SQL) is an error, not a
-silent wrong answer.
+`Now()`. Integers, texts and lists of ids (through `core.sql.AnyOf`) can be stand-ins; a
+stand-in that does not reach the parameters (the build used it in Python, or Django wrote
+it into the SQL) is an error, not a silent wrong answer.
 """
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -41,17 +42,44 @@ _SLOT_TYPES = (int, str)
 
 class Slots:
     """Stand-ins for the values a kept query takes: `s.person`, `s.user`, ... An integer
-    no row has for an integer, a text no one writes for a text."""
+    no row has for an integer, a text no one writes for a text, and for a list of ids
+    (given to `core.sql.AnyOf`, which sends a list as one parameter) a list of one such
+    integer."""
 
     def __init__(self, values: dict):
         for number, name in enumerate(sorted(values)):
-            setattr(self, name, f"\x1eslot:{name}\x1e" if isinstance(values[name], str)
+            value = values[name]
+            setattr(self, name, f"\x1eslot:{name}\x1e" if isinstance(value, str)
+                    else [_FIRST_SLOT - number] if isinstance(value, list | tuple)
                     else _FIRST_SLOT - number)
+
+    def stand_ins(self) -> dict:
+        """{stand-in: name}, a list's by its one integer."""
+        return {(value[0] if isinstance(value, list) else value): name
+                for name, value in vars(self).items()}
+
+
+def _place(param, slots: dict):
+    """(name, how to write the value) if `param` is a stand-in: as it is (None), or a
+    list of ids as AnyOf sends it: a list (PostgreSQL) or its JSON text (SQLite)."""
+    if type(param) in _SLOT_TYPES and param in slots:
+        return slots[param], None
+    if type(param) is list and len(param) == 1 and param[0] in slots:
+        return slots[param[0]], list
+    if type(param) is str and param.startswith("[-") and param.endswith("]"):
+        number = param[1:-1]
+        if number[1:].isdigit() and int(number) in slots:
+            return slots[int(number)], _json_list
+    return None
+
+
+def _json_list(value) -> str:
+    return json.dumps(list(value))
 
 
 class _Compiled:
-    __slots__ = ("key", "queryset", "compiler", "sql", "params", "slots", "converters",
-                 "prefetches")
+    __slots__ = ("key", "queryset", "compiler", "sql", "params", "slots", "places",
+                 "converters", "prefetches")
 
     def __init__(self, key: tuple, queryset: QuerySet, slots: dict[int, str]):
         self.key = key
@@ -61,18 +89,20 @@ class _Compiled:
         self.sql, params = self.compiler.as_sql()
         self.params = tuple(params)
         self.slots = slots
-        missing = set(slots) - {p for p in self.params if type(p) in _SLOT_TYPES}
+        self.places = [(index, *place) for index, place in enumerate(
+            _place(param, slots) for param in self.params) if place is not None]
+        missing = set(slots.values()) - {name for _index, name, _how in self.places}
         if missing:
-            raise ValueError(f"stand-ins not among the parameters: "
-                             f"{sorted(slots[m] for m in missing)}")
+            raise ValueError(f"stand-ins not among the parameters: {sorted(missing)}")
         # Each prefetch lookup: kept (_KeptPrefetch), Django's own (None), or _TAKES_VALUES.
         self.prefetches = [_KeptPrefetch.of(self, position, lookup) for position, lookup
                            in enumerate(queryset._prefetch_related_lookups)]
 
     def bound(self, values: dict) -> list:
-        slots = self.slots
-        return [values[slots[p]] if type(p) in _SLOT_TYPES and p in slots else p
-                for p in self.params]
+        params = list(self.params)
+        for index, name, how in self.places:
+            params[index] = values[name] if how is None else how(values[name])
+        return params
 
 
 _NOT_KEPT = object()  # for a key whose query cannot be kept: run it as Django would
@@ -153,7 +183,7 @@ def _compiled(key, build, values) -> _Compiled | None:
     """The kept compilation for `key`; None if this one cannot be kept (the caller then
     runs the queryset as Django would)."""
     full_key = (timezone.localdate(), *key,
-                *sorted((name, type(value) is str) for name, value in values.items()))
+                *sorted((name, _kind(value)) for name, value in values.items()))
     with _lock:
         compiled = _kept.get(full_key)
         if compiled is not None:
@@ -161,7 +191,7 @@ def _compiled(key, build, values) -> _Compiled | None:
             return None if compiled is _NOT_KEPT else compiled
     slots = Slots(values)
     try:
-        compiled = _Compiled(full_key, build(slots), {v: k for k, v in vars(slots).items()})
+        compiled = _Compiled(full_key, build(slots), slots.stand_ins())
     except EmptyResultSet:  # a filter on nothing (`pk__in=[]`): Django sends no query for it
         compiled = _NOT_KEPT
     if compiled is not _NOT_KEPT and (holds_the_moment(compiled.params)
@@ -172,6 +202,11 @@ def _compiled(key, build, values) -> _Compiled | None:
         while len(_kept) > KEPT:
             _kept.popitem(last=False)
     return None if compiled is _NOT_KEPT else compiled
+
+
+def _kind(value) -> str:
+    return "text" if isinstance(value, str) else "ids" if isinstance(value, list | tuple) else (
+        "integer")
 
 
 def _given(values: dict) -> Slots:
@@ -232,7 +267,7 @@ class _KeptPrefetch:
         params = _parameters(lookup.queryset) if lookup.queryset is not None else ()
         if params is None:
             return None  # a filter on nothing: Django answers it without a query
-        if any(type(p) in _SLOT_TYPES and p in compiled.slots for p in params) or (
+        if any(_place(p, compiled.slots) for p in params) or (
                 holds_the_moment(params)):
             return _TAKES_VALUES
         model = compiled.queryset.model

@@ -169,10 +169,8 @@ def items_for(user, *, organisation_ids=None, kinds=None, person=None, page: int
     work = Work(counts=dict.fromkeys(wanted, 0), page=page, per_page=per_page)
     end = page * per_page
     found, others = _by_person(user, organisation_ids, wanted, person, today, end)
-    if others:
-        sources = _sources(user, organisation_ids, others, person, today)
-        found.update({kind: _counts_and_keys(kind, user, rows, today, end)
-                      for kind, rows in sources.items()})
+    found.update({kind: _counts_and_keys(kind, user, organisation_ids, person, today, end)
+                  for kind in others})
     first = []
     for kind, (count, urgent, keys) in found.items():
         work.counts[kind] = count
@@ -283,15 +281,29 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _counts_and_keys(kind, user, rows, today, end) -> tuple[int, int, list]:
+def _counts_and_keys(kind, user, organisation_ids, person, today, end) -> tuple[int, int,
+                                                                                list]:
     """One query: the kind's first `end` keys by due date, each row carrying the kind's
     counts (all rows, and the urgent ones) from a window over every row the gate let
-    through."""
+    through. Kept across requests per user, filters and page (core/kept.py); the persons a
+    grant may show the user (alerts) are its parameter."""
     due = _DUE_FIELD[kind]
-    keys = list(_gate(kind, user, rows).order_by(due, "pk").annotate(
-        all_rows=Window(Count("pk")),
-        urgent_rows=Window(Count("pk", filter=_urgent(due, today)))).values_list(
-        due, "pk", "all_rows", "urgent_rows")[:end])
+    candidates = persons.candidate_person_ids(user) if kind == ALERT else None
+    values = {} if candidates is None else {"candidates": candidates}
+
+    def build(slots):
+        rows = _sources(user, organisation_ids, [kind], person, today).get(kind)
+        if rows is None:
+            return _MODEL[kind].objects.none()
+        return _gate(kind, user, rows, getattr(slots, "candidates", None)).order_by(
+            due, "pk").annotate(
+            all_rows=Window(Count("pk")),
+            urgent_rows=Window(Count("pk", filter=_urgent(due, today)))).values_list(
+            due, "pk", "all_rows", "urgent_rows")[:end]
+
+    keys = kept.rows(("followup.work_keys", kind, policy.signature(user),
+                      None if organisation_ids is None else tuple(sorted(organisation_ids)),
+                      person, end), build, **values)
     if not keys:
         return 0, 0, []
     return keys[0][2], keys[0][3], [(_day(when), kind, pk) for when, pk, _n, _u in keys]
@@ -401,9 +413,10 @@ def _alerts(user, organisation_ids, today):
         author=user).exclude(acknowledged_by(user))
 
 
-def _gate(kind: str, user, rows):
+def _gate(kind: str, user, rows, candidates=None):
     """Only what the gate shows `user` (plan items and invitations by their stay and
-    consultation, which the gate guards)."""
+    consultation, which the gate guards); alerts first narrowed to the `candidates`
+    (persons.candidate_person_ids), if any."""
     if kind == PLAN_ITEM:
         return rows.filter(stay__in=Stay.objects.visible_to(user).values("pk"))
     if kind == CONSULTATION:
@@ -413,7 +426,6 @@ def _gate(kind: str, user, rows):
         # Every booklet's alerts, not the user's own rows: first those of the persons a
         # grant may show the user (found from their side, by index), so that the gate is
         # asked about a few rows, not about each alert of the region.
-        candidates = persons.candidate_person_ids(user)
         if candidates is not None:
             rows = rows.filter(AnyOf(F("person_id"), candidates))
     return policy.visible(user, rows)

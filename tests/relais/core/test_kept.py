@@ -4,7 +4,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils import timezone
 from relais.access import decisions
 from relais.accounts.models import Membership, Organisation, User
 from relais.core import kept
+from relais.core.sql import AnyOf
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +146,18 @@ def test_a_prefetch_with_a_value_of_the_request_is_built_each_time():
         [found] = kept.rows(("test.request_prefetch",), build, pk=organisation.pk,
                             user=membership.user_id)
         assert found.theirs == [membership]
+
+
+def test_a_list_of_ids_takes_a_slot_through_any_of():
+    """core.sql.AnyOf sends a list as one parameter (an array; JSON text on SQLite): a
+    list of any length is one stand-in, and the statement is built once."""
+    organisations = OrganisationFactory.create_batch(4)
+    build = Builds(lambda s: Organisation.objects.filter(AnyOf(F("pk"), s.ids)).order_by("pk"))
+    for chosen in ([0, 2], [1], [], [0, 1, 2, 3], [3, 0]):
+        ids = [organisations[n].pk for n in chosen]
+        assert kept.rows(("test.any_of",), build, ids=ids) == sorted(
+            (organisations[n] for n in chosen), key=lambda o: o.pk)
+    assert build.calls == 1
 
 
 def test_values_counts_existence_and_first():
