@@ -422,12 +422,11 @@ def _gate(kind: str, user, rows, candidates=None):
     if kind == CONSULTATION:
         consultations = policy.visible(user, Consultation.objects.all())
         return rows.filter(consultation__in=consultations.values("pk"))
-    if kind == ALERT:
+    if kind == ALERT and candidates is not None:
         # Every booklet's alerts, not the user's own rows: first those of the persons a
         # grant may show the user (found from their side, by index), so that the gate is
         # asked about a few rows, not about each alert of the region.
-        if candidates is not None:
-            rows = rows.filter(AnyOf(F("person_id"), candidates))
+        rows = rows.filter(AnyOf(F("person_id"), candidates))
     return policy.visible(user, rows)
 
 
