@@ -195,10 +195,18 @@ def test_a_long_booklet_opens_in_as_many_queries_as_a_short_one(madeleine, coord
     expected = SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 9
     for n in range(3):
         services.write(madeleine, author=coordinator, body=f"Entry {n}")
+    # A reply, a correction and an attachment: what each row shows of them comes with it.
+    first = Entry.objects.filter(person=madeleine).order_by("pk").first()
+    reply = services.write(madeleine, author=coordinator, body="A reply", reply_to=first)
+    services.correct(reply, author=coordinator, body="A reply, corrected")
+    services.write(madeleine, author=coordinator, body="The letter", attachment=SimpleUploadedFile(
+        "letter.pdf", PDF, content_type="application/pdf"))
     client.force_login(coordinator)
     url = reverse("booklet:booklet", args=[madeleine.pk])
     with django_assert_num_queries(expected):
-        client.get(url)
+        page = client.get(url).content.decode()
+    assert "A reply, corrected" in page and "letter.pdf" in page
+    assert "Answer to: Entry 0" in page and "Correction of the entry of" in page
     for n in range(60):
         services.write(madeleine, author=coordinator, body=f"More {n}")
     with django_assert_num_queries(expected):
