@@ -10,9 +10,9 @@ each word); SQLite, which has no such index, checks each word as a substring. Bo
 the same way: a word found in the service's name counts most, then its category words.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Case, CharField, F, IntegerField, Value, When
+from django.db.models import BooleanField, Case, CharField, F, IntegerField, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils import translation
@@ -100,10 +100,11 @@ def matching_words(queryset, words: list, tsquery):
 
 
 def _full_text(queryset, tsquery):
-    # The same expression as the GIN index (directory migration 0002), so the index answers.
-    vector = SearchVector("search_text", config="simple")
-    query = SearchQuery(tsquery, search_type="raw", config="simple")
-    return queryset.annotate(search_vector=vector).filter(search_vector=query)
+    # The vector stored with the row and its GIN index (directory migration 0006): not a
+    # model field, as SQLite has no such column.
+    return queryset.filter(RawSQL(
+        "\"directory_service\".\"search_vector\" @@ to_tsquery('simple'::regconfig, %s)",
+        [tsquery], output_field=BooleanField()))
 
 
 def _has(text, word) -> GreaterThan:
