@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -171,14 +172,20 @@ def _worklist_rows(pks):
 
 
 def _with_what_the_list_shows(stays):
-    """Blocking items left, screened or not, referrals waiting."""
+    """Blocking items left, screened or not, referrals waiting: each a subquery per stay,
+    not a join with GROUP BY (which grouped by every column of the five tables the rows
+    come with, and sorted them: most of the work list's time in the database)."""
     return stays.annotate(
-        open_blocking=Count("plan_items", filter=Q(plan_items__blocking=True) & ~Q(
-            plan_items__status__in=["done", "not_applicable"])),
+        open_blocking=_count_per_stay(PlanItem.objects.filter(blocking=True).exclude(
+            status__in=["done", "not_applicable"])),
         screened=Exists(Screening.objects.filter(stay=OuterRef("pk"))),
-        waiting=Count("referrals", filter=Q(referrals__status=ReferralStatus.SENT),
-                      distinct=True),
+        waiting=_count_per_stay(Referral.objects.filter(status=ReferralStatus.SENT)),
     )
+
+
+def _count_per_stay(rows):
+    return Coalesce(Subquery(rows.filter(stay=OuterRef("pk")).order_by().values(
+        "stay").annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
 
 
 # --- opening a stay by hand ----------------------------------------------------------------
