@@ -117,12 +117,14 @@ def _tell_readers(entry) -> None:
         notify(user, kind=kind, person=entry.person, target=entry)
 
 
-def mark_read(user, entries) -> None:
-    """Read receipts for what the user was shown (one query, whatever the page)."""
+def mark_read(user, entries, *, already: set[int] | None = None) -> None:
+    """Read receipts for what the user was shown (one query, whatever the page; none
+    more when the caller knows which of `entries` the user `already` has one for)."""
     ids = [e.pk for e in entries]
-    seen = set(kept.among(("booklet.receipts_seen",), lambda s, pks: ReadReceipt.objects
-                          .filter(user_id=s.user, entry_id__in=pks)
-                          .values_list("entry_id", flat=True), ids, user=user.pk))
+    seen = already if already is not None else set(kept.among(
+        ("booklet.receipts_seen",), lambda s, pks: ReadReceipt.objects.filter(
+            user_id=s.user, entry_id__in=pks).values_list("entry_id", flat=True),
+        ids, user=user.pk))
     ReadReceipt.objects.bulk_create(
         [ReadReceipt(entry_id=pk, user=user) for pk in ids if pk not in seen],
         ignore_conflicts=True)

@@ -41,12 +41,14 @@ def _entries(user, person):
     return booklet_rules.entries_of(user, person).order_by("-created_at", "-pk")
 
 
+NAMES = ("first_name", "last_name", "email")  # what a user's name is shown from
+
 # What the page shows of an entry and of the rows it names: reading (and converting) each
 # column of four tables for 25 rows cost more than the page's queries.
 SHOWN = ("person_id", "kind", "audience", "author_id", "author_organisation_id",
          "author_label", "body", "created_at", "attachment", "attachment_type",
          "attachment_name", "supersedes_id", "reply_to_id",
-         "author__first_name", "author__last_name", "author__email",
+         *(f"author__{name}" for name in NAMES),
          "supersedes__created_at", "reply_to__body", "superseded_by__supersedes_id")
 
 
@@ -64,6 +66,8 @@ def _receipts_of(entries) -> dict[int, list]:
     found = defaultdict(list)
     for receipt in kept.among(("booklet.page_receipts",), lambda s, ids: ReadReceipt.objects
                               .filter(entry_id__in=ids).select_related("user")
+                              .only("entry_id", "read_at", "acknowledged_at", "user_id",
+                                    *(f"user__{name}" for name in NAMES))
                               .order_by("read_at", "pk"), [e.pk for e in entries]):
         found[receipt.entry_id].append(receipt)
     return found
@@ -115,7 +119,9 @@ def booklet(request, pk):
                              fetch=_page_rows, ranked=_ranked(request.user, person, form),
                              ).get_page(request.GET.get("page"))
     receipts = _receipts_of(page.object_list)  # before this visit's own
-    services.mark_read(request.user, page)
+    services.mark_read(request.user, page, already={
+        pk for pk, found in receipts.items() if any(r.user_id == request.user.pk
+                                                    for r in found)})
     _prepare_rows(page.object_list, receipts)
     query = request.GET.copy()
     query.pop("page", None)
@@ -215,7 +221,8 @@ def _alerts(user, person) -> list:
 def _authors(user, person) -> list:
     def authors(s):
         ids = booklet_rules.readable(user, Entry.objects.all(), s.person).values("author_id")
-        return User.objects.filter(pk__in=ids).order_by("first_name", "last_name")
+        return User.objects.filter(pk__in=ids).order_by("first_name", "last_name").only(
+            *NAMES)
 
     return kept.rows(("booklet.authors", policy.signature(user)), authors, person=person.pk)
 

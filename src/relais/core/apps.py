@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
-from relais.core.forms import forget_fields_html
+from relais.core import kept
 from relais.core.menu import Entry, professional, register
 
 
@@ -13,16 +13,18 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         register(Entry("care_zones", _("Care zones"), "core:care_zones", 70, professional))
-        _forget_forms_when_reference_lists_change()
+        _forget_kept_reference_data_when_it_changes()
 
 
-def _forget_forms_when_reference_lists_change() -> None:
-    """Forms' HTML is kept with the choices it showed (core.forms.kept_fields_html): a
-    municipality or care zone changed in this process drops it. (They change with a
-    release's migrations, which restart every process.)"""
+def _forget_kept_reference_data_when_it_changes() -> None:
+    """What is kept of the reference lists goes with the kept queries (kept.forget): the
+    forms' HTML with the choices it showed (core.forms.kept_fields_html) and the postcodes
+    that name a care zone (core.models.zoned_postcodes). A municipality, care zone or
+    postcode saved in this process drops them; they change with a release's migrations,
+    which restart every process."""
     def forget(**_kwargs):
-        forget_fields_html()
+        kept.forget()
 
-    for model in ("core.Municipality", "core.CareZone"):
-        post_save.connect(forget, sender=model, weak=False, dispatch_uid=f"forms:{model}")
-        post_delete.connect(forget, sender=model, weak=False, dispatch_uid=f"forms:{model}")
+    for model in ("core.Municipality", "core.CareZone", "core.Postcode"):
+        post_save.connect(forget, sender=model, weak=False, dispatch_uid=f"kept:{model}")
+        post_delete.connect(forget, sender=model, weak=False, dispatch_uid=f"kept:{model}")

@@ -59,7 +59,7 @@ def kept_fields_html(form: forms.Form, layout: tuple[tuple[str, str], ...]) -> S
     filter form's selects are the same for everyone who chose the same filters, and
     Django renders each option of each select (a fifth of a list page). The choices of
     reference lists come from the database: kept.forget() drops this with the kept
-    queries (a municipality or care zone saved does, see CoreConfig.ready)."""
+    queries (a municipality or care zone saved calls it, see CoreConfig.ready)."""
     key = (type(form), form.prefix, form.auto_id, layout, get_language(), form.is_bound,
            *((repr(form[name].value()), form.is_bound and name in form.errors)
              for name, _format in layout))

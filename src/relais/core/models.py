@@ -1,5 +1,7 @@
 """Shared kernel: base models and Brussels geography (DOMAIN.md §3)."""
 
+import copy
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -143,12 +145,35 @@ def care_zone_for(municipality: Municipality | None, postcode: str = "") -> Care
     if override:
         return CareZone.objects.filter(code=override).first()
     if postcode:
-        match = kept.first(("core.postcode_zone",), lambda s: Postcode.objects.filter(
-            municipality_id=s.municipality, code=s.postcode, care_zone__isnull=False)
-            .select_related("care_zone"), municipality=municipality.pk, postcode=postcode)
-        if match:
-            return match.care_zone
+        zone = zoned_postcodes().get((municipality.pk, postcode))
+        if zone is not None:
+            return copy.copy(zone)  # the caller's own: the kept one stays as read
     return municipality.care_zone
+
+
+_zoned_postcodes: dict[tuple[int, str], CareZone] | None = None
+
+
+def zoned_postcodes() -> dict[tuple[int, str], CareZone]:
+    """{(municipality id, postcode): its care zone} for the postcodes that name one, read
+    once per process: reference data, asked on every person and organisation page.
+    Dropped with the kept queries (kept.forget(), which a postcode or care zone saved in
+    this process calls: CoreConfig.ready); a release's migrations restart every process."""
+    global _zoned_postcodes  # noqa: PLW0603 - a per-process cache of reference data
+    found = _zoned_postcodes
+    if found is None:
+        found = {(p.municipality_id, p.code): p.care_zone for p in Postcode.objects.filter(
+            care_zone__isnull=False).select_related("care_zone")}
+        _zoned_postcodes = found
+    return found
+
+
+def forget_zoned_postcodes() -> None:
+    global _zoned_postcodes  # noqa: PLW0603
+    _zoned_postcodes = None
+
+
+kept.when_forgotten(forget_zoned_postcodes)
 
 
 def apply_changes(instance, fields: list[str], data: dict) -> tuple[list[str], dict]:

@@ -190,9 +190,10 @@ def _map_members(members) -> list[MapMember]:
         if member.relation == Relation.SELF:
             continue  # the person is the centre of the map, not one of its nodes
         roles = member.role_codes()
-        labels = [r.get_role_display() for r in member.role_rows()]
+        # Texts, not lazy translations: joining lazy ones costs a lookup per attribute.
+        labels = [str(r.get_role_display()) for r in member.role_rows()]
         if member.relation and member.kind == MemberKind.INFORMAL:
-            labels.insert(0, member.get_relation_display())
+            labels.insert(0, str(member.get_relation_display()))
         result.append(MapMember(
             name=member.display_name, role_labels=tuple(labels), sector=_sector(member, roles),
             is_contact_point=member.is_contact_point, phone=member.phone_to_call,
