@@ -14,6 +14,11 @@ from django.db import connection
 from django.db.models import Lookup
 from django.utils import timezone
 
+try:  # psycopg's internals, widened by keep_converted_statements below
+    from psycopg import _queries as psycopg_queries
+except ImportError:  # no PostgreSQL driver
+    psycopg_queries = None
+
 
 def fetch_one(template: str, params, **tables) -> tuple | None:
     """The first row of `template`, where {name} stands for the table of the model given
@@ -119,3 +124,30 @@ class AnyOf(Lookup):
         rhs, rhs_params = self.process_rhs(compiler, connection)
         ids = [json.dumps(list(value)) for value in rhs_params]
         return f"{lhs} IN (SELECT value FROM json_each({rhs}))", [*lhs_params, *ids]  # noqa: S608
+
+
+# psycopg turns each statement's `%s` placeholders into PostgreSQL's `$1…` at every run,
+# and keeps the result only for statements under 4,096 bytes and 50 parameters, 128 of
+# them (psycopg/_queries.py: ORMs' INSERTs of a varying number of rows filled the cache
+# otherwise). The gate's statements are longer and kept (core/kept.py: the same text from
+# one request to the next): converting one again cost 0.13 ms, two milliseconds on a
+# person page. These limits keep the conversion for them, still bounded in memory.
+CONVERTED_KEPT = 512
+CONVERTED_LENGTH_AT_MOST = 16 * 1024
+CONVERTED_PARAMETERS_AT_MOST = 400
+
+
+def keep_converted_statements() -> bool:
+    """Widen psycopg's cache of converted statements; False where this psycopg has not
+    the internals it widens (a later version: then it converts as it always did)."""
+    _queries = psycopg_queries
+    names = ("MAX_CACHED_STATEMENT_LENGTH", "MAX_CACHED_STATEMENT_PARAMS", "_query2pg",
+             "_query2pg_nocache")
+    if _queries is None or not all(hasattr(_queries, name) for name in names):
+        return False
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH,
+                                               CONVERTED_LENGTH_AT_MOST)
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS,
+                                               CONVERTED_PARAMETERS_AT_MOST)
+    _queries._query2pg = functools.lru_cache(maxsize=CONVERTED_KEPT)(_queries._query2pg_nocache)
+    return True

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from relais.core import sql
@@ -63,3 +64,24 @@ def test_inserted_rows_take_the_models_defaults_and_timestamps(stay):
 def test_inserting_no_rows_runs_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         sql.insert_rows(PlanItem, [])
+
+
+@pytest.mark.django_db
+def test_a_long_statement_is_converted_once_per_process():
+    """psycopg converts `%s` to `$1` at each run for statements over 4 KB unless widened
+    (sql.keep_converted_statements, at start-up); the gate's are longer than that."""
+    if connection.vendor != "postgresql":
+        pytest.skip("psycopg converts PostgreSQL's statements only")
+    assert sql.keep_converted_statements()  # as CoreConfig.ready did: the same again
+    psycopg_queries = sql.psycopg_queries
+    long = "SELECT %s::int AS n" + "".join(f", %s::int AS n{i}" for i in range(120)) + \
+        " -- " + "x" * 5000
+    assert len(long) > 4096
+    params = list(range(121))
+    with connection.cursor() as cursor:
+        before = psycopg_queries._query2pg.cache_info()
+        for _ in range(3):
+            cursor.execute(long, params)
+            assert cursor.fetchone()[120] == 120
+        after = psycopg_queries._query2pg.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
