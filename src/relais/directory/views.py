@@ -53,15 +53,16 @@ FILTER_LAYOUT = (("category", FIELD), ("municipality", FIELD), ("zone", FIELD),
                  ("accepting", "<div><label>{widget} {label}</label></div>"))
 
 
-# The result list shows none of these long texts: leave them in the database.
-LIST_DEFERRED = ["search_text", "name_search", "description_nl", "description_fr", "description_en",
-                 "how_to_refer_nl", "how_to_refer_fr", "how_to_refer_en", "eligibility", "fees",
-                 "organisation__description"]
+# What a result card shows (partials/service_rows.html, its memo's values): the rest of a
+# service (its long texts above all) stays in the database.
+CARD_FIELDS = ("organisation_id", "name_nl", "name_fr", "name_en", "category", "status",
+               "capacity", "typical_wait_days", "urgent_start", "languages", "verified_on",
+               "contact_phone", "contact_name", "organisation__name")
 
 
 def _page_rows(pks) -> dict:
     return kept.by_pks(("directory.page_rows",), lambda ids: Service.objects.filter(
-        pk__in=ids).select_related("organisation").defer(*LIST_DEFERRED), pks)
+        pk__in=ids).select_related("organisation").only(*CARD_FIELDS), pks)
 
 
 def _ranked(user, form):
