@@ -53,7 +53,8 @@ def links_for(request: HttpRequest) -> list[Link]:
     if not request.user.is_authenticated:
         return []
     match = getattr(request, "resolver_match", None)
-    return [Link(entry.label, reverse(entry.url_name), _is_current(entry, match))
+    # A text, not the lazy translation: escaping a lazy one looks up each attribute.
+    return [Link(str(entry.label), reverse(entry.url_name), _is_current(entry, match))
             for entry in _sorted if entry.shown(request)]
 
 
