@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from relais.access import persons, policy
@@ -30,7 +31,7 @@ from relais.directory.models import Service
 from relais.network import rules as network_rules
 from relais.network.views import _members_for, _network_context
 from relais.stays import going_home as going_home_sheet
-from relais.stays import referrals, screening, services, transfer
+from relais.stays import readmissions, referrals, screening, services, transfer
 from relais.stays import rules as stay_rules
 from relais.stays.forms import (
     AdmissionBriefForm,
@@ -123,6 +124,11 @@ def worklist(request):
                         len(group)) for name, group in groups.items()}
     rows = [full[k.pk] for k in page if k.pk in full]
     _record_worklist_read(request.user, rows, cards, awaiting)
+    _count_words(full.values(), cards.values())
+    pending = kept.count(
+        ("stays.pending_messages", policy.signature(request.user), hospital_ids),
+        lambda s: policy.visible(request.user, AdtMessage.objects.filter(
+            hospital__in=hospital_ids)))
     context = {
         "rows": rows, "page": page, "show": show, "shown_at_most": CARD_AT_MOST,
         "shown_at_most_slice": f":{CARD_AT_MOST}",
@@ -131,18 +137,34 @@ def worklist(request):
         "leaving_soon": cards["leaving"], "not_ready": cards["not_ready"],
         "not_screened": cards["not_screened"], "awaiting": awaiting,
         "now": timezone.now(),
-        "pending_messages": kept.count(
-            ("stays.pending_messages", policy.signature(request.user), hospital_ids),
-            lambda s: policy.visible(request.user, AdtMessage.objects.filter(
-                hospital__in=hospital_ids))),
+        "pending_messages": pending,
+        "pending_messages_label": ngettext(
+            "%(counter)s message waiting", "%(counter)s messages waiting", pending) % {
+            "counter": pending},
+        "awaiting_all_label": _all_of(len(awaiting)),
+        "home": readmissions.home_records(request.user, rows),
     }
-    return render(request, "stays/worklist.html", context)
+    return render(request, "stays/worklist.jinja", context, using="jinja2")
+
+
+def _count_words(stays, cards) -> None:
+    """The plurals the page shows, in words (Jinja2 templates say them from Python)."""
+    for stay in stays:
+        stay.blocking_label = ngettext("%(counter)s item blocks", "%(counter)s items block",
+                                       stay.open_blocking) % {"counter": stay.open_blocking}
+    for card in cards:
+        card.all_label = _all_of(card.count)
+
+
+def _all_of(count: int) -> str:
+    return ngettext("All %(counter)s", "All %(counter)s", count) % {"counter": count}
 
 
 @dataclass
 class Card:
     rows: list  # the first CARD_AT_MOST
     count: int  # all of them
+    all_label: str = ""  # "All 12", when there are more than the card shows
 
 
 def _record_worklist_read(user, rows: list, cards: dict, awaiting: list) -> None:
