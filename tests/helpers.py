@@ -1,6 +1,10 @@
 """Small helpers shared by tests."""
 
+import contextlib
 import re
+from unittest import mock
+
+from django.db.models.sql.compiler import SQLCompiler
 
 
 def without_tokens(response) -> str:
@@ -25,3 +29,18 @@ PERSON_QUERIES = 2
 # Writing the audit events of a request (its reads, gathered) or of a change: one INSERT,
 # carrying each event's leaf hash; no lock, no read of a chain head (the worker seals).
 AUDIT_EVENT_QUERIES = 1
+
+
+@contextlib.contextmanager
+def compiled_statements():
+    """The models of the statements Django compiles inside the block (core/kept.py keeps
+    them compiled: a page that builds its queries anew shows here)."""
+    compiled = []
+    real = SQLCompiler.as_sql
+
+    def counting(compiler, *args, **kwargs):
+        compiled.append(compiler.query.model)
+        return real(compiler, *args, **kwargs)
+
+    with mock.patch.object(SQLCompiler, "as_sql", counting):
+        yield compiled

@@ -3,11 +3,9 @@ asked them (`relais.access.decisions`), forgets them when the request writes, an
 main page asks it a fixed number of questions — a page that asks again fails here."""
 
 from datetime import date, timedelta
-from unittest import mock
 
 import pytest
 from django.db import connection
-from django.db.models.sql.compiler import SQLCompiler
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,7 +19,7 @@ from relais.network import rules, services
 from relais.network.models import Person
 from relais.notifications.models import Notification
 from relais.stays import services as stay_services
-from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
+from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES, compiled_statements
 from tests.relais.network import conftest as network_fixtures
 
 madeleine = network_fixtures.madeleine
@@ -149,14 +147,7 @@ def test_each_main_page_compiles_a_fixed_number_of_statements(
     client.get(url, query)
     Notification.objects.update(read_at=timezone.now())
     client.get(url, query)  # the first visit with nothing unread compiles the header's
-    compiled = []
-    real = SQLCompiler.as_sql
-
-    def counting(compiler, *args, **kwargs):
-        compiled.append(compiler.query.model)
-        return real(compiler, *args, **kwargs)
-
-    with mock.patch.object(SQLCompiler, "as_sql", counting):
+    with compiled_statements() as compiled:
         assert client.get(url, query).status_code == 200
     assert len(compiled) == statements, compiled
 

@@ -1,11 +1,9 @@
 """Querysets compiled once and run with each request's values (relais.core.kept)."""
 
-from unittest import mock
 
 import pytest
 from django.db import connection
 from django.db.models import Count, F, Prefetch
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -14,6 +12,7 @@ from relais.accounts.models import Membership, Organisation, User
 from relais.core import kept
 from relais.core.sql import AnyOf
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.helpers import compiled_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -82,14 +81,7 @@ def test_prefetched_rows_are_prefetched():
 
 
 def _compiled_models(run) -> list:
-    compiled = []
-    real = SQLCompiler.as_sql
-
-    def counting(compiler, *args, **kwargs):
-        compiled.append(compiler.query.model)
-        return real(compiler, *args, **kwargs)
-
-    with mock.patch.object(SQLCompiler, "as_sql", counting):
+    with compiled_statements() as compiled:
         run()
     return compiled
 
