@@ -66,12 +66,12 @@ def test_inserting_no_rows_runs_no_query(django_assert_num_queries):
         sql.insert_rows(PlanItem, [])
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="psycopg converts PostgreSQL's statements only")
 @pytest.mark.django_db
 def test_a_long_statement_is_converted_once_per_process():
     """psycopg converts `%s` to `$1` at each run for statements over 4 KB unless widened
     (sql.keep_converted_statements, at start-up); the gate's are longer than that."""
-    if connection.vendor != "postgresql":
-        pytest.skip("psycopg converts PostgreSQL's statements only")
     assert sql.keep_converted_statements()  # as CoreConfig.ready did: the same again
     psycopg_queries = sql.psycopg_queries
     long = "SELECT %s::int AS n" + "".join(f", %s::int AS n{i}" for i in range(120)) + \
