@@ -29,6 +29,7 @@ from relais.booklet.forms import BookletFilterForm, CorrectionForm, EntryForm, n
 from relais.booklet.models import Audience, Entry, EntryKind, ReadReceipt
 from relais.booklet.rules import may_write_booklet
 from relais.core import kept
+from relais.core.forms import kept_fields_html
 from relais.core.pagination import TOTAL, CountingPaginator
 from relais.core.text import fold, is_digits
 from relais.core.uploads import download_name, open_stored
@@ -128,7 +129,7 @@ def booklet(request, pk):
     context = {
         "person": person, "page": page, "filters": form, "query": query.urlencode(),
         "write_form": _write_form_html(request.user, person),
-        "filter_fields": _filter_fields_html(form),
+        "filter_fields": kept_fields_html(form, FILTER_LAYOUT),
         "may_write": may_write_booklet(request.user, person),
         "alerts": _alerts(request.user, person),
         "authors": _authors(request.user, person),
@@ -192,24 +193,11 @@ def _write_form_html(user, person) -> str:
     return html
 
 
-_unbound_filters: dict[str, str] = {}  # language -> HTML
-
-
-def _filter_fields_html(form: BookletFilterForm) -> str:
-    """The filters but the author (the template writes its select) as HTML. Without a
-    filter chosen (most visits) it is the same for everyone in a language, and kept:
-    Django renders each label and widget through a template (a twentieth of the page)."""
-    if form.is_bound:
-        return _fields_html(form)
-    language = get_language()
-    if language not in _unbound_filters:
-        _unbound_filters[language] = _fields_html(form)
-    return _unbound_filters[language]
-
-
-def _fields_html(form) -> str:
-    return format_html_join("", "<div>{} {}</div>", (
-        (field.label_tag(), field) for field in form if field.name != "author"))
+# The filters but the author (the template writes its select), kept as HTML per language
+# and values chosen (core.forms.kept_fields_html): without a filter (most visits) the same
+# for everyone in a language.
+FILTER_FIELD = "<div>{label_tag} {widget}</div>"
+FILTER_LAYOUT = tuple((name, FILTER_FIELD) for name in ("q", "kind", "since", "until"))
 
 
 def _alerts(user, person) -> list:
