@@ -5,12 +5,14 @@ from django.utils import timezone
 from relais.access import policy
 from relais.followup import rules
 from relais.followup.models import FollowUp
-from relais.network.sections import register_person_section
+from relais.network.sections import person_has, register_person_rows, register_person_section
 
 
 def person_followup_section(user, person) -> dict | None:
     """The follow-up's contacts; the family sees when and how it went, not the
     professionals' notes."""
+    if not person_has(person.pk, "followup.followups"):
+        return None
     followups = policy.visible_rows(
         user, ("followup.section",), lambda s: FollowUp.objects.filter(person_id=s.person)
         .select_related("stay__hospital", "protocol")
@@ -26,3 +28,5 @@ def person_followup_section(user, person) -> dict | None:
 
 def register() -> None:
     register_person_section(person_followup_section)
+    register_person_rows("followup.followups", lambda person: FollowUp.objects.filter(
+        person_id=person))

@@ -2,7 +2,7 @@
 
 from relais.access import persons, policy
 from relais.followup.models import Refusal, RefusalReason, Watch
-from relais.network.sections import register_person_section
+from relais.network.sections import person_has, register_person_rows, register_person_section
 from relais.stays.models import DeclineReason, Referral, ReferralStatus
 
 REASON_LABELS = dict(RefusalReason.choices)
@@ -11,14 +11,8 @@ REASON_LABELS = dict(RefusalReason.choices)
 def person_watch_section(user, person) -> dict | None:
     if not user.is_professional:
         return None
-    watches = policy.visible_rows(user, ("followup.section_watches",), lambda s: Watch.objects
-                                  .filter(person_id=s.person, ended_at__isnull=True)
-                                  .select_related("owner"), person=person.pk)
-    refusals = policy.visible_rows(user, ("followup.section_refusals",),
-                                   lambda s: Refusal.objects.filter(person_id=s.person),
-                                   limit=5, person=person.pk)
-    for refusal in refusals:
-        refusal.reasons_display = [REASON_LABELS.get(r, r) for r in refusal.reasons]
+    watches = _watches(user, person)
+    refusals = _refusals(user, person)
     # The page loaded the person through the gate for this user: a professional who
     # sees them may work on them (rules.may_work_on), without asking again.
     may_work = True
@@ -27,17 +21,40 @@ def person_watch_section(user, person) -> dict | None:
             "declined": declined_by_person(user, person) if may_work else []}
 
 
+def _watches(user, person) -> list[Watch]:
+    if not person_has(person.pk, "followup.watches"):
+        return []
+    return policy.visible_rows(user, ("followup.section_watches",), lambda s: Watch.objects
+                               .filter(person_id=s.person, ended_at__isnull=True)
+                               .select_related("owner"), person=person.pk)
+
+
+def _refusals(user, person) -> list[Refusal]:
+    if not person_has(person.pk, "followup.refusals"):
+        return []
+    refusals = policy.visible_rows(user, ("followup.section_refusals",),
+                                   lambda s: Refusal.objects.filter(person_id=s.person),
+                                   limit=5, person=person.pk)
+    for refusal in refusals:
+        refusal.reasons_display = [REASON_LABELS.get(r, r) for r in refusal.reasons]
+    return refusals
+
+
+def _refused_referrals(person_ref):
+    return Referral.objects.filter(person_id=person_ref, status=ReferralStatus.DECLINED,
+                                   decline_reason=DeclineReason.PERSON_REFUSED)
+
+
 def declined_by_person(user, person) -> list:
     """Referrals the person refused whose refusal is not recorded yet: the section
     offers the refusal form, filled in from the referral."""
     def declined(s):
         recorded = Refusal.objects.filter(person_id=s.person, referral__isnull=False).values(
             "referral_id")
-        return Referral.objects.filter(
-            person_id=s.person, status=ReferralStatus.DECLINED,
-            decline_reason=DeclineReason.PERSON_REFUSED).exclude(
-            pk__in=recorded).select_related("service")
+        return _refused_referrals(s.person).exclude(pk__in=recorded).select_related("service")
 
+    if not person_has(person.pk, "followup.refused_referrals"):
+        return []
     with persons.asking_per_row():  # one person's referrals: not every person's set
         return policy.visible_rows(user, ("followup.section_declined",), declined, limit=5,
                                    person=person.pk)
@@ -45,3 +62,8 @@ def declined_by_person(user, person) -> list:
 
 def register() -> None:
     register_person_section(person_watch_section)
+    register_person_rows("followup.watches", lambda person: Watch.objects.filter(
+        person_id=person, ended_at__isnull=True))
+    register_person_rows("followup.refusals", lambda person: Refusal.objects.filter(
+        person_id=person))
+    register_person_rows("followup.refused_referrals", _refused_referrals)

@@ -2,12 +2,21 @@
 this app depending on them: each builder takes (user, person) and returns a dict with a
 "template" to include, or None. Registered from the apps' `ready`.
 
+A section may also register the kinds of rows it shows (`register_person_rows`): one
+statement then says which of them a person has at all (`person_has`), and a section whose
+rows do not exist skips its gated query. Most persons have no stay in progress, watch,
+refusal or mandate; the person page asked for each of them every time.
+
 It also gives a portal user's home the persons whose network they belong to."""
 
 from collections.abc import Callable
 
+from django.db.models import Exists, OuterRef, QuerySet
+
+from relais.access import decisions
 from relais.accounts.sections import register_context
-from relais.network.models import Person
+from relais.core import kept
+from relais.network.models import CapacityAssessment, Mandate, Person
 
 PERSON_SECTIONS: list[Callable] = []
 # The same, shown under the person's name, before anything else (what the record is now).
@@ -24,6 +33,36 @@ def register_person_notice(build: Callable) -> None:
         PERSON_NOTICES.append(build)
 
 
+# name -> rows(person_ref): a queryset of one person's rows of that kind, whoever may see them.
+PERSON_ROWS: dict[str, Callable[[OuterRef], QuerySet]] = {}
+
+
+def register_person_rows(name: str, rows: Callable[[OuterRef], QuerySet]) -> None:
+    PERSON_ROWS[name] = rows
+
+
+def person_has(person_pk: int, name: str) -> bool:
+    """Whether the person has any `name` row at all, whoever may see it: False lets a
+    section skip its gated query (it would find nothing); True says nothing about what the
+    reader may see, so the section still asks the gate. Every registered kind is answered
+    by one statement, once per request (a write in the request asks again)."""
+    present = decisions.remembered(("network.person_rows", person_pk),
+                                   lambda: _present(person_pk))
+    return present[name]
+
+
+def _present(person_pk: int) -> dict[str, bool]:
+    """{name: whether the person has such a row}: no row is shown, so nothing is audited
+    (what the reader sees still comes through the gate)."""
+    names = sorted(PERSON_ROWS)
+    found = kept.rows(("network.person_rows", *names), lambda s: Person.objects.filter(
+        pk=s.person).values(**{f"has_{n}": Exists(PERSON_ROWS[name](OuterRef("pk")))
+                               for n, name in enumerate(names)}), person=person_pk)
+    if not found:
+        return dict.fromkeys(names, False)
+    return {name: bool(found[0][f"has_{n}"]) for n, name in enumerate(names)}
+
+
 def built(builders: list[Callable], user, person) -> list[dict]:
     return [section for build in builders if (section := build(user, person))]
 
@@ -34,3 +73,7 @@ def portal_home(user) -> dict:
 
 def register() -> None:
     register_context("portal_home", portal_home)
+    register_person_rows("network.mandates", lambda person: Mandate.objects.filter(
+        person_id=person))
+    register_person_rows("network.assessments", lambda person: CapacityAssessment.objects
+                         .filter(person_id=person))

@@ -50,7 +50,7 @@ from relais.network.models import (
     Relation,
     Role,
 )
-from relais.network.sections import PERSON_NOTICES, PERSON_SECTIONS, built
+from relais.network.sections import PERSON_NOTICES, PERSON_SECTIONS, built, person_has
 from relais.network.validators import compact_niss
 
 PAGE_SIZE = 25
@@ -144,11 +144,8 @@ def _members_for(user, person) -> list[NetworkMember]:
 
 def _network_context(user, person, members) -> dict:
     shown = [m for m in members if not m.never_inform]
-    mandates = kept.rows(("network.mandates",), lambda s: Mandate.objects.filter(
-        person_id=s.person).select_related("representative__user",
-                                           "representative__organisation"), person=person.pk)
-    assessments = kept.rows(("network.assessments",), lambda s: CapacityAssessment.objects
-                            .filter(person_id=s.person), person=person.pk)
+    mandates = _mandates(person)
+    assessments = _assessments(person)
     for row in (*mandates, *assessments):
         row.person = person
     basis, representatives = legal.who_represents(shown, mandates)
@@ -174,6 +171,21 @@ def _network_context(user, person, members) -> dict:
         "may_see_access_log": network_rules.may_see_access_log(user, person),
         "legal_roles": LEGAL_ROLES,
     }
+
+
+def _mandates(person) -> list[Mandate]:
+    if not person_has(person.pk, "network.mandates"):
+        return []
+    return kept.rows(("network.mandates",), lambda s: Mandate.objects.filter(
+        person_id=s.person).select_related("representative__user",
+                                           "representative__organisation"), person=person.pk)
+
+
+def _assessments(person) -> list[CapacityAssessment]:
+    if not person_has(person.pk, "network.assessments"):
+        return []
+    return kept.rows(("network.assessments",), lambda s: CapacityAssessment.objects.filter(
+        person_id=s.person), person=person.pk)
 
 
 def _sector(member: NetworkMember, roles: set) -> str:

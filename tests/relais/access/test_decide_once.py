@@ -77,8 +77,11 @@ PAGES = [
     # (asked once though the page, the access-log link and two sections ask: it also
     # opens the access log to a professional who changes the record, no query), the
     # network's members (the visible-persons subquery), the stays section's exclusions;
-    # the user's hospitals come with the request's memberships (no query)
-    ("person", "coordinator", {}, 16),
+    # the user's hospitals come with the request's memberships (no query); one statement
+    # says which sections have rows at all (network.sections.person_has): here only the
+    # stay, so the mandates, assessments, follow-ups, watches, refusals and refused
+    # referrals are not asked for
+    ("person", "coordinator", {}, 10),
     # the person (two queries, as above); the booklet's and the write form's checks are
     # answered by loading it; an empty booklet's ranking says so without counting again
     ("booklet", "coordinator", {}, 6),
