@@ -81,7 +81,8 @@ class _Compiled:
     __slots__ = ("key", "queryset", "compiler", "sql", "params", "slots", "places",
                  "converters", "prefetches")
 
-    def __init__(self, key: tuple, queryset: QuerySet, slots: dict[int, str]):
+    def __init__(self, key: tuple, queryset: QuerySet, slots: dict[int, str], *,
+                 every_slot: bool = True):
         self.key = key
         self.queryset = queryset
         self.converters = {}  # per connection object: what Django would work out each run
@@ -91,12 +92,15 @@ class _Compiled:
         self.slots = slots
         self.places = [(index, *place) for index, place in enumerate(
             _place(param, slots) for param in self.params) if place is not None]
-        missing = set(slots.values()) - {name for _index, name, _how in self.places}
-        if missing:
+        missing = set(slots.values()) - self.names_placed()
+        if missing and every_slot:
             raise ValueError(f"stand-ins not among the parameters: {sorted(missing)}")
         # Each prefetch lookup: kept (_KeptPrefetch), Django's own (None), or _TAKES_VALUES.
         self.prefetches = [_KeptPrefetch.of(self, position, lookup) for position, lookup
                            in enumerate(queryset._prefetch_related_lookups)]
+
+    def names_placed(self) -> set[str]:
+        return {name for _index, name, _how in self.places}
 
     def bound(self, values: dict) -> list:
         params = list(self.params)
@@ -168,6 +172,28 @@ def exists(key: tuple, build: Callable[[Slots], QuerySet], **values) -> bool:
                         values, "SELECT 1 FROM ({}) AS found", lambda q: q.exists()))
 
 
+def exist_each(key: tuple, builds: dict[str, Callable[[Slots], QuerySet]],
+               **values) -> dict[str, bool]:
+    """{name: whether `build(slots)` has a row} for several querysets in one statement
+    (`SELECT EXISTS(...), EXISTS(...)`): a page that shows several kinds of rows, most
+    often none of them, asks once which exist and reads only those."""
+    names = sorted(builds)
+    compiled = [_compiled(("exists", *key, name),
+                          lambda s, build=builds[name]: build(s).order_by().values("pk")[:1],
+                          values, every_slot=False) for name in names]
+    if None in compiled:  # one of them cannot be kept: ask each as Django would
+        given = _given(values)
+        return {name: builds[name](given).exists() for name in names}
+    unused = set(values) - set().union(*(each.names_placed() for each in compiled))
+    if unused:
+        raise ValueError(f"stand-ins not among the parameters: {sorted(unused)}")
+    sql = "SELECT " + ", ".join(f"EXISTS({each.sql})" for each in compiled)
+    with connections[compiled[0].queryset.db].cursor() as cursor:
+        cursor.execute(sql, [param for each in compiled for param in each.bound(values)])
+        row = cursor.fetchone()
+    return {name: bool(found) for name, found in zip(names, row, strict=True)}
+
+
 def _scalar(key, build, values, wrapper: str, directly):
     compiled = _compiled(key, build, values)
     if compiled is None:
@@ -179,7 +205,7 @@ def _scalar(key, build, values, wrapper: str, directly):
     return row[0] if row else 0
 
 
-def _compiled(key, build, values) -> _Compiled | None:
+def _compiled(key, build, values, *, every_slot: bool = True) -> _Compiled | None:
     """The kept compilation for `key`; None if this one cannot be kept (the caller then
     runs the queryset as Django would)."""
     full_key = (timezone.localdate(), *key,
@@ -191,7 +217,8 @@ def _compiled(key, build, values) -> _Compiled | None:
             return None if compiled is _NOT_KEPT else compiled
     slots = Slots(values)
     try:
-        compiled = _Compiled(full_key, build(slots), slots.stand_ins())
+        compiled = _Compiled(full_key, build(slots), slots.stand_ins(),
+                             every_slot=every_slot)
     except EmptyResultSet:  # a filter on nothing (`pk__in=[]`): Django sends no query for it
         compiled = _NOT_KEPT
     if compiled is not _NOT_KEPT and (holds_the_moment(compiled.params)

@@ -12,10 +12,12 @@ the number of readmissions on the page.
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from relais.access import policy
+from relais.core import kept
+from relais.core.sql import AnyOf
 from relais.followup.models import CheckIn, Contact, ContactStatus, FollowUp, Refusal, Watch
 from relais.followup.sections_watch import REASON_LABELS
 from relais.stays import readmissions
@@ -54,7 +56,8 @@ def home_records(user, stays) -> dict[int, dict]:
         readmitted_on=timezone.localdate(stay.admitted_at), show_notes=professional)
         for stay in stays}
     by_previous = {stay.previous_stay_id: records[stay.pk] for stay in stays}
-    for followup in _followups(user, list(by_previous)):
+    present = _present(list(by_previous), [stay.person_id for stay in stays])
+    for followup in _followups(user, list(by_previous)) if present["followups"] else ():
         record = by_previous[followup.stay_id]
         record.followup = followup
         record.done = [c for c in followup.contacts.all() if c.status in DONE]
@@ -62,13 +65,23 @@ def home_records(user, stays) -> dict[int, dict]:
                               if c.status == ContactStatus.NOT_REACHED]
         for contact in followup.contacts.all():
             contact.who = _who(contact)
-    if professional:
+    if professional and (present["watches"] or present["refusals"]):
         _add_watches_and_refusals(user, stays, records)
     shown = [stay.person_id for stay in stays if not records[stay.pk].is_empty]
     if shown:
         policy.record_list_read(user, "followup.home_record", shown)
     return {pk: {"template": "followup/partials/home_record.html", "record": record}
             for pk, record in records.items()}
+
+
+def _present(previous_stay_ids, person_ids) -> dict[str, bool]:
+    """Which kinds of record exist at all for these readmissions, whoever may see them:
+    most have none, and one statement then stands for three gated ones."""
+    return kept.exist_each(("followup.home_record",), {
+        "followups": lambda s: FollowUp.objects.filter(AnyOf(F("stay_id"), s.stays)),
+        "watches": lambda s: Watch.objects.filter(AnyOf(F("person_id"), s.persons)),
+        "refusals": lambda s: Refusal.objects.filter(AnyOf(F("person_id"), s.persons))},
+        stays=sorted(set(previous_stay_ids)), persons=sorted(set(person_ids)))
 
 
 def _followups(user, previous_stay_ids) -> list[FollowUp]:

@@ -11,7 +11,7 @@ It also gives a portal user's home the persons whose network they belong to."""
 
 from collections.abc import Callable
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from relais.access import decisions
 from relais.accounts.sections import register_context
@@ -33,11 +33,11 @@ def register_person_notice(build: Callable) -> None:
         PERSON_NOTICES.append(build)
 
 
-# name -> rows(person_ref): a queryset of one person's rows of that kind, whoever may see them.
-PERSON_ROWS: dict[str, Callable[[OuterRef], QuerySet]] = {}
+# name -> rows(person_id): a queryset of one person's rows of that kind, whoever may see them.
+PERSON_ROWS: dict[str, Callable[[int], QuerySet]] = {}
 
 
-def register_person_rows(name: str, rows: Callable[[OuterRef], QuerySet]) -> None:
+def register_person_rows(name: str, rows: Callable[[int], QuerySet]) -> None:
     PERSON_ROWS[name] = rows
 
 
@@ -54,13 +54,9 @@ def person_has(person_pk: int, name: str) -> bool:
 def _present(person_pk: int) -> dict[str, bool]:
     """{name: whether the person has such a row}: no row is shown, so nothing is audited
     (what the reader sees still comes through the gate)."""
-    names = sorted(PERSON_ROWS)
-    found = kept.rows(("network.person_rows", *names), lambda s: Person.objects.filter(
-        pk=s.person).values(**{f"has_{n}": Exists(PERSON_ROWS[name](OuterRef("pk")))
-                               for n, name in enumerate(names)}), person=person_pk)
-    if not found:
-        return dict.fromkeys(names, False)
-    return {name: bool(found[0][f"has_{n}"]) for n, name in enumerate(names)}
+    return kept.exist_each(("network.person_rows",), {
+        name: lambda s, rows=rows: rows(s.person) for name, rows in PERSON_ROWS.items()},
+        person=person_pk)
 
 
 def built(builders: list[Callable], user, person) -> list[dict]:

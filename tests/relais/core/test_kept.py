@@ -171,6 +171,31 @@ def test_values_counts_existence_and_first():
         user=user).order_by("-pk").first()
 
 
+def test_which_of_several_querysets_have_rows_is_one_statement():
+    user, other = UserFactory(), UserFactory()
+    MembershipFactory(user=user)
+    builds = {
+        "memberships": Builds(lambda s: Membership.objects.filter(user_id=s.user)),
+        "named": Builds(lambda s: Organisation.objects.filter(name=s.name)),
+        "among": Builds(lambda s: User.objects.filter(AnyOf(F("pk"), s.ids))),
+    }
+    for who, name, ids, expected in (
+            (user, "nowhere", [], {"memberships": True, "named": False, "among": False}),
+            (other, Membership.objects.get().organisation.name, [other.pk],
+             {"memberships": False, "named": True, "among": True})):
+        with CaptureQueriesContext(connection) as queries:
+            assert kept.exist_each(("test.each",), builds, user=who.pk, name=name,
+                                   ids=ids) == expected
+        assert len(queries) == 1
+    assert [build.calls for build in builds.values()] == [1, 1, 1]
+
+
+def test_a_slot_none_of_the_querysets_uses_is_an_error():
+    with pytest.raises(ValueError, match="person"):
+        kept.exist_each(("test.each_unused",), {
+            "users": lambda s: User.objects.filter(pk=s.user)}, user=1, person=2)
+
+
 def test_annotations_come_back():
     organisation = OrganisationFactory()
     MembershipFactory.create_batch(2, organisation=organisation)
