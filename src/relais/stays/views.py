@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from relais.access import persons, policy
 from relais.access.policy import Action, member_organisation_ids
-from relais.accounts.models import Organisation
+from relais.accounts.models import Organisation, Ward
 from relais.core import kept
 from relais.core.fields import NOTE
 from relais.core.models import VersionConflict
@@ -58,12 +58,16 @@ from relais.stays.models import (
 )
 
 
-def _hospitals_of(user) -> list:
-    """The hospitals whose work list and admissions the user handles (access rule), with
-    their wards."""
-    ids = tuple(sorted(stay_rules.hospital_ids(user)))
-    return kept.rows(("stays.hospitals", ids), lambda s: Organisation.objects.filter(
-        pk__in=ids).prefetch_related("wards")) if ids else []
+def _hospital_ids(user) -> tuple[int, ...]:
+    """The hospitals whose work list and admissions the user handles (access rule): known
+    from the request's memberships."""
+    return tuple(sorted(stay_rules.hospital_ids(user)))
+
+
+def _wards_of(hospital_ids) -> list[Ward]:
+    """The hospitals' wards, by hospital then ward name."""
+    return kept.rows(("stays.wards", hospital_ids), lambda s: Ward.objects.filter(
+        organisation_id__in=hospital_ids).order_by("organisation__name", "name"))
 
 
 def _staff_stay(request, pk) -> Stay:
@@ -79,16 +83,26 @@ def _staff_stay(request, pk) -> Stay:
 # A hospital has hundreds of open stays (1,115 for the largest at a million persons):
 # the table shows them by pages, and each card its first few with a link to all of them.
 WORKLIST_PAGE = 50
+# What the table and the cards show of a stay, and its readmission badge and home record
+# (the stay it readmits after: when, where, whether cancelled).
+WORKLIST_SHOWN = ("person_id", "hospital_id", "ward_id", "admitted_at", "expected_discharge_on",
+                  "cancelled_at", "previous_stay_id", "readmission_planned",
+                  "person__first_name", "person__last_name", "ward__name",
+                  "previous_stay__hospital_id", "previous_stay__discharged_at",
+                  "previous_stay__cancelled_at", "previous_stay__hospital__name")
+# What the card of referrals awaiting an answer shows (and the audit event names).
+AWAITING_SHOWN = ("respond_by", "person_id", "service_id", "person__first_name",
+                  "person__last_name", "service__name_nl", "service__name_fr",
+                  "service__name_en")
 CARD_AT_MOST = 10
 KEY_FIELDS = ("pk", "person_id", "expected_discharge_on", "open_blocking", "screened")
 
 
 @login_required
 def worklist(request):
-    hospitals = _hospitals_of(request.user)
-    if not hospitals:
+    hospital_ids = _hospital_ids(request.user)
+    if not hospital_ids:
         raise Http404
-    hospital_ids = tuple(h.pk for h in hospitals)
     ward = request.GET.get("ward", "")
     ward = ward if is_digits(ward) and len(ward) <= 18 else ""  # else: every ward
     wards = {"ward": int(ward)} if ward else {}
@@ -106,7 +120,8 @@ def worklist(request):
             ("stays.worklist_awaiting", policy.signature(request.user)),
             lambda s, ids: Referral.objects.visible_to(request.user).filter(
                 stay__in=ids, status=ReferralStatus.SENT).select_related(
-                "person", "service", "stay").order_by("respond_by"), [k.pk for k in keys])
+                "person", "service").only(*AWAITING_SHOWN).order_by("respond_by"),
+            [k.pk for k in keys])
     soon = timezone.localdate() + timedelta(days=3)
     groups = {
         "leaving": [k for k in keys if k.expected_discharge_on
@@ -133,7 +148,7 @@ def worklist(request):
         "rows": rows, "page": page, "show": show, "shown_at_most": CARD_AT_MOST,
         "shown_at_most_slice": f":{CARD_AT_MOST}",
         "query": urlencode({k: v for k, v in (("ward", ward), ("show", show)) if v}),
-        "wards": [w for h in hospitals for w in h.wards.all()], "ward": ward,
+        "wards": _wards_of(hospital_ids), "ward": ward,
         "leaving_soon": cards["leaving"], "not_ready": cards["not_ready"],
         "not_screened": cards["not_screened"], "awaiting": awaiting,
         "now": timezone.now(),
@@ -190,7 +205,7 @@ def _worklist_stays(hospital_ids, slots):
 def _worklist_rows(pks):
     """The stays the page shows (the gate showed them: `keys`), whole."""
     return _with_what_the_list_shows(Stay.objects.filter(pk__in=pks).select_related(
-        "person", "ward", "hospital", "previous_stay__hospital"))
+        "person", "ward", "previous_stay__hospital").only(*WORKLIST_SHOWN))
 
 
 def _with_what_the_list_shows(stays):
@@ -216,11 +231,11 @@ def _count_per_stay(rows):
 @login_required
 def stay_new(request, person_pk):
     person = network_rules.person_for(request.user, person_pk)
-    hospitals = list(_hospitals_of(request.user))
-    if not hospitals:
+    hospital_ids = _hospital_ids(request.user)
+    if not hospital_ids:
         raise Http404
     form = StayForm(request.POST or None, hospitals=Organisation.objects.filter(
-        pk__in=[h.pk for h in hospitals]), initial={"admitted_at": timezone.localtime()})
+        pk__in=hospital_ids), initial={"admitted_at": timezone.localtime()})
     if request.method == "POST" and form.is_valid():
         try:
             stay = services.open_stay(person, actor=request.user, **form.cleaned_data)

@@ -90,10 +90,10 @@ PAGES = [
     # nothing to do here, so no list read to audit
     ("my_work", "coordinator", {}, 0),
     # the stays and referrals: the visible- and excluded-persons subqueries, kept since
-    # the first visit; the user's hospitals come with the request's memberships; the open
-    # stays narrow through the gate, then those shown whole (one query more, whatever
-    # the number of stays)
-    ("worklist", "liaison_nurse", {}, 6),
+    # the first visit; the user's hospitals come with the request's memberships, their
+    # wards in one query; the open stays narrow through the gate, then those shown whole
+    # (one query more, whatever the number of stays)
+    ("worklist", "liaison_nurse", {}, 5),
     # the ranking, kept per number of words (nothing matches here: no rows to load), in
     # place of an audit event (the directory holds no one's data); the filters' choices
     # come with the form's kept HTML (core.forms.kept_fields_html)
