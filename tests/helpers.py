@@ -21,10 +21,10 @@ SIGNED_IN_QUERIES = 4
 # (notifications/context_processors.py). The first page with something unread asks both.
 UNREAD_QUERIES = 0
 
-# Loading one person for a page (`person_for`): whether the reader may see them (the gate's
-# question about one person, its SQL kept across requests), then the person and what it
-# shows with it.
-PERSON_QUERIES = 2
+# Loading one person for a page (`person_for`): the person and what it shows with it, if
+# the reader may see them (the gate's question about one person in the same query, its SQL
+# kept across requests: access.persons.one_if_visible).
+PERSON_QUERIES = 1
 
 # Writing the audit events of a request (its reads, gathered) or of a change: one INSERT,
 # carrying each event's leaf hash; no lock, no read of a chain head (the worker seals).

@@ -32,7 +32,7 @@ from operator import or_
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, F, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -44,7 +44,9 @@ from relais.access.policy import (
     managed_organisation_ids,
     member_organisation_ids,
     remember_memberships,
+    signature,
 )
+from relais.core import kept
 from relais.core.sql import AnyOf
 
 BREAK_GLASS_HOURS = 8
@@ -237,7 +239,18 @@ def about_one(user, question: str, persons: QuerySet, pk: int) -> bool:
     parameter. `persons` is the whole person table (`Person.objects.all()`)."""
     if not is_signed_in(user):
         return False
+    sql, params = _about_one_statement(user, question, persons)
+    if not sql:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk if type(value) is int and value == SOMEONE else value
+                             for value in params])
+        return cursor.fetchone() is not None
 
+
+def _about_one_statement(user, question: str, persons: QuerySet) -> tuple[str, list]:
+    """`about_one`'s SQL and parameters, SOMEONE standing for the person's id; ("", [])
+    when no grant applies to the user at all."""
     def build(asker):
         asked = {"visible": visible_persons, "completable": completable_persons,
                  "excluded": excluded_persons}[question]
@@ -247,14 +260,30 @@ def about_one(user, question: str, persons: QuerySet, pk: int) -> bool:
         except EmptyResultSet:  # no grant applies to this user at all
             return "", []
 
-    sql, params = _statement_for(
-        user, ("about_one", persons.model._meta.label_lower, question), build)
+    return _statement_for(user, ("about_one", persons.model._meta.label_lower, question),
+                          build)
+
+
+def one_if_visible(user, queryset: QuerySet, pk: int):
+    """Person #pk from `queryset` (the whole table, with what to load with it) if `user`
+    may read them, else None: `about_one`'s question and the row in one query, as a page
+    that opens a person needs both. Kept across requests for the user (the question's
+    parameters hold their own ids)."""
+    if not is_signed_in(user):
+        return None
+    sql, params = _about_one_statement(user, "visible", queryset.model.objects.all())
     if not sql:
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk if type(value) is int and value == SOMEONE else value
-                             for value in params])
-        return cursor.fetchone() is not None
+        return None
+
+    def build(s):
+        # The gate's own compiled SQL, its values as parameters (no text from outside).
+        seen = RawSQL(f"EXISTS({sql})", [s.pk if type(value) is int and value == SOMEONE  # noqa: S611
+                                          else value for value in params],
+                      output_field=BooleanField())
+        return queryset.filter(seen, pk=s.pk)
+
+    key = ("persons.one_if_visible", signature(user), repr(queryset.query.select_related))
+    return kept.first(key, build, pk=pk)
 
 
 # --- deciding about a few candidates --------------------------------------------------

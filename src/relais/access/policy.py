@@ -42,6 +42,9 @@ class Policy:
     # (user, valid pk) -> whether `visible` holds that object: a faster answer for one
     # object (`object_for`, `sees`), when the feature has one. The same answer as `visible`.
     sees_one: Callable[[object, object], bool] | None = None
+    # (user, queryset, valid pk) -> the object if `visible` holds it, else None: the
+    # question and the row in one query (`object_for`), when the feature has one.
+    load_seen: Callable[[object, QuerySet, object], Model | None] | None = None
 
 
 POLICIES: dict[type[Model], Policy] = {}
@@ -199,6 +202,8 @@ def object_for(user, model: type[Model], pk, action: Action = Action.VIEW, *, qu
     queryset = queryset if queryset is not None else model.objects.all()
     if not _is_valid_pk(model, pk):
         obj = None
+    elif policy.load_seen is not None and _plain(queryset):
+        obj = policy.load_seen(user, queryset, pk)
     elif policy.sees_one is not None:
         obj = _load_one(queryset, pk) if policy.sees_one(user, pk) else None
     else:
@@ -212,12 +217,19 @@ def object_for(user, model: type[Model], pk, action: Action = Action.VIEW, *, qu
     return obj
 
 
+def _plain(queryset: QuerySet) -> bool:
+    """Whether the queryset only names what to load with the rows (select_related,
+    prefetch_related), on a table with integer ids: then its SQL can be kept."""
+    query = queryset.query
+    return not (query.where or query.annotations or query.extra or query.is_sliced
+                or query.distinct or not isinstance(queryset.model._meta.pk, AutoField))
+
+
 def _load_one(queryset: QuerySet, pk):
     """`queryset.filter(pk=pk).first()`; when the queryset only names what to load with
     it (select_related, prefetch_related), its SQL is kept across requests (core/kept.py)."""
     query = queryset.query
-    if (query.where or query.annotations or query.extra or query.is_sliced or query.distinct
-            or not isinstance(queryset.model._meta.pk, AutoField)):
+    if not _plain(queryset):
         return queryset.filter(pk=pk).first()
     key = ("object_for", queryset.model._meta.label_lower, repr(query.select_related),
            repr(query.deferred_loading), tuple(map(repr, queryset._prefetch_related_lookups)))

@@ -24,6 +24,7 @@ from relais.access.models import Consent, ConsentScope
 from relais.access.persons import (
     about_one,
     completable_persons,
+    one_if_visible,
     register_exclusion,
     register_grant,
     visible_person_pks,
@@ -128,6 +129,14 @@ def _sees_one(user, pk) -> bool:
         user, "visible", Person.objects.all(), int(pk)))
 
 
+def _load_seen(user, queryset, pk):
+    """For the gate's `object_for`: person #pk (a valid id) if `user` may read them, the
+    question and the row in one query; the answer is kept for the request."""
+    person = one_if_visible(user, queryset, int(pk))
+    decisions.remember(("sees", PERSON, user.pk, int(pk)), person is not None)
+    return person
+
+
 def may_on_person(user, person, action: Action) -> bool:
     """Reading follows visibility; changing needs a professional with a real relationship."""
     if action == Action.VIEW:
@@ -215,7 +224,8 @@ def may_on_member(user, member, action: Action) -> bool:
 def register_policies() -> None:
     register_person_rules()
     register(Person, Policy(visible=visible_persons, allows=may_on_person, audit_reads=True,
-                            person_id=lambda person: person.pk, sees_one=_sees_one))
+                            person_id=lambda person: person.pk, sees_one=_sees_one,
+                            load_seen=_load_seen))
     register(NetworkMember, Policy(visible=visible_members, allows=may_on_member,
                                    person_id=lambda member: member.person_id))
 

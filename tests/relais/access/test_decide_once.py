@@ -72,8 +72,8 @@ def consultation(madeleine, world, coordinator, gp, member_of):
 # audit event's), with no news unread (news would add the header's count, and one
 # visible-persons question to gate it).
 PAGES = [
-    # Statements kept since the first visit (test_kept_statements.py): whether the user
-    # sees the person (object_for: one query, then the person is loaded), change rights
+    # Statements kept since the first visit (test_kept_statements.py): the person if the
+    # user sees them (object_for: the question and the row in one query), change rights
     # (asked once though the page, the access-log link and two sections ask: it also
     # opens the access log to a professional who changes the record, no query), the
     # network's members (the visible-persons subquery), the stays section's exclusions;
@@ -81,10 +81,10 @@ PAGES = [
     # says which sections have rows at all (network.sections.person_has): here only the
     # stay, so the mandates, assessments, follow-ups, watches, refusals and refused
     # referrals are not asked for
-    ("person", "coordinator", {}, 10),
-    # the person (two queries, as above); the booklet's and the write form's checks are
+    ("person", "coordinator", {}, 9),
+    # the person (one query, as above); the booklet's and the write form's checks are
     # answered by loading it; an empty booklet's ranking says so without counting again
-    ("booklet", "coordinator", {}, 6),
+    ("booklet", "coordinator", {}, 5),
     # every kind read by the person rule asks the gate once, together, in the page's one
     # query (followup.work), built on the first visit and kept (test_kept_statements.py);
     # nothing to do here, so no list read to audit

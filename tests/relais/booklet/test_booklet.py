@@ -191,9 +191,9 @@ def test_a_long_booklet_opens_in_as_many_queries_as_a_short_one(madeleine, coord
     # write form's members (with their users and organisations: one query whatever the
     # network's size), the alerts to acknowledge, the authors, the receipts added; the
     # booklet's visibility check and the write check are answered by loading the person
-    # (the gate decides once per request: relais.access.decisions), after the gate's kept
-    # question about them (one query more)
-    expected = SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 8
+    # (the gate decides once per request: relais.access.decisions), the gate's question
+    # and the row in one query (persons.one_if_visible)
+    expected = SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 7
     for n in range(3):
         services.write(madeleine, author=coordinator, body=f"Entry {n}")
     # A reply, a correction and an attachment: what each row shows of them comes with it.

@@ -432,7 +432,7 @@ def test_the_history_lists_versions_and_prints_in_a_fixed_number_of_queries(
         emergency.record_print(madeleine, actor=coordinator)
     client.force_login(coordinator)
     url = reverse("booklet:emergency_history", args=[madeleine.pk])
-    # The person (the gate's question, then the person), its read event, versions, prints.
+    # The person (with the gate's question), its read event, versions, prints.
     with django_assert_num_queries(SIGNED_IN_QUERIES + PERSON_QUERIES + AUDIT_EVENT_QUERIES
                                    + 2):
         response = client.get(url)

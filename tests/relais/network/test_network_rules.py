@@ -313,12 +313,12 @@ def test_person_page_query_count_does_not_grow_with_members(client, coordinator,
     # mandates, assessments, stays, follow-ups, watches, refusals or refused referrals
     # are asked for, and the before-admission summary is known absent); the booklet
     # section: unread entries (whether the reader sees the person is known from loading
-    # it); the person is loaded after the gate's kept question about them (one more)
-    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 9):
+    # it); the gate's question about the person and its row come in one query
+    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 8):
         client.get(url)
     for n in range(10):
         informal(madeleine, f"Cousin {n}", Relation.OTHER_FAMILY)
-    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 9):
+    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 8):
         response = client.get(url)
     assert len(response.context["members"]) == 15
 

@@ -1,0 +1,51 @@
+"""Opening a person asks the gate and loads the row in one query
+(access.persons.one_if_visible): the same answer as the gate's question alone."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from relais.access.persons import about_one, one_if_visible
+from relais.network.models import Person
+from tests.relais.network import conftest as network_fixtures
+
+madeleine = network_fixtures.madeleine
+former_member = network_fixtures.former_member
+excluded_pro = network_fixtures.excluded_pro
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["coordinator", "gp", "analyst", "caregiver", "excluded_pro", "former_member",
+            "liaison_nurse", "outsider"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_row_comes_exactly_when_the_gate_shows_the_person(request, madeleine, persona):
+    user = request.getfixturevalue(persona)
+    loaded = Person.objects.select_related("municipality")
+    for _ in range(2):  # built, then kept
+        found = one_if_visible(user, loaded, madeleine.pk)
+        assert (found is not None) == about_one(user, "visible", Person.objects.all(),
+                                                madeleine.pk)
+    if found is not None:
+        assert found == madeleine and found.first_name == madeleine.first_name
+
+
+def test_one_query_and_nothing_for_an_unknown_id(coordinator, madeleine):
+    one_if_visible(coordinator, Person.objects.all(), madeleine.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert one_if_visible(coordinator, Person.objects.all(), madeleine.pk) == madeleine
+    assert len(queries) == 1
+    assert one_if_visible(coordinator, Person.objects.all(), madeleine.pk + 1000) is None
+
+
+def test_the_gate_is_asked_again_for_each_person(coordinator, madeleine, world,
+                                                 liaison_nurse):
+    """The statement is kept with the person's id a parameter: another person the
+    coordinator does not see is not shown through it."""
+    stranger = Person.objects.create(first_name="Not", last_name="Shared",
+                                     created_by=liaison_nurse,
+                                     owner_organisation=world.hospital)
+    assert one_if_visible(coordinator, Person.objects.all(), madeleine.pk) == madeleine
+    assert not about_one(coordinator, "visible", Person.objects.all(), stranger.pk)
+    assert one_if_visible(coordinator, Person.objects.all(), stranger.pk) is None
