@@ -43,6 +43,9 @@ def _entries(user, person):
 
 
 NAMES = ("first_name", "last_name", "email")  # what a user's name is shown from
+# What a member's name is shown from (NetworkMember.display_name): the write form's choices.
+MEMBER_NAMES = ("kind", "user_id", "organisation_id", "name", *(f"user__{n}" for n in NAMES),
+                "organisation__name")
 
 # What the page shows of an entry and of the rows it names: reading (and converting) each
 # column of four tables for 25 rows cost more than the page's queries.
@@ -175,8 +178,8 @@ def _write_form_html(user, person) -> str:
     widget, which cost a fifth of the page; the HTML depends only on the choices offered
     (the user's kinds and audiences, the person's nameable members, the language), so it
     is rendered once per such set and kept."""
-    members = kept.rows(("booklet.nameable",), lambda s: nameable_members(s.person),
-                        person=person.pk)
+    members = kept.rows(("booklet.nameable",), lambda s: nameable_members(s.person).only(
+        *MEMBER_NAMES), person=person.pk)
     key = (get_language(), EntryForm.shape_for(user, "entry"),
            tuple((m.pk, str(m)) for m in members))
     with _write_forms_lock:
