@@ -14,6 +14,7 @@ from datetime import date
 
 from django.db.models import F, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from relais.access import policy
 from relais.core import kept
@@ -46,6 +47,30 @@ class HomeRecord:
     def is_empty(self) -> bool:
         return not (self.followup or self.watches or self.refusals)
 
+    def summary(self) -> list[tuple[str, str]]:
+        """The summary's parts as (words, badge class or ""), plurals said here: the
+        template (followup/partials/home_record.jinja) only prints them."""
+        parts = []
+        if self.followup:
+            parts.append((ngettext("%(counter)s contact done", "%(counter)s contacts done",
+                                   len(self.done)) % {"counter": len(self.done)}, None))
+            if problems := len(self.problems):
+                parts.append((ngettext("%(counter)s problem found", "%(counter)s problems found",
+                                       problems) % {"counter": problems}, "badge badge-warn"))
+            if missed := len(self.not_reached):
+                parts.append((ngettext("%(counter)s time not reached",
+                                       "%(counter)s times not reached", missed)
+                              % {"counter": missed}, None))
+        else:
+            parts.append((gettext("no follow-up"), None))
+        if watches := len(self.watches):
+            parts.append((ngettext("%(counter)s watch", "%(counter)s watches", watches)
+                          % {"counter": watches}, None))
+        if refusals := len(self.refusals):
+            parts.append((ngettext("%(counter)s refusal", "%(counter)s refusals", refusals)
+                          % {"counter": refusals}, None))
+        return parts
+
 
 def home_records(user, stays) -> dict[int, dict]:
     """{readmission pk: {"template", "record"}} for `stays` (readmissions, their previous
@@ -70,7 +95,7 @@ def home_records(user, stays) -> dict[int, dict]:
     shown = [stay.person_id for stay in stays if not records[stay.pk].is_empty]
     if shown:
         policy.record_list_read(user, "followup.home_record", shown)
-    return {pk: {"template": "followup/partials/home_record.html", "record": record}
+    return {pk: {"template": "followup/partials/home_record.jinja", "record": record}
             for pk, record in records.items()}
 
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from relais.access.policy import GuardedQuerySet
 from relais.core.fields import LONG_NOTE, NOTE, REASON, bounded_text, text_limits
@@ -133,6 +133,17 @@ class Stay(TimeStamped, Versioned):
         if previous is None or self.cancelled_at or previous.cancelled_at:
             return None
         return previous
+
+    @property
+    def readmission_label(self) -> str:
+        """The readmission badge's words (stays/partials/readmission_badge.jinja)."""
+        previous = self.readmission_after
+        if previous is None:
+            return ""
+        days = self.days_after_discharge
+        return ngettext("Readmission · %(days)s day after discharge from %(hospital)s",
+                        "Readmission · %(days)s days after discharge from %(hospital)s",
+                        days) % {"days": days, "hospital": previous.hospital.name}
 
     @property
     def days_after_discharge(self) -> int | None:
