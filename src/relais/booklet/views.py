@@ -11,7 +11,6 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Count, Window
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,7 +29,7 @@ from relais.booklet.models import Audience, Entry, EntryKind, ReadReceipt
 from relais.booklet.rules import may_write_booklet
 from relais.core import kept
 from relais.core.forms import kept_fields_html
-from relais.core.pagination import TOTAL, CountingPaginator
+from relais.core.pagination import CountingPaginator, kept_ranking
 from relais.core.text import fold, is_digits
 from relais.core.uploads import download_name, open_stored
 from relais.network import rules as network_rules
@@ -83,14 +82,9 @@ def _ranked(user, person, form):
     if form.is_bound and form.is_valid() and any(form.cleaned_data.values()):
         return None
 
-    def ranked(bottom, size):
-        return kept.rows(
-            ("booklet.ranked", policy.signature(user), bottom, size),
-            lambda s: booklet_rules.readable(user, Entry.objects.all(), s.person)
-            .order_by("-created_at", "-pk").annotate(**{TOTAL: Window(Count("pk"))})
-            .values_list("pk", TOTAL)[bottom:bottom + size], person=person.pk)
-
-    return ranked
+    return kept_ranking(("booklet.ranked", policy.signature(user)), lambda s: booklet_rules
+                        .readable(user, Entry.objects.all(), s.person)
+                        .order_by("-created_at", "-pk"), person=person.pk)
 
 
 def filtered(entries, form: BookletFilterForm):

@@ -7,13 +7,35 @@ COUNT(*) OVER () (PostgreSQL and SQLite ≥ 3.25 alike).
 With `fetch`, the work is split in two: the ranking query returns only primary keys and
 the count (the window then holds narrow rows, not every column of thousands of matches),
 and `fetch(pks)` loads the page's few full rows ({pk: row}). `ranked(first, size)` may
-give the ranking itself ([(pk, total)]: a query kept across requests, core/kept.py).
+give the ranking itself ([(pk, total)]: a query kept across requests, core/kept.py):
+`kept_ranking` makes one.
 """
 
+from collections.abc import Callable
+
 from django.core.paginator import Paginator
-from django.db.models import Count, Window
+from django.db.models import Count, QuerySet, Window
+
+from relais.core import kept
 
 TOTAL = "relais_total"
+
+
+def ranking_of(rows: QuerySet) -> QuerySet:
+    """(pk, total) of each row of the ordered `rows`: the total in the same walk."""
+    return rows.annotate(**{TOTAL: Window(Count("pk"))}).values_list("pk", TOTAL)
+
+
+def kept_ranking(key: tuple, build: Callable[[kept.Slots], QuerySet],
+                 **values) -> Callable[[int, int], list]:
+    """`ranked(bottom, size)` for `CountingPaginator` (and the HSDS lists): the ranking of
+    the ordered `build(slots)` from row `bottom`, `size` rows, kept across requests per
+    page (core/kept.py: `key` names all else the rows are made of, `values` fill slots)."""
+    def ranked(bottom: int, size: int) -> list:
+        return kept.rows((*key, bottom, size),
+                         lambda s: ranking_of(build(s))[bottom:bottom + size], **values)
+
+    return ranked
 
 
 class CountingPaginator(Paginator):
@@ -49,8 +71,7 @@ class CountingPaginator(Paginator):
             total = getattr(rows[0], TOTAL) if rows else None
         else:
             ranked = (self.ranked(bottom, self.per_page) if self.ranked else list(
-                self.object_list.annotate(**{TOTAL: Window(Count("pk"))})
-                .values_list("pk", TOTAL)[bottom:bottom + self.per_page]))
+                ranking_of(self.object_list)[bottom:bottom + self.per_page]))
             total = ranked[0][1] if ranked else None
             by_pk = self.fetch([pk for pk, _ in ranked])
             rows = [by_pk[pk] for pk, _ in ranked if pk in by_pk]

@@ -4,7 +4,6 @@ on); editing goes through relais.access.directory."""
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
-from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from relais.core import kept
 from relais.core.forms import kept_fields_html
 from relais.core.http import safe_next
 from relais.core.models import VersionConflict
-from relais.core.pagination import TOTAL, CountingPaginator
+from relais.core.pagination import CountingPaginator, kept_ranking
 from relais.directory import rules as directory_rules
 from relais.directory import search, services
 from relais.directory.forms import AgreementForm, SearchForm, ServiceForm
@@ -82,14 +81,8 @@ def _ranked(user, form):
             services_, [getattr(s, f"word{n}") for n in range(len(words))],
             getattr(s, "tsquery", None))
 
-    def ranked(bottom, size):
-        return kept.rows(
-            ("directory.ranked", signature(user), form.is_bound, len(words), bottom, size),
-            lambda s: _filtered(user, form, matching(s)).annotate(
-                **{TOTAL: Window(Count("pk"))}).values_list("pk", TOTAL)[bottom:bottom + size],
-            **values)
-
-    return ranked
+    return kept_ranking(("directory.ranked", signature(user), form.is_bound, len(words)),
+                        lambda s: _filtered(user, form, matching(s)), **values)
 
 
 def _filtered(user, form, matching=search.matching):

@@ -60,3 +60,25 @@ def test_an_empty_ranking_is_an_empty_first_page_without_counting(django_assert_
 def test_nothing_found_is_an_empty_first_page():
     page = CountingPaginator(Municipality.objects.none(), 5).get_page(3)
     assert (page.number, page.paginator.count, list(page)) == (1, 0, [])
+
+
+@pytest.mark.parametrize("number", [1, 2, 4, 99])
+def test_a_kept_ranking_gives_djangos_pages_and_is_built_once(number):
+    from relais.core import kept
+    from relais.core.pagination import kept_ranking
+
+    kept.forget()
+    built = []
+
+    def build(s):
+        built.append(s)
+        return Municipality.objects.filter(pk__gt=s.floor).order_by("-name_fr")
+
+    for _ in range(2):
+        ranked = kept_ranking(("test.municipalities",), build, floor=0)
+        ours = CountingPaginator(municipalities, 5, ranked=ranked, fetch=lambda pks: (
+            Municipality.objects.in_bulk(pks))).get_page(number)
+        theirs = Paginator(municipalities(), 5).get_page(number)
+        assert names(ours) == names(theirs)
+        assert (ours.number, ours.paginator.count) == (theirs.number, 19)
+    assert len(built) == 1  # the second visit ran the kept statement

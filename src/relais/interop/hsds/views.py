@@ -3,13 +3,13 @@ rows the reader may see, answer them in the representation asked for."""
 
 import uuid
 
-from django.db.models import Count, Prefetch, Window
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from relais.access.policy import signature
 from relais.core import kept
-from relais.core.pagination import TOTAL
+from relais.core.pagination import kept_ranking
 from relais.core.text import fold
 from relais.directory.hsds.schema import HSDS_VERSION
 from relais.directory.hsds.taxonomy import (
@@ -67,11 +67,8 @@ def _plain(values: dict) -> bool:
 def _plain_services(user, values: dict):
     """The unfiltered list from statements kept across requests (core/kept.py): its
     ranking per reader and page, then the page's rows."""
-    def ranked(start, size):
-        return kept.rows(("hsds.services.ranked", signature(user), start, size),
-                         lambda s: queries.visible_services(user).order_by("pk").annotate(
-                             **{TOTAL: Window(Count("pk"))}).values_list("pk", TOTAL)
-                         [start:start + size])
+    ranked = kept_ranking(("hsds.services.ranked", signature(user)),
+                          lambda s: queries.visible_services(user).order_by("pk"))
 
     def fetch(pks):
         return kept.by_pks(("hsds.services.rows",), lambda ids: Service.objects.filter(
