@@ -110,23 +110,27 @@ def _present(previous_stay_ids, person_ids) -> dict[str, bool]:
 
 
 def _followups(user, previous_stay_ids) -> list[FollowUp]:
-    done = Contact.objects.filter(status__in=[*DONE, ContactStatus.NOT_REACHED]).order_by(
-        "happened_at", "pk").select_related("owner", "owner_organisation", "recorded_by")
     return _visible_among(user, "followups", previous_stay_ids, lambda ids: FollowUp.objects
-                          .filter(stay__in=ids).prefetch_related(
-                              Prefetch("contacts", queryset=done)))
+                          .filter(AnyOf(F("stay_id"), ids)).prefetch_related(
+                              Prefetch("contacts", queryset=_contacts_shown())))
+
+
+def _contacts_shown():
+    """A follow-up's contacts that happened or were tried, with who made them (built
+    only when the kept statement is)."""
+    return Contact.objects.filter(status__in=[*DONE, ContactStatus.NOT_REACHED]).order_by(
+        "happened_at", "pk").select_related("owner", "owner_organisation", "recorded_by")
 
 
 def _visible_among(user, name: str, ids, build) -> list:
-    """`policy.visible(user, build(ids))`, its SQL kept across requests for the user and
-    the number of ids (a work list asks it on every open: compiling it cost more than
-    running it)."""
+    """`policy.visible(user, build(ids))`, its SQL kept across requests for the user (a
+    work list asks it on every open: compiling it cost more than running it); `build`
+    filters with `core.sql.AnyOf`, the ids one parameter."""
     ids = sorted(set(ids))
     if not ids:
         return []
-    names = {f"id{n}": pk for n, pk in enumerate(ids)}
-    return policy.visible_rows(user, ("followup.home_record", name, len(ids)),
-                               lambda s: build([getattr(s, n) for n in names]), **names)
+    return policy.visible_rows(user, ("followup.home_record", name), lambda s: build(s.ids),
+                               ids=ids)
 
 
 def _who(contact) -> str:
@@ -141,11 +145,11 @@ def _add_watches_and_refusals(user, stays, records) -> None:
     """Watches that were running between the discharge and the readmission (with their
     last check-in) and refusals recorded in between."""
     persons = {stay.person_id for stay in stays}
-    last_check_ins = Prefetch("check_ins", queryset=CheckIn.objects.select_related("by"))
     watches = _visible_among(user, "watches", persons, lambda ids: Watch.objects.filter(
-        person__in=ids).select_related("owner").prefetch_related(last_check_ins))
+        AnyOf(F("person_id"), ids)).select_related("owner").prefetch_related(
+        Prefetch("check_ins", queryset=CheckIn.objects.select_related("by"))))
     refusals = _visible_among(user, "refusals", persons,
-                              lambda ids: Refusal.objects.filter(person__in=ids))
+                              lambda ids: Refusal.objects.filter(AnyOf(F("person_id"), ids)))
     for stay in stays:
         record = records[stay.pk]
         record.watches = [w for w in watches if _ran_between(w, stay, record)]
