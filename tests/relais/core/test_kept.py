@@ -1,7 +1,11 @@
 """Querysets compiled once and run with each request's values (relais.core.kept)."""
 
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.db import connection
 from django.db.models import Count, F, Prefetch
 from django.test.utils import CaptureQueriesContext
@@ -256,3 +260,21 @@ def test_only_so_many_statements_are_kept(monkeypatch):
     for n in range(5):
         kept.rows(("test.many", n), lambda s: User.objects.filter(pk=s.pk), pk=1)
     assert len(kept._kept) == 3
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 12, 5, 22, 59, 59, tzinfo=UTC),  # 23:59:59 in Brussels
+    datetime(2026, 12, 5, 23, 0, 0, tzinfo=UTC),  # midnight in Brussels
+    datetime(2027, 3, 28, 0, 30, tzinfo=UTC),  # the night the clocks go forward
+    datetime(2027, 10, 30, 22, 30, tzinfo=UTC),  # the night they go back
+])
+def test_the_day_in_a_statements_key_is_the_local_day_whatever_was_asked_before(moment):
+    """The day is worked out again only when it changes (kept._today): asked the moment
+    before, then at `moment`, in Brussels and in another zone, it is Django's localdate."""
+    for before in (moment - timedelta(seconds=1), moment - timedelta(hours=30), moment):
+        with time_machine.travel(before, tick=False):
+            kept._today()
+        with time_machine.travel(moment, tick=False):
+            assert kept._today() == timezone.localdate()
+            with timezone.override(ZoneInfo("America/New_York")):
+                assert kept._today() == timezone.localdate()
