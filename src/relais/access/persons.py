@@ -32,7 +32,7 @@ from operator import or_
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, F, OuterRef, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -264,26 +264,39 @@ def _about_one_statement(user, question: str, persons: QuerySet) -> tuple[str, l
                           build)
 
 
-def one_if_visible(user, queryset: QuerySet, pk: int):
-    """Person #pk from `queryset` (the whole table, with what to load with it) if `user`
-    may read them, else None: `about_one`'s question and the row in one query, as a page
-    that opens a person needs both. Kept across requests for the user (the question's
-    parameters hold their own ids)."""
+def one_if_visible(user, queryset: QuerySet, pk: int, *, also: tuple[str, ...] = ()):
+    """(person #pk from `queryset`, or None, {question: answer}): the person (from the
+    whole table, with what `queryset` loads with it) if `user` may read them, with the
+    answers to the `also` questions about them ("completable", "excluded"), all in one
+    query: a page that opens a person needs the row and asks those next. Kept across
+    requests for the user (the questions' parameters hold their own ids)."""
     if not is_signed_in(user):
-        return None
-    sql, params = _about_one_statement(user, "visible", queryset.model.objects.all())
+        return None, {}
+    persons = queryset.model.objects.all()
+    sql, params = _about_one_statement(user, "visible", persons)
     if not sql:
-        return None
+        return None, {}
+    asked = {question: _about_one_statement(user, question, persons) for question in also}
 
     def build(s):
-        # The gate's own compiled SQL, its values as parameters (no text from outside).
-        seen = RawSQL(f"EXISTS({sql})", [s.pk if type(value) is int and value == SOMEONE  # noqa: S611
-                                          else value for value in params],
-                      output_field=BooleanField())
-        return queryset.filter(seen, pk=s.pk)
+        return queryset.filter(_exists(sql, params, s.pk), pk=s.pk).annotate(**{
+            f"relais_{question}": _exists(*statement, s.pk) if statement[0] else Value(False)
+            for question, statement in asked.items()})
 
-    key = ("persons.one_if_visible", signature(user), repr(queryset.query.select_related))
-    return kept.first(key, build, pk=pk)
+    key = ("persons.one_if_visible", signature(user), repr(queryset.query.select_related),
+           also)
+    person = kept.first(key, build, pk=pk)
+    if person is None:
+        return None, {}
+    return person, {question: bool(getattr(person, f"relais_{question}")) for question in also}
+
+
+def _exists(sql: str, params: list, pk) -> RawSQL:
+    """`EXISTS(sql)` of an `about_one` statement, `pk` in SOMEONE's place: the gate's own
+    compiled SQL, its values as parameters (no text from outside)."""
+    return RawSQL(f"EXISTS({sql})", [pk if type(value) is int and value == SOMEONE  # noqa: S611
+                                      else value for value in params],
+                  output_field=BooleanField())
 
 
 # --- deciding about a few candidates --------------------------------------------------

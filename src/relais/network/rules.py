@@ -131,9 +131,14 @@ def _sees_one(user, pk) -> bool:
 
 def _load_seen(user, queryset, pk):
     """For the gate's `object_for`: person #pk (a valid id) if `user` may read them, the
-    question and the row in one query; the answer is kept for the request."""
-    person = one_if_visible(user, queryset, int(pk))
+    question and the row in one query. A professional's page asks next whether they may
+    change the record (a relationship): answered in the same query. The answers are kept
+    for the request."""
+    also = ("completable",) if getattr(user, "is_professional", False) else ()
+    person, answers = one_if_visible(user, queryset, int(pk), also=also)
     decisions.remember(("sees", PERSON, user.pk, int(pk)), person is not None)
+    if person is not None and also:
+        decisions.remember(("completes", PERSON, user.pk, person.pk), answers["completable"])
     return person
 
 

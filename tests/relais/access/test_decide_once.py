@@ -73,15 +73,15 @@ def consultation(madeleine, world, coordinator, gp, member_of):
 # visible-persons question to gate it).
 PAGES = [
     # Statements kept since the first visit (test_kept_statements.py): the person if the
-    # user sees them (object_for: the question and the row in one query), change rights
-    # (asked once though the page, the access-log link and two sections ask: it also
-    # opens the access log to a professional who changes the record, no query), the
+    # user sees them, with change rights (object_for: the questions and the row in one
+    # query; the page, the access-log link and two sections ask them: they also open
+    # the access log to a professional who changes the record, no query), the
     # network's members (the visible-persons subquery), the stays section's exclusions;
     # the user's hospitals come with the request's memberships (no query); one statement
     # says which sections have rows at all (network.sections.person_has): here only the
     # stay, so the mandates, assessments, follow-ups, watches, refusals and refused
     # referrals are not asked for
-    ("person", "coordinator", {}, 9),
+    ("person", "coordinator", {}, 8),
     # the person (one query, as above); the booklet's and the write form's checks are
     # answered by loading it; an empty booklet's ranking says so without counting again
     ("booklet", "coordinator", {}, 5),
@@ -206,7 +206,10 @@ def test_the_audit_trail_of_a_read_keeps_the_answers(coordinator, madeleine):
     with decisions.deciding_once(), decisions.counting() as questions:
         rules.person_for(coordinator, madeleine.pk)  # audited
         assert rules.sees_person(coordinator, madeleine)
-    assert questions == {"visible": 1, "statement": 1}
+        assert rules.has_relationship(coordinator, madeleine)  # answered with the load
+    # Built once, loading the person: the questions whether she is seen and whether the
+    # coordinator completes her record (one statement each, then one query for both).
+    assert questions == {"visible": 1, "completable": 1, "statement": 2}
 
 
 def test_the_compiled_subquery_lists_what_the_queryset_does(world, coordinator, gp,

@@ -23,20 +23,26 @@ PERSONAS = ["coordinator", "gp", "analyst", "caregiver", "excluded_pro", "former
 def test_the_row_comes_exactly_when_the_gate_shows_the_person(request, madeleine, persona):
     user = request.getfixturevalue(persona)
     loaded = Person.objects.select_related("municipality")
+    everyone = Person.objects.all()
     for _ in range(2):  # built, then kept
-        found = one_if_visible(user, loaded, madeleine.pk)
-        assert (found is not None) == about_one(user, "visible", Person.objects.all(),
-                                                madeleine.pk)
+        found, answers = one_if_visible(user, loaded, madeleine.pk,
+                                        also=("completable", "excluded"))
+        assert (found is not None) == about_one(user, "visible", everyone, madeleine.pk)
     if found is not None:
         assert found == madeleine and found.first_name == madeleine.first_name
+        assert answers == {question: about_one(user, question, everyone, madeleine.pk)
+                           for question in ("completable", "excluded")}
+    else:
+        assert answers == {}
 
 
 def test_one_query_and_nothing_for_an_unknown_id(coordinator, madeleine):
-    one_if_visible(coordinator, Person.objects.all(), madeleine.pk)
+    one_if_visible(coordinator, Person.objects.all(), madeleine.pk, also=("completable",))
     with CaptureQueriesContext(connection) as queries:
-        assert one_if_visible(coordinator, Person.objects.all(), madeleine.pk) == madeleine
+        assert one_if_visible(coordinator, Person.objects.all(), madeleine.pk,
+                              also=("completable",)) == (madeleine, {"completable": True})
     assert len(queries) == 1
-    assert one_if_visible(coordinator, Person.objects.all(), madeleine.pk + 1000) is None
+    assert one_if_visible(coordinator, Person.objects.all(), madeleine.pk + 1000) == (None, {})
 
 
 def test_the_gate_is_asked_again_for_each_person(coordinator, madeleine, world,
@@ -46,6 +52,6 @@ def test_the_gate_is_asked_again_for_each_person(coordinator, madeleine, world,
     stranger = Person.objects.create(first_name="Not", last_name="Shared",
                                      created_by=liaison_nurse,
                                      owner_organisation=world.hospital)
-    assert one_if_visible(coordinator, Person.objects.all(), madeleine.pk) == madeleine
+    assert one_if_visible(coordinator, Person.objects.all(), madeleine.pk)[0] == madeleine
     assert not about_one(coordinator, "visible", Person.objects.all(), stranger.pk)
-    assert one_if_visible(coordinator, Person.objects.all(), stranger.pk) is None
+    assert one_if_visible(coordinator, Person.objects.all(), stranger.pk) == (None, {})

@@ -534,9 +534,10 @@ def test_the_list_page_costs_the_same_whatever_the_number_of_consultations(
                           organisation=world.coordination_centre)
     client.get(url)
 
-    # The person and its audited read, whether the reader may ask, the consultations.
+    # The person and its audited read (whether the reader may ask, a relationship, comes
+    # with the person: access.persons.one_if_visible), the consultations.
     with django_assert_num_queries(SIGNED_IN_QUERIES + PERSON_QUERIES + AUDIT_EVENT_QUERIES
-                                   + 1 + 1):
+                                   + 1):
         response = client.get(url)
 
     assert response.content.decode().count(QUESTION) == 3
