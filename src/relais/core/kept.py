@@ -179,6 +179,8 @@ def exist_each(key: tuple, builds: dict[str, Callable[[Slots], QuerySet]],
     (`SELECT EXISTS(...), EXISTS(...)`): a page that shows several kinds of rows, most
     often none of them, asks once which exist and reads only those."""
     names = sorted(builds)
+    if not names:
+        return {}
     compiled = [_compiled(("exists", *key, name),
                           lambda s, build=builds[name]: build(s).order_by().values("pk")[:1],
                           values, every_slot=False) for name in names]
