@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from relais.core.text import is_digits
@@ -62,7 +63,15 @@ def my_work(request):
     team = request.GET.get("team") == "1"
     if team and not work.team_organisation_ids(request.memberships):
         raise Http404
-    return render(request, "followup/my_work.html", work_context(request, team=team))
+    context = work_context(request, team=team)
+    total, urgent = context["work"].total, context["work"].urgent
+    # The plurals, said here: the page is Jinja2 (core/jinja.py).
+    context["total_label"] = ngettext("%(total)s thing to do", "%(total)s things to do",
+                                      total) % {"total": total}
+    context["urgent_label"] = ngettext(
+        "%(urgent)s overdue or due today", "%(urgent)s overdue or due today", urgent) % {
+        "urgent": urgent}
+    return render(request, "followup/my_work.jinja", context, using="jinja2")
 
 
 @login_required
