@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from relais.access.policy import GuardedQuerySet
 from relais.core.fields import LONG_NOTE, NOTE, bounded_text, text_limits
@@ -209,6 +210,14 @@ class Service(TimeStamped, Versioned):
     @property
     def how_to_refer(self) -> str:
         return localized(self, "how_to_refer")
+
+    @property
+    def typical_wait_label(self) -> str:
+        """"about 3 days" on the capacity badge (directory/partials/capacity.jinja)."""
+        days = self.typical_wait_days
+        if not days:
+            return ""
+        return ngettext("about %(days)s day", "about %(days)s days", days) % {"days": days}
 
     @property
     def is_stale(self) -> bool:

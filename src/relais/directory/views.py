@@ -6,8 +6,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from relais.access.policy import Action, signature
@@ -17,6 +20,7 @@ from relais.core.forms import kept_fields_html
 from relais.core.http import safe_next
 from relais.core.models import VersionConflict
 from relais.core.pagination import CountingPaginator, kept_ranking
+from relais.core.templatetags import memo
 from relais.directory import rules as directory_rules
 from relais.directory import search, services
 from relais.directory.forms import AgreementForm, SearchForm, ServiceForm
@@ -38,12 +42,30 @@ def service_search(request):
                              ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    count = page.paginator.count
+    results = {"page": page, "query": query.urlencode(), "cards": [_card(s) for s in page],
+               "count_label": ngettext("%(counter)s service", "%(counter)s services",
+                                       count) % {"counter": count}}
     if request.htmx:
-        return render(request, "directory/partials/service_rows.html",
-                      {"page": page, "query": query.urlencode()})
-    context = {"form": form, "filter_fields": kept_fields_html(form, FILTER_LAYOUT),
-               "page": page, "query": query.urlencode()}
-    return render(request, "directory/service_search.html", context)
+        return render(request, "directory/partials/service_rows.jinja", results,
+                      using="jinja2")
+    context = {"form": form, "filter_fields": kept_fields_html(form, FILTER_LAYOUT), **results}
+    return render(request, "directory/service_search.jinja", context, using="jinja2")
+
+
+def _card(service) -> str:
+    """A result's card, rendered once per set of what it shows and kept (the memo of
+    core/templatetags/memo.py): the same for everyone who sees the service."""
+    shown = (*(getattr(service, name) for name in CARD_SHOWN), service.organisation.name)
+    return mark_safe(memo.kept("directory.card", shown, lambda: engines["jinja2"]  # noqa: S308 - Jinja2 escapes
+                               .get_template(CARD_TEMPLATE).template.render(service=service)))
+
+
+CARD_TEMPLATE = "directory/partials/service_card.jinja"
+# What a card shows, besides its organisation's name (the card's key: a change of any of
+# them is a new card). `name` is the reader's language's (the language is in the key too).
+CARD_SHOWN = ("pk", "name", "category", "status", "capacity", "typical_wait_days",
+              "urgent_start", "languages", "verified_on", "contact_phone", "contact_name")
 
 
 FIELD = "<div>{label_tag}{widget}</div>"
@@ -52,7 +74,7 @@ FILTER_LAYOUT = (("category", FIELD), ("municipality", FIELD), ("zone", FIELD),
                  ("accepting", "<div><label>{widget} {label}</label></div>"))
 
 
-# What a result card shows (partials/service_rows.html, its memo's values): the rest of a
+# What a result card reads (partials/service_card.jinja, CARD_SHOWN): the rest of a
 # service (its long texts above all) stays in the database.
 CARD_FIELDS = ("organisation_id", "name_nl", "name_fr", "name_en", "category", "status",
                "capacity", "typical_wait_days", "urgent_start", "languages", "verified_on",

@@ -16,6 +16,7 @@ fragment is simply rendered).
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from django import template
 from django.urls import get_script_prefix
@@ -33,24 +34,30 @@ class MemoNode(template.Node):
         self.nodelist, self.name, self.values = nodelist, name, values
 
     def render(self, context) -> str:
-        key = (self.name, translation.get_language(), timezone.get_current_timezone_name(),
-               timezone.localdate(), get_script_prefix(),
-               *(value.resolve(context) for value in self.values))
-        try:
-            hash(key)
-        except TypeError:
-            return self.nodelist.render(context)
-        with _lock:
-            html = _kept.get(key)
-            if html is not None:
-                _kept.move_to_end(key)
-                return html
-        html = self.nodelist.render(context)
-        with _lock:
-            _kept[key] = html
-            if len(_kept) > LIMIT:
-                _kept.popitem(last=False)
-        return html
+        return kept(self.name, tuple(value.resolve(context) for value in self.values),
+                    lambda: self.nodelist.render(context))
+
+
+def kept(name: str, values: tuple, render: Callable[[], str]) -> str:
+    """The fragment `name` for `values`, rendered by `render()` the first time (the tag's
+    work, also for a Jinja2 page: the directory's cards)."""
+    key = (name, translation.get_language(), timezone.get_current_timezone_name(),
+           timezone.localdate(), get_script_prefix(), *values)
+    try:
+        hash(key)
+    except TypeError:
+        return render()
+    with _lock:
+        html = _kept.get(key)
+        if html is not None:
+            _kept.move_to_end(key)
+            return html
+    html = render()
+    with _lock:
+        _kept[key] = html
+        if len(_kept) > LIMIT:
+            _kept.popitem(last=False)
+    return html
 
 
 @register.tag
