@@ -283,8 +283,9 @@ def one_if_visible(user, queryset: QuerySet, pk: int, *, also: tuple[str, ...] =
             f"relais_{question}": _exists(*statement, s.pk) if statement[0] else Value(False)
             for question, statement in asked.items()})
 
-    key = ("persons.one_if_visible", signature(user), repr(queryset.query.select_related),
-           also)
+    query = queryset.query  # what is loaded with the row names the statement too
+    key = ("persons.one_if_visible", signature(user), also, repr(query.select_related),
+           repr(query.deferred_loading), tuple(map(repr, queryset._prefetch_related_lookups)))
     person = kept.first(key, build, pk=pk)
     if person is None:
         return None, {}

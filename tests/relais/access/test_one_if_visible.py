@@ -55,3 +55,17 @@ def test_the_gate_is_asked_again_for_each_person(coordinator, madeleine, world,
     assert one_if_visible(coordinator, Person.objects.all(), madeleine.pk)[0] == madeleine
     assert not about_one(coordinator, "visible", Person.objects.all(), stranger.pk)
     assert one_if_visible(coordinator, Person.objects.all(), stranger.pk) == (None, {})
+
+
+def test_what_each_caller_loads_with_the_person_is_its_own(coordinator, madeleine,
+                                                            django_assert_num_queries):
+    """Two callers that load different columns or relations with the person do not share
+    a statement: each gets what it asked for, in its one query."""
+    narrow, _ = one_if_visible(coordinator, Person.objects.only("first_name"), madeleine.pk)
+    assert narrow.get_deferred_fields() and "first_name" not in narrow.get_deferred_fields()
+    whole, _ = one_if_visible(coordinator, Person.objects.all(), madeleine.pk)
+    assert not whole.get_deferred_fields()
+    with_members, _ = one_if_visible(coordinator, Person.objects.prefetch_related("members"),
+                                     madeleine.pk)
+    with django_assert_num_queries(0):
+        assert len(with_members.members.all()) >= 1
