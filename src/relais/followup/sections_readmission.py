@@ -103,16 +103,28 @@ def _present(previous_stay_ids, person_ids) -> dict[str, bool]:
     """Which kinds of record exist at all for these readmissions, whoever may see them:
     most have none, and one statement then stands for three gated ones."""
     return kept.exist_each(("followup.home_record",), {
-        "followups": lambda s: FollowUp.objects.filter(AnyOf(F("stay_id"), s.stays)),
-        "watches": lambda s: Watch.objects.filter(AnyOf(F("person_id"), s.persons)),
-        "refusals": lambda s: Refusal.objects.filter(AnyOf(F("person_id"), s.persons))},
+        "followups": lambda s: _followups_after(s.stays),
+        "watches": lambda s: _watches_of(s.persons),
+        "refusals": lambda s: _refusals_of(s.persons)},
         stays=sorted(set(previous_stay_ids)), persons=sorted(set(person_ids)))
 
 
+# Each kind of record, for the probe (any at all?) and for the gated read alike.
+def _followups_after(stay_ids):
+    return FollowUp.objects.filter(AnyOf(F("stay_id"), stay_ids))
+
+
+def _watches_of(person_ids):
+    return Watch.objects.filter(AnyOf(F("person_id"), person_ids))
+
+
+def _refusals_of(person_ids):
+    return Refusal.objects.filter(AnyOf(F("person_id"), person_ids))
+
+
 def _followups(user, previous_stay_ids) -> list[FollowUp]:
-    return _visible_among(user, "followups", previous_stay_ids, lambda ids: FollowUp.objects
-                          .filter(AnyOf(F("stay_id"), ids)).prefetch_related(
-                              Prefetch("contacts", queryset=_contacts_shown())))
+    return _visible_among(user, "followups", previous_stay_ids, lambda ids: _followups_after(
+        ids).prefetch_related(Prefetch("contacts", queryset=_contacts_shown())))
 
 
 def _contacts_shown():
@@ -145,11 +157,11 @@ def _add_watches_and_refusals(user, stays, records) -> None:
     """Watches that were running between the discharge and the readmission (with their
     last check-in) and refusals recorded in between."""
     persons = {stay.person_id for stay in stays}
-    watches = _visible_among(user, "watches", persons, lambda ids: Watch.objects.filter(
-        AnyOf(F("person_id"), ids)).select_related("owner").prefetch_related(
-        Prefetch("check_ins", queryset=CheckIn.objects.select_related("by"))))
-    refusals = _visible_among(user, "refusals", persons,
-                              lambda ids: Refusal.objects.filter(AnyOf(F("person_id"), ids)))
+    watches = _visible_among(user, "watches", persons, lambda ids: _watches_of(ids)
+                             .select_related("owner").prefetch_related(
+                                 Prefetch("check_ins", queryset=CheckIn.objects
+                                          .select_related("by"))))
+    refusals = _visible_among(user, "refusals", persons, _refusals_of)
     for stay in stays:
         record = records[stay.pk]
         record.watches = [w for w in watches if _ran_between(w, stay, record)]

@@ -24,9 +24,8 @@ def person_watch_section(user, person) -> dict | None:
 def _watches(user, person) -> list[Watch]:
     if not person_has(person.pk, "followup.watches"):
         return []
-    return policy.visible_rows(user, ("followup.section_watches",), lambda s: Watch.objects
-                               .filter(person_id=s.person, ended_at__isnull=True)
-                               .select_related("owner"), person=person.pk)
+    return policy.visible_rows(user, ("followup.section_watches",), lambda s: _open_watches(
+        s.person).select_related("owner"), person=person.pk)
 
 
 def _refusals(user, person) -> list[Refusal]:
@@ -38,6 +37,10 @@ def _refusals(user, person) -> list[Refusal]:
     for refusal in refusals:
         refusal.reasons_display = [REASON_LABELS.get(r, r) for r in refusal.reasons]
     return refusals
+
+
+def _open_watches(person_ref):
+    return Watch.objects.filter(person_id=person_ref, ended_at__isnull=True)
 
 
 def _refused_referrals(person_ref):
@@ -62,8 +65,7 @@ def declined_by_person(user, person) -> list:
 
 def register() -> None:
     register_person_section(person_watch_section)
-    register_person_rows("followup.watches", lambda person: Watch.objects.filter(
-        person_id=person, ended_at__isnull=True))
+    register_person_rows("followup.watches", _open_watches)
     register_person_rows("followup.refusals", lambda person: Refusal.objects.filter(
         person_id=person))
     register_person_rows("followup.refused_referrals", _refused_referrals)
