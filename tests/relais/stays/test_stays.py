@@ -17,6 +17,7 @@ from relais.stays import referrals, services
 from relais.stays.checklist import DEFAULT_ITEMS
 from relais.stays.models import ItemStatus, Stay
 from tests.helpers import SIGNED_IN_QUERIES
+from tests.relais.stays.conftest import NEEDS
 
 pytestmark = pytest.mark.django_db
 
@@ -168,8 +169,6 @@ def test_worklist_query_count_does_not_grow_with_stays(persona_client, stay, wor
     """The same queries for one stay as for six, each with a referral waiting: the rows
     read only the columns shown (views.WORKLIST_SHOWN, AWAITING_SHOWN), and a column the
     page used but did not read would cost a query per row."""
-    from tests.relais.stays.conftest import NEEDS
-
     def send(stay):
         referrals.send(person=stay.person, service=nursing_service, stay=stay, needs=NEEDS,
                        urgency="24h", actor=liaison_nurse, sender_organisation=world.hospital,
