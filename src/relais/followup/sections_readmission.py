@@ -12,11 +12,11 @@ the number of readmissions on the page.
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from relais.access import policy
+from relais.access import persons, policy
 from relais.core import kept
 from relais.core.sql import AnyOf
 from relais.followup.models import CheckIn, Contact, ContactStatus, FollowUp, Refusal, Watch
@@ -103,28 +103,43 @@ def _present(previous_stay_ids, person_ids) -> dict[str, bool]:
     """Which kinds of record exist at all for these readmissions, whoever may see them:
     most have none, and one statement then stands for three gated ones."""
     return kept.exist_each(("followup.home_record",), {
-        "followups": lambda s: _followups_after(s.stays),
-        "watches": lambda s: _watches_of(s.persons),
-        "refusals": lambda s: _refusals_of(s.persons)},
+        "followups": lambda s: _followups_after(_one_array(s.stays)),
+        "watches": lambda s: _watches_of(_one_array(s.persons)),
+        "refusals": lambda s: _refusals_of(_one_array(s.persons))},
         stays=sorted(set(previous_stay_ids)), persons=sorted(set(person_ids)))
 
 
-# Each kind of record, for the probe (any at all?) and for the gated read alike.
-def _followups_after(stay_ids):
-    return FollowUp.objects.filter(AnyOf(F("stay_id"), stay_ids))
+# Each kind of record, for the probe (any at all?) and for the gated read alike; `among`
+# says how the ids are matched (`_one_array`, `_each_id`).
+def _followups_after(among):
+    return FollowUp.objects.filter(among("stay_id"))
 
 
-def _watches_of(person_ids):
-    return Watch.objects.filter(AnyOf(F("person_id"), person_ids))
+def _watches_of(among):
+    return Watch.objects.filter(among("person_id"))
 
 
-def _refusals_of(person_ids):
-    return Refusal.objects.filter(AnyOf(F("person_id"), person_ids))
+def _refusals_of(among):
+    return Refusal.objects.filter(among("person_id"))
+
+
+def _one_array(ids):
+    """The probe's match: the ids as one array parameter (`core.sql.AnyOf`), one
+    statement for any number of them."""
+    return lambda field: Q(AnyOf(F(field), ids))
+
+
+def _each_id(ids: list):
+    """The gated reads' match: one parameter per id, the statement kept per number of
+    ids. PostgreSQL plans an array parameter as if it held ten ids: the gated read's
+    generic plan then cost ten times its custom one, so it was planned again at every
+    execution (0.4 ms of the work list's database time; docs/bench.md)."""
+    return lambda field: Q(**{f"{field}__in": ids})
 
 
 def _followups(user, previous_stay_ids) -> list[FollowUp]:
-    return _visible_among(user, "followups", previous_stay_ids, lambda ids: _followups_after(
-        ids).prefetch_related(Prefetch("contacts", queryset=_contacts_shown())))
+    return _visible_among(user, "followups", previous_stay_ids, lambda among: _followups_after(
+        among).prefetch_related(Prefetch("contacts", queryset=_contacts_shown())))
 
 
 def _contacts_shown():
@@ -135,14 +150,17 @@ def _contacts_shown():
 
 
 def _visible_among(user, name: str, ids, build) -> list:
-    """`policy.visible(user, build(ids))`, its SQL kept across requests for the user (a
-    work list asks it on every open: compiling it cost more than running it); `build`
-    filters with `core.sql.AnyOf`, the ids one parameter."""
+    """`policy.visible(user, build(ids))`, its SQL kept across requests for the user and
+    the number of ids (a work list asks it on every open: compiling it cost more than
+    running it). The gate asks about each row's person: a few persons, each an index
+    lookup, rather than the set of every person the user may read."""
     ids = sorted(set(ids))
     if not ids:
         return []
-    return policy.visible_rows(user, ("followup.home_record", name), lambda s: build(s.ids),
-                               ids=ids)
+    with persons.asking_per_row():
+        return kept.among(("followup.home_record", name, policy.signature(user)),
+                          lambda s, id_slots: policy.visible(user, build(_each_id(id_slots))),
+                          ids)
 
 
 def _who(contact) -> str:
@@ -157,7 +175,7 @@ def _add_watches_and_refusals(user, stays, records) -> None:
     """Watches that were running between the discharge and the readmission (with their
     last check-in) and refusals recorded in between."""
     persons = {stay.person_id for stay in stays}
-    watches = _visible_among(user, "watches", persons, lambda ids: _watches_of(ids)
+    watches = _visible_among(user, "watches", persons, lambda among: _watches_of(among)
                              .select_related("owner").prefetch_related(
                                  Prefetch("check_ins", queryset=CheckIn.objects
                                           .select_related("by"))))
