@@ -14,7 +14,9 @@ def without_tokens(response) -> str:
 
 
 # Every signed-in page: session, user, memberships (acting organisation), the unread
-# notification count in the header. The sliding session is saved at most once a minute
+# notification count in the header: alone on a page that asks no other small question,
+# else in that question's statement (core.kept.asking_together: the page's count is then
+# one fewer). The sliding session is saved at most once a minute
 # (relais.accounts.sessions), not within a test. Page-specific queries come on top.
 SIGNED_IN_QUERIES = 4
 # With something unread, the header asks the gate which of it the reader still sees, in

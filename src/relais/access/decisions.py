@@ -112,6 +112,7 @@ def _forget_on_write(execute, sql, params, many, context):
     written = _WRITE.match(sql)
     if written and not written.group(1).lower().startswith(_NO_ACCESS_CHANGE):
         forget()
+        kept.written()
     return execute(sql, params, many, context)
 
 
@@ -188,12 +189,30 @@ def counted(kind: str) -> None:
         counter[kind] += 1
 
 
+# Questions a feature asks on most pages (the header's unread count), asked with the
+# request's first statement of questions (`core.kept.asking_together`) rather than alone.
+_first_questions: list[Callable] = []
+
+
+def ask_with_the_first(ask: Callable) -> None:
+    """`ask(request)` is called just before a request's first statement of questions, and
+    may add its own to it (`kept.later_count`, `kept.later_exists`)."""
+    if ask not in _first_questions:
+        _first_questions.append(ask)
+
+
 class DecideOncePerRequestMiddleware:
-    """One memo of the gate's answers per request (see the module's docstring)."""
+    """One memo of the gate's answers per request (see the module's docstring), and its
+    small questions asked together."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        with deciding_once():
+        with deciding_once(), kept.asking_together(join=lambda: _join_first(request)):
             return self.get_response(request)
+
+
+def _join_first(request) -> None:
+    for ask in _first_questions:
+        ask(request)

@@ -26,6 +26,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
@@ -163,14 +165,12 @@ def by_pks(key: tuple, queryset_of: Callable[[list], QuerySet], pks) -> dict:
 
 def count(key: tuple, build: Callable[[Slots], QuerySet], **values) -> int:
     """How many rows `build(slots)` has: one COUNT over its SQL, kept like the rows."""
-    return _scalar(("count", *key), lambda s: build(s).order_by(), values,
-                   "SELECT COUNT(*) FROM ({}) AS counted", lambda q: q.count())
+    return later_count(key, build, **values).get()
 
 
 def exists(key: tuple, build: Callable[[Slots], QuerySet], **values) -> bool:
     """Whether `build(slots)` has a row."""
-    return bool(_scalar(("exists", *key), lambda s: build(s).order_by().values("pk")[:1],
-                        values, "SELECT 1 FROM ({}) AS found", lambda q: q.exists()))
+    return later_exists(key, build, **values).get()
 
 
 def exist_each(key: tuple, builds: dict[str, Callable[[Slots], QuerySet]],
@@ -178,34 +178,139 @@ def exist_each(key: tuple, builds: dict[str, Callable[[Slots], QuerySet]],
     """{name: whether `build(slots)` has a row} for several querysets in one statement
     (`SELECT EXISTS(...), EXISTS(...)`): a page that shows several kinds of rows, most
     often none of them, asks once which exist and reads only those."""
-    names = sorted(builds)
-    if not names:
-        return {}
-    compiled = [_compiled(("exists", *key, name),
-                          lambda s, build=builds[name]: build(s).order_by().values("pk")[:1],
-                          values, every_slot=False) for name in names]
-    if None in compiled:  # one of them cannot be kept: ask each as Django would
-        given = _given(values)
-        return {name: builds[name](given).exists() for name in names}
-    unused = set(values) - set().union(*(each.names_placed() for each in compiled))
-    if unused:
+    group = _group()
+    asked = {name: _later(("exists", *key, name),
+                          lambda s, build=builds[name]: _one_row(build(s)), values, _EXISTS,
+                          group, every_slot=False) for name in sorted(builds)}
+    if all(each.compiled is not None for each in asked.values()) and (unused := set(
+            values) - set().union(*(each.compiled.names_placed() for each in asked.values()))):
+        for each in asked.values():
+            each.forget_waiting()
         raise ValueError(f"stand-ins not among the parameters: {sorted(unused)}")
-    sql = "SELECT " + ", ".join(f"EXISTS({each.sql})" for each in compiled)
-    with connections[compiled[0].queryset.db].cursor() as cursor:
-        cursor.execute(sql, [param for each in compiled for param in each.bound(values)])
-        row = cursor.fetchone()
-    return {name: bool(found) for name, found in zip(names, row, strict=True)}
+    return {name: each.get() for name, each in asked.items()}
 
 
-def _scalar(key, build, values, wrapper: str, directly):
-    compiled = _compiled(key, build, values)
+# --- questions asked together ---------------------------------------------------------------
+# A page asks several small questions: the header's unread count, a work list's backlog of
+# messages, which kinds of rows a person has. Each was a statement, and a statement costs
+# the worker and the database more than such a question does. Inside `asking_together()`
+# (every request: access.decisions opens it) a question can wait (`later_count`,
+# `later_exists`); the first whose answer is needed asks all those waiting, in one
+# `SELECT (SELECT COUNT(*) FROM (...) AS counted), EXISTS(...), ...`.
+
+_EXISTS = "EXISTS({})"
+_COUNT = "(SELECT COUNT(*) FROM ({}) AS counted)"
+_together: ContextVar["_Group | None"] = ContextVar("relais_kept_together", default=None)
+
+
+@contextmanager
+def asking_together(*, join: Callable[[], None] | None = None):
+    """Questions asked later inside the block wait for one another. `join` is called once,
+    just before the block's first statement of questions: it may add its own (the
+    header's unread count), which then come with that statement."""
+    token = _together.set(_Group(join))
+    try:
+        yield
+    finally:
+        _together.reset(token)
+
+
+def written() -> None:
+    """The block wrote: an answer that came along with another question's and was not
+    read yet is asked again when it is (the write may have changed it)."""
+    group = _together.get()
+    if group is not None:
+        for later in list(group.answered_along):
+            later.ask_again()
+
+
+class _Group:
+    """The questions waiting, and those answered along with another, not read yet."""
+
+    def __init__(self, join: Callable[[], None] | None = None):
+        self.waiting: list[Later] = []
+        self.answered_along: list[Later] = []
+        self.join = join
+
+
+class Later:
+    """A count or an existence, asked when its answer is first needed, in one statement
+    with the questions waiting in its group (the request's; outside one, its own)."""
+
+    __slots__ = ("compiled", "params", "wrapper", "directly", "group", "answer", "read")
+
+    def __init__(self, compiled, params, wrapper: str, directly, group: _Group):
+        self.compiled, self.params, self.wrapper = compiled, params, wrapper
+        self.directly, self.group = directly, group
+        self.answer, self.read = None, False
+        if compiled is not None:
+            group.waiting.append(self)
+
+    def get(self):
+        if self.compiled is None:  # could not be kept: asked as Django would
+            return self.directly()
+        if self.answer is None:
+            _ask(self.group, self)
+        self.read = True
+        return self.answer
+
+    def ask_again(self) -> None:
+        if self.answer is not None and not self.read:
+            self.answer = None
+            self.group.answered_along.remove(self)
+            self.group.waiting.append(self)
+
+    def forget_waiting(self) -> None:
+        if self in self.group.waiting:
+            self.group.waiting.remove(self)
+
+
+def later_count(key: tuple, build: Callable[[Slots], QuerySet], **values) -> Later:
+    """`count(...)` when `.get()` first needs it, with the other questions waiting."""
+    return _later(("count", *key), lambda s: build(s).order_by(), values, _COUNT, _group(),
+                  directly=lambda queryset: queryset.count())
+
+
+def later_exists(key: tuple, build: Callable[[Slots], QuerySet], **values) -> Later:
+    """`exists(...)` when `.get()` first needs it, with the other questions waiting."""
+    return _later(("exists", *key), lambda s: _one_row(build(s)), values, _EXISTS, _group())
+
+
+def _one_row(queryset: QuerySet) -> QuerySet:
+    return queryset.order_by().values("pk")[:1]
+
+
+def _later(key, build, values, wrapper: str, group: _Group, *, every_slot: bool = True,
+           directly=lambda queryset: queryset.exists()) -> Later:
+    compiled = _compiled(key, build, values, every_slot=every_slot)
     if compiled is None:
-        return directly(build(_given(values)))
-    connection = connections[compiled.queryset.db]
-    with connection.cursor() as cursor:
-        cursor.execute(wrapper.format(compiled.sql), compiled.bound(values))
+        return Later(None, None, wrapper, lambda: directly(build(_given(values))), group)
+    return Later(compiled, compiled.bound(values), wrapper, None, group)
+
+
+def _group() -> _Group:
+    """The block's group of questions, or a group of one's own outside a block."""
+    return _together.get() or _Group()
+
+
+def _ask(group: _Group, asking: Later) -> None:
+    """Answer the questions waiting in `group` on `asking`'s database, in one statement."""
+    if group.join is not None:
+        join, group.join = group.join, None  # once, before the block's first statement
+        join()
+        if asking.answer is not None:  # the join asked already
+            return
+    alias = asking.compiled.queryset.db
+    asked = [later for later in group.waiting if later.compiled.queryset.db == alias]
+    sql = "SELECT " + ", ".join(later.wrapper.format(later.compiled.sql) for later in asked)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [param for later in asked for param in later.params])
         row = cursor.fetchone()
-    return row[0] if row else 0
+    for later, answer in zip(asked, row, strict=True):
+        later.answer = bool(answer) if later.wrapper is _EXISTS else answer or 0
+        group.waiting.remove(later)
+        if later is not asking:
+            group.answered_along.append(later)
 
 
 def _compiled(key, build, values, *, every_slot: bool = True) -> _Compiled | None:

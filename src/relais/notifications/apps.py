@@ -12,7 +12,8 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         # why inside: the clock, rules and services read models, loaded once apps are ready
         from relais.core import clock
-        from relais.notifications import rules, services  # why: as above
+        from relais.notifications import context_processors, rules, services  # why: as above
 
         rules.register_policies()
+        context_processors.register()
         clock.register("notifications.digests", timedelta(days=1), services.queue_digests_at)

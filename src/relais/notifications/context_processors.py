@@ -5,7 +5,7 @@ from collections import OrderedDict
 
 from django.utils.functional import SimpleLazyObject
 
-from relais.access import policy
+from relais.access import decisions, policy
 from relais.core import kept
 from relais.notifications.models import Notification
 
@@ -15,24 +15,53 @@ def unread(request):
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
     # Lazy: only pages that show the header ask the database.
-    return {"unread_notifications": SimpleLazyObject(lambda: _unread_count(user))}
+    return {"unread_notifications": SimpleLazyObject(lambda: _unread_count(
+        user, getattr(request, ASKED, None) or _question(user)))}
 
 
-def _unread_count(user) -> int:
+ASKED = "_relais_unread_question"
+
+
+def register() -> None:
+    decisions.ask_with_the_first(ask_with_the_page)
+
+
+def ask_with_the_page(request) -> None:
+    """The header's question, asked with the page's first statement of small questions
+    (access.decisions.ask_with_the_first), for a page that will show the header."""
+    user = getattr(request, "user", None)
+    if (user is not None and user.is_authenticated and request.method == "GET"
+            and "HX-Request" not in request.headers and request.accepts("text/html")):
+        setattr(request, ASKED, _question(user))
+
+
+def _question(user) -> tuple[bool, kept.Later]:
     # Most pages are opened with nothing unread: one indexed look at the user's own rows
-    # says so without building the gate's question (milliseconds of Python per page).
-    # Anything unread is counted through the gate, with the count's SQL kept for the
-    # user (their gate signature) across requests: building it cost more than running it.
-    # Someone who had unread notifications on their last page is counted at once (one
-    # query instead of two); both ways give the exact count, this process only guesses
-    # which is cheaper.
-    if user.pk not in _had_unread and not kept.exists(
-            ("notifications.any_unread",), lambda s: Notification.objects
-            .filter(recipient_id=s.user).unread(), user=user.pk):
-        return 0
-    count = kept.count(("notifications.unread", policy.signature(user)),
-                       lambda s: Notification.objects.visible_to(user)
-                       .filter(recipient_id=s.user).unread(), user=user.pk)
+    # says so without the gate's question. Anything unread is counted through the gate,
+    # with the count's SQL kept for the user (their gate signature) across requests:
+    # building it cost more than running it. Someone who had unread notifications on
+    # their last page is counted at once (one question instead of two); both ways give
+    # the exact count, this process only guesses which is cheaper.
+    if user.pk in _had_unread:
+        return True, _counted(user)
+    return False, kept.later_exists(("notifications.any_unread",), lambda s: Notification
+                                    .objects.filter(recipient_id=s.user).unread(),
+                                    user=user.pk)
+
+
+def _counted(user) -> kept.Later:
+    return kept.later_count(("notifications.unread", policy.signature(user)),
+                            lambda s: Notification.objects.visible_to(user)
+                            .filter(recipient_id=s.user).unread(), user=user.pk)
+
+
+def _unread_count(user, asked: tuple[bool, kept.Later]) -> int:
+    counting, question = asked
+    if not counting:
+        if not question.get():
+            return 0
+        question = _counted(user)
+    count = question.get()
     _remember(user.pk, had_unread=count > 0)
     return count
 

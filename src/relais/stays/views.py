@@ -140,10 +140,13 @@ def worklist(request):
     rows = [full[k.pk] for k in page if k.pk in full]
     _record_worklist_read(request.user, rows, cards, awaiting)
     _count_words(full.values(), cards.values())
-    pending = kept.count(
+    # Asked with the records at home's first question, and the header's (core/kept.py).
+    pending_question = kept.later_count(
         ("stays.pending_messages", policy.signature(request.user), hospital_ids),
         lambda s: policy.visible(request.user, AdtMessage.objects.filter(
             hospital__in=hospital_ids)))
+    home = readmissions.home_records(request.user, rows)
+    pending = pending_question.get()
     context = {
         "rows": rows, "page": page, "show": show, "shown_at_most": CARD_AT_MOST,
         "shown_at_most_slice": f":{CARD_AT_MOST}",
@@ -157,7 +160,7 @@ def worklist(request):
             "%(counter)s message waiting", "%(counter)s messages waiting", pending) % {
             "counter": pending},
         "awaiting_all_label": _all_of(len(awaiting)),
-        "home": readmissions.home_records(request.user, rows),
+        "home": home,
     }
     return render(request, "stays/worklist.jinja", context, using="jinja2")
 

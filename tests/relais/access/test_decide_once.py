@@ -80,8 +80,9 @@ PAGES = [
     # the user's hospitals come with the request's memberships (no query); one statement
     # says which sections have rows at all (network.sections.person_has): here only the
     # stay, so the mandates, assessments, follow-ups, watches, refusals and refused
-    # referrals are not asked for
-    ("person", "coordinator", {}, 8),
+    # referrals are not asked for; the header's unread question comes with that one
+    # (core.kept.asking_together)
+    ("person", "coordinator", {}, 7),
     # the person (one query, as above); the booklet's and the write form's checks are
     # answered by loading it; an empty booklet's ranking says so without counting again
     ("booklet", "coordinator", {}, 5),
@@ -92,8 +93,9 @@ PAGES = [
     # the stays and referrals: the visible- and excluded-persons subqueries, kept since
     # the first visit; the user's hospitals come with the request's memberships, their
     # wards in one query; the open stays narrow through the gate, then those shown whole
-    # (one query more, whatever the number of stays)
-    ("worklist", "liaison_nurse", {}, 5),
+    # (one query more, whatever the number of stays); the messages waiting and the
+    # header's unread question in one statement (core.kept.asking_together)
+    ("worklist", "liaison_nurse", {}, 4),
     # the ranking, kept per number of words (nothing matches here: no rows to load), in
     # place of an audit event (the directory holds no one's data); the filters' choices
     # come with the form's kept HTML (core.forms.kept_fields_html)

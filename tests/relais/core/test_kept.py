@@ -200,6 +200,83 @@ def test_a_slot_none_of_the_querysets_uses_is_an_error():
             "users": lambda s: User.objects.filter(pk=s.user)}, user=1, person=2)
 
 
+def _memberships_count(user):
+    return kept.later_count(("test.later_count",), lambda s: Membership.objects.filter(
+        user_id=s.user), user=user.pk)
+
+
+def _is_member_of(user, organisation):
+    return kept.later_exists(("test.later_exists",), lambda s: Membership.objects.filter(
+        user_id=s.user, organisation_id=s.organisation), user=user.pk,
+        organisation=organisation.pk)
+
+
+def test_questions_asked_later_in_a_block_are_answered_in_one_statement():
+    user, other = UserFactory(), UserFactory()
+    organisation = MembershipFactory.create_batch(2, user=user)[0].organisation
+    with kept.asking_together(), CaptureQueriesContext(connection) as queries:
+        count, member, outsider = (_memberships_count(user), _is_member_of(user, organisation),
+                                   _is_member_of(other, organisation))
+        answers = kept.exist_each(("test.each_later",), {
+            "memberships": lambda s: Membership.objects.filter(user_id=s.user),
+            "inactive": lambda s: User.objects.filter(pk=s.user, is_active=False)},
+            user=user.pk)
+        assert len(queries) == 1  # the exist_each needed its answers: all were asked
+        assert (count.get(), member.get(), outsider.get()) == (2, True, False)
+    assert answers == {"memberships": True, "inactive": False}
+    assert len(queries) == 1
+    assert "SELECT COUNT(*)" in queries[0]["sql"] and queries[0]["sql"].count("EXISTS(") == 4
+
+
+def test_outside_a_block_each_question_is_asked_alone():
+    user = UserFactory()
+    organisation = MembershipFactory(user=user).organisation
+    with CaptureQueriesContext(connection) as queries:
+        count, member = _memberships_count(user), _is_member_of(user, organisation)
+        assert not queries
+        assert (count.get(), member.get()) == (1, True)
+    assert len(queries) == 2
+
+
+def test_the_blocks_join_asks_its_question_with_the_first_statement_once():
+    user, other = UserFactory(), UserFactory()
+    organisation = MembershipFactory(user=user).organisation
+    joined = []
+
+    def join():
+        joined.append(_memberships_count(user))
+
+    with kept.asking_together(join=join), CaptureQueriesContext(connection) as queries:
+        assert _is_member_of(user, organisation).get()
+        assert len(joined) == 1 and len(queries) == 1
+        assert joined[0].get() == 1  # answered with the first: no query
+        assert not _is_member_of(other, organisation).get()
+    assert len(joined) == 1 and len(queries) == 2
+
+
+def test_an_answer_not_read_yet_is_asked_again_after_a_write():
+    """What a page asks after writing is answered as the write left it; what it read
+    before keeps the answer it read."""
+    user = UserFactory()
+    organisation = MembershipFactory(user=user).organisation
+    with kept.asking_together():
+        read, unread = _memberships_count(user), _memberships_count(user)
+        assert read.get() == 1
+        MembershipFactory(user=user)
+        kept.written()  # what access.decisions does on a write in a request
+        assert (read.get(), unread.get()) == (1, 2)
+        assert _is_member_of(user, organisation).get()
+
+
+def test_a_question_that_cannot_be_kept_is_asked_as_django_would():
+    user = UserFactory()
+    with kept.asking_together(), CaptureQueriesContext(connection) as queries:
+        nothing = kept.later_count(("test.nothing",), lambda s: Membership.objects.filter(
+            user_id__in=[]), user=user.pk)
+        assert nothing.get() == 0
+    assert not queries
+
+
 def test_annotations_come_back():
     organisation = OrganisationFactory()
     MembershipFactory.create_batch(2, organisation=organisation)

@@ -488,15 +488,16 @@ def test_recommendations_link_to_the_directory(dv_screening, stay, persona_clien
     assert "?category=home_care_coordination" in html
 
 
-# The GP, in the person's network, has news of the stay unread: one more to gate it.
-@pytest.mark.parametrize(("persona", "checks"), [("liaison_nurse", 0), ("gp", 1 + UNREAD_QUERIES)])
+# Outside the hospital, the page asks whether the reader is in the safeguarding circle:
+# with the header's question (the GP has news of the stay unread), in one statement
+# (core.kept.asking_together).
+@pytest.mark.parametrize(("persona", "checks"), [("liaison_nurse", 0), ("gp", UNREAD_QUERIES)])
 def test_the_list_costs_a_fixed_number_of_queries(stay, liaison_nurse, persona_client,
                                                   django_assert_num_queries, persona, checks):
     for _ in range(3):
         record(stay, liaison_nurse, finances="yes")
     client = persona_client(persona)
     client.get(list_url(stay))  # warm the session
-    # The stay and its audited read, the screenings with their authors; outside the
-    # hospital, one more to ask whether the reader is in the safeguarding circle.
+    # The stay and its audited read, the screenings with their authors.
     with django_assert_num_queries(SIGNED_IN_QUERIES + 1 + AUDIT_EVENT_QUERIES + 1 + checks):
         assert client.get(list_url(stay)).status_code == 200
