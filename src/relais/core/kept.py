@@ -149,13 +149,24 @@ def first(key: tuple, build: Callable[[Slots], QuerySet], **values):
 
 
 def among(key: tuple, build: Callable[[Slots, list], QuerySet], ids, **values) -> list:
-    """The rows of `build(slots, id_slots)` for a list of ids (a page's), kept per number
-    of ids: `build` filters on `id_slots` (`pk__in=id_slots`) and may use `slots`."""
-    names = {f"id{n}": value for n, value in enumerate(ids)}
-    if not names:
+    """The rows of `build(slots, id_slots)` for a list of ids (a page's): `build` filters
+    on `id_slots` (`pk__in=id_slots`) and may use `slots`. Kept per power of two: the ids
+    are padded to 1, 2, 4, 8… by repeating the last (`IN (7, 9, 9, 9)` finds the rows of 7
+    and 9). A statement per number of ids made a list of a thousand stays a thousand
+    statements, more than a connection keeps prepared (psycopg's 100); an array of ids
+    made PostgreSQL plan for ten ids whatever their number."""
+    ids = list(ids)
+    if not ids:
         return []
+    ids += ids[-1:] * (_padded(len(ids)) - len(ids))
+    names = {f"id{n}": value for n, value in enumerate(ids)}
     return rows((*key, len(names)), lambda s: build(s, [getattr(s, n) for n in names]),
                 **values, **names)
+
+
+def _padded(count: int) -> int:
+    """The power of two at or above `count`."""
+    return 1 << (count - 1).bit_length()
 
 
 def by_pks(key: tuple, queryset_of: Callable[[list], QuerySet], pks) -> dict:

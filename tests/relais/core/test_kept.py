@@ -156,6 +156,22 @@ def test_a_list_of_ids_takes_a_slot_through_any_of():
     assert build.calls == 1
 
 
+def test_rows_among_ids_are_kept_per_power_of_two_of_them():
+    pks = [user.pk for user in UserFactory.create_batch(5)]
+    built = []
+
+    def build(slots, ids):
+        built.append(len(ids))
+        return User.objects.filter(pk__in=ids).order_by("pk")
+
+    for count in (3, 4, 5, 2, 1, 8 - 3):
+        with CaptureQueriesContext(connection) as queries:
+            found = kept.among(("test.among",), build, pks[:count])
+        assert [user.pk for user in found] == sorted(pks[:count]) and len(queries) == 1
+    assert built == [4, 8, 2, 1]  # 3 and 4 ids share the statement for four, 5 has eight's
+    assert kept.among(("test.among",), build, []) == []
+
+
 def test_values_counts_existence_and_first():
     user = UserFactory()
     MembershipFactory.create_batch(2, user=user)
