@@ -65,7 +65,10 @@ def remembered(key: tuple, compute: Callable[[], object]):
     if memo is None:
         return compute()
     if key in memo:
-        return memo[key]
+        answer = memo[key]
+        if isinstance(answer, _Waiting):  # asked early: its statement answers it now
+            answer = memo[key] = answer.finish()
+        return answer
     if _not_remembering.get():
         return compute()
     memo[key] = compute()
@@ -99,6 +102,29 @@ def remember(key: tuple, answer) -> None:
     memo = _memo.get()
     if memo is not None and not _not_remembering.get():
         memo[key] = answer
+
+
+class _Waiting:
+    """An answer asked early (`ask_early`), finished when first remembered."""
+
+    __slots__ = ("question", "then")
+
+    def __init__(self, question: kept.Later, then: Callable | None):
+        self.question, self.then = question, then
+
+    def finish(self):
+        answer = self.question.get()
+        return self.then(answer) if self.then else answer
+
+
+def ask_early(key: tuple, question: kept.Later, then: Callable | None = None) -> None:
+    """`remembered(key, …)` will be `then(question.get())` (or the answer itself): a page
+    that knows what its sections will ask lets their questions wait together
+    (`kept.asking_together`), to be answered in one statement. Outside a request, or once
+    a write dropped the memo, the section asks again as usual."""
+    memo = _memo.get()
+    if memo is not None and not _not_remembering.get() and key not in memo:
+        memo[key] = _Waiting(question, then)
 
 
 def forget() -> None:

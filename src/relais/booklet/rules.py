@@ -14,6 +14,7 @@ questions and answers (R15).
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from relais.access import decisions
 from relais.access.persons import visible_person_pks
 from relais.access.policy import (
     Action,
@@ -72,9 +73,21 @@ def unread_count(user, person) -> int:
     """How many of the person's entries `user` may read and has not opened yet."""
     if not _sees(user, person):
         return 0
-    return kept.count(("booklet.unread", signature(user)),
-                      lambda s: readable(user, Entry.objects.all(), s.person)
-                      .exclude(receipts__user=user), person=person.pk)
+    return decisions.remembered(("booklet.unread", user.pk, person.pk),
+                                lambda: _unread_question(user, person).get())
+
+
+def ask_unread_early(user, person) -> None:
+    """Let `unread_count` wait to be asked with the page's other small questions."""
+    if is_signed_in(user) and _sees(user, person):
+        decisions.ask_early(("booklet.unread", user.pk, person.pk),
+                            _unread_question(user, person))
+
+
+def _unread_question(user, person) -> kept.Later:
+    return kept.later_count(("booklet.unread", signature(user)),
+                            lambda s: readable(user, Entry.objects.all(), s.person)
+                            .exclude(receipts__user=user), person=person.pk)
 
 
 def _sees(user, person) -> bool:

@@ -1,7 +1,7 @@
 """The booklet section of the person page (registered when the app is ready)."""
 
-from relais.booklet.rules import unread_count
-from relais.network.sections import register_person_section
+from relais.booklet.rules import ask_unread_early, unread_count
+from relais.network.sections import register_person_question, register_person_section
 
 
 def person_booklet_section(user, person) -> dict:
@@ -12,3 +12,4 @@ def person_booklet_section(user, person) -> dict:
 
 def register() -> None:
     register_person_section(person_booklet_section, first=True)
+    register_person_question(ask_unread_early)

@@ -112,6 +112,12 @@ def _start_of(day):
 @login_required
 def booklet(request, pk):
     person = network_rules.person_for(request.user, pk)
+    # Most booklets hold no alert the reader has not acknowledged: whether one does waits
+    # to be asked with the header's unread count (core.kept.asking_together), and the
+    # alerts are read only when there is one.
+    any_alert = kept.later_exists(("booklet.any_alert", policy.signature(request.user)),
+                                  lambda s: services.unacknowledged(request.user, s.person),
+                                  person=person.pk)
     form = BookletFilterForm(request.GET or None)
     page = CountingPaginator(lambda: filtered(_entries(request.user, person), form), PAGE_SIZE,
                              fetch=_page_rows, ranked=_ranked(request.user, person, form),
@@ -128,7 +134,7 @@ def booklet(request, pk):
         "write_form": _write_form_html(request.user, person),
         "filter_fields": kept_fields_html(form, FILTER_LAYOUT),
         "may_write": may_write_booklet(request.user, person),
-        "alerts": _alerts(request.user, person),
+        "alerts": _alerts(request.user, person) if any_alert.get() else [],
         "authors": _authors(request.user, person),
         "entry_count": ngettext("%(counter)s entry", "%(counter)s entries",
                                 page.paginator.count) % {"counter": page.paginator.count},

@@ -159,12 +159,24 @@ def is_in_safeguarding_circle(user, person) -> bool:
 def _in_safeguarding_circle(user, person) -> bool:
     if not user.is_professional:  # family and proxies never: NetworkMember.clean
         return False
-    in_circle = kept.exists(
+    return _in_circle_question(user, person).get() and not is_excluded(user, person)
+
+
+def ask_safeguarding_early(user, person) -> None:
+    """Let `is_in_safeguarding_circle` wait to be asked with the page's other small
+    questions (the person page asks it for its sections)."""
+    if is_signed_in(user) and user.is_professional:
+        decisions.ask_early(("safeguarding", PERSON, user.pk, person.pk),
+                            _in_circle_question(user, person),
+                            lambda in_circle: in_circle and not is_excluded(user, person))
+
+
+def _in_circle_question(user, person) -> kept.Later:
+    return kept.later_exists(
         ("network.in_circle", signature(user)),
         lambda s: _members().filter(links_to(user), person_id=s.person,
                                     in_safeguarding_circle=True, never_inform=False),
         person=person.pk)
-    return in_circle and not is_excluded(user, person)
 
 
 def may_see_access_log(user, person) -> bool:

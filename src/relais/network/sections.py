@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from relais.access import decisions
 from relais.accounts.sections import register_context
 from relais.core import kept
+from relais.network import rules as network_rules
 from relais.network.models import CapacityAssessment, Mandate, Person
 
 PERSON_SECTIONS: list[Callable] = []
@@ -31,6 +32,24 @@ def register_person_section(build: Callable, *, first: bool = False) -> None:
 def register_person_notice(build: Callable) -> None:
     if build not in PERSON_NOTICES:
         PERSON_NOTICES.append(build)
+
+
+# ask(user, person): lets a question a section will ask wait, to be answered with the
+# page's other small questions in one statement (`access.decisions.ask_early`).
+PERSON_QUESTIONS: list[Callable] = []
+
+
+def register_person_question(ask: Callable) -> None:
+    if ask not in PERSON_QUESTIONS:
+        PERSON_QUESTIONS.append(ask)
+
+
+def ask_person_questions(user, person) -> None:
+    """Before the person page's sections: the small questions they will ask (whether the
+    reader is in the safeguarding circle, how many booklet entries are unread) wait, and
+    the first one needed (which sections have rows) asks them all in one statement."""
+    for ask in PERSON_QUESTIONS:
+        ask(user, person)
 
 
 # name -> rows(person_id): a queryset of one person's rows of that kind, whoever may see them.
@@ -69,6 +88,7 @@ def portal_home(user) -> dict:
 
 def register() -> None:
     register_context("portal_home", portal_home)
+    register_person_question(network_rules.ask_safeguarding_early)
     register_person_rows("network.mandates", lambda person: Mandate.objects.filter(
         person_id=person))
     register_person_rows("network.assessments", lambda person: CapacityAssessment.objects

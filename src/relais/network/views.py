@@ -50,7 +50,13 @@ from relais.network.models import (
     Relation,
     Role,
 )
-from relais.network.sections import PERSON_NOTICES, PERSON_SECTIONS, built, person_has
+from relais.network.sections import (
+    PERSON_NOTICES,
+    PERSON_SECTIONS,
+    ask_person_questions,
+    built,
+    person_has,
+)
 from relais.network.validators import compact_niss
 
 PAGE_SIZE = 25
@@ -113,6 +119,7 @@ def _person_data(form) -> dict:
 @login_required
 def person_detail(request, pk):
     person = network_rules.person_for(request.user, pk)
+    ask_person_questions(request.user, person)
     members = _members_for(request.user, person)
     context = _network_context(request.user, person, members)
     context["extra_sections"] = built(PERSON_SECTIONS, request.user, person)

@@ -15,6 +15,7 @@ from relais.access import decisions, policy
 from relais.access.models import ConsentScope
 from relais.access.persons import visible_person_pks, visible_persons
 from relais.booklet import consultations
+from relais.core import kept
 from relais.network import rules, services
 from relais.network.models import Person
 from relais.notifications.models import Notification
@@ -80,12 +81,15 @@ PAGES = [
     # the user's hospitals come with the request's memberships (no query); one statement
     # says which sections have rows at all (network.sections.person_has): here only the
     # stay, so the mandates, assessments, follow-ups, watches, refusals and refused
-    # referrals are not asked for; the header's unread question comes with that one
-    # (core.kept.asking_together)
-    ("person", "coordinator", {}, 7),
+    # referrals are not asked for; the page's other small questions come with that one
+    # (core.kept.asking_together: the header's unread count, whether the reader is in the
+    # safeguarding circle, the booklet's unread entries)
+    ("person", "coordinator", {}, 5),
     # the person (one query, as above); the booklet's and the write form's checks are
-    # answered by loading it; an empty booklet's ranking says so without counting again
-    ("booklet", "coordinator", {}, 5),
+    # answered by loading it; an empty booklet's ranking says so without counting again;
+    # whether an alert awaits acknowledgement comes with the header's unread count
+    # (core.kept.asking_together), and the alerts are not read when none does
+    ("booklet", "coordinator", {}, 4),
     # every kind read by the person rule asks the gate once, together, in the page's one
     # query (followup.work), built on the first visit and kept (test_kept_statements.py);
     # nothing to do here, so no list read to audit
@@ -230,3 +234,40 @@ def test_the_compiled_subquery_lists_what_the_queryset_does(world, coordinator, 
 def _visible_pks(user):
     return Person.objects.filter(pk__in=visible_person_pks(user, Person.objects.all())
                                  ).values_list("pk", flat=True)
+
+
+# --- answers asked early (decisions.ask_early) -------------------------------------------
+
+
+def _in_circle(madeleine, user):
+    member = madeleine.members.get(user=user)
+    member.in_safeguarding_circle = True
+    member.save(update_fields=["in_safeguarding_circle"])
+
+
+def test_an_answer_asked_early_comes_with_the_first_statement(coordinator, gp, madeleine):
+    _in_circle(madeleine, gp)
+    with decisions.deciding_once(), kept.asking_together(), \
+            CaptureQueriesContext(connection) as queries:
+        for user in (coordinator, gp):
+            rules.ask_safeguarding_early(user, madeleine)
+        assert not [q for q in queries if "in_safeguarding_circle" in q["sql"]]
+        assert rules.is_in_safeguarding_circle(gp, madeleine)
+        assert not rules.is_in_safeguarding_circle(coordinator, madeleine)
+    # both in one statement (the users' memberships were read for the statements' keys)
+    assert sum(1 for q in queries if "in_safeguarding_circle" in q["sql"]) == 1
+
+
+def test_a_write_before_the_answer_is_read_asks_again(coordinator, gp, madeleine):
+    with decisions.deciding_once(), kept.asking_together():
+        rules.ask_safeguarding_early(gp, madeleine)
+        _in_circle(madeleine, gp)  # a write in the request: the early question is dropped
+        assert rules.is_in_safeguarding_circle(gp, madeleine)
+
+
+def test_outside_a_request_nothing_is_asked_early(gp, madeleine):
+    _in_circle(madeleine, gp)
+    with CaptureQueriesContext(connection) as queries:
+        rules.ask_safeguarding_early(gp, madeleine)
+        assert rules.is_in_safeguarding_circle(gp, madeleine)
+    assert sum(1 for q in queries if "in_safeguarding_circle" in q["sql"]) == 1

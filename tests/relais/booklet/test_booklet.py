@@ -165,6 +165,23 @@ def test_alerts_reach_readers_and_are_acknowledged(madeleine, home_nurse, gp, ca
     assert ReadReceipt.objects.get(entry=alert, user=gp).acknowledged_at is not None
 
 
+def test_the_booklet_page_shows_the_alerts_to_acknowledge_until_acknowledged(
+        madeleine, home_nurse, gp, caregiver, client):
+    """Whether any alert waits is asked with the header's count; the alerts are read only
+    then, and each reader sees their own."""
+    alert = services.write(madeleine, author=home_nurse, body="Fell this morning", kind="alert",
+                           audience=Audience.HEALTH)
+    url = reverse("booklet:booklet", args=[madeleine.pk])
+    client.force_login(gp)
+    assert [e.pk for e in client.get(url).context["alerts"]] == [alert.pk]
+    client.force_login(caregiver)  # not in the alert's audience
+    assert client.get(url).context["alerts"] == []
+    client.force_login(gp)
+    client.post(reverse("booklet:entry_acknowledge", args=[alert.pk]))
+    assert client.get(url).context["alerts"] == []
+    assert [e.pk for e in client.get(url).context["page"]] == [alert.pk]
+
+
 def test_reading_leaves_a_receipt(entries, gp, client):
     client.force_login(gp)
     client.get(reverse("booklet:booklet", args=[entries["network"].person_id]))
@@ -189,11 +206,13 @@ def test_a_long_booklet_opens_in_as_many_queries_as_a_short_one(madeleine, coord
     # person, its audited read, the page (ranked keys with the count, then its rows),
     # their receipts (the user's own among them: which to add needs no query more), the
     # write form's members (with their users and organisations: one query whatever the
-    # network's size), the alerts to acknowledge, the authors, the receipts added; the
-    # booklet's visibility check and the write check are answered by loading the person
-    # (the gate decides once per request: relais.access.decisions), the gate's question
-    # and the row in one query (persons.one_if_visible)
-    expected = SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 7
+    # network's size), whether any alert awaits the reader's acknowledgement (none here:
+    # not read), with the header's unread count (core.kept.asking_together), the
+    # authors, the receipts added; the booklet's visibility check and the write check are
+    # answered by loading the person (the gate decides once per request:
+    # relais.access.decisions), the gate's question and the row in one query
+    # (persons.one_if_visible)
+    expected = SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 6
     for n in range(3):
         services.write(madeleine, author=coordinator, body=f"Entry {n}")
     # A reply, a correction and an attachment: what each row shows of them comes with it.

@@ -308,16 +308,17 @@ def test_person_page_query_count_does_not_grow_with_members(client, coordinator,
     client.get(url)
     # The person with the gate's questions (may the coordinator read it, and change it:
     # a relationship, which also opens the access log link), its audited read, members,
-    # roles, consents, safeguarding; one statement saying which of the sections' rows
-    # exist at all (network.sections.person_has: none here, so no mandates, assessments,
-    # stays, follow-ups, watches, refusals or refused referrals are asked for, and the
-    # before-admission summary is known absent), with the header's unread question in it
-    # (core.kept.asking_together); the booklet section: unread entries.
-    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 6):
+    # roles, consents; one statement saying which of the sections' rows exist at all
+    # (network.sections.person_has: none here, so no mandates, assessments, stays,
+    # follow-ups, watches, refusals or refused referrals are asked for, and the
+    # before-admission summary is known absent), with the page's other small questions in
+    # it (core.kept.asking_together: the header's unread count, safeguarding, the
+    # booklet's unread entries, asked early by network.sections.ask_person_questions).
+    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 4):
         client.get(url)
     for n in range(10):
         informal(madeleine, f"Cousin {n}", Relation.OTHER_FAMILY)
-    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 6):
+    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 4):
         response = client.get(url)
     assert len(response.context["members"]) == 15
 
