@@ -58,6 +58,7 @@ SIZES = {
     "notifications": ([], ["--opens", "40"]),
     "observatory": ([], ["--persons", "20000", "--stays", "20000", "--referrals", "15000",
                          "--requests", "5"]),
+    "page_instructions": ([], ["--requests", "5"]),
     "pages": ([], ["--duration", "3", "--sequential", "10"]),
     "person_page_scale": ([], ["--sizes", "2000,10000", "--opens", "50"]),
     "person_search": ([], ["--persons", "10000", "--searches", "40"]),

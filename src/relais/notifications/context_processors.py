@@ -31,8 +31,15 @@ def ask_with_the_page(request) -> None:
     (access.decisions.ask_with_the_first), for a page that will show the header."""
     user = getattr(request, "user", None)
     if (user is not None and user.is_authenticated and request.method == "GET"
-            and "HX-Request" not in request.headers and request.accepts("text/html")):
+            and "HX-Request" not in request.headers and _takes_html(request)):
         setattr(request, ASKED, _question(user))
+
+
+def _takes_html(request) -> bool:
+    """What a browser asks for (or a client that says nothing): not a JSON or FHIR call.
+    A look at the header, not `request.accepts`, which parses every media type."""
+    accept = request.headers.get("Accept", "")
+    return not accept or "html" in accept or "*/*" in accept
 
 
 def _question(user) -> tuple[bool, kept.Later]:
