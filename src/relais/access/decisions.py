@@ -128,9 +128,13 @@ def ask_early(key: tuple, question: kept.Later, then: Callable | None = None) ->
 
 
 def forget() -> None:
-    """Drop every answer kept for this request (after a write that changes access)."""
+    """Drop every answer kept for this request (after a write that changes access); a
+    question asked early stops waiting (the section will ask it again)."""
     memo = _memo.get()
     if memo:
+        for answer in memo.values():
+            if isinstance(answer, _Waiting):
+                answer.question.forget_waiting()
         memo.clear()
 
 

@@ -189,6 +189,8 @@ def exist_each(key: tuple, builds: dict[str, Callable[[Slots], QuerySet]],
     """{name: whether `build(slots)` has a row} for several querysets in one statement
     (`SELECT EXISTS(...), EXISTS(...)`): a page that shows several kinds of rows, most
     often none of them, asks once which exist and reads only those."""
+    if not builds:
+        return {}
     group = _group()
     asked = {name: _later(("exists", *key, name),
                           lambda s, build=builds[name]: _one_row(build(s)), values, _EXISTS,
