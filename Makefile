@@ -54,10 +54,11 @@ test: $(VENV)/.test-extras
 ## make bench: every script in bench/, then one table of each figure beside its goal and the
 ## floors measured in the same run (pgbench -S, the minimal signed-in page); on PostgreSQL
 ## (BENCH_DATABASE: a server URL, or "sqlite"). Full sizes take hours (docs/bench.md);
-## QUICK=1 runs each script at a small size; ONLY=pages,booklet runs some.
+## QUICK=1 runs each script at a small size; ONLY=pages,booklet runs some; PERSONS=1000000
+## measures the pages on a generated population of that size beside one of 10,000.
 BENCH_DATABASE ?= postgres://postgres@127.0.0.1:5432
 bench: $(VENV)/.bench-extras
-	BENCH_DATABASE=$(BENCH_DATABASE) $(BIN)/python bench/run_all.py $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
+	BENCH_DATABASE=$(BENCH_DATABASE) $(BIN)/python bench/run_all.py $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY)) $(if $(PERSONS),--persons $(PERSONS))
 
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check src tests bench

@@ -66,6 +66,13 @@ SIZES = {
     "worklist": ([], ["--stays", "300", "--opens", "10"]),
 }
 
+# Scripts measured on a `relais generate` population: their arguments at --persons N (the
+# national size), always beside 10,000 persons, so that growth shows in the same table.
+AT_POPULATION = {
+    "person_page_scale": lambda persons: ["--sizes", ",".join(
+        str(size) for size in sorted({10_000, persons}))],
+}
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -74,6 +81,8 @@ def main() -> int:
     parser.add_argument("--database", default=os.environ.get(
         "BENCH_DATABASE", "postgres://postgres@127.0.0.1:5432"),
         help="PostgreSQL server URL without a database name; 'sqlite' for temporary files")
+    parser.add_argument("--persons", type=int, help="the generated population's size for "
+                        "the scripts measured on one (" + ", ".join(AT_POPULATION) + ")")
     options = parser.parse_args()
     folder = ROOT / "var" / "bench" / time.strftime("%Y%m%d-%H%M%S")
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,6 +104,12 @@ def _scripts(only: str) -> list[str]:
     return [n for n in names if n not in NOT_SCRIPTS and (not wanted or n in wanted)]
 
 
+def _arguments(name: str, options) -> list[str]:
+    if options.persons and name in AT_POPULATION:
+        return AT_POPULATION[name](options.persons)
+    return SIZES.get(name, ([], []))[1 if options.quick else 0]
+
+
 def _postgres(options) -> bool:
     return options.database.startswith("postgres")
 
@@ -110,7 +125,7 @@ def _environment(name: str, options) -> dict:
 
 def _run(name: str, options, folder: Path) -> dict:
     """Run one script, its output shown as it comes and kept; its summary line read."""
-    arguments = SIZES.get(name, ([], []))[1 if options.quick else 0]
+    arguments = _arguments(name, options)
     command = [sys.executable, str(BENCH / f"{name}.py"), *arguments]
     print(f"\n=== {name} {' '.join(arguments)}", flush=True)
     started = time.monotonic()
@@ -167,6 +182,8 @@ def _create_database(server: str, name: str) -> None:
 
 def _table(results: list[dict], elapsed: float, options) -> str:
     mode = "quick sizes" if options.quick else "full sizes"
+    if options.persons:
+        mode += f", populations of 10,000 and {options.persons:,} persons"
     database = "PostgreSQL" if _postgres(options) else "SQLite"
     lines = [f"make bench ({mode}, {database}, {os.cpu_count()} cores, load average "
              f"{os.getloadavg()[0]:.1f} at the end): {elapsed / 60:.0f} min",

@@ -28,7 +28,7 @@ def test_a_scripts_figures_are_collected_beside_their_goals(tmp_path, monkeypatc
     (tmp_path / "fake.py").write_text(SCRIPT)
     (tmp_path / "summary.py").write_text((BENCH / "summary.py").read_text())
     monkeypatch.setattr(run_all, "BENCH", tmp_path)
-    options = Namespace(quick=True, database="sqlite", only="")
+    options = Namespace(quick=True, database="sqlite", only="", persons=None)
 
     result = run_all._run("fake", options, tmp_path)
 
@@ -45,12 +45,25 @@ def test_a_scripts_figures_are_collected_beside_their_goals(tmp_path, monkeypatc
 def test_a_script_without_a_summary_line_is_shown_with_its_exit_code(tmp_path, monkeypatch):
     (tmp_path / "old.py").write_text("import sys\nprint('figures')\nsys.exit(3)\n")
     monkeypatch.setattr(run_all, "BENCH", tmp_path)
-    options = Namespace(quick=False, database="sqlite", only="")
+    options = Namespace(quick=False, database="sqlite", only="", persons=None)
 
     result = run_all._run("old", options, tmp_path)
 
     assert (result["exit"], result["figures"]) == (3, None)
     assert "old (0 s, EXIT 3): no summary line" in run_all._table([result], 1, options)
+
+
+def test_a_population_size_sizes_the_scripts_measured_on_one_beside_ten_thousand():
+    national = Namespace(quick=False, database="sqlite", only="", persons=1_000_000)
+    quick = Namespace(quick=True, database="sqlite", only="", persons=None)
+
+    assert run_all._arguments("person_page_scale", national) == ["--sizes", "10000,1000000"]
+    assert run_all._arguments("person_page_scale", Namespace(
+        **{**vars(national), "persons": 10_000})) == ["--sizes", "10000"]
+    assert run_all._arguments("person_page_scale", quick) == ["--sizes", "2000,10000",
+                                                              "--opens", "50"]
+    assert run_all._arguments("booklet", national) == []
+    assert "populations of 10,000 and 1,000,000 persons" in run_all._table([], 1, national)
 
 
 def test_every_script_is_run_but_the_helpers():
