@@ -31,6 +31,26 @@ send the message again). While the stream runs:
 For each, the longest time without an acknowledged message (AA) after it, and for the
 kill and the vanishing the time until the old primary streams again as a standby. At the end, as in
 bench/adt_faults.py: lost (acknowledged, not applied) and applied twice, both must be 0.
+
+    .venv/bin/python bench/failover.py --via pgbouncer
+
+The same steps with Relais behind PgBouncer (`DATABASE_PGBOUNCER=1`, transaction pooling,
+made from deploy/pgbouncer/pgbouncer.ini) in front of HAProxy (made from
+deploy/haproxy/haproxy.cfg: `GET /primary` on each node's Patroni port, connections to a
+node marked down closed), as docs/deploy.md has it for those who use PgBouncer.
+
+    .venv/bin/python bench/failover.py --steps etcd --etcd-members 3 [--failsafe off]
+
+etcd's own failures (Patroni keeps its leader key there), once 10 % of the messages are
+acknowledged: with three members, the etcd leader killed (kill -9) for 40 s (longer than
+Patroni's ttl) and started again: nothing should happen to the primary or the feed; then
+etcd without a quorum (two of three members killed, or the only one) for 60 s, and
+started again. Patroni 3.0.2 demotes a primary that cannot reach etcd, unless
+`failsafe_mode` (patroni.yml: on) lets it go on while it reaches every other node's
+Patroni; `--failsafe on|off` overrides the file. Measured: when (whether) the primary
+stopped taking writes, the longest time without an AA, and once etcd is back, the time
+until there is a primary again and it has its synchronous standby. `--steps
+switchover,kill,vanish,etcd --via pgbouncer --etcd-members 3` runs them all, in this order.
 """
 
 import argparse
@@ -66,6 +86,11 @@ from pages import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "patroni" / "patroni.yml"
+HAPROXY = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
+PGBOUNCER = ROOT / "deploy" / "pgbouncer" / "pgbouncer.ini"
+STEPS = ("switchover", "kill", "vanish", "etcd")
+ETCD_ONE_DOWN = 40.0  # s: longer than Patroni's ttl (30 s), a missed renewal would show
+ETCD_OUTAGE = 60.0  # s without a quorum
 PASSWORD = "bench"  # noqa: S105 - a throw-away cluster on loopback
 NODES = ("node1", "node2")
 
@@ -77,25 +102,44 @@ def main() -> int:
     parser.add_argument("--appliers", type=int, default=2)
     parser.add_argument("--no-vanish", action="store_true",
                         help="leave out the vanishing machine (needs root and iptables)")
+    parser.add_argument("--via", choices=("libpq", "pgbouncer"), default="libpq",
+                        help="Relais on a URL naming both nodes (libpq), or through "
+                             "PgBouncer in front of HAProxy")
+    parser.add_argument("--steps", default="switchover,kill,vanish",
+                        help=f"comma-separated, in this order: {', '.join(STEPS)}")
+    parser.add_argument("--etcd-members", type=int, choices=(1, 3), default=1)
+    parser.add_argument("--failsafe", choices=("on", "off"),
+                        help="Patroni's failsafe_mode (default: deploy/patroni/patroni.yml's)")
     options = parser.parse_args()
-    options.vanish = not options.no_vanish and os.geteuid() == 0 and bool(
-        shutil.which("iptables"))
-    if not options.vanish:
+    options.steps = [step for step in STEPS if step in options.steps.split(",")]
+    options.vanish = "vanish" in options.steps and not options.no_vanish and \
+        os.geteuid() == 0 and bool(shutil.which("iptables"))
+    if "vanish" in options.steps and not options.vanish:
         print("the vanishing machine is left out (needs root and iptables)")
-    missing = [tool for tool in ("patroni", "patronictl", "etcd") if not shutil.which(tool)]
+    tools = ["patroni", "patronictl", "etcd"]
+    if options.via == "pgbouncer":
+        tools += ["pgbouncer", "haproxy"]
+    missing = [tool for tool in tools if not shutil.which(tool)]
     if missing or not _bin_dir():
         print(f"missing: {', '.join(missing) or 'PostgreSQL server binaries'} "
-              "(apt-get install patroni etcd-server postgresql)", file=sys.stderr)
+              "(apt-get install patroni etcd-server postgresql pgbouncer haproxy)",
+              file=sys.stderr)
         return 1
-    cluster = Cluster(Path(tempfile.mkdtemp(prefix="relais-failover-")))
+    failsafe = {"on": True, "off": False}.get(options.failsafe)  # None: the file's
+    cluster = Cluster(Path(tempfile.mkdtemp(prefix="relais-failover-")),
+                      options.etcd_members, failsafe=failsafe)
+    proxy = Proxies(cluster) if options.via == "pgbouncer" else None
     try:
         cluster.start()
-        return _run(options, cluster)
+        return _run(options, cluster, proxy)
     finally:
+        if proxy:
+            proxy.stop()
         cluster.stop()
 
 
-def _run(options, cluster: "Cluster") -> int:
+def _run(options, cluster: "Cluster", proxy: "Proxies | None") -> int:
+    global PREFIX
     os.environ["DATABASE_URL"] = cluster.database_url()
     cluster.create_database("relais")
     from throwaway import setup_database
@@ -106,39 +150,55 @@ def _run(options, cluster: "Cluster") -> int:
     patients = fictional_persons(hospital, -(-options.messages // len(STAY)))
     messages = stay_messages(patients)[:options.messages]
     connection.close()
+    if proxy:  # only the listener (a process of its own) goes through PgBouncer
+        proxy.start()
+        os.environ.update(DATABASE_URL=proxy.database_url(), DATABASE_PGBOUNCER="1")
+        PREFIX = "via PgBouncer and HAProxy: "
     print(f"{len(messages)} messages for {len(patients)} patients over "
           f"{options.connections} connections; leader {cluster.leader()}, synchronous "
-          f"standby {cluster.sync_standby()}; load average {_load()}")
+          f"standby {cluster.sync_standby()}; {len(cluster.etcd)} etcd member(s); "
+          f"failsafe_mode {cluster.failsafe}; Relais "
+          f"{'through PgBouncer and HAProxy' if proxy else 'on a URL naming both nodes'}; "
+          f"load average {_load()}")
     log = cluster.log("relais-adt-listen")
     print(f"logs: {log.name.replace('relais-adt-listen', '*')}")
     listener = Listener(options.appliers, on_postgres=True, log=log)
     stream = Stream(messages, options.connections, listener.port)
     acks = AckClock(stream)
+    started = time.monotonic()
     try:
         listener.start()
         stream.start()
         acks.start()
-        _switchover(cluster, stream, acks, 0.15 * len(messages))
-        time.sleep(5)  # the cluster as it runs every day: in sync, for a while
-        if not stream.running():
-            raise SystemExit("the messages were all sent before the crash: --messages more")
-        dead = _crash(cluster, stream, acks)
-        if options.vanish:
+        if "switchover" in options.steps:
+            _switchover(cluster, stream, acks, 0.15 * len(messages))
+            time.sleep(5)  # the cluster as it runs every day: in sync, for a while
+        if "kill" in options.steps:
+            _enough(stream, "the crash")
+            dead = _crash(cluster, stream, acks)
             cluster.wait_for(lambda: cluster.sync_standby() == dead, f"{dead} synchronous")
             time.sleep(5)
-            if not stream.running():
-                raise SystemExit("the messages were all sent before the machine vanished: "
-                                 "--messages more")
+        if options.vanish:
+            _enough(stream, "the machine vanished")
             _vanish(cluster, acks)
+        if "etcd" in options.steps:
+            _wait_for(stream, 0.10 * len(messages))
+            _enough(stream, "etcd's failures")
+            _etcd(cluster, stream, acks)
         stream.join()
         acks.stop()
         wait_until_applied()
     finally:
         listener.stop()
     print(f"sent: {stream.sent} frames for {len(messages)} messages "
-          f"({stream.sent - len(messages)} resent), answers {dict(stream.codes)}; "
-          f"load average {_load()}")
+          f"({stream.sent - len(messages)} resent) in {time.monotonic() - started:.0f} s, "
+          f"answers {dict(stream.codes)}; load average {_load()}")
     return verdict(stream, hospital, script="failover")
+
+
+def _enough(stream, what: str) -> None:
+    if not stream.running():
+        raise SystemExit(f"the messages were all sent before {what}: --messages more")
 
 
 def _switchover(cluster, stream, acks, at: float) -> None:
@@ -193,8 +253,78 @@ def _vanish(cluster, acks) -> None:
     _figure("primary vanished: a standby promoted after", promoted)
 
 
+def _etcd(cluster, stream, acks) -> None:
+    """etcd's failures: one member of three gone, then the quorum gone, and back."""
+    leader = cluster.leader()
+    if len(cluster.etcd) == 3:
+        one = cluster.etcd_leader()
+        started = time.monotonic()
+        cluster.kill_etcd(one)
+        watch = cluster.watch_primary(leader, ETCD_ONE_DOWN)
+        cluster.start_etcd(one)
+        gap = acks.longest_gap_after(started)
+        print(f"etcd's leader {one} (of 3) killed for {ETCD_ONE_DOWN:.0f} s at "
+              f"{acks.count_at(started)} acknowledged: {leader} "
+              f"{_primary_story(watch)}; longest time without an AA {gap:.1f} s")
+        _figure("etcd 1 of 3 killed: longest time without an AA", gap)
+        summary.figure(PREFIX + "etcd 1 of 3 killed: the primary stopped taking writes",
+                       "no" if watch["lost"] is None else "yes")
+        cluster.wait_for(cluster.sync_standby, "a synchronous standby")
+        time.sleep(5)
+        _enough(stream, "etcd lost its quorum")
+        leader = cluster.leader()
+    etcd_leader = cluster.etcd_leader()  # among the two killed, when there are three
+    victims = sorted(cluster.etcd, key=lambda name: name != etcd_leader)[:2]
+    started = time.monotonic()
+    for name in victims:
+        cluster.kill_etcd(name)
+    watch = cluster.watch_primary(leader, ETCD_OUTAGE)
+    back = time.monotonic()
+    if not stream.running():
+        print(f"  (the messages ran out {ETCD_OUTAGE:.0f} s into etcd's outage or before: "
+              "--messages more for the whole of it)")
+    for name in victims:
+        cluster.start_etcd(name)
+    primary = cluster.wait_for_leader()
+    primary_after = time.monotonic() - back
+    cluster.wait_for(cluster.sync_standby, "a synchronous standby")
+    sync_after = time.monotonic() - back
+    gap = acks.longest_gap_after(started)
+    length, end = max(_gaps(acks.ack_times(started), started))
+    first = next((t for t in acks.ack_times(back)), None)
+    which = f"{len(victims)} of {len(cluster.etcd)}"
+    print(f"etcd without a quorum ({which} members killed) for {ETCD_OUTAGE:.0f} s at "
+          f"{acks.count_at(started)} acknowledged: {leader} {_primary_story(watch)}; "
+          f"longest time without an AA {gap:.1f} s, from {end - length - started:.1f} s "
+          f"after the kill; etcd back: {primary} the primary after {primary_after:.1f} s, "
+          f"with a synchronous standby after {sync_after:.1f} s"
+          + (f", first AA after {first - back:.1f} s" if first and watch["lost"] else ""))
+    name = f"etcd {which} killed"
+    _figure(f"{name}: longest time without an AA", gap)
+    if watch["lost"] is not None:
+        _figure(f"{name}: the feed stopped after", end - length - started)
+        _figure(f"{name}: the primary stopped taking writes after", watch["lost"])
+        if first:
+            _figure(f"{name}: etcd back, first AA after", first - back)
+    else:
+        summary.figure(PREFIX + f"{name}: the primary stopped taking writes", "no")
+    _figure(f"{name}: etcd back, a primary after", primary_after)
+
+
+def _primary_story(watch: dict) -> str:
+    if watch["lost"] is None:
+        return "stayed the primary throughout"
+    story = f"stopped being the primary after {watch['lost']:.1f} s"
+    if watch["regained"] is not None:
+        story += f" and was again {watch['regained']:.1f} s after"
+    return story
+
+
+PREFIX = ""  # figures through PgBouncer and HAProxy are named apart
+
+
 def _figure(name: str, seconds: float) -> None:
-    summary.figure(name, round(seconds, 1), "s")
+    summary.figure(PREFIX + name, round(seconds, 1), "s")
 
 
 def _wait_for(stream, acknowledged: float) -> None:
@@ -229,7 +359,7 @@ class AckClock:
         """Waits until acknowledgements have flowed for 5 s since the last gap, then
         the longest time between two acknowledgements from `moment` on."""
         while True:
-            times = self._ack_times(moment)
+            times = self.ack_times(moment)
             if len(times) > 1 and time.monotonic() - times[-1] < 1 and \
                     time.monotonic() - max(_gaps(times, moment))[1] > 5:
                 return max(_gaps(times, moment))[0]
@@ -237,7 +367,7 @@ class AckClock:
                 return max(_gaps(times, moment))[0] if times else 0.0
             time.sleep(0.2)
 
-    def _ack_times(self, moment: float) -> list[float]:
+    def ack_times(self, moment: float) -> list[float]:
         times, last = [], None
         for t, n in list(self.samples):
             if t >= moment and last is not None and n > last:
@@ -256,27 +386,35 @@ def _gaps(times: list[float], moment: float) -> list[tuple[float, float]]:
 
 
 class Cluster:
-    """etcd and two Patroni nodes on loopback, run as the postgres user."""
+    """etcd (one member or three) and two Patroni nodes on loopback, the nodes run as the
+    postgres user."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, etcd_members: int = 1, failsafe: bool | None = None):
         self.folder = folder
-        self.etcd_port, etcd_peer = free_port(), free_port()
-        self.etcd_args = ["etcd", "--name", "bench", "--data-dir", str(folder / "etcd"),
-                          "--listen-client-urls", f"http://127.0.0.1:{self.etcd_port}",
-                          "--advertise-client-urls", f"http://127.0.0.1:{self.etcd_port}",
-                          "--listen-peer-urls", f"http://127.0.0.1:{etcd_peer}",
-                          "--initial-advertise-peer-urls", f"http://127.0.0.1:{etcd_peer}",
-                          "--initial-cluster", f"bench=http://127.0.0.1:{etcd_peer}"]
+        self.etcd = [f"etcd{n}" for n in range(1, etcd_members + 1)]
+        self.etcd_ports = {name: (free_port(), free_port()) for name in self.etcd}  # client, peer
+        peers = ",".join(f"{name}=http://127.0.0.1:{peer}"
+                         for name, (_, peer) in self.etcd_ports.items())
+        self.etcd_args = {
+            name: ["etcd", "--name", name, "--data-dir", str(folder / name),
+                   "--listen-client-urls", f"http://127.0.0.1:{client}",
+                   "--advertise-client-urls", f"http://127.0.0.1:{client}",
+                   "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+                   "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+                   "--initial-cluster", peers, "--initial-cluster-token", folder.name]
+            for name, (client, peer) in self.etcd_ports.items()}
         self.ports = {name: (free_port(), free_port()) for name in NODES}  # (pg, rest)
         self.processes: dict[str, subprocess.Popen] = {}
         self.cut: str | None = None  # the node cut off, if one is
+        dcs = yaml.safe_load(TEMPLATE.read_text())["bootstrap"]["dcs"]
+        self.failsafe = bool(dcs.get("failsafe_mode")) if failsafe is None else failsafe
 
     def start(self) -> None:
         user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
         if user:
             os.chown(self.folder, user.pw_uid, user.pw_gid)
-        self.processes["etcd"] = subprocess.Popen(  # noqa: S603 - our own arguments
-            self.etcd_args, stdout=self.log("etcd"), stderr=subprocess.STDOUT)
+        for name in self.etcd:
+            self.start_etcd(name)
         for name in NODES:
             self._configure(name)
             self.start_node(name)
@@ -286,13 +424,51 @@ class Cluster:
             self.wait_for_streaming_standby(name)
         self.wait_for(lambda: self.sync_standby(), "a synchronous standby")
 
+    def start_etcd(self, name: str) -> None:
+        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own arguments
+            self.etcd_args[name], stdout=self.log(name), stderr=subprocess.STDOUT)
+
+    def kill_etcd(self, name: str) -> None:
+        self.processes[name].kill()
+        self.processes[name].wait()
+
+    def etcd_leader(self) -> str | None:
+        """The member etcd's members say leads (etcd's JSON gateway)."""
+        ids = {}
+        for name, (client, _) in self.etcd_ports.items():
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{client}/v3/maintenance/status", data=b"{}", method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=2) as answer:  # noqa: S310
+                    status = json.loads(answer.read())
+            except OSError:
+                continue
+            ids[status["header"]["member_id"]] = name
+            leader = status.get("leader")
+        return ids.get(leader) if ids else None
+
+    def watch_primary(self, leader: str, seconds: float) -> dict:
+        """For `seconds`: when `leader` stopped answering as the primary (Patroni's
+        `GET /primary`), and when it did again, counted from now."""
+        started, lost, regained = time.monotonic(), None, None
+        while time.monotonic() - started < seconds:
+            primary = self._status(leader, "/primary")[0] == 200
+            if not primary and lost is None:
+                lost = time.monotonic() - started
+            if primary and lost is not None and regained is None:
+                regained = time.monotonic() - started
+            time.sleep(0.1)
+        return {"lost": lost, "regained": regained}
+
     def _configure(self, name: str) -> None:
         pg_port, rest_port = self.ports[name]
         config = copy.deepcopy(yaml.safe_load(TEMPLATE.read_text()))
         config["name"] = name
         config["restapi"] = {"listen": f"127.0.0.1:{rest_port}",
                              "connect_address": f"127.0.0.1:{rest_port}"}
-        config["etcd3"] = {"hosts": f"127.0.0.1:{self.etcd_port}"}
+        config["etcd3"] = {"hosts": ",".join(f"127.0.0.1:{client}"
+                                             for client, _ in self.etcd_ports.values())}
+        config["bootstrap"]["dcs"]["failsafe_mode"] = self.failsafe
         config["bootstrap"]["pg_hba"] = ["local all all trust",
                                          "host replication all 127.0.0.1/32 trust",
                                          "host all all 127.0.0.1/32 trust"]
@@ -429,14 +605,14 @@ class Cluster:
     def stop(self) -> None:
         if self.cut:
             self.bring_back(self.cut)
-        for name in (*NODES, "etcd"):
+        for name in (*NODES, *self.etcd):
             process = self.processes.get(name)
             if process and process.poll() is None:
                 process.terminate()
                 try:
                     process.wait(30)
                 except subprocess.TimeoutExpired:
-                    self.kill(name)
+                    (self.kill if name in NODES else self.kill_etcd)(name)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def log(self, name: str):
@@ -446,6 +622,93 @@ class Cluster:
         if os.geteuid() == 0:
             user = pwd.getpwnam("postgres")
             os.chown(path, user.pw_uid, user.pw_gid)
+
+
+class Proxies:
+    """HAProxy (deploy/haproxy/haproxy.cfg) in front of the two nodes, and PgBouncer
+    (deploy/pgbouncer/pgbouncer.ini) in front of HAProxy: only addresses, ports, folders
+    and the password file replaced."""
+
+    def __init__(self, cluster: Cluster):
+        self.cluster, self.folder = cluster, cluster.folder
+        self.haproxy_port, self.pgbouncer_port = free_port(), free_port()
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self) -> None:
+        self.processes["haproxy"] = subprocess.Popen(  # noqa: S603 - our own arguments
+            ["haproxy", "-db", "-f", str(self._haproxy_cfg())],  # noqa: S607
+            stdout=self.cluster.log("haproxy"), stderr=subprocess.STDOUT)
+        command = ["pgbouncer", str(self._pgbouncer_ini())]
+        if os.geteuid() == 0:  # PgBouncer refuses to run as root
+            command = ["runuser", "-u", "postgres", "--", *command]
+        self.processes["pgbouncer"] = subprocess.Popen(  # noqa: S603 - our own arguments
+            command, stdout=self.cluster.log("pgbouncer"), stderr=subprocess.STDOUT)
+        self.cluster.wait_for(self._answers, "answer through PgBouncer and HAProxy", 60)
+
+    def _haproxy_cfg(self) -> Path:
+        lines = []
+        for line in HAPROXY.read_text().splitlines():
+            word = line.split()[:1]
+            if word == ["log"] and "/dev/log" in line:
+                line = "    log stdout format raw local0 info"  # its log file: marked up/down
+            elif word == ["bind"]:
+                line = f"    bind 127.0.0.1:{self.haproxy_port}"
+            elif word == ["server"]:
+                if line.split()[1] != "db1":
+                    continue
+                lines += [f"    server {name} 127.0.0.1:{pg} maxconn 100 check port {rest}"
+                          for name, (pg, rest) in self.cluster.ports.items()]
+                continue
+            lines.append(line)
+        path = self.folder / "haproxy.cfg"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def _pgbouncer_ini(self) -> Path:
+        # No logfile: PgBouncer logs to its standard error, the run's pgbouncer log.
+        replaced = {"listen_port": self.pgbouncer_port, "logfile": None,
+                    "auth_file": self.folder / "userlist.txt",
+                    "pidfile": self.folder / "pgbouncer.pid", "unix_socket_dir": self.folder}
+        template = PGBOUNCER.read_text().splitlines()
+        present = {line.split("=")[0].strip() for line in template if "=" in line}
+        lines = []
+        for line in template:
+            key = line.split("=")[0].strip()
+            if key == "relais":
+                line = f"relais = host=127.0.0.1 port={self.haproxy_port} dbname=relais"
+            elif key in replaced:
+                line = f"{key} = {replaced[key]}" if replaced[key] is not None else ""
+            lines.append(line)
+            if line == "[pgbouncer]":
+                lines += [f"{key} = {value}" for key, value in replaced.items()
+                          if key not in present and value is not None]
+        (self.folder / "userlist.txt").write_text(f'"postgres" "{PASSWORD}"\n')
+        path = self.folder / "pgbouncer.ini"
+        path.write_text("\n".join(lines) + "\n")
+        for owned in (path, self.folder / "userlist.txt"):
+            self.cluster._own(owned)
+        return path
+
+    def database_url(self) -> str:
+        return f"postgres://postgres:{PASSWORD}@127.0.0.1:{self.pgbouncer_port}/relais"
+
+    def _answers(self) -> bool:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.database_url(), connect_timeout=3) as probe:
+                return probe.execute("SELECT NOT pg_is_in_recovery()").fetchone()[0]
+        except psycopg.Error:
+            return False
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 def _bin_dir() -> Path | None:
