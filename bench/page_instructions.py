@@ -23,6 +23,15 @@ The objects made before the counted requests are frozen out of the garbage colle
 sight (`gc.freeze()`), so that its full collections do not land in one page or another
 as the selection of pages changes.
 About two minutes: most of it is starting Django under valgrind.
+
+    … bench/page_instructions.py --pages hospital --regions \
+        relais.stays.views:render,relais.followup.readmissions:home_records
+
+--regions names functions (`module:attribute`, or `module:Class.method`; a name imported
+elsewhere is patched where it is looked up) whose instructions are counted apart, each a
+dump when it is entered and when it returns: per request, each one's instructions with
+what it calls ("with calls") and without the regions inside it ("own"). The same count,
+function by function, where a sampling profiler's shares move with the machine.
 """
 
 import argparse
@@ -46,6 +55,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20, help="counted requests per page")
     parser.add_argument("--pages", default="", help="labels' first words, comma-separated")
+    parser.add_argument("--regions", default="", help="module:function, comma-separated")
     parser.add_argument("--inner", help=argparse.SUPPRESS)  # under valgrind: the folder
     options = parser.parse_args()
     if options.inner:
@@ -79,8 +89,8 @@ def _measure(options) -> int:
     subprocess.run(  # noqa: S603 - our own arguments
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/dump.%p",
          sys.executable, __file__, "--inner", str(folder), "--requests",
-         str(options.requests), "--pages", options.pages], env=env, check=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         str(options.requests), "--pages", options.pages, "--regions", options.regions],
+        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return _report(folder, options.requests)
 
 
@@ -120,11 +130,38 @@ def _count(options) -> int:
     gc.collect()
     gc.freeze()
     _dump(folder, "warm")  # the count of the start and warm-up, left out
+    _wrap_regions(folder, options.regions)
     for label, login, path in shown:
         for _ in range(options.requests):
             _get(clients[login], path)
         _dump(folder, f"page {queries[label]} {label}")
     return 0
+
+
+def _wrap_regions(folder: Path, regions: str) -> None:
+    """Each named function dumps the count when entered and when it returns."""
+    import functools
+    import importlib
+
+    for spec in filter(None, regions.split(",")):
+        module_name, _, attribute = spec.partition(":")
+        owner = importlib.import_module(module_name)
+        *path, name = attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        found = vars(owner).get(name) if isinstance(owner, type) else None
+        kind = type(found) if isinstance(found, classmethod | staticmethod) else None
+        function = found.__func__ if kind else getattr(owner, name)
+
+        def wrapped(*args, _function=function, _spec=spec, **kwargs):
+            _dump(folder, f"enter {_spec}")
+            try:
+                return _function(*args, **kwargs)
+            finally:
+                _dump(folder, f"leave {_spec}")
+
+        wrapped = functools.wraps(function)(wrapped)
+        setattr(owner, name, kind(wrapped) if kind else wrapped)
 
 
 def _client(pages, login):
@@ -172,13 +209,20 @@ _dump_function = None
 
 
 def _report(folder: Path, requests: int) -> int:
-    counts = []
+    counts, regions = [], Regions()
     for dump in sorted(folder.glob("dump.*.*"), key=lambda f: int(f.name.rsplit(".", 1)[1])):
         text = dump.read_text(errors="replace")
-        trigger = re.search(r"^desc: Trigger: Client Request: (page .*)$", text, re.M)
-        if trigger:
-            _, queries, label = trigger.group(1).split(" ", 2)
-            counts.append((label, int(queries), int(DUMP.search(text).group(1)) / requests))
+        trigger = re.search(r"^desc: Trigger: Client Request: (.*)$", text, re.M)
+        if not trigger:
+            continue
+        kind, _, rest = trigger.group(1).partition(" ")
+        count = int(DUMP.search(text).group(1))
+        if kind == "page":
+            queries, label = rest.split(" ", 1)
+            counts.append((label, int(queries), (regions.total + count) / requests))
+            regions.total = 0
+        elif kind in ("enter", "leave"):
+            regions.segment(kind, rest, count)
     if not counts or counts[0][0] != "minimal page":
         print(f"no counts found in {folder}", file=sys.stderr)
         return 1
@@ -189,8 +233,39 @@ def _report(folder: Path, requests: int) -> int:
         print(f"{label:<26}{queries:>8}{instructions / 1e6:>14.2f} M{instructions / minimal:>11.2f}"
               f"{minimal / instructions:>16.2f}")
         summary.figure(f"{label}: instructions per request", instructions / 1e6, "M")
+    regions.print(requests)
     summary.emit("page_instructions")
     return 0
+
+
+class Regions:
+    """The dumps between a region's entry and its return, added up: with its calls, and
+    without the named regions inside it."""
+
+    def __init__(self):
+        self.open, self.total = [], 0
+        self.inclusive, self.own, self.calls = {}, {}, {}
+
+    def segment(self, kind: str, spec: str, count: int) -> None:
+        self.total += count  # what ran since the last dump
+        for name in set(self.open):
+            self.inclusive[name] = self.inclusive.get(name, 0) + count
+        if self.open:
+            self.own[self.open[-1]] = self.own.get(self.open[-1], 0) + count
+        if kind == "enter":
+            self.open.append(spec)
+            self.calls[spec] = self.calls.get(spec, 0) + 1
+        else:
+            self.open.pop()
+
+    def print(self, requests: int) -> None:
+        if not self.calls:
+            return
+        print(f"\n{'region (per request)':<60}{'calls':>7}{'with calls':>13}{'own':>10}")
+        for name, total in sorted(self.inclusive.items(), key=lambda item: -item[1]):
+            print(f"{name[:59]:<60}{self.calls[name] / requests:>7.1f}"
+                  f"{total / requests / 1e6:>11.2f} M"
+                  f"{self.own.get(name, 0) / requests / 1e6:>8.2f} M")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
-from relais.core import kept, sql
+from relais.core import choices, kept, sql
 from relais.core.menu import Entry, professional, register
 
 
@@ -15,6 +15,7 @@ class CoreConfig(AppConfig):
         register(Entry("care_zones", _("Care zones"), "core:care_zones", 70, professional))
         _forget_kept_reference_data_when_it_changes()
         sql.keep_converted_statements()
+        choices.install()
 
 
 def _forget_kept_reference_data_when_it_changes() -> None:

@@ -6,7 +6,7 @@ and the person page has 50 links (a member's edit, invite, contact point, exclus
 removal forms), the work lists 25 and more (issue 15). For a given name and shape of
 arguments, a URL whose arguments are non-negative integers is a fixed text with the
 numbers in their places: it is learnt once from Django's own `reverse()` with sentinel
-numbers, and then written by joining. Anything else (text arguments, a name seen with
+numbers, and then written by `str.format`. Anything else (text arguments, a name seen with
 other argument names, a URL the sentinels do not fit) goes to Django's `reverse()`.
 
 Exact because Relais registers no path converter of its own: Django's `int`, `str`,
@@ -26,7 +26,7 @@ from django.urls.converters import DEFAULT_CONVERTERS, get_converters
 SENTINELS = (9_087_654_321, 8_176_543_219)
 UNFIT = "unfit"  # a shape Django's reverse keeps
 
-_shapes: dict[tuple, tuple | str] = {}
+_shapes: dict[tuple, str] = {}  # key → its `str.format` pattern, or UNFIT
 _lock = threading.Lock()
 
 
@@ -35,14 +35,15 @@ def reverse(viewname, args=None, kwargs=None, current_app=None) -> str:
     if (not isinstance(viewname, str) or not _whole_numbers(args, kwargs)
             or not _only_djangos_converters()):
         return django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
+    names = tuple(sorted(kwargs)) if kwargs else ()
     key = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), viewname, current_app,
-           len(args), tuple(sorted(kwargs)))
-    shape = _shapes.get(key)
-    if shape is None:
-        shape = _learn(viewname, args, kwargs, current_app, key)
-    if shape == UNFIT:
+           len(args), names)
+    written = _shapes.get(key)
+    if written is None:
+        written = _learn(viewname, args, kwargs, current_app, key)
+    if written is UNFIT:
         return django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
-    return _written(shape, args, kwargs)
+    return written.format(*args, *(kwargs[name] for name in names))
 
 
 def _whole_numbers(args, kwargs) -> bool:
@@ -78,13 +79,14 @@ def _learn(viewname, args, kwargs, current_app, key) -> tuple | str:
             shapes.append(UNFIT)
             continue
         shapes.append(_split(url, values))
-    shape = shapes[0] if shapes[0] != UNFIT and shapes[0] == shapes[1] else UNFIT
-    if shape != UNFIT and _written(shape, args, kwargs) != django_reverse(
-            viewname, args=args, kwargs=kwargs, current_app=current_app):
-        shape = UNFIT
+    shape = shapes[0] if shapes[0] is not UNFIT and shapes[0] == shapes[1] else UNFIT
+    written = UNFIT if shape is UNFIT else _format(shape)
+    if written is not UNFIT and written.format(*args, *(kwargs[name] for name in names)) != (
+            django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)):
+        written = UNFIT
     with _lock:
-        _shapes[key] = shape
-    return shape
+        _shapes[key] = written
+    return written
 
 
 def _split(url: str, values: list[int]) -> tuple | str:
@@ -102,9 +104,11 @@ def _split(url: str, values: list[int]) -> tuple | str:
     return tuple(shape)
 
 
-def _written(shape: tuple, args: tuple, kwargs: dict) -> str:
-    values = (*args, *(kwargs[name] for name in sorted(kwargs)))
-    return "".join(part if isinstance(part, str) else str(values[part]) for part in shape)
+def _format(shape: tuple) -> str:
+    """The shape as a `str.format` pattern ("/persons/{0}/members/{1}/"): one call writes
+    the link, where joining its parts took a generator."""
+    return "".join(part.replace("{", "{{").replace("}", "}}") if isinstance(part, str)
+                   else f"{{{part}}}" for part in shape)
 
 
 def forget() -> None:
