@@ -5,11 +5,13 @@ persona answers 200; these are the quick cases, one per kind of account.
 """
 
 import re
+from unittest.mock import patch
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from relais.core import menu
 from tests.conftest import PERSONAS
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +87,21 @@ def test_no_search_box_where_there_is_nothing_to_search(persona_client):
 
 def test_personas_cover_the_menu_cases():
     assert set(ENTRIES) - {"caregiver"} <= set(PERSONAS)
+
+
+def test_the_menus_words_and_links_are_written_once_per_language(persona_client, gp):
+    client = persona_client("coordinator")
+    english = menu_of(client)
+    gp.language = "fr"  # a user's own language wins (accounts/middleware.py)
+    gp.save(update_fields=["language"])
+    french = Client()
+    french.force_login(gp)
+    with patch("relais.core.menu.reverse", wraps=menu.reverse) as reverse_spy:
+        assert menu_of(client) == english  # another page, the same words: kept
+        assert reverse_spy.call_count == 0
+        in_french = menu_of(french)  # another language: written for it, once
+        assert reverse_spy.call_count == len(in_french)
+        assert menu_of(french) == in_french
+        assert reverse_spy.call_count == len(in_french)
+    assert [url for url, _ in in_french][:3] == [url for url, _ in english][:3]
+    assert [label for _, label in in_french][:3] == ["Accueil", "Mon travail", "Personnes"]
