@@ -62,18 +62,29 @@ def _page_rows(pks) -> dict:
         .only(*SHOWN), pks)
 
 
+# What "seen by" shows of a receipt, and its reader's name.
+RECEIPT_SHOWN = ("entry_id", "user_id", "read_at", "acknowledged_at",
+                 *(f"user__{name}" for name in NAMES))
+
+
 def _receipts_of(entries) -> dict[int, list]:
-    """The page's read receipts by entry, oldest first, in one kept statement: Django's
-    `prefetch_related` builds and compiles its query at each request (a sixth of the
-    booklet's time)."""
+    """The page's read receipts by entry, oldest first, in one kept statement (Django's
+    `prefetch_related` builds and compiles its query at each request: a sixth of the
+    booklet's time), as rows of values: a receipt and its reader were two model instances
+    to build, 30 µs a receipt, for a name and a time."""
     found = defaultdict(list)
     for receipt in kept.among(("booklet.page_receipts",), lambda s, ids: ReadReceipt.objects
-                              .filter(entry_id__in=ids).select_related("user")
-                              .only("entry_id", "read_at", "acknowledged_at", "user_id",
-                                    *(f"user__{name}" for name in NAMES))
-                              .order_by("read_at", "pk"), [e.pk for e in entries]):
+                              .filter(entry_id__in=ids).order_by("read_at", "pk")
+                              .values_list(*RECEIPT_SHOWN, named=True),
+                              [e.pk for e in entries]):
         found[receipt.entry_id].append(receipt)
     return found
+
+
+def _reader(receipt) -> str:
+    """The reader's name as `User.get_full_name()` says it, else their email."""
+    return f"{receipt.user__first_name} {receipt.user__last_name}".strip() or (
+        receipt.user__email)
 
 
 def _ranked(user, person, form):
@@ -156,7 +167,7 @@ def _prepare_rows(entries, receipts: dict[int, list]) -> None:
         entry.kind_label = kinds.get(entry.kind, entry.kind)
         entry.audience_label = audiences.get(entry.audience, entry.audience)
         entry.seen_by = format_html_join(", ", "{} {}{}", (
-            (r.user.get_full_name() or r.user.email,
+            (_reader(r),
              timezone.localtime(r.read_at).strftime("%H:%M"), " ✓" if r.acknowledged_at else "")
             for r in receipts[entry.pk]))
 

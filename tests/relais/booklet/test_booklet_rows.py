@@ -65,3 +65,16 @@ def test_only_the_author_may_correct_and_only_the_newest_version(madeleine, coor
 
     assert reverse("booklet:entry_correct", args=[new.pk]) in _row(html, new)
     assert reverse("booklet:entry_correct", args=[old.pk]) not in _row(html, old)
+
+
+def test_a_reader_without_a_name_is_shown_by_email(madeleine, coordinator, gp, client):
+    gp.first_name = gp.last_name = ""
+    gp.save(update_fields=["first_name", "last_name"])
+    entry = services.write(madeleine, author=coordinator, body="Fell again",
+                           kind=EntryKind.ALERT, audience=Audience.HEALTH)
+    services.acknowledge(entry, user=gp)
+
+    client.force_login(coordinator)
+    html = client.get(reverse("booklet:booklet", args=[madeleine.pk])).content.decode()
+
+    assert f"{gp.email} {_seen_at(entry, gp)} ✓" in _row(html, entry)
