@@ -29,6 +29,7 @@ from relais.booklet.models import Audience, Entry, EntryKind, ReadReceipt
 from relais.booklet.rules import may_write_booklet
 from relais.core import kept
 from relais.core.forms import kept_fields_html
+from relais.core.jinja import datetime_writer
 from relais.core.pagination import CountingPaginator, kept_ranking
 from relais.core.text import fold, is_digits
 from relais.core.uploads import download_name, open_stored
@@ -159,10 +160,14 @@ def _prepare_rows(entries, receipts: dict[int, list]) -> None:
     Rendering 25 entries cost more than the rest of the page: the template asked three
     times a row for a correction that usually does not exist (a reverse one-to-one that
     raises, caught and inspected by the template engine each time), translated the kind
-    and audience labels row by row, and looped over every receipt with two filters."""
+    and audience labels row by row, and looped over every receipt with two filters; its
+    two dates a row went through the template's filter (core/jinja.py: datetime_writer)."""
     kinds = {value: str(label) for value, label in EntryKind.choices}
     audiences = {value: str(label) for value, label in Audience.choices}
+    written_at, written_iso = datetime_writer("SHORT_DATETIME_FORMAT"), datetime_writer("c")
     for entry in entries:
+        entry.created_shown = written_at(entry.created_at)
+        entry.created_iso = written_iso(entry.created_at)
         entry.correction = _correction_of(entry)
         entry.kind_label = kinds.get(entry.kind, entry.kind)
         entry.audience_label = audiences.get(entry.audience, entry.audience)

@@ -23,6 +23,7 @@ test client's `response.context` and `assertTemplateUsed` work for both engines.
 
 import datetime
 import functools
+from collections.abc import Callable
 
 import jinja2
 from django.core.signals import setting_changed
@@ -76,6 +77,20 @@ def date(context, value, arg=None) -> str:
     if written is None or (written[1] and not isinstance(value, datetime.datetime)):
         return defaultfilters.date(value, pattern)
     return written[0].format(value)
+
+
+def datetime_writer(arg: str) -> Callable[[datetime.datetime], str]:
+    """What `date(value, arg)` writes, for the many aware times of one page (a booklet's
+    fifty): the zone, the language's format and its pattern looked up once, not at each
+    time through the template's filter (50 µs each)."""
+    zone = timezone.get_current_timezone()
+    if arg == "c":
+        return lambda value: value.astimezone(zone).isoformat()
+    pattern = formats.get_format(arg)
+    written = _numeric_format(pattern)
+    if written is None:
+        return lambda value: defaultfilters.date(value.astimezone(zone), pattern)
+    return lambda value: written[0].format(value.astimezone(zone))
 
 
 _NUMERIC = {"d": "{0.day:02d}", "j": "{0.day}", "m": "{0.month:02d}", "n": "{0.month}",

@@ -1,7 +1,7 @@
 """Dates as Belgium writes them (relais.config.formats): day/month/year and a 24-hour clock
 in Dutch, French and English; what a page shows, its forms and the person search accept."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django import forms
@@ -112,3 +112,27 @@ def test_opening_a_stay_by_hand_takes_a_typed_date(liaison_nurse, madeleine, coo
     assert opened.expected_discharge_on == date(2026, 12, 31)
     assert timezone.localtime(opened.admitted_at).strftime("%d/%m/%Y %H:%M") == (
         "30/12/2026 09:30")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("arg", ["SHORT_DATETIME_FORMAT", "SHORT_DATE_FORMAT",
+                                 "DATETIME_FORMAT", "c"])
+def test_a_pages_date_writer_writes_what_the_templates_date_filter_writes(language, arg):
+    """core/jinja.py: datetime_writer, for the many times of one page (the booklet's)."""
+    from django.template import engines
+
+    from relais.core.jinja import datetime_writer
+
+    template = engines["jinja2"].env.from_string("{{ value|date(arg) }}")
+    zone = timezone.get_default_timezone()
+    # Summer, winter, the hour that repeats in October, the UTC midnight of another day.
+    moments = [datetime(2026, 7, 1, 8, 5, tzinfo=UTC),
+               datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
+               datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+               datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+               datetime(2027, 3, 1, 7, 0, tzinfo=zone)]
+    with translation.override(language), timezone.override(zone):
+        writer = datetime_writer(arg)
+        for moment in moments:
+            assert writer(moment) == template.render(
+                value=moment, arg=arg, time_zone=zone), (moment, arg)
