@@ -5,11 +5,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django import forms
+from django.template import engines
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from relais.core.jinja import datetime_writer
 from relais.network import services as network_services
 from relais.network.models import MemberKind, Role
 from tests.relais.stays import conftest as stay_fixtures
@@ -119,10 +121,6 @@ def test_opening_a_stay_by_hand_takes_a_typed_date(liaison_nurse, madeleine, coo
                                  "DATETIME_FORMAT", "c"])
 def test_a_pages_date_writer_writes_what_the_templates_date_filter_writes(language, arg):
     """core/jinja.py: datetime_writer, for the many times of one page (the booklet's)."""
-    from django.template import engines
-
-    from relais.core.jinja import datetime_writer
-
     template = engines["jinja2"].env.from_string("{{ value|date(arg) }}")
     zone = timezone.get_default_timezone()
     # Summer, winter, the hour that repeats in October, the UTC midnight of another day.
