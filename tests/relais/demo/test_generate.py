@@ -1,10 +1,14 @@
 """`relais generate`: reproducible, resumable, consistent with Relais's rules, sealed, and
 never run on a database with real data (issue 18)."""
 
+import importlib
 import io
+import threading
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, Q
@@ -16,6 +20,8 @@ from relais.accounts.models import Function, Membership, Organisation, User
 from relais.audit import verification
 from relais.audit.models import AuditBatch, AuditEvent
 from relais.booklet.models import Entry, ReadReceipt
+from relais.core.models import Municipality
+from relais.demo.generate import run
 from relais.demo.generate.names import Names
 from relais.demo.generate.persons import Chunk
 from relais.demo.generate.run import Options, generate
@@ -27,6 +33,7 @@ from relais.network.models import NetworkMember, Person
 from relais.network.rules import person_for
 from relais.stays.models import OPEN_REFERRAL_STATUSES, Referral, ReferralEvent, Stay
 
+load_geography = importlib.import_module("relais.core.migrations.0002_brussels_geography").load
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
 RATIOS = {"stays": 2.0, "referrals": 0.5, "followups": 0.5, "entries": 6.0, "audit": 20.0}
 
@@ -41,9 +48,13 @@ class Quiet:
 
     def __init__(self, stop_at=None):
         self.stop_at, self.chunks = stop_at, 0
+        self.waited = threading.Event()
 
     def start(self, persons_done):
         self.persons_done = persons_done
+
+    def waiting(self):
+        self.waited.set()
 
     def chunk(self, persons, rows):
         self.chunks += 1
@@ -89,6 +100,65 @@ def test_an_interrupted_run_resumes_with_the_rows_it_would_have_written(db):
     assert list(Person.objects.order_by("id")[10:20].values_list(
         "first_name", "last_name", "niss")) == expected
     assert Person.objects.count() == 30
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
+                                   reason="the writers' lock is PostgreSQL's")
+
+
+@pytest.fixture
+def empty_database(transactional_db):
+    """A database the threads' own connections see: committed, so emptied after the test,
+    geography included (a migration's rows); put back if an earlier such test took it."""
+    if not Municipality.objects.exists():
+        load_geography(django_apps, None)
+
+
+def in_a_thread(progress, failures: list) -> threading.Thread:
+    def run():
+        try:
+            generate(options(), progress)
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@postgres_only
+def test_a_second_run_waits_for_the_first_then_finds_its_chunks_done(empty_database):
+    """A bench starting `relais generate` while one runs in the background waits for it."""
+    settings = connection.settings_dict
+    with psycopg.connect(dbname=settings["NAME"], host=settings["HOST"] or None,
+                         port=settings["PORT"] or None, user=settings["USER"] or None,
+                         autocommit=True) as first:
+        first.execute("SELECT pg_advisory_lock(%s)", [run.WRITER_LOCK])
+        progress, failures = Quiet(), []
+        thread = in_a_thread(progress, failures)
+        assert progress.waited.wait(timeout=30)
+        assert not GeneratedDataset.objects.exists()  # it waits before touching anything
+        first.execute("SELECT pg_advisory_unlock(%s)", [run.WRITER_LOCK])
+    thread.join(timeout=120)
+    assert failures == [] and not thread.is_alive()
+    assert Person.objects.count() == 30
+
+
+@postgres_only
+def test_two_runs_at_once_write_each_chunk_once(empty_database):
+    runs, failures = (Quiet(), Quiet()), []
+    threads = [in_a_thread(progress, failures) for progress in runs]
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    assert sum(progress.chunks for progress in runs) == 3
+    assert sorted(GeneratedChunk.objects.values_list("number", flat=True)) == [0, 1, 2, 3]
+    assert Person.objects.count() == 30
+    summary = verification.Summary()
+    assert list(verification.verify_batches(summary)) == []
+    assert summary.unsealed == 0
 
 
 def test_the_audit_log_it_writes_verifies(generated):

@@ -21,6 +21,11 @@ class Progress:
             self.stream.write(_("Resuming: %(done)s of %(total)s persons were done.") % {
                 "done": f"{persons_done:,}", "total": f"{self.total:,}"} + "\n")
 
+    def waiting(self) -> None:
+        self.stream.write(_("Another relais generate is writing to this database: waiting for "
+                            "it to finish, then resuming.") + "\n")
+        self.stream.flush()
+
     def chunk(self, persons: int, rows: int) -> None:
         self.done += persons
         self.rows += rows

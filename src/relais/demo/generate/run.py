@@ -6,10 +6,11 @@ events sealed, recorded as done so that an interrupted run resumes where it stop
 import math
 import random
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from relais.audit import partitions, sealing
@@ -43,6 +44,11 @@ def generate(options: Options, progress) -> GeneratedDataset:
     """Generate, or resume, the dataset `options` describe; `progress(done, rows)` is told
     after each chunk (inside its transaction: an exception there undoes the chunk)."""
     check_options(options)
+    with one_writer(progress):
+        return _generate(options, progress)
+
+
+def _generate(options: Options, progress) -> GeneratedDataset:
     dataset = check_database(options)
     ensure_default_protocol()  # its own transaction: the same protocol whatever follows
     names = Names()
@@ -60,6 +66,33 @@ def generate(options: Options, progress) -> GeneratedDataset:
             _write_chunk(dataset, options, number, world, names, as_of, progress)
     bulk.analyze()
     return dataset
+
+
+# The key of the session lock one run holds on PostgreSQL (any constant; `hashtext` of a name
+# would do as well, but a number is the same on every server version).
+WRITER_LOCK = 7_265_110_001
+
+
+@contextmanager
+def one_writer(progress):
+    """One run at a time per database. A second run (a bench starting its own while one runs
+    in the background) waits for the first, then resumes, finding its chunks done: two runs
+    writing the same chunk would collide on its rows and seal each other's events. Not on
+    SQLite (a demo's database, not a bench's): there the second run fails on the first one's
+    rows, and its chunk's transaction is undone."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [WRITER_LOCK])
+        if not cursor.fetchone()[0]:
+            progress.waiting()
+            cursor.execute("SELECT pg_advisory_lock(%s)", [WRITER_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [WRITER_LOCK])
 
 
 def check_options(options: Options) -> None:
