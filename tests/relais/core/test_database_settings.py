@@ -82,16 +82,6 @@ def test_the_patroni_file_keeps_what_the_deployment_guide_promises():
     assert "max_connections" in dcs["postgresql"]["parameters"]
     assert "max_connections" not in config["postgresql"]["parameters"]
     # A primary whose Patroni froze must be reset before its key runs out (docs/deploy.md,
-    # "Faster checks were tried and are not shipped").
+    # "Faster checks, and a vanishing that lost acknowledged messages").
     assert config["watchdog"]["mode"] == "required"
     assert config["watchdog"]["safety_margin"] < dcs["ttl"]
-
-
-def test_haproxy_checks_at_the_rate_the_failovers_were_measured_at():
-    """`fastinter`/`downinter` of 1 s lost acknowledged messages in all three vanishing
-    runs (docs/deploy.md): not shipped until understood."""
-    config = (Path(__file__).parents[3] / "deploy" / "haproxy" / "haproxy.cfg").read_text()
-    server_lines = [line for line in config.splitlines() if line.strip().startswith(
-        "default-server")]
-    assert server_lines == ["    default-server inter 3s fall 3 rise 2 "
-                            "on-marked-down shutdown-sessions"]
