@@ -150,10 +150,11 @@ def _insert(cursor, person_sql, params, n, user, offset=0) -> None:
     kinds = "(ARRAY['" + "','".join(KINDS) + "'])[1 + g %% 6]"
     cursor.execute(
         "INSERT INTO booklet_entry (person_id, kind, audience, body, author_id, author_label,"
-        " search_text, created_at, attachment, attachment_type, attachment_name)"
+        " search_text, created_at, attachment, attachment_type, attachment_name,"
+        " identifier_system, identifier_value)"
         f" SELECT {person_sql}, {kinds}, 'network', {BODY}, %s, 'Bench', lower({BODY}),"
-        " now() - (g || ' minutes')::interval, '', '', ''"
-        " FROM generate_series(%s, %s) AS g",
+        " now() - (g || ' minutes')::interval, '', '', '', '', ''"
+        " FROM generate_series(%s::int, %s::int) AS g",  # not smallint (server-side binding)
         [*params, user.pk, offset + 1, offset + n])
 
 
@@ -170,11 +171,11 @@ def _fill_sqlite(connection, count, big, small, user, others) -> None:
         for g in range(1, n + 1):
             body = f"Visit {g}: {texts[g % 5]}"
             yield (person_of(g), KINDS[g % 6], "network", body, user.pk, "Bench", body.lower(),
-                   (now - timedelta(minutes=g)).isoformat(), "", "", "")
+                   (now - timedelta(minutes=g)).isoformat(), "", "", "", "", "")
 
     sql = ("INSERT INTO booklet_entry (person_id, kind, audience, body, author_id, author_label,"
-           " search_text, created_at, attachment, attachment_type, attachment_name)"
-           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+           " search_text, created_at, attachment, attachment_type, attachment_name,"
+           " identifier_system, identifier_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     raw = connection.connection
     raw.executemany(sql, rows(lambda g: big.pk, BIG))
     raw.executemany(sql, rows(lambda g: small.pk, SMALL))
