@@ -157,7 +157,7 @@ def _run(options, cluster: "Cluster", proxy: "Proxies | None") -> int:
     print(f"{len(messages)} messages for {len(patients)} patients over "
           f"{options.connections} connections; leader {cluster.leader()}, synchronous "
           f"standby {cluster.sync_standby()}; {len(cluster.etcd)} etcd member(s); "
-          f"failsafe_mode {cluster.failsafe}; Relais "
+          f"failsafe_mode {cluster.failsafe}; Patroni {_patroni_version()}; Relais "
           f"{'through PgBouncer and HAProxy' if proxy else 'on a URL naming both nodes'}; "
           f"load average {_load()}")
     log = cluster.log("relais-adt-listen")
@@ -185,6 +185,25 @@ def _run(options, cluster: "Cluster", proxy: "Proxies | None") -> int:
           f"({stream.sent - len(messages)} resent) in {time.monotonic() - started:.0f} s, "
           f"answers {dict(stream.codes)}; load average {_load()}")
     return verdict(stream, hospital, script="failover") or (1 if failed else 0)
+
+
+# Before 3.0.3 Patroni's etcd3 code put the leader key unconditionally when its lease had
+# changed (patroni/patroni#2689): a primary back from a freeze longer than the key's ttl
+# overwrote the new primary's key, which was demoted and rewound (docs/deploy.md).
+FIXED_PATRONI = (3, 0, 3)
+
+
+def _patroni_version() -> str:
+    """The version of the Patroni the nodes run, warned about when it has that bug."""
+    output = subprocess.run([shutil.which("patroni") or "patroni", "--version"],  # noqa: S603
+                            capture_output=True, text=True).stdout.split()
+    version = output[-1] if output else "unknown"
+    numbers = tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+    if numbers and numbers < FIXED_PATRONI:
+        print(f"WARNING: Patroni {version} can overwrite the leader key after a freeze "
+              "(patroni/patroni#2689, fixed in 3.0.3): a vanishing may lose acknowledged "
+              "messages", flush=True)
+    return version
 
 
 def _steps(options, cluster: "Cluster", stream, acks, total: int) -> None:
@@ -499,7 +518,9 @@ class Cluster:
         self._own(path)
 
     def start_node(self, name: str) -> None:
-        command = ["patroni", str(self.folder / f"{name}.yml")]
+        # The Patroni found on PATH, named whole: runuser resets PATH to the system's, which
+        # ran Debian's 3.0.2 when PATH named a newer one first.
+        command = [shutil.which("patroni") or "patroni", str(self.folder / f"{name}.yml")]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
         self.processes[name] = subprocess.Popen(  # noqa: S603 - our own arguments
