@@ -75,3 +75,25 @@ def test_ctrl_c_while_a_command_is_starting_ends_it_quietly(tmp_path, after):
     assert "Traceback" not in output
     # 130: stopped by Ctrl+C; -SIGINT: before Python itself was up; 0: done before it came
     assert process.returncode in (0, 130, -signal.SIGINT)
+
+
+def test_a_ctrl_c_wrapped_by_set_name_ends_quietly_too(monkeypatch):
+    """Python 3.11 wraps an exception from a descriptor's __set_name__ in a RuntimeError:
+    a Ctrl+C while Django makes a class at import time arrives that way."""
+    from relais.config import cli
+
+    def interrupted_while_making_a_class(argv):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("Error calling __set_name__") from interrupt
+
+    monkeypatch.setattr(cli, "_command", interrupted_while_making_a_class)
+    assert cli.main(["migrate"]) == 130
+
+    def broken(argv):
+        raise RuntimeError("a real error")
+
+    monkeypatch.setattr(cli, "_command", broken)
+    with pytest.raises(RuntimeError, match="a real error"):
+        cli.main(["migrate"])

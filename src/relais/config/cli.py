@@ -54,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         return _command(list(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:
         return 130
+    except RuntimeError as error:
+        # Python 3.11 wraps what a descriptor's __set_name__ raises (a class being made
+        # while Django imports) in a RuntimeError: still the Ctrl+C.
+        if isinstance(error.__cause__, KeyboardInterrupt):
+            return 130
+        raise
 
 
 def _deliver_interrupts_again(unraisable) -> None:
