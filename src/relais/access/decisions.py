@@ -28,6 +28,7 @@ the very next request.
 
 import re
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -198,6 +199,25 @@ def statement(key: tuple, build: Callable[[], tuple[str, list]]) -> tuple[str, l
             while len(_statements) > STATEMENTS_KEPT:
                 _statements.popitem(last=False)
     return sql, list(params)
+
+
+def noted_lately(key: tuple) -> bool:
+    """Whether `note_for(key, seconds)` was said in this process less than its seconds
+    ago (and the statements were not forgotten since: a test starts without notes)."""
+    full_key = (connection.vendor, _rules_version[0], timezone.localdate(), *key)
+    with _statements_lock:
+        found = _statements.get(full_key)
+    return found is not None and found[0] > time.monotonic()
+
+
+def note_for(key: tuple, seconds: float) -> None:
+    """Remember `key` for `seconds` in this process, among the kept statements (so it is
+    bounded and forgotten with them): for what is safe to learn again a little late."""
+    full_key = (connection.vendor, _rules_version[0], timezone.localdate(), *key)
+    with _statements_lock:
+        _statements[full_key] = (time.monotonic() + seconds, ())
+        while len(_statements) > STATEMENTS_KEPT:
+            _statements.popitem(last=False)
 
 
 # --- how many questions the gate built ---------------------------------------------------
