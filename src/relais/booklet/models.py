@@ -95,7 +95,12 @@ class Entry(models.Model):
         verbose_name_plural = _("booklet entries")
         indexes = [
             models.Index(fields=["person", "-created_at", "-id"], name="booklet_person_time"),
-            models.Index(fields=["person", "kind"], name="booklet_person_kind"),
+            # A kind's entries newest first (the filter "alerts only", the alerts to
+            # acknowledge): read in order and stopped, not all read and sorted.
+            models.Index(fields=["person", "kind", "-created_at", "-id"],
+                         name="booklet_person_kind_time"),
+            # The booklet's authors, one index probe each (booklet.views._authors).
+            models.Index(fields=["person", "author"], name="booklet_person_author"),
             # My work's alerts: the last month's of the persons a user may read, found
             # without reading their older alerts (bench/person_page_scale.py).
             models.Index(fields=["person", "-created_at"], condition=models.Q(kind="alert"),

@@ -6,7 +6,7 @@ the old one. Every write is audited with the person's id; the audience is told i
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -149,6 +149,18 @@ def unacknowledged_alerts(user, person):
 def unacknowledged(user, person_id):
     """`unacknowledged_alerts` once the person is known to be seen (a kept query's slot)."""
     return readable(user, _alerts_not_acknowledged_by(user), person_id)
+
+
+def newest_alerts(user, person_id, *, before: tuple | None = None):
+    """The person's alerts in force that `user` may read, newest first (older than
+    `before`, a (created_at, pk) pair, if given), each with `acknowledged`: whether the
+    user acknowledged it (a column, asked of the few rows read, not a condition)."""
+    alerts = readable(user, Entry.objects.filter(kind=EntryKind.ALERT, superseded_by__isnull=True),
+                      person_id)
+    if before is not None:
+        at, pk = before
+        alerts = alerts.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+    return alerts.annotate(acknowledged=acknowledged_by(user)).order_by("-created_at", "-pk")
 
 
 def _alerts_not_acknowledged_by(user):

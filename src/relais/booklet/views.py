@@ -11,6 +11,8 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -219,17 +221,52 @@ FILTER_FIELD = "<div>{label_tag} {widget}</div>"
 FILTER_LAYOUT = tuple((name, FILTER_FIELD) for name in ("q", "kind", "since", "until"))
 
 
+ALERTS_SHOWN = 10
+ALERTS_READ = 40  # at a time, newest first
+
+
 def _alerts(user, person) -> list:
-    """The alerts the user has not acknowledged (the person is seen: person_for said so)."""
-    return kept.rows(("booklet.alerts", policy.signature(user)), lambda s: services.unacknowledged(
-        user, s.person)[:10], person=person.pk)
+    """The newest alerts the user has not acknowledged (the person is seen: person_for
+    said so), read newest first a few dozen at a time with whether the user acknowledged
+    each. Asked as one statement ("not acknowledged, newest first, ten"), PostgreSQL read
+    every alert of the person and sorted them, and once it had prepared the statement its
+    plan for an average person probed the receipts for each alert: 10 ms for a booklet of
+    10,000 entries (bench/booklet.py), 0.1 ms for one of ten."""
+    signature = policy.signature(user)
+    shown, before = [], None
+    while len(shown) < ALERTS_SHOWN:
+        if before is None:
+            read = kept.rows(("booklet.alerts", signature), lambda s: services.newest_alerts(
+                user, s.person)[:ALERTS_READ], person=person.pk)
+        else:  # rare (the reader acknowledged the newest ones): a query not kept
+            read = list(services.newest_alerts(
+                user, person.pk, before=(before.created_at, before.pk))[:ALERTS_READ])
+        shown += [alert for alert in read if not alert.acknowledged]
+        if len(read) < ALERTS_READ:
+            break
+        before = read[-1]
+    return shown[:ALERTS_SHOWN]
+
+
+# The person's distinct authors, one index probe each (a "loose index scan" on
+# booklet_person_author): DISTINCT or GROUP BY read every entry, 2 ms for 10,000.
+AUTHOR_IDS = """WITH RECURSIVE author (id) AS (
+    SELECT MIN(author_id) FROM booklet_entry WHERE person_id = %s
+  UNION ALL
+    SELECT (SELECT MIN(later.author_id) FROM booklet_entry later
+            WHERE later.person_id = %s AND later.author_id > author.id)
+    FROM author WHERE author.id IS NOT NULL)
+SELECT id FROM author WHERE id IS NOT NULL"""
 
 
 def _authors(user, person) -> list:
+    """Who wrote an entry of the person's that the user may read: the filter's choices."""
     def authors(s):
-        ids = booklet_rules.readable(user, Entry.objects.all(), s.person).values("author_id")
-        return User.objects.filter(pk__in=ids).order_by("first_name", "last_name").only(
-            *NAMES)
+        readable_one = booklet_rules.readable(
+            user, Entry.objects.filter(author_id=OuterRef("pk")), s.person)
+        ids = RawSQL(AUTHOR_IDS, [s.person, s.person])  # noqa: S611 - our own SQL
+        return User.objects.filter(pk__in=ids).filter(Exists(readable_one)).order_by(
+            "first_name", "last_name").only(*NAMES)
 
     return kept.rows(("booklet.authors", policy.signature(user)), authors, person=person.pk)
 

@@ -274,3 +274,48 @@ def test_the_write_form_offers_the_network_of_now_in_the_readers_language(madele
     coordinator.language = "fr"
     coordinator.save(update_fields=["language"])
     assert "Membres désignés" in client.get(url).content.decode()
+
+
+def test_the_alerts_to_acknowledge_are_the_newest_ten_the_reader_has_not_acknowledged(
+        madeleine, home_nurse, gp, client):
+    """Read newest first a few dozen at a time (booklet.views._alerts): past the first
+    reading when the reader acknowledged the newest ones; a corrected alert is gone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now() - timedelta(days=30)
+    Entry.objects.bulk_create([
+        Entry(person=madeleine, kind="alert", audience=Audience.NETWORK, author=home_nurse,
+              author_label="Nurse", body=f"Alert {n}", search_text=f"alert {n}",
+              created_at=start + timedelta(hours=n)) for n in range(55)])
+    newest_first = list(Entry.objects.filter(person=madeleine, kind="alert").order_by(
+        "-created_at", "-pk"))
+    ReadReceipt.objects.bulk_create([ReadReceipt(entry=alert, user=gp,
+                                                 acknowledged_at=timezone.now())
+                                     for alert in newest_first[:44]])
+    services.correct(newest_first[44], author=home_nurse, body="Not an alert after all")
+    client.force_login(gp)
+    shown = client.get(reverse("booklet:booklet", args=[madeleine.pk])).context["alerts"]
+    correction = "Not an alert after all"  # an alert too, the newest
+    assert [alert.body for alert in shown] == [correction, *(f"Alert {n}" for n in range(9, 0, -1))]
+    client.force_login(home_nurse)  # acknowledged nothing
+    shown = client.get(reverse("booklet:booklet", args=[madeleine.pk])).context["alerts"]
+    assert [alert.body for alert in shown] == [correction,
+                                               *(f"Alert {n}" for n in range(54, 45, -1))]
+
+
+def test_the_author_filter_offers_who_wrote_what_the_reader_may_read(
+        entries, madeleine, coordinator, gp, home_nurse, member_of, client):
+    """One index probe per author (booklet.views.AUTHOR_IDS), each kept only if one of
+    their entries is readable: an author whose only entry is named to someone else is not
+    offered."""
+    gp_member = member_of(roles__role="gp")
+    services.write(madeleine, author=home_nurse, body="For the GP only",
+                   audience=Audience.NAMED, named_members=[gp_member])
+    url = reverse("booklet:booklet", args=[madeleine.pk])
+    client.force_login(gp)
+    by_name = sorted([coordinator, home_nurse], key=lambda u: (u.first_name, u.last_name))
+    assert [u.pk for u in client.get(url).context["authors"]] == [u.pk for u in by_name]
+    client.force_login(coordinator)  # not named: the home nurse's entry is not theirs to read
+    assert [u.pk for u in client.get(url).context["authors"]] == [coordinator.pk]
