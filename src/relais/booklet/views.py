@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html_join
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -38,6 +39,9 @@ from relais.core.uploads import download_name, open_stored
 from relais.network import rules as network_rules
 
 PAGE_SIZE = 25
+# The entries counted past a page's first at most: a booklet of years shows "More than
+# 1,000 entries" (counting 10,000 was most of its first page: bench/booklet.py).
+COUNTED_AHEAD = 1000
 
 
 def _entries(user, person):
@@ -98,7 +102,7 @@ def _ranked(user, person, form):
 
     return kept_ranking(("booklet.ranked", policy.signature(user)), lambda s: booklet_rules
                         .readable(user, Entry.objects.all(), s.person)
-                        .order_by("-created_at", "-pk"), person=person.pk)
+                        .order_by("-created_at", "-pk"), ahead=COUNTED_AHEAD, person=person.pk)
 
 
 def filtered(entries, form: BookletFilterForm):
@@ -135,7 +139,7 @@ def booklet(request, pk):
     form = BookletFilterForm(request.GET or None)
     page = CountingPaginator(lambda: filtered(_entries(request.user, person), form), PAGE_SIZE,
                              fetch=_page_rows, ranked=_ranked(request.user, person, form),
-                             ).get_page(request.GET.get("page"))
+                             ahead=COUNTED_AHEAD).get_page(request.GET.get("page"))
     receipts = _receipts_of(page.object_list)  # before this visit's own
     services.mark_read(request.user, page, already={
         pk for pk, found in receipts.items() if any(r.user_id == request.user.pk
@@ -150,10 +154,18 @@ def booklet(request, pk):
         "may_write": may_write_booklet(request.user, person),
         "alerts": _alerts(request.user, person) if any_alert.get() else [],
         "authors": _authors(request.user, person),
-        "entry_count": ngettext("%(counter)s entry", "%(counter)s entries",
-                                page.paginator.count) % {"counter": page.paginator.count},
+        "entry_count": _entry_count(page.paginator),
     }
     return render(request, "booklet/booklet.jinja", context, using="jinja2")
+
+
+def _entry_count(paginator) -> str:
+    count = paginator.count
+    if paginator.more:
+        return ngettext("More than %(counter)s entry", "More than %(counter)s entries",
+                        count) % {"counter": number_format(count, force_grouping=True)}
+    return ngettext("%(counter)s entry", "%(counter)s entries", count) % {
+        "counter": number_format(count, force_grouping=True)}
 
 
 def _prepare_rows(entries, receipts: dict[int, list]) -> None:

@@ -9,6 +9,10 @@ the count (the window then holds narrow rows, not every column of thousands of m
 and `fetch(pks)` loads the page's few full rows ({pk: row}). `ranked(first, size)` may
 give the ranking itself ([(pk, total)]: a query kept across requests, core/kept.py):
 `kept_ranking` makes one.
+
+With `ahead`, the count stops that many rows past the page's first (`more` then says
+there are more): counting a booklet's 10,000 entries was most of its first page's cost,
+and "more than 1,000 entries" tells the reader as much.
 """
 
 from collections.abc import Callable
@@ -21,19 +25,31 @@ from relais.core import kept
 TOTAL = "relais_total"
 
 
-def ranking_of(rows: QuerySet) -> QuerySet:
-    """(pk, total) of each row of the ordered `rows`: the total in the same walk."""
+def ranking_of(rows: QuerySet, *, at_most: int | None = None) -> QuerySet:
+    """(pk, total) of each row of the ordered `rows`: the total in the same walk, of the
+    first `at_most` rows only if given (the database stops there)."""
+    if at_most is not None:
+        first = rows.values("pk")[:at_most]
+        rows = rows.model._default_manager.filter(pk__in=first).order_by(*rows.query.order_by)
     return rows.annotate(**{TOTAL: Window(Count("pk"))}).values_list("pk", TOTAL)
 
 
-def kept_ranking(key: tuple, build: Callable[[kept.Slots], QuerySet],
-                 **values) -> Callable[[int, int], list]:
+def counted_at_most(bottom: int, ahead: int | None) -> int | None:
+    """The rows counted for a page starting at row `bottom`, one more than are shown as
+    counted (that one says there are more); None: all."""
+    return None if ahead is None else bottom + ahead + 1
+
+
+def kept_ranking(key: tuple, build: Callable[[kept.Slots], QuerySet], *,
+                 ahead: int | None = None, **values) -> Callable[[int, int], list]:
     """`ranked(bottom, size)` for `CountingPaginator` (and the HSDS lists): the ranking of
     the ordered `build(slots)` from row `bottom`, `size` rows, kept across requests per
-    page (core/kept.py: `key` names all else the rows are made of, `values` fill slots)."""
+    page (core/kept.py: `key` names all else the rows are made of, `values` fill slots);
+    counted `ahead` rows past `bottom` at most (the paginator's `ahead` too)."""
     def ranked(bottom: int, size: int) -> list:
-        return kept.rows((*key, bottom, size),
-                         lambda s: ranking_of(build(s))[bottom:bottom + size], **values)
+        at_most = counted_at_most(bottom, ahead)
+        return kept.rows((*key, bottom, size, ahead), lambda s: ranking_of(
+            build(s), at_most=at_most)[bottom:bottom + size], **values)
 
     return ranked
 
@@ -42,11 +58,13 @@ class CountingPaginator(Paginator):
     """`object_list` may be a function giving the queryset: with `ranked`, a page within
     the rows never needs it, and building a gated queryset costs milliseconds."""
 
-    def __init__(self, object_list, per_page, fetch=None, ranked=None, **kwargs):
+    def __init__(self, object_list, per_page, fetch=None, ranked=None, ahead=None, **kwargs):
         self._build = object_list if callable(object_list) else lambda: object_list
         super().__init__(None, per_page, **kwargs)
         self.fetch = fetch
         self.ranked = ranked  # (first row, rows) -> [(pk, total)]: a kept query's, say
+        self.ahead = ahead  # rows counted past a page's first at most (ahead ≥ per_page)
+        self.more = False  # more rows than `count` says
 
     @property
     def object_list(self):
@@ -70,9 +88,12 @@ class CountingPaginator(Paginator):
             rows = list(counted[bottom:bottom + self.per_page])
             total = getattr(rows[0], TOTAL) if rows else None
         else:
+            at_most = counted_at_most(bottom, self.ahead)
             ranked = (self.ranked(bottom, self.per_page) if self.ranked else list(
-                ranking_of(self.object_list)[bottom:bottom + self.per_page]))
+                ranking_of(self.object_list, at_most=at_most)[bottom:bottom + self.per_page]))
             total = ranked[0][1] if ranked else None
+            if at_most is not None and total is not None and total >= at_most:
+                self.more, total = True, at_most - 1
             by_pk = self.fetch([pk for pk, _ in ranked])
             rows = [by_pk[pk] for pk, _ in ranked if pk in by_pk]
         if total is None and self.ranked and not bottom:  # nothing at all: an empty page

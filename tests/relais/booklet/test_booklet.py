@@ -319,3 +319,29 @@ def test_the_author_filter_offers_who_wrote_what_the_reader_may_read(
     assert [u.pk for u in client.get(url).context["authors"]] == [u.pk for u in by_name]
     client.force_login(coordinator)  # not named: the home nurse's entry is not theirs to read
     assert [u.pk for u in client.get(url).context["authors"]] == [coordinator.pk]
+
+
+def test_a_long_booklet_counts_its_entries_up_to_a_point(monkeypatch, madeleine, home_nurse,
+                                                          client):
+    """The count stops `COUNTED_AHEAD` entries past the page's first: "More than …"."""
+    from relais.booklet import views
+
+    monkeypatch.setattr(views, "COUNTED_AHEAD", 30)
+    Entry.objects.bulk_create([
+        Entry(person=madeleine, kind="note", audience=Audience.NETWORK, author=home_nurse,
+              author_label="Nurse", body=f"Visit {n}", search_text=f"visit {n}")
+        for n in range(40)])
+    client.force_login(home_nurse)
+    url = reverse("booklet:booklet", args=[madeleine.pk])
+    first = client.get(url)
+    assert first.context["entry_count"] == "More than 30 entries"
+    assert "Page 1 of more than 2" in first.content.decode()
+    assert len(first.context["page"].object_list) == 25
+    second = client.get(url, {"page": 2})  # counted from its first row: all 40 now
+    assert second.context["entry_count"] == "40 entries"
+    assert "Page 2 of 2" in second.content.decode()
+    assert len(second.context["page"].object_list) == 15
+    filtered = client.get(url, {"q": "visit"})  # the ranking of a search stops there too
+    assert filtered.context["entry_count"] == "More than 30 entries"
+    monkeypatch.setattr(views, "COUNTED_AHEAD", 1000)
+    assert client.get(url).context["entry_count"] == "40 entries"
