@@ -18,7 +18,7 @@ and "more than 1,000 entries" tells the reader as much.
 from collections.abc import Callable
 
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, IntegerField, QuerySet, Subquery, Window
 
 from relais.core import kept
 
@@ -28,10 +28,18 @@ TOTAL = "relais_total"
 def ranking_of(rows: QuerySet, *, at_most: int | None = None) -> QuerySet:
     """(pk, total) of each row of the ordered `rows`: the total in the same walk, of the
     first `at_most` rows only if given (the database stops there)."""
-    if at_most is not None:
-        first = rows.values("pk")[:at_most]
-        rows = rows.model._default_manager.filter(pk__in=first).order_by(*rows.query.order_by)
+    if at_most is not None:  # counted once, apart: the window would count every row
+        return rows.annotate(**{TOTAL: CountOf(rows.values("pk")[:at_most])}).values_list(
+            "pk", TOTAL)
     return rows.annotate(**{TOTAL: Window(Count("pk"))}).values_list("pk", TOTAL)
+
+
+class CountOf(Subquery):
+    """How many rows the queryset has (sliced, the database stops there): a subquery
+    that names nothing of the outer query, so the database runs it once."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
 
 
 def counted_at_most(bottom: int, ahead: int | None) -> int | None:
