@@ -500,31 +500,52 @@ def _decline_problem(form) -> str:
 
 @login_required
 def referral_inbox(request):
-    """The receiving organisation's inbox: to answer (overdue first), then in progress."""
+    """The receiving organisation's inbox: to answer (overdue first), then in progress
+    (the latest changed first), then what it sent; each list the first `INBOX_SHOWN`, all
+    of one with ?all=<its name>."""
     organisations = member_organisation_ids(request.user)
     if not organisations or not request.user.is_professional:
         raise Http404
-    # The organisation's own referrals, each asked about its person: PostgreSQL, given
-    # the set of every person the user may read, planned a hospital's list to run for
-    # 112 s at 300,000 persons (docs/bench.md).
-    with persons.asking_per_row():
-        referrals = Referral.objects.visible_to(request.user)
-        received = referrals.filter(organisation_id__in=organisations).select_related(
-            "person", "service", "sender_organisation")
-        sent = referrals.filter(sender_organisation_id__in=organisations).select_related(
-            "person", "service", "organisation")
-        context = {
-            "to_answer": list(received.filter(status=ReferralStatus.SENT).order_by(
-                "respond_by")),
-            "in_progress": list(received.filter(status__in=[ReferralStatus.ACCEPTED,
-                                                            ReferralStatus.STARTED])),
-            "sent": list(sent.order_by("-updated_at")[:50]),
-            "now": timezone.now(),
-        }
+    whole = request.GET.get("all", "")
+    lists = {name: _inbox_list(request.user, name, organisations, whole == name)
+             for name in INBOX_LISTS}
+    context = {name: rows[:INBOX_SHOWN] if whole != name else rows
+               for name, rows in lists.items()}
+    context["more"] = {name: len(rows) > INBOX_SHOWN and whole != name
+                       for name, rows in lists.items()}
+    context["now"] = timezone.now()
     policy.record_list_read(request.user, "referral.list", [
-        referral.person_id for rows in ("to_answer", "in_progress", "sent")
-        for referral in context[rows]])
+        referral.person_id for name in INBOX_LISTS for referral in context[name]])
     return render(request, "stays/referral_inbox.html", context)
+
+
+# A coordination centre has hundreds of referrals in progress: listed whole, the inbox
+# took 44 ms to render 190 rows that nobody reads (bench/person_page_scale.py).
+INBOX_SHOWN = 50
+INBOX_LISTS = {
+    "to_answer": ("organisation_id", [ReferralStatus.SENT], ("respond_by", "pk"),
+                  ("sender_organisation",)),
+    "in_progress": ("organisation_id", [ReferralStatus.ACCEPTED, ReferralStatus.STARTED],
+                    ("-updated_at", "-pk"), ("sender_organisation",)),
+    "sent": ("sender_organisation_id", None, ("-updated_at", "-pk"), ("organisation",)),
+}
+
+
+def _inbox_list(user, name: str, organisations, whole: bool) -> list:
+    """One of the inbox's lists: its first INBOX_SHOWN + 1 rows (or all), each asked about
+    its person (PostgreSQL, given the set of every person the user may read, planned a
+    hospital's list to run for 112 s at 300,000 persons: docs/bench.md), its statement
+    kept across requests (the organisations are the user's, in their signature)."""
+    side, statuses, order, organisation = INBOX_LISTS[name]
+
+    def build(s):
+        rows = Referral.objects.filter(**{f"{side}__in": organisations}).select_related(
+            "person", "service", *organisation).order_by(*order)
+        return rows.filter(status__in=statuses) if statuses else rows
+
+    with persons.asking_per_row():
+        return policy.visible_rows(user, ("stays.inbox", name, whole), build,
+                                   limit=None if whole else INBOX_SHOWN + 1)
 
 
 # --- what the person takes home, and what the next carers read ----------------------------

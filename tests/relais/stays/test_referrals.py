@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from relais.directory.models import Category
 from relais.network.models import Person
 from relais.notifications.models import Notification
 from relais.stays import referrals
@@ -164,3 +165,37 @@ def test_refer_from_the_plan_shows_matches_then_the_needs_form(persona_client, s
                                       "urgency": "24h", "person_agrees": "on"})
     assert response.status_code == 302
     assert Referral.objects.get().service == nursing_service
+
+
+def test_the_inbox_shows_the_first_of_each_list_and_all_on_asking(
+        monkeypatch, persona_client, referral, world, platform_admin):
+    """Hundreds of referrals in progress are not rendered at each visit: the latest
+    changed first, `INBOX_SHOWN` of them, and a link to see them all."""
+    from datetime import timedelta
+
+    from relais.directory import services as directory_services
+    from relais.stays import views
+
+    monkeypatch.setattr(views, "INBOX_SHOWN", 2)
+    in_progress = []
+    for n in range(3):
+        service = directory_services.create_service(world.home_nursing, {
+            "category": Category.HOME_NURSING, "name_fr": f"Soins {n}", "name_nl": f"Zorg {n}",
+            "languages": ["fr"], "serves_all_brussels": True, "urgent_start": "24h",
+            "contact_phone": "+32 2 500 00 09"}, actor=platform_admin)
+        copy = Referral.objects.get(pk=referral.pk)
+        copy.pk, copy.service, copy.status = None, service, "started"
+        copy.save()
+        Referral.objects.filter(pk=copy.pk).update(
+            updated_at=timezone.now() - timedelta(days=3 - n))  # the last one changed last
+        in_progress.append(copy.pk)
+    client = persona_client("home_nurse")
+    inbox = client.get(reverse("stays:referral_inbox"))
+    assert [r.pk for r in inbox.context["in_progress"]] == in_progress[:0:-1]  # newest two
+    assert inbox.context["more"]["in_progress"]
+    assert 'href="?all=in_progress#progress"' in inbox.content.decode()
+    assert [r.pk for r in inbox.context["to_answer"]] == [referral.pk]
+    assert not inbox.context["more"]["to_answer"]
+    everything = client.get(reverse("stays:referral_inbox"), {"all": "in_progress"})
+    assert [r.pk for r in everything.context["in_progress"]] == in_progress[::-1]
+    assert not everything.context["more"]["in_progress"]
