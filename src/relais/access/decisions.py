@@ -201,21 +201,22 @@ def statement(key: tuple, build: Callable[[], tuple[str, list]]) -> tuple[str, l
     return sql, list(params)
 
 
-def noted_lately(key: tuple) -> bool:
-    """Whether `note_for(key, seconds)` was said in this process less than its seconds
-    ago (and the statements were not forgotten since: a test starts without notes)."""
+def known_lately(key: tuple, default=None):
+    """What `keep_a_while(key, value, seconds)` kept in this process less than its
+    seconds ago (and the statements were not forgotten since: a test starts without it),
+    else `default`."""
     full_key = (connection.vendor, _rules_version[0], timezone.localdate(), *key)
     with _statements_lock:
         found = _statements.get(full_key)
-    return found is not None and found[0] > time.monotonic()
+    return found[1] if found is not None and found[0] > time.monotonic() else default
 
 
-def note_for(key: tuple, seconds: float) -> None:
-    """Remember `key` for `seconds` in this process, among the kept statements (so it is
-    bounded and forgotten with them): for what is safe to learn again a little late."""
+def keep_a_while(key: tuple, value, seconds: float) -> None:
+    """Keep `value` for `seconds` in this process, among the kept statements (so it is
+    bounded and forgotten with them): for what may be learnt again a little late."""
     full_key = (connection.vendor, _rules_version[0], timezone.localdate(), *key)
     with _statements_lock:
-        _statements[full_key] = (time.monotonic() + seconds, ())
+        _statements[full_key] = (time.monotonic() + seconds, value)
         while len(_statements) > STATEMENTS_KEPT:
             _statements.popitem(last=False)
 

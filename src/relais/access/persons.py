@@ -418,7 +418,7 @@ def candidate_person_ids(user) -> list[int] | None:
 
 def _candidate_ids(user) -> list[int] | None:
     too_many = ("too_many_candidates", user.pk)
-    if decisions.noted_lately(too_many):
+    if decisions.known_lately(too_many, False):
         return None
     sql, params = _statement_for(user, ("candidates",), _candidates_sql)
     if not sql:
@@ -434,7 +434,7 @@ def _candidate_ids(user) -> list[int] | None:
         # visible persons: bench/person_search.py); None is always a right answer (the
         # gate alone), so it is kept a while: a user whose networks shrink below the cap
         # gets their faster lists a few minutes late.
-        decisions.note_for(too_many, TOO_MANY_KEPT_SECONDS)
+        decisions.keep_a_while(too_many, True, TOO_MANY_KEPT_SECONDS)
         return None
     return found
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from relais.access import persons, policy
+from relais.access import decisions, persons, policy
 from relais.access.policy import Action, member_organisation_ids
 from relais.accounts.models import Organisation, Ward
 from relais.core import kept
@@ -64,10 +64,20 @@ def _hospital_ids(user) -> tuple[int, ...]:
     return tuple(sorted(stay_rules.hospital_ids(user)))
 
 
-def _wards_of(hospital_ids) -> list[Ward]:
-    """The hospitals' wards, by hospital then ward name."""
-    return kept.rows(("stays.wards", hospital_ids), lambda s: Ward.objects.filter(
-        organisation_id__in=hospital_ids).order_by("organisation__name", "name"))
+# A ward is added or renamed a few times a year: the work list's filter may show it a
+# minute late rather than ask for the wards at each of a thousand opens a day.
+WARDS_KEPT_SECONDS = 60
+
+
+def _wards_of(hospital_ids) -> list:
+    """The hospitals' wards (pk, name), by hospital then ward name, kept a minute."""
+    key = ("stays.wards", tuple(hospital_ids))
+    wards = decisions.known_lately(key)
+    if wards is None:
+        wards = list(Ward.objects.filter(organisation_id__in=hospital_ids).order_by(
+            "organisation__name", "name").values_list("pk", "name", named=True))
+        decisions.keep_a_while(key, wards, WARDS_KEPT_SECONDS)
+    return wards
 
 
 def _staff_stay(request, pk) -> Stay:

@@ -10,12 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from relais.accounts.models import Ward
 from relais.audit.models import AuditEvent
 from relais.network.models import Person
 from relais.notifications.models import Notification
 from relais.stays import referrals, services
 from relais.stays.checklist import DEFAULT_ITEMS
 from relais.stays.models import ItemStatus, Stay
+from tests.conftest import login_as
 from tests.helpers import SIGNED_IN_QUERIES
 from tests.relais.stays.conftest import NEEDS
 
@@ -313,3 +315,19 @@ def test_staff_add_an_item_and_give_it_an_owner(persona_client, stay, liaison_nu
     assert (item.status, item.owner) == ("in_progress", liaison_nurse)  # GP: not staff
     assert persona_client("gp").post(reverse("stays:plan_item_add", args=[stay.pk]), {
         "domain": "family", "text": "x"}).status_code == 404
+
+
+def test_the_work_list_offers_a_new_ward_within_a_minute(monkeypatch, client, liaison_nurse,
+                                                         world):
+    """The wards are kept a minute per process (stays.views.WARDS_KEPT_SECONDS)."""
+    from relais.access import decisions
+    from relais.stays import views
+
+    login_as(client, liaison_nurse)
+    url = reverse("stays:worklist")
+    before = [w.name for w in client.get(url).context["wards"]]
+    Ward.objects.create(organisation=world.hospital, name="Zz New ward")
+    assert [w.name for w in client.get(url).context["wards"]] == before  # kept
+    later = decisions.time.monotonic() + views.WARDS_KEPT_SECONDS + 1
+    monkeypatch.setattr(decisions.time, "monotonic", lambda: later)
+    assert [w.name for w in client.get(url).context["wards"]] == [*before, "Zz New ward"]
