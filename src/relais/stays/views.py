@@ -105,7 +105,8 @@ AWAITING_SHOWN = ("respond_by", "person_id", "service_id", "person__first_name",
                   "person__last_name", "service__name_nl", "service__name_fr",
                   "service__name_en")
 CARD_AT_MOST = 10
-KEY_FIELDS = ("pk", "person_id", "expected_discharge_on", "open_blocking", "screened")
+KEY_FIELDS = ("pk", "person_id", "expected_discharge_on", "open_blocking", "screened",
+              "waiting")
 
 
 @login_required
@@ -131,7 +132,7 @@ def worklist(request):
             lambda s, ids: Referral.objects.visible_to(request.user).filter(
                 stay__in=ids, status=ReferralStatus.SENT).select_related(
                 "person", "service").only(*AWAITING_SHOWN).order_by("respond_by"),
-            [k.pk for k in keys])
+            [k.pk for k in keys if k.waiting])  # none waiting (most stays): no query
     soon = timezone.localdate() + timedelta(days=3)
     groups = {
         "leaving": [k for k in keys if k.expected_discharge_on

@@ -98,8 +98,9 @@ PAGES = [
     # the first visit; the user's hospitals come with the request's memberships, their
     # wards kept a minute since the first visit; the open stays narrow through the gate,
     # then those shown whole (one query more, whatever the number of stays); the messages
-    # waiting and the header's unread question in one statement (core.kept.asking_together)
-    ("worklist", "liaison_nurse", {}, 3),
+    # waiting and the header's unread question in one statement (core.kept.asking_together);
+    # no referral waits for an answer here: their card asks nothing
+    ("worklist", "liaison_nurse", {}, 2),
     # the ranking, kept per number of words (nothing matches here: no rows to load), in
     # place of an audit event (the directory holds no one's data); the filters' choices
     # come with the form's kept HTML (core.forms.kept_fields_html)
