@@ -179,13 +179,19 @@ def forget_statements(*, per_shape_too: bool = True) -> None:
     kept.forget()
 
 
+def _full_key(key: tuple) -> tuple:
+    """`key` with what a kept statement or note also depends on: the database, the
+    rules' version and the day."""
+    return (connection.vendor, _rules_version[0], timezone.localdate(), *key)
+
+
 def statement(key: tuple, build: Callable[[], tuple[str, list]]) -> tuple[str, list]:
     """The SQL and parameters `build()` returns, built once per process for `key` (with
     the vendor, the rules' version and the day added) and reused by later requests.
 
     A statement holding the moment it was built (a `timezone.now()` among its parameters)
     is never kept: reused, that moment would be wrong. Conditions on "now" say `Now()`."""
-    full_key = (connection.vendor, _rules_version[0], timezone.localdate(), *key)
+    full_key = _full_key(key)
     with _statements_lock:
         found = _statements.get(full_key)
         if found is not None:
@@ -205,7 +211,7 @@ def known_lately(key: tuple, default=None):
     """What `keep_a_while(key, value, seconds)` kept in this process less than its
     seconds ago (and the statements were not forgotten since: a test starts without it),
     else `default`."""
-    full_key = (connection.vendor, _rules_version[0], timezone.localdate(), *key)
+    full_key = _full_key(key)
     with _statements_lock:
         found = _statements.get(full_key)
     return found[1] if found is not None and found[0] > time.monotonic() else default
@@ -214,7 +220,7 @@ def known_lately(key: tuple, default=None):
 def keep_a_while(key: tuple, value, seconds: float) -> None:
     """Keep `value` for `seconds` in this process, among the kept statements (so it is
     bounded and forgotten with them): for what may be learnt again a little late."""
-    full_key = (connection.vendor, _rules_version[0], timezone.localdate(), *key)
+    full_key = _full_key(key)
     with _statements_lock:
         _statements[full_key] = (time.monotonic() + seconds, value)
         while len(_statements) > STATEMENTS_KEPT:

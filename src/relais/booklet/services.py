@@ -155,8 +155,7 @@ def newest_alerts(user, person_id, *, before: tuple | None = None):
     """The person's alerts in force that `user` may read, newest first (older than
     `before`, a (created_at, pk) pair, if given), each with `acknowledged`: whether the
     user acknowledged it (a column, asked of the few rows read, not a condition)."""
-    alerts = readable(user, Entry.objects.filter(kind=EntryKind.ALERT, superseded_by__isnull=True),
-                      person_id)
+    alerts = readable(user, _alerts_in_force(), person_id)
     if before is not None:
         at, pk = before
         alerts = alerts.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
@@ -164,8 +163,12 @@ def newest_alerts(user, person_id, *, before: tuple | None = None):
 
 
 def _alerts_not_acknowledged_by(user):
-    return Entry.objects.filter(kind=EntryKind.ALERT, superseded_by__isnull=True).exclude(
-        acknowledged_by(user))
+    return _alerts_in_force().exclude(acknowledged_by(user))
+
+
+def _alerts_in_force():
+    """Alerts not corrected by a later entry."""
+    return Entry.objects.filter(kind=EntryKind.ALERT, superseded_by__isnull=True)
 
 
 def acknowledged_by(user) -> Exists:

@@ -161,11 +161,9 @@ def booklet(request, pk):
 
 def _entry_count(paginator) -> str:
     count = paginator.count
-    if paginator.more:
-        return ngettext("More than %(counter)s entry", "More than %(counter)s entries",
-                        count) % {"counter": number_format(count, force_grouping=True)}
-    return ngettext("%(counter)s entry", "%(counter)s entries", count) % {
-        "counter": number_format(count, force_grouping=True)}
+    said = ngettext("More than %(counter)s entry", "More than %(counter)s entries", count) \
+        if paginator.more else ngettext("%(counter)s entry", "%(counter)s entries", count)
+    return said % {"counter": number_format(count, force_grouping=True)}
 
 
 def _prepare_rows(entries, receipts: dict[int, list]) -> None:
