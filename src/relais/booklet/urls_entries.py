@@ -11,6 +11,7 @@ urlpatterns = [
     path("booklet/entries/<int:pk>/correct/", views.entry_correct, name="entry_correct"),
     path("booklet/entries/<int:pk>/acknowledge/", views.entry_acknowledge,
          name="entry_acknowledge"),
+    path("booklet/entries/<int:pk>/readers/", views.entry_readers, name="entry_readers"),
     path("booklet/entries/<int:pk>/attachment/", views.entry_attachment,
          name="entry_attachment"),
 ]

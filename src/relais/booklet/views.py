@@ -11,13 +11,15 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Exists, OuterRef
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, When, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Left, RowNumber
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,6 +36,7 @@ from relais.core import kept
 from relais.core.forms import kept_fields_html
 from relais.core.jinja import datetime_writer
 from relais.core.pagination import CountingPaginator, kept_ranking
+from relais.core.reversing import reverse  # Django's, learnt: 25 links a page
 from relais.core.text import fold, is_digits
 from relais.core.uploads import download_name, open_stored
 from relais.network import rules as network_rules
@@ -72,20 +75,38 @@ def _page_rows(pks) -> dict:
 # What "seen by" shows of a receipt, and its reader's name.
 RECEIPT_SHOWN = ("entry_id", "user_id", "read_at", "acknowledged_at",
                  *(f"user__{name}" for name in NAMES))
+# "Seen by" names an entry's first readers and counts the others, who are listed on the
+# entry's own page of readers: an entry read by a ward listed seventy names, and reading
+# every receipt of the page's 25 entries was most of its time (34 ms; docs/bench.md).
+SEEN_BY_NAMED = 5
+READERS_PAGE = 50
 
 
-def _receipts_of(entries) -> dict[int, list]:
-    """The page's read receipts by entry, oldest first, in one kept statement (Django's
-    `prefetch_related` builds and compiles its query at each request: a sixth of the
-    booklet's time), as rows of values: a receipt and its reader were two model instances
-    to build, 30 µs a receipt, for a name and a time."""
-    found = defaultdict(list)
-    for receipt in kept.among(("booklet.page_receipts",), lambda s, ids: ReadReceipt.objects
-                              .filter(entry_id__in=ids).order_by("read_at", "pk")
-                              .values_list(*RECEIPT_SHOWN, named=True),
-                              [e.pk for e in entries]):
+def _receipts_of(user, entries) -> tuple[dict[int, list], set[int]]:
+    """The page's first readers by entry, oldest first, each row with its entry's number
+    of readers and of acknowledgements; and the entries `user` already has a receipt for
+    (which receipts to add then needs no query more). One kept statement, as rows of
+    values: a receipt and its reader were two model instances to build, 30 µs a receipt."""
+    found, mine = defaultdict(list), set()
+    for receipt in kept.among(("booklet.page_receipts",), lambda s, ids: _first_readers(
+            ReadReceipt.objects.filter(entry_id__in=ids), s.user), [e.pk for e in entries],
+            user=user.pk):
         found[receipt.entry_id].append(receipt)
-    return found
+        if receipt.mine:
+            mine.add(receipt.entry_id)
+    return found, mine
+
+
+def _first_readers(receipts, user_id):
+    """The first SEEN_BY_NAMED of `receipts` per entry, with the entry's counts."""
+    per_entry = {"partition_by": F("entry_id")}
+    return receipts.annotate(
+        place=Window(RowNumber(), order_by=(F("read_at").asc(), F("pk").asc()), **per_entry),
+        readers=Window(Count("pk"), **per_entry),
+        acknowledgements=Window(Count("acknowledged_at"), **per_entry),
+        mine=Window(Max(Case(When(user_id=user_id, then=1), default=0)), **per_entry),
+    ).filter(place__lte=SEEN_BY_NAMED).order_by("entry_id", "place").values_list(
+        *RECEIPT_SHOWN, "readers", "acknowledgements", "mine", named=True)
 
 
 def _reader(receipt) -> str:
@@ -140,10 +161,8 @@ def booklet(request, pk):
     page = CountingPaginator(lambda: filtered(_entries(request.user, person), form), PAGE_SIZE,
                              fetch=_page_rows, ranked=_ranked(request.user, person, form),
                              ahead=COUNTED_AHEAD).get_page(request.GET.get("page"))
-    receipts = _receipts_of(page.object_list)  # before this visit's own
-    services.mark_read(request.user, page, already={
-        pk for pk, found in receipts.items() if any(r.user_id == request.user.pk
-                                                    for r in found)})
+    receipts, already = _receipts_of(request.user, page.object_list)  # before this visit's
+    services.mark_read(request.user, page, already=already)
     _prepare_rows(page.object_list, receipts)
     query = request.GET.copy()
     query.pop("page", None)
@@ -183,10 +202,26 @@ def _prepare_rows(entries, receipts: dict[int, list]) -> None:
         entry.correction = _correction_of(entry)
         entry.kind_label = kinds.get(entry.kind, entry.kind)
         entry.audience_label = audiences.get(entry.audience, entry.audience)
-        entry.seen_by = format_html_join(", ", "{} {}{}", (
-            (_reader(r),
-             timezone.localtime(r.read_at).strftime("%H:%M"), " ✓" if r.acknowledged_at else "")
-            for r in receipts[entry.pk]))
+        entry.seen_by = _seen_by(entry, receipts[entry.pk])
+
+
+def _seen_by(entry, receipts: list) -> str:
+    """"Anne Peeters 10:42 ✓, Jan Claes 11:02 and 65 others (12 acknowledged)": the first
+    readers by name, the others counted, with a link to all of them."""
+    named = format_html_join(", ", "{} {}{}", (
+        (_reader(r), timezone.localtime(r.read_at).strftime("%H:%M"),
+         " ✓" if r.acknowledged_at else "") for r in receipts))
+    others = receipts[0].readers - len(receipts) if receipts else 0
+    if not others:
+        return named
+    words = ngettext("and %(counter)s other", "and %(counter)s others", others) % {
+        "counter": number_format(others, force_grouping=True)}
+    if entry.kind == EntryKind.ALERT:
+        acknowledged = receipts[0].acknowledgements
+        words += " " + ngettext("(%(counter)s acknowledged)", "(%(counter)s acknowledged)",
+                                acknowledged) % {"counter": acknowledged}
+    return format_html('{} <a href="{}">{}</a>', named,
+                       reverse("booklet:entry_readers", args=[entry.pk]), words)
 
 
 def _correction_of(entry):
@@ -233,6 +268,14 @@ FILTER_LAYOUT = tuple((name, FILTER_FIELD) for name in ("q", "kind", "since", "u
 
 ALERTS_SHOWN = 10
 ALERTS_READ = 40  # at a time, newest first
+# What the list of alerts shows: the first words of each (the template cuts them at 90),
+# as rows of values: forty entries as model instances were a tenth of a long booklet's page.
+ALERT_OPENING = 91
+
+
+def _alert_rows(alerts):
+    return alerts.annotate(opening=Left("body", ALERT_OPENING)).values_list(
+        "pk", "created_at", "acknowledged", "opening", named=True)
 
 
 def _alerts(user, person) -> list:
@@ -246,11 +289,11 @@ def _alerts(user, person) -> list:
     shown, before = [], None
     while len(shown) < ALERTS_SHOWN:
         if before is None:
-            read = kept.rows(("booklet.alerts", signature), lambda s: services.newest_alerts(
-                user, s.person)[:ALERTS_READ], person=person.pk)
+            read = kept.rows(("booklet.alerts", signature), lambda s: _alert_rows(
+                services.newest_alerts(user, s.person))[:ALERTS_READ], person=person.pk)
         else:  # rare (the reader acknowledged the newest ones): a query not kept
-            read = list(services.newest_alerts(
-                user, person.pk, before=(before.created_at, before.pk))[:ALERTS_READ])
+            read = list(_alert_rows(services.newest_alerts(
+                user, person.pk, before=(before.created_at, before.pk)))[:ALERTS_READ])
         shown += [alert for alert in read if not alert.acknowledged]
         if len(read) < ALERTS_READ:
             break
@@ -344,6 +387,22 @@ def entry_acknowledge(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("booklet:booklet", entry.person_id)
+
+
+@login_required
+def entry_readers(request, pk):
+    """Everyone who has seen an entry, oldest first, by pages: the booklet names only the
+    first few."""
+    entry = _entry(request, pk)
+    page = Paginator(ReadReceipt.objects.filter(entry=entry).order_by("read_at", "pk")
+                     .values_list(*RECEIPT_SHOWN, named=True), READERS_PAGE).get_page(
+        request.GET.get("page"))
+    audit.record_read("booklet.read", actor=request.user, target=entry,
+                      person_id=entry.person_id, detail={"readers": page.number})
+    readers = [(_reader(r), r.read_at, r.acknowledged_at) for r in page]
+    return render(request, "booklet/entry_readers.html", {
+        "entry": entry, "page": page, "readers": readers,
+        "is_alert": entry.kind == EntryKind.ALERT})
 
 
 @login_required

@@ -1,13 +1,18 @@
 """The booklet: audiences for every persona, append-only, corrections, receipts, alerts."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from relais.booklet import services
+from relais.audit.models import AuditEvent
+from relais.booklet import services, views
 from relais.booklet.models import AppendOnlyEntry, Audience, Entry, ReadReceipt
 from relais.notifications.models import Notification
+from tests.factories import UserFactory
 from tests.files import PDF
 from tests.relais.network import conftest as network_fixtures
 
@@ -182,12 +187,96 @@ def test_the_booklet_page_shows_the_alerts_to_acknowledge_until_acknowledged(
     assert [e.pk for e in client.get(url).context["page"]] == [alert.pk]
 
 
+def test_an_alert_to_acknowledge_shows_its_first_words(madeleine, home_nurse, gp, client):
+    """The list reads the first words only, and cuts them as it cut the whole text."""
+    long = "Fell this morning in the kitchen, " * 5
+    services.write(madeleine, author=home_nurse, body=long, kind="alert")
+    services.write(madeleine, author=home_nurse, body="x" * 90, kind="alert")
+    client.force_login(gp)
+    page = client.get(reverse("booklet:booklet", args=[madeleine.pk])).content.decode()
+    section = page[page.index('id="alerts"'):page.index("</section>")]
+    assert f">{long[:89]}…</a>" in section
+    assert f">{'x' * 90}</a>" in section  # ninety: not cut
+
+
 def test_reading_leaves_a_receipt(entries, gp, client):
     client.force_login(gp)
     client.get(reverse("booklet:booklet", args=[entries["network"].person_id]))
     assert ReadReceipt.objects.filter(user=gp, entry=entries["network"]).exists()
     page = client.get(reverse("booklet:booklet", args=[entries["network"].person_id]))
     assert gp.get_full_name() in page.content.decode()
+
+
+def _readers(entry, count: int, *, acknowledging=()) -> list:
+    """`count` readers of `entry`, a minute apart from 9:00, after its author's receipt;
+    those at the places in `acknowledging` acknowledged it."""
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    users = [UserFactory(first_name=f"Reader{n:02d}", last_name="Test") for n in range(count)]
+    ReadReceipt.objects.bulk_create([ReadReceipt(
+        entry=entry, user=user, read_at=start + timedelta(minutes=n),
+        acknowledged_at=start + timedelta(minutes=n) if n in acknowledging else None)
+        for n, user in enumerate(users)])
+    ReadReceipt.objects.filter(entry=entry, user=entry.author).update(
+        read_at=start - timedelta(hours=1))
+    return users
+
+
+def test_seen_by_names_the_first_readers_and_counts_the_others(madeleine, home_nurse, gp,
+                                                               client,
+                                                               django_assert_num_queries):
+    from tests.helpers import AUDIT_EVENT_QUERIES, SIGNED_IN_QUERIES
+
+    alert = services.write(madeleine, author=home_nurse, body="Fell this morning", kind="alert")
+    note = services.write(madeleine, author=home_nurse, body="Groceries done")
+    readers = _readers(alert, 9, acknowledging={1, 6})
+    _readers(note, 2)
+    client.force_login(gp)
+    url = reverse("booklet:booklet", args=[madeleine.pk])
+    page = client.get(url).content.decode()
+    seen = {entry.pk: entry.seen_by for entry in client.get(url).context["page"]}
+    # The author first, then the first four readers; the GP (now a reader too) among the
+    # others, counted; the acknowledgements counted among everyone.
+    assert str(seen[alert.pk]).startswith(f"{home_nurse.get_full_name()} 08:00, Reader00 Test")
+    assert "Reader01 Test 09:01 ✓" in str(seen[alert.pk])
+    assert "Reader04" not in str(seen[alert.pk]) and gp.get_full_name() not in str(
+        seen[alert.pk])
+    assert "and 6 others (2 acknowledged)" in str(seen[alert.pk])
+    assert reverse("booklet:entry_readers", args=[alert.pk]) in page
+    # Four readers in all: every name, no link.
+    assert "Reader01 Test" in str(seen[note.pk]) and "others" not in str(seen[note.pk])
+    # The GP's own receipts are known from the same rows although not named: the second
+    # visit adds none (an INSERT would be one query more).
+    assert ReadReceipt.objects.filter(user=gp, entry__in=[alert, note]).count() == 2
+    # As test_a_long_booklet_opens_in_as_many_queries_as_a_short_one, and the alerts the
+    # GP has not acknowledged.
+    with django_assert_num_queries(SIGNED_IN_QUERIES + AUDIT_EVENT_QUERIES + 6 + 1):
+        client.get(url)
+    assert ReadReceipt.objects.filter(entry=alert).count() == len(readers) + 2
+
+
+def test_the_readers_page_lists_everyone_by_pages_through_the_gate(madeleine, home_nurse, gp,
+                                                                   outsider, client,
+                                                                   monkeypatch):
+    monkeypatch.setattr(views, "READERS_PAGE", 4)
+    alert = services.write(madeleine, author=home_nurse, body="Fell this morning", kind="alert")
+    _readers(alert, 6, acknowledging={2})
+    url = reverse("booklet:entry_readers", args=[alert.pk])
+    client.force_login(gp)
+    first = client.get(url)
+    assert [name for name, _, _ in first.context["readers"]] == [
+        home_nurse.get_full_name(), "Reader00 Test", "Reader01 Test", "Reader02 Test"]
+    assert "Seen by 7 people." in first.content.decode()
+    assert "Acknowledged" in first.content.decode()
+    second = client.get(url, {"page": 2})
+    assert [name for name, _, _ in second.context["readers"]] == [
+        "Reader03 Test", "Reader04 Test", "Reader05 Test"]
+    assert AuditEvent.objects.filter(actor=gp, action="booklet.read",
+                                     target_id=str(alert.pk)).count() == 2
+    # Reading the readers leaves no receipt: the entry itself was not shown.
+    assert not ReadReceipt.objects.filter(user=gp, entry=alert).exists()
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert AuditEvent.objects.filter(actor=outsider, outcome="denied").exists()
 
 
 def test_search_and_filters(entries, coordinator, client):
@@ -298,10 +387,11 @@ def test_the_alerts_to_acknowledge_are_the_newest_ten_the_reader_has_not_acknowl
     client.force_login(gp)
     shown = client.get(reverse("booklet:booklet", args=[madeleine.pk])).context["alerts"]
     correction = "Not an alert after all"  # an alert too, the newest
-    assert [alert.body for alert in shown] == [correction, *(f"Alert {n}" for n in range(9, 0, -1))]
+    assert [alert.opening for alert in shown] == [correction,
+                                                  *(f"Alert {n}" for n in range(9, 0, -1))]
     client.force_login(home_nurse)  # acknowledged nothing
     shown = client.get(reverse("booklet:booklet", args=[madeleine.pk])).context["alerts"]
-    assert [alert.body for alert in shown] == [correction,
+    assert [alert.opening for alert in shown] == [correction,
                                                *(f"Alert {n}" for n in range(54, 45, -1))]
 
 
