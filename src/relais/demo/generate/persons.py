@@ -68,12 +68,16 @@ class Chunk:
     """The rows of persons `first`…`first + count - 1`."""
 
     def __init__(self, *, world, names: Names, seed: int, number: int, as_of: datetime,
-                 ratios: dict):
+                 ratios: dict, first_ids: dict | None = None, places=None):
+        """`first_ids` (model: id) where the chunk before ended, and `places`
+        (`municipalities()`): given, the chunk reads nothing from the database, and can be
+        built while the one before is being written."""
         self.world, self.names, self.ratios, self.as_of = world, names, ratios, as_of
         self.rng = random.Random(f"{seed}:{number}")
-        self.tables = {model: Table(model, as_of) for model in MODELS}
+        self.tables = {model: Table(model, as_of, None if first_ids is None
+                                    else first_ids[model]) for model in MODELS}
         self.events: list = []
-        self.municipalities = _municipalities()
+        self.municipalities = municipalities() if places is None else places
 
     def build(self, first: int, count: int) -> list[Table]:
         for index in range(first, first + count):
@@ -502,7 +506,7 @@ class _Places:
         return municipality, postcodes
 
 
-def _municipalities() -> _Places:
+def municipalities() -> _Places:
     population = _population()
     postcodes: dict[int, list[str]] = {}
     for municipality_id, code in Postcode.objects.order_by("code").values_list(

@@ -1,8 +1,9 @@
 """Rows built in memory and written in bulk: COPY on PostgreSQL, batched INSERTs on SQLite.
 
-Ids are given by the generator (each table's highest id + 1 when a chunk starts), so rows
-can point at each other before anything is written and a chunk written again after an
-interruption gets the same ids. The sequences are moved past them afterwards.
+Ids are given by the generator (each table's highest id + 1 when a chunk starts, or where
+the chunk before ended when it is built before that one is written), so rows can point at
+each other before anything is written and a chunk written again after an interruption
+gets the same ids. The sequences are moved past them afterwards.
 """
 
 import json
@@ -23,7 +24,7 @@ class Table:
     the dataset's moment, `as_of`, never the clock: a chunk written again is the same).
     """
 
-    def __init__(self, model, as_of: datetime):
+    def __init__(self, model, as_of: datetime, next_id: int | None = None):
         self.model = model
         fields = model._meta.concrete_fields
         self.names = [f.attname for f in fields]
@@ -32,7 +33,7 @@ class Table:
         self.defaults = tuple(_default(f, as_of) for f in fields)
         self.index = {name: i for i, name in enumerate(self.names)}
         self.rows: list[tuple] = []
-        self.next_id = _highest_id(model) + 1
+        self.next_id = highest_id(model) + 1 if next_id is None else next_id
 
     def add(self, **values) -> int:
         """Add a row; returns its id (given, or the next one)."""
@@ -76,7 +77,7 @@ def _default(field, as_of: datetime):
     return field.get_default()
 
 
-def _highest_id(model) -> int:
+def highest_id(model) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(id) FROM {model._meta.db_table}")  # noqa: S608 - ours
         return cursor.fetchone()[0] or 0
