@@ -395,10 +395,15 @@ def deciding_among(person_ids: Iterable[int]):
 # Past this many candidates a list of them costs more than it saves (a user who may read
 # a hundred thousand persons: bench/person_search.py): `candidate_person_ids` says None.
 CANDIDATES_AT_MOST = 20_000
+# A search with words finds its rows by the words' indexes: the candidates then only
+# spare the gate's probes when the words match many persons of whom the user sees few,
+# and reading 10,000 ids for that cost more than the probes it spared (the search at
+# 10,000 visible persons: p95 33.7 ms with them, 17.3 without; bench/person_search.py).
+CANDIDATES_FOR_WORDS_AT_MOST = 2_000
 TOO_MANY_KEPT_SECONDS = 300
 
 
-def candidate_person_ids(user) -> list[int] | None:
+def candidate_person_ids(user, at_most: int | None = None) -> list[int] | None:
     """Every person a grant may admit for `user` (a superset of those they may read),
     found from the user's side by index: their networks, their hospitals' open stays,
     their organisations' open referrals, their open break-the-glass accesses (each
@@ -407,17 +412,20 @@ def candidate_person_ids(user) -> list[int] | None:
     every person in name order) narrows its rows to these persons first and then asks
     the gate as usual, about the few rows left, instead of probing the gate for each row
     of the region (5 s at a million persons: bench/person_page_scale.py's "my work").
-    None when a grant names no candidates or there are more than CANDIDATES_AT_MOST: the
-    caller asks the gate alone. Remembered for the request."""
+    None when a grant names no candidates or there are more than `at_most`
+    (CANDIDATES_AT_MOST by default): the caller asks the gate alone. Remembered for the
+    request."""
+    at_most = CANDIDATES_AT_MOST if at_most is None else at_most
     if any(grant.candidates is None for grant in GRANTS.values()):
         return None
     if not is_signed_in(user):
         return []
-    return decisions.remembered(("candidate_ids", user.pk), lambda: _candidate_ids(user))
+    return decisions.remembered(("candidate_ids", user.pk, at_most),
+                                lambda: _candidate_ids(user, at_most))
 
 
-def _candidate_ids(user) -> list[int] | None:
-    too_many = ("too_many_candidates", user.pk)
+def _candidate_ids(user, at_most: int) -> list[int] | None:
+    too_many = ("too_many_candidates", user.pk, at_most)
     if decisions.known_lately(too_many, False):
         return None
     sql, params = _statement_for(user, ("candidates",), _candidates_sql)
@@ -426,10 +434,10 @@ def _candidate_ids(user) -> list[int] | None:
     with connection.cursor() as cursor:
         # UNION ALL and a LIMIT: the database stops at the cap instead of first
         # gathering a large set; the duplicates go here.
-        cursor.execute(f"{sql} LIMIT %s", [*params, CANDIDATES_AT_MOST * 2 + 1])
+        cursor.execute(f"{sql} LIMIT %s", [*params, at_most * 2 + 1])
         rows = cursor.fetchall()
     found = sorted({row[0] for row in rows})
-    if len(rows) > CANDIDATES_AT_MOST * 2 or len(found) > CANDIDATES_AT_MOST:
+    if len(rows) > at_most * 2 or len(found) > at_most:
         # Finding that out read 40,000 rows (13 ms, half of a search among 100,000
         # visible persons: bench/person_search.py); None is always a right answer (the
         # gate alone), so it is kept a while: a user whose networks shrink below the cap

@@ -19,7 +19,11 @@ from django.db import connection
 from django.db.models import F, Q
 from django.utils.formats import get_format
 
-from relais.access.persons import candidate_person_ids, visible_persons
+from relais.access.persons import (
+    CANDIDATES_FOR_WORDS_AT_MOST,
+    candidate_person_ids,
+    visible_persons,
+)
 from relais.core.sql import AnyOf
 from relais.core.text import is_digits
 from relais.network.models import Person, name_key
@@ -77,9 +81,10 @@ def _candidates(user, query: str):
     list at 300,000 persons, growing with the region)."""
     if query:
         candidates, order = Person.objects.filter(search_filter(query)), SEARCH_ORDER
+        ids = candidate_person_ids(user, at_most=CANDIDATES_FOR_WORDS_AT_MOST)
     else:
         candidates, order = Person.objects.all(), LIST_ORDER
-    ids = candidate_person_ids(user)
+        ids = candidate_person_ids(user)
     if ids is None:
         return candidates.order_by(*order)
     candidates = candidates.filter(AnyOf(F("pk"), ids))

@@ -72,3 +72,24 @@ def test_the_page_says_more_than_the_limit(at_most_three, client, coordinator, w
     assert "More than 3 persons: add to the name" in response.content.decode()
     response = client.get(reverse("network:person_list"), {"q": "dupont anne"})
     assert "1 person</p>" in response.content.decode()
+
+
+@pytest.mark.parametrize("words_cap", [0, 2_000])
+def test_a_search_with_words_past_its_cap_asks_the_gate_alone_with_the_same_answer(
+        monkeypatch, at_most_three, coordinator, gp, world, words_cap):
+    """With words, the candidates are read only when few (their cap is lower than the
+    list's): the answer is the same either way, hidden namesakes left out."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(search, "CANDIDATES_FOR_WORDS_AT_MOST", words_cap)
+    opened([f"A{n}" for n in range(10)], by=gp, organisation=world.gp_practice)
+    opened(["Zoe", "Zora"], by=coordinator, organisation=world.coordination_centre)
+    with CaptureQueriesContext(connection) as asked:
+        page = search.search_persons(coordinator, "dupo", 1, per_page=25)
+    assert (names(page), page.paginator.count, page.more) == (["Zoe", "Zora"], 2, False)
+    # The candidates asked for up to the words' cap (doubled: UNION ALL keeps duplicates),
+    # not the list's 20,000.
+    candidates = [q["sql"] for q in asked.captured_queries if "UNION ALL" in q["sql"]]
+    assert len(candidates) == 1
+    assert candidates[0].endswith(f"LIMIT {words_cap * 2 + 1}")
