@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, When, Window
+from django.db.models import Case, Count, F, Max, OuterRef, Subquery, When, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left, RowNumber
 from django.http import FileResponse, Http404
@@ -313,15 +313,22 @@ SELECT id FROM author WHERE id IS NOT NULL"""
 
 
 def _authors(user, person) -> list:
-    """Who wrote an entry of the person's that the user may read: the filter's choices."""
+    """Who wrote an entry of the person's that the user may read: the filter's choices.
+
+    Whether one of an author's entries is readable is a column, one readable entry's id
+    asked per author (a scalar subquery, which the planner neither joins nor hashes): as
+    an EXISTS, PostgreSQL's generic plan (the statement is kept, so prepared) read all
+    10,000 entries of a long booklet to join or hash them (2.6 ms of its page)."""
     def authors(s):
         readable_one = booklet_rules.readable(
             user, Entry.objects.filter(author_id=OuterRef("pk")), s.person)
         ids = RawSQL(AUTHOR_IDS, [s.person, s.person])  # noqa: S611 - our own SQL
-        return User.objects.filter(pk__in=ids).filter(Exists(readable_one)).order_by(
+        return User.objects.filter(pk__in=ids).annotate(readable_entry=Subquery(
+            readable_one.order_by().values("pk")[:1])).order_by(
             "first_name", "last_name").only(*NAMES)
 
-    return kept.rows(("booklet.authors", policy.signature(user)), authors, person=person.pk)
+    return [author for author in kept.rows(("booklet.authors", policy.signature(user)), authors,
+                                           person=person.pk) if author.readable_entry]
 
 
 @login_required
