@@ -217,7 +217,7 @@ def test_the_stay_page_shows_what_was_recorded_at_home(followed_at_home, madelei
 
 
 def test_the_work_list_shows_it_in_constant_queries(followed_at_home, madeleine, world,
-                                                    liaison_nurse, client,
+                                                    liaison_nurse, gp, client,
                                                     django_assert_num_queries):
     readmit(madeleine, world.hospital, liaison_nurse)
     login_as(client, liaison_nurse)
@@ -226,13 +226,25 @@ def test_the_work_list_shows_it_in_constant_queries(followed_at_home, madeleine,
     # a column the page used but did not read would cost a query per row. The messages
     # waiting, which records at home exist and the header's count: one statement. The
     # wards, kept a minute, not asked again; no referral waits for an answer, so their
-    # card asks nothing.
-    with django_assert_num_queries(SIGNED_IN_QUERIES + 8):
+    # card asks nothing. The follow-up and the contacts it shows: one statement.
+    with django_assert_num_queries(SIGNED_IN_QUERIES + 7):
         page = client.get(reverse("stays:worklist"), HTTP_ACCEPT_LANGUAGE="en")
 
     text = plain(page)
     assert "Readmission · 12 days after discharge from Hôpital Test · unplanned" in text
     assert "2 contacts done · 1 problem found" in text
+    # Each contact with who made it, from the same statement.
+    assert text.count(f"· {gp.get_full_name()}") == 3
+
+
+def test_a_followup_without_a_contact_yet_is_shown_as_such(discharged, madeleine, world,
+                                                           liaison_nurse, client):
+    """Its planned contacts are not shown: the follow-up comes once, with none."""
+    stay = readmit(madeleine, world.hospital, liaison_nurse)
+    text = plain(login_as(client, liaison_nurse).get(
+        reverse("stays:stay_detail", args=[stay.pk]), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "At home before this admission: 0 contacts done" in text
+    assert "No contact was recorded." in text
 
 
 def test_the_family_sees_the_contacts_not_the_notes_nor_the_watch(followed_at_home,
