@@ -102,3 +102,31 @@ def test_alert_acknowledged_consultation_answered_and_decided(live_server, jozef
     expect(gp.locator("main .entries")).to_contain_text("17 h")
     assert nurse.console_errors == [] and gp.console_errors == []
     assert coord.console_errors == []
+
+
+def test_seen_by_on_a_phone_names_the_first_readers_and_opens_all_of_them(
+        live_server, jozef, page_factory, screenshot):
+    """An entry the whole ward read: at 360 px the line names five readers and counts the
+    others; its link opens every reader, in a table that fits the screen."""
+    from relais.booklet import services
+
+    entry = services.write(jozef, author=user("home-nurse"), body="Sleeps badly since Monday.")
+    readers = User.objects.bulk_create([
+        User(email=f"ward-{n}@test.relais.example", first_name=f"Nurse{n:02d}",
+             last_name="Ward") for n in range(12)])
+    ReadReceipt.objects.bulk_create([ReadReceipt(entry=entry, user=reader)
+                                     for reader in readers])
+    phone = page_factory(width=360, height=740, locale="nl-BE")
+    log_in(phone, live_server.url, "gp")
+    phone.goto(f"{live_server.url}/persons/{jozef.pk}/booklet/")
+    seen = phone.locator(f"#entry-{entry.pk} p.small.muted").last
+    expect(seen).to_contain_text("en 8 anderen")  # the author and four named, the GP counted
+    screenshot(phone, "booklet-seen-by-360")
+    seen.locator("a").click()
+    phone.wait_for_load_state()
+    expect(phone.locator("main h1")).to_have_text("Wie dit bericht gezien heeft")
+    expect(phone.locator("main tbody tr")).to_have_count(14)  # the author, 12, the GP
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the readers page is {width} px wide"
+    screenshot(phone, "booklet-readers-360")
+    assert phone.console_errors == []
