@@ -87,6 +87,8 @@ NOT_LINKED = {
     "booklet:consultation_reply": "to the asker, once a consultation is answered",
     "booklet:emergency_photo": "once an emergency sheet has a photo",
     "booklet:entry_attachment": "on a booklet entry with an attachment",
+    "booklet:entry_readers": ("on a booklet entry seen by more than five people (none in the "
+                              "demo; test_booklet_journey.py opens it at 360 px)"),
     "interop:adt_message": "while an ADT message waits for a match",
     "interop:adt_link": "while an ADT message waits for a match",
     "interop:adt_create_person": "while an ADT message waits for a match",
