@@ -74,6 +74,12 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **fields)
 
 
+def name_of(first_name: str, last_name: str, email: str) -> str:
+    """A user's name as `User.get_full_name()`, else their email, says it: for rows read
+    as values (a page's readers, a contact's maker), where no User is built."""
+    return f"{first_name} {last_name}".strip() or email
+
+
 class User(AbstractUser):
     """Someone who logs in: a professional, or a person/caregiver with portal access."""
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relais.access import policy
-from relais.accounts.models import User
+from relais.accounts.models import User, name_of
 from relais.audit import log as audit
 from relais.booklet import rules as booklet_rules
 from relais.booklet import services
@@ -111,8 +111,7 @@ def _first_readers(receipts, user_id):
 
 def _reader(receipt) -> str:
     """The reader's name as `User.get_full_name()` says it, else their email."""
-    return f"{receipt.user__first_name} {receipt.user__last_name}".strip() or (
-        receipt.user__email)
+    return name_of(receipt.user__first_name, receipt.user__last_name, receipt.user__email)
 
 
 def _ranked(user, person, form):

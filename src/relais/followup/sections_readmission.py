@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from relais.access import persons, policy
+from relais.accounts.models import name_of
 from relais.core import kept
 from relais.core.sql import AnyOf
 from relais.followup.models import CheckIn, Contact, ContactStatus, FollowUp, Refusal, Watch
@@ -162,7 +163,9 @@ def _followups(user, previous_stay_ids) -> list[ShownFollowUp]:
         "pk", "stay_id", *(f"shown__{name}" for name in (*CONTACT_COLUMNS, *MAKERS))))
     found: dict[int, ShownFollowUp] = {}
     for pk, stay_id, contact_pk, status, happened_at, channel, note, *makers in rows:
-        followup = found.get(pk) or found.setdefault(pk, ShownFollowUp(pk, stay_id))
+        followup = found.get(pk)
+        if followup is None:
+            followup = found[pk] = ShownFollowUp(pk, stay_id)
         if contact_pk is not None:
             contact = Contact(pk=contact_pk, status=status, happened_at=happened_at,
                               channel=channel, note=note)
@@ -192,7 +195,7 @@ def _who(recorded_first, recorded_last, recorded_email, owner_first, owner_last,
     for first, last, email in ((recorded_first, recorded_last, recorded_email),
                                (owner_first, owner_last, owner_email)):
         if email is not None:  # that user is there
-            return f"{first} {last}".strip() or email
+            return name_of(first, last, email)
     return organisation or ""
 
 

@@ -82,19 +82,17 @@ def _write_chunks(dataset, options: Options, todo: list[int], names: Names, prog
                       places=places)
         return chunk.build((number - 1) * options.chunk_size, _count(options, number))
 
+    # Chunks are written in order, each committed before the next: the ones not done
+    # follow each other, and each one's ids follow the one before's.
     builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-generate")
     try:
         next_chunk = builder.submit(build, todo[0], _highest_ids())
         for position, number in enumerate(todo):
             written = next_chunk.result()
-            following = todo[position + 1] if position + 1 < len(todo) else None
-            if following == number + 1:  # its ids follow this chunk's
-                next_chunk = builder.submit(build, following, {
+            if position + 1 < len(todo):
+                next_chunk = builder.submit(build, todo[position + 1], {
                     table.model: table.next_id for table in written})
             _write_chunk(dataset, number, _count(options, number), written, progress)
-            if following is not None and following != number + 1:
-                # A chunk done in between (another run's): its ids are in the database.
-                next_chunk = builder.submit(build, following, _highest_ids())
     finally:
         # Interrupted: the chunk being built is not wanted (a few seconds' work at most).
         builder.shutdown(wait=True, cancel_futures=True)
