@@ -111,6 +111,16 @@ class CountingPaginator(Paginator):
         self.__dict__["count"] = total  # fills Paginator.count, a cached_property
         return self._get_page(rows, number, self)
 
+    def page(self, number):
+        """Django's page (past the last one, `get_page` gives the last), its rows read
+        through `fetch` too: the caller gets the same kind of rows on every page."""
+        page = super().page(number)
+        if self.fetch is not None:
+            pks = [row.pk for row in page.object_list]
+            by_pk = self.fetch(pks)
+            page.object_list = [by_pk[pk] for pk in pks if pk in by_pk]
+        return page
+
 
 def _page_number(number) -> int:
     try:

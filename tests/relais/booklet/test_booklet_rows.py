@@ -78,3 +78,31 @@ def test_a_reader_without_a_name_is_shown_by_email(madeleine, coordinator, gp, c
     html = client.get(reverse("booklet:booklet", args=[madeleine.pk])).content.decode()
 
     assert f"{gp.email} {_seen_at(entry, gp)} ✓" in _row(html, entry)
+
+
+def test_a_row_shows_its_body_escaped_with_its_lines_and_the_entry_it_answers(
+        madeleine, coordinator, gp, client):
+    question = services.write(madeleine, author=gp, body="Can she <b>walk</b> alone? " * 5)
+    answer = services.write(madeleine, author=coordinator, reply_to=question,
+                            body="Yes, with a frame.\r\nNot at night & not <outside>.")
+    client.force_login(coordinator)
+    row = _row(client.get(reverse("booklet:booklet", args=[madeleine.pk])).content.decode(),
+               answer)
+    assert "<p>Yes, with a frame.<br>Not at night &amp; not &lt;outside&gt;.</p>" in row
+    # the entry answered: its first 60 characters, escaped, cut with an ellipsis
+    assert ("Answer to: Can she &lt;b&gt;walk&lt;/b&gt; alone? Can she &lt;b&gt;walk&lt;/b&gt; "
+            "alone? Can s…</p>") in row
+
+
+def test_a_page_past_the_last_shows_the_last_page_as_any_page(madeleine, coordinator, client):
+    """Past the last page the paginator reads the last page its own way: its rows are
+    shown as every page's are (CountingPaginator.page)."""
+    entry = services.write(madeleine, author=coordinator, body="Came by")
+    client.force_login(coordinator)
+    url = reverse("booklet:booklet", args=[madeleine.pk])
+    for page in ("1", "99"):
+        response = client.get(url, {"page": page})
+        assert [e.pk for e in response.context["page"]] == [entry.pk]
+        row = _row(response.content.decode(), entry)
+        assert f"<strong>{entry.author_label}</strong>" in row
+        assert "<p>Came by</p>" in row
