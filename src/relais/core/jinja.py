@@ -40,6 +40,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import trans_real
 
+from relais.core import chrome as kept_chrome
 from relais.core import reversing
 from relais.core.templatetags.relais_text import colon
 
@@ -49,7 +50,7 @@ def environment(**options) -> jinja2.Environment:
     env = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=False)
     env.globals.update(url=url, static=static, colon=colon, language_name=language_name,
-                       django_template=django_template)
+                       django_template=django_template, chrome=chrome)
     env.filters.update(date=date, linebreaksbr=defaultfilters.linebreaksbr,
                        truncatechars=defaultfilters.truncatechars,
                        capfirst=defaultfilters.capfirst)
@@ -133,6 +134,12 @@ def language_name(code: str) -> str:
 
 
 @jinja2.pass_context
+def chrome(context, name: str):
+    """A part of the chrome (base.jinja), kept per shape of page (core/chrome.py)."""
+    return kept_chrome.html(context.environment.get_template(name), context)
+
+
+@jinja2.pass_context
 def django_template(context, template_name: str, values: dict):
     """A Django template rendered with the page's values and `values`, as `{% include %}`
     would (a section's template may use the page's `person`, `user` or CSRF token)."""
@@ -185,11 +192,12 @@ def fragment(name: str, context, *, page_values: bool = False) -> str:
     flattened, and the CSRF field (the language switch and the log-out form need it).
     With `page_values`, the values flattened for the page's first such fragment are used
     again (the chrome's three parts: none of them inside a loop)."""
+    template = engines["jinja2"].get_template(name).template
     if not page_values:
-        values = _flattened(context)
-    elif (values := context.render_context.get(_FLATTENED)) is None:
+        return mark_safe(template.render(_flattened(context)))  # noqa: S308 - Jinja2 escapes
+    if (values := context.render_context.get(_FLATTENED)) is None:
         values = context.render_context[_FLATTENED] = _flattened(context)
-    return mark_safe(engines["jinja2"].get_template(name).template.render(values))  # noqa: S308 - Jinja2 escapes
+    return mark_safe(kept_chrome.html(template, values))  # noqa: S308 - escaped
 
 
 _FLATTENED = "relais.jinja.flattened"
