@@ -47,7 +47,11 @@ def html(template, values: Mapping) -> Markup:
         return Markup(template.render(values))  # noqa: S704 - Jinja2 escapes
     user = values.get("user")
     unread = values.get("unread_notifications") or 0
-    key = _key(template, values, user, bool(unread))
+    shape = getattr(request, _SHAPE, None)  # the same for the page's three parts
+    if shape is None:
+        shape = _shape(values, user, bool(unread))
+        setattr(request, _SHAPE, shape)
+    key = (template.name, get_language(), shape)
     with _lock:
         kept = _kept.get(key)
         if kept is not None:
@@ -68,15 +72,19 @@ def forget(**kwargs) -> None:
         _kept.clear()
 
 
-def _key(template, values: Mapping, user, unread: bool) -> tuple:
+_SHAPE = "_relais_chrome_shape"
+
+
+def _shape(values: Mapping, user, unread: bool) -> tuple:
+    """What the page's chrome depends on but the marked values (the key, with the part
+    and the active language)."""
     signed_in = bool(getattr(user, "is_authenticated", False))
     menu = tuple((link.label, link.url, link.current)
                  for link in values.get("main_menu") or ())
     languages = tuple(code for code, _name in values.get("LANGUAGES") or ())
-    return (template.name, get_language(), get_script_prefix(), get_urlconf(),
-            values.get("LANGUAGE_CODE"),
-            languages, values.get("UPLOAD_MAX_BYTES"),
-            values.get("RELAIS_DEMO"), values.get("RELAIS_OUTBOX"), signed_in,
+    return (get_script_prefix(), get_urlconf(), values.get("LANGUAGE_CODE"), languages,
+            values.get("UPLOAD_MAX_BYTES"), values.get("RELAIS_DEMO"),
+            values.get("RELAIS_OUTBOX"), signed_in,
             signed_in and bool(getattr(user, "is_professional", False)), menu, unread)
 
 
@@ -100,7 +108,7 @@ class _StandInRequest:
 
 
 def _stand_ins(values: Mapping, key: tuple) -> dict:
-    *_, signed_in, professional, _menu, unread = key
+    *_, signed_in, professional, _menu, unread = key[-1]
     return {**values, "user": _StandInUser(signed_in, professional),
             "request": _StandInRequest(), "csrf_token": _TOKEN,
             "csrf_input": Markup(CSRF_INPUT.format(_TOKEN)),  # noqa: S704 - a marker
