@@ -51,7 +51,7 @@ def main() -> int:
     print(f"{'page':<28}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     client = _client(user)
     first_pages = []
-    for label, person, params in [
+    pages = [
         (f"{SMALL} entries, page 1", small, {}),
         (f"{FULL} entries, page 1", full_page, {}),
         (f"{BIG:,} entries, page 1", big, {}),
@@ -59,8 +59,10 @@ def main() -> int:
         (f"{BIG:,} entries, search", big, {"q": "wound"}),
         (f"{BIG:,} entries, alerts only", big, {"kind": "alert"}),
         (f"{WIDELY} entries × {READERS} readers", widely_read, {}),
-    ]:
-        values = _time(client, person, params, options.opens)
+    ]
+    timed = _time_in_turn(client, [(person, params) for _, person, params in pages],
+                          options.opens)
+    for (label, person, params), values in zip(pages, timed, strict=True):
         print(_line(label, values))
         summary.figure(f"{label}: p95", _at(values, 0.95), "ms")
         if not params and person != widely_read:
@@ -266,18 +268,24 @@ def _client(user):
 WARM = 12
 
 
-def _time(client, person, params, opens) -> list[float]:
+def _time_in_turn(client, pages: list[tuple], opens: int) -> list[list[float]]:
+    """Each page's timings (ms), the pages opened in turn, one open each a round: a
+    machine that slows down or speeds up meanwhile moves them all alike, and the ratios
+    between them hold (timed one page after another, the first pages' figures and the
+    last ones' came from different minutes)."""
     from django.urls import reverse
 
-    url = reverse("booklet:booklet", args=[person.pk])
-    for _ in range(WARM):
-        client.get(url, params)
-    timings = []
+    urls = [(reverse("booklet:booklet", args=[person.pk]), params) for person, params in pages]
+    for url, params in urls:
+        for _ in range(WARM):
+            client.get(url, params)
+    timings = [[] for _ in urls]
     for _ in range(opens):
-        started = time.perf_counter()
-        response = client.get(url, params)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
+        for (url, params), taken in zip(urls, timings, strict=True):
+            started = time.perf_counter()
+            response = client.get(url, params)
+            taken.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
     return timings
 
 
