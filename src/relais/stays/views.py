@@ -123,10 +123,7 @@ def worklist(request):
     # Narrow rows first (what the cards sort on), the full ones only for what is shown:
     # a hospital has a thousand open stays, of which the page shows fifty.
     with persons.asking_per_row():
-        keys = policy.visible_rows(
-            request.user, ("stays.worklist_keys", hospital_ids, bool(wards)),
-            lambda s: _worklist_stays(hospital_ids, s).values_list(*KEY_FIELDS, named=True),
-            **wards)
+        keys, full = _listed(request.user, hospital_ids, wards)
         awaiting = kept.among(
             ("stays.worklist_awaiting", policy.signature(request.user)),
             lambda s, ids: Referral.objects.visible_to(request.user).filter(
@@ -143,8 +140,10 @@ def worklist(request):
     show = request.GET.get("show", "")
     show = show if show in groups else ""
     page = Paginator(groups.get(show, keys), WORKLIST_PAGE).get_page(request.GET.get("page"))
-    shown = [k.pk for k in page] + [k.pk for g in groups.values() for k in g[:CARD_AT_MOST]]
-    full = kept.by_pks(("stays.worklist_rows",), _worklist_rows, list(dict.fromkeys(shown)))
+    if full is None:  # the page's rows and the cards' first ones, whole
+        shown = [k.pk for k in page] + [k.pk for g in groups.values()
+                                        for k in g[:CARD_AT_MOST]]
+        full = kept.by_pks(("stays.worklist_rows",), _worklist_rows, list(dict.fromkeys(shown)))
     # (a stay deleted between the two reads is left out)
     cards = {name: Card([full[k.pk] for k in group[:CARD_AT_MOST] if k.pk in full],
                         len(group)) for name, group in groups.items()}
@@ -174,6 +173,27 @@ def worklist(request):
         "home": home,
     }
     return render(request, "stays/worklist.jinja", context, using="jinja2")
+
+
+# A ward's list, or a small hospital's, fits in one page: its stays are then read whole in
+# one statement, not as narrow keys and then the rows shown (a statement fewer on most
+# opens: a nurse opens her ward's list). Whether it fits is what the last open found,
+# kept a minute per hospitals and ward: a hospital's thousand open stays are read whole
+# at most once a minute, and by one open, the one after the list grew.
+FITS_KEPT_SECONDS = 60
+
+
+def _listed(user, hospital_ids, wards: dict) -> tuple[list, dict | None]:
+    """The stays the list and its cards are drawn from, in the list's order; and, when
+    they were read whole, {pk: stay} (else None: the shown ones are read next)."""
+    fits_key = ("stays.worklist_fits", hospital_ids, wards.get("ward"))
+    whole = decisions.known_lately(fits_key, False)
+    keys = policy.visible_rows(
+        user, ("stays.worklist_keys", hospital_ids, bool(wards), whole),
+        lambda s: _whole(_worklist_stays(hospital_ids, s)) if whole else _worklist_stays(
+            hospital_ids, s).values_list(*KEY_FIELDS, named=True), **wards)
+    decisions.keep_a_while(fits_key, len(keys) <= WORKLIST_PAGE, FITS_KEPT_SECONDS)
+    return keys, {stay.pk: stay for stay in keys} if whole else None
 
 
 def _count_words(stays, cards) -> None:
@@ -218,8 +238,13 @@ def _worklist_stays(hospital_ids, slots):
 
 def _worklist_rows(pks):
     """The stays the page shows (the gate showed them: `keys`), whole."""
-    return _with_what_the_list_shows(Stay.objects.filter(pk__in=pks).select_related(
-        "person", "ward", "previous_stay__hospital").only(*WORKLIST_SHOWN))
+    return _with_what_the_list_shows(_whole(Stay.objects.filter(pk__in=pks)))
+
+
+def _whole(stays):
+    """What the table and the cards show of each stay."""
+    return stays.select_related("person", "ward", "previous_stay__hospital").only(
+        *WORKLIST_SHOWN)
 
 
 def _with_what_the_list_shows(stays):

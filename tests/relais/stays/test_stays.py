@@ -15,7 +15,7 @@ from relais.accounts.models import Ward
 from relais.audit.models import AuditEvent
 from relais.network.models import Person
 from relais.notifications.models import Notification
-from relais.stays import referrals, services
+from relais.stays import referrals, services, views
 from relais.stays.checklist import DEFAULT_ITEMS
 from relais.stays.models import ItemStatus, Stay
 from tests.conftest import login_as
@@ -229,6 +229,35 @@ def test_a_full_hospitals_worklist_comes_in_pages_naming_only_those_shown(
     assert len(shown_first) < 57  # not every open stay of the hospital
 
 
+def test_a_list_that_fits_in_a_page_is_read_whole_in_one_statement(persona_client,
+                                                                   full_hospital, monkeypatch):
+    """Narrow keys and then the rows shown for a list longer than a page; the whole rows
+    in one statement for one that fit at the last open (a ward's list), the same page."""
+    client = persona_client("liaison_nurse")
+
+    def opened():
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("stays:worklist"))
+        shown = ([s.pk for s in page.context["rows"]],
+                 [[s.pk for s in card.rows] for card in (page.context["leaving_soon"],
+                                                         page.context["not_screened"])])
+        return shown, len(captured)
+
+    opened()  # statements built, the wards kept a minute
+    _, two_statements = opened()  # 57 stays, 50 a page
+    monkeypatch.setattr(views, "WORKLIST_PAGE", 60)
+    in_two, learnt = opened()  # this open finds that the list fits
+    whole, one_statement = opened()
+    assert learnt == two_statements and one_statement == two_statements - 1
+    assert whole == in_two and len(whole[0]) == 57
+    # The list no longer fits: read whole once more (what the last open found), the page
+    # still right, then in two statements again.
+    monkeypatch.setattr(views, "WORKLIST_PAGE", 50)
+    (rows, cards), still_whole = opened()
+    assert still_whole == one_statement and rows == whole[0][:50] and cards == whole[1]
+    assert opened()[1] == two_statements
+
+
 def test_a_card_shows_its_first_ten_and_leads_to_all_of_them(persona_client, full_hospital):
     client = persona_client("liaison_nurse")
 
@@ -322,7 +351,6 @@ def test_the_work_list_offers_a_new_ward_within_a_minute(monkeypatch, client, li
                                                          world):
     """The wards are kept a minute per process (stays.views.WARDS_KEPT_SECONDS)."""
     from relais.access import decisions
-    from relais.stays import views
 
     login_as(client, liaison_nurse)
     url = reverse("stays:worklist")
