@@ -13,6 +13,7 @@ the list to the templates (tests/relais/core/test_chrome.py), so a value added t
 chrome is either in the key or a marker, never kept from another user's page.
 """
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from markupsafe import Markup, escape
 KEPT = 500  # shapes per process: languages × menus × unread or not
 _TOKEN, _PATH, _NAME, _UNREAD = (f"\x1echrome:{value}\x1e"
                                  for value in ("token", "path", "name", "unread"))
+_MARKER = re.compile("\x1echrome:(token|path|name|unread)\x1e")
 CSRF_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
 
 # The page's values the chrome reads: those that shape it (in the key) and those marked.
@@ -116,11 +118,9 @@ def _stand_ins(values: Mapping, key: tuple) -> dict:
 
 
 def _filled(kept: str, request, user, token, unread) -> str:
-    filled = kept.replace(_TOKEN, str(escape(token)))
-    if _PATH in filled:
-        filled = filled.replace(_PATH, str(escape(request.get_full_path())))
-    if _NAME in filled:
-        filled = filled.replace(_NAME, str(escape(user.get_full_name() or user.email)))
-    if _UNREAD in filled:
-        filled = filled.replace(_UNREAD, str(escape(str(unread))))
-    return filled
+    """The kept part with the page's values where the markers are, each escaped as the
+    template escapes it, in one pass: a value put in (an address someone sent, a name)
+    is not read again for markers."""
+    values = {"token": lambda: token, "path": request.get_full_path,
+              "name": lambda: user.get_full_name() or user.email, "unread": lambda: unread}
+    return _MARKER.sub(lambda marker: str(escape(values[marker.group(1)]())), kept)

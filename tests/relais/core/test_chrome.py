@@ -99,3 +99,15 @@ def test_a_page_with_messages_and_a_signed_out_page_are_rendered_as_before(nurse
     with monkeypatch.context() as direct:
         direct.setattr(chrome, "html", _rendered_directly)
         assert _page(Client(HTTP_ACCEPT_LANGUAGE="nl"), reverse("accounts:login")) == login_page
+
+
+def test_a_value_put_in_is_not_read_again_for_markers(nurses):
+    """An address someone sent, or a name, holding a marker's text stays as it is."""
+    first, _ = nurses
+    first.first_name = "A\x1echrome:unread\x1eB"
+    first.save(update_fields=["first_name"])
+    client = Client()
+    client.force_login(first)
+    page = client.get(reverse("network:person_list") + "?q=%1Echrome:name%1E").content.decode()
+    assert ">A\x1echrome:unread\x1eB Peeters</a>" in page
+    assert "?q=%1Echrome:name%1E" in page and "Peeters\" type" not in page
