@@ -208,9 +208,11 @@ def test_reading_leaves_a_receipt(entries, gp, client):
 
 
 def _readers(entry, count: int, *, acknowledging=()) -> list:
-    """`count` readers of `entry`, a minute apart from 9:00, after its author's receipt;
-    those at the places in `acknowledging` acknowledged it."""
-    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    """`count` readers of `entry`, a minute apart from 9:00 yesterday (before anyone who
+    reads it in the test, at any hour), after its author's receipt; those at the places
+    in `acknowledging` acknowledged it."""
+    start = (timezone.localtime() - timedelta(days=1)).replace(hour=9, minute=0, second=0,
+                                                               microsecond=0)
     users = [UserFactory(first_name=f"Reader{n:02d}", last_name="Test") for n in range(count)]
     ReadReceipt.objects.bulk_create([ReadReceipt(
         entry=entry, user=user, read_at=start + timedelta(minutes=n),
