@@ -7,13 +7,14 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.db.utils import DatabaseError
+from django.db.utils import DatabaseError, DataError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from relais.audit import log as audit
 from relais.audit import merkle, sealing, verification
 from relais.audit.models import GENESIS_HASH, AppendOnlyError, AuditBatch, AuditEvent
+from relais.core import requestcontext
 
 pytestmark = pytest.mark.django_db
 
@@ -414,9 +415,12 @@ def test_a_requests_reads_outside_a_transaction_are_one_statement_and_seal_like_
         audit.record_read("person.read", actor=home_nurse, target=home_nurse, person_id=7,
                           detail={"for": "view"})
         audit.record_read("worklist.read", actor=home_nurse, persons=[2, 1])
-    [statement] = [q["sql"] for q in queries.captured_queries]
-    assert statement.startswith("INSERT INTO") and statement.endswith(
-        "RETURNING set_config('synchronous_commit', 'off', true)")
+    # Written on psycopg's own cursor, not through Django's (which would count it here):
+    # one INSERT of both rows, whose RETURNING turned the commit's wait off.
+    assert queries.captured_queries == []
+    cursor = audit._kept_cursor(connection)
+    assert cursor.statusmessage == "INSERT 0 2"
+    assert cursor.fetchall() == [("off",), ("off",)]
     person, worklist = AuditEvent.objects.order_by("id")
     assert (person.person_id, person.actor, worklist.detail) == (
         7, home_nurse, {"persons": [1, 2], "count": 2})
@@ -426,6 +430,35 @@ def test_a_requests_reads_outside_a_transaction_are_one_statement_and_seal_like_
     with connection.cursor() as cursor:  # the commit's setting was that transaction's only
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone() == ("on",)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the kept cursor is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_reads_are_written_on_a_new_connection_after_django_closed_the_old_one(home_nurse):
+    with audit.reads_gathered():
+        audit.record_read("person.read", actor=home_nurse, person_id=1)
+    before = audit._kept_cursor(connection)
+    connection.close()  # as at the end of a request past CONN_MAX_AGE, or a failed one
+    with audit.reads_gathered():
+        audit.record_read("person.read", actor=home_nurse, person_id=2)
+    assert audit._kept_cursor(connection) is not before
+    assert list(AuditEvent.objects.order_by("id").values_list("person_id", flat=True)) == [
+        1, 2]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the kept cursor is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_read_write_raises_djangos_error_and_the_next_one_is_written(home_nurse):
+    with pytest.raises(DataError), audit.reads_gathered():
+        # An address PostgreSQL refuses as inet: the database, not Python, says no.
+        token = requestcontext.activate(requestcontext.RequestContext("r", "not-an-ip"))
+        try:
+            audit.record_read("person.read", actor=home_nurse, person_id=1)
+        finally:
+            requestcontext.deactivate(token)
+    with audit.reads_gathered():
+        audit.record_read("person.read", actor=home_nurse, person_id=2)
+    assert list(AuditEvent.objects.values_list("person_id", flat=True)) == [2]
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="prepared statements are PostgreSQL's")
