@@ -2,9 +2,15 @@
 primary is switched over for maintenance, and when the primary's machine dies.
 
     .venv/bin/python bench/failover.py [--messages 25000] [--connections 2]
+        [--patroni-bin /opt/patroni/bin]
 
 Needs Patroni and etcd (Debian: `apt-get install patroni etcd-server`) and PostgreSQL
 15's server binaries; run as root, it runs the database nodes as the postgres user.
+The vanishing (step 3) needs Patroni 3.0.3 or newer: older ones can overwrite the new
+primary's leader key (patroni/patroni#2689; docs/deploy.md). Debian 12 ships 3.0.2, so
+the script refuses it for that step and says how to run a newer one (`--patroni-bin`, or
+`PATRONI_BIN`: the folder of a `pip install 'patroni[etcd3,psycopg3]'` venv made with
+`/usr/bin/python3`, so that the postgres user can run it).
 
 In a temporary folder, on loopback: one etcd and two Patroni nodes made from
 deploy/patroni/patroni.yml (only names, addresses, ports, folders, memory and pg_hba
@@ -110,7 +116,15 @@ def main() -> int:
     parser.add_argument("--etcd-members", type=int, choices=(1, 3), default=1)
     parser.add_argument("--failsafe", choices=("on", "off"),
                         help="Patroni's failsafe_mode (default: deploy/patroni/patroni.yml's)")
+    parser.add_argument("--patroni-bin", default=os.environ.get("PATRONI_BIN", ""),
+                        help="the folder of the patroni and patronictl to run (default: "
+                             "$PATRONI_BIN, else those on PATH); readable by postgres")
+    parser.add_argument("--old-patroni", action="store_true",
+                        help=f"run the vanishing with a Patroni before "
+                             f"{'.'.join(map(str, FIXED_PATRONI))} all the same")
     options = parser.parse_args()
+    if options.patroni_bin:
+        os.environ["PATH"] = f"{options.patroni_bin}{os.pathsep}{os.environ['PATH']}"
     options.steps = [step for step in STEPS if step in options.steps.split(",")]
     options.vanish = "vanish" in options.steps and not options.no_vanish and \
         os.geteuid() == 0 and bool(shutil.which("iptables"))
@@ -124,6 +138,14 @@ def main() -> int:
         print(f"missing: {', '.join(missing) or 'PostgreSQL server binaries'} "
               "(apt-get install patroni etcd-server postgresql pgbouncer haproxy)",
               file=sys.stderr)
+        return 1
+    if options.vanish and not options.old_patroni and _has_leader_key_bug():
+        print(f"Patroni {_patroni_version()} can overwrite the new primary's leader key "
+              "when the old one comes back from a freeze (patroni/patroni#2689, fixed in "
+              "3.0.3): the vanishing would lose acknowledged messages because of it "
+              "(docs/deploy.md). Install Patroni >= 3.0.3 (docs/bench.md, \"A failover\") "
+              "and name its folder with --patroni-bin, leave the step out (--no-vanish), "
+              "or run it all the same (--old-patroni).", file=sys.stderr)
         return 1
     failsafe = {"on": True, "off": False}.get(options.failsafe)  # None: the file's
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="relais-failover-")),
@@ -194,16 +216,16 @@ FIXED_PATRONI = (3, 0, 3)
 
 
 def _patroni_version() -> str:
-    """The version of the Patroni the nodes run, warned about when it has that bug."""
+    """The version of the Patroni the nodes run (the one found on PATH)."""
     output = subprocess.run([shutil.which("patroni") or "patroni", "--version"],  # noqa: S603
                             capture_output=True, text=True).stdout.split()
-    version = output[-1] if output else "unknown"
+    return output[-1] if output else "unknown"
+
+
+def _has_leader_key_bug() -> bool:
+    version = _patroni_version()
     numbers = tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
-    if numbers and numbers < FIXED_PATRONI:
-        print(f"WARNING: Patroni {version} can overwrite the leader key after a freeze "
-              "(patroni/patroni#2689, fixed in 3.0.3): a vanishing may lose acknowledged "
-              "messages", flush=True)
-    return version
+    return bool(numbers) and numbers < FIXED_PATRONI
 
 
 def _steps(options, cluster: "Cluster", stream, acks, total: int) -> None:
