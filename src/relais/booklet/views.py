@@ -20,7 +20,6 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left, RowNumber
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import truncatechars
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import get_language, ngettext
@@ -41,7 +40,7 @@ from relais.core.forms import kept_fields_html
 from relais.core.jinja import datetime_writer
 from relais.core.pagination import CountingPaginator, kept_ranking
 from relais.core.reversing import reverse  # Django's, learnt: 25 links a page
-from relais.core.text import fold, is_digits
+from relais.core.text import fold, is_digits, truncated
 from relais.core.uploads import download_name, open_stored
 from relais.network import rules as network_rules
 
@@ -228,7 +227,7 @@ def _shown_entries(rows, receipts: dict[int, list]) -> list[ShownEntry]:
         correction=row.superseded_by__pk,
         supersedes_shown=written_at(row.supersedes__created_at)
         if row.supersedes__created_at else "",
-        reply_to_opening=truncatechars(row.reply_to__body, 60) if row.reply_to__body else "",
+        reply_to_opening=truncated(row.reply_to__body, 60) if row.reply_to__body else "",
         attachment=bool(row.attachment), attachment_name=row.attachment_name,
         seen_by=_seen_by(row, receipts[row.pk], clock)) for row in rows]
 

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.paginator import Paginator
+from django.template import engines
+from django.utils import translation
 
 from relais.core.models import Municipality
 from relais.core.pagination import CountingPaginator
@@ -82,3 +84,22 @@ def test_a_kept_ranking_gives_djangos_pages_and_is_built_once(number):
         assert names(ours) == names(theirs)
         assert (ours.number, ours.paginator.count) == (theirs.number, 19)
     assert len(built) == 1  # the second visit ran the kept statement
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "fr"])
+@pytest.mark.parametrize("number", [1, 7, 40])
+@pytest.mark.parametrize("more", [False, True])
+@pytest.mark.parametrize("query", ["", "q=Öz&kind=alert"])
+def test_the_jinja2_pages_say_their_pages_as_the_django_partial_does(language, number, more,
+                                                                     query):
+    paginator = Paginator(range(1000), 25)
+    paginator.more = more
+    values = {"page": paginator.page(number), "query": query}
+    with translation.override(language):
+        django_html = engines["django"].get_template("partials/pagination.html").render(values)
+        jinja_html = engines["jinja2"].get_template("partials/pagination.jinja").render(values)
+    # The same HTML, but that Jinja2 escapes the apostrophe of Dutch's "Pagina's" in the
+    # label, where Django's {% translate %} prints the translation as it is.
+    assert jinja_html.strip().replace("&#39;", "'") == django_html.strip()
+    assert ("rel=\"prev\"" in jinja_html) == (number > 1)
+    assert ("rel=\"next\"" in jinja_html) == (number < 40)
