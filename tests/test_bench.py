@@ -66,10 +66,16 @@ def test_a_population_size_sizes_the_scripts_measured_on_one_beside_ten_thousand
     assert "populations of 10,000 and 1,000,000 persons" in run_all._table([], 1, national)
 
 
+def test_a_ratio_is_shown_to_two_decimals_and_a_rate_to_one():
+    ratio = {"name": "booklet ÷", "value": 1.2354, "unit": "×", "goal": "≤ 1.2 ×", "met": False}
+    rate = {"name": "reads", "value": 77379.54, "unit": "/s", "goal": "floor", "met": None}
+    assert "1.24 ×" in run_all._row(ratio) and "77,379.5 /s" in run_all._row(rate)
+
+
 def test_every_script_is_run_but_the_helpers():
     scripts = run_all._scripts("")
     assert {"pages", "booklet", "person_search", "generate", "load"} <= set(scripts)
     assert not {"throwaway", "summary", "run_all", "pages_urls", "locustfile",
-                 "generated"} & set(scripts)
+                 "generated", "contract_rounds"} & set(scripts)
     assert run_all._scripts("booklet,pages") == ["booklet", "pages"]
     assert summary.percentile([5, 1, 3, 2, 4], 0.5) == 3
