@@ -16,6 +16,7 @@ every shape is compared with Django's answer (`tests/relais/core/test_reversing.
 """
 
 import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf
@@ -44,6 +45,17 @@ def reverse(viewname, args=None, kwargs=None, current_app=None) -> str:
     if written is UNFIT:
         return django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
     return written.format(*args, *(kwargs[name] for name in names))
+
+
+def writer(viewname: str) -> Callable[[int], str]:
+    """`lambda pk: reverse(viewname, args=[pk])`, its shape looked up once: for the links
+    of a page's rows (the key is made of the request's URL configuration and prefix)."""
+    reverse(viewname, args=[0])  # learns the shape, or finds Django must write it
+    written = _shapes.get((settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(),
+                           viewname, None, 1, ()))
+    if written is None or written is UNFIT:
+        return lambda pk: reverse(viewname, args=[pk])
+    return written.format
 
 
 def _whole_numbers(args, kwargs) -> bool:

@@ -106,3 +106,15 @@ def test_a_page_past_the_last_shows_the_last_page_as_any_page(madeleine, coordin
         row = _row(response.content.decode(), entry)
         assert f"<strong>{entry.author_label}</strong>" in row
         assert "<p>Came by</p>" in row
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "fr"])
+def test_a_count_is_said_as_number_format_says_it(language):
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    from relais.booklet.views import _counted
+
+    with translation.override(language):
+        for number in (0, 1, 65, 999, 1000, 12345, 1234567):
+            assert _counted(number) == number_format(number, force_grouping=True)

@@ -55,6 +55,19 @@ def test_every_named_url_is_written_as_django_writes_it(values):
     assert compared > 150
 
 
+def test_a_writer_writes_each_rows_link_as_django_does():
+    reversing.forget()
+    one_argument = [name for name, converters in URLS if len(converters) == 1
+                    and not isinstance(next(iter(converters.values())), UUIDConverter)]
+    for name in one_argument:
+        try:
+            expected = [django_reverse(name, args=[pk]) for pk in (0, 7, 123456789)]
+        except NoReverseMatch:
+            continue
+        assert [reversing.writer(name)(pk) for pk in (0, 7, 123456789)] == expected, name
+    assert len(one_argument) > 50
+
+
 def test_what_is_not_a_whole_number_goes_to_django():
     name, converters = next((n, c) for n, c in URLS if len(c) == 1
                             and not isinstance(next(iter(c.values())), UUIDConverter))
