@@ -317,8 +317,8 @@ ALERTS_SHOWN = 10
 # the newest, or one or two), then forty at a time. Forty at first were 0.15 ms of a
 # long booklet's page, which a booklet with an alert or two does not pay (issue 18).
 ALERTS_FIRST, ALERTS_READ = 16, 40
-# What the list of alerts shows: the first words of each (the template cuts them at 90),
-# as rows of values: forty entries as model instances were a tenth of a long booklet's page.
+# What the list of alerts shows: the first words of each (cut at 90 in `_alerts`), as
+# rows of values: forty entries as model instances were a tenth of a long booklet's page.
 ALERT_OPENING = 91
 
 
