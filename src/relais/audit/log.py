@@ -205,10 +205,11 @@ def _append_reads(events: list[AuditEvent]) -> None:
     # psycopg's own cursor, not Django's wrapper around it: the wrapper and its execute
     # hooks were a quarter of a read's cost to its process (bench/audit_chain.py), and no
     # hook has anything to do with the log (the gate's and the replica's ignore audit
-    # writes). Errors still come as Django's, and mark the connection for its health
-    # check. The connection's cursors send the values apart from the SQL (settings.py), so
-    # this statement is prepared at its fifth use on a connection: parsed and planned once
-    # per connection, not per request (not behind PgBouncer: nothing is prepared there).
+    # writes). Errors still come as Django's (a broken connection is marked for Django's
+    # health check at the next request). The connection's cursors send the values apart
+    # from the SQL (settings.py), so this statement is prepared at its fifth use on a
+    # connection: parsed and planned once per connection, not per request (not behind
+    # PgBouncer: nothing is prepared there).
     with real.wrap_database_errors:
         _kept_cursor(real).execute(statement, params)
 

@@ -37,8 +37,7 @@ def reverse(viewname, args=None, kwargs=None, current_app=None) -> str:
             or not _only_djangos_converters()):
         return django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
     names = tuple(sorted(kwargs)) if kwargs else ()
-    key = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), viewname, current_app,
-           len(args), names)
+    key = _key(viewname, current_app, len(args), names)
     written = _shapes.get(key)
     if written is None:
         written = _learn(viewname, args, kwargs, current_app, key)
@@ -51,11 +50,17 @@ def writer(viewname: str) -> Callable[[int], str]:
     """`lambda pk: reverse(viewname, args=[pk])`, its shape looked up once: for the links
     of a page's rows (the key is made of the request's URL configuration and prefix)."""
     reverse(viewname, args=[0])  # learns the shape, or finds Django must write it
-    written = _shapes.get((settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(),
-                           viewname, None, 1, ()))
+    written = _shapes.get(_key(viewname, None, 1, ()))
     if written is None or written is UNFIT:
         return lambda pk: reverse(viewname, args=[pk])
     return written.format
+
+
+def _key(viewname: str, current_app, positional: int, names: tuple) -> tuple:
+    """What a learnt shape is kept under: the request's URL configuration and prefix, the
+    name, and the shape of the arguments."""
+    return (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), viewname, current_app,
+            positional, names)
 
 
 def _whole_numbers(args, kwargs) -> bool:

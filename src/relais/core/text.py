@@ -20,7 +20,6 @@ def is_digits(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
-
 def truncated(value: str, length: int) -> str:
     """Django's `truncatechars` filter, without its walk over every character in Python
     when none combines (an accent written as a second code point): a booklet's page cuts
