@@ -16,7 +16,7 @@ from django.http import Http404
 from stdnum.be import nn
 
 from relais.access.models import Consent, ConsentScope
-from relais.accounts.models import Function, Membership, Organisation, User
+from relais.accounts.models import Function, Membership, Organisation, OrganisationType, User
 from relais.audit import verification
 from relais.audit.models import AuditBatch, AuditEvent
 from relais.booklet.models import Entry, ReadReceipt
@@ -235,6 +235,23 @@ def test_refuses_a_database_with_real_persons(db, coordinator, world):
     assert Person.objects.count() == 1
     assert (Organisation.objects.count(), User.objects.count(),
             AuditEvent.objects.count()) == before
+
+
+@pytest.mark.parametrize("real", ["organisation", "account"])
+def test_refuses_a_database_with_real_organisations_or_accounts_and_no_persons(db, real):
+    # An installation being set up: its hospital, or its administrator, before any person.
+    if real == "organisation":
+        Organisation.objects.create(name="Hôpital réel", type=OrganisationType.HOSPITAL)
+    else:
+        User.objects.create_superuser(email="it@hospital.example", password="x" * 20)
+    before = (Organisation.objects.count(), User.objects.count())
+
+    with pytest.raises(CommandError, match="did not make"):
+        call_command("generate", persons=10, stdout=io.StringIO())
+
+    assert not GeneratedDataset.objects.exists()
+    assert not Person.objects.exists()
+    assert (Organisation.objects.count(), User.objects.count()) == before
 
 
 def test_refuses_other_options_on_a_synthetic_database(generated):

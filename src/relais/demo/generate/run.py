@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from relais.accounts.models import Organisation, User
 from relais.audit import partitions, sealing
 from relais.demo.generate import tables as bulk
 from relais.demo.generate.names import Names
@@ -144,10 +145,12 @@ def check_database(options: Options) -> GeneratedDataset | None:
     synthetic dataset made with other options."""
     dataset = GeneratedDataset.objects.first()
     if dataset is None:
-        if Person.objects.exists():
-            raise Refused(_("This database holds persons that relais generate did not make: "
-                            "it may hold real data, so nothing was changed. Use an empty "
-                            "database."))
+        # Not only persons: an installation's organisations and accounts come before its
+        # first person, and generated ones (with their own logins) must not join them.
+        if any(model.objects.exists() for model in (Person, Organisation, User)):
+            raise Refused(_("This database holds persons, organisations or accounts that "
+                            "relais generate did not make: it may hold real data, so nothing "
+                            "was changed. Use an empty database."))
         return None
     stored = (dataset.seed, dataset.persons, dataset.chunk_size, dataset.ratios)
     if stored != (options.seed, options.persons, options.chunk_size, options.ratios):
