@@ -20,14 +20,16 @@ inside a transaction, `select_for_update()` (Django sends it to the database for
 the session, the lock-out, the task queue and the audit log (`PRIMARY_ONLY`). The replica's
 connections are opened read-only besides (`config/replica.py`).
 
-A replica that does not answer, or is more than `RELAIS_REPLICA_MAX_LAG_SECONDS` behind,
-is left alone: each process looks at most every `CHECK_SECONDS` (`usable()`). A page whose
-replica query fails half-way (the standby went away) is run again on the primary, if it
-wrote nothing, and the replica is left alone for `DOWN_SECONDS`.
+A replica that does not answer, is more than `RELAIS_REPLICA_MAX_LAG_SECONDS` behind, or
+is not a standby of the primary's database (a copy: `IDENTITY`) is left alone: each
+process looks at most every `CHECK_SECONDS` (`usable()`). A page whose replica query fails
+half-way (the standby went away) is run again on the primary, if it wrote nothing, and the
+replica is left alone for `DOWN_SECONDS`.
 """
 
 import fnmatch
 import logging
+import math
 import re
 import threading
 import time
@@ -145,12 +147,21 @@ def reading(*, stop_at_write: bool = False):
 
 # --- is the replica usable ---------------------------------------------------------------
 
+# Which database this is. A standby (pg_basebackup, streaming) keeps its primary's system
+# identifier and the database's oid; a copy does not (CREATE DATABASE … TEMPLATE, a dump
+# restored, as after "Back up and restore" in docs/deploy.md while DATABASE_REPLICA_URL
+# still names the standby of the database left behind): it never catches up, whatever
+# its WAL says, and is never read.
+IDENTITY = ("(SELECT system_identifier FROM pg_control_system())::text || '/' || "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())::text")
 # On the primary: how far its WAL has gone. On the replica: whether it has replayed that
 # far (then it is current whatever the clock says), else the age of the last transaction
-# it replayed, the usual measure of a standby's lag; 0 for a database that is no standby.
-PRIMARY_POSITION = "SELECT pg_current_wal_lsn()::text"
+# it replayed, the usual measure of a standby's lag; 0 for the primary's database that is
+# no standby (the replica's address names the primary, after a failover).
+PRIMARY_POSITION = "SELECT pg_current_wal_lsn()::text, {identity}"
 REPLICA_LAG = """
-SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0
+SELECT {identity},
+       CASE WHEN NOT pg_is_in_recovery() THEN 0
             WHEN pg_last_wal_replay_lsn() >= %s::pg_lsn THEN 0
             ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()),
                           'Infinity') END"""
@@ -168,25 +179,28 @@ _health_lock = threading.Lock()
 
 
 def lag_seconds() -> float | None:
-    """How many seconds the replica is behind the primary now; None if it does not answer."""
+    """How many seconds the replica is behind the primary now; None if it does not answer,
+    infinity if it is another database than the primary's."""
     replica = connections[REPLICA]
     try:
         with replica.cursor() as cursor:
             if replica.vendor != "postgresql":
                 cursor.execute("SELECT 0")  # a copy for tests (SQLite): current by definition
-            else:
-                cursor.execute(REPLICA_LAG, [_primary_position()])
-            return max(float(cursor.fetchone()[0]), 0.0)
+                return 0.0
+            position, primary = _primary_position()
+            cursor.execute(REPLICA_LAG.format(identity=IDENTITY), [position])
+            identity, lag = cursor.fetchone()
     except DatabaseError as error:
         logger.warning("the read replica does not answer: %s", error)
         _close(replica)
         return None
+    return max(float(lag), 0.0) if identity == primary else math.inf
 
 
-def _primary_position() -> str:
+def _primary_position() -> tuple[str, str]:
     with connections[PRIMARY].cursor() as cursor:
-        cursor.execute(PRIMARY_POSITION)
-        return cursor.fetchone()[0]
+        cursor.execute(PRIMARY_POSITION.format(identity=IDENTITY))
+        return cursor.fetchone()
 
 
 def usable() -> bool:
@@ -208,6 +222,9 @@ def usable() -> bool:
 def _say(ok: bool, lag: float | None) -> None:
     if ok:
         logger.info("reading from the replica (%.1f s behind)", lag)
+    elif lag == math.inf:
+        logger.warning("the read replica is not a standby of the primary's database (a copy, "
+                       "or another database): reading from the primary")
     elif lag is not None:
         logger.warning("the read replica is %.1f s behind (more than %s): reading from the "
                        "primary", lag, settings.RELAIS_REPLICA_MAX_LAG_SECONDS)

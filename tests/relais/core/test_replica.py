@@ -153,11 +153,18 @@ def replica_alias(tmp_path_factory):
     core_replica.forget_health()
 
 
+# A copy is another database than the primary's, and Relais never reads one
+# (`core_replica.IDENTITY`): here it stands for a standby, so both say the same.
+AS_A_STANDBY = "'a standby of the primary'"
+IDENTITY = core_replica.IDENTITY
+
+
 @pytest.fixture
-def replica(transactional_db, tmp_path):
+def replica(transactional_db, tmp_path, monkeypatch):
     """`replica()`: copy the primary now and read from the copy; `replica(reachable=False)`:
     a replica that does not answer."""
     made: list[Replica] = []
+    monkeypatch.setattr(core_replica, "IDENTITY", AS_A_STANDBY)
 
     def make(*, reachable: bool = True) -> Replica:
         if not reachable:
@@ -369,6 +376,22 @@ def test_a_replica_too_far_behind_is_left_alone(replica, woluwe, persona_client,
     with caplog.at_level(logging.WARNING, logger="relais.replica"):
         assert title(persona_client("home_nurse").get(detail(woluwe))) == NAME
     assert "s behind (more than -1): reading from the primary" in caplog.text
+
+
+@pytest.mark.skipif(connections["default"].vendor != "postgresql",
+                    reason="SQLite has no standby to tell from a copy")
+@with_replica
+def test_a_copy_that_is_no_standby_of_the_primary_is_left_alone(replica, woluwe,
+                                                                persona_client, monkeypatch,
+                                                                caplog):
+    # A stale copy, or the standby of the database left behind by a restore into a new
+    # one: its WAL says it is current, but it never will be.
+    copied_with_its_own_name(replica, woluwe)
+    monkeypatch.setattr(core_replica, "IDENTITY", IDENTITY)
+    with caplog.at_level(logging.WARNING, logger="relais.replica"):
+        assert title(persona_client("home_nurse").get(detail(woluwe))) == NAME
+    [said] = warnings(caplog)
+    assert said.startswith("the read replica is not a standby of the primary's database")
 
 
 @with_replica
