@@ -21,7 +21,15 @@ def replica_database(url: str, primary: dict, *, pgbouncer: bool) -> dict:
                                    "as DATABASE_URL (a PostgreSQL standby of it).")
     options = replica.setdefault("OPTIONS", {})
     if replica["ENGINE"] == POSTGRESQL:
-        options["connect_timeout"] = envint("RELAIS_REPLICA_CONNECT_TIMEOUT", 2)
+        seconds = envint("RELAIS_REPLICA_CONNECT_TIMEOUT", 2)
+        options["connect_timeout"] = seconds
+        # A standby that vanishes under a kept connection (a frozen machine, a cut network)
+        # answers nothing, not even a reset: without these a page would wait for TCP's own
+        # retries (15 min). A query sent and not acknowledged, or a silent wait for rows
+        # whose keepalives go unanswered, fails within seconds; then the page is read again
+        # on the primary (relais.core.replica).
+        options.update(tcp_user_timeout=seconds * 1000, keepalives=1, keepalives_idle=seconds,
+                       keepalives_interval=1, keepalives_count=seconds)
         options.update({key: value for key, value in primary.get("OPTIONS", {}).items()
                         if key in ("prepare_threshold", "server_side_binding")})
         if not pgbouncer:  # PgBouncer refuses startup options: set it on the role there
