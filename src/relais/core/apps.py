@@ -15,6 +15,7 @@ class CoreConfig(AppConfig):
         register(Entry("care_zones", _("Care zones"), "core:care_zones", 70, professional))
         _forget_kept_reference_data_when_it_changes()
         sql.keep_converted_statements()
+        sql.load_timestamps_in_c()
         choices.install()
 
 

@@ -7,9 +7,11 @@ field, defaults and auto timestamps as the model declares them, table and column
 from the model) and skip the rest. Use them only where a benchmark shows the need.
 """
 
+import datetime
 import functools
 import json
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Lookup
 from django.utils import timezone
@@ -150,4 +152,47 @@ def keep_converted_statements() -> bool:
     _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS,
                                                CONVERTED_PARAMETERS_AT_MOST)
     _queries._query2pg = functools.lru_cache(maxsize=CONVERTED_KEPT)(_queries._query2pg_nocache)
+    return True
+
+
+def load_timestamps_in_c() -> bool:
+    """Read `timestamp with time zone` with psycopg's C loader, not Django's.
+
+    Django loads each one in Python (a regular expression, then `replace(tzinfo=UTC)`):
+    3.3 µs a value where psycopg's C loader takes 0.5, and a page reads dozens (a booklet
+    of 25 entries with their readers: 77). With `USE_TZ` and the connection's time zone
+    UTC, which Django sets on each connection, the C loader gives the same datetime, in
+    `datetime.timezone.utc`. Where Django's connection disagrees (a database's own
+    TIME_ZONE), its map of loaders is another one and its loader stays. Should a session's
+    time zone not be UTC (a pooler that dropped the SET), the C loader gives the same
+    instant in that zone, where Django's would label it UTC: an hour off.
+    False where psycopg has no C loader or Django not this shape."""
+    try:
+        from django.db.backends.postgresql.psycopg_any import get_adapters_template
+        from psycopg import adapters, pq
+        from psycopg.adapt import Loader
+        from psycopg.types.datetime import TimestamptzLoader
+    except ImportError:
+        return False
+    if not settings.USE_TZ:
+        return False
+    oid = adapters.types["timestamptz"].oid
+    c_loader = adapters.get_loader(oid, pq.Format.TEXT)
+    if c_loader is None or issubclass(c_loader, TimestamptzLoader):  # Python's own
+        return False
+
+    class UtcTimestamptzLoader(Loader):
+        """psycopg's C loader (a final class), with what Django's `create_cursor` reads."""
+
+        timezone = datetime.UTC
+
+        def __init__(self, oid, context=None):
+            super().__init__(oid, context)
+            self.load = c_loader(oid, context).load  # psycopg calls it: C, no Python frame
+
+        def load(self, data):  # replaced by each instance's (the abstract class asks for it)
+            raise NotImplementedError
+
+    get_adapters_template(True, datetime.UTC).register_loader(
+        "timestamptz", UtcTimestamptzLoader)
     return True

@@ -43,7 +43,7 @@ def service_search(request):
     query = request.GET.copy()
     query.pop("page", None)
     count = page.paginator.count
-    results = {"page": page, "query": query.urlencode(), "cards": [_card(s) for s in page],
+    results = {"page": page, "query": query.urlencode(), "cards": _cards(page),
                "count_label": ngettext("%(counter)s service", "%(counter)s services",
                                        count) % {"counter": count}}
     if request.htmx:
@@ -53,12 +53,18 @@ def service_search(request):
     return render(request, "directory/service_search.jinja", context, using="jinja2")
 
 
-def _card(service) -> str:
+def _cards(page) -> list[str]:
+    around = memo.surroundings()  # once a page, not once a card
+    return [_card(service, around) for service in page]
+
+
+def _card(service, around: tuple) -> str:
     """A result's card, rendered once per set of what it shows and kept (the memo of
     core/templatetags/memo.py): the same for everyone who sees the service."""
     shown = (*(getattr(service, name) for name in CARD_SHOWN), service.organisation.name)
     return mark_safe(memo.kept("directory.card", shown, lambda: engines["jinja2"]  # noqa: S308 - Jinja2 escapes
-                               .get_template(CARD_TEMPLATE).template.render(service=service)))
+                               .get_template(CARD_TEMPLATE).template.render(service=service),
+                               around))
 
 
 CARD_TEMPLATE = "directory/partials/service_card.jinja"

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from relais.booklet import services
-from relais.booklet.models import Audience, EntryKind, ReadReceipt
+from relais.booklet.models import Audience, Entry, EntryKind, ReadReceipt
+from relais.core.templatetags import memo
 from tests.relais.network import conftest as network_fixtures
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,66 @@ def test_a_count_is_said_as_number_format_says_it(language):
     with translation.override(language):
         for number in (0, 1, 65, 999, 1000, 12345, 1234567):
             assert _counted(number) == number_format(number, force_grouping=True)
+
+
+# An entry's own part of the page is kept as HTML per process (views._entry_html), its key
+# the whole row read: whatever changes in a row, even by an update that no service makes
+# (retention's anonymisation rewrites a body), shows at once.
+ROW_CHANGES = {
+    "body": "Anonymised <b>text</b>", "kind": EntryKind.OBSERVATION,
+    "audience": Audience.HEALTH, "author_label": "Dr Who", "attachment": "booklet/scan",
+    "attachment_name": "scan.pdf",
+}
+
+
+def test_every_change_to_an_entry_shows_on_the_page_at_once(madeleine, coordinator, gp,
+                                                             client):
+    entry = services.write(madeleine, author=coordinator, body="Before", kind=EntryKind.NOTE,
+                           audience=Audience.NETWORK)
+    client.force_login(gp)
+    url = reverse("booklet:booklet", args=[madeleine.pk])
+    memo.forget()
+    changes = {**ROW_CHANGES, "created_at": entry.created_at - timezone.timedelta(days=400)}
+    for field, value in changes.items():
+        before = _row(client.get(url).content.decode(), entry)
+        Entry._base_manager.filter(pk=entry.pk).update(**{field: value})  # as retention does
+        kept_page = _row(client.get(url).content.decode(), entry)
+        memo.forget()
+        fresh = _row(client.get(url).content.decode(), entry)
+        assert kept_page == fresh, f"a change of {field} did not show"
+        assert fresh != before, f"{field} is not shown"
+
+
+def test_a_kept_entry_is_rendered_once_and_in_each_language(madeleine, coordinator, gp,
+                                                            client):
+    services.write(madeleine, author=coordinator, body="Once", kind=EntryKind.ALERT,
+                   audience=Audience.NETWORK)
+    client.force_login(gp)
+    url = reverse("booklet:booklet", args=[madeleine.pk])
+    memo.forget()
+    first = client.get(url).content.decode()
+    kept_count = len(memo._kept)
+    assert kept_count >= 1
+    client.get(url)
+    assert len(memo._kept) == kept_count  # given back, not rendered again
+    labels = set()
+    for language in ("nl", "fr", "en"):
+        type(gp).objects.filter(pk=gp.pk).update(language=language)
+        with translation.override(language):
+            label = str(EntryKind.ALERT.label)
+        assert f'<span class="badge badge-bad">{label}</span>' in client.get(url).content.decode()
+        labels.add(label)
+    assert len(labels) == 3 and "Once" in first
+
+
+def test_the_link_to_correct_stays_the_authors_own_when_the_entry_is_kept(
+        madeleine, coordinator, gp, client):
+    entry = services.write(madeleine, author=coordinator, body="Mine",
+                           audience=Audience.NETWORK)
+    url = reverse("booklet:booklet", args=[madeleine.pk])
+    correct = reverse("booklet:entry_correct", args=[entry.pk])
+    memo.forget()
+    client.force_login(coordinator)
+    assert correct in _row(client.get(url).content.decode(), entry)
+    client.force_login(gp)
+    assert correct not in _row(client.get(url).content.decode(), entry)

@@ -1,5 +1,6 @@
 """relais.core.sql: plain SQL for hot paths must give what the ORM gives."""
 
+import datetime
 from datetime import date, timedelta
 
 import pytest
@@ -85,3 +86,58 @@ def test_a_long_statement_is_converted_once_per_process():
             assert cursor.fetchone()[120] == 120
         after = psycopg_queries._query2pg.cache_info()
     assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
+
+
+# Written as PostgreSQL's text format gives them back, in sessions of any zone.
+TIMESTAMPS = ["0001-01-01 00:00:00+00", "1969-07-20 20:17:40-04", "1970-01-01 00:00:00+00",
+              "2026-03-29 01:59:59.999999+00", "2026-03-29 02:00:00.5+01",
+              "2026-10-25 02:30:00.123+02", "2026-12-06 09:15:07.000001+05:30",
+              "9999-12-31 23:59:59.999999+00"]
+ZONES = ["UTC", "Europe/Brussels", "America/St_Johns", "Asia/Kolkata"]
+
+
+def _loaded(cursor, zone: str, values=TIMESTAMPS) -> list:
+    cursor.execute(f"SET TIME ZONE '{zone}'")
+    cursor.execute("SELECT " + ", ".join(["%s::timestamptz"] * len(values)), values)
+    return list(cursor.fetchone())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's loaders")
+@pytest.mark.django_db(transaction=True)
+def test_timestamps_load_in_c_as_django_loads_them():
+    """sql.load_timestamps_in_c (at start-up): Django's connections read timestamptz with
+    psycopg's C loader, as the same datetimes, in UTC, that Django's own loader gives."""
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg import pq
+
+    assert sql.load_timestamps_in_c()  # as CoreConfig.ready did: the same again
+    with connection.cursor() as cursor:
+        loader = cursor.cursor.adapters.get_loader(
+            cursor.cursor.adapters.types["timestamptz"].oid, pq.Format.TEXT)
+        assert loader.__name__ == "UtcTimestamptzLoader"
+        assert type(loader(0).load).__module__ != loader.__module__  # C's, not Python's
+        fast = _loaded(cursor, "UTC")
+        register_tzloader(datetime.UTC, cursor.cursor)  # Django's own, on this cursor
+        django_loaded = _loaded(cursor, "UTC")
+        cursor.execute("SET TIME ZONE 'UTC'")
+    assert fast == django_loaded
+    assert all(value.tzinfo is datetime.UTC for value in fast)
+    assert [v.isoformat() for v in fast][:2] == ["0001-01-01T00:00:00+00:00",
+                                                 "1969-07-21T00:17:40+00:00"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's loaders")
+@pytest.mark.django_db(transaction=True)
+def test_a_session_in_another_zone_still_gives_the_same_instants():
+    """Should a session's zone not be UTC (a pooler that dropped Django's SET), the
+    instants stay right; Django's loader would have labelled them UTC, hours off. (Not
+    the years 1 and 9999: a zone's offset takes them past what Python's datetime holds.)"""
+    values = TIMESTAMPS[1:-1]
+    with connection.cursor() as cursor:
+        in_utc = _loaded(cursor, "UTC", values)
+        for zone in ZONES[1:]:
+            # in UTC to compare: Python says an hour that a zone has twice never equals
+            # another zone's (PEP 495)
+            assert [v.astimezone(datetime.UTC) for v in _loaded(cursor, zone, values)] \
+                == in_utc, zone
+        cursor.execute("SET TIME ZONE 'UTC'")

@@ -38,11 +38,13 @@ class MemoNode(template.Node):
                     lambda: self.nodelist.render(context))
 
 
-def kept(name: str, values: tuple, render: Callable[[], str]) -> str:
+def kept(name: str, values: tuple, render: Callable[[], str],
+         around: tuple | None = None) -> str:
     """The fragment `name` for `values`, rendered by `render()` the first time (the tag's
-    work, also for a Jinja2 page: the directory's cards)."""
-    key = (name, translation.get_language(), timezone.get_current_timezone_name(),
-           timezone.localdate(), get_script_prefix(), *values)
+    work, also for a Jinja2 page: the directory's cards, the booklet's entries).
+    `surroundings()` is part of the key: a page that asks for many fragments passes it as
+    `around`, worked out once (it costs more than the rest of a kept fragment)."""
+    key = (name, around or surroundings(), *values)
     try:
         hash(key)
     except TypeError:
@@ -69,6 +71,14 @@ def memo(parser, token):
     nodelist = parser.parse(("endmemo",))
     parser.delete_first_token()
     return MemoNode(nodelist, bits[1][1:-1], [parser.compile_filter(bit) for bit in bits[2:]])
+
+
+def surroundings() -> tuple:
+    """What every fragment depends on besides its values: the language, the time zone,
+    today's date and the URL prefix."""
+    return (translation.get_language(), timezone.get_current_timezone_name(),
+            timezone.localdate(), get_script_prefix())
+
 
 
 def forget() -> None:
