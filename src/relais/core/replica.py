@@ -30,7 +30,9 @@ replica is left alone for `DOWN_SECONDS`.
 import fnmatch
 import logging
 import math
+import os
 import re
+import socket
 import threading
 import time
 from contextlib import contextmanager, suppress
@@ -183,11 +185,14 @@ def lag_seconds() -> float | None:
     infinity if it is another database than the primary's."""
     replica = connections[REPLICA]
     try:
-        with replica.cursor() as cursor:
-            if replica.vendor != "postgresql":
+        if replica.vendor != "postgresql":
+            with replica.cursor() as cursor:
                 cursor.execute("SELECT 0")  # a copy for tests (SQLite): current by definition
-                return 0.0
-            position, primary = _primary_position()
+            return 0.0
+        position, primary = _primary_position()
+        replica.ensure_connection()  # a new connection gives up after its connect_timeout
+        with _cut_after(replica, replica.settings_dict["OPTIONS"].get("connect_timeout", 2)
+                        ), replica.cursor() as cursor:
             cursor.execute(REPLICA_LAG.format(identity=IDENTITY), [position])
             identity, lag = cursor.fetchone()
     except DatabaseError as error:
@@ -195,6 +200,32 @@ def lag_seconds() -> float | None:
         _close(replica)
         return None
     return max(float(lag), 0.0) if identity == primary else math.inf
+
+
+@contextmanager
+def _cut_after(connection, seconds: float):
+    """Cut the connection's socket if the block takes longer than `seconds`: its query then
+    fails at once. A kept connection to a standby's PgBouncer whose PostgreSQL is down is
+    still answered at the TCP level, and PgBouncer holds the query until its
+    `query_wait_timeout` (60 s: a page waited that long); a cancel does not reach it."""
+    fd = os.dup(connection.connection.fileno())
+    cut = threading.Event()
+
+    def cut_now():
+        cut.set()
+        with suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(seconds, cut_now)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()
+        os.close(fd)
+        if cut.is_set():  # the block may have ended just in time: the socket is cut all the same
+            _close(connection)
 
 
 def _primary_position() -> tuple[str, str]:

@@ -11,8 +11,11 @@ them shows that nothing was written there.
 
 import hashlib
 import logging
+import socket
 import sqlite3
+import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -397,7 +400,10 @@ def test_a_copy_that_is_no_standby_of_the_primary_is_left_alone(replica, woluwe,
 @with_replica
 def test_a_replica_failing_under_a_page_is_left_and_the_page_read_again(replica, woluwe,
                                                                       persona_client,
-                                                                      caplog):
+                                                                      caplog, monkeypatch):
+    # Not asked again between the two pages, however long dropping the copy takes on a
+    # loaded machine (else it is found not answering before the page, not under it).
+    monkeypatch.setattr(core_replica, "CHECK_SECONDS", 600)
     copy = copied_with_its_own_name(replica, woluwe)
     client = persona_client("home_nurse")
     assert title(client.get(detail(woluwe))) == ON_THE_REPLICA  # usable: not asked for 5 s
@@ -409,6 +415,63 @@ def test_a_replica_failing_under_a_page_is_left_and_the_page_read_again(replica,
     [said] = warnings(caplog)
     assert said.startswith("the read replica failed under directory:service_detail")
     assert connections[REPLICA].connection is None  # left alone for DOWN_SECONDS
+
+
+@pytest.mark.skipif(connections["default"].vendor != "postgresql",
+                    reason="a standby's connection held without a word is PostgreSQL's")
+@with_replica
+def test_a_replica_holding_a_kept_connection_without_a_word_is_left_within_seconds(
+        replica, woluwe, persona_client, caplog):
+    # Its PgBouncer waiting for a PostgreSQL that is down (60 s, query_wait_timeout), a
+    # hung server: TCP answers, the query does not.
+    copy = copied_with_its_own_name(replica, woluwe)
+    relay = Relay(copy.dsn["host"], copy.dsn["port"])
+    _register(copy.url.replace(f":{copy.dsn['port']}/", f":{relay.port}/"))
+    client = persona_client("home_nurse")
+    assert title(client.get(detail(woluwe))) == ON_THE_REPLICA  # its connection kept
+    relay.silent.set()
+    core_replica.forget_health()  # asked again at the next page
+
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="relais.replica"):
+        assert title(client.get(detail(woluwe))) == NAME
+    assert time.monotonic() - started < 5  # the connect timeout (2 s), not the relay's 15
+    [said] = warnings(caplog)
+    assert said.startswith("the read replica does not answer")
+    relay.close()
+
+
+class Relay:
+    """A TCP relay to PostgreSQL that, once `silent`, passes nothing on and keeps its
+    connections open (for 15 s at most: a test without the cut would not hang for ever)."""
+
+    def __init__(self, host: str, port: int):
+        self.target, self.silent = (host, port), threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        with suppress(OSError):
+            while True:
+                client, _ = self.server.accept()
+                upstream = socket.create_connection(self.target)
+                for a, b in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source, sink):
+        with suppress(OSError):
+            while data := source.recv(65536):
+                if self.silent.is_set():
+                    time.sleep(15)
+                    break
+                sink.sendall(data)
+        for end in (source, sink):
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    def close(self):
+        self.server.close()
 
 
 def _take_away(copy: Replica) -> None:
