@@ -25,7 +25,11 @@ from django.utils import timezone, translation
 register = template.Library()
 
 LIMIT = 5_000  # fragments per process: a directory card is about 1 KB
+# And their characters at most: a booklet entry's fragment holds its body, which may be
+# long, and its key the body again (each worker's memory: issue 18, ≤ 150 MB).
+CHARACTERS = 3_000_000
 _kept: OrderedDict = OrderedDict()
+_characters = 0  # of the fragments kept
 _lock = threading.Lock()
 
 
@@ -55,11 +59,19 @@ def kept(name: str, values: tuple, render: Callable[[], str],
             _kept.move_to_end(key)
             return html
     html = render()
-    with _lock:
-        _kept[key] = html
-        if len(_kept) > LIMIT:
-            _kept.popitem(last=False)
+    _keep(key, html)
     return html
+
+
+def _keep(key: tuple, html: str) -> None:
+    global _characters
+    with _lock:
+        if key in _kept:  # rendered meanwhile by another thread
+            return
+        _kept[key] = html
+        _characters += len(html)
+        while len(_kept) > LIMIT or _characters > CHARACTERS:
+            _characters -= len(_kept.popitem(last=False)[1])
 
 
 @register.tag
@@ -83,5 +95,7 @@ def surroundings() -> tuple:
 
 def forget() -> None:
     """Empty the fragments (tests)."""
+    global _characters
     with _lock:
         _kept.clear()
+        _characters = 0
