@@ -20,6 +20,13 @@ try:  # psycopg's internals, widened by keep_converted_statements below
     from psycopg import _queries as psycopg_queries
 except ImportError:  # no PostgreSQL driver
     psycopg_queries = None
+try:  # psycopg's C loader for timestamps, given to Django by load_timestamps_in_c below
+    from django.db.backends.postgresql.psycopg_any import get_adapters_template
+    from psycopg import adapters, pq
+    from psycopg.adapt import Loader
+    from psycopg.types.datetime import TimestamptzLoader
+except ImportError:  # no PostgreSQL driver
+    get_adapters_template = None
 
 
 def fetch_one(template: str, params, **tables) -> tuple | None:
@@ -167,14 +174,7 @@ def load_timestamps_in_c() -> bool:
     time zone not be UTC (a pooler that dropped the SET), the C loader gives the same
     instant in that zone, where Django's would label it UTC: an hour off.
     False where psycopg has no C loader or Django not this shape."""
-    try:
-        from django.db.backends.postgresql.psycopg_any import get_adapters_template
-        from psycopg import adapters, pq
-        from psycopg.adapt import Loader
-        from psycopg.types.datetime import TimestamptzLoader
-    except ImportError:
-        return False
-    if not settings.USE_TZ:
+    if get_adapters_template is None or not settings.USE_TZ:
         return False
     oid = adapters.types["timestamptz"].oid
     c_loader = adapters.get_loader(oid, pq.Format.TEXT)
