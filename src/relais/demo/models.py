@@ -19,6 +19,9 @@ class GeneratedDataset(models.Model):
     as_of = models.DateTimeField(_("as of"))
     ratios = models.JSONField(_("ratios"), default=dict)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    # When the tables were last vacuumed and analysed after the chunks were written; None
+    # while chunks are being written (an interrupted run's next run does it).
+    analyzed_at = models.DateTimeField(_("analysed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("generated dataset")

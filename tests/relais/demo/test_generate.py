@@ -301,3 +301,33 @@ def test_on_postgresql_the_tables_are_vacuumed_as_autovacuum_would(empty_databas
                        "WHERE relname = 'network_networkmember'")
         visible, pages = cursor.fetchone()
     assert visible == pages > 0
+
+
+@pytest.fixture
+def analyses(monkeypatch) -> list:
+    """Each time the tables are vacuumed and analysed (the real statement still runs)."""
+    calls, analyze = [], run.bulk.analyze
+    monkeypatch.setattr(run.bulk, "analyze", lambda: calls.append(1) or analyze())
+    return calls
+
+
+def test_a_run_that_finds_every_chunk_done_does_not_vacuum_again(generated, analyses):
+    """A bench calls `generate` before it measures: at a million persons a VACUUM reads
+    every table for 70 s and pushes the persons it is about to open out of memory."""
+    assert GeneratedDataset.objects.get().analyzed_at is not None
+    generate(options(), Quiet())
+    assert analyses == []
+
+
+def test_a_run_interrupted_after_its_chunks_before_its_analysis_analyses(db, analyses):
+    with pytest.raises(KeyboardInterrupt):
+        generate(options(), Quiet(stop_at=2))
+    assert GeneratedDataset.objects.get().analyzed_at is None
+    assert analyses == []
+    generate(options(), Quiet())
+    assert analyses == [1]
+    # Its chunks all written, the analysis itself interrupted (the moment is set after it):
+    GeneratedDataset.objects.update(analyzed_at=None)
+    generate(options(), Quiet())
+    assert analyses == [1, 1]
+    assert GeneratedDataset.objects.get().analyzed_at is not None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relais.accounts.models import Organisation, User
@@ -64,9 +65,20 @@ def _generate(options: Options, progress) -> GeneratedDataset:
     progress.start(persons_done=sum(_count(options, n) for n in done if n))
     todo = [number for number in range(1, options.chunks + 1) if number not in done]
     if todo:
+        _mark_analyzed(dataset, None)  # before the first chunk: an interruption re-analyses
         _write_chunks(dataset, options, todo, names, progress)
-    bulk.analyze()
+    if todo or dataset.analyzed_at is None:
+        # Not on a run that found everything done: VACUUM reads every table (70 s at a
+        # million persons), which a bench calling `generate` before it measures would pay,
+        # and its reads would push the persons it is about to open out of memory.
+        bulk.analyze()
+        _mark_analyzed(dataset, timezone.now())
     return dataset
+
+
+def _mark_analyzed(dataset: GeneratedDataset, moment: datetime | None) -> None:
+    dataset.analyzed_at = moment
+    dataset.save(update_fields=["analyzed_at"])
 
 
 def _write_chunks(dataset, options: Options, todo: list[int], names: Names, progress) -> None:
