@@ -205,6 +205,10 @@ RELAIS_REPLICA_PAGES = envlist("RELAIS_REPLICA_PAGES", [
     "observatory:*", "directory:service_search", "directory:service_detail", "interop:hsds_*"])
 RELAIS_REPLICA_PIN_SECONDS = envint("RELAIS_REPLICA_PIN_SECONDS", 15)
 RELAIS_REPLICA_MAX_LAG_SECONDS = envint("RELAIS_REPLICA_MAX_LAG_SECONDS", 5)
+# A page's query on the replica that takes longer is cut, and the page read again on the
+# primary: a standby that hangs (frozen, or its PgBouncer waiting for a PostgreSQL that is
+# down) after a good look at its lag. The observatory's nightly computation is not cut.
+RELAIS_REPLICA_QUERY_SECONDS = envint("RELAIS_REPLICA_QUERY_SECONDS", 5)
 # A request's audit event for its reads commits without waiting for the disk on
 # PostgreSQL (synchronous_commit off, that transaction only): a crash of the database
 # server can lose the last fraction of a second of read events, never a change's event

@@ -23,7 +23,8 @@ connections are opened read-only besides (`config/replica.py`).
 A replica that does not answer, is more than `RELAIS_REPLICA_MAX_LAG_SECONDS` behind, or
 is not a standby of the primary's database (a copy: `IDENTITY`) is left alone: each
 process looks at most every `CHECK_SECONDS` (`usable()`). A page whose replica query fails
-half-way (the standby went away) is run again on the primary, if it wrote nothing, and the
+half-way (the standby went away, or held a query longer than
+`RELAIS_REPLICA_QUERY_SECONDS`) is run again on the primary, if it wrote nothing, and the
 replica is left alone for `DOWN_SECONDS`.
 """
 
@@ -207,25 +208,94 @@ def _cut_after(connection, seconds: float):
     """Cut the connection's socket if the block takes longer than `seconds`: its query then
     fails at once. A kept connection to a standby's PgBouncer whose PostgreSQL is down is
     still answered at the TCP level, and PgBouncer holds the query until its
-    `query_wait_timeout` (60 s: a page waited that long); a cancel does not reach it."""
-    fd = os.dup(connection.connection.fileno())
-    cut = threading.Event()
-
-    def cut_now():
-        cut.set()
-        with suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
-            sock.shutdown(socket.SHUT_RDWR)
-
-    timer = threading.Timer(seconds, cut_now)
-    timer.start()
-    try:
+    `query_wait_timeout` (60 s: a page waited that long); a frozen server's kernel answers
+    TCP too. Neither a cancel nor the TCP timeouts (`config/replica.py`) reach them."""
+    with _watchdog.watching(connection, seconds) as watch:
         yield
-    finally:
-        timer.cancel()
-        timer.join()
-        os.close(fd)
-        if cut.is_set():  # the block may have ended just in time: the socket is cut all the same
-            _close(connection)
+    if watch.cut:  # the block may have ended just in time: the socket is cut all the same
+        _close(connection)
+
+
+@dataclass(eq=False)
+class _Watch:
+    fd: int
+    deadline: float
+    cut: bool = False
+
+
+class _Watchdog:
+    """One thread per process that cuts the sockets of replica queries past their deadline.
+    Cheaper than a timer thread a query (200 µs: a directory page sends several): a query
+    only adds itself to a set and takes itself out, and the thread looks a few times a
+    second, only while queries run. A query past its deadline is cut within `TICK`."""
+
+    TICK = 0.25
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running: set[_Watch] = set()
+        self._busy = threading.Event()
+        self._pid = 0  # the process whose thread runs
+
+    @contextmanager
+    def watching(self, connection, seconds: float):
+        watch = _Watch(connection.connection.fileno(), time.monotonic() + seconds)
+        with self._lock:
+            self._running.add(watch)
+            if self._pid != os.getpid():  # a forked worker has no thread yet
+                self._start()
+        if not self._busy.is_set():
+            self._busy.set()
+        try:
+            yield watch
+        finally:
+            # Taken out under the lock the thread cuts under: a socket is never cut once
+            # its query has ended (its descriptor may be another socket by then).
+            with self._lock:
+                self._running.discard(watch)
+
+    def _start(self) -> None:
+        self._pid = os.getpid()
+        threading.Thread(target=self._run, name="relais-replica-watchdog", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            self._busy.wait()
+            time.sleep(self.TICK)
+            with self._lock:
+                if not self._running:
+                    self._busy.clear()
+                now = time.monotonic()
+                for watch in self._running:
+                    if watch.deadline <= now and not watch.cut:
+                        watch.cut = True
+                        _shut(watch.fd)
+
+
+@contextmanager
+def _time_limits():
+    replica = connections[REPLICA]
+    if replica.vendor != "postgresql":  # a copy for tests (SQLite): a file, never held
+        yield
+        return
+    with replica.execute_wrapper(_time_limited):
+        yield
+
+
+def _shut(fd: int) -> None:
+    with suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_watchdog = _Watchdog()
+
+
+def _time_limited(execute, sql, params, many, context):
+    """A page's query on the replica, cut after `RELAIS_REPLICA_QUERY_SECONDS`: a standby
+    that stopped answering after this process's last look would hold the page (the
+    middleware then reads it again on the primary)."""
+    with _cut_after(context["connection"], settings.RELAIS_REPLICA_QUERY_SECONDS):
+        return execute(sql, params, many, context)
 
 
 def _primary_position() -> tuple[str, str]:
@@ -325,7 +395,7 @@ class ReplicaMiddleware:
     def __call__(self, request):
         if not configured():
             return self.get_response(request)
-        with _watching(Reading()) as state:
+        with _watching(Reading()) as state, _time_limits():
             response = self.get_response(request)
         if request.method not in SAFE_METHODS or state.wrote:
             seconds = settings.RELAIS_REPLICA_PIN_SECONDS

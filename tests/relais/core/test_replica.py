@@ -441,6 +441,31 @@ def test_a_replica_holding_a_kept_connection_without_a_word_is_left_within_secon
     relay.close()
 
 
+@pytest.mark.skipif(connections["default"].vendor != "postgresql",
+                    reason="a standby's connection held without a word is PostgreSQL's")
+@with_replica
+def test_a_replica_that_stops_answering_after_a_good_look_is_cut_under_the_page(
+        replica, woluwe, persona_client, caplog, monkeypatch, settings):
+    # Its lag asked and found good, then the standby hangs before the page's own queries:
+    # they are cut after RELAIS_REPLICA_QUERY_SECONDS and the page read on the primary.
+    monkeypatch.setattr(core_replica, "CHECK_SECONDS", 600)  # not asked again
+    settings.RELAIS_REPLICA_QUERY_SECONDS = 1
+    copy = copied_with_its_own_name(replica, woluwe)
+    relay = Relay(copy.dsn["host"], copy.dsn["port"])
+    _register(copy.url.replace(f":{copy.dsn['port']}/", f":{relay.port}/"))
+    client = persona_client("home_nurse")
+    assert title(client.get(detail(woluwe))) == ON_THE_REPLICA  # looked at, found good
+    relay.silent.set()
+
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="relais.replica"):
+        assert title(client.get(detail(woluwe))) == NAME
+    assert time.monotonic() - started < 5  # 1 s and a tick, not the relay's 15
+    [said] = warnings(caplog)
+    assert said.startswith("the read replica failed under directory:service_detail")
+    relay.close()
+
+
 class Relay:
     """A TCP relay to PostgreSQL that, once `silent`, passes nothing on and keeps its
     connections open (for 15 s at most: a test without the cut would not hang for ever)."""
