@@ -112,11 +112,14 @@ def _measure_one(size: int, options) -> int:
         return 1
     user, persons = _coordinator_and_persons(options)
     fhir_api.sign_in_ready(user)
+    _time_reads()
     port = pages.free_port()
     server = pages.start_gunicorn(port)
     try:
         cookies = fhir_api.log_in(port, user)
+        before = _reads()
         person = _opens(port, cookies, [f"/persons/{pk}/" for pk in persons])
+        reads = _reads_since(before, len(persons))
         booklet = _opens(port, cookies, [f"/persons/{pk}/booklet/" for pk in persons])
         others = {label: _opens(port, cookies, [path.format(pk=pk) for pk in persons])
                   for label, path in OTHER_PAGES.items()}
@@ -125,8 +128,13 @@ def _measure_one(size: int, options) -> int:
         server.wait(timeout=10)
     print(f"{size:,} persons: {user.email} may read {len(persons):,} sampled of "
           f"{_visible_count(user):,}; load average {pages._load()}")
+    print(f"{size:,} persons, the person page's reads outside PostgreSQL's buffers per "
+          f"open (from the OS's cache or the disk), by table with its indexes: " + ", ".join(
+              f"{name} {blocks:.1f}" for name, blocks in reads["tables"]) +
+          f"; {reads['blocks']:.1f} blocks in all, {reads['ms']} ms reading")
     print(RESULT + json.dumps({"size": size, "visible": _visible_count(user),
-                               "person": person, "booklet": booklet, **others}))
+                               "person": person, "booklet": booklet, "reads": reads,
+                               **others}))
     return 0
 
 
@@ -146,6 +154,53 @@ def _visible_count(user) -> int:
     from relais.network.models import Person
 
     return Person.objects.visible_to(user).count()
+
+
+# Blocks read into PostgreSQL's buffers (from the OS's page cache, or the disk), by table
+# and its indexes and TOAST; and the time spent reading, where `track_io_timing` is on.
+READS = """
+SELECT relname, heap_blks_read + coalesce(idx_blks_read, 0) + coalesce(toast_blks_read, 0)
+       + coalesce(tidx_blks_read, 0)
+FROM pg_statio_user_tables"""
+READ_TIME = "SELECT blk_read_time FROM pg_stat_database WHERE datname = current_database()"
+
+
+def _time_reads() -> None:
+    """`track_io_timing` for the workers' sessions (a superuser's setting: else no time)."""
+    from django.db import DatabaseError, connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" '
+                           "SET track_io_timing = on")
+    except DatabaseError as error:
+        print(f"reads not timed: {error}".strip())
+
+
+def _reads() -> dict:
+    """Every table's blocks read so far, as the server's statistics say now: a backend
+    reports its own when it goes idle, at most every second (PostgreSQL 15)."""
+    from django.db import connection
+
+    time.sleep(1.5)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(READS)
+        blocks = dict(cursor.fetchall())
+        cursor.execute(READ_TIME)
+        blocks[None] = cursor.fetchone()[0]
+    return blocks
+
+
+def _reads_since(before: dict, opens: int) -> dict:
+    """The blocks read a page since `before`, the tables that read most first, and the
+    milliseconds spent reading a page (0 without `track_io_timing`)."""
+    after = _reads()
+    ms = (after.pop(None) - before.pop(None)) / opens
+    grown = {name: (blocks - before.get(name, 0)) / opens for name, blocks in after.items()}
+    tables = sorted(((n, b) for n, b in grown.items() if b >= 0.05), key=lambda t: -t[1])
+    return {"tables": [(name, round(blocks, 1)) for name, blocks in tables[:8]],
+            "blocks": round(sum(grown.values()), 1), "ms": round(ms, 1)}
 
 
 def _opens(port, cookies, paths) -> list[float]:
