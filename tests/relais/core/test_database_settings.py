@@ -1,8 +1,10 @@
 """Database connections: kept a minute in production, health-checked, and correct behind
 PgBouncer in transaction pooling (issue 15)."""
 
+import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +87,43 @@ def test_the_patroni_file_keeps_what_the_deployment_guide_promises():
     # "Faster checks, and a vanishing that lost acknowledged messages").
     assert config["watchdog"]["mode"] == "required"
     assert config["watchdog"]["safety_margin"] < dcs["ttl"]
+
+
+def _postgres_binary() -> str | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
+    return found[-1] if found else shutil.which("postgres")
+
+
+def _conf_names(text: str) -> dict:
+    """name → value of a postgresql.conf's settings (comments and blank lines left out)."""
+    settings = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, value = (part.strip() for part in line.split("=", 1))
+            settings[name] = value.strip("'")
+    return settings
+
+
+@pytest.mark.skipif(_postgres_binary() is None, reason="no PostgreSQL server on this machine")
+def test_every_postgresql_setting_shipped_is_one_the_server_knows():
+    """A misspelt name in postgresql.conf stops the server at its next start; an extension's
+    setting needs its library preloaded, and the library on the server."""
+    binary = _postgres_binary()
+    described = subprocess.run([binary, "--describe-config"], capture_output=True, text=True,
+                               check=True).stdout
+    known = {line.split("\t", 1)[0] for line in described.splitlines()}
+    libraries = Path(binary).parents[1] / "lib"
+    deploy = Path(__file__).parents[3] / "deploy"
+    patroni = yaml.safe_load((deploy / "patroni" / "patroni.yml").read_text())
+    files = {"relais.conf": _conf_names((deploy / "postgresql" / "relais.conf").read_text()),
+             "patroni.yml (etcd)": patroni["bootstrap"]["dcs"]["postgresql"]["parameters"],
+             "patroni.yml": patroni["postgresql"]["parameters"]}
+    for where, settings in files.items():
+        preloaded = str(settings.get("shared_preload_libraries", "")).split(",")
+        for library in filter(None, preloaded):
+            assert (libraries / f"{library.strip()}.so").exists(), (where, library)
+        for name in settings:
+            prefix = name.split(".", 1)[0]
+            assert name in known or (prefix != name and prefix in preloaded), (where, name)
+    assert files["relais.conf"]["pg_prewarm.autoprewarm"] == "on"
