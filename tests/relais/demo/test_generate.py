@@ -22,6 +22,7 @@ from relais.audit.models import AuditBatch, AuditEvent
 from relais.booklet.models import Entry, ReadReceipt
 from relais.core.models import Municipality
 from relais.demo.generate import run
+from relais.demo.generate import tables as bulk
 from relais.demo.generate.names import Names
 from relais.demo.generate.persons import Chunk
 from relais.demo.generate.run import Options, generate
@@ -331,3 +332,19 @@ def test_a_run_interrupted_after_its_chunks_before_its_analysis_analyses(db, ana
     generate(options(), Quiet())
     assert analyses == [1, 1]
     assert GeneratedDataset.objects.get().analyzed_at is not None
+
+
+@postgres_only
+def test_on_postgresql_the_audit_log_is_vacuumed_first_and_the_records_last(generated):
+    """What VACUUM reads last stays in the OS's cache: the records the pages read, not the
+    audit log (a database-wide VACUUM read its partitions last, docs/bench.md)."""
+    order = bulk.vacuum_order()
+    audit = [n for n in order if n.startswith(("access_auditevent", "audit_"))]
+    assert order[:len(audit)] == audit and "access_auditevent" in audit
+    assert not any(n.startswith("access_auditevent_y") for n in order)  # as one table
+    with connection.cursor() as cursor:
+        sizes = []
+        for name in order[len(audit):]:
+            cursor.execute("SELECT pg_total_relation_size(%s::regclass)", [name])
+            sizes.append(cursor.fetchone()[0])
+    assert sizes == sorted(sizes, reverse=True) and len(sizes) > 50
