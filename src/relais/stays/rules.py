@@ -20,6 +20,8 @@ ready).
   them.
 """
 
+from collections import defaultdict
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from relais.access import decisions
@@ -198,21 +200,56 @@ def transfer_note_sections(user, stay) -> tuple[str, ...]:
     """The sections of `stay`'s transfer note that `user` may read, in order."""
     if works_at_hospital(user, stay):
         return ALL_SECTIONS
-    if not (is_signed_in(user) and user.is_professional):
+    roles = _network_roles(user, stay.person)
+    if roles is None:
         return ()
-    organisations = member_organisation_ids(user)
-    if network_rules.is_excluded(user, stay.person):
-        return ()
-    members = NetworkMember.objects.active().filter(
-        network_rules.links_to(user), person_id=stay.person_id, never_inform=False)
-    roles = set(MemberRole.objects.filter(member__in=members).values_list("role", flat=True))
-    categories = stay.referrals.open().filter(organisation_id__in=organisations).values_list(
+    categories = stay.referrals.open().filter(
+        organisation_id__in=member_organisation_ids(user)).values_list(
         "service__category", flat=True)
-    roles |= {_category_roles().get(category) for category in categories}
+    return _sections_for(roles | {_category_roles().get(c) for c in categories})
+
+
+def transfer_note_sections_by_stay(user, person, stays) -> dict[int, tuple[str, ...]]:
+    """`transfer_note_sections` for each of `person`'s `stays` (by stay id), in the same
+    three queries whatever their number (the person's copy of their data, rights/)."""
+    sections = {stay.pk: ALL_SECTIONS for stay in stays if works_at_hospital(user, stay)}
+    others = [stay.pk for stay in stays if stay.pk not in sections]
+    roles = _network_roles(user, person) if others else None
+    if roles is None:
+        return sections | dict.fromkeys(others, ())
+    referred = defaultdict(set)
+    for stay_id, category in Referral.objects.open().filter(
+            stay_id__in=others, organisation_id__in=member_organisation_ids(user)).values_list(
+            "stay_id", "service__category"):
+        referred[stay_id].add(_category_roles().get(category))
+    return sections | {pk: _sections_for(roles | referred[pk]) for pk in others}
+
+
+def _network_roles(user, person) -> set | None:
+    """`user`'s roles in `person`'s network; None when no section is theirs to read (not a
+    professional, or excluded by the person)."""
+    if not (is_signed_in(user) and user.is_professional):
+        return None
+    if network_rules.is_excluded(user, person):
+        return None
+    members = NetworkMember.objects.active().filter(
+        network_rules.links_to(user), person_id=person.pk, never_inform=False)
+    return set(MemberRole.objects.filter(member__in=members).values_list("role", flat=True))
+
+
+def _sections_for(roles) -> tuple[str, ...]:
     allowed = set()
     for role in roles:
         allowed |= set(_sections_by_role().get(role, ()))
     return tuple(section for section in ALL_SECTIONS if section in allowed)
+
+
+def may_read_admission_brief(user, person, *, sees_a_stay: bool) -> bool:
+    """"Before admission" (R5, R18): read on the page of a stay by the professionals who
+    see one of the person's stays, and written by those who may change the record."""
+    if not (is_signed_in(user) and user.is_professional):
+        return False
+    return sees_a_stay or network_rules.may_on_person(user, person, Action.CHANGE)
 
 
 # --- the ADT feed's messages waiting for a person match ---------------------------------
