@@ -211,9 +211,11 @@ def _cut_after(connection, seconds: float):
     `query_wait_timeout` (60 s: a page waited that long); a frozen server's kernel answers
     TCP too. Neither a cancel nor the TCP timeouts (`config/replica.py`) reach them."""
     with _watchdog.watching(connection, seconds) as watch:
-        yield
-    if watch.cut:  # the block may have ended just in time: the socket is cut all the same
-        _close(connection)
+        try:
+            yield
+        finally:
+            if watch.cut:  # (or it ended just in time: the socket is cut all the same)
+                _close(connection)
 
 
 @dataclass(eq=False)
