@@ -11,7 +11,9 @@ BACKUP_CODE_COUNT = 10
 
 
 def is_required_for(user) -> bool:
-    return settings.RELAIS_REQUIRE_2FA and user.is_professional
+    """Professionals, and whoever may open the admin (it shows every record), whatever
+    kind of account the admin gave them."""
+    return settings.RELAIS_REQUIRE_2FA and (user.is_professional or user.is_staff)
 
 
 def has_two_factor(user) -> bool:

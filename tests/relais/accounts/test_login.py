@@ -83,6 +83,17 @@ def test_portal_users_are_not_forced_into_two_factor(client, caregiver, settings
     assert client.get(HOME).status_code == 200
 
 
+def test_a_portal_account_given_the_admin_must_set_up_two_factor_too(client, caregiver,
+                                                                    settings):
+    settings.RELAIS_REQUIRE_2FA = True
+    caregiver.is_staff = True  # the admin's "Rights" let a portal account in
+    caregiver.save(update_fields=["is_staff"])
+    post_login(client, caregiver.email, TEST_PASSWORD)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:two_factor_setup")
+
+
 def test_two_factor_setup_gives_backup_codes_and_then_asks_a_code_at_login(
     client, home_nurse, settings
 ):
