@@ -14,3 +14,4 @@ class AccountsConfig(AppConfig):
 
         rules.register_policies()
         menu.register_entries()
+        sessions.register_job()

@@ -10,14 +10,22 @@ between `SESSION_COOKIE_AGE - 1 min` and `SESSION_COOKIE_AGE` after the last req
 However busy, a signed-in session ends `RELAIS_SESSION_MAX_HOURS` after its login (a
 shift; a screen left signed in on a ward is not signed in for ever): the next request
 finds it flushed and goes to the login page.
+
+Django never deletes an ended session's row by itself (its `clearsessions` is left to a
+cron): the worker does, every hour, so that the table holds the sessions that may still
+be used, not every login since the installation.
 """
 
 import time
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.models import Session
 from django.dispatch import receiver
+
+from relais.core import clock
 
 REFRESHED_AT = "_relais_refreshed_at"  # epoch seconds of the last save of the session
 SIGNED_IN_AT = "_relais_signed_in_at"  # epoch seconds of the login
@@ -65,3 +73,13 @@ def stamp_new_session(sender, request, user, **kwargs):
     # Logging in saves the session: the next request within the minute need not.
     if request is not None and hasattr(request, "session"):
         request.session[REFRESHED_AT] = request.session[SIGNED_IN_AT] = int(time.time())
+
+
+def clear_expired(now: datetime) -> int:
+    """The worker's hourly job: the rows of the sessions past their expiry, deleted."""
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return deleted
+
+
+def register_job() -> None:
+    clock.register("accounts.clear_sessions", timedelta(hours=1), clear_expired)

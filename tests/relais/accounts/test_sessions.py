@@ -7,6 +7,8 @@ import time_machine
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
+from relais.core import clock
+
 HOME = reverse("accounts:home")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -100,3 +102,17 @@ def test_a_session_from_before_the_rule_counts_its_twelve_hours_from_now(client,
         assert signed_in(client)
         assert client.session["_relais_signed_in_at"] == int(
             (START + timedelta(minutes=10)).timestamp())
+
+
+def test_the_worker_deletes_the_rows_of_ended_sessions_every_hour(client, home_nurse):
+    # Django leaves them to a cron's clearsessions: without one, every login ever stays.
+    with time_machine.travel(START, tick=False):
+        client.force_login(home_nurse)
+        ended = client.session.session_key
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        client.force_login(home_nurse)
+        current = client.session.session_key
+        assert clock.JOBS["accounts.clear_sessions"].every == timedelta(hours=1)
+        assert clock.JOBS["accounts.clear_sessions"].run(START + timedelta(hours=1)) == 1
+    assert list(Session.objects.values_list("session_key", flat=True)) == [current]
+    assert ended != current
