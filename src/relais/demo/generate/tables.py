@@ -128,8 +128,7 @@ def analyze() -> None:
 # are the ones left in memory. A database-wide VACUUM goes in pg_class's order, where the
 # audit log's monthly partitions (made by `relais generate` itself) come last: 20 of the
 # million persons' 38 GB, which pushed the records' tables out of the cache on a 23 GB
-# machine, and the person page's first opens then waited on the disk (docs/bench.md, stop
-# 42). The audit log first (written all day, seldom read), then the largest table to the
+# machine (docs/bench.md, stop 42). The audit log first (written all day, seldom read), then the largest table to the
 # smallest; a partitioned table as one (VACUUM goes through its partitions, and ANALYZE
 # gives the parent its own statistics).
 VACUUM_ORDER = """
