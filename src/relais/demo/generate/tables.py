@@ -128,9 +128,9 @@ def analyze() -> None:
 # are the ones left in memory. A database-wide VACUUM goes in pg_class's order, where the
 # audit log's monthly partitions (made by `relais generate` itself) come last: 20 of the
 # million persons' 38 GB, which pushed the records' tables out of the cache on a 23 GB
-# machine (docs/bench.md, stop 42). The audit log first (written all day, seldom read), then the largest table to the
-# smallest; a partitioned table as one (VACUUM goes through its partitions, and ANALYZE
-# gives the parent its own statistics).
+# machine (docs/bench.md, stop 42). The audit log first (written all day, seldom read),
+# then the largest table to the smallest; a partitioned table as one (VACUUM goes through
+# its partitions, and ANALYZE gives the parent its own statistics).
 VACUUM_ORDER = """
 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
