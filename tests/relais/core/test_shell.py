@@ -1,5 +1,8 @@
 """The UI shell: error pages in three languages, security headers, health check."""
 
+import json
+import re
+
 import pytest
 from django.test import Client, override_settings
 from django.urls import path
@@ -64,6 +67,17 @@ def test_every_response_carries_the_security_headers(client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_htmx_evaluates_no_code_and_runs_no_swapped_script(client):
+    """The CSP blocks eval and inline scripts already; htmx is told too, so that a
+    filter or an hx-on written into a page by mistake fails loudly in development, not
+    silently by the browser's refusal, and a swapped fragment's script never runs."""
+    body = client.get("/accounts/login/").content.decode()
+    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']*)'>",
+                                  body).group(1))
+    assert config["allowEval"] is False and config["allowScriptTags"] is False
+    assert config["selfRequestsOnly"] is True
 
 
 def test_a_forged_request_id_is_replaced(client):
