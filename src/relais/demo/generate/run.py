@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from relais.accounts.models import Organisation, User
@@ -145,7 +146,8 @@ def one_writer(progress):
 
 def check_options(options: Options) -> None:
     if not 1 <= options.persons <= LIMIT:
-        raise Refused(_("Choose between 1 and %(limit)s persons.") % {"limit": f"{LIMIT:,}"})
+        raise Refused(_("Choose between 1 and %(limit)s persons.") % {
+            "limit": number_format(LIMIT, force_grouping=True)})
     if options.chunk_size < 1:
         raise Refused(_("A chunk holds at least one person."))
     if any(value < 0 for value in options.ratios.values()):
