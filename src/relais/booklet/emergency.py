@@ -72,6 +72,17 @@ def contacts_snapshot(person) -> dict:
     return {"contacts": rows}
 
 
+def labelled(snapshot: dict) -> list[dict]:
+    """A snapshot's contacts as the sheet shows them: each row with its roles' labels (in
+    the active language) and whether it is the GP. The sheet's pages and the person's copy
+    of their data (its prints) show them so."""
+    labels = {CONTACT_POINT: _("Contact point"),
+              **{role.value: role.label for role in SHEET_ROLES}}
+    return [row | {"role_labels": [str(labels[r]) for r in row["roles"] if r in labels],
+                   "is_gp": Role.GP in row["roles"]}
+            for row in snapshot.get("contacts", [])]
+
+
 def contacts_with(snapshot: dict, role: str) -> list[dict]:
     return [row for row in snapshot.get("contacts", []) if role in row["roles"]]
 

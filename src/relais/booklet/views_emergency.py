@@ -19,7 +19,7 @@ from relais.booklet.qr import qr_svg, summary_text
 from relais.core.models import VersionConflict
 from relais.core.uploads import open_stored
 from relais.network import rules as network_rules
-from relais.network.models import Person, Role
+from relais.network.models import Person
 
 
 @login_required
@@ -48,21 +48,13 @@ def emergency_version(request, pk, number):
 
 
 def _sheet_context(user, person, sheet, contacts: dict) -> dict:
-    context = {"person": person, "sheet": sheet, "contacts": _labelled(contacts),
+    context = {"person": person, "sheet": sheet, "contacts": emergency.labelled(contacts),
                "may_change": policy.policy_for(Person).allows(user, person, Action.CHANGE)}
     if sheet is not None:
         text = summary_text(person, sheet, contacts)
         context |= {"qr_text": text, "qr_svg": qr_svg(text, title=_(
             "QR code: the sheet's summary as text"))}
     return context
-
-
-def _labelled(contacts: dict) -> list[dict]:
-    labels = {emergency.CONTACT_POINT: _("Contact point"),
-              **{role.value: role.label for role in emergency.SHEET_ROLES}}
-    return [row | {"role_labels": [str(labels[r]) for r in row["roles"] if r in labels],
-                   "is_gp": Role.GP in row["roles"]}
-            for row in contacts.get("contacts", [])]
 
 
 @login_required

@@ -12,9 +12,9 @@ def register_kinds() -> None:
     register_kind(
         Kind("followup.not_reached", "followup",
              _("%(person)s was not reached after discharge (%(attempts)s attempts)."),
-             **FOLLOWUP),
+             **FOLLOWUP, label=_("Not reached after discharge")),
         Kind("followup.readmitted", "followup",
              _("%(person)s, whose follow-up you own, was admitted to %(hospital)s: the "
                "contacts at home wait for the discharge."),
-             **FOLLOWUP),
+             **FOLLOWUP, label=_("Readmitted during the follow-up")),
     )

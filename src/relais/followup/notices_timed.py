@@ -21,15 +21,19 @@ def register_kinds() -> None:
         Kind(CONTACT_OVERDUE, "followup",
              _("A follow-up contact for %(person)s is overdue: record how it went or plan "
                "it again."),
-             url_name="network:person_detail", target="followup.contact"),
+             url_name="network:person_detail", target="followup.contact",
+             label=_("Follow-up contact overdue")),
         Kind(CONTACT_ESCALATED, "followup",
              _("A follow-up contact for %(person)s, planned by %(owner)s, is still "
                "overdue."),
-             url_name="network:person_detail", target="followup.contact"),
+             url_name="network:person_detail", target="followup.contact",
+             label=_("Follow-up contact still overdue")),
         Kind(CONTACT_ESCALATED_UNNAMED, "followup",
              _("A follow-up contact planned by %(owner)s (%(organisation)s) is still "
-               "overdue.")),
+               "overdue."),
+             label=_("Follow-up contact still overdue")),
         Kind(WATCH_DUE, "followup",
              _("A check-in is due for %(person)s, whom you keep an eye on."),
-             url_name="network:person_detail", target="followup.watch"),
+             url_name="network:person_detail", target="followup.watch",
+             label=_("Check-in due")),
     )

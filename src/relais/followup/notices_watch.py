@@ -9,4 +9,5 @@ def register_kinds() -> None:
     register_kind(Kind(
         "watch.woken", "followup",
         _("Something happened to %(person)s, whom you keep an eye on: check in now."),
-        url_name="followup:watch_detail", url_id=TARGET, target="followup.watch"))
+        url_name="followup:watch_detail", url_id=TARGET, target="followup.watch",
+        label=_("Check in now")))

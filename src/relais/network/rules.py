@@ -16,8 +16,9 @@ The stay's grants (hospital staff, receiving organisations) are registered by `s
 break-the-glass by the gate itself (`relais.access.persons`).
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from relais.access import decisions
 from relais.access.models import Consent, ConsentScope
@@ -39,11 +40,22 @@ from relais.access.policy import (
     register,
     signature,
 )
+from relais.accounts.models import Membership
 from relais.audit import log as audit
 from relais.audit.models import Outcome
 from relais.core import kept
 from relais.core.text import is_digits
-from relais.network.models import NetworkMember, Person, Relation
+from relais.network.models import (
+    CapacityAssessment,
+    CapacityFinding,
+    Mandate,
+    MemberRole,
+    NetworkMember,
+    Person,
+    Relation,
+    Role,
+)
+from relais.notifications import rules as notification_rules
 
 PERSON = "network.person"  # the gate's label of Person (policy.sees shares the answers)
 
@@ -221,6 +233,45 @@ def may_read_mandate(user, mandate) -> bool:
     return may_on_person(user, mandate.person, Action.CHANGE)
 
 
+# --- who speaks for the person (notifications.rules: who was told what) -----------------
+
+
+def speaks_for(user) -> QuerySet:
+    """The pks of the persons for whom `user` reads who was told what about them: the
+    person themselves and their contact point, as for "who looked at my record"; and a
+    representative whose mandate is in force while a practitioner judges the person
+    unable to exercise their rights (legal.py: the role alone designates nobody, and the
+    representative acts only then). On their own member row, not excluded."""
+    own = _members().filter(user=user, never_inform=False)
+    return own.filter(Q(relation=Relation.SELF) | Q(is_contact_point=True)
+                      | _represents()).values("person_id")
+
+
+def _represents() -> Q:
+    today = timezone.localdate()
+    mandate = Mandate.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today), representative=OuterRef("pk"),
+        person=OuterRef("person"), revoked_on__isnull=True, starts_on__lte=today)
+    role = MemberRole.objects.filter(member=OuterRef("pk"), role=Role.REPRESENTATIVE)
+    # The person's latest assessment (legal.current_assessment), still current, says unable.
+    latest = CapacityAssessment.objects.filter(person=OuterRef(OuterRef("person"))).order_by(
+        "-assessed_on", "-created_at").values("pk")[:1]
+    unable = CapacityAssessment.objects.filter(
+        Q(review_by__isnull=True) | Q(review_by__gte=today), pk=Subquery(latest),
+        finding=CapacityFinding.UNABLE)
+    return Q(Exists(role), Exists(mandate), Exists(unable))
+
+
+def recipient_excluded() -> Exists:
+    """Over notification rows: the person excluded their recipient now, on the recipient
+    or on an organisation they act for (as `excludes`, for each row's recipient)."""
+    works_for = Membership.objects.active().filter(
+        user_id=OuterRef(OuterRef("recipient_id"))).values("organisation_id")
+    return Exists(_members().filter(
+        Q(user_id=OuterRef("recipient_id")) | Q(user__isnull=True, organisation_id__in=works_for),
+        person_id=OuterRef("person_id"), never_inform=True))
+
+
 # --- network members --------------------------------------------------------------------
 
 
@@ -240,6 +291,8 @@ def may_on_member(user, member, action: Action) -> bool:
 
 def register_policies() -> None:
     register_person_rules()
+    notification_rules.register_person_side("network", notification_rules.PersonSide(
+        speaks_for=speaks_for, recipient_excluded=recipient_excluded))
     register(Person, Policy(visible=visible_persons, allows=may_on_person, audit_reads=True,
                             person_id=lambda person: person.pk, sees_one=_sees_one,
                             load_seen=_load_seen))

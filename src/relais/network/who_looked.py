@@ -189,6 +189,16 @@ def describe(rows, *, person, reader) -> list[Line]:
     return [_line(row, names) for row in rows]
 
 
+def names_of(user_ids, *, person, reader) -> dict[int, str]:
+    """How the lines name each of these users ("Dr. Claes (General practitioner, Maison
+    médicale La Chasse)", "Luc Lambert (Son or daughter)"), for another list that names
+    people to the person: the recipients of notifications on their copy of their data.
+    Four queries at most, whatever the number of users."""
+    rows = [{"actor_id": pk, "organisation_id": None, "kind": OTHER.key} for pk in user_ids]
+    names = _Names(rows, person=person, reader=reader)
+    return {row["actor_id"]: names.who(row) for row in rows}
+
+
 def _line(row, names) -> Line:
     kind = KIND_BY_KEY.get(row["kind"], OTHER)
     if row["actor_id"] is not None and row["actor_id"] == names.reader.pk:

@@ -49,13 +49,16 @@ TARGET = "target"
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of news. `sentence` is lazy, with `%(person)s` (the person's name) and
-    the names of the parameters the sender stores; `url_name` takes the id named by
-    `url_id` (the person's, the target's, or else the parameter of that name, for news
-    about nobody); `target` is the label of the object the news is about ("stays.stay"),
-    checked with the gate when the notification is read. `email_says_it`: the news is
-    about no person and holds no health detail (a thematic consultation's invitation),
-    so its email may carry the sentence and the link, not only "log in"."""
+    """One kind of news. `label` names it in a few words, with no name and no detail
+    ("Referral accepted"): all that the person's copy of their data shows of a
+    notification sent to someone else (`rules.visible_disclosures`). `sentence` is lazy,
+    with `%(person)s` (the person's name) and the names of the parameters the sender
+    stores; `url_name` takes the id named by `url_id` (the person's, the target's, or
+    else the parameter of that name, for news about nobody); `target` is the label of the
+    object the news is about ("stays.stay"), checked with the gate when the notification
+    is read. `email_says_it`: the news is about no person and holds no health detail (a
+    thematic consultation's invitation), so its email may carry the sentence and the
+    link, not only "log in"."""
 
     key: str
     group: str
@@ -66,8 +69,11 @@ class Kind:
     fragment: str = ""  # appended to the link as "#…", with {target_id}
     dates: tuple[str, ...] = ()  # parameters holding an ISO date-time
     email_says_it: bool = False
+    label: Promise | str = ""
 
     def __post_init__(self):
+        if not self.label:
+            raise ValueError(f"{self.key}: a kind needs a label")
         if self.group not in GROUPS_BY_KEY:
             raise ValueError(f"{self.key}: unknown group {self.group!r}")
         if self.url_id == TARGET and not self.target:

@@ -91,6 +91,13 @@ class Notification(models.Model):
         return kind.sentence % values
 
     @property
+    def kind_label(self) -> str:
+        """What kind of news it is, in a few words and the active language, without the
+        sentence's names and details (the person's copy of their data, `rules.py`)."""
+        kind = kinds.get(self.kind)
+        return str(kind.label) if kind is not None else gettext("Other news")
+
+    @property
     def link(self) -> str:
         kind = kinds.get(self.kind)
         if kind is None or not kind.url_name:

@@ -13,11 +13,17 @@ in the gate is decided by the person's rule alone. Every notification names its 
 (`notify` requires one); a row about nobody and nothing (carried over from the old app)
 is shown.
 
+Who was told what about a person (GDPR art. 15(1)(c), the recipients of their data) is
+read by those who speak for the person: `visible_disclosures`, below, says why.
+
 Email deliveries are for platform administrators only (they hold no health data, but
 they name who was told something, and when).
 """
 
-from django.db.models import Q, QuerySet
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Exists, Q, QuerySet
 
 from relais.access.persons import visible_person_pks
 from relais.access.policy import (
@@ -97,6 +103,79 @@ def _visible_persons_among(user, person_ids):
     persons = registered_model(PERSON_LABEL).objects
     return persons.filter(pk__in=person_ids).filter(
         pk__in=visible_person_pks(user, persons.all())).values_list("pk", flat=True)
+
+
+# --- who was told what about a person ---------------------------------------------------
+#
+# A notification discloses something about its person to its recipient: the person's
+# copy of their data (rights/export.py) names those recipients (GDPR art. 15(1)(c)).
+# Decided here, with the notifications:
+#
+# * Who reads them: the person themselves, their contact point, and a representative
+#   while they may act (a mandate in force, the person judged unable to exercise their
+#   rights: DOMAIN.md §1). They exercise the person's right to know; the contact point is
+#   whom the person chose to speak for them (R5). Professionals do not: their copy shows
+#   the notifications they received, as their inbox does. Who was told what is the
+#   person's to know, not the network's, and a professional does not read a colleague's
+#   inbox.
+# * What a row says: to whom (named as "who looked at this record" names people), the
+#   kind's label, when. Never the sentence of someone else's notification: it names what
+#   the target's own rule guards (a hospital, a service, who answered), and the reader
+#   may not see that stay, referral or booklet entry. The label says no more than the
+#   access log already shows the same readers ("… wrote in the booklet").
+# * Recipients the person has excluded ("never inform", on them or on an organisation
+#   they act for) are left out: no portal user sees an exclusion (network rule 2), and an
+#   excluded member appears on nothing printed (R14). What they were told before is
+#   kept (rows are never deleted) and shown to nobody.
+#
+# Who speaks for a person, and whom they excluded, is the network's to say: it registers
+# both here (`register_person_side`), as this app imports no feature.
+
+
+@dataclass(frozen=True)
+class PersonSide:
+    # user -> the pks of the persons `user` speaks for (one column, for `__in`)
+    speaks_for: Callable[[object], QuerySet]
+    # () -> a condition over Notification rows: their recipient is excluded by their
+    # person now
+    recipient_excluded: Callable[[], Exists]
+
+
+PERSON_SIDES: dict[str, PersonSide] = {}
+
+
+def register_person_side(name: str, side: PersonSide) -> None:
+    PERSON_SIDES[name] = side
+
+
+def _spoken_for(user, field: str) -> Q | None:
+    """Rows whose `field` names a person `user` speaks for; None for nobody."""
+    if not (_signed_in(user) and PERSON_SIDES):
+        return None
+    return Q(*[Q(**{f"{field}__in": side.speaks_for(user)}) for side in PERSON_SIDES.values()],
+             _connector=Q.OR)
+
+
+def reads_disclosures(user, person) -> bool:
+    """Whether `user` speaks for `person`, and so reads who was told what about them (one
+    query; whether the gate shows them the person is the caller's: they loaded it)."""
+    spoken_for = _spoken_for(user, "pk")
+    return spoken_for is not None and registered_model(PERSON_LABEL).objects.filter(
+        spoken_for, pk=person.pk).exists()
+
+
+def visible_disclosures(user, queryset: QuerySet) -> QuerySet:
+    """The notifications in `queryset`, whoever received them, about the persons `user`
+    speaks for and still sees, less those to recipients the person excluded: to show
+    their recipient, kind and time (see above), the sentence of the reader's own only."""
+    spoken_for = _spoken_for(user, "person_id")
+    if spoken_for is None:
+        return queryset.none()
+    persons = visible_person_pks(user, registered_model(PERSON_LABEL).objects.all())
+    rows = queryset.filter(spoken_for, person_id__in=persons)
+    for side in PERSON_SIDES.values():
+        rows = rows.exclude(side.recipient_excluded())
+    return rows
 
 
 def may_on_notification(user, notification, action: Action) -> bool:

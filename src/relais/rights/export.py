@@ -11,14 +11,20 @@ for a reason written down (`NOT_SHOWN`); tests/relais/rights/test_export.py walk
 models and fails on one that is in neither, so a new kind of data gets a decision.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Prefetch
 
 from relais.access import policy
 from relais.audit import log as audit
+from relais.booklet import emergency
 from relais.booklet.models import Consultation, Entry, Invitation, SheetPrint
 from relais.followup.models import Contact, FollowUp, Refusal, Watch
 from relais.network import rules as network_rules
+from relais.network import who_looked
 from relais.network.models import NetworkMember
+from relais.notifications import rules as notification_rules
 from relais.notifications.models import Notification
 from relais.stays import rules as stay_rules
 from relais.stays import screening
@@ -60,7 +66,7 @@ SHOWN_IN = {
     "followup.watch": "watches",
     "followup.checkin": "watches",
     "followup.watchsignal": "watches",
-    "notifications.notification": "notifications",
+    "notifications.notification": "notifications",  # to whom, for the person: "disclosures"
 }
 
 # Model (label) → why its rows are not on this page. The audit log is not a model with
@@ -120,9 +126,7 @@ def gather(user, person) -> dict:
                         .select_related("author").order_by("created_at")),
         "sheet": sheets[0] if sheets else None,
         "earlier_sheets": sheets[1:],
-        # As the sheet's history page: whoever sees the person (they passed the gate).
-        "sheet_prints": list(SheetPrint.objects.filter(person=person)
-                             .select_related("sheet", "printed_by").order_by("printed_at")),
+        "sheet_prints": _sheet_prints(person),
         "consultations": list(policy.visible(user, Consultation.objects.filter(person=person))
                               .prefetch_related(Prefetch("invitations", queryset=_answers()))
                               .order_by("created_at")),
@@ -138,6 +142,7 @@ def gather(user, person) -> dict:
         # The reader's own: the gate shows a notification to its recipient only.
         "notifications": list(policy.visible(user, Notification.objects.filter(person=person))
                               .select_related("person").order_by("created_at", "pk")),
+        "disclosures": _disclosures(user, person),
     }
 
 
@@ -169,6 +174,43 @@ def _admission_brief(user, person, stays):
     if not stay_rules.may_read_admission_brief(user, person, sees_a_stay=bool(stays)):
         return None
     return AdmissionBrief.objects.filter(person=person).select_related("updated_by").first()
+
+
+def _sheet_prints(person) -> list[dict]:
+    """Each print with the contacts saved with it, labelled as the sheet shows them. As on
+    the sheet's own pages (its history, its versions): whoever sees the person, who passed
+    the gate; its photo, the printed version's, is the sheet's photo page (the gate again,
+    and audited), which the template links."""
+    prints = (SheetPrint.objects.filter(person=person).select_related("sheet", "printed_by")
+              .order_by("printed_at"))
+    return [{"printed": printed, "contacts": emergency.labelled(printed.contacts)}
+            for printed in prints]
+
+
+@dataclass(frozen=True)
+class Told:
+    """One notification about the person, as its recipients are listed to the person:
+    when, to whom, what kind of news (never another's sentence: notifications.rules)."""
+
+    at: datetime
+    recipient: str
+    kind: str
+    to_reader: bool
+
+
+def _disclosures(user, person) -> list[Told] | None:
+    """Who was told what about the person, for whoever speaks for them (the person, the
+    contact point, a representative who may act: notifications.rules); None for anyone
+    else, whose copy shows only what they were told."""
+    if not notification_rules.reads_disclosures(user, person):
+        return None
+    rows = list(notification_rules.visible_disclosures(
+        user, Notification.objects.filter(person=person)).only(
+        "kind", "recipient_id", "created_at").order_by("created_at", "pk"))
+    names = who_looked.names_of({row.recipient_id for row in rows} - {user.pk}, person=person,
+                                reader=user)
+    return [Told(row.created_at, names.get(row.recipient_id, ""), row.kind_label,
+                 row.recipient_id == user.pk) for row in rows]
 
 
 def _answers():

@@ -21,10 +21,12 @@ def register_kinds() -> None:
              _("Save the date: the thematic consultation “%(theme)s” of the care zone "
                "%(zone)s meets on %(date)s, %(place)s. All organisations of the zone are "
                "welcome."),
-             url_name="thematic:session_detail", url_id="session_pk", email_says_it=True),
+             url_name="thematic:session_detail", url_id="session_pk", email_says_it=True,
+             label=_("Thematic consultation: save the date")),
         Kind(ACTION_OVERDUE, "consultations",
              _("The joint action “%(action)s”, which %(organisation)s carries for the "
                "thematic consultation “%(theme)s”, was due on %(date)s: write its "
                "progress or agree on a new date with the care zone's support team."),
-             url_name="thematic:action_detail", url_id="action_pk", email_says_it=True),
+             url_name="thematic:action_detail", url_id="action_pk", email_says_it=True,
+             label=_("Joint action overdue")),
     )

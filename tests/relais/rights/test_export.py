@@ -5,28 +5,35 @@ from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from relais.accounts.models import Function, User, UserKind
 from relais.audit.models import AuditEvent
 from relais.booklet import consultations, emergency
 from relais.booklet import services as booklet
 from relais.followup.models import SignalKind, Watch, WatchSignal
 from relais.followup.watch import record_refusal
-from relais.network.models import Person
+from relais.network import services as network
+from relais.network.models import MemberKind, NetworkMember, Person, Relation, Role
+from relais.notifications import rules as notification_rules
 from relais.notifications.models import Notification
 from relais.rights import export
 from relais.stays import screening, transfer
 from relais.stays.models import PatientLink, Referral, ReferralEvent, ReferralStatus
 from tests.conftest import login_as
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.files import PNG
 from tests.relais.network import conftest as network_fixtures
 from tests.relais.stays import conftest as stay_fixtures
 
 madeleine = network_fixtures.madeleine
 former_member = network_fixtures.former_member
 excluded_pro = network_fixtures.excluded_pro
+member_of = network_fixtures.member_of
 hospital_consent = stay_fixtures.hospital_consent
 stay = stay_fixtures.stay
 nursing_service = stay_fixtures.nursing_service
@@ -187,6 +194,184 @@ def test_its_query_count_does_not_grow_with_the_record(
     # The hospital reads its patient numbers; the network, the consultations.
     shown = {"coordinator": "Question 3?", "liaison_nurse": "P-3"}[reader]
     assert "Note 3" in page and "ISAR 3" in page and shown in page
+    assert len(more) == len(few)
+
+
+# --- the prints of the emergency sheet: their contacts and photo -------------------------
+
+
+def test_each_print_shows_the_contacts_printed_with_it(client, hospital_record, coordinator, gp,
+                                                       member_of):
+    network.end_member(member_of(user=gp), actor=coordinator)  # after the print
+    login_as(client, coordinator)
+    page = client.get(url(hospital_record)).content.decode()
+    # As the paper in the yellow box says, not as the network is today.
+    for printed in ["Whom to call, as printed:",
+                    "Contact point: Madeleine Lambert (the person themselves) — no phone recorded",
+                    f"General practitioner: {gp} — no phone recorded",
+                    "Trusted person: Sophie Lambert — +32 470 00 00 01"]:
+        assert printed in page, printed
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_a_prints_photo_is_the_photo_of_its_version_served_through_the_gate(
+        client, media, madeleine, coordinator, persona_client):
+    emergency.save_sheet(madeleine, {"photo": SimpleUploadedFile("me.png", PNG, "image/png")},
+                         actor=coordinator)
+    emergency.record_print(madeleine, actor=coordinator)
+    emergency.save_sheet(madeleine, {"remove_photo": True}, actor=coordinator)
+    emergency.record_print(madeleine, actor=coordinator)
+    login_as(client, coordinator)
+    page = client.get(url(madeleine)).content.decode()
+    photo = reverse("booklet:emergency_photo", args=[madeleine.pk, 1])
+    assert page.count('class="export-photo"') == 1 and f'src="{photo}"' in page
+    assert "alt=\"Photo of Madeleine Lambert on version 1 of the emergency sheet\"" in page
+    served = client.get(photo)
+    assert served.status_code == 200 and b"".join(served.streaming_content) == PNG
+    for persona in ("outsider", "excluded_pro", "analyst"):
+        assert persona_client(persona).get(photo).status_code == 404
+    assert AuditEvent.objects.filter(action="emergency_sheet.photo_read").count() == 1
+
+
+# --- who was told what about the person (GDPR art. 15(1)(c)) ------------------------------
+# Madeleine's network (tests/relais/network/conftest.py) was told of itself as it was
+# built: "network.added" to her GP, her daughter, the physiotherapist who left and the
+# social worker she excluded since.
+
+SECRET_HOSPITAL = "Clinique Discrète"
+SECRET_SERVICE = "Night Nursing Hush"
+NAMES = {"gp": ("Anna", "Claes"), "home_nurse": ("Nadia", "Benali"),
+         "caregiver": ("Sophie", "Lambert"), "former_member": ("Paul", "Kiné"),
+         "excluded_pro": ("Xavier", "Dehors"), "coordinator": ("Chloé", "Martin")}
+
+
+@pytest.fixture
+def told(madeleine, request, gp, home_nurse):
+    """Known names (a generated one may hold an apostrophe, escaped in the page), and news
+    whose sentences hold details: her GP told of a stay, the home nurse of a referral."""
+    for name, (first, last) in NAMES.items():
+        User.objects.filter(pk=request.getfixturevalue(name).pk).update(first_name=first,
+                                                                        last_name=last)
+    Notification.objects.create(recipient=gp, kind="stay.admitted", person=madeleine,
+                                params={"hospital": SECRET_HOSPITAL})
+    Notification.objects.create(recipient=home_nurse, kind="referral.declined",
+                                person=madeleine, params={"service": SECRET_SERVICE})
+    return madeleine
+
+
+@pytest.fixture
+def daughter_is_contact_point(madeleine, coordinator, member_of):
+    network.set_contact_point(member_of(name="Sophie Lambert"), actor=coordinator)
+
+
+@pytest.fixture
+def herself(madeleine, daughter_is_contact_point):
+    """Madeleine's own portal account, on her own member row: not the contact point."""
+    user = UserFactory(first_name="Madeleine", last_name="Lambert", kind=UserKind.PORTAL,
+                       email="madeleine@test.relais.example")
+    NetworkMember.objects.filter(person=madeleine, relation=Relation.SELF).update(user=user)
+    return user
+
+
+@pytest.fixture
+def excluded_relative(madeleine, coordinator):
+    """Her nephew, with a portal account: told he joined, then her contact point for a
+    while, then excluded at her request."""
+    nephew = UserFactory(first_name="Bruno", last_name="Neveu", kind=UserKind.PORTAL,
+                         email="nephew@test.relais.example")
+    member = network.add_member(madeleine, kind=MemberKind.INFORMAL, user=nephew,
+                                name="Bruno Neveu", relation=Relation.OTHER_FAMILY,
+                                roles=[Role.FAMILY], actor=coordinator)
+    network.set_contact_point(network.set_contact_point(member, actor=coordinator),
+                              actor=coordinator)
+    member.refresh_from_db()
+    network.exclude_member(member, actor=coordinator)
+    return nephew
+
+
+TOLD_LINES = ["Dr. Claes (General practitioner, Dr Test) — Admitted to hospital",
+              "Nadia Benali (Home nurse, Home Nursing Test) — Referral declined",
+              "Dr. Claes (General practitioner, Dr Test) — Added to the care network",
+              "Paul Kiné (Physiotherapist, Physio Test) — Added to the care network"]
+
+
+def told_section(page: str) -> str:
+    return page.split('id="x-told"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_person_reads_who_was_told_what_but_not_what_others_were_told(
+        client, told, herself, excluded_relative):
+    login_as(client, herself)
+    page = client.get(url(told)).content.decode()
+    section = told_section(page)
+    for line in [*TOLD_LINES, "Sophie Lambert (Son or daughter) — Added to the care network"]:
+        assert line in section, line
+    # The sentences are their recipients': the hospital, the service stay out.
+    assert SECRET_HOSPITAL not in page and SECRET_SERVICE not in page
+    # Those she excluded are on nothing she prints, what they were told included.
+    assert "Dehors" not in page and "Neveu" not in page
+    assert AuditEvent.objects.get(action=export.EXPORT).detail["disclosures"] == 6
+
+
+def test_the_contact_point_reads_them_too_their_own_as_you(client, told, caregiver,
+                                                             daughter_is_contact_point):
+    login_as(client, caregiver)
+    page = client.get(url(told)).content.decode()
+    section = told_section(page)
+    for line in [*TOLD_LINES, "you — Added to the care network"]:
+        assert line in section, line
+    assert "You were added to the care network of Madeleine Lambert." in page  # her own
+    assert SECRET_HOSPITAL not in page and SECRET_SERVICE not in page
+
+
+def test_a_relative_who_is_not_the_contact_point_gets_404(client, told, caregiver):
+    assert not told.members.get(user=caregiver).is_contact_point
+    login_as(client, caregiver)
+    assert client.get(url(told)).status_code == 404
+    assert not AuditEvent.objects.filter(action=export.EXPORT).exists()
+    assert not notification_rules.reads_disclosures(caregiver, told)
+
+
+def test_an_excluded_relative_who_was_the_contact_point_gets_404(client, told,
+                                                                  excluded_relative):
+    login_as(client, excluded_relative)
+    assert client.get(url(told)).status_code == 404
+    assert not AuditEvent.objects.filter(action=export.EXPORT).exists()
+    assert not notification_rules.reads_disclosures(excluded_relative, told)
+    assert not notification_rules.visible_disclosures(
+        excluded_relative, Notification.objects.filter(person=told)).exists()
+
+
+@pytest.mark.parametrize("reader", ["coordinator", "gp"])
+def test_a_professional_reads_only_what_they_were_told(client, told, request, reader):
+    login_as(client, request.getfixturevalue(reader))  # both may change the record
+    response = client.get(url(told))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="x-told"' not in page and "Referral declined" not in page
+    assert SECRET_SERVICE not in page
+    assert (SECRET_HOSPITAL in page) is (reader == "gp")  # the GP's own news, in full
+    assert AuditEvent.objects.get(action=export.EXPORT).detail["disclosures"] == 0
+
+
+def test_who_was_told_costs_the_same_queries_however_many_recipients(client, told, herself,
+                                                                      world):
+    login_as(client, herself)
+    client.get(url(told))
+    with CaptureQueriesContext(connection) as few:
+        client.get(url(told))
+    for n in range(3):
+        nurse = UserFactory(first_name="Nurse", last_name=f"Number{n}")
+        MembershipFactory(user=nurse, organisation=OrganisationFactory(name=f"Care {n}"),
+                          function=Function.HOME_NURSE)
+        Notification.objects.create(recipient=nurse, kind="booklet.alert", person=told)
+    with CaptureQueriesContext(connection) as more:
+        page = client.get(url(told)).content.decode()
+    assert "Nurse Number2 (Home nurse, Care 2) — Alert in the booklet" in page
     assert len(more) == len(few)
 
 
