@@ -192,15 +192,17 @@ def _in_circle_question(user, person) -> kept.Later:
 
 
 def may_see_access_log(user, person) -> bool:
-    """"Who looked at my record": the contact point, and professionals who change it.
-    Changing first: the page has already asked it (decided once a request), so a
+    """"Who looked at my record" (and the person's copy of their data, rights/export.py):
+    the person, their contact point, a representative while they may act (they exercise
+    the person's right to their file: DOMAIN.md §1), and professionals who change the
+    record. Changing first: the page has already asked it (decided once a request), so a
     professional's page sends no query for this."""
     if may_on_person(user, person, Action.CHANGE):
         return True
     own = kept.exists(
         ("network.own_member",),
         lambda s: _members().filter(person_id=s.person, user_id=s.user, never_inform=False)
-        .filter(Q(is_contact_point=True) | Q(relation=Relation.SELF)),
+        .filter(_speaking_for_the_person()),
         person=person.pk, user=user.pk)
     return own and sees_person(user, person)
 
@@ -211,7 +213,7 @@ def access_log_persons(user) -> QuerySet:
     if not is_signed_in(user):
         return Person.objects.none().values("pk")
     own = _members().filter(person=OuterRef("pk"), user=user, never_inform=False).filter(
-        Q(is_contact_point=True) | Q(relation=Relation.SELF))
+        _speaking_for_the_person())
     seen_own = visible_persons(user, Person.objects.filter(Exists(own))).values("pk")
     if not user.is_professional:
         return seen_own
@@ -243,8 +245,13 @@ def speaks_for(user) -> QuerySet:
     unable to exercise their rights (legal.py: the role alone designates nobody, and the
     representative acts only then). On their own member row, not excluded."""
     own = _members().filter(user=user, never_inform=False)
-    return own.filter(Q(relation=Relation.SELF) | Q(is_contact_point=True)
-                      | _represents()).values("person_id")
+    return own.filter(_speaking_for_the_person()).values("person_id")
+
+
+def _speaking_for_the_person() -> Q:
+    """Over member rows: the person's own, their contact point's, and an acting
+    representative's."""
+    return Q(relation=Relation.SELF) | Q(is_contact_point=True) | _represents()
 
 
 def _represents() -> Q:

@@ -410,3 +410,37 @@ def test_every_model_about_a_person_is_shown_or_left_out_for_a_reason():
 def test_each_shown_model_names_a_section_of_the_page(db, madeleine, coordinator):
     sections = export.gather(coordinator, madeleine)
     assert set(export.SHOWN_IN.values()) <= sections.keys()
+
+
+@pytest.fixture
+def representative(madeleine, member_of, coordinator, caregiver):
+    """Her daughter (the `caregiver` login) is her representative by a mandate in force;
+    not her contact point."""
+    today = timezone.localdate()
+    network.record_mandate(
+        madeleine, representative=member_of(name="Sophie Lambert"), scope="Health",
+        signed_on=today, signed_by_person=True, signed_by_representative=True,
+        starts_on=today, actor=coordinator)
+    return caregiver
+
+
+def judge(person, finding: str, actor):
+    return network.record_assessment(
+        person, finding=finding, assessed_by="Dr Janssens",
+        assessed_on=timezone.localdate(), review_by=None, actor=actor)
+
+
+def test_a_representative_opens_the_copy_and_the_access_log_only_while_they_may_act(
+        client, told, representative, coordinator):
+    """They exercise her rights, file access among them, only while she cannot (DOMAIN.md
+    §1): with the mandate alone, or once she is judged able again, neither page opens."""
+    pages = [url(told), reverse("network:access_log", args=[told.pk])]
+    login_as(client, representative)
+    assert [client.get(page).status_code for page in pages] == [404, 404]
+    judge(told, "unable", coordinator)
+    responses = [client.get(page) for page in pages]
+    assert [r.status_code for r in responses] == [200, 200]
+    assert all(line in told_section(responses[0].content.decode()) for line in TOLD_LINES)
+    assert AuditEvent.objects.filter(action=export.EXPORT, actor=representative).count() == 1
+    judge(told, "able", coordinator)
+    assert [client.get(page).status_code for page in pages] == [404, 404]
