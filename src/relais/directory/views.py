@@ -37,12 +37,13 @@ def service_search(request):
     if not _may_read(request):
         return redirect_to_login(request.get_full_path())
     form = SearchForm(request.GET or None)
-    page = CountingPaginator(lambda: _filtered(request.user, form), PAGE_SIZE,
-                             fetch=_page_rows, ranked=_ranked(request.user, form),
-                             ).get_page(request.GET.get("page"))
+    with search.planned_for_its_words():
+        page = CountingPaginator(lambda: _filtered(request.user, form), PAGE_SIZE,
+                                 fetch=_page_rows, ranked=_ranked(request.user, form),
+                                 ).get_page(request.GET.get("page"))
+        count = page.paginator.count
     query = request.GET.copy()
     query.pop("page", None)
-    count = page.paginator.count
     results = {"page": page, "query": query.urlencode(), "cards": _cards(page),
                "count_label": ngettext("%(counter)s service", "%(counter)s services",
                                        count) % {"counter": count}}

@@ -2,6 +2,7 @@
 rows the reader may see, answer them in the representation asked for."""
 
 import uuid
+from contextlib import nullcontext
 
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
@@ -11,6 +12,7 @@ from relais.access.policy import signature
 from relais.core import kept
 from relais.core.pagination import kept_ranking
 from relais.core.text import fold
+from relais.directory import search
 from relais.directory.hsds.schema import HSDS_VERSION
 from relais.directory.hsds.taxonomy import (
     TAXONOMIES,
@@ -45,12 +47,15 @@ def services(request):
     if _plain(values):
         return _plain_services(request.user, values)
     rows = queries.services(request.user, values)
-    if values["minimal"]:
-        rows = rows.select_related(None).select_related("organisation").only(*MINIMAL_COLUMNS)
-        return page_of(rows, values, records.service_minimal)
-    if values["full"]:
-        return page_of(rows.prefetch_related(*queries.NESTED), values, records.service_full)
-    return page_of(rows.defer(*SEARCH_COLUMNS), values, records.service_list)
+    with search.planned_for_its_words() if values["search"] else nullcontext():
+        if values["minimal"]:
+            rows = rows.select_related(None).select_related("organisation").only(
+                *MINIMAL_COLUMNS)
+            return page_of(rows, values, records.service_minimal)
+        if values["full"]:
+            return page_of(rows.prefetch_related(*queries.NESTED), values,
+                           records.service_full)
+        return page_of(rows.defer(*SEARCH_COLUMNS), values, records.service_list)
 
 
 KEPT_PAGES = 5  # a harvester walks on: later pages are not worth a kept statement each
