@@ -419,6 +419,11 @@ class CapacityAssessment(TimeStamped):
     def is_current(self) -> bool:
         return self.review_by is None or self.review_by >= timezone.localdate()
 
+    @staticmethod
+    def current_today() -> Q:
+        """`is_current` as a condition over assessment rows."""
+        return Q(review_by__isnull=True) | Q(review_by__gte=timezone.localdate())
+
 
 def mandate_upload_path(instance, filename: str) -> str:
     # The stored name never reuses what the user typed: no path tricks, no leaks.
@@ -469,6 +474,13 @@ class Mandate(TimeStamped):
         today = timezone.localdate()
         return (self.revoked_on is None and self.starts_on <= today
                 and (self.ends_on is None or self.ends_on >= today))
+
+    @staticmethod
+    def in_force_today() -> Q:
+        """`in_force` as a condition over mandate rows (the gate asks it in SQL)."""
+        today = timezone.localdate()
+        return Q(Q(ends_on__isnull=True) | Q(ends_on__gte=today), revoked_on__isnull=True,
+                 starts_on__lte=today)
 
 
 class PortalInvitation(models.Model):

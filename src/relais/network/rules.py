@@ -18,7 +18,6 @@ break-the-glass by the gate itself (`relais.access.persons`).
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
-from django.utils import timezone
 
 from relais.access import decisions
 from relais.access.models import Consent, ConsentScope
@@ -255,16 +254,16 @@ def _speaking_for_the_person() -> Q:
 
 
 def _represents() -> Q:
-    today = timezone.localdate()
-    mandate = Mandate.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today), representative=OuterRef("pk"),
-        person=OuterRef("person"), revoked_on__isnull=True, starts_on__lte=today)
+    """Over member rows: a representative whose powers apply (legal.py,
+    `representative_powers_apply`), in SQL."""
+    mandate = Mandate.objects.filter(Mandate.in_force_today(), representative=OuterRef("pk"),
+                                     person=OuterRef("person"))
     role = MemberRole.objects.filter(member=OuterRef("pk"), role=Role.REPRESENTATIVE)
     # The person's latest assessment (legal.current_assessment), still current, says unable.
     latest = CapacityAssessment.objects.filter(person=OuterRef(OuterRef("person"))).order_by(
         "-assessed_on", "-created_at").values("pk")[:1]
     unable = CapacityAssessment.objects.filter(
-        Q(review_by__isnull=True) | Q(review_by__gte=today), pk=Subquery(latest),
+        CapacityAssessment.current_today(), pk=Subquery(latest),
         finding=CapacityFinding.UNABLE)
     return Q(Exists(role), Exists(mandate), Exists(unable))
 
