@@ -139,6 +139,8 @@ def _measure_one(size: int, options) -> int:
           f"open (from the OS's cache or the disk), by table with its indexes: " + ", ".join(
               f"{name} {blocks:.1f}" for name, blocks in reads["tables"]) +
           f"; {reads['blocks']:.1f} blocks in all, {reads['ms']} ms reading")
+    print(f"{size:,} persons, what the person page wrote per open, server-wide: " + ", ".join(
+        f"{name} {value:,}" for name, value in reads["written"].items()))
     print(RESULT + json.dumps({"size": size, "visible": _visible_count(user),
                                "person": person, "booklet": booklet, "reads": reads,
                                **others}))
@@ -170,6 +172,14 @@ SELECT relname, heap_blks_read + coalesce(idx_blks_read, 0) + coalesce(toast_blk
        + coalesce(tidx_blks_read, 0)
 FROM pg_statio_user_tables"""
 READ_TIME = "SELECT blk_read_time FROM pg_stat_database WHERE datname = current_database()"
+# What an open writes beside what it reads, server-wide (nothing else runs while timing):
+# the WAL's full-page images (a page's first change after a checkpoint), its bytes and
+# the waits for its flush; and the buffers a backend had to write itself to make room,
+# which a small `shared_buffers` makes it do (docs/bench.md, stop 44).
+WRITES = """
+SELECT wal_fpi, wal_bytes, wal_sync, wal_write_time + wal_sync_time, buffers_backend
+FROM pg_stat_wal, pg_stat_bgwriter"""
+WRITE_NAMES = ("full-page images", "WAL bytes", "WAL flushes", "WAL ms", "buffers written")
 
 
 def _time_reads() -> None:
@@ -178,8 +188,9 @@ def _time_reads() -> None:
 
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" '
-                           "SET track_io_timing = on")
+            for setting in ("track_io_timing", "track_wal_io_timing"):
+                cursor.execute(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" '
+                               f"SET {setting} = on")
     except DatabaseError as error:
         print(f"reads not timed: {error}".strip())
 
@@ -239,6 +250,8 @@ def _reads() -> dict:
         blocks = dict(cursor.fetchall())
         cursor.execute(READ_TIME)
         blocks[None] = cursor.fetchone()[0]
+        cursor.execute(WRITES)
+        blocks[WRITES] = cursor.fetchone()
     return blocks
 
 
@@ -247,10 +260,12 @@ def _reads_since(before: dict, opens: int) -> dict:
     milliseconds spent reading a page (0 without `track_io_timing`)."""
     after = _reads()
     ms = (after.pop(None) - before.pop(None)) / opens
+    written = {name: round((float(a) - float(b)) / opens, 1) for name, a, b in
+               zip(WRITE_NAMES, after.pop(WRITES), before.pop(WRITES), strict=True)}
     grown = {name: (blocks - before.get(name, 0)) / opens for name, blocks in after.items()}
     tables = sorted(((n, b) for n, b in grown.items() if b >= 0.05), key=lambda t: -t[1])
     return {"tables": [(name, round(blocks, 1)) for name, blocks in tables[:8]],
-            "blocks": round(sum(grown.values()), 1), "ms": round(ms, 1)}
+            "blocks": round(sum(grown.values()), 1), "ms": round(ms, 1), "written": written}
 
 
 def _opens(port, cookies, paths) -> list[float]:

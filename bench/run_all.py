@@ -90,9 +90,13 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     results = [_floor_pgbench(options, folder)] if _postgres(options) else []
+    settings = ""
+    if _postgres(options):
+        options.session_settings = _session_settings(options)
+        settings = _server_settings(options)
     for name in _scripts(options.only):
         results.append(_run(name, options, folder))
-    table = _table(results, time.monotonic() - started, options)
+    table = _table(results, time.monotonic() - started, options, settings)
     print("\n" + table)
     (folder / "summary.txt").write_text(table + "\n")
     (folder / "summary.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
@@ -122,6 +126,8 @@ def _environment(name: str, options) -> dict:
     if _postgres(options):
         suffix = "_quick" if options.quick else ""
         env["DATABASE_URL"] = f"{options.database.rstrip('/')}/relais_bench_{name}{suffix}"
+        if getattr(options, "session_settings", ""):
+            env["PGOPTIONS"] = options.session_settings
     return env
 
 
@@ -182,13 +188,64 @@ def _create_database(server: str, name: str) -> None:
             admin.execute(f'CREATE DATABASE "{name}"')
 
 
-def _table(results: list[dict], elapsed: float, options) -> str:
+# The server's settings that move the figures most, beside what the deployment guide sets
+# (deploy/postgresql/relais.conf): a run on a distribution's defaults (128 MB of buffers)
+# measures another server than the one a care zone is told to run (docs/bench.md, stop 44).
+SETTINGS = ("shared_buffers", "effective_cache_size", "work_mem", "max_wal_size",
+            "checkpoint_timeout", "random_page_cost", "jit")
+SHIPPED = ROOT / "deploy" / "postgresql" / "relais.conf"
+
+
+def _server_settings(options) -> str:
+    import psycopg  # why: only for PostgreSQL runs
+
+    with psycopg.connect(f"{options.database.rstrip('/')}/postgres") as server:
+        version = server.execute("SHOW server_version").fetchone()[0].split()[0]
+        values = {name: server.execute(f"SHOW {name}").fetchone()[0] for name in SETTINGS}
+    shipped = _shipped_settings()
+    shown = [f"{name} {value}" + (f" (relais.conf: {shipped[name]})"
+                                  if name in shipped and shipped[name] != value else "")
+             for name, value in values.items()]
+    line = f"PostgreSQL {version}: " + ", ".join(shown)
+    if getattr(options, "session_settings", ""):
+        line += f"; every connection with relais.conf's PGOPTIONS {options.session_settings}"
+    return line
+
+
+def _session_settings(options) -> str:
+    """relais.conf's settings that a session may set itself (`jit`, `random_page_cost`,
+    `work_mem`…), as PGOPTIONS for every script and server the bench starts (libpq reads
+    it): the plans are those of the configuration the deployment guide ships, whatever the
+    machine's server was left with. What needs the server's restart is only shown."""
+    import psycopg  # why: only for PostgreSQL runs
+
+    shipped = _shipped_settings()
+    with psycopg.connect(f"{options.database.rstrip('/')}/postgres") as server:
+        user_set = {name for (name,) in server.execute(
+            "SELECT name FROM pg_settings WHERE context = 'user' AND name = ANY(%s)",
+            [list(shipped)])}
+    return " ".join(f"-c {name}={value}" for name, value in shipped.items()
+                    if name in user_set and " " not in value)
+
+
+def _shipped_settings() -> dict:
+    """`name = value` lines of relais.conf, their comments and quotes left out."""
+    shipped = {}
+    for line in SHIPPED.read_text().splitlines():
+        name, equals, value = line.split("#", 1)[0].partition("=")
+        if equals:
+            shipped[name.strip()] = value.strip().strip("'")
+    return shipped
+
+
+def _table(results: list[dict], elapsed: float, options, settings: str = "") -> str:
     mode = "quick sizes" if options.quick else "full sizes"
     if options.persons:
         mode += f", populations of 10,000 and {options.persons:,} persons"
     database = "PostgreSQL" if _postgres(options) else "SQLite"
     lines = [f"make bench ({mode}, {database}, {os.cpu_count()} cores, load average "
              f"{os.getloadavg()[0]:.1f} at the end): {elapsed / 60:.0f} min",
+             *([settings] if settings else []),
              f"  {'figure':<56}{'value':>16}  {'goal':<14}{'met':<4}"]
     for result in results:
         head = f"{result['script']} ({result['seconds']:.0f} s"

@@ -79,3 +79,19 @@ def test_every_script_is_run_but_the_helpers():
                  "generated", "contract_rounds"} & set(scripts)
     assert run_all._scripts("booklet,pages") == ["booklet", "pages"]
     assert summary.percentile([5, 1, 3, 2, 4], 0.5) == 3
+
+
+def test_the_scripts_connect_with_the_session_settings_the_deployment_guide_ships():
+    shipped = run_all._shipped_settings()
+    assert (shipped["jit"], shipped["random_page_cost"], shipped["shared_buffers"]) == (
+        "off", "1.1", "4GB")
+    assert shipped["shared_preload_libraries"] == "pg_prewarm,pg_stat_statements"
+    options = Namespace(quick=False, database="postgres://postgres@127.0.0.1:5432", only="",
+                        persons=None, session_settings="-c jit=off -c random_page_cost=1.1")
+
+    environment = run_all._environment("pages", options)
+
+    assert environment["PGOPTIONS"] == "-c jit=off -c random_page_cost=1.1"
+    assert environment["DATABASE_URL"].endswith("/relais_bench_pages")
+    assert "PGOPTIONS" not in run_all._environment("pages", Namespace(
+        quick=False, database="sqlite", only="", persons=None))
