@@ -103,6 +103,7 @@ NOT_LINKED = {
     "network:break_glass": "when a search finds a record hidden from the searcher",
     "network:mandate_document": "on a mandate with a scanned document",
     "network:mandate_revoke": "on a recorded mandate",
+    "network:protection_order_lift": "on a recorded court order (none in the demo)",
     "notifications:send_again": "on an email that failed",
     "stays:template_item_remove": "on an item a hospital added to its checklist",
     "thematic:presentation_file": "on a presentation kept as a file (the demo's are links)",

@@ -21,6 +21,7 @@ from relais.network.models import (
     Person,
     PersonLanguage,
     PriorityGroup,
+    ProtectionOrder,
     Relation,
     Role,
 )
@@ -220,6 +221,38 @@ class MandateForm(forms.ModelForm):
             self.add_error("signed_on", _("A mandate cannot be signed in the future."))
         if signed and starts and starts < signed:
             self.add_error("starts_on", _("A mandate cannot start before it was signed."))
+        return cleaned
+
+
+class ProtectionOrderForm(forms.ModelForm):
+    class Meta:
+        model = ProtectionOrder
+        fields = ["administrator", "court", "ordered_on", "covers_patient_rights", "starts_on",
+                  "ends_on"]
+        widgets = {name: DatePicker() for name in ("ordered_on", "starts_on", "ends_on")}
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As a representative: someone close to the person, not a professional of the
+        # network nor an organisation.
+        self.fields["administrator"].queryset = person.members.active().filter(
+            kind=MemberKind.INFORMAL, never_inform=False).exclude(relation=Relation.SELF)
+        self.fields["administrator"].label_from_instance = lambda m: m.display_name
+        self.fields["covers_patient_rights"].required = True
+        self.fields["covers_patient_rights"].error_messages["required"] = _(
+            "Record only an order that authorises the administrator to exercise the "
+            "person's patient rights: without it, they do not represent the person in care.")
+
+    def clean(self):
+        cleaned = super().clean()
+        ordered, starts = cleaned.get("ordered_on"), cleaned.get("starts_on")
+        if ordered and ordered > timezone.localdate():
+            self.add_error("ordered_on", _("An order cannot be dated in the future."))
+        if ordered and starts and starts < ordered:
+            self.add_error("starts_on", _("An order cannot be in force before it was given."))
+        ends = cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("An order cannot end before it is in force."))
         return cleaned
 
 

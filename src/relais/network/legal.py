@@ -51,6 +51,14 @@ def missing_mandates(members, mandates=()) -> list:
     return [m for m in members if Role.REPRESENTATIVE in m.role_codes() and m.pk not in mandated]
 
 
+def missing_protection_orders(members, orders=()) -> list:
+    """Members called administrator without a court order in force that authorises them
+    to exercise the person's patient rights: to be completed (until then they act for
+    nobody in Relais)."""
+    ordered = {o.administrator_id for o in orders if o.in_force}
+    return [m for m in members if Role.ADMINISTRATOR in m.role_codes() and m.pk not in ordered]
+
+
 def current_assessment(assessments):
     """The most recent assessment, if it has not passed its review date."""
     latest = next(iter(assessments), None)

@@ -483,6 +483,71 @@ class Mandate(TimeStamped):
                  starts_on__lte=today)
 
 
+class ProtectionOrder(TimeStamped):
+    """The justice of the peace's order that places the person under judicial protection
+    with an administrator of the person, authorised to exercise their patient rights (law
+    of 17 March 2013; patient-rights law, art. 14; DOMAIN.md §1). It is for the
+    administrator what the mandate is for the representative: the role alone designates
+    nobody (an administrator of the person's goods only has no say in their care)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE,
+                               related_name="protection_orders")
+    administrator = models.ForeignKey(NetworkMember, verbose_name=_("administrator"),
+                                      on_delete=models.PROTECT, related_name="protection_orders")
+    court = models.CharField(
+        _("justice of the peace"), max_length=200,
+        help_text=_("The court that gave the order, e.g. Justice of the peace, 2nd canton of "
+                    "Brussels."))
+    ordered_on = models.DateField(_("order of"), validators=[validate_past_date])
+    covers_patient_rights = models.BooleanField(
+        _("authorises the administrator to exercise the person's patient rights"))
+    starts_on = models.DateField(_("in force from"), validators=[validate_planning_date])
+    ends_on = models.DateField(_("in force until"), null=True, blank=True,
+                               validators=[validate_end_date])
+    lifted_on = models.DateField(_("ended on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-ordered_on", "-created_at"]
+        verbose_name = _("court protection order")
+        verbose_name_plural = _("court protection orders")
+        constraints = [
+            models.CheckConstraint(condition=Q(covers_patient_rights=True),
+                                   name="protection_covers_patient_rights"),
+            models.CheckConstraint(condition=Q(ends_on__isnull=True)
+                                   | Q(ends_on__gte=models.F("starts_on")),
+                                   name="protection_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.administrator} ({self.ordered_on})"
+
+    @property
+    def in_force(self) -> bool:
+        today = timezone.localdate()
+        return (self.lifted_on is None and self.starts_on <= today
+                and (self.ends_on is None or self.ends_on >= today))
+
+    @staticmethod
+    def in_force_today() -> Q:
+        """`in_force` as a condition over order rows (the gate asks it in SQL)."""
+        today = timezone.localdate()
+        return Q(Q(ends_on__isnull=True) | Q(ends_on__gte=today), lifted_on__isnull=True,
+                 starts_on__lte=today)
+
+
+def minor_on(day, *, field: str = "birth_date") -> Q:
+    """Over person rows (or rows reaching the person's birth date by `field`): under 18
+    on `day`, born less than 18 years before it. A person whose birth date is not
+    recorded is not known to be a minor."""
+    try:
+        eighteen_years_before = day.replace(year=day.year - 18)
+    except ValueError:  # 29 February: whoever was born on 28 February 18 years ago is 18
+        eighteen_years_before = day.replace(year=day.year - 18, day=28)
+    return Q(**{f"{field}__gt": eighteen_years_before})
+
+
 class PortalInvitation(models.Model):
     """A single-use, expiring invitation for the person or someone close to them to see
     the network in Relais. Only a hash of the token is stored."""

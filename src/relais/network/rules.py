@@ -18,6 +18,7 @@ break-the-glass by the gate itself (`relais.access.persons`).
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from relais.access import decisions
 from relais.access.models import Consent, ConsentScope
@@ -48,11 +49,14 @@ from relais.network.models import (
     CapacityAssessment,
     CapacityFinding,
     Mandate,
+    MemberKind,
     MemberRole,
     NetworkMember,
     Person,
+    ProtectionOrder,
     Relation,
     Role,
+    minor_on,
 )
 from relais.notifications import rules as notification_rules
 
@@ -192,10 +196,10 @@ def _in_circle_question(user, person) -> kept.Later:
 
 def may_see_access_log(user, person) -> bool:
     """"Who looked at my record" (and the person's copy of their data, rights/export.py):
-    the person, their contact point, a representative while they may act (they exercise
-    the person's right to their file: DOMAIN.md §1), and professionals who change the
-    record. Changing first: the page has already asked it (decided once a request), so a
-    professional's page sends no query for this."""
+    the person, their contact point, whoever exercises the person's rights in their name
+    now (their right to their file among them: `_represents`, DOMAIN.md §1), and
+    professionals who change the record. Changing first: the page has already asked it
+    (decided once a request), so a professional's page sends no query for this."""
     if may_on_person(user, person, Action.CHANGE):
         return True
     own = kept.exists(
@@ -238,34 +242,71 @@ def may_read_mandate(user, mandate) -> bool:
 
 
 def speaks_for(user) -> QuerySet:
-    """The pks of the persons for whom `user` reads who was told what about them: the
-    person themselves and their contact point, as for "who looked at my record"; and a
-    representative whose mandate is in force while a practitioner judges the person
-    unable to exercise their rights (legal.py: the role alone designates nobody, and the
-    representative acts only then). On their own member row, not excluded."""
+    """The pks of the persons for whom `user` reads who was told what about them: as for
+    "who looked at my record", the person themselves, their contact point, and whoever
+    exercises the person's rights in their name now (`_represents`). On their own member
+    row, not excluded."""
     own = _members().filter(user=user, never_inform=False)
     return own.filter(_speaking_for_the_person()).values("person_id")
 
 
 def _speaking_for_the_person() -> Q:
-    """Over member rows: the person's own, their contact point's, and an acting
-    representative's."""
+    """Over member rows: the person's own, their contact point's, and a representative's
+    who acts for them now. The one rule of who opens the person's copy of their data, who
+    looked at the record and who was told what (besides the professionals who keep the
+    record, for the first two)."""
     return Q(relation=Relation.SELF) | Q(is_contact_point=True) | _represents()
 
 
 def _represents() -> Q:
-    """Over member rows: a representative whose powers apply (legal.py,
-    `representative_powers_apply`), in SQL."""
-    mandate = Mandate.objects.filter(Mandate.in_force_today(), representative=OuterRef("pk"),
-                                     person=OuterRef("person"))
-    role = MemberRole.objects.filter(member=OuterRef("pk"), role=Role.REPRESENTATIVE)
-    # The person's latest assessment (legal.current_assessment), still current, says unable.
+    """Over member rows, in SQL: who exercises the person's patient rights in their name
+    now (DOMAIN.md §1). Someone close to the person (an informal member: a professional or
+    an organisation of the network is never their representative here), who is
+
+    - the representative named by a mandate in force (legal.designated_representatives)
+      or the administrator of the person whose court order in force authorises them to
+      exercise the person's patient rights (law of 17 March 2013, `ProtectionOrder`),
+      both only while a practitioner judges the person unable to exercise them
+      (legal.representative_powers_apply: the latest assessment, still current);
+    - or, while the person is a minor, their legal representative (a parent, a guardian),
+      unless the minor is judged able to exercise their rights themselves.
+
+    The role alone designates nobody: without its mandate or its order it gives nothing.
+    A trusted person assists the person and decides nothing in their place. An adult's
+    relatives in the law's order (legal.legal_order) act when nobody was designated and
+    a practitioner turns to them, which nothing in Relais records: a professional who
+    keeps the record hands them its copy (docs/retention.md)."""
+    named = (Q(_holds(Role.REPRESENTATIVE), _mandated())
+             | Q(_holds(Role.ADMINISTRATOR), _ordered()))
+    for_a_minor = Q(_holds(Role.LEGAL_REPRESENTATIVE),
+                    minor_on(timezone.localdate(), field="person__birth_date"))
+    acting = ((named & _judged(CapacityFinding.UNABLE))
+              | (for_a_minor & ~_judged(CapacityFinding.ABLE)))
+    return Q(kind=MemberKind.INFORMAL) & acting
+
+
+def _holds(role: str) -> Exists:
+    return Exists(MemberRole.objects.filter(member=OuterRef("pk"), role=role))
+
+
+def _mandated() -> Exists:
+    return Exists(Mandate.objects.filter(Mandate.in_force_today(), representative=OuterRef("pk"),
+                                         person=OuterRef("person")))
+
+
+def _ordered() -> Exists:
+    return Exists(ProtectionOrder.objects.filter(
+        ProtectionOrder.in_force_today(), administrator=OuterRef("pk"),
+        person=OuterRef("person")))
+
+
+def _judged(finding: str) -> Exists:
+    """The person's latest assessment (legal.current_assessment), still current, found
+    `finding`."""
     latest = CapacityAssessment.objects.filter(person=OuterRef(OuterRef("person"))).order_by(
         "-assessed_on", "-created_at").values("pk")[:1]
-    unable = CapacityAssessment.objects.filter(
-        CapacityAssessment.current_today(), pk=Subquery(latest),
-        finding=CapacityFinding.UNABLE)
-    return Q(Exists(role), Exists(mandate), Exists(unable))
+    return Exists(CapacityAssessment.objects.filter(
+        CapacityAssessment.current_today(), pk=Subquery(latest), finding=finding))
 
 
 def recipient_excluded() -> Exists:

@@ -17,7 +17,7 @@ from relais.access import decisions
 from relais.accounts.sections import register_context
 from relais.core import kept
 from relais.network import rules as network_rules
-from relais.network.models import CapacityAssessment, Mandate, Person
+from relais.network.models import CapacityAssessment, Mandate, Person, ProtectionOrder
 
 PERSON_SECTIONS: list[Callable] = []
 # The same, shown under the person's name, before anything else (what the record is now).
@@ -91,5 +91,7 @@ def register() -> None:
     register_person_question(network_rules.ask_safeguarding_early)
     register_person_rows("network.mandates", lambda person: Mandate.objects.filter(
         person_id=person))
+    register_person_rows("network.protection_orders", lambda person: ProtectionOrder.objects
+                         .filter(person_id=person))
     register_person_rows("network.assessments", lambda person: CapacityAssessment.objects
                          .filter(person_id=person))

@@ -27,6 +27,7 @@ from relais.network.models import (
     MemberRole,
     NetworkMember,
     Person,
+    ProtectionOrder,
     Relation,
     Role,
 )
@@ -300,6 +301,32 @@ def revoke_mandate(mandate, *, actor) -> None:
     mandate.save(update_fields=["revoked_on", "updated_at"])
     _record("mandate.revoke", mandate.person, actor=actor, target=mandate)
     network_changed(mandate.person)
+
+
+@transaction.atomic
+def record_protection_order(person, *, administrator, actor, **fields) -> ProtectionOrder:
+    """Record the justice of the peace's order naming `administrator` (a member) the
+    person's administrator, authorised to exercise their patient rights; the member gets
+    the administrator role if missing."""
+    order = ProtectionOrder(person=person, administrator=administrator, recorded_by=actor,
+                            **fields)
+    order.full_clean()
+    order.save()
+    MemberRole.objects.get_or_create(member=administrator, role=Role.ADMINISTRATOR)
+    _record("protection_order.create", person, actor=actor, target=order,
+            detail={"administrator": administrator.pk})
+    network_changed(person)
+    return order
+
+
+@transaction.atomic
+def lift_protection_order(order, *, actor) -> None:
+    """The court ended the protection, or no longer authorises the administrator to
+    exercise the person's patient rights: recorded as ended today."""
+    order.lifted_on = timezone.localdate()
+    order.save(update_fields=["lifted_on", "updated_at"])
+    _record("protection_order.lift", order.person, actor=actor, target=order)
+    network_changed(order.person)
 
 
 @transaction.atomic

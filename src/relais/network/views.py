@@ -35,6 +35,7 @@ from relais.network.forms import (
     MemberForm,
     PersonForm,
     PortalSignupForm,
+    ProtectionOrderForm,
 )
 from relais.network.models import (
     COORDINATION_ROLES,
@@ -47,6 +48,7 @@ from relais.network.models import (
     MemberRole,
     NetworkMember,
     Person,
+    ProtectionOrder,
     Relation,
     Role,
 )
@@ -152,14 +154,17 @@ def _members_for(user, person) -> list[NetworkMember]:
 def _network_context(user, person, members) -> dict:
     shown = [m for m in members if not m.never_inform]
     mandates = _mandates(person)
+    orders = _protection_orders(person)
     assessments = _assessments(person)
-    for row in (*mandates, *assessments):
+    for row in (*mandates, *orders, *assessments):
         row.person = person
     basis, representatives = legal.who_represents(shown, mandates)
     map_members = _map_members(shown)
     return {
         "mandates": mandates,
         "missing_mandates": legal.missing_mandates(shown, mandates),
+        "protection_orders": orders,
+        "missing_orders": legal.missing_protection_orders(shown, orders),
         "assessment": legal.current_assessment(assessments),
         "powers_apply": legal.representative_powers_apply(assessments),
         "person": person,
@@ -186,6 +191,14 @@ def _mandates(person) -> list[Mandate]:
     return kept.rows(("network.mandates",), lambda s: Mandate.objects.filter(
         person_id=s.person).select_related("representative__user",
                                            "representative__organisation"), person=person.pk)
+
+
+def _protection_orders(person) -> list[ProtectionOrder]:
+    if not person_has(person.pk, "network.protection_orders"):
+        return []
+    return kept.rows(("network.protection_orders",), lambda s: ProtectionOrder.objects.filter(
+        person_id=s.person).select_related("administrator__user",
+                                           "administrator__organisation"), person=person.pk)
 
 
 def _assessments(person) -> list[CapacityAssessment]:
@@ -430,6 +443,30 @@ def mandate_revoke(request, pk, mandate_pk):
         raise Http404
     services.revoke_mandate(mandate, actor=request.user)
     messages.success(request, _("The mandate was revoked."))
+    return redirect("network:person_detail", pk=person.pk)
+
+
+@login_required
+def protection_order_add(request, pk):
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
+    form = ProtectionOrderForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        services.record_protection_order(person, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The court's order was recorded."))
+        return redirect("network:person_detail", pk=person.pk)
+    return render(request, "network/protection_order_form.html",
+                  {"form": form, "person": person})
+
+
+@login_required
+@require_POST
+def protection_order_lift(request, pk, order_pk):
+    person = network_rules.person_for(request.user, pk, Action.CHANGE)
+    order = person.protection_orders.filter(pk=order_pk, lifted_on__isnull=True).first()
+    if order is None:
+        raise Http404
+    services.lift_protection_order(order, actor=request.user)
+    messages.success(request, _("The court's order was recorded as ended."))
     return redirect("network:person_detail", pk=person.pk)
 
 

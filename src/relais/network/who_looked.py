@@ -71,6 +71,8 @@ KINDS = (
           gettext_lazy("You opened the signed mandate"), "mandate.document_read"),
     _kind("mandate", gettext_lazy("%(who)s recorded or revoked a mandate"),
           gettext_lazy("You recorded or revoked a mandate"), prefixes=("mandate.",)),
+    _kind("protection_order", gettext_lazy("%(who)s recorded or ended a court order"),
+          gettext_lazy("You recorded or ended a court order"), prefixes=("protection_order.",)),
     _kind("capacity", gettext_lazy("%(who)s recorded an assessment of capacity"),
           gettext_lazy("You recorded an assessment of capacity"), "capacity.assess"),
     _kind("portal_join", gettext_lazy("%(who)s started using the portal"),

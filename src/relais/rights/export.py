@@ -45,6 +45,7 @@ SHOWN_IN = {
     "network.memberrole": "members",
     "access.consent": "consents",
     "network.mandate": "mandates",
+    "network.protectionorder": "protection_orders",
     "network.capacityassessment": "assessments",
     "stays.stay": "stays",
     "stays.planitem": "stays",
@@ -105,13 +106,15 @@ def gather(user, person) -> dict:
     stays = list(Stay.objects.visible_to(user).filter(person=person)
                  .select_related("person", "hospital", "ward").prefetch_related("plan_items")
                  .order_by("admitted_at"))
-    sheets = list(person.emergency_sheets.select_related("created_by").order_by("-number"))
+    versions, prints = _sheet_rows(person)
     return {
         "members": list(policy.visible(user, NetworkMember.objects.filter(person=person))
                         .select_related("user", "organisation").prefetch_related("roles")),
         "consents": list(person.consents.order_by("given_on")),
         "mandates": [m for m in person.mandates.select_related("representative")
                      if network_rules.may_read_mandate(user, m)],
+        "protection_orders": list(person.protection_orders.select_related(
+            "administrator__user", "administrator__organisation")),
         "assessments": list(person.assessments.all()),
         "stays": stays,
         "screenings": _screenings(user, stays),
@@ -124,9 +127,9 @@ def gather(user, person) -> dict:
                           .prefetch_related("events").order_by("created_at")),
         "entries": list(Entry.objects.visible_to(user).filter(person=person)
                         .select_related("author").order_by("created_at")),
-        "sheet": sheets[0] if sheets else None,
-        "earlier_sheets": sheets[1:],
-        "sheet_prints": _sheet_prints(person),
+        "sheet": versions[0] if versions else None,
+        "earlier_sheets": versions[1:],
+        "sheet_prints": prints,
         "consultations": list(policy.visible(user, Consultation.objects.filter(person=person))
                               .prefetch_related(Prefetch("invitations", queryset=_answers()))
                               .order_by("created_at")),
@@ -176,15 +179,34 @@ def _admission_brief(user, person, stays):
     return AdmissionBrief.objects.filter(person=person).select_related("updated_by").first()
 
 
-def _sheet_prints(person) -> list[dict]:
-    """Each print with the contacts saved with it, labelled as the sheet shows them. As on
-    the sheet's own pages (its history, its versions): whoever sees the person, who passed
-    the gate; its photo, the printed version's, is the sheet's photo page (the gate again,
-    and audited), which the template links."""
-    prints = (SheetPrint.objects.filter(person=person).select_related("sheet", "printed_by")
-              .order_by("printed_at"))
-    return [{"printed": printed, "contacts": emergency.labelled(printed.contacts)}
-            for printed in prints]
+def _sheet_rows(person) -> tuple[list[dict], list[dict]]:
+    """The emergency sheet's versions, newest first, and its prints, in the order printed:
+    each with the contacts saved with it, labelled as the sheet shows them (as on the
+    sheet's own pages, for whoever sees the person, who passed the gate), and its photo."""
+    versions = [{"version": sheet, "contacts": emergency.labelled(sheet.contacts)}
+                for sheet in person.emergency_sheets.select_related("created_by")
+                .order_by("-number")]
+    prints = [{"printed": printed, "contacts": emergency.labelled(printed.contacts)}
+              for printed in SheetPrint.objects.filter(person=person)
+              .select_related("sheet", "printed_by").order_by("printed_at")]
+    _place_photos([(row, row["version"]) for row in versions]
+                  + [(row, row["printed"].sheet) for row in prints])
+    return versions, prints
+
+
+def _place_photos(rows: list[tuple[dict, object]]) -> None:
+    """Each (row, its version) in the page's order gets the photo of its version: the
+    image at the first row that has that photo (`photo_shown`), served by the photo page
+    of the version it is first seen on (`photo_from`: through the gate, each read
+    audited); a later row with the same photo (carried from version to version, printed
+    again) names that version instead. The page holds each photo's image once, so an
+    opening of the copy writes one `emergency_sheet.photo_read` per photo it shows
+    (docs/retention.md: every read is audited, none twice for one showing)."""
+    first_seen: dict[str, int] = {}
+    for row, sheet in rows:
+        name = sheet.photo.name if sheet.photo else ""
+        row["photo_shown"] = bool(name) and name not in first_seen
+        row["photo_from"] = first_seen.setdefault(name, sheet.number) if name else None
 
 
 @dataclass(frozen=True)

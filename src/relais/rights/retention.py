@@ -50,6 +50,7 @@ from relais.network.models import (
     NetworkMember,
     Person,
     PortalInvitation,
+    ProtectionOrder,
 )
 from relais.notifications.models import Notification
 from relais.rights.models import Anonymisation, ClosedBecause
@@ -78,6 +79,7 @@ ACTIVITY = [
     (NetworkMember, "person", ["updated_at"]),
     (CapacityAssessment, "person", ["updated_at"]),
     (Mandate, "person", ["updated_at"]),
+    (ProtectionOrder, "person", ["updated_at"]),
     (Consent, "person", ["recorded_at", "revoked_at"]),
     (Stay, "person", ["updated_at"]),
     (PlanItem, "stay__person", ["updated_at"]),
@@ -278,6 +280,7 @@ def _network(pk: int, now: datetime) -> int:
     CapacityAssessment.objects.filter(person_id=pk).update(assessed_by="", note="")
     _delete_files(Mandate.objects.filter(person_id=pk), "document")
     Mandate.objects.filter(person_id=pk).update(scope="", document="")
+    ProtectionOrder.objects.filter(person_id=pk).update(court="")  # the canton: where they live
     PortalInvitation.objects.filter(member__person_id=pk).update(email="")
     PortalInvitation.objects.filter(member__person_id=pk, accepted_at__isnull=True,
                                     expires_at__gt=now).update(expires_at=now)

@@ -22,7 +22,8 @@ about a person; then, for every page and endpoint found by walking the URL confi
 
 The world (`build_world`): a coordination centre keeps her record; her GP, a home-help
 service, a physiotherapist, her daughter (portal account, trusted person, mandate with its
-scanned document) and her brother are in her network. The home-nursing service "Orion"
+scanned document, a court order naming her administrator) and her brother are in her
+network. The home-nursing service "Orion"
 (organisation O) was in it too: it received a referral, was named in the booklet, its
 manager wrote an entry with an attachment, it was asked in a consultation; then she said
 "never inform" about O. A professional, X, a nurse at the hospital who also works for the
@@ -237,6 +238,10 @@ def build_world() -> SimpleNamespace:
         signed_on=timezone.localdate(), signed_by_person=True, signed_by_representative=True,
         starts_on=timezone.localdate(), actor=w.coordinator,
         document=SimpleUploadedFile("mandate.pdf", PDF, "application/pdf"))
+    network.record_protection_order(
+        p, administrator=w.member_daughter, court="Justice of the peace, Zephyr canton",
+        ordered_on=timezone.localdate(), covers_patient_rights=True,
+        starts_on=timezone.localdate(), actor=w.coordinator)
     network.record_assessment(p, actor=w.coordinator, finding="unable", assessed_by="Dr Gaia",
                               assessed_on=timezone.localdate(),
                               review_by=timezone.localdate() + timedelta(days=60))
@@ -470,9 +475,9 @@ class Leak:
 # What each path parameter stands for: by its name, else by the path segment before it
 # (`persons/<int:pk>/` is a person, `referrals/<int:pk>/` a referral).
 BY_NAME = {"person_pk": "persons", "stay_pk": "stays", "consent_pk": "consent",
-           "mandate_pk": "mandates", "invitation_pk": "answer", "entry_pk": "entries",
-           "number": "versions", "instrument": "instrument", "to": "referral_status",
-           "uidb64": "_dummy",
+           "mandate_pk": "mandates", "order_pk": "court-orders", "invitation_pk": "answer",
+           "entry_pk": "entries", "number": "versions", "instrument": "instrument",
+           "to": "referral_status", "uidb64": "_dummy",
            # The HSDS API's last address: any other path under /hsds/ is a JSON 404.
            "rest": "_dummy",
            # A consultation's finding or presentation holds no person (counts by sector,
@@ -480,10 +485,10 @@ BY_NAME = {"person_pk": "persons", "stay_pk": "stays", "consent_pk": "consent",
            # every pair of her ids would be thousands of requests for nothing more.
            "finding_pk": "_one", "presentation_pk": "_one"}
 # Keys whose values are hers: a URL made only of these is one of her objects' addresses.
-PERSONAL_KEYS = {"persons", "members", "consent", "mandates", "stays", "plan-items",
-                 "referrals", "entries", "consultations", "answer", "versions", "join", "c",
-                 "referral_status", "instrument", "merges", "followups", "followup-contacts",
-                 "watches"}
+PERSONAL_KEYS = {"persons", "members", "consent", "mandates", "court-orders", "stays",
+                 "plan-items", "referrals", "entries", "consultations", "answer", "versions",
+                 "join", "c", "referral_status", "instrument", "merges", "followups",
+                 "followup-contacts", "watches"}
 SEARCH_INPUT = re.compile(r'<input[^>]*name="(?:q|niss|search)"')
 # Every URL is asked first with these: a search by name, and the print version of a page.
 FIRST_QUERY = {"q": SEARCH_PREFIX, "search": SEARCH_PREFIX, "print": "1"}
@@ -538,6 +543,7 @@ def candidates(w) -> dict:
         "members": ids("NetworkMember", person=p),
         "consent": ids("Consent", person=p),
         "mandates": ids("Mandate", person=p),
+        "court-orders": ids("ProtectionOrder", person=p),
         "stays": ids("Stay", person=p),
         "plan-items": ids("PlanItem", stay__person=p),
         "referrals": ids("Referral", person=p),

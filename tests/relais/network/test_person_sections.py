@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_sections_register_the_kinds_of_rows_they_show():
     assert set(PERSON_ROWS) == {
-        "network.mandates", "network.assessments", "stays.stays", "stays.briefs",
-        "followup.followups", "followup.watches", "followup.refusals",
+        "network.mandates", "network.protection_orders", "network.assessments", "stays.stays",
+        "stays.briefs", "followup.followups", "followup.watches", "followup.refusals",
         "followup.refused_referrals"}
 
 

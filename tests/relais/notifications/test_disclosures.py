@@ -9,14 +9,17 @@ home-nursing service and the coordination centre; a physiotherapist who left; a 
 worker she excluded. Each was told when they joined ("network.added").
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.utils import timezone
 
+from relais.access.models import ConsentScope
+from relais.network import rules as network_rules
 from relais.network import services as network
-from relais.network.models import Role
+from relais.network.models import MemberKind, MemberRole, Person, Relation, Role, minor_on
 from relais.notifications import kinds, rules
 from relais.notifications.models import Notification
 from tests.factories import MembershipFactory, UserFactory
@@ -136,3 +139,157 @@ def test_every_kind_has_a_label_and_an_unknown_one_reads_as_other_news():
         kinds.Kind("test.unlabelled", "booklet", "Something.")
     assert Notification(kind="referral.declined").kind_label == "Referral declined"
     assert Notification(kind="gone.away").kind_label == "Other news"
+
+
+# --- legal representatives without a mandate: the court's administrator, a minor's parents
+# (network.rules._represents, DOMAIN.md §1). The same rule opens the copy of the data and
+# "who looked at this record": the three forms of it answer alike.
+
+
+def acts_for(user, person) -> bool:
+    """Whether `user` speaks for `person`, asked of each form of the rule: who was told
+    what, "who looked at this record" for one person and as a list (the FHIR API's)."""
+    answers = {rules.reads_disclosures(user, person),
+               network_rules.may_see_access_log(user, person),
+               person.pk in set(network_rules.access_log_persons(user).values_list("pk",
+                                                                                  flat=True))}
+    assert len(answers) == 1, "the forms of the rule disagree"
+    return answers.pop()
+
+
+def order_for(person, member, *, actor, ordered_days_ago=0, starts_in=0, ends_in=None):
+    """The justice of the peace's order naming `member` administrator of the person,
+    authorised to exercise their patient rights."""
+    today = timezone.localdate()
+    return network.record_protection_order(
+        person, administrator=member, court="Justice of the peace, 2nd canton of Brussels",
+        ordered_on=today - timedelta(days=ordered_days_ago), covers_patient_rights=True,
+        starts_on=today + timedelta(days=starts_in),
+        ends_on=None if ends_in is None else today + timedelta(days=ends_in), actor=actor)
+
+
+def test_the_administrator_acts_only_with_a_court_order_in_force_while_she_is_unable(
+        madeleine, daughter, caregiver, coordinator):
+    MemberRole.objects.create(member=daughter, role=Role.ADMINISTRATOR)
+    assess(madeleine, "unable", actor=coordinator)
+    assert not acts_for(caregiver, madeleine)  # the role alone: no order recorded
+    order = order_for(madeleine, daughter, actor=coordinator)
+    assert acts_for(caregiver, madeleine)
+    assert caregiver.pk in recipients(caregiver, madeleine)
+    assess(madeleine, "able", actor=coordinator)
+    assert not acts_for(caregiver, madeleine)  # she exercises her rights herself again
+    assess(madeleine, "unable", actor=coordinator)
+    network.lift_protection_order(order, actor=coordinator)
+    assert not acts_for(caregiver, madeleine)  # the court ended the protection
+
+
+def test_an_order_not_yet_or_no_longer_in_force_gives_the_administrator_nothing(
+        madeleine, daughter, caregiver, coordinator):
+    assess(madeleine, "unable", actor=coordinator)
+    order_for(madeleine, daughter, actor=coordinator, starts_in=1)
+    assert not acts_for(caregiver, madeleine)
+    order_for(madeleine, daughter, actor=coordinator, ordered_days_ago=60, starts_in=-60,
+              ends_in=-1)
+    assert not acts_for(caregiver, madeleine)
+    order_for(madeleine, daughter, actor=coordinator, ordered_days_ago=60, starts_in=-60,
+              ends_in=0)  # its last day
+    assert acts_for(caregiver, madeleine)
+
+
+def test_a_trusted_person_decides_nothing_in_her_place(madeleine, daughter, caregiver,
+                                                      coordinator):
+    assert Role.TRUSTED_PERSON in daughter.role_codes()
+    assess(madeleine, "unable", actor=coordinator)
+    assert not acts_for(caregiver, madeleine)
+
+
+def test_an_adults_relative_in_the_laws_order_gets_no_copy_from_relais(
+        madeleine, daughter, caregiver, coordinator):
+    """The law's order (partner, adult child, ...) applies when a practitioner turns to
+    them, which nothing in Relais records: the professionals hand them the copy."""
+    MemberRole.objects.create(member=daughter, role=Role.LEGAL_REPRESENTATIVE)
+    assess(madeleine, "unable", actor=coordinator)
+    assert not acts_for(caregiver, madeleine)
+
+
+def test_a_professional_of_the_network_never_speaks_for_her_by_a_legal_role(
+        madeleine, gp, coordinator, member_of):
+    """A court order names her GP (the form offers only relatives and friends): the rule
+    still gives the GP no one else's notifications; the access log they read as a
+    professional who keeps the record."""
+    assess(madeleine, "unable", actor=coordinator)
+    order_for(madeleine, member_of(user=gp), actor=coordinator)
+    assert not rules.reads_disclosures(gp, madeleine)
+    assert recipients(gp, madeleine) == set()
+
+
+@pytest.fixture
+def lucas(world, coordinator, gp, caregiver):
+    """Lucas, ten: his mother (the `caregiver` login) is his legal representative; his GP
+    follows him. His parents consented to share with the network."""
+    today = timezone.localdate()
+    person = network.create_person(
+        {"first_name": "Lucas", "last_name": "Lambert", "sex": "M",
+         "birth_date": today.replace(year=today.year - 10, day=min(today.day, 28))},
+        actor=coordinator, organisation=world.coordination_centre)
+    network.record_consent(person, scope=ConsentScope.NETWORK, given_by="Sophie Lambert",
+                           given_on=today, actor=coordinator)
+    network.add_member(person, kind=MemberKind.INFORMAL, user=caregiver, name="Sophie Lambert",
+                       relation=Relation.PARENT, roles=[Role.LEGAL_REPRESENTATIVE],
+                       actor=coordinator)
+    network.add_member(person, kind=MemberKind.PROFESSIONAL, user=gp, roles=[Role.GP],
+                       actor=coordinator)
+    return person
+
+
+def born(person, day) -> None:
+    Person.objects.filter(pk=person.pk).update(birth_date=day)
+    person.refresh_from_db()
+
+
+def test_a_minors_legal_representative_acts_until_he_is_judged_able(lucas, caregiver,
+                                                                     coordinator, gp):
+    assert acts_for(caregiver, lucas)
+    assert recipients(caregiver, lucas) == {caregiver.pk, gp.pk}
+    assess(lucas, "unable", actor=coordinator)
+    assert acts_for(caregiver, lucas)
+    assess(lucas, "able", actor=coordinator)  # he exercises his rights himself
+    assert not acts_for(caregiver, lucas)
+
+
+def test_a_minors_legal_representative_acts_until_he_turns_18(lucas, caregiver):
+    today = timezone.localdate()
+    try:
+        eighteenth_birthday_today = today.replace(year=today.year - 18)
+    except ValueError:  # 29 February: born on the 28th, 18 today
+        eighteenth_birthday_today = today.replace(year=today.year - 18, day=28)
+    born(lucas, eighteenth_birthday_today + timedelta(days=1))
+    assert acts_for(caregiver, lucas)  # 18 tomorrow
+    born(lucas, eighteenth_birthday_today)
+    assert not acts_for(caregiver, lucas)
+    born(lucas, None)  # not known to be a minor
+    assert not acts_for(caregiver, lucas)
+
+
+def test_on_29_february_whoever_was_born_on_28_february_18_years_before_is_18():
+    assert minor_on(date(2028, 2, 29)) == Q(birth_date__gt=date(2010, 2, 28))
+    assert minor_on(date(2026, 12, 6), field="person__birth_date") == Q(
+        person__birth_date__gt=date(2008, 12, 6))
+
+
+@pytest.mark.parametrize("holder", ["trusted_person", "professional", "excluded"])
+def test_who_else_holds_a_role_for_a_minor_reads_nothing(lucas, caregiver, gp, coordinator,
+                                                         holder):
+    parent = lucas.members.get(user=caregiver)
+    if holder == "trusted_person":
+        network.update_member(parent, roles=[Role.TRUSTED_PERSON], actor=coordinator)
+        user = caregiver
+    elif holder == "professional":
+        network.update_member(lucas.members.get(user=gp),
+                              roles=[Role.GP, Role.LEGAL_REPRESENTATIVE], actor=coordinator)
+        user = gp
+    else:
+        network.exclude_member(parent, actor=coordinator)
+        user = caregiver
+    assert not rules.reads_disclosures(user, lucas)
+    assert recipients(user, lucas) == set()

@@ -1,6 +1,7 @@
 """The readable export (GDPR art. 15): everything held about the person on one printable
 page, for whoever may see "who looked at this record", read through the gate, audited."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -444,3 +445,97 @@ def test_a_representative_opens_the_copy_and_the_access_log_only_while_they_may_
     assert AuditEvent.objects.filter(action=export.EXPORT, actor=representative).count() == 1
     judge(told, "able", coordinator)
     assert [client.get(page).status_code for page in pages] == [404, 404]
+
+
+def test_the_administrator_opens_the_copy_and_the_access_log_while_the_order_is_in_force(
+        client, told, member_of, caregiver, coordinator):
+    """The justice of the peace named her daughter administrator of the person, authorised
+    to exercise her patient rights: while the order is in force and she is judged unable,
+    the daughter exercises her right to her file; the role alone, or a lifted order,
+    opens nothing."""
+    daughter = member_of(name="Sophie Lambert")
+    pages = [url(told), reverse("network:access_log", args=[told.pk])]
+    network.update_member(daughter, roles=[Role.ADMINISTRATOR], actor=coordinator)
+    judge(told, "unable", coordinator)
+    login_as(client, caregiver)
+    assert [client.get(page).status_code for page in pages] == [404, 404]
+    today = timezone.localdate()
+    order = network.record_protection_order(
+        told, administrator=daughter, court="Justice of the peace, Uccle", ordered_on=today,
+        covers_patient_rights=True, starts_on=today, actor=coordinator)
+    responses = [client.get(page) for page in pages]
+    assert [r.status_code for r in responses] == [200, 200]
+    page = responses[0].content.decode()
+    assert all(line in told_section(page) for line in TOLD_LINES)
+    assert "Justice of the peace, Uccle" in page and "authorised to exercise" in page
+    network.lift_protection_order(order, actor=coordinator)
+    assert [client.get(page).status_code for page in pages] == [404, 404]
+
+
+def test_a_parent_opens_their_childs_copy_until_the_child_is_judged_able(
+        client, madeleine, member_of, caregiver, coordinator):
+    """Madeleine's record stands in for a child's: born ten years ago, her daughter's
+    login now her parent's, their legal representative."""
+    today = timezone.localdate()
+    Person.objects.filter(pk=madeleine.pk).update(
+        birth_date=today.replace(year=today.year - 10, day=min(today.day, 28)))
+    network.update_member(member_of(name="Sophie Lambert"), roles=[Role.LEGAL_REPRESENTATIVE],
+                          relation=Relation.PARENT, actor=coordinator)
+    pages = [url(madeleine), reverse("network:access_log", args=[madeleine.pk])]
+    login_as(client, caregiver)
+    responses = [client.get(page) for page in pages]
+    assert [r.status_code for r in responses] == [200, 200]
+    assert 'id="x-told"' in responses[0].content.decode()
+    judge(madeleine, "able", coordinator)
+    assert [client.get(page).status_code for page in pages] == [404, 404]
+
+
+# --- the emergency sheet's versions: their contacts and photo, each photo read once ------
+
+
+def photo_sources(page: str) -> list[str]:
+    return re.findall(r'<img class="export-photo" src="([^"]+)"', page)
+
+
+def test_each_version_shows_the_contacts_saved_with_it(client, madeleine, coordinator, gp,
+                                                       member_of):
+    emergency.save_sheet(madeleine, {"conditions": "Heart failure"}, actor=coordinator)
+    network.end_member(member_of(user=gp), actor=coordinator)
+    emergency.save_sheet(madeleine, {"conditions": "Heart failure, COPD"}, actor=coordinator)
+    login_as(client, coordinator)
+    page = client.get(url(madeleine)).content.decode()
+    current, earlier = (page.split('id="x-sheet"', 1)[1].split('id="x-sheet-history"', 1))
+    saved = "Whom to call, as saved with this version:"
+    trusted = "Trusted person: Sophie Lambert — +32 470 00 00 01"
+    gp_line = f"General practitioner: {gp} — no phone recorded"
+    assert current.count(saved) == 1 and trusted in current and gp_line not in current
+    assert earlier.count(saved) == 1 and trusted in earlier and gp_line in earlier  # version 1
+
+
+def test_each_photo_is_shown_once_and_its_reading_audited_once(client, media, madeleine,
+                                                              coordinator):
+    """Version 1's photo is carried to version 2 and printed with it; version 3 has a
+    new one, printed twice: two photos, two images, two reads; the other rows name the
+    version whose image shows it."""
+    def photo(name):
+        return SimpleUploadedFile(name, PNG, "image/png")
+
+    emergency.save_sheet(madeleine, {"photo": photo("first.png")}, actor=coordinator)
+    emergency.save_sheet(madeleine, {"allergies": "Latex"}, actor=coordinator)
+    emergency.record_print(madeleine, actor=coordinator)
+    emergency.save_sheet(madeleine, {"photo": photo("second.png")}, actor=coordinator)
+    emergency.record_print(madeleine, actor=coordinator)
+    emergency.record_print(madeleine, actor=coordinator)
+    login_as(client, coordinator)
+    page = client.get(url(madeleine)).content.decode()
+    shown = photo_sources(page)
+    assert shown == [reverse("booklet:emergency_photo", args=[madeleine.pk, number])
+                     for number in (3, 2)]  # the current version first, then version 2
+    assert page.count("Photo: the same as on version 2, shown above.") == 2  # v1, its print
+    assert page.count("Photo: the same as on version 3, shown above.") == 2  # its prints
+    for source in shown:  # what the browser fetches
+        assert client.get(source).status_code == 200
+    reads = AuditEvent.objects.filter(action="emergency_sheet.photo_read")
+    assert sorted(reads.values_list("target_id", flat=True)) == sorted(
+        str(pk) for pk in madeleine.emergency_sheets.filter(number__in=[2, 3])
+        .values_list("pk", flat=True))
