@@ -124,9 +124,11 @@ def _measure_one(size: int, options) -> int:
     server = pages.start_gunicorn(port)
     try:
         cookies = fhir_api.log_in(port, user)
+        statements = _statements_counted()
         before = _reads()
         person = _opens(port, cookies, [f"/persons/{pk}/" for pk in persons])
         reads = _reads_since(before, len(persons))
+        costliest = _costliest_statements(len(persons)) if statements else []
         booklet = _opens(port, cookies, [f"/persons/{pk}/booklet/" for pk in persons])
         others = {label: _opens(port, cookies, [path.format(pk=pk) for pk in persons])
                   for label, path in OTHER_PAGES.items()}
@@ -141,6 +143,11 @@ def _measure_one(size: int, options) -> int:
           f"; {reads['blocks']:.1f} blocks in all, {reads['ms']} ms reading")
     print(f"{size:,} persons, what the person page wrote per open, server-wide: " + ", ".join(
         f"{name} {value:,}" for name, value in reads["written"].items()))
+    if costliest:
+        print(f"{size:,} persons, the person page's statements that took longest in all, per "
+              "open (pg_stat_statements: ms executing, of it reading; calls): " + "; ".join(
+                  f"{ms} ms ({read} reading, {calls} calls) {text}"
+                  for text, ms, read, calls in costliest))
     print(RESULT + json.dumps({"size": size, "visible": _visible_count(user),
                                "person": person, "booklet": booklet, "reads": reads,
                                **others}))
@@ -193,6 +200,35 @@ def _time_reads() -> None:
                                f"SET {setting} = on")
     except DatabaseError as error:
         print(f"reads not timed: {error}".strip())
+
+
+def _statements_counted() -> bool:
+    """pg_stat_statements emptied, if the server loads it (relais.conf does): what each
+    statement of the timed opens cost PostgreSQL, apart from Python's share."""
+    from django.db import DatabaseError, connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            cursor.execute("SELECT pg_stat_statements_reset()")
+    except DatabaseError:  # not in shared_preload_libraries: the opens are timed without
+        return False
+    return True
+
+
+def _costliest_statements(opens: int, top: int = 6) -> list:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT regexp_replace(left(query, 70), '\\s+', ' ', 'g'),
+                   round((total_exec_time / %s)::numeric, 2),
+                   round((blk_read_time / %s)::numeric, 2), calls
+            FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            ORDER BY total_exec_time DESC LIMIT %s""", [opens, opens, top])
+        return [(text, float(ms), float(read), calls) for text, ms, read, calls
+                in cursor.fetchall()]
 
 
 def _checkpoint() -> None:
