@@ -160,6 +160,10 @@ class Person(TimeStamped, Versioned):
     def niss_display(self) -> str:
         return format_niss(self.niss) if self.niss else ""
 
+    def is_minor_on(self, day) -> bool:
+        """Under 18 on `day` (`minor_on` in SQL); not known to be when no birth date."""
+        return self.birth_date is not None and self.birth_date > eighteen_years_before(day)
+
     @property
     def care_zone(self) -> CareZone | None:
         return self.care_zone_override or care_zone_for(self.municipality, self.postcode)
@@ -541,11 +545,14 @@ def minor_on(day, *, field: str = "birth_date") -> Q:
     """Over person rows (or rows reaching the person's birth date by `field`): under 18
     on `day`, born less than 18 years before it. A person whose birth date is not
     recorded is not known to be a minor."""
+    return Q(**{f"{field}__gt": eighteen_years_before(day)})
+
+
+def eighteen_years_before(day):
     try:
-        eighteen_years_before = day.replace(year=day.year - 18)
+        return day.replace(year=day.year - 18)
     except ValueError:  # 29 February: whoever was born on 28 February 18 years ago is 18
-        eighteen_years_before = day.replace(year=day.year - 18, day=28)
-    return Q(**{f"{field}__gt": eighteen_years_before})
+        return day.replace(year=day.year - 18, day=28)
 
 
 class PortalInvitation(models.Model):

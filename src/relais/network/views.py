@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -167,6 +168,7 @@ def _network_context(user, person, members) -> dict:
         "missing_orders": legal.missing_protection_orders(shown, orders),
         "assessment": legal.current_assessment(assessments),
         "powers_apply": legal.representative_powers_apply(assessments),
+        "is_minor": person.is_minor_on(timezone.localdate()),
         "person": person,
         "members": shown,
         "excluded": [m for m in members if m.never_inform],

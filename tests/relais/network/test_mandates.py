@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from relais.audit.models import AuditEvent
 from relais.network import legal, services
-from relais.network.models import CapacityAssessment, Mandate, Role
+from relais.network.models import CapacityAssessment, Mandate, Role, eighteen_years_before
 from tests.files import PDF, PNG
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +121,23 @@ def test_the_person_page_says_whether_representation_applies(client, coordinator
     page = client.get(reverse("network:person_detail", args=[madeleine.pk]))
     assert page.context["powers_apply"] is True
     assert "representation applies now" in page.content.decode()
+
+
+def test_a_minor_without_an_assessment_is_not_presumed_to_decide_alone(client, coordinator,
+                                                                       madeleine):
+    client.force_login(coordinator)
+    page_url = reverse("network:person_detail", args=[madeleine.pk])
+    adult = client.get(page_url).content.decode()
+    assert "presumed able to decide" in adult and "A minor:" not in adult
+    today = timezone.localdate()
+    madeleine.birth_date = legal_age_day = eighteen_years_before(today)
+    madeleine.save()
+    assert not madeleine.is_minor_on(today)  # 18 today
+    madeleine.birth_date = legal_age_day + timedelta(days=1)
+    madeleine.save()
+
+    minor = client.get(page_url).content.decode()
+
+    assert madeleine.is_minor_on(today)
+    assert "A minor: their legal representatives exercise their rights" in minor
+    assert "presumed able to decide" not in minor
