@@ -25,15 +25,18 @@ class Rank:
         return len(self.members) > 1
 
 
+# Each rank: who fills it, from the member, their roles and the members a court order in
+# force names administrator (the role alone is not the court's order: missing_protection_orders).
 LEGAL_ORDER = [
     (1, _("Court-appointed administrator of the person"),
-     lambda m, roles: Role.ADMINISTRATOR in roles),
+     lambda m, roles, ordered: Role.ADMINISTRATOR in roles and m.pk in ordered),
     (2, _("Spouse, legal cohabitant or partner living together"),
-     lambda m, roles: m.relation == Relation.PARTNER),
-    (3, _("Adult child"), lambda m, roles: m.relation == Relation.CHILD and not m.is_minor),
-    (4, _("Parent"), lambda m, roles: m.relation == Relation.PARENT),
+     lambda m, roles, ordered: m.relation == Relation.PARTNER),
+    (3, _("Adult child"),
+     lambda m, roles, ordered: m.relation == Relation.CHILD and not m.is_minor),
+    (4, _("Parent"), lambda m, roles, ordered: m.relation == Relation.PARENT),
     (5, _("Adult brother or sister"),
-     lambda m, roles: m.relation == Relation.SIBLING and not m.is_minor),
+     lambda m, roles, ordered: m.relation == Relation.SIBLING and not m.is_minor),
 ]
 
 
@@ -71,28 +74,29 @@ def representative_powers_apply(assessments) -> bool:
     return current is not None and current.finding == CapacityFinding.UNABLE
 
 
-def legal_order(members) -> list[Rank]:
+def legal_order(members, orders=()) -> list[Rank]:
     """The ranks of the legal order that someone in the network fills, first rank first.
 
     Excluded ("never inform") members are left out: the person asked that they are told
     nothing, and DOMAIN.md §6 leaves their legal position to Belgian legal advice.
     """
     candidates = [m for m in members if m.is_active and not m.never_inform]
+    ordered = {o.administrator_id for o in orders if o.in_force}
     ranks = []
     for number, label, fits in LEGAL_ORDER:
-        at_rank = tuple(m for m in candidates if fits(m, m.role_codes()))
+        at_rank = tuple(m for m in candidates if fits(m, m.role_codes(), ordered))
         if at_rank:
             ranks.append(Rank(number, str(label), at_rank))
     return ranks
 
 
-def who_represents(members, mandates=()) -> tuple[str, list]:
+def who_represents(members, mandates=(), orders=()) -> tuple[str, list]:
     """("designated", [...]) when a mandate names someone, else ("legal_order", first rank),
     else ("practitioner", []): nobody available, the practitioner protects the person."""
     designated = designated_representatives(members, mandates)
     if designated:
         return "designated", designated
-    ranks = legal_order(members)
+    ranks = legal_order(members, orders)
     if ranks:
         return "legal_order", list(ranks[0].members)
     return "practitioner", []

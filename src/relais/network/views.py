@@ -159,7 +159,7 @@ def _network_context(user, person, members) -> dict:
     assessments = _assessments(person)
     for row in (*mandates, *orders, *assessments):
         row.person = person
-    basis, representatives = legal.who_represents(shown, mandates)
+    basis, representatives = legal.who_represents(shown, mandates, orders)
     map_members = _map_members(shown)
     return {
         "mandates": mandates,
@@ -177,7 +177,7 @@ def _network_context(user, person, members) -> dict:
         "map_svg": mark_safe(cached_ecomap(person.full_name, map_members)),  # noqa: S308 - escaped by render_ecomap
         "map_text": text_list(map_members),
         "representation": basis, "representatives": representatives,
-        "legal_order": legal.legal_order(shown),
+        "legal_order": legal.legal_order(shown, orders),
         "consents": kept.rows(("network.consents",), lambda s: Consent.objects.in_force()
                               .filter(person_id=s.person), person=person.pk),
         "may_change": policy.policy_for(Person).allows(user, person, Action.CHANGE),

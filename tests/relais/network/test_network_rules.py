@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from relais.access import decisions
 from relais.audit.models import AuditEvent
@@ -224,19 +224,27 @@ def bare_person(world, coordinator):
                                   actor=coordinator, organisation=world.coordination_centre)
 
 
-def order_of(person):
+def order_of(person, orders=()):
     members = list(person.members.active().prefetch_related("roles"))
-    return [(rank.number, [m.name for m in rank.members]) for rank in legal.legal_order(members)]
+    return [(rank.number, [m.name for m in rank.members])
+            for rank in legal.legal_order(members, orders)]
 
 
-def test_legal_order_follows_the_law(bare_person):
+def test_legal_order_follows_the_law(bare_person, coordinator):
     informal(bare_person, "Sister", Relation.SIBLING)
     informal(bare_person, "Mother", Relation.PARENT)
     informal(bare_person, "Son", Relation.CHILD)
     informal(bare_person, "Wife", Relation.PARTNER)
-    informal(bare_person, "Guardian", Relation.OTHER, [Role.ADMINISTRATOR])
-    assert order_of(bare_person) == [(1, ["Guardian"]), (2, ["Wife"]), (3, ["Son"]),
-                                     (4, ["Mother"]), (5, ["Sister"])]
+    guardian = informal(bare_person, "Guardian", Relation.OTHER, [Role.ADMINISTRATOR])
+    # The role alone is not the court's order: without it the administrator has no rank.
+    assert order_of(bare_person) == [(2, ["Wife"]), (3, ["Son"]), (4, ["Mother"]),
+                                     (5, ["Sister"])]
+    today = timezone.localdate()
+    order = services.record_protection_order(
+        bare_person, administrator=guardian, court="Justice of the peace, Uccle",
+        ordered_on=today, covers_patient_rights=True, starts_on=today, actor=coordinator)
+    assert order_of(bare_person, [order]) == [(1, ["Guardian"]), (2, ["Wife"]), (3, ["Son"]),
+                                              (4, ["Mother"]), (5, ["Sister"])]
 
 
 def test_minors_are_not_in_the_order_and_excluded_members_neither(bare_person):
