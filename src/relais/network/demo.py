@@ -123,7 +123,7 @@ PERSONS = [
                what_they_do="Visits three times a week, manages the medication",
                contact_point=True)),
     ),
-    # (b) His son is his designated representative (mandates are not modelled yet).
+    # (b) His son is his designated representative, by a mandate signed in 2024.
     DemoPerson(
         "Jozef", "Verhaegen", date(1933, 11, 2), "M", WOLUWE_ST_LAMBERT,
         "Avenue Georges Henri 312 bus 4", L.WITH_PARTNER, (P.ELDERLY, P.CHRONIC_ILLNESS),
@@ -507,6 +507,20 @@ def _add(person, spec, *, actor, organisations, users) -> None:
             services.set_contact_point(member, actor=actor)
         if spec.excluded:
             services.exclude_member(member, actor=actor)
+        if Role.REPRESENTATIVE in spec.roles:
+            _record_mandate(person, member, actor)
+
+
+# A representative in the demo is designated as the law asks (the person page warns about a
+# representative without one): a written mandate, dated and signed by both.
+MANDATE_SIGNED = date(2024, 3, 14)
+
+
+def _record_mandate(person, member, actor) -> None:
+    services.record_mandate(
+        person, representative=member, actor=actor, signed_on=MANDATE_SIGNED,
+        starts_on=MANDATE_SIGNED, signed_by_person=True, signed_by_representative=True,
+        scope="All patient rights, when a practitioner judges me unable to exercise them.")
 
 
 # --- portal logins ------------------------------------------------------------------------

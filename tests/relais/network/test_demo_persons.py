@@ -9,6 +9,7 @@ from relais.access.models import Consent, ConsentScope
 from relais.access.policy import member_organisation_ids
 from relais.accounts import demo
 from relais.accounts.models import Organisation, User
+from relais.network import legal
 from relais.network.demo import PERSONS, load_demo_persons, niss_for
 from relais.network.models import (
     LivingSituation,
@@ -102,8 +103,12 @@ def test_story_a_daughter_is_caregiver_trusted_person_and_contact_point(loaded):
 
 
 def test_story_b_a_son_is_the_designated_representative(loaded):
-    assert members_with_roles(Role.REPRESENTATIVE, kind=MemberKind.INFORMAL,
-                              relation=Relation.CHILD, never_inform=False).exists()
+    son = members_with_roles(Role.REPRESENTATIVE, kind=MemberKind.INFORMAL,
+                             relation=Relation.CHILD, never_inform=False).get()
+    mandate = son.mandates.get()  # as the law asks, and the person page warns without one
+    assert (mandate.in_force, mandate.signed_by_person, mandate.person) == (
+        True, True, son.person)
+    assert legal.missing_mandates([son], [mandate]) == []
 
 
 def test_story_c_an_isolated_person_with_only_professionals(loaded):
