@@ -141,12 +141,13 @@ def _measure_one(size: int, options) -> int:
           f"open (from the OS's cache or the disk), by table with its indexes: " + ", ".join(
               f"{name} {blocks:.1f}" for name, blocks in reads["tables"]) +
           f"; {reads['blocks']:.1f} blocks in all, {reads['ms']} ms reading")
-    print(f"{size:,} persons, what the person page wrote per open, server-wide: " + ", ".join(
-        f"{name} {value:,}" for name, value in reads["written"].items()))
+    if reads["written"]:
+        print(f"{size:,} persons, what the person page wrote per open, server-wide: " +
+              ", ".join(f"{name} {value:,}" for name, value in reads["written"].items()))
     if costliest:
         print(f"{size:,} persons, the person page's statements that took longest in all, per "
               "open (pg_stat_statements: ms executing, of it reading; calls): " + "; ".join(
-                  f"{ms} ms ({read} reading, {calls} calls) {text}"
+                  f"{ms} ms ({read} reading, {calls / len(persons):.1f} calls) {text}"
                   for text, ms, read, calls in costliest))
     print(RESULT + json.dumps({"size": size, "visible": _visible_count(user),
                                "person": person, "booklet": booklet, "reads": reads,
@@ -210,7 +211,8 @@ def _statements_counted() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-            cursor.execute("SELECT pg_stat_statements_reset()")
+            cursor.execute("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database "
+                           "WHERE datname = current_database()), 0)")  # this database's only
     except DatabaseError:  # not in shared_preload_libraries: the opens are timed without
         return False
     return True
@@ -286,9 +288,21 @@ def _reads() -> dict:
         blocks = dict(cursor.fetchall())
         cursor.execute(READ_TIME)
         blocks[None] = cursor.fetchone()[0]
-        cursor.execute(WRITES)
-        blocks[WRITES] = cursor.fetchone()
+        blocks[WRITES] = _writes(cursor)
     return blocks
+
+
+def _writes(cursor) -> tuple | None:
+    """WRITES' figures; None where the server has them elsewhere (PostgreSQL 17 moved the
+    backends' writes to pg_stat_io)."""
+    from django.db import DatabaseError, transaction
+
+    try:
+        with transaction.atomic():
+            cursor.execute(WRITES)
+            return cursor.fetchone()
+    except DatabaseError:
+        return None
 
 
 def _reads_since(before: dict, opens: int) -> dict:
@@ -296,8 +310,9 @@ def _reads_since(before: dict, opens: int) -> dict:
     milliseconds spent reading a page (0 without `track_io_timing`)."""
     after = _reads()
     ms = (after.pop(None) - before.pop(None)) / opens
+    now, then = after.pop(WRITES), before.pop(WRITES)
     written = {name: round((float(a) - float(b)) / opens, 1) for name, a, b in
-               zip(WRITE_NAMES, after.pop(WRITES), before.pop(WRITES), strict=True)}
+               zip(WRITE_NAMES, now, then, strict=True)} if now and then else {}
     grown = {name: (blocks - before.get(name, 0)) / opens for name, blocks in after.items()}
     tables = sorted(((n, b) for n, b in grown.items() if b >= 0.05), key=lambda t: -t[1])
     return {"tables": [(name, round(blocks, 1)) for name, blocks in tables[:8]],

@@ -127,7 +127,10 @@ def _environment(name: str, options) -> dict:
         suffix = "_quick" if options.quick else ""
         env["DATABASE_URL"] = f"{options.database.rstrip('/')}/relais_bench_{name}{suffix}"
         if getattr(options, "session_settings", ""):
-            env["PGOPTIONS"] = options.session_settings
+            # Libpq reads PGOPTIONS only where the connection names no options; Relais's
+            # own connections name theirs (settings.py: RELAIS_PG_OPTIONS, jit and parallel
+            # workers off), which relais.conf's settings replace, as they include them.
+            env["PGOPTIONS"] = env["RELAIS_PG_OPTIONS"] = options.session_settings
     return env
 
 
@@ -208,15 +211,16 @@ def _server_settings(options) -> str:
              for name, value in values.items()]
     line = f"PostgreSQL {version}: " + ", ".join(shown)
     if getattr(options, "session_settings", ""):
-        line += f"; every connection with relais.conf's PGOPTIONS {options.session_settings}"
+        line += f"; every connection with relais.conf's {options.session_settings}"
     return line
 
 
 def _session_settings(options) -> str:
     """relais.conf's settings that a session may set itself (`jit`, `random_page_cost`,
-    `work_mem`…), as PGOPTIONS for every script and server the bench starts (libpq reads
-    it): the plans are those of the configuration the deployment guide ships, whatever the
-    machine's server was left with. What needs the server's restart is only shown."""
+    `work_mem`…), for every connection of the scripts and the servers the bench starts
+    (RELAIS_PG_OPTIONS for Relais's, PGOPTIONS for the others'): the plans are those of
+    the configuration the deployment guide ships, whatever the machine's server was left
+    with. What needs the server's restart is only shown."""
     import psycopg  # why: only for PostgreSQL runs
 
     shipped = _shipped_settings()

@@ -92,6 +92,8 @@ def test_the_scripts_connect_with_the_session_settings_the_deployment_guide_ship
     environment = run_all._environment("pages", options)
 
     assert environment["PGOPTIONS"] == "-c jit=off -c random_page_cost=1.1"
+    # Relais's connections name their options (settings.py), so libpq ignores PGOPTIONS.
+    assert environment["RELAIS_PG_OPTIONS"] == "-c jit=off -c random_page_cost=1.1"
     assert environment["DATABASE_URL"].endswith("/relais_bench_pages")
     assert "PGOPTIONS" not in run_all._environment("pages", Namespace(
         quick=False, database="sqlite", only="", persons=None))
