@@ -20,7 +20,7 @@ from relais.audit import log as audit
 from relais.booklet.models import EmergencySheet, SheetPrint
 from relais.core.models import VersionConflict
 from relais.core.uploads import validate_document
-from relais.network.legal import designated_representatives
+from relais.network.legal import designated_representatives, ordered_administrators
 from relais.network.models import NetworkMember, Person, Relation, Role
 from relais.network.services import NETWORK_CHANGED
 from relais.notifications.services import notify
@@ -53,15 +53,19 @@ def sheet_members(person) -> list[NetworkMember]:
 def contacts_snapshot(person) -> dict:
     """{"contacts": [{"member", "name", "phone", "roles", "is_person"}]}: the contact
     point, GP(s), trusted person and representatives, with the numbers to call. A
-    representative counts only with a mandate in force (legal.py): the role alone is not
-    a designation, and emergency services would act on it."""
+    representative counts only with a mandate in force, an administrator only with a
+    court order in force that names them (legal.py): the role alone designates nobody,
+    and emergency services would act on it."""
     members = sheet_members(person)
     mandated = {m.pk for m in designated_representatives(members, person.mandates.all())}
+    ordered = {m.pk for m in ordered_administrators(members, person.protection_orders.all())}
     rows = []
     for member in members:
         codes = member.role_codes()
         if member.pk not in mandated:
             codes.discard(Role.REPRESENTATIVE)
+        if member.pk not in ordered:
+            codes.discard(Role.ADMINISTRATOR)
         roles = [CONTACT_POINT] if member.is_contact_point else []
         roles += [role.value for role in SHEET_ROLES if role in codes]
         if roles:
@@ -75,12 +79,19 @@ def contacts_snapshot(person) -> dict:
 def labelled(snapshot: dict) -> list[dict]:
     """A snapshot's contacts as the sheet shows them: each row with its roles' labels (in
     the active language) and whether it is the GP. The sheet's pages and the person's copy
-    of their data (its prints) show them so."""
+    of their data (its versions and prints) show them so."""
     labels = {CONTACT_POINT: _("Contact point"),
               **{role.value: role.label for role in SHEET_ROLES}}
     return [row | {"role_labels": [str(labels[r]) for r in row["roles"] if r in labels],
                    "is_gp": Role.GP in row["roles"]}
             for row in snapshot.get("contacts", [])]
+
+
+def without_members(snapshot: dict, member_pks) -> dict:
+    """A saved snapshot less the contacts of the members in `member_pks` (those a reader
+    must not see named: network.rules.members_hidden_from)."""
+    return snapshot | {"contacts": [row for row in snapshot.get("contacts", [])
+                                    if row.get("member") not in member_pks]}
 
 
 def contacts_with(snapshot: dict, role: str) -> list[dict]:

@@ -37,12 +37,15 @@ def emergency_sheet(request, pk):
 
 @login_required
 def emergency_version(request, pk, number):
-    """An earlier version, with the contacts it was saved with."""
+    """An earlier version, with the contacts it was saved with, less those whom the reader
+    must not see named (for the person's side, the members excluded since: R14)."""
     person = network_rules.person_for(request.user, pk)
     sheet = person.emergency_sheets.select_related("created_by").filter(number=number).first()
     if sheet is None:
         raise Http404
-    context = _sheet_context(request.user, person, sheet, sheet.contacts)
+    contacts = emergency.without_members(
+        sheet.contacts, network_rules.members_hidden_from(request.user, person))
+    context = _sheet_context(request.user, person, sheet, contacts)
     context["is_current"] = sheet.number == emergency.current_sheet(person).number
     return render(request, "booklet/emergency_sheet.html", context)
 

@@ -183,6 +183,15 @@ class BreakGlassForm(forms.Form):
         help_text=_("Written in the audit log and shown to the person's contact point."))
 
 
+def close_to_the_person(field, person) -> None:
+    """Whom a mandate or a court order may name: someone close to the person (an active
+    informal member, not excluded, not the person themselves), never a professional of
+    the network nor an organisation (they represent nobody: rules._represents)."""
+    field.queryset = person.members.active().filter(
+        kind=MemberKind.INFORMAL, never_inform=False).exclude(relation=Relation.SELF)
+    field.label_from_instance = lambda m: m.display_name
+
+
 class MandateForm(forms.ModelForm):
     document = forms.FileField(
         label=_("Signed document (PDF, JPEG or PNG)"), required=False,
@@ -198,9 +207,7 @@ class MandateForm(forms.ModelForm):
 
     def __init__(self, *args, person, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["representative"].queryset = person.members.active().filter(
-            kind=MemberKind.INFORMAL, never_inform=False).exclude(relation=Relation.SELF)
-        self.fields["representative"].label_from_instance = lambda m: m.display_name
+        close_to_the_person(self.fields["representative"], person)
         self.fields["signed_by_person"].required = True
         self.fields["signed_by_representative"].required = True
         self.fields["signed_by_person"].error_messages["required"] = _(
@@ -233,11 +240,7 @@ class ProtectionOrderForm(forms.ModelForm):
 
     def __init__(self, *args, person, **kwargs):
         super().__init__(*args, **kwargs)
-        # As a representative: someone close to the person, not a professional of the
-        # network nor an organisation.
-        self.fields["administrator"].queryset = person.members.active().filter(
-            kind=MemberKind.INFORMAL, never_inform=False).exclude(relation=Relation.SELF)
-        self.fields["administrator"].label_from_instance = lambda m: m.display_name
+        close_to_the_person(self.fields["administrator"], person)
         self.fields["covers_patient_rights"].required = True
         self.fields["covers_patient_rights"].error_messages["required"] = _(
             "Record only an order that authorises the administrator to exercise the "

@@ -2,14 +2,16 @@
 
 When nobody was designated as representative, the law gives an order; Relais computes it
 from the network instead of letting users pick (R4). The representative acts only while a
-practitioner judges the person unable to exercise their rights.
+practitioner judges the person unable to exercise their rights. A minor's rights are
+exercised by their legal representatives (their parents, a guardian) before anyone in
+that order.
 """
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from relais.network.models import CapacityFinding, Relation, Role
+from relais.network.models import CapacityFinding, MemberKind, Relation, Role
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,15 @@ def designated_representatives(members, mandates=()) -> list:
             and Role.REPRESENTATIVE in m.role_codes()]
 
 
+def ordered_administrators(members, orders=()) -> list:
+    """Members named administrator of the person by a court order in force that
+    authorises them to exercise the person's patient rights; the role alone is not
+    enough (an administrator of goods only has no say in care)."""
+    ordered = {o.administrator_id for o in orders if o.in_force}
+    return [m for m in members if m.pk in ordered and not m.never_inform
+            and Role.ADMINISTRATOR in m.role_codes()]
+
+
 def missing_mandates(members, mandates=()) -> list:
     """Members called representative without a mandate in force: to be completed."""
     mandated = {m.representative_id for m in mandates if m.in_force}
@@ -55,11 +66,14 @@ def missing_mandates(members, mandates=()) -> list:
 
 
 def missing_protection_orders(members, orders=()) -> list:
-    """Members called administrator without a court order in force that authorises them
-    to exercise the person's patient rights: to be completed (until then they act for
-    nobody in Relais)."""
+    """Informal members called administrator without a court order in force that
+    authorises them to exercise the person's patient rights: to be completed (until then
+    they act for nobody in Relais). Only those close to the person: the order form names
+    no one else (network.forms), and the order opens nothing to a professional or an
+    organisation (rules._represents), so a warning about them could never be cleared."""
     ordered = {o.administrator_id for o in orders if o.in_force}
-    return [m for m in members if Role.ADMINISTRATOR in m.role_codes() and m.pk not in ordered]
+    return [m for m in members if m.kind == MemberKind.INFORMAL
+            and Role.ADMINISTRATOR in m.role_codes() and m.pk not in ordered]
 
 
 def current_assessment(assessments):
@@ -90,9 +104,20 @@ def legal_order(members, orders=()) -> list[Rank]:
     return ranks
 
 
-def who_represents(members, mandates=(), orders=()) -> tuple[str, list]:
-    """("designated", [...]) when a mandate names someone, else ("legal_order", first rank),
+def legal_representatives(members) -> list:
+    """A minor's legal representatives in the network (their parents, a guardian): close
+    to the person, active, not excluded, holding the role (as rules._represents)."""
+    return [m for m in members if m.kind == MemberKind.INFORMAL and m.is_active
+            and not m.never_inform and Role.LEGAL_REPRESENTATIVE in m.role_codes()]
+
+
+def who_represents(members, mandates=(), orders=(), *, minor=False) -> tuple[str, list]:
+    """For a minor, ("legal_representatives", [...]) when the network holds them: they
+    exercise the minor's rights (DOMAIN.md §1), before the adults' order. Else
+    ("designated", [...]) when a mandate names someone, else ("legal_order", first rank),
     else ("practitioner", []): nobody available, the practitioner protects the person."""
+    if minor and (parents := legal_representatives(members)):
+        return "legal_representatives", parents
     designated = designated_representatives(members, mandates)
     if designated:
         return "designated", designated

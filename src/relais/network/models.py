@@ -435,9 +435,37 @@ def mandate_upload_path(instance, filename: str) -> str:
     return f"mandates/{instance.person_id}/{uuid.uuid4().hex}"
 
 
-class Mandate(TimeStamped):
+class InForce(TimeStamped):
+    """What names someone to act for the person for a time (a mandate, a court order): in
+    force from `starts_on` until `ends_on` (included, if set) unless ended early on the
+    day its `ENDED` field holds (a mandate revoked, an order ended by the court). The
+    rule once, in Python and in SQL; each model keeps its own fields and labels."""
+
+    ENDED: str  # the name of the field that holds the day it was ended early
+    NAMES: str  # the name of the foreign key to the member it names
+
+    class Meta:
+        abstract = True
+
+    @property
+    def in_force(self) -> bool:
+        today = timezone.localdate()
+        return (getattr(self, self.ENDED) is None and self.starts_on <= today
+                and (self.ends_on is None or self.ends_on >= today))
+
+    @classmethod
+    def in_force_today(cls) -> Q:
+        """`in_force` as a condition over the model's rows (the gate asks it in SQL)."""
+        today = timezone.localdate()
+        return Q(Q(ends_on__isnull=True) | Q(ends_on__gte=today), starts_on__lte=today,
+                 **{f"{cls.ENDED}__isnull": True})
+
+
+class Mandate(InForce):
     """The written mandate designating a representative: dated, signed by the person and by
     the representative (law of 22 Aug 2002, art. 14)."""
+
+    ENDED, NAMES = "revoked_on", "representative"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="mandates")
     representative = models.ForeignKey(NetworkMember, verbose_name=_("representative"),
@@ -473,36 +501,26 @@ class Mandate(TimeStamped):
     def __str__(self) -> str:
         return f"{self.representative} ({self.signed_on})"
 
-    @property
-    def in_force(self) -> bool:
-        today = timezone.localdate()
-        return (self.revoked_on is None and self.starts_on <= today
-                and (self.ends_on is None or self.ends_on >= today))
 
-    @staticmethod
-    def in_force_today() -> Q:
-        """`in_force` as a condition over mandate rows (the gate asks it in SQL)."""
-        today = timezone.localdate()
-        return Q(Q(ends_on__isnull=True) | Q(ends_on__gte=today), revoked_on__isnull=True,
-                 starts_on__lte=today)
-
-
-class ProtectionOrder(TimeStamped):
+class ProtectionOrder(InForce):
     """The justice of the peace's order that places the person under judicial protection
     with an administrator of the person, authorised to exercise their patient rights (law
     of 17 March 2013; patient-rights law, art. 14; DOMAIN.md §1). It is for the
     administrator what the mandate is for the representative: the role alone designates
     nobody (an administrator of the person's goods only has no say in their care)."""
 
+    ENDED, NAMES = "lifted_on", "administrator"
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE,
                                related_name="protection_orders")
     administrator = models.ForeignKey(NetworkMember, verbose_name=_("administrator"),
                                       on_delete=models.PROTECT, related_name="protection_orders")
     court = models.CharField(
-        _("justice of the peace"), max_length=200,
-        help_text=_("The court that gave the order, e.g. Justice of the peace, 2nd canton of "
-                    "Brussels."))
-    ordered_on = models.DateField(_("order of"), validators=[validate_past_date])
+        _("court"), max_length=200,
+        help_text=_("The court that gave the order, as the order names it: e.g. Vredegerecht "
+                    "van het tweede kanton Brussel / Justice de paix du deuxième canton de "
+                    "Bruxelles."))
+    ordered_on = models.DateField(_("order dated"), validators=[validate_past_date])
     covers_patient_rights = models.BooleanField(
         _("authorises the administrator to exercise the person's patient rights"))
     starts_on = models.DateField(_("in force from"), validators=[validate_planning_date])
@@ -526,19 +544,6 @@ class ProtectionOrder(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.administrator} ({self.ordered_on})"
-
-    @property
-    def in_force(self) -> bool:
-        today = timezone.localdate()
-        return (self.lifted_on is None and self.starts_on <= today
-                and (self.ends_on is None or self.ends_on >= today))
-
-    @staticmethod
-    def in_force_today() -> Q:
-        """`in_force` as a condition over order rows (the gate asks it in SQL)."""
-        today = timezone.localdate()
-        return Q(Q(ends_on__isnull=True) | Q(ends_on__gte=today), lifted_on__isnull=True,
-                 starts_on__lte=today)
 
 
 def minor_on(day, *, field: str = "birth_date") -> Q:

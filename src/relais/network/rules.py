@@ -238,6 +238,13 @@ def may_read_mandate(user, mandate) -> bool:
     return may_on_person(user, mandate.person, Action.CHANGE)
 
 
+def may_read_protection_order(user, order) -> bool:
+    """A court order, in the person's copy of their data: professionals read every one (the
+    network's exclusions are theirs to see: rule 2); the person's side not one naming an
+    administrator the person excluded, who appears on nothing printed for them (R14)."""
+    return getattr(user, "is_professional", False) or not order.administrator.never_inform
+
+
 # --- who speaks for the person (notifications.rules: who was told what) -----------------
 
 
@@ -276,8 +283,8 @@ def _represents() -> Q:
     relatives in the law's order (legal.legal_order) act when nobody was designated and
     a practitioner turns to them, which nothing in Relais records: a professional who
     keeps the record hands them its copy (docs/retention.md)."""
-    named = (Q(_holds(Role.REPRESENTATIVE), _mandated())
-             | Q(_holds(Role.ADMINISTRATOR), _ordered()))
+    named = (Q(_holds(Role.REPRESENTATIVE), _named_in_force(Mandate))
+             | Q(_holds(Role.ADMINISTRATOR), _named_in_force(ProtectionOrder)))
     for_a_minor = Q(_holds(Role.LEGAL_REPRESENTATIVE),
                     minor_on(timezone.localdate(), field="person__birth_date"))
     acting = ((named & _judged(CapacityFinding.UNABLE))
@@ -289,15 +296,10 @@ def _holds(role: str) -> Exists:
     return Exists(MemberRole.objects.filter(member=OuterRef("pk"), role=role))
 
 
-def _mandated() -> Exists:
-    return Exists(Mandate.objects.filter(Mandate.in_force_today(), representative=OuterRef("pk"),
-                                         person=OuterRef("person")))
-
-
-def _ordered() -> Exists:
-    return Exists(ProtectionOrder.objects.filter(
-        ProtectionOrder.in_force_today(), administrator=OuterRef("pk"),
-        person=OuterRef("person")))
+def _named_in_force(model) -> Exists:
+    """Over member rows: a mandate (or court order) of the person in force names them."""
+    return Exists(model.objects.filter(model.in_force_today(), person=OuterRef("person"),
+                                       **{model.NAMES: OuterRef("pk")}))
 
 
 def _judged(finding: str) -> Exists:
@@ -328,6 +330,16 @@ def visible_members(user, queryset: QuerySet) -> QuerySet:
     if not getattr(user, "is_professional", False):
         queryset = queryset.filter(never_inform=False)
     return queryset
+
+
+def members_hidden_from(user, person) -> set[int]:
+    """The pks of the person's members whom `user` must not see named, in what was saved
+    before (an emergency sheet's contacts, a print): as `visible_members`, those the
+    person excluded, for a reader who is not a professional (rule 2: they appear on
+    nothing printed for the person's side, R14); none for a professional."""
+    if getattr(user, "is_professional", False):
+        return set()
+    return set(person.members.filter(never_inform=True).values_list("pk", flat=True))
 
 
 def may_on_member(user, member, action: Action) -> bool:

@@ -159,7 +159,8 @@ def _network_context(user, person, members) -> dict:
     assessments = _assessments(person)
     for row in (*mandates, *orders, *assessments):
         row.person = person
-    basis, representatives = legal.who_represents(shown, mandates, orders)
+    is_minor = person.is_minor_on(timezone.localdate())
+    basis, representatives = legal.who_represents(shown, mandates, orders, minor=is_minor)
     map_members = _map_members(shown)
     return {
         "mandates": mandates,
@@ -168,7 +169,7 @@ def _network_context(user, person, members) -> dict:
         "missing_orders": legal.missing_protection_orders(shown, orders),
         "assessment": legal.current_assessment(assessments),
         "powers_apply": legal.representative_powers_apply(assessments),
-        "is_minor": person.is_minor_on(timezone.localdate()),
+        "is_minor": is_minor,
         "person": person,
         "members": shown,
         "excluded": [m for m in members if m.never_inform],
@@ -188,19 +189,21 @@ def _network_context(user, person, members) -> dict:
 
 
 def _mandates(person) -> list[Mandate]:
-    if not person_has(person.pk, "network.mandates"):
-        return []
-    return kept.rows(("network.mandates",), lambda s: Mandate.objects.filter(
-        person_id=s.person).select_related("representative__user",
-                                           "representative__organisation"), person=person.pk)
+    return _naming_rows(person, "network.mandates", Mandate)
 
 
 def _protection_orders(person) -> list[ProtectionOrder]:
-    if not person_has(person.pk, "network.protection_orders"):
+    return _naming_rows(person, "network.protection_orders", ProtectionOrder)
+
+
+def _naming_rows(person, name: str, model) -> list:
+    """The person's mandates or court orders (`name`: their kind in `person_has`), each
+    with the member it names; no query when the person has none."""
+    if not person_has(person.pk, name):
         return []
-    return kept.rows(("network.protection_orders",), lambda s: ProtectionOrder.objects.filter(
-        person_id=s.person).select_related("administrator__user",
-                                           "administrator__organisation"), person=person.pk)
+    named = model.NAMES
+    return kept.rows((name,), lambda s: model.objects.filter(person_id=s.person).select_related(
+        f"{named}__user", f"{named}__organisation"), person=person.pk)
 
 
 def _assessments(person) -> list[CapacityAssessment]:
@@ -439,12 +442,21 @@ def mandate_document(request, pk, mandate_pk):
 @login_required
 @require_POST
 def mandate_revoke(request, pk, mandate_pk):
+    return _end(request, pk, Mandate, mandate_pk, services.revoke_mandate,
+                _("The mandate was revoked."))
+
+
+def _end(request, pk, model, row_pk, end, done: str):
+    """End a mandate or a court order of the person that is not ended yet (`end`, a
+    service), for a professional who may change the record; else Http404."""
     person = network_rules.person_for(request.user, pk, Action.CHANGE)
-    mandate = person.mandates.filter(pk=mandate_pk, revoked_on__isnull=True).first()
-    if mandate is None:
+    not_ended = model.objects.filter(person=person, **{f"{model.ENDED}__isnull": True})
+    row = not_ended.filter(pk=row_pk).first()
+    if row is None:
         raise Http404
-    services.revoke_mandate(mandate, actor=request.user)
-    messages.success(request, _("The mandate was revoked."))
+    row.person = person  # what person.mandates (or .protection_orders) would have set
+    end(row, actor=request.user)
+    messages.success(request, done)
     return redirect("network:person_detail", pk=person.pk)
 
 
@@ -463,13 +475,8 @@ def protection_order_add(request, pk):
 @login_required
 @require_POST
 def protection_order_lift(request, pk, order_pk):
-    person = network_rules.person_for(request.user, pk, Action.CHANGE)
-    order = person.protection_orders.filter(pk=order_pk, lifted_on__isnull=True).first()
-    if order is None:
-        raise Http404
-    services.lift_protection_order(order, actor=request.user)
-    messages.success(request, _("The court's order was recorded as ended."))
-    return redirect("network:person_detail", pk=person.pk)
+    return _end(request, pk, ProtectionOrder, order_pk, services.lift_protection_order,
+                _("The court's order was recorded as ended."))
 
 
 @login_required

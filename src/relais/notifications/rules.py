@@ -111,10 +111,13 @@ def _visible_persons_among(user, person_ids):
 # copy of their data (rights/export.py) names those recipients (GDPR art. 15(1)(c)).
 # Decided here, with the notifications:
 #
-# * Who reads them: the person themselves, their contact point, and a representative
-#   while they may act (a mandate in force, the person judged unable to exercise their
-#   rights: DOMAIN.md §1). They exercise the person's right to know; the contact point is
-#   whom the person chose to speak for them (R5). Professionals do not: their copy shows
+# * Who reads them: the person themselves, their contact point, and whoever exercises the
+#   person's rights in their name now (the network's rule, network.rules._represents:
+#   the representative with a mandate in force or the administrator with a court order
+#   in force, while the person is judged unable to exercise their rights; a minor's legal
+#   representative, unless the minor is judged able: DOMAIN.md §1). They exercise the
+#   person's right to know; the contact point is whom the person chose to speak for them
+#   (R5). Professionals do not: their copy shows
 #   the notifications they received, as their inbox does. Who was told what is the
 #   person's to know, not the network's, and a professional does not read a colleague's
 #   inbox.

@@ -106,15 +106,16 @@ def gather(user, person) -> dict:
     stays = list(Stay.objects.visible_to(user).filter(person=person)
                  .select_related("person", "hospital", "ward").prefetch_related("plan_items")
                  .order_by("admitted_at"))
-    versions, prints = _sheet_rows(person)
+    versions, prints = _sheet_rows(user, person)
     return {
         "members": list(policy.visible(user, NetworkMember.objects.filter(person=person))
                         .select_related("user", "organisation").prefetch_related("roles")),
         "consents": list(person.consents.order_by("given_on")),
         "mandates": [m for m in person.mandates.select_related("representative")
                      if network_rules.may_read_mandate(user, m)],
-        "protection_orders": list(person.protection_orders.select_related(
-            "administrator__user", "administrator__organisation")),
+        "protection_orders": [o for o in person.protection_orders.select_related(
+            "administrator__user", "administrator__organisation")
+            if network_rules.may_read_protection_order(user, o)],
         "assessments": list(person.assessments.all()),
         "stays": stays,
         "screenings": _screenings(user, stays),
@@ -179,16 +180,27 @@ def _admission_brief(user, person, stays):
     return AdmissionBrief.objects.filter(person=person).select_related("updated_by").first()
 
 
-def _sheet_rows(person) -> tuple[list[dict], list[dict]]:
-    """The emergency sheet's versions, newest first, and its prints, in the order printed:
-    each with the contacts saved with it, labelled as the sheet shows them (as on the
-    sheet's own pages, for whoever sees the person, who passed the gate), and its photo."""
-    versions = [{"version": sheet, "contacts": emergency.labelled(sheet.contacts)}
-                for sheet in person.emergency_sheets.select_related("created_by")
-                .order_by("-number")]
-    prints = [{"printed": printed, "contacts": emergency.labelled(printed.contacts)}
-              for printed in SheetPrint.objects.filter(person=person)
-              .select_related("sheet", "printed_by").order_by("printed_at")]
+def _sheet_rows(user, person) -> tuple[list[dict], list[dict]]:
+    """The emergency sheet's versions, newest first, and its prints, in the order printed,
+    each with its contacts labelled as the sheet shows them, and its photo. The current
+    version with the contacts as they are now in the network, as the sheet's page shows
+    it (booklet.views_emergency); the earlier versions and the prints with the contacts
+    saved with them, as their pages and the paper in the box say, less, for the person's
+    side, the members the person has excluded since, who appear on nothing printed for
+    them (R14: network.rules.members_hidden_from)."""
+    sheets = list(person.emergency_sheets.select_related("created_by").order_by("-number"))
+    printed = list(SheetPrint.objects.filter(person=person).select_related(
+        "sheet", "printed_by").order_by("printed_at"))
+    hidden = network_rules.members_hidden_from(user, person)
+
+    def saved(snapshot: dict) -> list[dict]:
+        return emergency.labelled(emergency.without_members(snapshot, hidden))
+
+    versions = [{"version": sheet, "contacts": saved(sheet.contacts)} for sheet in sheets[1:]]
+    if sheets:
+        live = emergency.labelled(emergency.contacts_snapshot(person))
+        versions.insert(0, {"version": sheets[0], "contacts": live})
+    prints = [{"printed": row, "contacts": saved(row.contacts)} for row in printed]
     _place_photos([(row, row["version"]) for row in versions]
                   + [(row, row["printed"].sheet) for row in prints])
     return versions, prints
@@ -222,7 +234,9 @@ class Told:
 
 def _disclosures(user, person) -> list[Told] | None:
     """Who was told what about the person, for whoever speaks for them (the person, the
-    contact point, a representative who may act: notifications.rules); None for anyone
+    contact point, whoever exercises the person's rights in their name now: the
+    representative or the administrator while they may act, a minor's legal
+    representative; network.rules._represents, notifications.rules); None for anyone
     else, whose copy shows only what they were told."""
     if not notification_rules.reads_disclosures(user, person):
         return None

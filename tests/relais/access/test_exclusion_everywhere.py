@@ -22,15 +22,17 @@ about a person; then, for every page and endpoint found by walking the URL confi
 
 The world (`build_world`): a coordination centre keeps her record; her GP, a home-help
 service, a physiotherapist, her daughter (portal account, trusted person, mandate with its
-scanned document, a court order naming her administrator) and her brother are in her
-network. The home-nursing service "Orion"
-(organisation O) was in it too: it received a referral, was named in the booklet, its
-manager wrote an entry with an attachment, it was asked in a consultation; then she said
-"never inform" about O. A professional, X, a nurse at the hospital who also works for the
-home-help service, is excluded in person; so is her brother, after he was invited to the
-portal and asked a question by email. Then she is admitted by hand to Hospital Hestia (a
-screening, a referral, the transfer note follow) and through the HL7 feed to Hospital
-Helios.
+scanned document, a court order naming her administrator), her brother and her nephew
+(another court order names him administrator of the person) are in her network. The
+home-nursing service "Orion" (organisation O) was in it too: it received a referral, was
+named in the booklet, its manager wrote an entry with an attachment, it was asked in a
+consultation; then she said "never inform" about O. A professional, X, a nurse at the
+hospital who also works for the home-help service, is excluded in person; so is her
+brother, after he was invited to the portal and asked a question by email, and her
+nephew, after he went on her emergency sheet and its print (R14: from then on he is on
+nothing printed for her side, `test_an_excluded_administrator_is_on_nothing_printed_...`).
+Then she is admitted by hand to Hospital Hestia (a screening, a referral, the transfer
+note follow) and through the HL7 feed to Hospital Helios.
 
 Who must see nothing of her: O's staff (`staff_o`, its manager, and `staff_o_and_centre`,
 who also works for the coordination centre), X, an anonymous visitor, and - once her
@@ -115,6 +117,9 @@ ALL_MARKERS = (*NAME_MARKERS, NISS, NISS_SHOWN)
 # Files that carry the markers in their bytes: a download that slips past the gate shows.
 PDF = files.pdf(f"{FIRST_NAME} {LAST_NAME} {NISS}")
 PNG = files.png(f"{FIRST_NAME} {LAST_NAME} {NISS}")
+
+# Her nephew, the administrator of the person she excludes: on nothing printed for her.
+NEPHEW, NEPHEW_PHONE, NEPHEW_COURT = "Nestor Ombrelune", "+32 470 98 76 54", "Vredegerecht Nyx"
 
 FEED_FACILITY = "HELIOS-EVERYWHERE"
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -218,6 +223,8 @@ def build_world() -> SimpleNamespace:
     w.member_brother = add(kind=MemberKind.INFORMAL, name="Bertrand Vannoort",
                            relation=Relation.SIBLING, email="bertrand@everywhere.example",
                            roles=[Role.FAMILY])
+    w.member_nephew = add(kind=MemberKind.INFORMAL, name=NEPHEW, relation=Relation.OTHER_FAMILY,
+                          phone=NEPHEW_PHONE, roles=[Role.ADMINISTRATOR])
 
     # The portal: the daughter accepted; the brother's invitation is still open.
     with on_commit():
@@ -242,6 +249,9 @@ def build_world() -> SimpleNamespace:
         p, administrator=w.member_daughter, court="Justice of the peace, Zephyr canton",
         ordered_on=timezone.localdate(), covers_patient_rights=True,
         starts_on=timezone.localdate(), actor=w.coordinator)
+    network.record_protection_order(
+        p, administrator=w.member_nephew, court=NEPHEW_COURT, ordered_on=timezone.localdate(),
+        covers_patient_rights=True, starts_on=timezone.localdate(), actor=w.coordinator)
     network.record_assessment(p, actor=w.coordinator, finding="unable", assessed_by="Dr Gaia",
                               assessed_on=timezone.localdate(),
                               review_by=timezone.localdate() + timedelta(days=60))
@@ -320,6 +330,12 @@ def exclude_professional(w) -> None:
 def exclude_brother(w) -> None:
     """... and about her brother, after he was invited to the portal and asked a question."""
     network.exclude_member(w.member_brother, actor=w.coordinator)
+
+
+def exclude_nephew(w) -> None:
+    """... and about her nephew, whom a court order in force names administrator of the
+    person, after he went on her emergency sheet and its print."""
+    network.exclude_member(w.member_nephew, actor=w.coordinator)
 
 
 def followed_up_and_watched(w) -> None:
@@ -792,7 +808,7 @@ def everywhere(django_db_setup, django_db_blocker, tmp_path_factory):
     merge of her patient ids at Hestia."""
     yield from shared_world(django_db_blocker, tmp_path_factory.mktemp("media"),
                             exclude_organisation, exclude_professional, exclude_brother,
-                            followed_up_and_watched, admit_by_hand, hospital_work,
+                            exclude_nephew, followed_up_and_watched, admit_by_hand, hospital_work,
                             admit_by_feed, merged_by_hestia, sign_in)
 
 
@@ -1108,6 +1124,30 @@ class TestScenarios:
         assert unread_shown(response) == 0
         assert model_named("Notification").objects.filter(
             recipient=w.no_consent).count() == rows
+
+    def test_an_excluded_administrator_is_on_nothing_printed_for_her_side(self, w):
+        """R14, for her nephew, whom a court order in force names administrator of the
+        person: on her emergency sheet and its print, and in her network, until she
+        excludes him. Then nothing her daughter (who exercises her rights: mandate, order,
+        judged unable) reads or prints for her names him: her copy of her data (its court
+        orders, the sheet's versions, its print), the sheet, its versions, the network."""
+        daughter, p = client_for(w.daughter), w.person.pk
+        copy = f"/persons/{p}/everything/"
+        assert NEPHEW in text_of(daughter.get(copy)), "the control: before, he is named"
+        exclude_nephew(w)
+        emergency.save_sheet(w.person, {"allergies": "Penicillin, latex"}, actor=w.coordinator)
+        pages = [copy, f"/persons/{p}/", f"/persons/{p}/map/", f"/persons/{p}/emergency-sheet/",
+                 f"/persons/{p}/emergency-sheet/?print=1",
+                 f"/persons/{p}/emergency-sheet/versions/",
+                 *(f"/persons/{p}/emergency-sheet/versions/{n}/" for n in (1, 2))]
+        problems = []
+        for page in pages:
+            response = daughter.get(page)
+            found = [m for m in (NEPHEW, NEPHEW_PHONE, NEPHEW_COURT)
+                     if m in text_of(response)]
+            if response.status_code != 200 or found:
+                problems.append(f"{response.status_code} {page} shows {found}")
+        assert not problems, "\n".join(problems)
 
     def test_never_inform_on_a_professional_excludes_them_in_every_organisation(self, w):
         """A "never inform" on a professional excludes that professional in every

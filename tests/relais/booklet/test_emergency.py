@@ -160,6 +160,27 @@ def test_a_representative_is_on_the_sheet_only_with_a_mandate_in_force(
         ("Sophie Lambert", ["trusted_person", "representative"])]
 
 
+def test_an_administrator_is_on_the_sheet_only_with_a_court_order_in_force(
+        madeleine, coordinator, daughter):
+    """As the representative's mandate: the role alone designates nobody, and emergency
+    services would act on it."""
+    network_services.update_member(daughter, actor=coordinator,
+                                   roles=[*daughter.role_codes(), Role.ADMINISTRATOR])
+
+    def administrators():
+        return [(r["name"], r["roles"]) for r in emergency.contacts_with(
+            emergency.contacts_snapshot(madeleine), Role.ADMINISTRATOR)]
+
+    assert administrators() == []
+    order = network_services.record_protection_order(
+        madeleine, administrator=daughter, court="Vredegerecht Ukkel",
+        ordered_on=date(2026, 10, 1), covers_patient_rights=True, starts_on=date(2026, 10, 1),
+        actor=coordinator)
+    assert administrators() == [("Sophie Lambert", ["trusted_person", "administrator"])]
+    network_services.lift_protection_order(order, actor=coordinator)
+    assert administrators() == []
+
+
 def test_excluded_and_former_members_and_safeguarding_never_appear(
         client, madeleine, coordinator, caregiver, hidden_people, sheet):
     fresh = emergency.save_sheet(madeleine, {"allergies": "Latex"}, actor=coordinator)

@@ -10,8 +10,20 @@ from django.utils import timezone
 
 from relais.audit.models import AuditEvent
 from relais.network import legal, services
-from relais.network.models import CapacityAssessment, Mandate, Role, eighteen_years_before
+from relais.network.models import (
+    CapacityAssessment,
+    Mandate,
+    MemberKind,
+    Person,
+    Relation,
+    Role,
+    eighteen_years_before,
+)
 from tests.files import PDF, PNG
+from tests.relais.stays import conftest as stay_fixtures
+
+hospital_consent = stay_fixtures.hospital_consent
+stay = stay_fixtures.stay
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +153,80 @@ def test_a_minor_without_an_assessment_is_not_presumed_to_decide_alone(client, c
     assert madeleine.is_minor_on(today)
     assert "A minor: their legal representatives exercise their rights" in minor
     assert "presumed able to decide" not in minor
+
+
+def ten_years_old(person) -> None:
+    today = timezone.localdate()
+    Person.objects.filter(pk=person.pk).update(
+        birth_date=today.replace(year=today.year - 10, day=min(today.day, 28)))
+
+
+@pytest.fixture
+def guardian(madeleine, coordinator, gp, member_of):
+    """Madeleine's record stands in for a child's (ten years old): her guardian is her
+    legal representative; an uncle she excluded and her GP hold the role too, and give
+    nothing (someone close to her, not excluded)."""
+    ten_years_old(madeleine)
+    guardian = services.add_member(madeleine, kind=MemberKind.INFORMAL, name="Gerda Voogd",
+                                   relation=Relation.OTHER, roles=[Role.LEGAL_REPRESENTATIVE],
+                                   actor=coordinator)
+    uncle = services.add_member(madeleine, kind=MemberKind.INFORMAL, name="Oscar Oom",
+                                relation=Relation.OTHER_FAMILY,
+                                roles=[Role.LEGAL_REPRESENTATIVE], actor=coordinator)
+    services.exclude_member(uncle, actor=coordinator)
+    gp_member = member_of(user=gp)
+    services.update_member(gp_member, roles=[Role.GP, Role.LEGAL_REPRESENTATIVE],
+                           actor=coordinator)
+    return guardian
+
+
+def test_a_minors_legal_representatives_represent_them_before_the_adults_order(
+        madeleine, guardian, member_of):
+    """DOMAIN.md §1: a minor's parents or guardian exercise their rights. Her daughter's
+    row, a relative in the adults' order and named by a mandate, comes after them."""
+    daughter = member_of(name="Sophie Lambert")
+    mandate = services.record_mandate(
+        madeleine, representative=daughter, scope="All patient rights",
+        signed_on=date(2026, 10, 1), signed_by_person=True, signed_by_representative=True,
+        starts_on=date(2026, 10, 1), actor=madeleine.created_by)
+    members = list(madeleine.members.active().prefetch_related("roles"))
+    assert legal.who_represents(members, [mandate], minor=True) == (
+        "legal_representatives", [guardian])
+    assert legal.who_represents(members, [mandate])[0] == "designated"  # an adult
+
+
+def test_the_pages_say_a_minors_legal_representatives_represent_them(
+        client, coordinator, liaison_nurse, madeleine, guardian, stay):
+    client.force_login(coordinator)
+    person_page = client.get(reverse("network:person_detail", args=[madeleine.pk]))
+    client.force_login(liaison_nurse)
+    stay_page = client.get(reverse("stays:stay_detail", args=[stay.pk]))
+    for response in (person_page, stay_page):
+        page = response.content.decode()
+        assert response.context["representation"] == "legal_representatives"
+        assert ("A minor, represented by their legal representatives: "
+                "<strong>Gerda Voogd</strong></p>") in page
+        assert "Nobody in the network can represent" not in page  # nor the uncle, nor the GP
+    assert "A minor: their legal representatives exercise their rights" in (
+        person_page.content.decode())  # and the line below agrees
+
+
+def test_a_mandate_is_revoked_from_the_person_page_by_its_named_button(
+        client, coordinator, madeleine, daughter, persona_client):
+    mandate = services.record_mandate(
+        madeleine, representative=daughter, scope="All patient rights",
+        signed_on=date(2026, 10, 1), signed_by_person=True, signed_by_representative=True,
+        starts_on=date(2026, 10, 1), actor=coordinator)
+    revoke = reverse("network:mandate_revoke", args=[madeleine.pk, mandate.pk])
+    for persona in ("caregiver", "outsider", "excluded_pro"):
+        assert persona_client(persona).post(revoke).status_code == 404
+    assert Mandate.objects.get().revoked_on is None
+    client.force_login(coordinator)
+    page = client.get(reverse("network:person_detail", args=[madeleine.pk])).content.decode()
+    # A screen reader hears which mandate the button revokes.
+    assert ('Revoke<span class="visually-hidden"> (the mandate for Sophie Lambert)</span>'
+            '</button>') in page
+    assert client.post(revoke).status_code == 302
+    assert Mandate.objects.get().revoked_on == timezone.localdate()
+    assert client.post(revoke).status_code == 404  # revoked once
+    assert AuditEvent.objects.filter(action="mandate.revoke").count() == 1

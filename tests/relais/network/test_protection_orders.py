@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from relais.audit.models import AuditEvent
-from relais.network import services
-from relais.network.models import ProtectionOrder, Role
+from relais.network import legal, services
+from relais.network.models import MemberKind, ProtectionOrder, Relation, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,17 @@ def test_an_order_is_recorded_and_the_member_becomes_administrator(client, coord
     assert AuditEvent.objects.filter(action="protection_order.create",
                                      person_id=madeleine.pk).exists()
     page = client.get(reverse("network:person_detail", args=[madeleine.pk])).content.decode()
-    assert f"Court order for Sophie Lambert of 01/10/2026 ({COURT})" in page
+    assert f"Court order for Sophie Lambert dated 01/10/2026 ({COURT})" in page
+
+
+def test_the_form_asks_for_the_court_and_the_orders_date(client, coordinator, madeleine):
+    """The field holds the court (a justice of the peace is its judge), named as the order
+    names it; the date is the order's."""
+    client.force_login(coordinator)
+    form = client.get(add_url(madeleine)).context["form"]
+    assert (form["court"].label, form["ordered_on"].label) == ("Court", "Order dated")
+    assert "e.g. Vredegerecht van het tweede kanton Brussel / Justice de paix du deuxième" in (
+        form["court"].help_text)
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -93,3 +103,52 @@ def test_the_person_page_asks_for_the_order_and_ends_it(client, coordinator, mad
     assert missing in client.get(person_page).content.decode()
     assert client.post(lift).status_code == 404  # ended once
     assert AuditEvent.objects.filter(action="protection_order.lift").count() == 1
+
+
+@pytest.mark.parametrize("persona", ["caregiver", "outsider", "excluded_pro", "analyst"])
+def test_who_does_not_change_the_record_ends_no_order(persona_client, coordinator, madeleine,
+                                                      daughter, persona):
+    order = record_order(madeleine, daughter, coordinator)
+    lift = reverse("network:protection_order_lift", args=[madeleine.pk, order.pk])
+    assert persona_client(persona).post(lift).status_code == 404
+    order.refresh_from_db()
+    assert order.lifted_on is None
+    assert not AuditEvent.objects.filter(action="protection_order.lift").exists()
+
+
+def test_each_end_button_names_its_order(client, coordinator, madeleine, daughter, member_of):
+    """Several orders in force, one button each: a screen reader hears which order the
+    button ends (the administrator's name, visually hidden)."""
+    record_order(madeleine, daughter, coordinator)
+    son = services.add_member(madeleine, kind=MemberKind.INFORMAL, name="Luc Lambert",
+                              relation=Relation.CHILD, roles=[Role.FAMILY], actor=coordinator)
+    record_order(madeleine, son, coordinator)
+    client.force_login(coordinator)
+    page = client.get(reverse("network:person_detail", args=[madeleine.pk])).content.decode()
+    for name in ("Sophie Lambert", "Luc Lambert"):
+        assert (f'Ended by the court<span class="visually-hidden"> (the order naming {name})'
+                '</span></button>') in page
+
+
+def test_only_someone_close_to_the_person_is_told_to_record_an_order(
+        client, coordinator, madeleine, daughter, gp, member_of):
+    """The order form names only someone close to the person, and the order opens nothing
+    to a professional: a professional called administrator gets no warning that could
+    never be cleared; a relative does."""
+    gp_member = member_of(user=gp)
+    for member in (gp_member, daughter):
+        services.update_member(member, roles=[*member.role_codes(), Role.ADMINISTRATOR],
+                               actor=coordinator)
+    members = list(madeleine.members.active().prefetch_related("roles"))
+    assert legal.missing_protection_orders(members) == [daughter]
+    client.force_login(coordinator)
+    page = client.get(reverse("network:person_detail", args=[madeleine.pk])).content.decode()
+    assert page.count("is called administrator but no court order") == 1
+    assert "Sophie Lambert is called administrator" in page
+
+
+def record_order(person, member, actor):
+    today = timezone.localdate()
+    return services.record_protection_order(
+        person, administrator=member, court=COURT, ordered_on=today,
+        covers_patient_rights=True, starts_on=today, actor=actor)

@@ -1,7 +1,9 @@
 """Who reads who was told what about a person (GDPR art. 15(1)(c); `rules.py`, shown on the
-person's copy of their data): the person, their contact point, and a representative while
-they may act; never professionals, and never the notifications to someone the person
-excluded.
+person's copy of their data): the person, their contact point, and whoever exercises the
+person's rights in their name now (network.rules._represents: the representative with a
+mandate in force or the administrator with a court order in force while the person is
+judged unable, a minor's legal representative unless the minor is judged able); never
+professionals, and never the notifications to someone the person excluded.
 
 Madeleine Lambert's network (tests/relais/network/conftest.py): she is her own contact
 point; her daughter (the `caregiver` persona) is caregiver and trusted person; her GP, the

@@ -497,19 +497,54 @@ def photo_sources(page: str) -> list[str]:
     return re.findall(r'<img class="export-photo" src="([^"]+)"', page)
 
 
-def test_each_version_shows_the_contacts_saved_with_it(client, madeleine, coordinator, gp,
-                                                       member_of):
+def sheet_sections(page: str) -> tuple[str, str]:
+    """The current version's section, and the earlier versions' and prints'."""
+    return tuple(page.split('id="x-sheet"', 1)[1].split('id="x-sheet-history"', 1))
+
+
+def test_each_earlier_version_shows_the_contacts_saved_with_it_the_current_the_live_ones(
+        client, madeleine, coordinator, gp, member_of):
+    """The current version as its page shows it, with the network as it is now
+    (booklet.views_emergency); an earlier version as it was saved."""
     emergency.save_sheet(madeleine, {"conditions": "Heart failure"}, actor=coordinator)
     network.end_member(member_of(user=gp), actor=coordinator)
     emergency.save_sheet(madeleine, {"conditions": "Heart failure, COPD"}, actor=coordinator)
+    network.add_member(madeleine, kind=MemberKind.INFORMAL, name="Marc Lambert",
+                       relation=Relation.OTHER_FAMILY, phone="+32 470 66 66 66",
+                       roles=[Role.TRUSTED_PERSON], actor=coordinator)  # after version 2
     login_as(client, coordinator)
-    page = client.get(url(madeleine)).content.decode()
-    current, earlier = (page.split('id="x-sheet"', 1)[1].split('id="x-sheet-history"', 1))
-    saved = "Whom to call, as saved with this version:"
+    current, earlier = sheet_sections(client.get(url(madeleine)).content.decode())
+    saved, now = "Whom to call, as saved with this version:", "Whom to call, as the network is now:"
     trusted = "Trusted person: Sophie Lambert — +32 470 00 00 01"
+    nephew = "Trusted person: Marc Lambert — +32 470 66 66 66"
     gp_line = f"General practitioner: {gp} — no phone recorded"
-    assert current.count(saved) == 1 and trusted in current and gp_line not in current
+    assert current.count(now) == 1 and saved not in current
+    assert trusted in current and nephew in current and gp_line not in current
     assert earlier.count(saved) == 1 and trusted in earlier and gp_line in earlier  # version 1
+    assert nephew not in earlier
+
+
+def test_the_person_side_reads_no_saved_contact_excluded_since(
+        client, madeleine, coordinator, member_of, herself):
+    """Version 1 and its print named her nephew, her trusted person; she excluded him
+    since: her copy names him nowhere (R14: an excluded member appears on nothing printed
+    for her), while her coordinator's shows what was saved and printed."""
+    network.add_member(madeleine, kind=MemberKind.INFORMAL, name="Marc Lambert",
+                       relation=Relation.OTHER_FAMILY, phone="+32 470 66 66 66",
+                       roles=[Role.TRUSTED_PERSON], actor=coordinator)
+    emergency.save_sheet(madeleine, {"conditions": "Heart failure"}, actor=coordinator)
+    emergency.record_print(madeleine, actor=coordinator)
+    network.exclude_member(member_of(name="Marc Lambert"), actor=coordinator)
+    emergency.save_sheet(madeleine, {"conditions": "Heart failure, COPD"}, actor=coordinator)
+    nephew = "Trusted person: Marc Lambert — +32 470 66 66 66"
+    trusted = "Trusted person: Sophie Lambert — +32 470 00 00 01"
+    login_as(client, herself)
+    page = client.get(url(madeleine)).content.decode()
+    assert "Marc Lambert" not in page and "+32 470 66 66 66" not in page
+    assert sheet_sections(page)[1].count(trusted) == 2  # version 1 and its print
+    login_as(client, coordinator)
+    current, earlier = sheet_sections(client.get(url(madeleine)).content.decode())
+    assert nephew not in current and earlier.count(nephew) == 2
 
 
 def test_each_photo_is_shown_once_and_its_reading_audited_once(client, media, madeleine,
@@ -539,3 +574,24 @@ def test_each_photo_is_shown_once_and_its_reading_audited_once(client, media, ma
     assert sorted(reads.values_list("target_id", flat=True)) == sorted(
         str(pk) for pk in madeleine.emergency_sheets.filter(number__in=[2, 3])
         .values_list("pk", flat=True))
+
+
+def test_the_person_side_reads_no_court_order_naming_someone_excluded(
+        client, madeleine, coordinator, herself):
+    """As for a mandate (network.rules.may_read_mandate): the order naming her nephew
+    administrator stays in the record, and in the copy a professional who keeps it
+    prints; once she excluded him, her own copy does not name him (R14)."""
+    nephew = network.add_member(madeleine, kind=MemberKind.INFORMAL, name="Marc Lambert",
+                                relation=Relation.OTHER_FAMILY, roles=[Role.ADMINISTRATOR],
+                                actor=coordinator)
+    today = timezone.localdate()
+    network.record_protection_order(
+        madeleine, administrator=nephew, court="Vredegerecht Ukkel", ordered_on=today,
+        covers_patient_rights=True, starts_on=today, actor=coordinator)
+    login_as(client, herself)
+    assert "Marc Lambert is the administrator" in client.get(url(madeleine)).content.decode()
+    network.exclude_member(nephew, actor=coordinator)
+    page = client.get(url(madeleine)).content.decode()
+    assert "Marc Lambert" not in page and "Vredegerecht Ukkel" not in page
+    login_as(client, coordinator)
+    assert "Marc Lambert is the administrator" in client.get(url(madeleine)).content.decode()
