@@ -11,7 +11,7 @@ kind of entry; the person and informal caregivers with portal access write notes
 questions and answers (R15).
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from relais.access import decisions
@@ -27,7 +27,7 @@ from relais.access.policy import (
 from relais.accounts.models import RIZIV_PROFESSIONS, Profession
 from relais.audit import log as audit
 from relais.audit.models import Outcome
-from relais.booklet.models import Audience, Consultation, Entry, Invitation
+from relais.booklet.models import Audience, Consultation, Entry, Invitation, ReadReceipt
 from relais.core import kept
 from relais.network import rules as network_rules
 from relais.network.models import NetworkMember, Person
@@ -86,8 +86,18 @@ def ask_unread_early(user, person) -> None:
 
 def _unread_question(user, person) -> kept.Later:
     return kept.later_count(("booklet.unread", signature(user)),
-                            lambda s: readable(user, Entry.objects.all(), s.person)
-                            .exclude(receipts__user=user), person=person.pk)
+                            lambda s: _not_opened_by(user, readable(
+                                user, Entry.objects.all(), s.person)), person=person.pk)
+
+
+def _not_opened_by(user, entries: QuerySet) -> QuerySet:
+    """The entries without a receipt of `user`: one probe of the receipt index per entry,
+    as a scalar subquery, so that the cost is the person's booklet's. Written as NOT
+    EXISTS (`exclude(receipts__user=user)`), a prepared statement's generic plan hashed
+    every receipt the user ever had instead: 12,727 for a coordinator at a million
+    persons, 4 ms of the person page, growing with all they read (docs/bench.md, stop 44)."""
+    mine = ReadReceipt.objects.filter(entry=OuterRef("pk"), user=user).values("pk")[:1]
+    return entries.alias(my_receipt=Subquery(mine)).filter(my_receipt__isnull=True)
 
 
 def _sees(user, person) -> bool:
