@@ -60,9 +60,12 @@ def ordered_administrators(members, orders=()) -> list:
 
 
 def missing_mandates(members, mandates=()) -> list:
-    """Members called representative without a mandate in force: to be completed."""
+    """Informal members called representative without a mandate in force: to be completed.
+    As for court orders (`missing_protection_orders`), only those close to the person: the
+    mandate form names no one else, so a warning about them could never be cleared."""
     mandated = {m.representative_id for m in mandates if m.in_force}
-    return [m for m in members if Role.REPRESENTATIVE in m.role_codes() and m.pk not in mandated]
+    return [m for m in members if m.kind == MemberKind.INFORMAL
+            and Role.REPRESENTATIVE in m.role_codes() and m.pk not in mandated]
 
 
 def missing_protection_orders(members, orders=()) -> list:

@@ -368,3 +368,14 @@ def test_a_relative_cannot_be_put_in_the_safeguarding_circle(client, coordinator
     NetworkMember.objects.filter(pk=daughter.pk).update(in_safeguarding_circle=True)
     with decisions.deciding_once():
         assert not is_in_safeguarding_circle(daughter.user, madeleine)
+
+
+def test_a_missing_mandate_is_asked_only_of_someone_close_to_the_person(bare_person, world):
+    # The mandate form names only relatives and friends: a warning about an organisation
+    # called representative could never be cleared (as for court orders).
+    friend = informal(bare_person, "Friend", Relation.FRIEND, [Role.REPRESENTATIVE])
+    services.add_member(bare_person, kind=MemberKind.ORGANISATION, roles=[Role.REPRESENTATIVE],
+                        organisation=world.coordination_centre, actor=bare_person.created_by)
+    members = list(bare_person.members.active().prefetch_related("roles"))
+    assert len([m for m in members if Role.REPRESENTATIVE in m.role_codes()]) == 2
+    assert legal.missing_mandates(members) == [friend]
