@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from relais.accounts import demo
 from relais.network.demo import load_demo_persons
-from relais.network.models import Mandate, Person
+from relais.network.models import Person
 from tests.files import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,7 +68,7 @@ def test_a_too_large_scan_is_refused_as_soon_as_it_is_chosen(live_server, yvonne
     expect(page.locator(".upload-too-large[role=alert]")).to_have_text(TOO_LARGE)
 
     fill_mandate(page, huge)
-    assert page.url == form_url and not Mandate.objects.exists()  # never sent
+    assert page.url == form_url and not yvonne.mandates.exists()  # never sent
     expect(page.locator("[name=document]")).to_be_focused()
     screenshot(page, "upload-too-large-chosen")
 
@@ -91,7 +91,7 @@ def test_without_script_the_server_refuses_it_before_reading_it(live_server, yvo
     screenshot(page, "upload-too-large")
     page.locator("main a.button").click()
     page.wait_for_load_state()
-    assert page.url == form_url and not Mandate.objects.exists()
+    assert page.url == form_url and not yvonne.mandates.exists()
     context.close()
 
 
@@ -107,13 +107,13 @@ def test_a_disguised_scan_comes_back_and_a_real_one_is_kept(live_server, yvonne,
     expect(page.locator("#id_document_error")).to_contain_text(
         "Ce fichier PDF est endommagé ou incomplet")
     expect(page.locator("[name=scope]")).to_have_value("All patient rights")
-    assert not Mandate.objects.exists()
+    assert not yvonne.mandates.exists()
 
     real = tmp_path / "mandate.pdf"
     real.write_bytes(PDF)
     page.goto(form_url)
     fill_mandate(page, real)
-    mandate = Mandate.objects.get()
+    mandate = yvonne.mandates.get()
     with page.expect_download() as download:
         page.locator(f"a[href$='/mandates/{mandate.pk}/document/']").click()
     assert download.value.suggested_filename == f"mandate-{mandate.pk}.pdf"
