@@ -3,6 +3,8 @@ reads without a network (R6). No link: the sheet must help where there is no sig
 no account. Rendered on the server as an inline <svg> (the CSP forbids inline script and
 style; an SVG element with presentation attributes is neither)."""
 
+import functools
+
 import segno
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -83,8 +85,17 @@ def clip_total(text: str) -> str:
 
 def qr_svg(text: str, *, title: str) -> str:
     """An inline <svg> of `text`; sized by the stylesheet (viewBox only)."""
+    return mark_safe(_svg(text, title))  # noqa: S308 - segno escapes the title; the rest is path data
+
+
+# A sheet's text is the same at each open until the sheet or its contacts change, and
+# drawing its code costs 25 ms of CPU (a version-16 code): the last few are kept, in this
+# process only, keyed by the whole text (a reader is given a code only for a text they
+# were allowed to read).
+@functools.lru_cache(maxsize=32)
+def _svg(text: str, title: str) -> str:
     # Level L, raised by segno when the same size allows more: the smallest code, so
     # that its modules stay large enough for a phone on one A4 page.
     code = segno.make(text, error="l", micro=False)
-    return mark_safe(code.svg_inline(border=2, omitsize=True, svgclass="emergency-qr",  # noqa: S308 - segno escapes the title; the rest is path data
-                                     lineclass=None, title=title))
+    return code.svg_inline(border=2, omitsize=True, svgclass="emergency-qr", lineclass=None,
+                           title=title)

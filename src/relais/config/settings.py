@@ -83,7 +83,7 @@ MIDDLEWARE = [
     # Request counts and durations by view for Prometheus (/metrics): first and last.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "relais.core.static.FoundOnceWhiteNoiseMiddleware",
     "relais.core.middleware.RequestContextMiddleware",
     # The gate's answers (who sees which person) kept for the request that asked them.
     "relais.access.decisions.DecideOncePerRequestMiddleware",

@@ -427,6 +427,17 @@ def test_the_qr_code_carries_a_short_summary_readable_offline(madeleine, gp, coo
         border=2, omitsize=True, svgclass="emergency-qr", lineclass=None, title="QR")
 
 
+def test_a_text_drawn_again_is_not_encoded_again(monkeypatch):
+    made = []
+    make = segno.make
+    monkeypatch.setattr(segno, "make", lambda *args, **kwargs: made.append(args) or make(
+        *args, **kwargs))
+    text = "Jan Peeters °01/01/1940\nALLERGIES: latex\nv7 01/12/2026"
+    assert qr_svg(text, title="QR") == qr_svg(text, title="QR")
+    assert qr_svg(text + "!", title="QR") != qr_svg(text, title="QR")
+    assert len(made) == 2  # the two texts, each once
+
+
 def test_an_earlier_version_shows_the_contacts_it_was_saved_with(
         client, coordinator, gp, madeleine, sheet, member_of):
     network_services.update_member(member_of(user=gp), roles=[Role.GP], actor=coordinator,
