@@ -9,6 +9,7 @@ for each booklet entry, an audit event for each change and for reads, with its l
 """
 
 import csv
+import itertools
 import math
 import random
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,6 +38,30 @@ LIMIT = min(ELDERLY.capacity * 5 // 4, YOUNGER.capacity * 5)  # unique national 
 MODELS = (Person, NetworkMember, MemberRole, Consent, Stay, Referral, ReferralEvent, FollowUp,
           Contact, Entry, ReadReceipt, AuditEvent)
 DAY = timedelta(days=1)
+
+
+def weighted(choices: dict) -> tuple[list, list]:
+    """The choices and their cumulative weights, summed once: `random.choices` sums its
+    `weights` at every call (a tenth of the time a chunk takes to build), and draws the
+    same with `cum_weights` given."""
+    return list(choices), list(itertools.accumulate(choices.values()))
+
+
+def pick(rng: random.Random, weighted_choices: tuple[list, list]):
+    population, cumulative = weighted_choices
+    return rng.choices(population, cum_weights=cumulative)[0]
+
+
+LANGUAGES = weighted({"fr": 58, "nl": 28, "en": 3, "other": 11})
+RELATIVES = weighted({0: 25, 1: 35, 2: 25, 3: 15})
+DESTINATIONS = weighted({Destination.HOME: 55, Destination.HOME_WITH_SERVICES: 30,
+                         Destination.NURSING_HOME: 10, Destination.OTHER: 5})
+OPEN_OUTCOMES = weighted({"sent": 3, "accepted": 3, "started": 4})
+OUTCOMES = weighted({"completed": 60, "declined": 12, "cancelled": 5, "started": 23})
+EARLIER_OUTCOMES = weighted({"completed": 60, "declined": 12, "cancelled": 5, "started": 0})
+ENTRY_KINDS = weighted({"note": 60, "observation": 25, "alert": 5, "handover": 5,
+                        "question": 5})
+READS = weighted({"person.read": 60, "booklet.read": 30, "stay.read": 10})
 
 
 def birth(index: int) -> tuple[date, int]:
@@ -89,7 +114,7 @@ class Chunk:
 
     def _person(self, index: int) -> None:
         rng, t = self.rng, self.tables
-        language = rng.choices(["fr", "nl", "en", "other"], [58, 28, 3, 11])[0]
+        language = pick(rng, LANGUAGES)
         origin = {"nl": "nl", "fr": "fr" if rng.random() < 0.75 else "other"}.get(
             language, "other")
         sex = "X" if rng.random() < 0.005 else ("F" if rng.random() < 0.56 else "M")
@@ -147,7 +172,7 @@ class Chunk:
     def _network(self, p) -> None:
         rng = self.rng
         started = p.created.date()
-        relatives = rng.choices([0, 1, 2, 3], [25, 35, 25, 15])[0]
+        relatives = pick(rng, RELATIVES)
         relative_is_contact = relatives and rng.random() < 0.15
         # The person and the keeper, as create_person adds them (its event says so).
         self._member(p, "informal", started, name=p.full_name[:SELF_NAME_LENGTH],
@@ -264,9 +289,7 @@ class Chunk:
             person_id=p.pk, hospital_id=hospital.id, ward_id=rng.choice(hospital.wards),
             admitted_at=admitted, discharged_at=discharged,
             expected_discharge_on=None if discharged else (admitted + 7 * DAY).date(),
-            destination=(rng.choices([Destination.HOME, Destination.HOME_WITH_SERVICES,
-                                      Destination.NURSING_HOME, Destination.OTHER],
-                                     [55, 30, 10, 5])[0] if discharged else ""),
+            destination=(pick(rng, DESTINATIONS) if discharged else ""),
             source=source, admission_type=rng.choice(["emergency", "emergency", "elective"]),
             previous_stay_id=previous["id"] if readmission else None,
             readmission_planned=False if readmission else None,
@@ -328,10 +351,9 @@ class Chunk:
         stay's referrals may still be open, so no service gets two open ones."""
         rng = self.rng
         if in_hospital:
-            outcome = rng.choices(["sent", "accepted", "started"], [3, 3, 4])[0]
+            outcome = pick(rng, OPEN_OUTCOMES)
         else:
-            outcome = rng.choices(["completed", "declined", "cancelled", "started"],
-                                  [60, 12, 5, 23 if last else 0])[0]
+            outcome = pick(rng, OUTCOMES if last else EARLIER_OUTCOMES)
         return {"sent": [], "accepted": ["accepted"], "started": ["accepted", "started"],
                 "completed": ["accepted", "started", "completed"], "declined": ["declined"],
                 "cancelled": ["cancelled"]}[outcome]
@@ -380,8 +402,7 @@ class Chunk:
         for at in sorted(p.created + timedelta(seconds=rng.uniform(0, span))
                          for _ in range(count)):
             writer, org = rng.choice(writers)
-            kind = rng.choices(["note", "observation", "alert", "handover", "question"],
-                               [60, 25, 5, 5, 5])[0]
+            kind = pick(rng, ENTRY_KINDS)
             audience = "health" if rng.random() < 0.15 else "network"
             body = entry_text(rng, p.data["language"], kind, p.data["first_name"])
             entry = t[Entry].add(person_id=p.pk, kind=kind, audience=audience, body=body,
@@ -401,7 +422,7 @@ class Chunk:
         span = (self.as_of - p.created).total_seconds()
         readers = p.readers()
         for _ in range(max(0, wanted) if readers else 0):
-            action = rng.choices(["person.read", "booklet.read", "stay.read"], [60, 30, 10])[0]
+            action = pick(rng, READS)
             if action == "stay.read" and stays:  # the hospital's staff, during the stay
                 stay = rng.choice(stays)
                 end = stay["discharged_at"] or self.as_of
