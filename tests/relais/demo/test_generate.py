@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import Http404
+from django.urls import reverse
 from stdnum.be import nn
 
 from relais.access.models import Consent, ConsentScope
@@ -28,11 +29,19 @@ from relais.demo.generate.persons import Chunk
 from relais.demo.generate.run import Options, generate
 from relais.demo.generate.world import World
 from relais.demo.models import GeneratedChunk, GeneratedDataset
-from relais.followup.models import FollowUp
+from relais.followup.models import CheckIn, FollowUp, Refusal, Watch
 from relais.network import services
-from relais.network.models import NetworkMember, Person
+from relais.network.models import (
+    CapacityAssessment,
+    Mandate,
+    NetworkMember,
+    Person,
+    ProtectionOrder,
+    Role,
+)
 from relais.network.rules import person_for
 from relais.stays.models import OPEN_REFERRAL_STATUSES, Referral, ReferralEvent, Stay
+from tests.conftest import login_as
 
 load_geography = importlib.import_module("relais.core.migrations.0002_brussels_geography").load
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
@@ -188,6 +197,44 @@ def test_every_row_follows_the_models_rules(generated):
     assert ReadReceipt.objects.count() == Entry.objects.count() > 0
     assert FollowUp.objects.filter(stay__discharged_at__isnull=True).count() == 0
     assert AuditEvent.objects.filter(action="booklet.write").count() == Entry.objects.count()
+
+
+@pytest.fixture
+def four_hundred(db):
+    return generate(options(persons=400, chunk=100), Quiet())
+
+
+def test_who_acts_for_the_person_and_help_refused_follow_the_models_rules(four_hundred):
+    rows = {model: list(model.objects.all()) for model in (
+        CapacityAssessment, Mandate, ProtectionOrder, Refusal, Watch, CheckIn)}
+    assert all(rows.values()), {model.__name__: len(found) for model, found in rows.items()}
+    for found in rows.values():
+        for row in found:
+            row.full_clean()
+    for mandate in rows[Mandate]:
+        assert mandate.representative.person_id == mandate.person_id
+        assert Role.REPRESENTATIVE in mandate.representative.role_codes()
+    for order in rows[ProtectionOrder]:
+        assert order.administrator.person_id == order.person_id
+        assert Role.ADMINISTRATOR in order.administrator.role_codes()
+    for watch in rows[Watch]:
+        assert watch.refusal.person_id == watch.person_id
+        assert watch.person_id in set(Person.objects.visible_to(watch.owner).values_list(
+            "pk", flat=True)), "the owner of a watch sees the person"
+        last = watch.ended_at or AS_OF
+        assert all(watch.started_on < check.at.date() <= last.date()
+                   for check in watch.check_ins.all())
+    audited = dict(AuditEvent.objects.values_list("action").annotate(n=Count("id")))
+    assert audited["followup.watch.check_in"] == len(rows[CheckIn])
+    assert audited["mandate.create"] == len(rows[Mandate])
+    assert audited["capacity.assess"] == len(rows[CapacityAssessment])
+
+
+def test_the_watch_owner_opens_the_page_of_a_person_who_refused_help(four_hundred, client):
+    watch = Watch.objects.filter(ended_at__isnull=True).select_related("owner").first()
+    page = login_as(client, watch.owner).get(reverse("network:person_detail", args=[watch.person_id]))
+    assert page.status_code == 200
+    assert reverse("followup:watch_detail", args=[watch.pk]) in page.content.decode()
 
 
 def test_a_generated_coordinator_sees_their_persons_only(generated):

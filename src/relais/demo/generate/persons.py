@@ -26,8 +26,29 @@ from relais.core.text import fold
 from relais.demo.generate.names import OUTSIDE_BRUSSELS, BirthRange, Names, national_number
 from relais.demo.generate.tables import Table
 from relais.demo.generate.texts import entry_text, referral_texts
-from relais.followup.models import Contact, ContactStatus, FollowUp
-from relais.network.models import MemberRole, NetworkMember, Person, Relation, Role
+from relais.followup.models import (
+    RHYTHM_DAYS,
+    Capacity,
+    CheckIn,
+    Contact,
+    ContactStatus,
+    FollowUp,
+    Refusal,
+    RefusalReason,
+    Rhythm,
+    Watch,
+)
+from relais.network.models import (
+    CapacityAssessment,
+    CapacityFinding,
+    Mandate,
+    MemberRole,
+    NetworkMember,
+    Person,
+    ProtectionOrder,
+    Relation,
+    Role,
+)
 from relais.network.services import ROLE_FOR_ORGANISATION, SELF_NAME_LENGTH
 from relais.stays.models import Destination, Referral, ReferralEvent, ReferralStatus, Stay
 
@@ -35,8 +56,9 @@ Type = OrganisationType
 ELDERLY = BirthRange(date(1925, 1, 1), date(1960, 12, 31))  # 4 persons in 5
 YOUNGER = BirthRange(date(1961, 1, 1), date(2008, 12, 31))
 LIMIT = min(ELDERLY.capacity * 5 // 4, YOUNGER.capacity * 5)  # unique national numbers
-MODELS = (Person, NetworkMember, MemberRole, Consent, Stay, Referral, ReferralEvent, FollowUp,
-          Contact, Entry, ReadReceipt, AuditEvent)
+MODELS = (Person, NetworkMember, MemberRole, Consent, CapacityAssessment, Mandate,
+          ProtectionOrder, Stay, Referral, ReferralEvent, FollowUp, Contact, Refusal, Watch,
+          CheckIn, Entry, ReadReceipt, AuditEvent)
 DAY = timedelta(days=1)
 
 
@@ -62,6 +84,26 @@ EARLIER_OUTCOMES = weighted({"completed": 60, "declined": 12, "cancelled": 5, "s
 ENTRY_KINDS = weighted({"note": 60, "observation": 25, "alert": 5, "handover": 5,
                         "question": 5})
 READS = weighted({"person.read": 60, "booklet.read": 30, "stay.read": 10})
+RHYTHMS = weighted({Rhythm.WEEKLY: 20, Rhythm.FORTNIGHTLY: 55, Rhythm.MONTHLY: 25})
+CHECK_INS = weighted({"stable": 70, "worried": 22, "deteriorating": 8})
+# Who acts for the person, among those with relatives: an assessment that they cannot
+# exercise their rights, then a mandate, a court order, or a representative whose mandate
+# nobody has recorded yet (the person page asks for it); or an assessment alone.
+ARRANGEMENTS = weighted({"mandate": 50, "court_order": 20, "mandate_missing": 10,
+                         "assessment": 20})
+OFFERED = {  # what was offered and refused, by the kind of service, in the person's language
+    Type.HOME_HELP: {"fr": "Aide familiale à domicile", "nl": "Gezinszorg aan huis",
+                     "en": "Home help"},
+    Type.HOME_NURSING: {"fr": "Soins infirmiers à domicile", "nl": "Thuisverpleging",
+                        "en": "Home nursing"},
+}
+MANDATE_SCOPE = {"fr": "Toutes les décisions relatives à mes soins de santé.",
+                 "nl": "Alle beslissingen over mijn gezondheidszorg.",
+                 "en": "Every decision about my health care."}
+COURTS = ("Justice de paix du premier canton de Bruxelles",
+          "Vredegerecht van het tweede kanton Brussel",
+          "Justice de paix du canton de Schaerbeek", "Justice de paix du canton d'Ixelles",
+          "Vredegerecht van het kanton Anderlecht")
 
 
 def birth(index: int) -> tuple[date, int]:
@@ -149,6 +191,8 @@ class Chunk:
         self._consents(p)
         stays = self._stays(p)
         self._booklet(p, stays)
+        self._legal(p)
+        self._refusal(p, stays)
         self._reads(p, stays)
 
     def _address(self, language: str) -> dict:
@@ -219,12 +263,16 @@ class Chunk:
             roles.append(Role.TRUSTED_PERSON)
         ended = None if never_inform or contact or rng.random() > 0.05 else (
             self.as_of.date() - timedelta(days=rng.randint(1, 200)))
-        self._member(p, "informal", started, name=f"{first} {last}", relation=relation,
-                     phone=f"+32 4{rng.randint(70, 99)} {rng.randint(10, 99)} "
-                     f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
-                     language=p.data["language"] if p.data["language"] in ("nl", "fr") else "",
-                     is_contact_point=contact, never_inform=never_inform,
-                     ended_on=ended if ended and ended > started else None, roles=roles)
+        member = self._member(p, "informal", started, name=f"{first} {last}", relation=relation,
+                              phone=f"+32 4{rng.randint(70, 99)} {rng.randint(10, 99)} "
+                              f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
+                              language=p.data["language"] if p.data["language"] in (
+                                  "nl", "fr") else "",
+                              is_contact_point=contact, never_inform=never_inform,
+                              ended_on=ended if ended and ended > started else None,
+                              roles=roles)
+        if not never_inform and not ended and Role.TRUSTED_PERSON not in roles:
+            p.relatives.append(member)  # who may come to act for the person
 
     def _member(self, p, kind, started, *, roles, audited=True, **fields) -> int:
         t = self.tables
@@ -389,6 +437,146 @@ class Chunk:
                            recorded_by_id=self._staff_of(owner_org)[0] if done else None,
                            created_at=stay["discharged_at"], updated_at=stay["discharged_at"])
 
+    # --- who acts for the person, help refused and the watch ---------------------------
+
+    def _legal(self, p) -> None:
+        """One elderly person in 12 with relatives (one younger in 100) has been judged
+        unable to exercise their patient rights, or able, by their GP; most of them have a
+        relative acting for them by a mandate or a court order (DOMAIN.md §1)."""
+        rng = self.rng
+        elderly = p.data["birth_date"].year <= 1960
+        if not p.relatives or rng.random() >= (0.08 if elderly else 0.01):
+            return
+        arrangement = pick(rng, ARRANGEMENTS)
+        assessed = self._day_after(p.created.date())
+        unable = arrangement != "assessment" or rng.random() < 0.5
+        assessment = self.tables[CapacityAssessment].add(
+            person_id=p.pk, finding=CapacityFinding.UNABLE if unable else CapacityFinding.ABLE,
+            assessed_by="Dr " + self.names.last_name(rng, "fr") + ", médecin généraliste",
+            assessed_on=assessed, review_by=None if rng.random() < 0.7 else (
+                assessed + timedelta(days=rng.randint(90, 365))),
+            recorded_by_id=p.creator[0], created_at=self._moment(assessed),
+            updated_at=self._moment(assessed))
+        self._event(p, "capacity.assess", p.creator, p.owner, self._moment(assessed),
+                    target=("network.capacityassessment", assessment),
+                    detail={"finding": "unable" if unable else "able"})
+        if arrangement == "assessment":
+            return
+        member = rng.choice(p.relatives)
+        role = Role.ADMINISTRATOR if arrangement == "court_order" else Role.REPRESENTATIVE
+        self.tables[MemberRole].add(member_id=member, role=role)
+        if arrangement == "mandate":
+            self._mandate(p, member, assessed)
+        elif arrangement == "court_order":
+            self._court_order(p, member, assessed)
+
+    def _mandate(self, p, member: int, before: date) -> None:
+        rng = self.rng
+        signed = max(p.created.date(), before - timedelta(days=rng.randint(0, 900)))
+        revoked = self._day_after(signed) if rng.random() < 0.05 else None
+        language = p.data["language"] if p.data["language"] in MANDATE_SCOPE else "fr"
+        at = self._moment(signed)
+        mandate = self.tables[Mandate].add(
+            person_id=p.pk, representative_id=member, scope=MANDATE_SCOPE[language],
+            signed_on=signed, signed_by_person=True, signed_by_representative=True,
+            starts_on=signed, ends_on=None, revoked_on=revoked, recorded_by_id=p.creator[0],
+            created_at=at, updated_at=at)
+        self._event(p, "mandate.create", p.creator, p.owner, at,
+                    target=("network.mandate", mandate),
+                    detail={"representative": member, "document": False})
+
+    def _court_order(self, p, member: int, after: date) -> None:
+        rng = self.rng
+        ordered = self._day_after(after)
+        at = self._moment(ordered)
+        order = self.tables[ProtectionOrder].add(
+            person_id=p.pk, administrator_id=member, court=rng.choice(COURTS),
+            ordered_on=ordered, covers_patient_rights=True, starts_on=ordered,
+            ends_on=None if rng.random() < 0.8 else ordered + timedelta(days=rng.randint(
+                365, 5 * 365)), lifted_on=None, recorded_by_id=p.creator[0], created_at=at,
+            updated_at=at)
+        self._event(p, "protection_order.create", p.creator, p.owner, at,
+                    target=("network.protectionorder", order),
+                    detail={"administrator": member})
+
+    def _refusal(self, p, stays) -> None:
+        """One person in 25 sent home from hospital refused the help offered; three times in
+        four someone keeps an eye (a watch, with its check-ins), ended for some since."""
+        rng, t = self.rng, self.tables
+        home = [s for s in stays if s["discharged_at"] and s["destination"] in (
+            Destination.HOME, Destination.HOME_WITH_SERVICES)]
+        if not home or rng.random() >= 0.04:
+            return
+        stay = rng.choice(home)
+        kind = Type.HOME_HELP if rng.random() < 0.6 else Type.HOME_NURSING
+        org = self._pick(kind)
+        # Someone who sees the person (the gate's rule 1): their coordination centre's,
+        # while the network consent is in force, or the keeping organisation's.
+        keeper = next((o for o in p.organisations if o.type == Type.COORDINATION_CENTRE
+                       and (p.consented or o is p.owner)), p.owner)
+        offered_by = self._staff_of(keeper)
+        refused = stay["discharged_at"].date()
+        watched = rng.random() < 0.75
+        language = p.data["language"] if p.data["language"] in ("fr", "nl") else "en"
+        at = self._moment(refused)
+        reasons = rng.sample(RefusalReason.values, rng.randint(1, 2))
+        refusal = t[Refusal].add(
+            person_id=p.pk, offered=OFFERED[kind][language], service_id=org.service,
+            offered_by_id=offered_by[0], organisation_id=keeper.id,
+            reasons=reasons,
+            capacity=Capacity.YES if rng.random() < 0.85 else Capacity.UNCLEAR,
+            no_watch_reason="" if watched else "Suivi par la famille",
+            refused_on=refused, created_at=at, updated_at=at)
+        self._event(p, "followup.refusal", offered_by, keeper, at,
+                    target=("followup.refusal", refusal),
+                    detail={"reasons": reasons, "watch": watched})
+        if watched:
+            self._watch(p, refusal, offered_by, keeper, refused)
+
+    def _watch(self, p, refusal: int, owner, org, started: date) -> None:
+        rng, t = self.rng, self.tables
+        rhythm = pick(rng, RHYTHMS)
+        every = RHYTHM_DAYS[rhythm]
+        today = self.as_of.date()
+        ended = None
+        if rng.random() < 0.4 and started + timedelta(days=90) < today:
+            ended = min(today, started + timedelta(days=rng.randint(60, 365)))
+        days, day = [], started
+        while True:
+            day += timedelta(days=every + rng.randint(-2, 2))
+            if day > (ended or today) or (ended is None and day > today - timedelta(
+                    days=every) and rng.random() < 0.15):  # the last one missed: overdue
+                break
+            days.append(day)
+        at = self._moment(started)
+        watch = t[Watch].add(
+            person_id=p.pk, refusal_id=refusal, owner_id=owner[0], owner_organisation_id=org.id,
+            rhythm=rhythm, started_on=started, next_check_on=(days[-1] if days else started)
+            + timedelta(days=every), ended_at=self._moment(ended) if ended else None,
+            end_reason="Situation stabilisée" if ended else "", created_at=at,
+            updated_at=self._moment(days[-1]) if days else at)
+        self._event(p, "followup.watch.start", owner, org, at, target=("followup.watch", watch),
+                    detail={"owner": owner[0], "rhythm": rhythm})
+        for day in days:
+            status = pick(rng, CHECK_INS)
+            t[CheckIn].add(watch_id=watch, status=status, at=self._moment(day), by_id=owner[0])
+            self._event(p, "followup.watch.check_in", owner, org, self._moment(day),
+                        target=("followup.watch", watch), detail={"status": status})
+        if ended:
+            self._event(p, "followup.watch.end", owner, org, self._moment(ended),
+                        target=("followup.watch", watch), detail={})
+
+    def _day_after(self, day: date) -> date:
+        """A day from `day` to the dataset's, drawn evenly."""
+        last = self.as_of.date() - DAY
+        return day if day >= last else day + timedelta(days=self.rng.randint(
+            0, (last - day).days))
+
+    def _moment(self, day: date) -> datetime:
+        """Office hours that day (before the dataset's moment)."""
+        return min(datetime.combine(day, time(9), tzinfo=UTC) + timedelta(
+            minutes=self.rng.randint(0, 480)), self.as_of - timedelta(minutes=1))
+
     # --- the booklet, and reads -------------------------------------------------------
 
     def _booklet(self, p, stays) -> None:
@@ -468,13 +656,14 @@ class Chunk:
 
 class _Person:
     __slots__ = ("pk", "data", "owner", "creator", "created", "writers", "organisations",
-                 "events", "consented")
+                 "events", "consented", "relatives")
 
     def __init__(self, pk, data, owner, creator, created):
         self.pk, self.data, self.owner, self.creator, self.created = (pk, data, owner,
                                                                       creator, created)
         self.writers, self.organisations, self.events = [], [], 0
         self.consented = False
+        self.relatives: list[int] = []  # members who may act for the person
 
     def readers(self) -> list:
         """Who reads and writes the record: the network's professionals while the network
