@@ -43,7 +43,7 @@ from relais.booklet.services import acknowledged_by
 from relais.core import kept
 from relais.core.i18n import localized
 from relais.core.models import VersionConflict
-from relais.core.sql import AnyOf
+from relais.core.sql import AnyOf, AnyOfMany
 from relais.core.transactions import service_transaction
 from relais.followup import rules
 from relais.followup.models import Channel, Contact, ContactStatus, Rhythm, Watch
@@ -426,7 +426,7 @@ def _gate(kind: str, user, rows, candidates=None):
         # Every booklet's alerts, not the user's own rows: first those of the persons a
         # grant may show the user (found from their side, by index), so that the gate is
         # asked about a few rows, not about each alert of the region.
-        rows = rows.filter(AnyOf(F("person_id"), candidates))
+        rows = rows.filter(AnyOfMany(F("person_id"), candidates))
     return policy.visible(user, rows)
 
 

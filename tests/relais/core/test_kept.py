@@ -14,7 +14,7 @@ from django.utils import timezone
 from relais.access import decisions
 from relais.accounts.models import Membership, Organisation, User
 from relais.core import kept
-from relais.core.sql import AnyOf
+from relais.core.sql import AnyOf, AnyOfMany
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.helpers import compiled_statements
 
@@ -167,14 +167,17 @@ def test_a_prefetch_with_a_value_of_the_request_is_built_each_time():
         assert found.theirs == [membership]
 
 
-def test_a_list_of_ids_takes_a_slot_through_any_of():
+@pytest.mark.parametrize("any_of", [AnyOf, AnyOfMany])
+def test_a_list_of_ids_takes_a_slot_through_any_of(any_of):
     """core.sql.AnyOf sends a list as one parameter (an array; JSON text on SQLite): a
-    list of any length is one stand-in, and the statement is built once."""
+    list of any length is one stand-in, and the statement is built once. AnyOfMany too,
+    the array behind a subquery on PostgreSQL."""
     organisations = OrganisationFactory.create_batch(4)
-    build = Builds(lambda s: Organisation.objects.filter(AnyOf(F("pk"), s.ids)).order_by("pk"))
+    build = Builds(lambda s: Organisation.objects.filter(any_of(F("pk"), s.ids)).order_by(
+        "pk"))
     for chosen in ([0, 2], [1], [], [0, 1, 2, 3], [3, 0]):
         ids = [organisations[n].pk for n in chosen]
-        assert kept.rows(("test.any_of",), build, ids=ids) == sorted(
+        assert kept.rows((f"test.{any_of.lookup_name}",), build, ids=ids) == sorted(
             (organisations[n] for n in chosen), key=lambda o: o.pk)
     assert build.calls == 1
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from relais.core import sql
@@ -141,3 +142,16 @@ def test_a_session_in_another_zone_still_gives_the_same_instants():
             assert [v.astimezone(datetime.UTC) for v in _loaded(cursor, zone, values)] \
                 == in_utc, zone
         cursor.execute("SET TIME ZONE 'UTC'")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_thousands_of_ids_are_behind_a_subquery_the_planner_does_not_weigh(stay):
+    """AnyOfMany: the plan names no id (the planner did not estimate each one)."""
+    ids = [stay.person_id, *range(10**9, 10**9 + 3000)]
+    rows = Stay.objects.filter(sql.AnyOfMany(F("person_id"), ids)).values("pk")
+    assert [row["pk"] for row in rows] == [stay.pk]
+    statement, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + statement, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "1000002999" not in plan and "InitPlan" in plan
