@@ -453,6 +453,14 @@ class InForce(TimeStamped):
         return (getattr(self, self.ENDED) is None and self.starts_on <= today
                 and (self.ends_on is None or self.ends_on >= today))
 
+    @staticmethod
+    def ends_after_start(name: str) -> models.CheckConstraint:
+        """The database's guard that `ends_on`, if set, is not before `starts_on` (each
+        model names its own: the constraints' names are in their migrations)."""
+        return models.CheckConstraint(
+            condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+            name=name)
+
     @classmethod
     def in_force_today(cls) -> Q:
         """`in_force` as a condition over the model's rows (the gate asks it in SQL)."""
@@ -492,9 +500,7 @@ class Mandate(InForce):
             models.CheckConstraint(
                 condition=Q(signed_by_person=True, signed_by_representative=True),
                 name="mandate_signed_by_both"),
-            models.CheckConstraint(condition=Q(ends_on__isnull=True)
-                                   | Q(ends_on__gte=models.F("starts_on")),
-                                   name="mandate_ends_after_start"),
+            InForce.ends_after_start("mandate_ends_after_start"),
             *text_limits(scope=LONG_NOTE),
         ]
 
@@ -537,9 +543,7 @@ class ProtectionOrder(InForce):
         constraints = [
             models.CheckConstraint(condition=Q(covers_patient_rights=True),
                                    name="protection_covers_patient_rights"),
-            models.CheckConstraint(condition=Q(ends_on__isnull=True)
-                                   | Q(ends_on__gte=models.F("starts_on")),
-                                   name="protection_ends_after_start"),
+            InForce.ends_after_start("protection_ends_after_start"),
         ]
 
     def __str__(self) -> str:
