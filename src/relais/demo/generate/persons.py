@@ -97,9 +97,17 @@ OFFERED = {  # what was offered and refused, by the kind of service, in the pers
     Type.HOME_NURSING: {"fr": "Soins infirmiers à domicile", "nl": "Thuisverpleging",
                         "en": "Home nursing"},
 }
+# Texts a professional would have typed, in the person's language (French for the others).
 MANDATE_SCOPE = {"fr": "Toutes les décisions relatives à mes soins de santé.",
                  "nl": "Alle beslissingen over mijn gezondheidszorg.",
                  "en": "Every decision about my health care."}
+ASSESSED_BY = {"fr": "médecin généraliste", "nl": "huisarts", "en": "general practitioner"}
+NO_WATCH = {"fr": "La famille garde un œil sur la situation.",
+            "nl": "De familie houdt een oogje in het zeil.",
+            "en": "The family keeps an eye on things."}
+WATCH_ENDED = {"fr": "Situation stabilisée, l'aide est acceptée.",
+               "nl": "Situatie stabiel, de hulp is aanvaard.",
+               "en": "Stable; help has been accepted."}
 COURTS = ("Justice de paix du premier canton de Bruxelles",
           "Vredegerecht van het tweede kanton Brussel",
           "Justice de paix du canton de Schaerbeek", "Justice de paix du canton d'Ixelles",
@@ -449,10 +457,11 @@ class Chunk:
             return
         arrangement = pick(rng, ARRANGEMENTS)
         assessed = self._day_after(p.created.date())
+        language = _typed_in(p)
         unable = arrangement != "assessment" or rng.random() < 0.5
         assessment = self.tables[CapacityAssessment].add(
             person_id=p.pk, finding=CapacityFinding.UNABLE if unable else CapacityFinding.ABLE,
-            assessed_by="Dr " + self.names.last_name(rng, "fr") + ", médecin généraliste",
+            assessed_by=f"Dr {self.names.last_name(rng, 'fr')}, {ASSESSED_BY[language]}",
             assessed_on=assessed, review_by=None if rng.random() < 0.7 else (
                 assessed + timedelta(days=rng.randint(90, 365))),
             recorded_by_id=p.creator[0], created_at=self._moment(assessed),
@@ -474,10 +483,9 @@ class Chunk:
         rng = self.rng
         signed = max(p.created.date(), before - timedelta(days=rng.randint(0, 900)))
         revoked = self._day_after(signed) if rng.random() < 0.05 else None
-        language = p.data["language"] if p.data["language"] in MANDATE_SCOPE else "fr"
         at = self._moment(signed)
         mandate = self.tables[Mandate].add(
-            person_id=p.pk, representative_id=member, scope=MANDATE_SCOPE[language],
+            person_id=p.pk, representative_id=member, scope=MANDATE_SCOPE[_typed_in(p)],
             signed_on=signed, signed_by_person=True, signed_by_representative=True,
             starts_on=signed, ends_on=None, revoked_on=revoked, recorded_by_id=p.creator[0],
             created_at=at, updated_at=at)
@@ -517,7 +525,7 @@ class Chunk:
         offered_by = self._staff_of(keeper)
         refused = stay["discharged_at"].date()
         watched = rng.random() < 0.75
-        language = p.data["language"] if p.data["language"] in ("fr", "nl") else "en"
+        language = _typed_in(p)
         at = self._moment(refused)
         reasons = rng.sample(RefusalReason.values, rng.randint(1, 2))
         refusal = t[Refusal].add(
@@ -525,7 +533,7 @@ class Chunk:
             offered_by_id=offered_by[0], organisation_id=keeper.id,
             reasons=reasons,
             capacity=Capacity.YES if rng.random() < 0.85 else Capacity.UNCLEAR,
-            no_watch_reason="" if watched else "Suivi par la famille",
+            no_watch_reason="" if watched else NO_WATCH[language],
             refused_on=refused, created_at=at, updated_at=at)
         self._event(p, "followup.refusal", offered_by, keeper, at,
                     target=("followup.refusal", refusal),
@@ -553,7 +561,7 @@ class Chunk:
             person_id=p.pk, refusal_id=refusal, owner_id=owner[0], owner_organisation_id=org.id,
             rhythm=rhythm, started_on=started, next_check_on=(days[-1] if days else started)
             + timedelta(days=every), ended_at=self._moment(ended) if ended else None,
-            end_reason="Situation stabilisée" if ended else "", created_at=at,
+            end_reason=WATCH_ENDED[_typed_in(p)] if ended else "", created_at=at,
             updated_at=self._moment(days[-1]) if days else at)
         self._event(p, "followup.watch.start", owner, org, at, target=("followup.watch", watch),
                     detail={"owner": owner[0], "rhythm": rhythm})
@@ -676,6 +684,11 @@ class _Person:
     @property
     def full_name(self) -> str:
         return f"{self.data['first_name']} {self.data['last_name']}"
+
+
+def _typed_in(p) -> str:
+    """The language a professional writes about the person in."""
+    return p.data["language"] if p.data["language"] in ("fr", "nl", "en") else "fr"
 
 
 def _priority_groups(rng, born: date, alone: bool) -> list[str]:
