@@ -232,7 +232,8 @@ def test_who_acts_for_the_person_and_help_refused_follow_the_models_rules(four_h
 
 def test_the_watch_owner_opens_the_page_of_a_person_who_refused_help(four_hundred, client):
     watch = Watch.objects.filter(ended_at__isnull=True).select_related("owner").first()
-    page = login_as(client, watch.owner).get(reverse("network:person_detail", args=[watch.person_id]))
+    page = login_as(client, watch.owner).get(
+        reverse("network:person_detail", args=[watch.person_id]))
     assert page.status_code == 200
     assert reverse("followup:watch_detail", args=[watch.pk]) in page.content.decode()
 
