@@ -118,6 +118,7 @@ class AnyOf(Lookup):
 
     lookup_name = "any_of"
     prepare_rhs = False
+    array = "{rhs}::bigint[]"  # where the ids go: the array itself, or (AnyOfMany) hidden
 
     def get_db_prep_lookup(self, value, connection):
         return "%s", [list(value)]
@@ -125,7 +126,7 @@ class AnyOf(Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs}::bigint[])", [*lhs_params, *rhs_params]
+        return f"{lhs} = ANY({self.array.format(rhs=rhs)})", [*lhs_params, *rhs_params]
 
     def as_sqlite(self, compiler, connection):
         # No arrays: the ids as one JSON parameter, read back by json_each.
@@ -145,12 +146,7 @@ class AnyOfMany(AnyOf):
     `AnyOf`."""
 
     lookup_name = "any_of_many"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return (f"{lhs} = ANY(ARRAY(SELECT unnest({rhs}::bigint[])))",
-                [*lhs_params, *rhs_params])
+    array = "ARRAY(SELECT unnest({rhs}::bigint[]))"
 
 
 # psycopg turns each statement's `%s` placeholders into PostgreSQL's `$1…` at every run,

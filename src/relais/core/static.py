@@ -21,12 +21,7 @@ class FoundOnceWhiteNoiseMiddleware(WhiteNoiseMiddleware):
                self.add_headers_function, tuple(settings.STATICFILES_DIRS),
                tuple(settings.INSTALLED_APPS))
         if key not in _found:
-            before = self.files
-            self.files = {}
-            try:
-                super().add_files_from_finders()
-                _found[key] = self.files
-            finally:
-                self.files = {**before, **self.files}
-            return
+            already, self.files = self.files, {}
+            super().add_files_from_finders()  # into self.files: only the finders' files
+            _found[key], self.files = self.files, already
         self.files.update(_found[key])
