@@ -1,8 +1,8 @@
 """`relais generate`: a synthetic, reproducible population for benchmarks (docs/bench.md).
 
     relais generate --persons 1000000 [--seed 1] [--chunk 1000] [--as-of 2026-12-01]
-                    [--stays-per-person 2] [--referrals-per-stay 0.5]
-                    [--followups-per-stay 0.5] [--entries-per-person 20]
+                    [--stays-per-person 2.05] [--referrals-per-stay 0.5]
+                    [--followups-per-stay 0.5] [--entries-per-person 22]
                     [--audit-per-person 50]
 
 Refuses a database with persons it did not make. Ctrl+C stops after undoing the chunk
@@ -35,11 +35,14 @@ class Command(BaseCommand):
         parser.add_argument("--chunk", type=int, default=1_000, help="persons per chunk")
         parser.add_argument("--as-of", default=None,
                             help="YYYY-MM-DD: every generated date is before it (default: now)")
-        parser.add_argument("--stays-per-person", type=float, default=2.0)
+        # A little above 2 and 20: a stay that would begin after --as-of is not made, and a
+        # person with no professional in their network has no booklet. So a million
+        # persons hold over 2 million stays and 20 million entries, as issue 18 asks.
+        parser.add_argument("--stays-per-person", type=float, default=2.05)
         parser.add_argument("--referrals-per-stay", type=float, default=0.5)
         parser.add_argument("--followups-per-stay", type=float, default=0.5,
                             help="share of discharges home that get a follow-up")
-        parser.add_argument("--entries-per-person", type=float, default=20.0)
+        parser.add_argument("--entries-per-person", type=float, default=22.0)
         parser.add_argument("--audit-per-person", type=float, default=50.0)
 
     def handle(self, *args, **options):
