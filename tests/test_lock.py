@@ -44,7 +44,7 @@ def test_every_production_dependency_is_pinned_with_hashes_within_its_range():
 
 def test_django_is_the_5_2_lts_at_its_latest_security_release_or_later():
     version, _ = pinned()["django"]
-    assert Version("5.2.19") <= version < Version("5.3")
+    assert Version("5.2.20") <= version < Version("5.3")
 
 
 def test_test_tools_are_not_in_the_production_lock():
