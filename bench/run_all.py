@@ -94,20 +94,30 @@ def main() -> int:
     if _postgres(options):
         options.session_settings = _session_settings(options)
         settings = _server_settings(options)
-    for name in _scripts(options.only):
+    for name in _scripts(options.only, first=AT_POPULATION if options.persons else ()):
         results.append(_run(name, options, folder))
+        # Kept after each script: a run stopped part way has its table so far.
+        _keep(folder, _table(results, time.monotonic() - started, options, settings), results)
     table = _table(results, time.monotonic() - started, options, settings)
+    _keep(folder, table, results)
     print("\n" + table)
-    (folder / "summary.txt").write_text(table + "\n")
-    (folder / "summary.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     print(f"\nlogs and summary: {folder.relative_to(ROOT)}")
     return 1 if any(r["exit"] not in (0, None) for r in results) else 0
 
 
-def _scripts(only: str) -> list[str]:
+def _keep(folder: Path, table: str, results: list[dict]) -> None:
+    (folder / "summary.txt").write_text(table + "\n")
+    (folder / "summary.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+
+
+def _scripts(only: str, first=()) -> list[str]:
+    """The scripts to run, in name order, those named in `first` before the others: at
+    --persons, the scripts measured on the population (its generation, over an hour the
+    first time, and the figures the run is for) do not wait behind an hour of others."""
     names = sorted(Path(p).stem for p in glob.glob(str(BENCH / "*.py")))
     wanted = {n.strip() for n in only.split(",") if n.strip()}
-    return [n for n in names if n not in NOT_SCRIPTS and (not wanted or n in wanted)]
+    chosen = [n for n in names if n not in NOT_SCRIPTS and (not wanted or n in wanted)]
+    return sorted(chosen, key=lambda name: name not in first)
 
 
 def _arguments(name: str, options) -> list[str]:

@@ -78,6 +78,15 @@ def test_every_script_is_run_but_the_helpers():
     assert not {"throwaway", "summary", "run_all", "pages_urls", "locustfile",
                  "generated", "contract_rounds"} & set(scripts)
     assert run_all._scripts("booklet,pages") == ["booklet", "pages"]
+    assert run_all._scripts("") == sorted(scripts)
+
+
+def test_at_a_population_size_the_scripts_measured_on_it_run_first():
+    scripts = run_all._scripts("", first=run_all.AT_POPULATION)
+    assert scripts[0] == "person_page_scale"
+    assert scripts[1:] == sorted(scripts[1:]) and len(scripts) == len(run_all._scripts(""))
+    assert run_all._scripts("pages,person_page_scale", first=run_all.AT_POPULATION) == [
+        "person_page_scale", "pages"]
     assert summary.percentile([5, 1, 3, 2, 4], 0.5) == 3
 
 
