@@ -195,9 +195,15 @@ def _long_and_short_booklets():
 
     writer, long_booklet, short_booklet = booklet._people()
     with connection.cursor() as cursor:
-        for person, entries in ((long_booklet, LONG), (short_booklet, SHORT)):
-            if not Entry.objects.filter(person=person).exists():
-                booklet._insert(cursor, "%s", [person.pk], entries, writer)
+        made = [booklet._insert(cursor, "%s", [person.pk], entries, writer)
+                for person, entries in ((long_booklet, LONG), (short_booklet, SHORT))
+                if not Entry.objects.filter(person=person).exists()]
+        if made:
+            # A booklet of years is vacuumed (its pages all-visible: counted from the index
+            # alone) and known to the planner; 10,000 entries made a moment ago are
+            # neither, and among a million's 20 million autovacuum would not come for
+            # millions more (bench/booklet.py does the same after its fill).
+            cursor.execute("VACUUM ANALYZE booklet_entry")
     return writer, long_booklet, short_booklet
 
 
