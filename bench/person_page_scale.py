@@ -21,6 +21,11 @@ Goal (issue 18): the person page p95 ≤ 60 ms at the largest size and ≤ 1.3×
 10,000 persons (the first size); the booklet's p95 is printed beside it. And at each size,
 among the generated persons, bench/booklet.py's two of its own (made once: 10,000 entries
 and 10), whose first pages its writer opens in turns: goal p50 ≤ 1.2× (issue 18).
+Last, mixed browsing on the population (bench/pages.py does it on the demo care zone): wrk
+with 16 connections for --mixed-seconds on the minimal signed-in page, then as long on the
+coordinator's pages in turn (each sampled person's network page, booklet and timeline,
+then one of the lists): goal ≥ 0.35× the minimal page's req/s; and each gunicorn worker's
+resident memory after it (goal ≤ 150 MB, which bench/load.py asks after 10 minutes).
 """
 
 import argparse
@@ -31,6 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import summary
 
@@ -47,6 +54,12 @@ GROWTH_GOAL = 1.3
 # of a booklet of 10 (p50s), both among the population's own (bench/booklet.py's rule, on
 # its own smaller database).
 LONG, SHORT, LENGTH_GOAL = 10_000, 10, 1.2
+# Issue 18: mixed signed-in browsing ≥ 0.35× the minimal signed-in page's throughput in
+# the same run (bench/pages.py measures it on the demo care zone; here, on the population),
+# and each gunicorn worker ≤ 150 MB resident (bench/load.py: after 10 minutes).
+MIXED_GOAL, RSS_GOAL_MB = 0.35, 150
+# The lists a coordinator goes back to between persons, one after each person's pages.
+LISTS = ["/work/", "/persons/", "/referrals/", "/work/?team=1"]
 
 
 def main() -> int:
@@ -57,6 +70,8 @@ def main() -> int:
     parser.add_argument("--prewarm", action="store_true",
                         help="read every table but the audit log's into the OS's cache first, "
                         "as a database in use keeps them (pg_prewarm)")
+    parser.add_argument("--mixed-seconds", type=int, default=30,
+                        help="wrk's seconds on the minimal page, then on the mixed pages")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child: one size, this DB
     options = parser.parse_args()
     if options.one:
@@ -70,7 +85,8 @@ def main() -> int:
     for size in [int(size) for size in options.sizes.split(",")]:
         child = subprocess.run(  # noqa: S603 - our own arguments
             [sys.executable, __file__, "--one", str(size), "--opens", str(options.opens),
-             "--seed", str(options.seed), *(["--prewarm"] if options.prewarm else [])],
+             "--seed", str(options.seed), "--mixed-seconds", str(options.mixed_seconds),
+             *(["--prewarm"] if options.prewarm else [])],
             env=dict(os.environ, DATABASE_URL=f"{server}/relais_bench_scale_{size}"),
             capture_output=True, text=True)
         sys.stdout.write(child.stdout.replace(RESULT, "") if child.returncode else
@@ -104,6 +120,17 @@ def _report(results: list[dict]) -> None:
               f"{length['ratio']:.2f}× (goal ≤ {LENGTH_GOAL})")
         summary.at_most(f"booklet page 1 p50 at {r['size']:,} persons, {LONG:,} ÷ {SHORT} "
                         "entries", length["ratio"], "×", LENGTH_GOAL)
+    for r in results:
+        mixed = r["mixed"]
+        print(f"{r['size']:>10,} persons, mixed browsing (wrk, 16 connections): "
+              f"{mixed['rate']:.1f} req/s (p50 {mixed['p50']:.0f}, p99 {mixed['p99']:.0f} ms), "
+              f"the minimal page {mixed['minimal']:.1f} req/s: {mixed['ratio']:.2f}× "
+              f"(goal ≥ {MIXED_GOAL}); workers' memory after: "
+              + ", ".join(f"{mb:.0f}" for mb in mixed["rss"]) + f" MB (goal ≤ {RSS_GOAL_MB})")
+        summary.at_least(f"mixed browsing at {r['size']:,} persons: req/s ÷ minimal page",
+                         mixed["ratio"], "", MIXED_GOAL)
+        summary.at_most(f"largest gunicorn worker after mixed browsing at {r['size']:,} "
+                        "persons", max(mixed["rss"]), "MB", RSS_GOAL_MB)
     growth = last["person"][1] / first["person"][1]
     print(f"person page p95 at {last['size']:,} ÷ at {first['size']:,}: {growth:.2f} "
           f"(goal ≤ {GROWTH_GOAL})")
@@ -150,6 +177,7 @@ def _measure_one(size: int, options) -> int:
                   for label, path in OTHER_PAGES.items()}
         others["booklet length"] = _booklet_length(port, fhir_api.log_in(port, writer),
                                                    long_booklet, short_booklet, len(persons))
+        others["mixed"] = _mixed(port, cookies, persons, options.mixed_seconds, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -216,6 +244,32 @@ def _booklet_length(port, cookies, long_booklet, short_booklet, opens: int) -> d
         short_times += _times(port, cookies, [f"/persons/{short_booklet.pk}/booklet/"] * 10)
     long, short = (_percentiles(long_times), _percentiles(short_times))
     return {"long": long, "short": short, "ratio": round(long[0] / short[0], 3)}
+
+
+def _mixed(port, cookies, persons, seconds: int, master_pid: int) -> dict:
+    """wrk (16 connections) on the minimal signed-in page, then as long on the coordinator's
+    day: each sampled person's network page, booklet and timeline, then one of the lists,
+    in turn; req/s of both, and each worker's resident memory after (MB)."""
+    import pages
+
+    options = SimpleNamespace(port=port, connections=16, duration=seconds)
+    minimal = pages._wrk(options, "/bench/minimal/", cookies)
+    paths = [path for n, pk in enumerate(persons) for path in (
+        f"/persons/{pk}/", f"/persons/{pk}/booklet/", f"/persons/{pk}/timeline/",
+        LISTS[n % len(LISTS)])]
+    mixed = pages._wrk(options, "/", {}, script=pages._mixed_script(
+        [("coordinator", path) for path in paths], {"coordinator": cookies}))
+    return {"minimal": round(minimal.rate, 1), "rate": round(mixed.rate, 1),
+            "p50": mixed.p50, "p99": mixed.p99, "ratio": round(mixed.rate / minimal.rate, 3),
+            "rss": [_resident_mb(pid) for pid in pages._gunicorn_pids(port)
+                    if pid != master_pid]}
+
+
+def _resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def _visible_count(user) -> int:
