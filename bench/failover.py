@@ -89,11 +89,11 @@ from adt_faults import (
     wait_until_applied,
 )
 from pages import free_port
+from pgbouncer_ini import local_ini
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "patroni" / "patroni.yml"
 HAPROXY = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
-PGBOUNCER = ROOT / "deploy" / "pgbouncer" / "pgbouncer.ini"
 STEPS = ("switchover", "kill", "vanish", "etcd")
 ETCD_ONE_DOWN = 40.0  # s: longer than Patroni's ttl (30 s), a missed renewal would show
 ETCD_OUTAGE = 60.0  # s without a quorum
@@ -720,25 +720,13 @@ class Proxies:
 
     def _pgbouncer_ini(self) -> Path:
         # No logfile: PgBouncer logs to its standard error, the run's pgbouncer log.
-        replaced = {"listen_port": self.pgbouncer_port, "logfile": None,
-                    "auth_file": self.folder / "userlist.txt",
-                    "pidfile": self.folder / "pgbouncer.pid", "unix_socket_dir": self.folder}
-        template = PGBOUNCER.read_text().splitlines()
-        present = {line.split("=")[0].strip() for line in template if "=" in line}
-        lines = []
-        for line in template:
-            key = line.split("=")[0].strip()
-            if key == "relais":
-                line = f"relais = host=127.0.0.1 port={self.haproxy_port} dbname=relais"
-            elif key in replaced:
-                line = f"{key} = {replaced[key]}" if replaced[key] is not None else ""
-            lines.append(line)
-            if line == "[pgbouncer]":
-                lines += [f"{key} = {value}" for key, value in replaced.items()
-                          if key not in present and value is not None]
+        text = local_ini(f"host=127.0.0.1 port={self.haproxy_port} dbname=relais", {
+            "listen_port": self.pgbouncer_port, "logfile": None,
+            "auth_file": self.folder / "userlist.txt",
+            "pidfile": self.folder / "pgbouncer.pid", "unix_socket_dir": self.folder})
         (self.folder / "userlist.txt").write_text(f'"postgres" "{PASSWORD}"\n')
         path = self.folder / "pgbouncer.ini"
-        path.write_text("\n".join(lines) + "\n")
+        path.write_text(text)
         for owned in (path, self.folder / "userlist.txt"):
             self.cluster._own(owned)
         return path

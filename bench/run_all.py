@@ -36,7 +36,7 @@ import summary
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 NOT_SCRIPTS = {"run_all", "summary", "throwaway", "pages_settings", "pages_urls", "locustfile",
-               "generated", "contract_rounds"}
+               "generated", "contract_rounds", "pgbouncer_ini"}
 
 # Arguments per script: (the full run, the quick run). Scripts not listed run with none.
 SIZES = {

@@ -76,7 +76,7 @@ def test_every_script_is_run_but_the_helpers():
     scripts = run_all._scripts("")
     assert {"pages", "booklet", "person_search", "generate", "load"} <= set(scripts)
     assert not {"throwaway", "summary", "run_all", "pages_urls", "locustfile",
-                 "generated", "contract_rounds"} & set(scripts)
+                 "generated", "contract_rounds", "pgbouncer_ini"} & set(scripts)
     assert run_all._scripts("booklet,pages") == ["booklet", "pages"]
     assert run_all._scripts("") == sorted(scripts)
 

@@ -30,6 +30,9 @@ from relais.audit.models import AuditEvent
 from tests.relais.network import conftest as network_fixtures
 from tests.test_restore_drill import Browser, free_port
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from pgbouncer_ini import DEPLOYED, local_ini  # noqa: E402 - shared with bench/failover.py
+
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PgBouncer is PostgreSQL's"),
@@ -40,7 +43,7 @@ madeleine = network_fixtures.madeleine
 former_member = network_fixtures.former_member
 excluded_pro = network_fixtures.excluded_pro
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "pgbouncer" / "pgbouncer.ini"
+TEMPLATE = DEPLOYED
 BIN = Path(sys.executable).parent
 PASSWORD = "pgbouncer-2026"
 OPENS_EACH = 12  # per page and browser: past psycopg's prepare threshold (5) many times
@@ -55,27 +58,16 @@ def pgbouncer_binary() -> str | None:
 
 
 def configuration(template: str, *, port: int, folder: Path, database: str) -> str:
-    """deploy/pgbouncer/pgbouncer.ini with this machine's port, folder and database, and a
-    pool of one server connection."""
+    """The deployed file with this machine's port, folder and database, and a pool of one
+    server connection."""
     db = connection.settings_dict
-    replaced = {"listen_port": port, "auth_file": folder / "userlist.txt",
-                "pidfile": folder / "pgbouncer.pid", "logfile": None,
-                "default_pool_size": 1, "reserve_pool_size": 0}
-    lines = []
-    for line in template.splitlines():
-        key = line.split("=")[0].strip()
-        if key == "relais":
-            line = (f"relais = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} "
-                    f"dbname={database} user={db['USER'] or 'postgres'}")
-        elif key in replaced:
-            value = replaced.pop(key)
-            line = "" if value is None else f"{key} = {value}"
-        lines.append(line)
-        if line == "[pgbouncer]":  # not in the deployed file: Debian's /var/run/postgresql
-            lines.append(f"unix_socket_dir = {folder}")
-    assert not {k for k, v in replaced.items() if v is not None}, \
-        f"the deployed file lost a setting the test replaces: {replaced}"
-    return "\n".join(lines) + "\n"
+    return local_ini(
+        f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} dbname={database} "
+        f"user={db['USER'] or 'postgres'}",
+        {"listen_port": port, "auth_file": folder / "userlist.txt",
+         # Debian's is /var/run/postgresql, not this test's
+         "pidfile": folder / "pgbouncer.pid", "logfile": None, "unix_socket_dir": folder,
+         "default_pool_size": 1, "reserve_pool_size": 0}, template)
 
 
 class PgBouncer:
@@ -201,6 +193,9 @@ def test_without_the_setting_pgbouncer_refuses_the_connection_the_guide_warns_of
 def test_the_deployed_file_pools_by_transaction_and_keeps_the_settings_the_test_replaces():
     text = TEMPLATE.read_text()
     assert "pool_mode = transaction" in text
+    for replaced in ("listen_port", "auth_file", "pidfile", "logfile", "default_pool_size",
+                     "reserve_pool_size"):  # else the test would add what production lacks
+        assert f"\n{replaced} = " in text, replaced
     made = configuration(text, port=6543, folder=Path("/x"), database="relais_test")
     assert "listen_port = 6543" in made and "default_pool_size = 1" in made
     assert "logfile" not in made
