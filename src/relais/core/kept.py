@@ -39,6 +39,8 @@ from django.db.models.query import prefetch_one_level
 from django.db.models.sql.where import WhereNode
 from django.utils import timezone
 
+from relais.core.sql import array_literal
+
 KEPT = 2_000  # per process and kind (rows, counts)
 _FIRST_SLOT = -987_654_000  # below any id a database hands out
 _SLOT_TYPES = (int, str)
@@ -65,15 +67,16 @@ class Slots:
 
 def _place(param, slots: dict):
     """(name, how to write the value) if `param` is a stand-in: as it is (None), or a
-    list of ids as AnyOf sends it: a list (PostgreSQL) or its JSON text (SQLite)."""
+    list of ids as AnyOf sends it: an array's literal text (PostgreSQL) or a JSON one
+    (SQLite); a list (a caller's own list parameter)."""
     if type(param) in _SLOT_TYPES and param in slots:
         return slots[param], None
     if type(param) is list and len(param) == 1 and param[0] in slots:
         return slots[param[0]], list
-    if type(param) is str and param.startswith("[-") and param.endswith("]"):
+    if type(param) is str and param[:2] in ("[-", "{-") and param[-1:] in ("]", "}"):
         number = param[1:-1]
         if number[1:].isdigit() and int(number) in slots:
-            return slots[int(number)], _json_list
+            return slots[int(number)], _json_list if param[0] == "[" else array_literal
     return None
 
 

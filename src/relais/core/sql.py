@@ -121,6 +121,8 @@ class AnyOf(Lookup):
     array = "{rhs}::bigint[]"  # where the ids go: the array itself, or (AnyOfMany) hidden
 
     def get_db_prep_lookup(self, value, connection):
+        if connection.vendor == "postgresql":
+            return "%s", [array_literal(value)]
         return "%s", [list(value)]
 
     def as_sql(self, compiler, connection):
@@ -134,6 +136,13 @@ class AnyOf(Lookup):
         rhs, rhs_params = self.process_rhs(compiler, connection)
         ids = [json.dumps(list(value)) for value in rhs_params]
         return f"{lhs} IN (SELECT value FROM json_each({rhs}))", [*lhs_params, *ids]  # noqa: S608
+
+
+def array_literal(ids) -> str:
+    """The ids as PostgreSQL's array literal, `{1,2,3}`, which the server parses: psycopg
+    dumps a list in Python, element by element, 2.6 ms for a coordinator's 4,200
+    candidate persons (twice on the person list), where joining them takes 0.3 ms."""
+    return "{" + ",".join(str(int(pk)) for pk in ids) + "}"
 
 
 class AnyOfMany(AnyOf):

@@ -155,3 +155,12 @@ def test_thousands_of_ids_are_behind_a_subquery_the_planner_does_not_weigh(stay)
         cursor.execute("EXPLAIN " + statement, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "1000002999" not in plan and "InitPlan" in plan
+
+
+def test_ids_go_to_postgresql_as_an_array_literal_of_integers_only():
+    """AnyOf's ids as one text the server parses (psycopg dumps a list in Python, element
+    by element): whatever is not an integer is refused before it reaches the SQL."""
+    assert sql.array_literal([3, 1, 2]) == "{3,1,2}"
+    assert sql.array_literal([]) == "{}"
+    with pytest.raises(ValueError, match="invalid literal"):
+        sql.array_literal(["1}, {2"])
