@@ -47,7 +47,7 @@ from relais.access.policy import (
     signature,
 )
 from relais.core import kept
-from relais.core.sql import AnyOf
+from relais.core.sql import AnyOf, array_literal
 
 BREAK_GLASS_HOURS = 8
 
@@ -369,9 +369,9 @@ def _among_as_array(user, question: str, persons: QuerySet, pks: list[int]) -> s
                                     persons.filter(AnyOf(F("pk"), SOMEONE_AMONG))))
     if not sql:
         return set()
-    ids = list(pks)
+    ids, stand_in = array_literal(pks), array_literal(SOMEONE_AMONG)  # as AnyOf sends them
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ids if param == SOMEONE_AMONG else param for param in params])
+        cursor.execute(sql, [ids if param == stand_in else param for param in params])
         return {row[0] for row in cursor.fetchall()}
 
 
