@@ -55,7 +55,8 @@ def test_a_sample_of_generated_requests_conforms(callers):
     # Every operation was exercised; records were found as well as bad input refused.
     operations = sum(len(item) for item in contract.spec["paths"].values())
     assert len(tally.by_operation) == operations
-    assert tally.statuses[200] > 100 and tally.statuses[400] > 20 and tally.statuses[404] > 20
+    # (200s: 100 to 103 of the 380, by which ids the suite's earlier tests left taken)
+    assert tally.statuses[200] > 90 and tally.statuses[400] > 20 and tally.statuses[404] > 20
     assert {"POST /Communication", "PUT /Encounter/{id}", "PUT /Task/{id}"} <= set(
         tally.written)  # writes were made, and their answers checked
     found = {kind for kind, resources in contract.known.resources.items() if resources}
