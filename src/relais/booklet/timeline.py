@@ -6,14 +6,13 @@ from datetime import datetime
 from html import escape
 
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from relais.access import persons, policy
 from relais.booklet.rules import entries_of, may_see_consultation
 from relais.core import kept
+from relais.core.jinja import datetime_writer
 from relais.stays.models import Referral, ReferralEvent, Stay
 
 KINDS = {
@@ -106,21 +105,22 @@ def strip_svg(found: list[Event], width: int = 800, height: int = 56) -> str:
     span = max((end - start).total_seconds(), 1)
     margin = 10
     marks = []
+    # Written once for the strip: date_format looks the zone and the format up each time.
+    moment, day = datetime_writer("SHORT_DATETIME_FORMAT"), datetime_writer("SHORT_DATE_FORMAT")
     for event in found:
         x = margin + (width - 2 * margin) * (event.at - start).total_seconds() / span
         row = list(KINDS).index(event.kind)
         y = 10 + row * 10
-        label = escape(f"{date_format(timezone.localtime(event.at), 'SHORT_DATETIME_FORMAT')} "
-                       f"· {event.title}")
+        label = escape(f"{moment(event.at)} · {event.title}")
         marks.append(f'<circle cx="{x:.1f}" cy="{y}" r="4" fill="{KINDS[event.kind][1]}">'
                      f"<title>{label}</title></circle>")
     axis = (f'<line x1="{margin}" y1="{height - 6}" x2="{width - margin}" y2="{height - 6}" '
             'stroke="#888" stroke-width="1"/>')
     ends = (f'<text x="{margin}" y="{height}" font-size="9" fill="#555">'
-            f"{escape(date_format(timezone.localtime(start), 'SHORT_DATE_FORMAT'))}</text>"
+            f"{escape(day(start))}</text>"
             f'<text x="{width - margin}" y="{height}" font-size="9" fill="#555" '
             f'text-anchor="end">'
-            f"{escape(date_format(timezone.localtime(end), 'SHORT_DATE_FORMAT'))}</text>")
+            f"{escape(day(end))}</text>")
     title = escape(_("Timeline"))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 4}" '
             f'role="img" aria-label="{title}">{axis}{"".join(marks)}{ends}</svg>')

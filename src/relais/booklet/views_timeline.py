@@ -15,7 +15,8 @@ def timeline_view(request, pk):
     context = {
         "person": person, "events": found, "chosen": chosen,
         "kinds": [(key, label, colour) for key, (label, colour) in timeline.KINDS.items()],
+        "labels": {key: label for key, (label, _colour) in timeline.KINDS.items()},
         "strip": mark_safe(timeline.strip_svg(found)),  # noqa: S308 - every text escaped
     }
-    return render(request, "booklet/timeline.html", context)
+    return render(request, "booklet/timeline.jinja", context, using="jinja2")
 

@@ -22,6 +22,7 @@ from django.utils.formats import get_format
 from relais.access.persons import (
     CANDIDATES_FOR_WORDS_AT_MOST,
     candidate_person_ids,
+    persons_among,
     visible_persons,
 )
 from relais.core.sql import AnyOf
@@ -106,8 +107,7 @@ def _visible_first(user, candidates, wanted: int) -> list[int]:
     found = []
     for start in range(0, len(first), CHUNK):
         chunk = first[start:start + CHUNK]
-        shown = set(visible_persons(user, Person.objects.filter(pk__in=chunk).order_by())
-                    .values_list("pk", flat=True))
+        shown = persons_among(user, "visible", Person.objects.all(), chunk)
         found += [pk for pk in chunk if pk in shown]
         if len(found) >= wanted:
             return found[:wanted]

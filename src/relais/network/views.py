@@ -1,5 +1,6 @@
 """Persons and their networks. Thin views: load through relais.access, call a service."""
 
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -78,10 +80,20 @@ def person_list(request):
                                  per_page=PAGE_SIZE)
     audit.record("person.search", actor=request.user,
                  detail={"searched": bool(query), "page": page.number})
-    context = {"page": page, "query": query, "hidden_match": _hidden_niss_match(request, query,
-                                                                                  page)}
-    template = "network/partials/person_rows.html" if request.htmx else "network/person_list.html"
-    return render(request, template, context)
+    context = {"page": page, "query": query, "count_label": _found_label(page),
+               "pages_query": urlencode({"q": query}) if query else "",
+               "hidden_match": _hidden_niss_match(request, query, page)}
+    template = ("network/partials/person_rows.jinja" if request.htmx
+                else "network/person_list.jinja")
+    return render(request, template, context, using="jinja2")
+
+
+def _found_label(page) -> str:
+    count = page.paginator.count
+    if page.more:
+        return _("More than %(count)s persons: add to the name, or search by birth date or "
+                 "national number.") % {"count": count}
+    return ngettext("%(counter)s person", "%(counter)s persons", count) % {"counter": count}
 
 
 def _hidden_niss_match(request, query, page):

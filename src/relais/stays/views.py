@@ -552,7 +552,7 @@ def referral_inbox(request):
     context["now"] = timezone.now()
     policy.record_list_read(request.user, "referral.list", [
         referral.person_id for name in INBOX_LISTS for referral in context[name]])
-    return render(request, "stays/referral_inbox.html", context)
+    return render(request, "stays/referral_inbox.jinja", context, using="jinja2")
 
 
 # A coordination centre has hundreds of referrals in progress: listed whole, the inbox

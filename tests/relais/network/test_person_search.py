@@ -2,9 +2,10 @@
 pages; at most SHOWN_AT_MOST counted ("more than …"); the gate's answer stays exact."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from relais.network import search, services
+from relais.network import search, services, views
 from relais.network.models import MemberKind, Role
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +94,29 @@ def test_a_search_with_words_past_its_cap_asks_the_gate_alone_with_the_same_answ
     candidates = [q["sql"] for q in asked.captured_queries if "UNION ALL" in q["sql"]]
     assert len(candidates) == 1
     assert candidates[0].endswith(f"LIMIT {words_cap * 2 + 1}")
+
+
+@pytest.mark.parametrize("language, more, one", [
+    ("en", "More than 3 persons", "1 person"),
+    ("nl", "Meer dan 3 personen", "1 persoon"),
+    ("fr", "Plus de 3 personnes", "1 personne"),
+])
+def test_a_searchs_pages_keep_the_search_in_each_language(at_most_three, monkeypatch,
+                                                          coordinator, world, language, more,
+                                                          one):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    opened(["Anne", "Bea", "Carl", "Dirk"], by=coordinator,
+           organisation=world.coordination_centre)
+    coordinator.language = language  # a signed-in user's own language wins
+    coordinator.save(update_fields=["language"])
+    client = Client()
+    client.force_login(coordinator)
+    whole = client.get(reverse("network:person_list"), {"q": "dupo", "page": "1"})
+    rows = client.get(reverse("network:person_list"), {"q": "dupo"}, HTTP_HX_REQUEST="true")
+    for response in (whole, rows):
+        page = response.content.decode()
+        assert more in page
+        assert 'href="?q=dupo&amp;page=2"' in page  # the next page is the same search's
+    assert "<h1>" in whole.content.decode() and "<h1>" not in rows.content.decode()
+    narrow = client.get(reverse("network:person_list"), {"q": "dupont anne"})
+    assert f"{one}</p>" in narrow.content.decode()
