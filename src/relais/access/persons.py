@@ -320,6 +320,7 @@ def persons_among(user, question: str, persons: QuerySet, pks: Iterable[int]) ->
     pks = sorted(set(pks))
     if not pks or not is_signed_in(user):
         return set()
+    decisions.counted(question)  # one question, however many statements answer it
     found = set()
     for start in range(0, len(pks), AMONG_AT_MOST):
         found |= _among_once(user, question, persons, pks[start:start + AMONG_AT_MOST])
