@@ -70,6 +70,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sequential", type=int, default=30, help="single requests per page")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn's sync workers (deploy/gunicorn.conf.py ships 4)")
     options = parser.parse_args()
     options.port = options.port or free_port()
     if not shutil.which("wrk"):
@@ -81,7 +83,7 @@ def main() -> int:
 
     connection = setup_database()
     person_pk = _prepare()
-    server = start_gunicorn(options.port)
+    server = start_gunicorn(options.port, ("--workers", str(options.workers)))
     try:
         return _measure(options, connection.vendor, person_pk)
     finally:
@@ -240,7 +242,7 @@ def _pages(person_pk) -> list[tuple[str, str, str, float, float | None]]:
 
 def _measure(options, vendor, person_pk) -> int:
     sessions = {login: log_in(options.port, login) for login in (VIEWER, HOSPITAL)}
-    print(f"database: {vendor}; gunicorn 2 workers, production settings; wrk "
+    print(f"database: {vendor}; gunicorn {options.workers} workers, production settings; wrk "
           f"{options.connections} connections × {options.duration} s; "
           f"load average before: {_load()}")
     print(f"{'':<24}{'sequential':>20}  {'under load (wrk)':>58}")

@@ -72,6 +72,8 @@ def main() -> int:
                         "as a database in use keeps them (pg_prewarm)")
     parser.add_argument("--mixed-seconds", type=int, default=30,
                         help="wrk's seconds on the minimal page, then on the mixed pages")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn's workers (bench/pages.py's --workers)")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # the child: one size, this DB
     options = parser.parse_args()
     if options.one:
@@ -86,6 +88,7 @@ def main() -> int:
         child = subprocess.run(  # noqa: S603 - our own arguments
             [sys.executable, __file__, "--one", str(size), "--opens", str(options.opens),
              "--seed", str(options.seed), "--mixed-seconds", str(options.mixed_seconds),
+             "--workers", str(options.workers),
              *(["--prewarm"] if options.prewarm else [])],
             env=dict(os.environ, DATABASE_URL=f"{server}/relais_bench_scale_{size}"),
             capture_output=True, text=True)
@@ -164,7 +167,7 @@ def _measure_one(size: int, options) -> int:
     if options.prewarm:
         _prewarm()
     port = pages.free_port()
-    server = pages.start_gunicorn(port)
+    server = pages.start_gunicorn(port, ("--workers", str(options.workers)))
     try:
         cookies = fhir_api.log_in(port, user)
         statements = _statements_counted()
