@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from relais.access import persons, policy
-from relais.booklet.rules import entries_of, may_see_consultation
+from relais.booklet.models import Entry, EntryKind
+from relais.booklet.rules import may_see_consultation, may_write_booklet, readable
 from relais.core import kept
 from relais.core.jinja import datetime_writer
 from relais.stays.models import Referral, ReferralEvent, Stay
@@ -46,9 +47,15 @@ def events(user, person, kinds) -> list[Event]:
 
 
 def _booklet(user, person):
+    if not may_write_booklet(user, person):  # whoever sees the person (booklet rules)
+        return []
     link = reverse("booklet:booklet", args=[person.pk])
-    rows = entries_of(user, person).select_related("author")[:LIMIT]
-    return [Event(e.created_at, "booklet", f"{e.get_kind_display()}: {e.body[:80]}",
+    # The statement kept across requests, as the booklet's own page keeps its ranking:
+    # built anew, the audience rules' SQL was half of the timeline's time.
+    rows = kept.rows(("booklet.timeline_entries", policy.signature(user)), lambda s: readable(
+        user, Entry.objects.all(), s.person).values_list(
+        "pk", "created_at", "kind", "body", named=True)[:LIMIT], person=person.pk)
+    return [Event(e.created_at, "booklet", f"{EntryKind(e.kind).label}: {e.body[:80]}",
                   f"{link}#entry-{e.pk}") for e in rows]
 
 
