@@ -23,7 +23,7 @@ the viewBox is placed around that origin.
 import hashlib
 import html
 import math
-import unicodedata
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -317,12 +317,15 @@ def _half_size(placed: list[tuple[MapMember, float, float]]) -> float:
 # --- Text helpers ---------------------------------------------------------------------------
 
 
+# What XML 1.0 cannot hold: control characters (Unicode's Cc), lone surrogates (Cs) and
+# the two non-characters; one pattern, not a category lookup per character (a map has
+# three hundred texts: that took half of drawing it).
+_NOT_XML = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
 def _clean(text: str) -> str:
     """One line of XML-safe characters: control characters cannot appear in XML 1.0."""
-    return "".join(
-        " " if unicodedata.category(char) in ("Cc", "Cs") or char in "\ufffe\uffff" else char
-        for char in str(text)
-    ).strip()
+    return _NOT_XML.sub(" ", str(text)).strip()
 
 
 def _escape(text: str) -> str:
@@ -356,8 +359,10 @@ def _attributes(**values) -> str:
     parts = []
     for key, value in values.items():
         if isinstance(value, float | int) and not isinstance(value, bool):
-            value = _number(value)
-        parts.append(f'{key.rstrip("_").replace("_", "-")}="{_escape(str(value))}"')
+            value = _number(value)  # digits: nothing to escape
+        else:
+            value = _escape(str(value))
+        parts.append(f'{key.rstrip("_").replace("_", "-")}="{value}"')
     return " ".join(parts)
 
 
