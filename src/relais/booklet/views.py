@@ -330,20 +330,36 @@ def _write_form_html(user, person) -> str:
     is rendered once per such set and kept."""
     members = kept.rows(("booklet.nameable",), lambda s: nameable_members(s.person).only(
         *MEMBER_NAMES), person=person.pk)
-    key = (get_language(), EntryForm.shape_for(user, "entry"),
-           tuple((m.pk, str(m)) for m in members))
-    with _write_forms_lock:
-        html = _write_forms.get(key)
+    frame_key = (get_language(), EntryForm.shape_for(user, "entry"))
+    key = (*frame_key, tuple((m.pk, str(m)) for m in members))
+    html = _kept_form(key)
     if html is None:
         form = EntryForm(user=user, person=person, prefix="entry")
         field = form.fields["named_members"]
         field.choices = [field.iterator(field).choice(m) for m in members]  # no query again
-        html = form.as_div()
-        with _write_forms_lock:
-            _write_forms[key] = html
-            while len(_write_forms) > _WRITE_FORMS:
-                _write_forms.popitem(last=False)
+        members_html = str(form["named_members"])
+        # Around the members' list the form is the same for every person: rendered once
+        # (Django's form templates: 3 ms), each person's first visit writes only the list.
+        frame = _kept_form(frame_key)
+        if frame is None:
+            before, found, after = form.as_div().partition(members_html)
+            frame = (before, after) if found else None
+            _keep_form(frame_key, frame)
+        html = frame[0] + members_html + frame[1] if frame else form.as_div()
+        _keep_form(key, html)
     return html
+
+
+def _kept_form(key: tuple):
+    with _write_forms_lock:
+        return _write_forms.get(key)
+
+
+def _keep_form(key: tuple, html) -> None:
+    with _write_forms_lock:
+        _write_forms[key] = html
+        while len(_write_forms) > _WRITE_FORMS:
+            _write_forms.popitem(last=False)
 
 
 # The filters but the author (the template writes its select), kept as HTML per language

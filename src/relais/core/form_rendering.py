@@ -4,7 +4,8 @@ Django renders every widget through templates: a select of 60 choices is 60 temp
 includes of `select_option.html`, each including `attrs.html`. On the directory page the
 filter form's selects cost more than the search itself (issue 15: 12 of 42 ms). The
 templates are a few lines each; this renderer writes the same HTML in Python for the
-widgets that use Django's own files (select, its options, inputs, textarea), with the
+widgets that use Django's own files (select, its options, inputs, textarea, checkbox and
+radio lists), with the
 same escaping and localisation as `{{ … }}` in a template. Any other template, or one of
 these overridden by an app (a file of the same name found first), is rendered as Django
 would. `tests/relais/core/test_form_rendering.py` compares the two outputs.
@@ -75,8 +76,44 @@ def render_textarea(widget: dict) -> str:
     return f'<textarea name="{shown(widget["name"])}"{attrs(widget["attrs"])}>\n{text}</textarea>\n'
 
 
+# The options of a checkbox or radio list (checkbox_option.html and radio_option.html
+# include input_option.html, which includes input.html).
+INPUT_OPTIONS = (DJANGO_WIDGETS + "checkbox_option.html", DJANGO_WIDGETS + "radio_option.html")
+
+
+def render_input_option(option: dict) -> str:
+    """input_option.html, as included by checkbox_option.html (each file's last newline
+    comes with it)."""
+    if not option["wrap_label"]:
+        return render_input(option) + "\n\n"
+    label_for = (f' for="{shown(option["attrs"]["id"])}"' if option["attrs"].get("id")
+                 else "")
+    return f"<label{label_for}>{render_input(option)} {shown(option['label'])}</label>\n\n"
+
+
+def render_multiple_input(widget: dict) -> str | None:
+    """multiple_input.html: a checkbox list (a booklet entry's named members) or a radio
+    list, one template include per option in Django."""
+    attributes = widget["attrs"]
+    parts = ["<div", f' id="{shown(attributes["id"])}"' if attributes.get("id") else "",
+             f' class="{shown(attributes["class"])}"' if attributes.get("class") else "", ">"]
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f"\n  <div><label>{shown(group_name)}</label>")
+        for option in group_choices:
+            if option["template_name"] not in INPUT_OPTIONS:
+                return None  # an option of its own: the templates render the whole list
+            parts.append(f"<div>\n    {render_input_option(option)}</div>")
+        if group_name:
+            parts.append("\n  </div>")
+    parts.append("\n</div>\n")
+    return "".join(parts)
+
+
 IN_PYTHON = {
     DJANGO_WIDGETS + "select.html": render_select,
+    DJANGO_WIDGETS + "checkbox_select.html": render_multiple_input,
+    DJANGO_WIDGETS + "radio.html": render_multiple_input,
     DJANGO_WIDGETS + "select_option.html": render_option,
     DJANGO_WIDGETS + "textarea.html": render_textarea,
     **{f"{DJANGO_WIDGETS}{name}.html": render_input for name in INPUTS},
@@ -100,6 +137,7 @@ class WidgetsInPython(DjangoTemplates):
         """Each template written here, and attrs.html they all include, is Django's own
         file: an app that overrides any of them (one file of the same name found first)
         gets the templates, its own included."""
-        names = (*IN_PYTHON, DJANGO_WIDGETS + "attrs.html")
+        names = (*IN_PYTHON, *INPUT_OPTIONS, DJANGO_WIDGETS + "attrs.html",
+                 DJANGO_WIDGETS + "multiple_input.html", DJANGO_WIDGETS + "input_option.html")
         return all(str(self.get_template(name).origin.name).startswith(DJANGO_FORMS_DIR)
                    for name in names)

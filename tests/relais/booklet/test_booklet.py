@@ -437,3 +437,25 @@ def test_a_long_booklet_counts_its_entries_up_to_a_point(monkeypatch, madeleine,
     assert filtered.context["entry_count"] == "More than 30 entries"
     monkeypatch.setattr(views, "COUNTED_AHEAD", 1000)
     assert client.get(url).context["entry_count"] == "40 entries"
+
+
+def test_the_kept_write_form_is_the_form_rendered_for_each_person(madeleine, coordinator):
+    """The form around the members' list is rendered once and kept; each person's list
+    is written into it: the same HTML as the whole form rendered for that person."""
+    from relais.booklet.forms import EntryForm
+    from relais.network import services as network_services
+    from relais.network.models import MemberKind, Role
+
+    other = network_services.create_person(
+        {"first_name": "Odile", "last_name": "Autre", "sex": "F"}, actor=coordinator,
+        organisation=coordinator.memberships.first().organisation)
+    network_services.add_member(other, kind=MemberKind.INFORMAL, name="Zoé <Nièce>",
+                                roles=[Role.FAMILY], actor=coordinator)
+    views._write_forms.clear()
+    for person in (madeleine, other, madeleine):
+        form = EntryForm(user=coordinator, person=person, prefix="entry")
+        whole = form.as_div()
+        assert views._write_form_html(coordinator, person) == whole
+    assert "Zoé &lt;Nièce&gt;" in views._write_form_html(coordinator, other)
+    frames = [key for key in views._write_forms if len(key) == 2]
+    assert len(frames) == 1  # one frame for both persons

@@ -45,6 +45,15 @@ class EveryWidget(forms.Form):
                             widget=forms.Select(attrs={"class": "x", "aria-describedby": TRICKY,
                                                        "data-flag": True, "data-no": False}))
     radio = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+    ticks = forms.MultipleChoiceField(
+        choices=[("a", TRICKY), ("b", mark_safe("<i>safe</i>")), (3, gettext_lazy("Name"))],
+        initial=["a", 3], widget=forms.CheckboxSelectMultiple(attrs={"class": "x"}),
+        required=False)
+    grouped_ticks = forms.MultipleChoiceField(
+        choices=[(TRICKY, [("1", "one"), ("2", "two")]), ("3", "three")],
+        widget=forms.CheckboxSelectMultiple, required=False)
+    no_ticks = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple,
+                                         required=False)
 
 
 def as_html(form, renderer) -> str:
@@ -56,7 +65,8 @@ def as_html(form, renderer) -> str:
 @pytest.mark.parametrize("bound", [False, True])
 def test_every_django_widget_is_written_exactly_as_the_templates_write_it(language, bound):
     data = {"text": TRICKY + "x", "number": "12", "choice": "b", "grouped": TRICKY, "many": ["b"],
-            "note": "a\n<b>", "agree": "on"} if bound else None
+            "note": "a\n<b>", "agree": "on", "ticks": ["b"], "grouped_ticks": ["2", "3"],
+            "radio": "b"} if bound else None
     with override(language):
         templates = as_html(EveryWidget(data), DjangoTemplates())
         python = as_html(EveryWidget(data), WidgetsInPython())
@@ -74,9 +84,8 @@ def test_relais_forms_are_written_exactly_as_the_templates_write_them():
 
 
 def test_the_templates_render_what_is_not_written_in_python():
-    """A radio list is not written here: the renderer hands it to the templates (the test
-    above compares it too); an option with a template of its own makes the whole select
-    go through the templates."""
+    """An option with a template of its own makes the whole select go through the
+    templates."""
 
     class OwnOption(Select):
         option_template_name = "django/forms/widgets/radio_option.html"
@@ -149,3 +158,14 @@ def test_a_municipality_renamed_is_shown_at_once():
     municipality.save()
     with override("nl"):
         assert "Schaarbeek-Renamed" in kept_fields_html(SearchForm(), LAYOUT)
+
+
+def test_checkbox_and_radio_lists_are_written_in_python(monkeypatch):
+    """The lists above are compared with the templates; here, they do not reach them."""
+    asked = []
+    real = DjangoTemplates.render
+    monkeypatch.setattr(DjangoTemplates, "render", lambda self, name, *args, **kwargs: (
+        asked.append(name), real(self, name, *args, **kwargs))[1])
+    html = str(EveryWidget()["ticks"]) + str(EveryWidget()["radio"])
+    assert 'type="checkbox" name="ticks" value="a"' in html and 'type="radio"' in html
+    assert not [name for name in asked if "widgets/" in name], asked
