@@ -2,7 +2,9 @@
 pages; at most SHOWN_AT_MOST counted ("more than …"); the gate's answer stays exact."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from relais.network import search, services, views
@@ -120,3 +122,22 @@ def test_a_searchs_pages_keep_the_search_in_each_language(at_most_three, monkeyp
     assert "<h1>" in whole.content.decode() and "<h1>" not in rows.content.decode()
     narrow = client.get(reverse("network:person_list"), {"q": "dupont anne"})
     assert f"{one}</p>" in narrow.content.decode()
+
+
+def test_the_lists_order_is_kept_a_while_but_the_gate_is_asked_each_time(coordinator, world):
+    anne, bea = opened(["Anne", "Bea"], by=coordinator, organisation=world.coordination_centre)
+    with CaptureQueriesContext(connection) as first:
+        assert names(search.search_persons(coordinator, "", 1, per_page=25)) == ["Anne", "Bea"]
+    assert [q for q in first.captured_queries if "NULLS FIRST" in q["sql"]]  # sorted once
+    with CaptureQueriesContext(connection) as again:
+        assert names(search.search_persons(coordinator, "", 1, per_page=25)) == ["Anne", "Bea"]
+    assert not [q for q in again.captured_queries if "NULLS FIRST" in q["sql"]]  # the sort
+    # Someone new among the candidates: a new order at once.
+    opened(["Aaron"], by=coordinator, organisation=world.coordination_centre)
+    assert names(search.search_persons(coordinator, "", 1, per_page=25)) == [
+        "Aaron", "Anne", "Bea"]
+    # An exclusion: the kept order still holds Bea, the gate does not show her.
+    member = services.add_member(bea, kind=MemberKind.PROFESSIONAL, user=coordinator,
+                                 roles=[Role.COORDINATION_CENTRE], actor=coordinator)
+    services.exclude_member(member, actor=coordinator)
+    assert names(search.search_persons(coordinator, "", 1, per_page=25)) == ["Aaron", "Anne"]
