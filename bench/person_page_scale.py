@@ -128,10 +128,14 @@ def _report(results: list[dict]) -> None:
         print(f"{r['size']:>10,} persons, mixed browsing (wrk, 16 connections): "
               f"{mixed['rate']:.1f} req/s (p50 {mixed['p50']:.0f}, p99 {mixed['p99']:.0f} ms), "
               f"the minimal page {mixed['minimal']:.1f} req/s: {mixed['ratio']:.2f}× "
-              f"(goal ≥ {MIXED_GOAL}); workers' memory after: "
+              f"(goal ≥ {MIXED_GOAL}); by CPU {mixed['by_cpu']:.2f}× (workers "
+              f"{mixed['cpu']:.1f} + PostgreSQL {mixed['database_cpu']:.1f} ms a request); "
+              "workers' memory after: "
               + ", ".join(f"{mb:.0f}" for mb in mixed["rss"]) + f" MB (goal ≤ {RSS_GOAL_MB})")
         summary.at_least(f"mixed browsing at {r['size']:,} persons: req/s ÷ minimal page",
                          mixed["ratio"], "", MIXED_GOAL)
+        summary.figure(f"mixed browsing at {r['size']:,} persons: CPU of the minimal page "
+                       "÷ its CPU (workers + database)", mixed["by_cpu"], "")
         summary.at_most(f"largest gunicorn worker after mixed browsing at {r['size']:,} "
                         "persons", max(mixed["rss"]), "MB", RSS_GOAL_MB)
     growth = last["person"][1] / first["person"][1]
@@ -264,6 +268,10 @@ def _mixed(port, cookies, persons, seconds: int, master_pid: int) -> dict:
         [("coordinator", path) for path in paths], {"coordinator": cookies}))
     return {"minimal": round(minimal.rate, 1), "rate": round(mixed.rate, 1),
             "p50": mixed.p50, "p99": mixed.p99, "ratio": round(mixed.rate / minimal.rate, 3),
+            # What the ratio would be with the two cores to ourselves (bench/pages.py's
+            # "by CPU"): the minimal page's rate moved 370–580 req/s between runs here.
+            "by_cpu": round(minimal.total_cpu / mixed.total_cpu, 3),
+            "cpu": round(mixed.cpu, 1), "database_cpu": round(mixed.database_cpu, 1),
             "rss": [_resident_mb(pid) for pid in pages._gunicorn_pids(port)
                     if pid != master_pid]}
 
