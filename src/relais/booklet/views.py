@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.template import engines
 from django.utils import timezone, translation
 from django.utils.formats import number_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -345,7 +346,8 @@ def _write_form_html(user, person) -> str:
             before, found, after = form.as_div().partition(members_html)
             frame = (before, after) if found else None
             _keep_form(frame_key, frame)
-        html = frame[0] + members_html + frame[1] if frame else form.as_div()
+        html = (mark_safe(frame[0] + members_html + frame[1])  # noqa: S308 - Django's HTML
+                if frame else form.as_div())
         _keep_form(key, html)
     return html
 
