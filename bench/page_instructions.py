@@ -51,6 +51,12 @@ BENCH_DIR = Path(__file__).resolve().parent
 DUMP = re.compile(r"^(?:summary|totals):\s+(\d+)", re.M)
 
 
+# Counted here beside bench/pages.py's pages (not in its mix): the other pages of
+# bench/person_page_scale.py's coordinator's day, opened by the same case manager.
+MORE_PAGES = [("timeline", "/persons/{pk}/timeline/"), ("persons list", "/persons/"),
+              ("referral inbox", "/referrals/")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20, help="counted requests per page")
@@ -110,7 +116,9 @@ def _count(options) -> int:
 
     person = Person.objects.get(first_name=pages.PERSON[0], last_name=pages.PERSON[1])
     chosen = [word for word in options.pages.split(",") if word]
-    shown = [(label, login, path) for label, login, path, _, _ in pages._pages(person.pk)
+    every = [(label, login, path) for label, login, path, _, _ in pages._pages(person.pk)]
+    every += [(label, pages.VIEWER, path.format(pk=person.pk)) for label, path in MORE_PAGES]
+    shown = [(label, login, path) for label, login, path in every
              if label == "minimal page" or not chosen or label.split()[0] in chosen]
     clients = {login: _client(pages, login) for _, login, _ in shown}
     queries = {}
