@@ -3,15 +3,17 @@
 from relais.access import persons, policy
 from relais.access.policy import Action
 from relais.network.sections import person_has, register_person_rows, register_person_section
+from relais.stays import readmissions
 from relais.stays.models import AdmissionBrief, Stay
 from relais.stays.rules import hospital_ids
 
 
 def person_stays_section(user, person) -> dict:
     professional = user.is_professional
+    stays = _stays(user, person)
     return {
-        "template": "stays/partials/person_stays.html", "person": person,
-        "stays": _stays(user, person),
+        "template": "stays/partials/person_stays.jinja", "person": person,
+        "stays": stays, "home": readmissions.home_records(user, stays),
         "may_admit": professional and bool(hospital_ids(user)),
         "may_brief": professional and policy.policy_for(type(person)).allows(
             user, person, Action.CHANGE),

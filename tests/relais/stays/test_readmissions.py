@@ -318,3 +318,16 @@ def test_the_work_list_statements_keep_their_plan(followed_at_home, madeleine, w
                                                      HTTP_ACCEPT_LANGUAGE="en"))
 
     assert statements_planned_each_time() == []
+
+
+def test_the_person_page_shows_the_readmission_and_the_record_at_home(followed_at_home,
+                                                                       madeleine, world,
+                                                                       liaison_nurse, gp,
+                                                                       client):
+    """The stays section is a Jinja2 template: the badge and each feature's part of the
+    record at home, whichever language its own template is written in."""
+    readmit(madeleine, world.hospital, liaison_nurse)
+    text = plain(login_as(client, gp).get(
+        reverse("network:person_detail", args=[madeleine.pk]), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Readmission · 12 days after discharge from Hôpital Test · unplanned" in text
+    assert "At home before this admission: 2 contacts done · 1 problem found" in text
