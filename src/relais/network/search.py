@@ -111,13 +111,16 @@ def _first_in_order(user, query: str, candidates) -> list[int]:
     key is the set of candidates itself, so a person who joins or leaves them is placed
     at once; a renamed person keeps their old place for ORDER_KEPT_SECONDS at most. The
     gate is asked at every request all the same: the order shows no one."""
+    def read() -> list[int]:
+        return list(candidates.values_list("pk", flat=True)[:CHUNK * CHUNKS])
+
     ids = None if query else candidate_person_ids(user)  # remembered for the request
     if ids is None:
-        return list(candidates.values_list("pk", flat=True)[:CHUNK * CHUNKS])
+        return read()
     key = ("network.list_order", user.pk, len(ids), hash(tuple(ids)))
     first = decisions.known_lately(key)
     if first is None:
-        first = list(candidates.values_list("pk", flat=True)[:CHUNK * CHUNKS])
+        first = read()
         decisions.keep_a_while(key, first, ORDER_KEPT_SECONDS)
     return first
 
