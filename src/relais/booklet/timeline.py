@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from relais.access import persons, policy
-from relais.booklet.models import Entry, EntryKind
-from relais.booklet.rules import may_see_consultation, may_write_booklet, readable
+from relais.booklet.models import Consultation, Entry, EntryKind
+from relais.booklet.rules import may_write_booklet, readable
 from relais.core import kept
 from relais.core.jinja import datetime_writer
+from relais.core.reversing import writer
 from relais.stays.models import Referral, ReferralEvent, Stay
 
 KINDS = {
@@ -65,8 +66,9 @@ def _stays(user, person):
         stays = policy.visible_rows(user, ("booklet.timeline_stays",), lambda s: (
             Stay.objects.filter(person_id=s.person).select_related("hospital")),
             limit=LIMIT, person=person.pk)
+    stay_url = writer("stays:stay_detail")
     for stay in stays:
-        link = reverse("stays:stay_detail", args=[stay.pk])
+        link = stay_url(stay.pk)
         found.append(Event(stay.admitted_at, "stays",
                            _("Admitted to %(hospital)s") % {"hospital": stay.hospital.name},
                            link))
@@ -85,16 +87,22 @@ def _referrals(user, person):
     with persons.asking_per_row():  # one person's referrals: not every person's set
         rows = kept.rows(("booklet.timeline_referrals", policy.signature(user)), build,
                          person=person.pk)
+    referral_url = writer("stays:referral_detail")
     return [Event(r.at, "referrals", f"{r.referral.service.name}: {r.get_status_display()}",
-                  reverse("stays:referral_detail", args=[r.referral_id])) for r in rows]
+                  referral_url(r.referral_id)) for r in rows]
 
 
 def _consultations(user, person):
-    found = []
-    for consultation in person.consultations.all()[:LIMIT]:
-        if not may_see_consultation(user, consultation):
-            continue
-        link = reverse("booklet:consultation_detail", args=[consultation.pk])
+    """The person's consultations the user may see (the asker's organisation, the
+    invitees): one statement kept across requests, as values; the newest LIMIT."""
+    with persons.asking_per_row():  # one person's consultations: not every person's set
+        rows = policy.visible_rows(user, ("booklet.timeline_consultations",), lambda s: (
+            Consultation.objects.filter(person_id=s.person).order_by("-created_at")
+            .values_list("pk", "created_at", "question", "decided_at", "decision",
+                         named=True)), limit=LIMIT, person=person.pk)
+    found, consultation_url = [], writer("booklet:consultation_detail")
+    for consultation in rows:
+        link = consultation_url(consultation.pk)
         found.append(Event(consultation.created_at, "consultations",
                            _("Question: %(text)s") % {"text": consultation.question[:80]}, link))
         if consultation.decided_at:

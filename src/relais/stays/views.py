@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,8 +22,9 @@ from django.views.decorators.http import require_POST
 from relais.access import decisions, persons, policy
 from relais.access.policy import Action, member_organisation_ids
 from relais.accounts.models import Organisation, Ward
-from relais.core import kept
+from relais.core import kept, reversing
 from relais.core.fields import NOTE
+from relais.core.i18n import localized
 from relais.core.models import VersionConflict
 from relais.core.text import is_digits
 from relais.directory import rules as directory_rules
@@ -549,7 +551,6 @@ def referral_inbox(request):
                for name, rows in lists.items()}
     context["more"] = {name: len(rows) > INBOX_SHOWN and whole != name
                        for name, rows in lists.items()}
-    context["now"] = timezone.now()
     policy.record_list_read(request.user, "referral.list", [
         referral.person_id for name in INBOX_LISTS for referral in context[name]])
     return render(request, "stays/referral_inbox.jinja", context, using="jinja2")
@@ -560,28 +561,62 @@ def referral_inbox(request):
 INBOX_SHOWN = 50
 INBOX_LISTS = {
     "to_answer": ("organisation_id", [ReferralStatus.SENT], ("respond_by", "pk"),
-                  ("sender_organisation",)),
+                  "sender_organisation"),
     "in_progress": ("organisation_id", [ReferralStatus.ACCEPTED, ReferralStatus.STARTED],
-                    ("-updated_at", "-pk"), ("sender_organisation",)),
-    "sent": ("sender_organisation_id", None, ("-updated_at", "-pk"), ("organisation",)),
+                    ("-updated_at", "-pk"), "sender_organisation"),
+    "sent": ("sender_organisation_id", None, ("-updated_at", "-pk"), "organisation"),
 }
+_INBOX_VALUES = ("pk", "person_id", "person__first_name", "person__last_name", "status",
+                 "respond_by", "service__name_nl", "service__name_fr", "service__name_en")
 
 
-def _inbox_list(user, name: str, organisations, whole: bool) -> list:
+@dataclass(frozen=True)
+class InboxRow:
+    """What a line of the inbox shows of a referral."""
+
+    pk: int
+    person_id: int
+    person_name: str
+    service_name: str
+    organisation_name: str  # the other side: who sent it, or to whom it went
+    status_label: str
+    respond_by: object
+    is_overdue: bool
+    url: str
+
+
+def _inbox_list(user, name: str, organisations, whole: bool) -> list[InboxRow]:
     """One of the inbox's lists: its first INBOX_SHOWN + 1 rows (or all), each asked about
     its person (PostgreSQL, given the set of every person the user may read, planned a
     hospital's list to run for 112 s at 300,000 persons: docs/bench.md), its statement
-    kept across requests (the organisations are the user's, in their signature)."""
-    side, statuses, order, organisation = INBOX_LISTS[name]
+    kept across requests (the organisations are the user's, in their signature). Rows
+    come as values: a model instance for each referral, person, service and organisation
+    cost more than the statement (bench/person_page_scale.py)."""
+    side, statuses, order, other_side = INBOX_LISTS[name]
 
     def build(s):
-        rows = Referral.objects.filter(**{f"{side}__in": organisations}).select_related(
-            "person", "service", *organisation).order_by(*order)
-        return rows.filter(status__in=statuses) if statuses else rows
+        rows = Referral.objects.filter(**{f"{side}__in": organisations}).order_by(*order)
+        rows = rows.filter(status__in=statuses) if statuses else rows
+        return rows.values(*_INBOX_VALUES, f"{other_side}__name")
 
     with persons.asking_per_row():
-        return policy.visible_rows(user, ("stays.inbox", name, whole), build,
+        rows = policy.visible_rows(user, ("stays.inbox", name, whole), build,
                                    limit=None if whole else INBOX_SHOWN + 1)
+    now, url, labels = timezone.now(), reversing.writer("stays:referral_detail"), {
+        status: ReferralStatus(status).label for status in {row["status"] for row in rows}}
+    return [InboxRow(
+        row["pk"], row["person_id"],
+        f"{row['person__first_name']} {row['person__last_name']}".strip(),
+        _service_name(row), row[f"{other_side}__name"], labels[row["status"]],
+        row["respond_by"],
+        row["status"] == ReferralStatus.SENT and row["respond_by"] < now,
+        url(row["pk"])) for row in rows]
+
+
+def _service_name(row) -> str:
+    """`Service.name` (in the reader's language, else another) from the row's values."""
+    return localized(SimpleNamespace(**{f"name_{code}": row[f"service__name_{code}"]
+                                        for code in ("nl", "fr", "en")}), "name")
 
 
 # --- what the person takes home, and what the next carers read ----------------------------

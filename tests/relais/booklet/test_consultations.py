@@ -541,3 +541,23 @@ def test_the_list_page_costs_the_same_whatever_the_number_of_consultations(
         response = client.get(url)
 
     assert response.content.decode().count(QUESTION) == 3
+
+
+def test_the_timeline_shows_the_consultations_each_reader_may_see(
+        client, asked, madeleine, coordinator, world, member_of, gp, caregiver):
+    """booklet/timeline.py reads them through the gate (the asker's organisation and the
+    invitees), from a statement kept across requests: a second reader is told apart."""
+    private = consultations.ask(
+        madeleine, question="Only for the daughter?", choices=CHOICES,
+        members=[member_of(user=caregiver)], deadline=timezone.now() + timedelta(hours=48),
+        actor=coordinator, organisation=world.coordination_centre)
+    consultations.decide(asked, decision="The home nurse visits at 10.", actor=coordinator)
+    timeline = reverse("booklet:timeline", args=[madeleine.pk])
+
+    def titles(user) -> set:
+        events = logged_in(client, user).get(timeline).context["events"]
+        return {e.title for e in events if e.kind == "consultations"}
+
+    question, decision = f"Question: {QUESTION}", "Decision: The home nurse visits at 10."
+    assert titles(coordinator) == {question, decision, f"Question: {private.question}"}
+    assert titles(gp) == {question, decision}

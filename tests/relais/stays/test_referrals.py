@@ -124,7 +124,7 @@ def test_overdue_referrals(referral):
 def test_the_receiver_accepts_in_one_step(persona_client, referral, home_nurse):
     client = persona_client("home_nurse")
     inbox = client.get(reverse("stays:referral_inbox"))
-    assert referral in inbox.context["to_answer"]
+    assert [row.pk for row in inbox.context["to_answer"]] == [referral.pk]
     response = client.post(reverse("stays:referral_move", args=[referral.pk, "accepted"]),
                            {"version": referral.version})
     assert response.status_code == 302
@@ -199,3 +199,32 @@ def test_the_inbox_shows_the_first_of_each_list_and_all_on_asking(
     everything = client.get(reverse("stays:referral_inbox"), {"all": "in_progress"})
     assert [r.pk for r in everything.context["in_progress"]] == in_progress[::-1]
     assert not everything.context["more"]["in_progress"]
+
+
+def test_each_inbox_line_says_who_what_whom_and_when_in_the_readers_language(
+        persona_client, referral, home_nurse, liaison_nurse, stay):
+    """The lines come from the rows' values (stays/views.py `InboxRow`), not from model
+    instances: the service's name in the reader's language (else another), the other
+    side's organisation, the status, and the overdue mark."""
+    Referral.objects.filter(pk=referral.pk).update(
+        respond_by=timezone.now() - timezone.timedelta(minutes=5))
+    person, hospital = stay.person.full_name, stay.hospital.name
+    for language, service in (("nl", "Thuisverpleging Test"), ("en", "Soins Test")):
+        home_nurse.language = language
+        home_nurse.save(update_fields=["language"])
+        (line,) = persona_client("home_nurse").get(
+            reverse("stays:referral_inbox")).context["to_answer"]
+        assert (line.person_name, line.service_name, line.organisation_name) == (
+            person, service, hospital)
+        assert line.is_overdue and line.url == reverse("stays:referral_detail",
+                                                      args=[referral.pk])
+    page = persona_client("home_nurse").get(reverse("stays:referral_inbox")).content.decode()
+    assert f">{person}</a></td><td>Soins Test</td><td>{hospital}</td>" in page
+    assert 'class="badge badge-bad">overdue</span>' in page
+    liaison_nurse.language = "en"
+    liaison_nurse.save(update_fields=["language"])
+    sent = persona_client("liaison_nurse").get(reverse("stays:referral_inbox"))
+    (line,) = sent.context["sent"]
+    assert (line.organisation_name, line.status_label) == (
+        referral.organisation.name, "Sent")
+    assert f"{person} → Soins Test</a> · Sent" in sent.content.decode()
