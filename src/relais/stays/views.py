@@ -545,8 +545,9 @@ def referral_inbox(request):
     if not organisations or not request.user.is_professional:
         raise Http404
     whole = request.GET.get("all", "")
-    lists = {name: _inbox_list(request.user, name, organisations, whole == name)
-             for name in INBOX_LISTS}
+    with kept.generic_plans():  # their plans do not depend on the organisation's counts
+        lists = {name: _inbox_list(request.user, name, organisations, whole == name)
+                 for name in INBOX_LISTS}
     context = {name: rows[:INBOX_SHOWN] if whole != name else rows
                for name, rows in lists.items()}
     context["more"] = {name: len(rows) > INBOX_SHOWN and whole != name

@@ -4,6 +4,7 @@ from itertools import product
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from relais.network.models import Person
 from relais.notifications.models import Notification
 from relais.stays import referrals
 from relais.stays.models import TRANSITIONS, Referral, ReferralEvent, ReferralStatus
+from tests.helpers import statements_planned_each_time
 from tests.relais.stays.conftest import NEEDS
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +230,28 @@ def test_each_inbox_line_says_who_what_whom_and_when_in_the_readers_language(
     assert (line.organisation_name, line.status_label) == (
         referral.organisation.name, "Sent")
     assert f"{person} → Soins Test</a> · Sent" in sent.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="PostgreSQL's cache of prepared statements' plans")
+@pytest.mark.django_db(transaction=True)  # as a page runs: no transaction around it
+def test_the_inbox_lists_keep_their_plan_and_leave_the_setting_as_it_was(
+        persona_client, referral):
+    """The inbox's three lists run with their generic plans (core.kept.generic_plans):
+    planned at every run, they spent 1.9 ms each planning (bench/person_page_scale.py).
+    The connection's setting is back to PostgreSQL's own after the page."""
+    client = persona_client("home_nurse")
+    for _ in range(12):
+        inbox = client.get(reverse("stays:referral_inbox"))
+        assert [row.pk for row in inbox.context["to_answer"]] == [referral.pk]
+
+    assert statements_planned_each_time() == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT custom_plans, generic_plans FROM pg_prepared_statements "
+                       "WHERE statement LIKE %s", ['%"service__name_nl"%'])
+        plans = cursor.fetchall()
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("auto",)
+    # Prepared at their fifth run, then never planned for their values (the three lists:
+    # PostgreSQL would otherwise try five custom plans first).
+    assert sorted(plans) == [(0, 7)] * 3
