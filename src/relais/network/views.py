@@ -78,8 +78,11 @@ def person_list(request):
     query = request.GET.get("q", "").strip()
     page = search.search_persons(request.user, query, request.GET.get("page"),
                                  per_page=PAGE_SIZE)
-    audit.record("person.search", actor=request.user,
-                 detail={"searched": bool(query), "page": page.number})
+    # A list of persons is a read of their data (DESIGN.md rule 5): the event names those
+    # shown, as the other lists' do, and is written with the request's other reads.
+    audit.record_read("person.search", actor=request.user,
+                      detail={"searched": bool(query), "page": page.number},
+                      persons=[person.pk for person in page.object_list])
     context = {"page": page, "query": query, "count_label": _found_label(page),
                "pages_query": urlencode({"q": query}) if query else "",
                "hidden_match": _hidden_niss_match(request, query, page)}

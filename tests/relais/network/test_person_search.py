@@ -141,3 +141,26 @@ def test_the_lists_order_is_kept_a_while_but_the_gate_is_asked_each_time(coordin
                                  roles=[Role.COORDINATION_CENTRE], actor=coordinator)
     services.exclude_member(member, actor=coordinator)
     assert names(search.search_persons(coordinator, "", 1, per_page=25)) == ["Aaron", "Anne"]
+
+
+def test_the_list_read_is_audited_naming_the_persons_shown_and_no_others(
+        at_most_three, client, coordinator, gp, world):
+    """A list of persons is a read of their data (DESIGN.md rule 5): the search's event
+    names those on the page, as the work list's and the inbox's do, not the namesake the
+    gate hid; a narrower search names fewer."""
+    from relais.audit.models import AuditEvent
+
+    anne, bea, carl = opened(["Anne", "Bea", "Carl"], by=coordinator,
+                              organisation=world.coordination_centre)
+    opened(["Hidden"], by=gp, organisation=world.gp_practice)
+    client.force_login(coordinator)
+    broad = client.get(reverse("network:person_list"), {"q": "dupo"})
+    assert names(broad.context["page"]) == ["Anne", "Bea", "Carl"]
+    narrow = client.get(reverse("network:person_list"), {"q": "dupont a"})
+    assert names(narrow.context["page"]) == ["Anne"]
+
+    first, second = AuditEvent.objects.filter(action="person.search").order_by("pk")
+    assert first.actor == coordinator and first.detail == {
+        "searched": True, "page": 1, "persons": sorted(p.pk for p in (anne, bea, carl)),
+        "count": 3}
+    assert second.detail["persons"] == [anne.pk]
