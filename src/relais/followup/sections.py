@@ -24,7 +24,7 @@ def person_followup_section(user, person) -> dict | None:
         limit=3, person=person.pk)
     if not followups:
         return None
-    return {"template": "followup/partials/person_followup.html", "person": person,
+    return {"template": "followup/partials/person_followup.jinja", "person": person,
             "followups": followups, "may_record": rules.may_work_on(user, person),
             "professional": user.is_professional,
             "today": timezone.localdate()}

@@ -4,6 +4,7 @@ and who may do what. Madeleine (tests/relais/network/conftest.py) goes home from
 hospital under a frozen clock."""
 
 from datetime import date, datetime
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -460,3 +461,32 @@ def test_the_daughter_sees_when_and_how_not_the_professionals_notes(first_contac
     gp_page = login_as(_client(), gp).get(reverse("followup:followup_detail",
                                                   args=[first_contact.followup_id]))
     assert "Confused about the pills" in gp_page.content.decode()
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("fr", ["Depuis la sortie du 18/12/2026", "tentative 2", "N'importe qui chez ",
+            "à faire aujourd'hui", "Enregistrer ce contact"]),
+    ("nl", ["Sinds het ontslag van 18/12/2026", "poging 2", "Iedereen bij ",
+            "vandaag te doen", "Dit contact registreren"]),
+])
+def test_the_followup_reads_in_the_readers_language_on_both_pages(first_contact, gp, world,
+                                                                  madeleine, language, words):
+    """The contacts are one Jinja2 fragment (followup/partials/contact_items.jinja) for the
+    person page's section and the follow-up's own page, which adds the notes."""
+    Contact.objects.filter(pk=first_contact.pk).update(
+        attempt=2, owner=None, owner_organisation=world.gp_practice, note="Call the son first")
+    gp.language = language
+    gp.save(update_fields=["language"])
+    client = login_as(Client(HTTP_ACCEPT_LANGUAGE=language), gp)
+
+    section = unescape(client.get(reverse("network:person_detail", args=[madeleine.pk]))
+                       .content.decode())
+    detail = unescape(client.get(reverse("followup:followup_detail",
+                                         args=[first_contact.followup_id])).content.decode())
+
+    for text in (section, detail):
+        assert [word for word in words[1:] if word not in text] == [], language
+        assert world.gp_practice.name in text
+    assert words[0] in section
+    assert reverse("followup:contact_reassign", args=[first_contact.pk]) in section
+    assert "Call the son first" in detail
