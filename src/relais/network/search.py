@@ -26,6 +26,7 @@ from relais.access.persons import (
     persons_among,
     visible_persons,
 )
+from relais.core import kept
 from relais.core.sql import AnyOf
 from relais.core.text import is_digits
 from relais.network.models import Person, name_key
@@ -71,8 +72,11 @@ def search_persons(user, query: str, number, *, per_page: int) -> SearchPage:
                          SHOWN_AT_MOST + 1)
     paginator = SearchPaginator(pks[:SHOWN_AT_MOST], per_page, more=len(pks) > SHOWN_AT_MOST)
     page = paginator.get_page(number)
-    # The page's rows, by the keys the gate has just let through in this request.
-    by_pk = Person.objects.select_related("municipality").in_bulk(list(page.object_list))
+    # The page's rows, by the keys the gate has just let through in this request, from a
+    # statement kept across requests (built and compiled anew, in_bulk cost a third of the
+    # list's Python).
+    by_pk = kept.by_pks(("network.list_rows",), lambda ids: Person.objects.select_related(
+        "municipality").filter(pk__in=ids), page.object_list)
     page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
     return page
 
