@@ -545,7 +545,7 @@ def referral_inbox(request):
     if not organisations or not request.user.is_professional:
         raise Http404
     whole = request.GET.get("all", "")
-    with kept.generic_plans():  # their plans do not depend on the organisation's counts
+    with kept.generic_plans():  # planned at every run otherwise (docs/architecture.md)
         lists = {name: _inbox_list(request.user, name, organisations, whole == name)
                  for name in INBOX_LISTS}
     context = {name: rows[:INBOX_SHOWN] if whole != name else rows
