@@ -21,7 +21,6 @@ the owner, and lets them give a contact or a watch to a colleague.
 import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from types import SimpleNamespace
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet, ValidationError
@@ -41,7 +40,7 @@ from relais.audit import log as audit
 from relais.booklet.models import Consultation, Entry, EntryKind, Invitation
 from relais.booklet.services import acknowledged_by
 from relais.core import kept
-from relais.core.i18n import localized
+from relais.core.i18n import localized_value
 from relais.core.models import VersionConflict
 from relais.core.sql import AnyOf, AnyOfMany
 from relais.core.transactions import service_transaction
@@ -478,11 +477,6 @@ def _owner_name(row) -> str:
     return _name(row, "owner__") or row["owner__email"]
 
 
-def _localized(row, prefix: str) -> str:
-    return localized(SimpleNamespace(**{
-        f"text_{code}": row[f"{prefix}_{code}"] for code in ("nl", "fr", "en")}), "text")
-
-
 def _contact_item(row, today, team, label) -> Item:
     channel = Channel(row["channel"]).label
     title = _("%(channel)s (follow-up)") % {"channel": channel}
@@ -513,7 +507,7 @@ def _reassign_url(kind, pk, team) -> str:
 
 
 def _referral_item(row, today, team, label) -> Item:
-    service = _localized(row, "service__name")
+    service = localized_value(row, "service__name")
     return Item(REFERRAL, row["pk"], timezone.localdate(row["respond_by"]), row["person_id"],
                 _name(row, "person__"),
                 _("Referral to answer: %(service)s") % {"service": service},
@@ -534,7 +528,7 @@ def _consultation_item(row, today, team, label) -> Item:
 def _plan_item_item(row, today, team, label) -> Item:
     due = row["due_on"]
     return Item(PLAN_ITEM, row["pk"], due, row["stay__person_id"], _name(row, "stay__person__"),
-                _localized(row, "text"), _url("stays:stay_detail", row["stay_id"]),
+                localized_value(row, "text"), _url("stays:stay_detail", row["stay_id"]),
                 bool(due and due < today), _owner_name(row), kind_label=label)
 
 

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -24,7 +23,7 @@ from relais.access.policy import Action, member_organisation_ids
 from relais.accounts.models import Organisation, Ward
 from relais.core import kept, reversing
 from relais.core.fields import NOTE
-from relais.core.i18n import localized
+from relais.core.i18n import localized_value
 from relais.core.models import VersionConflict
 from relais.core.text import is_digits
 from relais.directory import rules as directory_rules
@@ -608,16 +607,10 @@ def _inbox_list(user, name: str, organisations, whole: bool) -> list[InboxRow]:
     return [InboxRow(
         row["pk"], row["person_id"],
         f"{row['person__first_name']} {row['person__last_name']}".strip(),
-        _service_name(row), row[f"{other_side}__name"], labels[row["status"]],
+        localized_value(row, "service__name"), row[f"{other_side}__name"], labels[row["status"]],
         row["respond_by"],
         row["status"] == ReferralStatus.SENT and row["respond_by"] < now,
         url(row["pk"])) for row in rows]
-
-
-def _service_name(row) -> str:
-    """`Service.name` (in the reader's language, else another) from the row's values."""
-    return localized(SimpleNamespace(**{f"name_{code}": row[f"service__name_{code}"]
-                                        for code in ("nl", "fr", "en")}), "name")
 
 
 # --- what the person takes home, and what the next carers read ----------------------------

@@ -7,6 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from relais.audit.models import AuditEvent
 from relais.network import search, services, views
 from relais.network.models import MemberKind, Role
 
@@ -148,8 +149,6 @@ def test_the_list_read_is_audited_naming_the_persons_shown_and_no_others(
     """A list of persons is a read of their data (DESIGN.md rule 5): the search's event
     names those on the page, as the work list's and the inbox's do, not the namesake the
     gate hid; a narrower search names fewer."""
-    from relais.audit.models import AuditEvent
-
     anne, bea, carl = opened(["Anne", "Bea", "Carl"], by=coordinator,
                               organisation=world.coordination_centre)
     opened(["Hidden"], by=gp, organisation=world.gp_practice)
